@@ -1,0 +1,553 @@
+//! `FargateService`: a long-running, self-healing ECS service on Fargate.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+#[allow(unused_imports)] // used inside the KubeSchema derive
+use kube::core::{ListMerge, Rule};
+use kube::{CustomResource, KubeSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::patterns;
+
+/// A long-running ECS service on Fargate: which TaskDefinition to run, how many copies, where,
+/// behind which load balancer, how to roll out, and how to scale.
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[kube(
+    group = "ecs.fargate.dev",
+    version = "v1alpha1",
+    kind = "FargateService",
+    namespaced,
+    status = "FargateServiceStatus",
+    shortname = "fgs",
+    shortname = "fargatesvc",
+    category = "fargate",
+    derive = "PartialEq",
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Desired","type":"integer","jsonPath":".status.desiredCount"}"#,
+    printcolumn = r#"{"name":"Running","type":"integer","jsonPath":".status.runningCount"}"#,
+    printcolumn = r#"{"name":"Revision","type":"string","jsonPath":".status.taskDefinitionRevision"}"#,
+    printcolumn = r#"{"name":"Rollout","type":"string","jsonPath":".status.rolloutState"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(
+    validation = Rule::new("has(self.taskDefinitionRef) != has(self.taskDefinitionArn)")
+        .message("set exactly one of spec.taskDefinitionRef (a TaskDefinition in this namespace) or spec.taskDefinitionArn (an existing revision)"),
+    validation = Rule::new("has(self.serviceName) == has(oldSelf.serviceName) && (!has(self.serviceName) || self.serviceName == oldSelf.serviceName)")
+        .message("spec.serviceName is immutable: ECS cannot rename a service; create a new FargateService instead"),
+    validation = Rule::new("(has(self.cluster) && has(self.cluster.name) ? self.cluster.name : 'default') == (has(oldSelf.cluster) && has(oldSelf.cluster.name) ? oldSelf.cluster.name : 'default')")
+        .message("spec.cluster.name is immutable: ECS cannot move a service between clusters; create a new FargateService instead")
+        .field_path(".cluster.name"),
+    validation = Rule::new("!has(self.scaling) || !has(self.scaling.requestsPerTarget) || (has(self.loadBalancers) && self.loadBalancers.exists(lb, lb.targetGroupArn == self.scaling.requestsPerTarget.targetGroupArn))")
+        .message("spec.scaling.requestsPerTarget.targetGroupArn must be one of spec.loadBalancers[].targetGroupArn")
+        .field_path(".scaling.requestsPerTarget.targetGroupArn"),
+    validation = Rule::new("!has(self.tags) || self.tags.all(k, !k.startsWith('ecs.fargate.dev/') && !k.startsWith('aws:'))")
+        .message("spec.tags: keys starting with ecs.fargate.dev/ or aws: are reserved")
+        .field_path(".tags"),
+    validation = Rule::new("!has(self.capacityProviderStrategy) || self.capacityProviderStrategy.all(c, self.capacityProviderStrategy.exists_one(d, d.capacityProvider == c.capacityProvider))")
+        .message("spec.capacityProviderStrategy: each capacity provider may appear once")
+        .field_path(".capacityProviderStrategy"),
+    validation = Rule::new("!has(self.capacityProviderStrategy) || self.capacityProviderStrategy.filter(c, has(c.base) && c.base > 0).size() <= 1")
+        .message("spec.capacityProviderStrategy: only one capacity provider may have a base")
+        .field_path(".capacityProviderStrategy"),
+    validation = Rule::new("!has(self.capacityProviderStrategy) || self.capacityProviderStrategy.exists(c, !has(c.weight) || c.weight > 0)")
+        .message("spec.capacityProviderStrategy: at least one capacity provider needs a weight above 0")
+        .field_path(".capacityProviderStrategy"),
+)]
+pub struct FargateServiceSpec {
+    /// The ECS cluster. Defaults to `{name: default, create: true}`.
+    #[serde(default)]
+    pub cluster: ClusterSpec,
+
+    /// ECS service name. Defaults to `<namespace>-<name>`. Immutable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    pub service_name: Option<String>,
+
+    /// A TaskDefinition in the same namespace; the service deploys its current revision and
+    /// rolls out each new one. Exactly one of this or `taskDefinitionArn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_definition_ref: Option<LocalObjectRef>,
+
+    /// An existing task-definition revision ARN, for task definitions managed elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::TASK_DEFINITION_ARN))]
+    pub task_definition_arn: Option<String>,
+
+    /// Number of tasks (default 1). With `scaling` set this is only the initial count: the
+    /// autoscaler owns it afterwards.
+    #[serde(default = "default_desired_count")]
+    #[schemars(range(min = 0, max = 5000))]
+    pub desired_count: i32,
+
+    /// VPC networking (awsvpc): subnets, security groups, public IP.
+    pub network: NetworkSpec,
+
+    /// Target groups to register tasks with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 5))]
+    pub load_balancers: Vec<LoadBalancer>,
+
+    /// Seconds ECS ignores failing load-balancer health checks after a task starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 2147483647))]
+    pub health_check_grace_period_seconds: Option<i32>,
+
+    /// Rolling-update policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<DeploymentSpec>,
+
+    /// Mix of FARGATE and FARGATE_SPOT. Unset runs everything on FARGATE.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 2))]
+    pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
+
+    /// Fargate platform version (default `LATEST`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::PLATFORM_VERSION))]
+    pub platform_version: Option<String>,
+
+    /// Allow `aws ecs execute-command` into the tasks (the task role needs SSM permissions).
+    #[serde(default)]
+    pub enable_execute_command: bool,
+
+    /// Cloud Map service registries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 1))]
+    pub service_registries: Vec<ServiceRegistry>,
+
+    /// Copy tags to tasks from the `SERVICE` or the `TASK_DEFINITION`, or `NONE` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagate_tags: Option<PropagateTags>,
+
+    /// Tags for the ECS service (and the cluster, if the operator creates it). Keys starting
+    /// with `ecs.fargate.dev/` or `aws:` are reserved.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(length(max = 40))]
+    pub tags: BTreeMap<String, String>,
+
+    /// `Delete` (default) removes the ECS service and its autoscaling when this object is
+    /// deleted; `Retain` leaves them running and releases ownership.
+    #[serde(default)]
+    pub deletion_policy: DeletionPolicy,
+
+    /// Application Auto Scaling. When set, the autoscaler owns the running count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<ScalingSpec>,
+}
+
+fn default_desired_count() -> i32 {
+    1
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_cluster_name() -> String {
+    "default".to_owned()
+}
+
+/// The ECS cluster a service runs in.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterSpec {
+    /// Cluster name (default `default`). Immutable.
+    #[serde(default = "default_cluster_name")]
+    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    pub name: String,
+    /// Create the cluster (with FARGATE and FARGATE_SPOT capacity providers) if it does not
+    /// exist (default true). Clusters are shared and never deleted by the operator.
+    #[serde(default = "default_true")]
+    pub create: bool,
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        Self {
+            name: default_cluster_name(),
+            create: true,
+        }
+    }
+}
+
+/// A reference to an object in the same namespace.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct LocalObjectRef {
+    /// Object name.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+}
+
+/// VPC networking for the tasks.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkSpec {
+    /// Subnet IDs (1-16), e.g. `subnet-0123456789abcdef0`. Use private subnets with a NAT
+    /// gateway or VPC endpoints, or public subnets with `assignPublicIp: true`.
+    #[schemars(length(min = 1, max = 16))]
+    #[schemars(inner(regex(pattern = patterns::SUBNET_ID)))]
+    pub subnets: Vec<String>,
+    /// Security group IDs (up to 5). The VPC's default group is used when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 5))]
+    #[schemars(inner(regex(pattern = patterns::SECURITY_GROUP_ID)))]
+    pub security_groups: Vec<String>,
+    /// Give tasks a public IP (default false). Needed to pull images from public subnets
+    /// without a NAT gateway.
+    #[serde(default)]
+    pub assign_public_ip: bool,
+}
+
+/// A target group tasks are registered with.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadBalancer {
+    /// Target group ARN (target type `ip`).
+    #[schemars(regex(pattern = patterns::TARGET_GROUP_ARN))]
+    pub target_group_arn: String,
+    /// Container receiving the traffic.
+    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    pub container_name: String,
+    /// Its port (must be one of the container's portMappings).
+    #[schemars(range(min = 1, max = 65535))]
+    pub container_port: i32,
+}
+
+/// Rolling-update policy.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema, Default)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("(has(self.minimumHealthyPercent) ? self.minimumHealthyPercent : 100) < (has(self.maximumPercent) ? self.maximumPercent : 200)")
+    .message("deployment.maximumPercent must be greater than minimumHealthyPercent, or a rolling update can neither start nor stop a task")
+    .field_path(".maximumPercent"))]
+pub struct DeploymentSpec {
+    /// Lower bound of running tasks during a deployment, in percent of desiredCount (0-100,
+    /// default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub minimum_healthy_percent: Option<i32>,
+    /// Upper bound of tasks during a deployment, in percent of desiredCount (100-200, default
+    /// 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 100, max = 200))]
+    pub maximum_percent: Option<i32>,
+    /// Stop (and roll back) a deployment whose tasks keep failing. Both default true.
+    #[serde(default)]
+    pub circuit_breaker: CircuitBreaker,
+    /// CloudWatch alarms that fail a deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<DeploymentAlarms>,
+}
+
+/// Deployment circuit breaker.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CircuitBreaker {
+    /// Turn the circuit breaker on (default true).
+    #[serde(default = "default_true")]
+    pub enable: bool,
+    /// Roll back to the last completed deployment when it trips (default true).
+    #[serde(default = "default_true")]
+    pub rollback: bool,
+}
+
+impl Default for CircuitBreaker {
+    fn default() -> Self {
+        Self {
+            enable: true,
+            rollback: true,
+        }
+    }
+}
+
+/// CloudWatch alarms watched during deployments.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentAlarms {
+    /// Alarm names (1-10).
+    #[schemars(length(min = 1, max = 10))]
+    #[schemars(inner(length(min = 1, max = 255)))]
+    pub names: Vec<String>,
+    /// Roll back when an alarm fires (default true).
+    #[serde(default = "default_true")]
+    pub rollback: bool,
+}
+
+/// One entry of a capacity-provider strategy.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CapacityProviderStrategyItem {
+    /// `FARGATE` or `FARGATE_SPOT`.
+    pub capacity_provider: CapacityProvider,
+    /// Tasks placed on this provider first, before weights apply (0-100000, default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100000))]
+    pub base: Option<i32>,
+    /// Relative share of the tasks beyond the base (0-1000, default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1000))]
+    pub weight: Option<i32>,
+}
+
+/// Fargate capacity providers.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord, Hash)]
+pub enum CapacityProvider {
+    /// On-demand Fargate.
+    #[serde(rename = "FARGATE")]
+    Fargate,
+    /// Fargate Spot: about 70% cheaper, may be interrupted with a 2-minute warning.
+    #[serde(rename = "FARGATE_SPOT")]
+    FargateSpot,
+}
+
+impl CapacityProvider {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fargate => "FARGATE",
+            Self::FargateSpot => "FARGATE_SPOT",
+        }
+    }
+}
+
+/// A Cloud Map service registry.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceRegistry {
+    /// Cloud Map service ARN.
+    #[schemars(regex(pattern = patterns::SERVICE_REGISTRY_ARN))]
+    pub registry_arn: String,
+    /// Port for SRV records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<i32>,
+    /// Container for SRV records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_name: Option<String>,
+    /// Container port for SRV records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub container_port: Option<i32>,
+}
+
+/// Where tasks get their tags from.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PropagateTags {
+    /// From the service.
+    Service,
+    /// From the task definition.
+    TaskDefinition,
+    /// Not propagated.
+    None,
+}
+
+impl PropagateTags {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Service => "SERVICE",
+            Self::TaskDefinition => "TASK_DEFINITION",
+            Self::None => "NONE",
+        }
+    }
+}
+
+/// What happens to AWS resources when the object is deleted.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, Default)]
+pub enum DeletionPolicy {
+    /// Delete them (default).
+    #[default]
+    Delete,
+    /// Keep them and release ownership.
+    Retain,
+}
+
+/// Application Auto Scaling for the service's desired count.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(
+    validation = Rule::new("self.minCapacity <= self.maxCapacity")
+        .message("scaling.minCapacity must not exceed scaling.maxCapacity")
+        .field_path(".minCapacity"),
+    validation = Rule::new("!has(self.schedules) || self.schedules.all(s, self.schedules.exists_one(t, t.name == s.name))")
+        .message("scaling.schedules[].name must be unique")
+        .field_path(".schedules"),
+)]
+pub struct ScalingSpec {
+    /// Lowest task count the autoscaler may set.
+    #[schemars(range(min = 0, max = 5000))]
+    pub min_capacity: i32,
+    /// Highest task count the autoscaler may set.
+    #[schemars(range(min = 1, max = 5000))]
+    pub max_capacity: i32,
+    /// Target average CPU utilisation in percent (target tracking).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub target_cpu_utilization: Option<i32>,
+    /// Target average memory utilisation in percent (target tracking).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub target_memory_utilization: Option<i32>,
+    /// Target ALB requests per task (target tracking on ALBRequestCountPerTarget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_target: Option<RequestsPerTarget>,
+    /// Seconds after a scale-in before another scale-in (default 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 86400))]
+    pub scale_in_cooldown_seconds: Option<i32>,
+    /// Seconds after a scale-out before another scale-out (default 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 86400))]
+    pub scale_out_cooldown_seconds: Option<i32>,
+    /// Scheduled changes of min/max capacity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
+    pub schedules: Vec<ScalingSchedule>,
+}
+
+/// Target tracking on requests per target.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestsPerTarget {
+    /// Target requests per task per minute.
+    #[schemars(range(min = 1, max = 1000000))]
+    pub value: i32,
+    /// Target group whose request count is tracked (one of spec.loadBalancers).
+    #[schemars(regex(pattern = patterns::TARGET_GROUP_ARN))]
+    pub target_group_arn: String,
+}
+
+/// A scheduled change of the scaling bounds.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("!has(self.minCapacity) || !has(self.maxCapacity) || self.minCapacity <= self.maxCapacity")
+    .message("scaling.schedules[].minCapacity must not exceed maxCapacity")
+    .field_path(".minCapacity"))]
+pub struct ScalingSchedule {
+    /// Name, unique within the service.
+    #[schemars(regex(pattern = patterns::SCHEDULE_NAME))]
+    pub name: String,
+    /// `cron(...)`, `rate(...)` or `at(yyyy-mm-ddThh:mm:ss)`.
+    #[schemars(regex(pattern = patterns::SCHEDULE))]
+    pub schedule: String,
+    /// IANA time zone of the schedule (default UTC), e.g. `Europe/Berlin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
+    pub timezone: Option<String>,
+    /// New minimum capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 5000))]
+    pub min_capacity: Option<i32>,
+    /// New maximum capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 5000))]
+    pub max_capacity: Option<i32>,
+}
+
+/// Observed state of a FargateService, as AWS reports it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FargateServiceStatus {
+    /// The `metadata.generation` this status was computed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Ready, Progressing, Degraded and Synced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
+    pub conditions: Vec<Condition>,
+    /// ECS service ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_arn: Option<String>,
+    /// ECS cluster ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_arn: Option<String>,
+    /// Task-definition revision ARN of the primary deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_definition_arn: Option<String>,
+    /// `family:revision` of the primary deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_definition_revision: Option<String>,
+    /// Desired task count reported by ECS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_count: Option<i32>,
+    /// Running task count reported by ECS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running_count: Option<i32>,
+    /// Pending task count reported by ECS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_count: Option<i32>,
+    /// Rollout state of the primary deployment: IN_PROGRESS, COMPLETED or FAILED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout_state: Option<String>,
+    /// Why the rollout is in that state, as ECS says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout_state_reason: Option<String>,
+    /// ECS deployments of the service (primary first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<DeploymentStatus>,
+    /// The newest ECS service events (at most 5, newest first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_events: Vec<ServiceEvent>,
+    /// Recently stopped tasks and why (at most 5, newest first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stopped_tasks: Vec<StoppedTask>,
+    /// Estimated monthly cost in USD at the current desired count (list prices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_monthly_cost_usd: Option<f64>,
+}
+
+/// One ECS deployment.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentStatus {
+    /// Deployment ID.
+    pub id: String,
+    /// PRIMARY, ACTIVE or INACTIVE.
+    pub status: String,
+    /// Task-definition revision ARN.
+    pub task_definition_arn: String,
+    /// Desired tasks.
+    pub desired_count: i32,
+    /// Running tasks.
+    pub running_count: i32,
+    /// Pending tasks.
+    pub pending_count: i32,
+    /// Tasks that failed to start.
+    pub failed_tasks: i32,
+    /// IN_PROGRESS, COMPLETED or FAILED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout_state: Option<String>,
+    /// When the deployment was created (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+}
+
+/// An ECS service event.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEvent {
+    /// When (RFC 3339).
+    pub created_at: String,
+    /// What ECS said.
+    pub message: String,
+}
+
+/// A stopped task and why it stopped.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoppedTask {
+    /// Task ARN.
+    pub task_arn: String,
+    /// ECS's stoppedReason, e.g. `Essential container in task exited`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_reason: Option<String>,
+    /// ECS's stopCode, e.g. `TaskFailedToStart`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_code: Option<String>,
+    /// When it stopped (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<String>,
+}

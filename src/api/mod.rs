@@ -1,0 +1,49 @@
+//! The public contract: CRD types, conditions, validation. No I/O.
+
+pub mod conditions;
+pub mod fargateservice;
+pub mod images;
+pub mod patterns;
+pub mod taskdefinition;
+pub mod validation;
+
+pub use conditions::{condition_types, reasons};
+pub use fargateservice::{FargateService, FargateServiceSpec, FargateServiceStatus};
+pub use taskdefinition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
+pub use validation::{FieldError, ValidationErrors};
+
+/// API group of both kinds.
+pub const GROUP: &str = "ecs.fargate.dev";
+/// API version of both kinds.
+pub const VERSION: &str = "v1alpha1";
+
+/// Tag naming the owning object (`namespace/name`) on every AWS resource the operator creates.
+pub const OWNER_TAG: &str = "ecs.fargate.dev/owner";
+/// Tag carrying the owning object's UID.
+pub const UID_TAG: &str = "ecs.fargate.dev/uid";
+/// Tag carrying the hash of the normalised spec a task-definition revision was registered from.
+pub const SPEC_HASH_TAG: &str = "ecs.fargate.dev/spec-hash";
+/// Tag on an ECS service recording the last `restartedAt` annotation value acted on.
+pub const RESTARTED_AT_TAG: &str = "ecs.fargate.dev/restarted-at";
+/// Tag prefix reserved for the operator; users may not set tags under it.
+pub const RESERVED_TAG_PREFIX: &str = "ecs.fargate.dev/";
+
+/// Annotation: `"true"` lets an object adopt an existing ECS service it does not own.
+pub const ADOPT_ANNOTATION: &str = "ecs.fargate.dev/adopt";
+/// Annotation: a changed value forces a new ECS deployment (like `kubectl rollout restart`).
+pub const RESTARTED_AT_ANNOTATION: &str = "ecs.fargate.dev/restartedAt";
+
+/// Finalizer guarding the AWS resources an object owns.
+pub const FINALIZER: &str = "ecs.fargate.dev/cleanup";
+/// The one field manager used for server-side apply.
+pub const FIELD_MANAGER: &str = "fargate-operator";
+
+/// `namespace/name`, the value of [`OWNER_TAG`].
+pub fn owner_key(namespace: &str, name: &str) -> String {
+    format!("{namespace}/{name}")
+}
+
+/// The default ECS family / service name for an object: `<namespace>-<name>`.
+pub fn default_aws_name(namespace: &str, name: &str) -> String {
+    format!("{namespace}-{name}")
+}

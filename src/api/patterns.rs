@@ -1,0 +1,72 @@
+//! Regular expressions shared by the CRD schema (`pattern`) and the Rust validator.
+//!
+//! They are written in the subset that Go's RE2 (the API server), the `regex` crate and
+//! ECMA-262 engines all read the same way: anchors, classes, bounded repeats, no look-around.
+
+/// ECS task-definition family, service and cluster names.
+pub const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
+/// Container names.
+pub const CONTAINER_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
+/// An IAM role ARN.
+pub const ROLE_ARN: &str = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$";
+/// An IAM managed policy ARN (AWS-managed or customer-managed).
+pub const POLICY_ARN: &str = "^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[A-Za-z0-9+=,.@_/-]{1,512}$";
+/// A Secrets Manager secret ARN (optionally with a JSON key suffix) or an SSM parameter ARN.
+pub const SECRET_ARN: &str = "^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@:-]{1,512}|ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]{1,1011})$";
+/// An Elastic Load Balancing v2 target group ARN.
+pub const TARGET_GROUP_ARN: &str =
+    "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$";
+/// An ECS task-definition revision ARN.
+pub const TASK_DEFINITION_ARN: &str =
+    "^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/[A-Za-z0-9_-]{1,255}:[0-9]{1,9}$";
+/// A Cloud Map service ARN (service registries).
+pub const SERVICE_REGISTRY_ARN: &str =
+    "^arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:[0-9]{12}:service/srv-[A-Za-z0-9]{1,64}$";
+/// A VPC subnet ID.
+pub const SUBNET_ID: &str = "^subnet-[0-9a-f]{8,17}$";
+/// A VPC security group ID.
+pub const SECURITY_GROUP_ID: &str = "^sg-[0-9a-f]{8,17}$";
+/// An EFS file system ID.
+pub const EFS_ID: &str = "^fs-[0-9a-f]{8,40}$";
+/// An EFS access point ID.
+pub const EFS_ACCESS_POINT_ID: &str = "^fsap-[0-9a-f]{8,40}$";
+/// A CloudWatch Logs log group name.
+pub const LOG_GROUP: &str = "^[A-Za-z0-9_/.#-]{1,512}$";
+/// Application Auto Scaling schedule expression.
+pub const SCHEDULE: &str = "^(cron\\(.+\\)|rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|at\\([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\))$";
+/// A Service Connect port name.
+pub const PORT_NAME: &str = "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$";
+/// An awslogs stream prefix.
+pub const STREAM_PREFIX: &str = "^[^:*]{1,256}$";
+/// A ulimit name.
+pub const ULIMIT_NAME: &str = "^(core|cpu|data|fsize|locks|memlock|msgqueue|nice|nofile|nproc|rss|rtprio|rttime|sigpending|stack)$";
+/// An absolute path.
+pub const ABSOLUTE_PATH: &str = "^/.*$";
+/// A Fargate platform version.
+pub const PLATFORM_VERSION: &str = "^(LATEST|[0-9]+\\.[0-9]+\\.[0-9]+)$";
+/// A scheduled-action name.
+pub const SCHEDULE_NAME: &str = "^[A-Za-z0-9_-]{1,200}$";
+
+/// Every pattern above, so the validator can compile them once.
+pub const ALL: &[&str] = &[
+    ECS_NAME,
+    CONTAINER_NAME,
+    ROLE_ARN,
+    POLICY_ARN,
+    SECRET_ARN,
+    TARGET_GROUP_ARN,
+    TASK_DEFINITION_ARN,
+    SERVICE_REGISTRY_ARN,
+    SUBNET_ID,
+    SECURITY_GROUP_ID,
+    EFS_ID,
+    EFS_ACCESS_POINT_ID,
+    LOG_GROUP,
+    SCHEDULE,
+    PORT_NAME,
+    STREAM_PREFIX,
+    ULIMIT_NAME,
+    ABSOLUTE_PATH,
+    PLATFORM_VERSION,
+    SCHEDULE_NAME,
+];

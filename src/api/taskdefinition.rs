@@ -1,0 +1,627 @@
+//! `TaskDefinition`: a container blueprint that becomes an ECS task-definition family.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+#[allow(unused_imports)] // used inside the KubeSchema derive
+use kube::core::{ListMerge, Rule};
+use kube::{CustomResource, KubeSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::patterns;
+
+/// A container blueprint for Amazon ECS on Fargate. Every change to the spec registers a new
+/// revision of the ECS task-definition family; older revisions beyond `revisionHistoryLimit`
+/// are deregistered once no service uses them.
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[kube(
+    group = "ecs.fargate.dev",
+    version = "v1alpha1",
+    kind = "TaskDefinition",
+    namespaced,
+    status = "TaskDefinitionStatus",
+    shortname = "taskdef",
+    shortname = "ecstd",
+    category = "fargate",
+    derive = "PartialEq",
+    printcolumn = r#"{"name":"Family","type":"string","jsonPath":".status.family"}"#,
+    printcolumn = r#"{"name":"Revision","type":"integer","jsonPath":".status.revision"}"#,
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(
+    validation = Rule::new("has(self.family) == has(oldSelf.family) && (!has(self.family) || self.family == oldSelf.family)")
+        .message("spec.family is immutable: it names the ECS family every revision belongs to; create a new TaskDefinition to use another family"),
+    validation = Rule::new("self.cpu == 256 ? self.memory in [512, 1024, 2048] : self.cpu == 512 ? (self.memory >= 1024 && self.memory <= 4096 && self.memory % 1024 == 0) : self.cpu == 1024 ? (self.memory >= 2048 && self.memory <= 8192 && self.memory % 1024 == 0) : self.cpu == 2048 ? (self.memory >= 4096 && self.memory <= 16384 && self.memory % 1024 == 0) : self.cpu == 4096 ? (self.memory >= 8192 && self.memory <= 30720 && self.memory % 1024 == 0) : self.cpu == 8192 ? (self.memory >= 16384 && self.memory <= 61440 && self.memory % 4096 == 0) : (self.memory >= 32768 && self.memory <= 122880 && self.memory % 8192 == 0)")
+        .message("spec.memory is not a valid Fargate size for spec.cpu: cpu 256 takes 512, 1024 or 2048 MiB; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (1024 MiB steps); 8192 takes 16384-61440 (4096 steps); 16384 takes 32768-122880 (8192 steps)")
+        .field_path(".memory"),
+    validation = Rule::new("self.containers.map(c, has(c.cpu) ? c.cpu : 0).sum() <= self.cpu")
+        .message("spec.containers[].cpu adds up to more than spec.cpu: lower the containers' cpu or raise the task's")
+        .field_path(".containers"),
+    validation = Rule::new("self.containers.map(c, has(c.memory) ? c.memory : (has(c.memoryReservation) ? c.memoryReservation : 0)).sum() <= self.memory")
+        .message("spec.containers[].memory (or memoryReservation) adds up to more than spec.memory: lower the containers' memory or raise the task's")
+        .field_path(".containers"),
+    validation = Rule::new("self.containers.exists(c, !has(c.essential) || c.essential)")
+        .message("spec.containers: at least one container must be essential (essential: true)")
+        .field_path(".containers"),
+    validation = Rule::new("self.containers.all(c, !has(c.dependsOn) || c.dependsOn.all(d, d.containerName != c.name && self.containers.exists(o, o.name == d.containerName)))")
+        .message("spec.containers[].dependsOn[].containerName must name another container of this task")
+        .field_path(".containers"),
+    validation = Rule::new("self.containers.all(c, !has(c.mountPoints) || c.mountPoints.all(m, has(self.volumes) && self.volumes.exists(v, v.name == m.sourceVolume)))")
+        .message("spec.containers[].mountPoints[].sourceVolume must name a volume in spec.volumes")
+        .field_path(".containers"),
+    validation = Rule::new("self.containers.all(c, !has(c.portMappings) || c.portMappings.all(p, self.containers.filter(o, has(o.portMappings) && o.portMappings.exists(q, q.containerPort == p.containerPort && (has(q.protocol) ? q.protocol : 'tcp') == (has(p.protocol) ? p.protocol : 'tcp'))).size() == 1))")
+        .message("spec.containers[].portMappings: a containerPort/protocol may be used by only one container (Fargate tasks share one network namespace)")
+        .field_path(".containers"),
+    validation = Rule::new("!has(self.tags) || self.tags.all(k, !k.startsWith('ecs.fargate.dev/') && !k.startsWith('aws:'))")
+        .message("spec.tags: keys starting with ecs.fargate.dev/ or aws: are reserved")
+        .field_path(".tags"),
+)]
+pub struct TaskDefinitionSpec {
+    /// ECS task-definition family. Defaults to `<namespace>-<name>`. Immutable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    pub family: Option<String>,
+
+    /// Task CPU in CPU units (1024 = 1 vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384.
+    #[x_kube(validation = Rule::new("self in [256, 512, 1024, 2048, 4096, 8192, 16384]")
+        .message("spec.cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units; 1024 = 1 vCPU)"))]
+    pub cpu: i32,
+
+    /// Task memory in MiB. Must be a valid Fargate size for `cpu` (e.g. cpu 256 takes 512, 1024
+    /// or 2048).
+    #[schemars(range(min = 512, max = 122880))]
+    pub memory: i32,
+
+    /// CPU architecture and OS. Defaults to X86_64 / LINUX.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_platform: Option<RuntimePlatform>,
+
+    /// Ephemeral storage for the task in GiB (21-200). Fargate gives 20 GiB when unset.
+    #[serde(default, rename = "ephemeralStorageGiB", skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 21, max = 200))]
+    pub ephemeral_storage_gib: Option<i32>,
+
+    /// How many old revisions to keep registered for rollback (default 10). Revisions a
+    /// service still uses are never deregistered.
+    #[serde(default = "default_revision_history_limit")]
+    #[schemars(range(min = 0, max = 100))]
+    pub revision_history_limit: i32,
+
+    /// The containers of the task (1 to 10).
+    #[schemars(length(min = 1, max = 10))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
+    pub containers: Vec<Container>,
+
+    /// Volumes containers can mount (bind volumes on task storage, or EFS).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
+    pub volumes: Vec<Volume>,
+
+    /// The role ECS uses to pull images, read secrets and write logs. Defaults to a role the
+    /// operator manages (`{managed: {}}`), with access to exactly this task's secrets and logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role: Option<RoleSpec>,
+
+    /// The role the application inside the containers assumes. None unless set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_role: Option<RoleSpec>,
+
+    /// Tags for every revision (and the managed roles and log groups). Keys starting with
+    /// `ecs.fargate.dev/` or `aws:` are reserved.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(length(max = 40))]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn default_revision_history_limit() -> i32 {
+    10
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// CPU architecture and operating system of the task.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimePlatform {
+    /// `X86_64` (default) or `ARM64` (Graviton, about 20% cheaper).
+    #[serde(default)]
+    pub cpu_architecture: CpuArchitecture,
+    /// `LINUX` (the only family supported by the operator).
+    #[serde(default)]
+    pub operating_system_family: OperatingSystemFamily,
+}
+
+/// CPU architecture.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, Default, Hash)]
+pub enum CpuArchitecture {
+    /// Intel/AMD.
+    #[default]
+    #[serde(rename = "X86_64")]
+    X86_64,
+    /// AWS Graviton.
+    #[serde(rename = "ARM64")]
+    Arm64,
+}
+
+impl CpuArchitecture {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::X86_64 => "X86_64",
+            Self::Arm64 => "ARM64",
+        }
+    }
+}
+
+/// Operating system family.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, Default)]
+pub enum OperatingSystemFamily {
+    /// Linux.
+    #[default]
+    #[serde(rename = "LINUX")]
+    Linux,
+}
+
+/// One container of the task.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(
+    validation = Rule::new("!has(self.memory) || !has(self.memoryReservation) || self.memoryReservation <= self.memory")
+        .message("memoryReservation must not exceed memory (the hard limit)")
+        .field_path(".memoryReservation"),
+    validation = Rule::new("!has(self.environment) || self.environment.all(e, self.environment.exists_one(f, f.name == e.name))")
+        .message("environment variable names must be unique")
+        .field_path(".environment"),
+    validation = Rule::new("!has(self.secrets) || self.secrets.all(e, self.secrets.exists_one(f, f.name == e.name)) && (!has(self.environment) || self.secrets.all(s, !self.environment.exists(e, e.name == s.name)))")
+        .message("secret names must be unique and must not repeat an environment variable name")
+        .field_path(".secrets"),
+)]
+pub struct Container {
+    /// Container name: letters, digits, `-` and `_`, unique within the task.
+    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    pub name: String,
+
+    /// Image reference. Prefer an immutable tag or a digest (`repo@sha256:...`): rollbacks to
+    /// `latest` or an untagged image are not reproducible.
+    #[schemars(length(min = 1, max = 1024))]
+    pub image: String,
+
+    /// CPU units reserved for this container (part of the task's `cpu`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 16384))]
+    pub cpu: Option<i32>,
+
+    /// Hard memory limit in MiB; the container is killed above it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 6, max = 122880))]
+    pub memory: Option<i32>,
+
+    /// Soft memory reservation in MiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 6, max = 122880))]
+    pub memory_reservation: Option<i32>,
+
+    /// Whether the task stops when this container stops (default true). At least one container
+    /// must be essential.
+    #[serde(default = "default_true")]
+    pub essential: bool,
+
+    /// Overrides the image's CMD.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+
+    /// Overrides the image's ENTRYPOINT.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entry_point: Vec<String>,
+
+    /// Working directory inside the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_directory: Option<String>,
+
+    /// User (name, UID, or `uid:gid`) the container runs as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+
+    /// Plain environment variables. Use `secrets` for anything sensitive.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 200))]
+    pub environment: Vec<EnvVar>,
+
+    /// Environment variables read from Secrets Manager or SSM Parameter Store at task start.
+    /// The managed execution role is granted read access to exactly these ARNs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 100))]
+    pub secrets: Vec<Secret>,
+
+    /// Ports the container listens on. On Fargate the host port always equals the container
+    /// port.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
+    pub port_mappings: Vec<PortMapping>,
+
+    /// Container health check run by the ECS agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+
+    /// CloudWatch Logs (awslogs) settings. Logging is on by default: group `/ecs/<family>`,
+    /// stream prefix = container name, group created by the operator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging: Option<Logging>,
+
+    /// Start-up ordering relative to other containers of the task.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 10))]
+    pub depends_on: Vec<ContainerDependency>,
+
+    /// Mount the root filesystem read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readonly_root_filesystem: Option<bool>,
+
+    /// Resource limits (e.g. `nofile`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
+    pub ulimits: Vec<Ulimit>,
+
+    /// Linux-specific settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linux_parameters: Option<LinuxParameters>,
+
+    /// Volumes mounted into the container.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
+    pub mount_points: Vec<MountPoint>,
+}
+
+/// A plain environment variable.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+pub struct EnvVar {
+    /// Variable name.
+    #[schemars(length(min = 1, max = 255))]
+    pub name: String,
+    /// Variable value.
+    #[serde(default)]
+    pub value: String,
+}
+
+/// An environment variable whose value ECS reads from Secrets Manager or SSM at task start.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Secret {
+    /// Variable name.
+    #[schemars(length(min = 1, max = 255))]
+    pub name: String,
+    /// Full ARN of a Secrets Manager secret (optionally `:json-key::` suffixed) or an SSM
+    /// parameter, e.g. `arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf`.
+    #[schemars(regex(pattern = patterns::SECRET_ARN))]
+    pub value_from: String,
+}
+
+/// A port the container listens on.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PortMapping {
+    /// Port number (1-65535).
+    #[schemars(range(min = 1, max = 65535))]
+    pub container_port: i32,
+    /// `tcp` (default) or `udp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
+    /// Name for Service Connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::PORT_NAME))]
+    pub name: Option<String>,
+    /// Application protocol for Service Connect: `http`, `http2` or `grpc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_protocol: Option<AppProtocol>,
+}
+
+/// Transport protocol.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+impl Protocol {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+        }
+    }
+}
+
+/// Application protocol (Service Connect).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum AppProtocol {
+    /// HTTP/1.1.
+    Http,
+    /// HTTP/2.
+    Http2,
+    /// gRPC.
+    Grpc,
+}
+
+impl AppProtocol {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Http2 => "http2",
+            Self::Grpc => "grpc",
+        }
+    }
+}
+
+/// Container health check.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("self.command[0] in ['CMD', 'CMD-SHELL', 'NONE']")
+    .message("healthCheck.command must start with CMD, CMD-SHELL or NONE, e.g. [CMD-SHELL, 'curl -f http://localhost/ || exit 1']")
+    .field_path(".command"))]
+pub struct HealthCheck {
+    /// Command, first element `CMD` or `CMD-SHELL`.
+    #[schemars(length(min = 1, max = 100))]
+    pub command: Vec<String>,
+    /// Seconds between checks (5-300, default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 5, max = 300))]
+    pub interval_seconds: Option<i32>,
+    /// Seconds before a check counts as failed (2-120, default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 120))]
+    pub timeout_seconds: Option<i32>,
+    /// Consecutive failures before the container is unhealthy (1-10, default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 10))]
+    pub retries: Option<i32>,
+    /// Grace period in seconds before failures count (0-300, default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 300))]
+    pub start_period_seconds: Option<i32>,
+}
+
+/// CloudWatch Logs settings (the awslogs driver).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("!has(self.retentionDays) || self.retentionDays in [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]")
+    .message("logging.retentionDays must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653")
+    .field_path(".retentionDays"))]
+pub struct Logging {
+    /// Log group. Defaults to `/ecs/<family>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::LOG_GROUP))]
+    pub group: Option<String>,
+    /// Stream prefix. Defaults to the container name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::STREAM_PREFIX))]
+    pub stream_prefix: Option<String>,
+    /// Create the log group if it does not exist (default true). A group the operator created
+    /// is deleted with the TaskDefinition.
+    #[serde(default = "default_true")]
+    pub create_group: bool,
+    /// Retention in days for a group the operator creates. Unset keeps logs forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<i32>,
+}
+
+/// A start-up dependency on another container.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerDependency {
+    /// The container depended on.
+    pub container_name: String,
+    /// `START`, `COMPLETE`, `SUCCESS` or `HEALTHY`.
+    pub condition: DependencyCondition,
+}
+
+/// Dependency condition.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum DependencyCondition {
+    /// The dependency has started.
+    Start,
+    /// The dependency ran to completion.
+    Complete,
+    /// The dependency exited with code 0.
+    Success,
+    /// The dependency passes its health check.
+    Healthy,
+}
+
+impl DependencyCondition {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Start => "START",
+            Self::Complete => "COMPLETE",
+            Self::Success => "SUCCESS",
+            Self::Healthy => "HEALTHY",
+        }
+    }
+}
+
+/// A resource limit.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("self.softLimit <= self.hardLimit")
+    .message("ulimits[].softLimit must not exceed hardLimit")
+    .field_path(".softLimit"))]
+pub struct Ulimit {
+    /// Limit name, e.g. `nofile`.
+    #[schemars(regex(pattern = patterns::ULIMIT_NAME))]
+    pub name: String,
+    /// Soft limit.
+    #[schemars(range(min = 0))]
+    pub soft_limit: i32,
+    /// Hard limit.
+    #[schemars(range(min = 0))]
+    pub hard_limit: i32,
+}
+
+/// Linux-specific container settings.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct LinuxParameters {
+    /// Run an init process (tini) as PID 1 that forwards signals and reaps zombies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_process_enabled: Option<bool>,
+}
+
+/// A volume mounted into a container.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MountPoint {
+    /// Name of a volume in `spec.volumes`.
+    pub source_volume: String,
+    /// Absolute path inside the container.
+    #[schemars(regex(pattern = patterns::ABSOLUTE_PATH))]
+    pub container_path: String,
+    /// Mount read-only (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+}
+
+/// A task volume: on task storage (bind) when `efs` is unset, else an EFS file system.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Volume {
+    /// Volume name, referenced by `mountPoints[].sourceVolume`.
+    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    pub name: String,
+    /// EFS file system to mount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efs: Option<EfsVolume>,
+}
+
+/// An Amazon EFS volume.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(
+    validation = Rule::new("!((has(self.accessPointId) || (has(self.iam) && self.iam == 'ENABLED')) && has(self.transitEncryption) && self.transitEncryption == 'DISABLED')")
+        .message("efs.transitEncryption must be ENABLED when accessPointId or iam: ENABLED is used")
+        .field_path(".transitEncryption"),
+    validation = Rule::new("!has(self.accessPointId) || !has(self.rootDirectory) || self.rootDirectory == '/'")
+        .message("efs.rootDirectory must be omitted (or /) with an accessPointId: the access point sets the root")
+        .field_path(".rootDirectory"),
+)]
+pub struct EfsVolume {
+    /// File system ID, e.g. `fs-0123456789abcdef0`.
+    #[schemars(regex(pattern = patterns::EFS_ID))]
+    pub file_system_id: String,
+    /// Directory of the file system to mount as the root (default `/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::ABSOLUTE_PATH))]
+    pub root_directory: Option<String>,
+    /// Encrypt NFS traffic: `ENABLED` or `DISABLED`. Defaults to ENABLED when an access point
+    /// or IAM authorization is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_encryption: Option<Toggle>,
+    /// EFS access point ID, e.g. `fsap-0123456789abcdef0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::EFS_ACCESS_POINT_ID))]
+    pub access_point_id: Option<String>,
+    /// Use the task role for EFS IAM authorization: `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam: Option<Toggle>,
+}
+
+/// `ENABLED` / `DISABLED`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Toggle {
+    /// On.
+    Enabled,
+    /// Off.
+    Disabled,
+}
+
+impl Toggle {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "ENABLED",
+            Self::Disabled => "DISABLED",
+        }
+    }
+}
+
+/// An IAM role: an existing one by ARN, or one the operator creates and manages.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("has(self.arn) != has(self.managed)")
+    .message("set exactly one of arn (an existing role) or managed (a role the operator creates)"))]
+pub struct RoleSpec {
+    /// ARN of an existing role, e.g. `arn:aws:iam::123456789012:role/my-task-role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::ROLE_ARN))]
+    pub arn: Option<String>,
+    /// A role the operator creates under the IAM path `/fargate-operator/`, trusted by
+    /// `ecs-tasks.amazonaws.com`, and deletes with the TaskDefinition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed: Option<ManagedRole>,
+}
+
+/// A role the operator creates and manages.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedRole {
+    /// Managed policies to attach. Each must be in the operator's allowlist
+    /// (`--allowed-policy-arns`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 10))]
+    #[schemars(inner(regex(pattern = patterns::POLICY_ARN)))]
+    pub policy_arns: Vec<String>,
+    /// An inline IAM policy document (JSON object with `Version` and `Statement`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "crate::api::validation::free_form_object")]
+    pub policy: Option<serde_json::Value>,
+}
+
+/// Observed state of a TaskDefinition, as AWS reports it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDefinitionStatus {
+    /// The `metadata.generation` this status was computed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Ready, Progressing, Degraded and Synced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
+    pub conditions: Vec<Condition>,
+    /// The ECS family.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// Current revision number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i32>,
+    /// Current revision ARN; FargateServices referencing this object deploy it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// Hash of the normalised spec the current revision was registered from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_hash: Option<String>,
+    /// Execution role ARN in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role_arn: Option<String>,
+    /// Task role ARN in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_role_arn: Option<String>,
+    /// Log group of the first container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
+    /// Older revisions kept registered for rollback (newest first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retained_revisions: Vec<String>,
+}

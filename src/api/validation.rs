@@ -1,0 +1,839 @@
+//! `validate()`: the CRD's schema and CEL rules again, in Rust.
+//!
+//! Older clusters ignore CEL, and `plan`/`apply` run without a cluster, so the planner never
+//! trusts the API server to have checked anything. Every rule here has a twin in the CRD schema
+//! (`tests/validation_corpus.rs` proves the two agree on one corpus of invalid specs); messages
+//! name the field and say how to fix it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use schemars::{json_schema, Schema, SchemaGenerator};
+
+use super::fargateservice::FargateServiceSpec;
+use super::patterns;
+use super::taskdefinition::{Container, TaskDefinitionSpec};
+
+/// One rejected field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path of the field, e.g. `spec.containers[0].cpu`.
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// All the fields a spec got wrong (never empty).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+/// Schema of a free-form JSON object (an IAM policy document).
+pub fn free_form_object(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": true,
+    })
+}
+
+static REGEXES: LazyLock<HashMap<&'static str, Regex>> = LazyLock::new(|| {
+    patterns::ALL
+        .iter()
+        .map(|p| (*p, Regex::new(p).expect("patterns::ALL are valid regexes")))
+        .collect()
+});
+
+/// Whether `value` matches one of the [`patterns`] constants.
+pub fn matches(pattern: &'static str, value: &str) -> bool {
+    REGEXES.get(pattern).is_some_and(|re| re.is_match(value))
+}
+
+/// Valid Fargate CPU units.
+pub const FARGATE_CPU: [i32; 7] = [256, 512, 1024, 2048, 4096, 8192, 16384];
+
+/// Whether `memory` MiB is a valid Fargate size for `cpu` units.
+pub fn fargate_size_valid(cpu: i32, memory: i32) -> bool {
+    let gib = 1024;
+    let stepped = |lo: i32, hi: i32, step: i32| memory >= lo && memory <= hi && memory % step == 0;
+    match cpu {
+        256 => [512, 1024, 2048].contains(&memory),
+        512 => stepped(gib, 4 * gib, gib),
+        1024 => stepped(2 * gib, 8 * gib, gib),
+        2048 => stepped(4 * gib, 16 * gib, gib),
+        4096 => stepped(8 * gib, 30 * gib, gib),
+        8192 => stepped(16 * gib, 60 * gib, 4 * gib),
+        16384 => stepped(32 * gib, 120 * gib, 8 * gib),
+        _ => false,
+    }
+}
+
+/// CloudWatch Logs retention values.
+pub const LOG_RETENTION_DAYS: [i32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Collects errors.
+#[derive(Default)]
+struct Check(Vec<FieldError>);
+
+impl Check {
+    fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn pattern(&mut self, field: impl Into<String>, value: &str, pattern: &'static str, hint: &str) {
+        if !matches(pattern, value) {
+            self.fail(field, format!("{value:?} is not valid: expected {hint}"));
+        }
+    }
+
+    fn range(&mut self, field: impl Into<String>, value: i32, min: i32, max: i32) {
+        if value < min || value > max {
+            self.fail(field, format!("{value} is out of range: use {min} to {max}"));
+        }
+    }
+
+    fn opt_range(&mut self, field: impl Into<String>, value: Option<i32>, min: i32, max: i32) {
+        if let Some(v) = value {
+            self.range(field, v, min, max);
+        }
+    }
+
+    fn max_items(&mut self, field: impl Into<String>, len: usize, max: usize) {
+        if len > max {
+            self.fail(field, format!("has {len} items; at most {max} are allowed"));
+        }
+    }
+
+    fn reserved_tags<'a>(&mut self, keys: impl Iterator<Item = &'a String>) {
+        for k in keys {
+            if k.starts_with(super::RESERVED_TAG_PREFIX) || k.starts_with("aws:") {
+                self.fail(
+                    "spec.tags",
+                    format!("key {k:?} is reserved (ecs.fargate.dev/ and aws: prefixes): rename it"),
+                );
+            }
+        }
+    }
+
+    fn done(self) -> Result<(), ValidationErrors> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors(self.0))
+        }
+    }
+}
+
+/// Validates a TaskDefinition spec (schema + CEL rules, in Rust).
+pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), ValidationErrors> {
+    let mut c = Check::default();
+    if let Some(family) = &spec.family {
+        c.pattern(
+            "spec.family",
+            family,
+            patterns::ECS_NAME,
+            "1-255 letters, digits, - or _",
+        );
+    }
+    if !FARGATE_CPU.contains(&spec.cpu) {
+        c.fail(
+            "spec.cpu",
+            format!(
+                "{} is not a Fargate size: use one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units; 1024 = 1 vCPU)",
+                spec.cpu
+            ),
+        );
+    } else if !fargate_size_valid(spec.cpu, spec.memory) {
+        c.fail(
+            "spec.memory",
+            format!(
+                "{} MiB is not a valid Fargate size for cpu {}: cpu 256 takes 512, 1024 or 2048 MiB; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (1024 MiB steps); 8192 takes 16384-61440 (4096 steps); 16384 takes 32768-122880 (8192 steps)",
+                spec.memory, spec.cpu
+            ),
+        );
+    }
+    c.opt_range("spec.ephemeralStorageGiB", spec.ephemeral_storage_gib, 21, 200);
+    c.range("spec.revisionHistoryLimit", spec.revision_history_limit, 0, 100);
+    if spec.containers.is_empty() {
+        c.fail("spec.containers", "at least one container is required");
+    }
+    c.max_items("spec.containers", spec.containers.len(), 10);
+    c.max_items("spec.volumes", spec.volumes.len(), 20);
+    c.max_items("spec.tags", spec.tags.len(), 40);
+    c.reserved_tags(spec.tags.keys());
+
+    let names: Vec<&str> = spec.containers.iter().map(|k| k.name.as_str()).collect();
+    let volumes: BTreeSet<&str> = spec.volumes.iter().map(|v| v.name.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    for (i, k) in spec.containers.iter().enumerate() {
+        let at = format!("spec.containers[{i}]");
+        if !seen.insert(k.name.as_str()) {
+            c.fail(
+                format!("{at}.name"),
+                format!("container name {:?} is used twice: names must be unique", k.name),
+            );
+        }
+        validate_container(&mut c, &at, k, &names, &volumes);
+    }
+    let cpu_sum: i32 = spec.containers.iter().filter_map(|k| k.cpu).sum();
+    if FARGATE_CPU.contains(&spec.cpu) && cpu_sum > spec.cpu {
+        c.fail(
+            "spec.containers",
+            format!(
+                "containers' cpu adds up to {cpu_sum}, more than spec.cpu {}: lower the containers' cpu or raise the task's",
+                spec.cpu
+            ),
+        );
+    }
+    let mem_sum: i32 = spec
+        .containers
+        .iter()
+        .map(|k| k.memory.or(k.memory_reservation).unwrap_or(0))
+        .sum();
+    if mem_sum > spec.memory {
+        c.fail(
+            "spec.containers",
+            format!(
+                "containers' memory (or memoryReservation) adds up to {mem_sum} MiB, more than spec.memory {}: lower the containers' memory or raise the task's",
+                spec.memory
+            ),
+        );
+    }
+    if !spec.containers.is_empty() && !spec.containers.iter().any(|k| k.essential) {
+        c.fail(
+            "spec.containers",
+            "at least one container must be essential (essential: true)",
+        );
+    }
+    let mut ports = BTreeSet::new();
+    for (i, k) in spec.containers.iter().enumerate() {
+        for (j, p) in k.port_mappings.iter().enumerate() {
+            let proto = p.protocol.map_or("tcp", |p| p.as_str());
+            if !ports.insert((p.container_port, proto)) {
+                c.fail(
+                    format!("spec.containers[{i}].portMappings[{j}].containerPort"),
+                    format!(
+                        "{}/{proto} is used twice: a port may be used by only one container (Fargate tasks share one network namespace)",
+                        p.container_port
+                    ),
+                );
+            }
+        }
+    }
+    for (i, v) in spec.volumes.iter().enumerate() {
+        let at = format!("spec.volumes[{i}]");
+        c.pattern(
+            format!("{at}.name"),
+            &v.name,
+            patterns::ECS_NAME,
+            "1-255 letters, digits, - or _",
+        );
+        if let Some(efs) = &v.efs {
+            c.pattern(
+                format!("{at}.efs.fileSystemId"),
+                &efs.file_system_id,
+                patterns::EFS_ID,
+                "an EFS file system ID like fs-0123456789abcdef0",
+            );
+            if let Some(ap) = &efs.access_point_id {
+                c.pattern(
+                    format!("{at}.efs.accessPointId"),
+                    ap,
+                    patterns::EFS_ACCESS_POINT_ID,
+                    "an EFS access point ID like fsap-0123456789abcdef0",
+                );
+            }
+            if let Some(root) = &efs.root_directory {
+                c.pattern(
+                    format!("{at}.efs.rootDirectory"),
+                    root,
+                    patterns::ABSOLUTE_PATH,
+                    "an absolute path",
+                );
+            }
+            use super::taskdefinition::Toggle;
+            let needs_tls = efs.access_point_id.is_some() || efs.iam == Some(Toggle::Enabled);
+            if needs_tls && efs.transit_encryption == Some(Toggle::Disabled) {
+                c.fail(
+                    format!("{at}.efs.transitEncryption"),
+                    "must be ENABLED when accessPointId or iam: ENABLED is used",
+                );
+            }
+            if efs.access_point_id.is_some()
+                && efs.root_directory.as_deref().is_some_and(|r| r != "/")
+            {
+                c.fail(
+                    format!("{at}.efs.rootDirectory"),
+                    "must be omitted (or /) with an accessPointId: the access point sets the root",
+                );
+            }
+        }
+    }
+    for (field, role) in [
+        ("spec.executionRole", &spec.execution_role),
+        ("spec.taskRole", &spec.task_role),
+    ] {
+        let Some(role) = role else { continue };
+        match (&role.arn, &role.managed) {
+            (Some(arn), None) => c.pattern(
+                format!("{field}.arn"),
+                arn,
+                patterns::ROLE_ARN,
+                "an IAM role ARN like arn:aws:iam::123456789012:role/my-role",
+            ),
+            (None, Some(m)) => {
+                c.max_items(format!("{field}.managed.policyArns"), m.policy_arns.len(), 10);
+                for (i, p) in m.policy_arns.iter().enumerate() {
+                    c.pattern(
+                        format!("{field}.managed.policyArns[{i}]"),
+                        p,
+                        patterns::POLICY_ARN,
+                        "an IAM policy ARN like arn:aws:iam::aws:policy/ReadOnlyAccess",
+                    );
+                }
+                if let Some(doc) = &m.policy {
+                    if doc.get("Statement").is_none() {
+                        c.fail(
+                            format!("{field}.managed.policy"),
+                            "an IAM policy document needs a Statement (and Version: 2012-10-17)",
+                        );
+                    }
+                }
+            }
+            _ => c.fail(
+                field,
+                "set exactly one of arn (an existing role) or managed (a role the operator creates)",
+            ),
+        }
+    }
+    c.done()
+}
+
+fn validate_container(
+    c: &mut Check,
+    at: &str,
+    k: &Container,
+    names: &[&str],
+    volumes: &BTreeSet<&str>,
+) {
+    c.pattern(
+        format!("{at}.name"),
+        &k.name,
+        patterns::CONTAINER_NAME,
+        "1-255 letters, digits, - or _",
+    );
+    if k.image.is_empty() || k.image.len() > 1024 {
+        c.fail(
+            format!("{at}.image"),
+            "an image reference is required, e.g. public.ecr.aws/nginx/nginx:1.27",
+        );
+    }
+    c.opt_range(format!("{at}.cpu"), k.cpu, 0, 16384);
+    c.opt_range(format!("{at}.memory"), k.memory, 6, 122880);
+    c.opt_range(format!("{at}.memoryReservation"), k.memory_reservation, 6, 122880);
+    if let (Some(mem), Some(res)) = (k.memory, k.memory_reservation) {
+        if res > mem {
+            c.fail(
+                format!("{at}.memoryReservation"),
+                format!("{res} MiB exceeds memory {mem} MiB (the hard limit): lower it or raise memory"),
+            );
+        }
+    }
+    c.max_items(format!("{at}.environment"), k.environment.len(), 200);
+    c.max_items(format!("{at}.secrets"), k.secrets.len(), 100);
+    c.max_items(format!("{at}.portMappings"), k.port_mappings.len(), 20);
+    c.max_items(format!("{at}.dependsOn"), k.depends_on.len(), 10);
+    c.max_items(format!("{at}.ulimits"), k.ulimits.len(), 20);
+    c.max_items(format!("{at}.mountPoints"), k.mount_points.len(), 20);
+    let mut env = BTreeSet::new();
+    for (i, e) in k.environment.iter().enumerate() {
+        if e.name.is_empty() || e.name.len() > 255 {
+            c.fail(format!("{at}.environment[{i}].name"), "must be 1-255 characters");
+        }
+        if !env.insert(e.name.as_str()) {
+            c.fail(
+                format!("{at}.environment"),
+                format!("variable {:?} is set twice: names must be unique", e.name),
+            );
+        }
+    }
+    let mut secrets = BTreeSet::new();
+    for (i, s) in k.secrets.iter().enumerate() {
+        if !secrets.insert(s.name.as_str()) || env.contains(s.name.as_str()) {
+            c.fail(
+                format!("{at}.secrets"),
+                format!(
+                    "{:?} is set twice: secret names must be unique and must not repeat an environment variable",
+                    s.name
+                ),
+            );
+        }
+        c.pattern(
+            format!("{at}.secrets[{i}].valueFrom"),
+            &s.value_from,
+            patterns::SECRET_ARN,
+            "the full ARN of a Secrets Manager secret or SSM parameter, e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+        );
+    }
+    for (i, p) in k.port_mappings.iter().enumerate() {
+        c.range(
+            format!("{at}.portMappings[{i}].containerPort"),
+            p.container_port,
+            1,
+            65535,
+        );
+        if let Some(name) = &p.name {
+            c.pattern(
+                format!("{at}.portMappings[{i}].name"),
+                name,
+                patterns::PORT_NAME,
+                "lower-case letters, digits and -, up to 64 characters",
+            );
+        }
+    }
+    if let Some(h) = &k.health_check {
+        let first = h.command.first().map(String::as_str);
+        if h.command.len() > 100 || !matches!(first, Some("CMD" | "CMD-SHELL" | "NONE")) {
+            c.fail(
+                format!("{at}.healthCheck.command"),
+                "must start with CMD, CMD-SHELL or NONE, e.g. [CMD-SHELL, 'curl -f http://localhost/ || exit 1']",
+            );
+        }
+        c.opt_range(format!("{at}.healthCheck.intervalSeconds"), h.interval_seconds, 5, 300);
+        c.opt_range(format!("{at}.healthCheck.timeoutSeconds"), h.timeout_seconds, 2, 120);
+        c.opt_range(format!("{at}.healthCheck.retries"), h.retries, 1, 10);
+        c.opt_range(
+            format!("{at}.healthCheck.startPeriodSeconds"),
+            h.start_period_seconds,
+            0,
+            300,
+        );
+    }
+    if let Some(l) = &k.logging {
+        if let Some(g) = &l.group {
+            c.pattern(
+                format!("{at}.logging.group"),
+                g,
+                patterns::LOG_GROUP,
+                "1-512 characters of letters, digits, _ / . # -",
+            );
+        }
+        if let Some(p) = &l.stream_prefix {
+            c.pattern(
+                format!("{at}.logging.streamPrefix"),
+                p,
+                patterns::STREAM_PREFIX,
+                "1-256 characters without : or *",
+            );
+        }
+        if let Some(days) = l.retention_days {
+            if !LOG_RETENTION_DAYS.contains(&days) {
+                c.fail(
+                    format!("{at}.logging.retentionDays"),
+                    format!("{days} is not a CloudWatch Logs retention: use one of {LOG_RETENTION_DAYS:?}"),
+                );
+            }
+        }
+    }
+    for (i, d) in k.depends_on.iter().enumerate() {
+        if d.container_name == k.name || !names.contains(&d.container_name.as_str()) {
+            c.fail(
+                format!("{at}.dependsOn[{i}].containerName"),
+                format!(
+                    "{:?} must name another container of this task (one of {names:?})",
+                    d.container_name
+                ),
+            );
+        }
+    }
+    for (i, u) in k.ulimits.iter().enumerate() {
+        c.pattern(
+            format!("{at}.ulimits[{i}].name"),
+            &u.name,
+            patterns::ULIMIT_NAME,
+            "a ulimit name such as nofile or nproc",
+        );
+        if u.soft_limit < 0 || u.hard_limit < 0 {
+            c.fail(format!("{at}.ulimits[{i}]"), "limits must not be negative");
+        }
+        if u.soft_limit > u.hard_limit {
+            c.fail(
+                format!("{at}.ulimits[{i}].softLimit"),
+                "must not exceed hardLimit",
+            );
+        }
+    }
+    for (i, m) in k.mount_points.iter().enumerate() {
+        if !volumes.contains(m.source_volume.as_str()) {
+            c.fail(
+                format!("{at}.mountPoints[{i}].sourceVolume"),
+                format!(
+                    "{:?} must name a volume in spec.volumes (one of {volumes:?})",
+                    m.source_volume
+                ),
+            );
+        }
+        c.pattern(
+            format!("{at}.mountPoints[{i}].containerPath"),
+            &m.container_path,
+            patterns::ABSOLUTE_PATH,
+            "an absolute path",
+        );
+    }
+}
+
+/// Checks the immutable fields of a TaskDefinition against its previous spec.
+pub fn validate_task_definition_update(
+    old: &TaskDefinitionSpec,
+    new: &TaskDefinitionSpec,
+) -> Result<(), ValidationErrors> {
+    let mut c = Check::default();
+    if old.family != new.family {
+        c.fail(
+            "spec.family",
+            "is immutable: it names the ECS family every revision belongs to; create a new TaskDefinition to use another family",
+        );
+    }
+    c.done()
+}
+
+/// Validates a FargateService spec (schema + CEL rules, in Rust).
+pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), ValidationErrors> {
+    let mut c = Check::default();
+    c.pattern(
+        "spec.cluster.name",
+        &spec.cluster.name,
+        patterns::ECS_NAME,
+        "1-255 letters, digits, - or _",
+    );
+    if let Some(name) = &spec.service_name {
+        c.pattern(
+            "spec.serviceName",
+            name,
+            patterns::ECS_NAME,
+            "1-255 letters, digits, - or _",
+        );
+    }
+    match (&spec.task_definition_ref, &spec.task_definition_arn) {
+        (Some(r), None) => {
+            if r.name.is_empty() || r.name.len() > 253 {
+                c.fail("spec.taskDefinitionRef.name", "must name a TaskDefinition in this namespace");
+            }
+        }
+        (None, Some(arn)) => c.pattern(
+            "spec.taskDefinitionArn",
+            arn,
+            patterns::TASK_DEFINITION_ARN,
+            "a task-definition revision ARN like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+        ),
+        _ => c.fail(
+            "spec",
+            "set exactly one of spec.taskDefinitionRef (a TaskDefinition in this namespace) or spec.taskDefinitionArn (an existing revision)",
+        ),
+    }
+    c.range("spec.desiredCount", spec.desired_count, 0, 5000);
+    let n = &spec.network;
+    if n.subnets.is_empty() {
+        c.fail(
+            "spec.network.subnets",
+            "at least one subnet ID is required, e.g. subnet-0123456789abcdef0",
+        );
+    }
+    c.max_items("spec.network.subnets", n.subnets.len(), 16);
+    c.max_items("spec.network.securityGroups", n.security_groups.len(), 5);
+    for (i, s) in n.subnets.iter().enumerate() {
+        c.pattern(
+            format!("spec.network.subnets[{i}]"),
+            s,
+            patterns::SUBNET_ID,
+            "a subnet ID like subnet-0123456789abcdef0",
+        );
+    }
+    for (i, s) in n.security_groups.iter().enumerate() {
+        c.pattern(
+            format!("spec.network.securityGroups[{i}]"),
+            s,
+            patterns::SECURITY_GROUP_ID,
+            "a security group ID like sg-0123456789abcdef0",
+        );
+    }
+    c.max_items("spec.loadBalancers", spec.load_balancers.len(), 5);
+    for (i, lb) in spec.load_balancers.iter().enumerate() {
+        c.pattern(
+            format!("spec.loadBalancers[{i}].targetGroupArn"),
+            &lb.target_group_arn,
+            patterns::TARGET_GROUP_ARN,
+            "a target group ARN like arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef",
+        );
+        c.pattern(
+            format!("spec.loadBalancers[{i}].containerName"),
+            &lb.container_name,
+            patterns::CONTAINER_NAME,
+            "a container name of the task definition",
+        );
+        c.range(
+            format!("spec.loadBalancers[{i}].containerPort"),
+            lb.container_port,
+            1,
+            65535,
+        );
+    }
+    c.opt_range(
+        "spec.healthCheckGracePeriodSeconds",
+        spec.health_check_grace_period_seconds,
+        0,
+        i32::MAX,
+    );
+    if let Some(d) = &spec.deployment {
+        c.opt_range(
+            "spec.deployment.minimumHealthyPercent",
+            d.minimum_healthy_percent,
+            0,
+            100,
+        );
+        c.opt_range("spec.deployment.maximumPercent", d.maximum_percent, 100, 200);
+        if d.minimum_healthy_percent.unwrap_or(100) >= d.maximum_percent.unwrap_or(200) {
+            c.fail(
+                "spec.deployment.maximumPercent",
+                "must be greater than minimumHealthyPercent, or a rolling update can neither start nor stop a task",
+            );
+        }
+        if let Some(a) = &d.alarms {
+            if a.names.is_empty() {
+                c.fail(
+                    "spec.deployment.alarms.names",
+                    "name at least one CloudWatch alarm, or remove alarms",
+                );
+            }
+            c.max_items("spec.deployment.alarms.names", a.names.len(), 10);
+            for (i, name) in a.names.iter().enumerate() {
+                if name.is_empty() || name.len() > 255 {
+                    c.fail(
+                        format!("spec.deployment.alarms.names[{i}]"),
+                        "must be 1-255 characters",
+                    );
+                }
+            }
+        }
+    }
+    let cps = &spec.capacity_provider_strategy;
+    c.max_items("spec.capacityProviderStrategy", cps.len(), 2);
+    let providers: BTreeSet<_> = cps.iter().map(|i| i.capacity_provider).collect();
+    if providers.len() != cps.len() {
+        c.fail(
+            "spec.capacityProviderStrategy",
+            "each capacity provider may appear once",
+        );
+    }
+    if cps.iter().filter(|i| i.base.unwrap_or(0) > 0).count() > 1 {
+        c.fail(
+            "spec.capacityProviderStrategy",
+            "only one capacity provider may have a base",
+        );
+    }
+    if !cps.is_empty() && !cps.iter().any(|i| i.weight.unwrap_or(1) > 0) {
+        c.fail(
+            "spec.capacityProviderStrategy",
+            "at least one capacity provider needs a weight above 0",
+        );
+    }
+    for (i, item) in cps.iter().enumerate() {
+        c.opt_range(
+            format!("spec.capacityProviderStrategy[{i}].base"),
+            item.base,
+            0,
+            100000,
+        );
+        c.opt_range(
+            format!("spec.capacityProviderStrategy[{i}].weight"),
+            item.weight,
+            0,
+            1000,
+        );
+    }
+    if let Some(p) = &spec.platform_version {
+        c.pattern(
+            "spec.platformVersion",
+            p,
+            patterns::PLATFORM_VERSION,
+            "LATEST or a version like 1.4.0",
+        );
+    }
+    c.max_items("spec.serviceRegistries", spec.service_registries.len(), 1);
+    for (i, r) in spec.service_registries.iter().enumerate() {
+        c.pattern(
+            format!("spec.serviceRegistries[{i}].registryArn"),
+            &r.registry_arn,
+            patterns::SERVICE_REGISTRY_ARN,
+            "a Cloud Map service ARN like arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc123",
+        );
+    }
+    c.max_items("spec.tags", spec.tags.len(), 40);
+    c.reserved_tags(spec.tags.keys());
+    if let Some(s) = &spec.scaling {
+        c.range("spec.scaling.minCapacity", s.min_capacity, 0, 5000);
+        c.range("spec.scaling.maxCapacity", s.max_capacity, 1, 5000);
+        if s.min_capacity > s.max_capacity {
+            c.fail(
+                "spec.scaling.minCapacity",
+                format!(
+                    "{} exceeds maxCapacity {}: minCapacity must not exceed maxCapacity",
+                    s.min_capacity, s.max_capacity
+                ),
+            );
+        }
+        c.opt_range(
+            "spec.scaling.targetCpuUtilization",
+            s.target_cpu_utilization,
+            1,
+            100,
+        );
+        c.opt_range(
+            "spec.scaling.targetMemoryUtilization",
+            s.target_memory_utilization,
+            1,
+            100,
+        );
+        c.opt_range(
+            "spec.scaling.scaleInCooldownSeconds",
+            s.scale_in_cooldown_seconds,
+            0,
+            86400,
+        );
+        c.opt_range(
+            "spec.scaling.scaleOutCooldownSeconds",
+            s.scale_out_cooldown_seconds,
+            0,
+            86400,
+        );
+        if let Some(r) = &s.requests_per_target {
+            c.range("spec.scaling.requestsPerTarget.value", r.value, 1, 1_000_000);
+            let valid = matches(patterns::TARGET_GROUP_ARN, &r.target_group_arn);
+            if !valid {
+                c.pattern(
+                    "spec.scaling.requestsPerTarget.targetGroupArn",
+                    &r.target_group_arn,
+                    patterns::TARGET_GROUP_ARN,
+                    "a target group ARN",
+                );
+            } else if !spec
+                .load_balancers
+                .iter()
+                .any(|lb| lb.target_group_arn == r.target_group_arn)
+            {
+                c.fail(
+                    "spec.scaling.requestsPerTarget.targetGroupArn",
+                    "must be one of spec.loadBalancers[].targetGroupArn",
+                );
+            }
+        }
+        c.max_items("spec.scaling.schedules", s.schedules.len(), 20);
+        let mut names = BTreeSet::new();
+        for (i, sc) in s.schedules.iter().enumerate() {
+            let at = format!("spec.scaling.schedules[{i}]");
+            if !names.insert(sc.name.as_str()) {
+                c.fail(
+                    "spec.scaling.schedules",
+                    format!("schedule name {:?} is used twice: names must be unique", sc.name),
+                );
+            }
+            c.pattern(
+                format!("{at}.name"),
+                &sc.name,
+                patterns::SCHEDULE_NAME,
+                "1-200 letters, digits, - or _",
+            );
+            c.pattern(
+                format!("{at}.schedule"),
+                &sc.schedule,
+                patterns::SCHEDULE,
+                "cron(...), rate(N minutes|hours|days) or at(yyyy-mm-ddThh:mm:ss)",
+            );
+            c.opt_range(format!("{at}.minCapacity"), sc.min_capacity, 0, 5000);
+            c.opt_range(format!("{at}.maxCapacity"), sc.max_capacity, 0, 5000);
+            if let (Some(lo), Some(hi)) = (sc.min_capacity, sc.max_capacity) {
+                if lo > hi {
+                    c.fail(
+                        format!("{at}.minCapacity"),
+                        "must not exceed maxCapacity",
+                    );
+                }
+            }
+            if let Some(tz) = &sc.timezone {
+                if tz.is_empty() || tz.len() > 64 {
+                    c.fail(format!("{at}.timezone"), "must be an IANA time zone name");
+                }
+            }
+        }
+    }
+    c.done()
+}
+
+/// Checks the immutable fields of a FargateService against its previous spec.
+pub fn validate_fargate_service_update(
+    old: &FargateServiceSpec,
+    new: &FargateServiceSpec,
+) -> Result<(), ValidationErrors> {
+    let mut c = Check::default();
+    if old.service_name != new.service_name {
+        c.fail(
+            "spec.serviceName",
+            "is immutable: ECS cannot rename a service; create a new FargateService instead",
+        );
+    }
+    if old.cluster.name != new.cluster.name {
+        c.fail(
+            "spec.cluster.name",
+            "is immutable: ECS cannot move a service between clusters; create a new FargateService instead",
+        );
+    }
+    c.done()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fargate_matrix_edges() {
+        assert!(fargate_size_valid(256, 512));
+        assert!(!fargate_size_valid(256, 3072));
+        assert!(fargate_size_valid(512, 4096));
+        assert!(!fargate_size_valid(512, 5120));
+        assert!(fargate_size_valid(4096, 30720));
+        assert!(!fargate_size_valid(4096, 31744));
+        assert!(fargate_size_valid(8192, 20480));
+        assert!(!fargate_size_valid(8192, 17408));
+        assert!(fargate_size_valid(16384, 122880));
+        assert!(!fargate_size_valid(16384, 36864));
+        assert!(!fargate_size_valid(300, 1024));
+    }
+
+    #[test]
+    fn every_pattern_compiles() {
+        for p in patterns::ALL {
+            assert!(REGEXES.contains_key(p), "{p}");
+        }
+        assert!(matches(patterns::SUBNET_ID, "subnet-0123456789abcdef0"));
+        assert!(!matches(patterns::SUBNET_ID, "subnet-xyz"));
+    }
+}

@@ -1,0 +1,60 @@
+//! The CRD YAML, generated from the Rust types.
+
+use std::path::Path;
+
+use kube::CustomResourceExt;
+
+use crate::api::{FargateService, TaskDefinition};
+
+/// Errors writing CRD files.
+#[derive(Debug, thiserror::Error)]
+pub enum CrdgenError {
+    /// Serialising a CRD failed.
+    #[error("serialising CRD {0}: {1}")]
+    Serialize(&'static str, #[source] serde_norway::Error),
+    /// Writing a file failed.
+    #[error("writing {path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// `(file name, YAML)` for each CRD, in a stable order.
+pub fn crds() -> Result<Vec<(&'static str, String)>, CrdgenError> {
+    let td = serde_norway::to_string(&TaskDefinition::crd())
+        .map_err(|e| CrdgenError::Serialize("TaskDefinition", e))?;
+    let fs = serde_norway::to_string(&FargateService::crd())
+        .map_err(|e| CrdgenError::Serialize("FargateService", e))?;
+    Ok(vec![
+        ("ecs.fargate.dev_taskdefinitions.yaml", td),
+        ("ecs.fargate.dev_fargateservices.yaml", fs),
+    ])
+}
+
+/// Both CRDs as one multi-document YAML stream.
+pub fn crds_yaml() -> Result<String, CrdgenError> {
+    Ok(crds()?
+        .into_iter()
+        .map(|(_, y)| format!("---\n{y}"))
+        .collect::<String>())
+}
+
+/// Writes each CRD to `dir/<file name>`.
+pub fn write_crds(dir: &Path) -> Result<(), CrdgenError> {
+    std::fs::create_dir_all(dir).map_err(|source| CrdgenError::Write {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    for (file, yaml) in crds()? {
+        let path = dir.join(file);
+        std::fs::write(&path, yaml).map_err(|source| CrdgenError::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(())
+}

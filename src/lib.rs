@@ -1,0 +1,12 @@
+//! fargate-operator: run containers on Amazon ECS/Fargate by writing Kubernetes objects.
+//!
+//! Data flows one way: observe → plan → act → report. [`api`] is the public contract,
+//! [`plan`] the pure planner.
+#![forbid(unsafe_code)]
+#![deny(rust_2018_idioms)]
+
+pub mod api;
+pub mod batch;
+pub mod crdgen;
+pub mod manifests;
+pub mod plan;

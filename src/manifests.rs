@@ -1,0 +1,156 @@
+//! Reading TaskDefinition and FargateService YAML from files, for `plan` and `apply`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use kube::ResourceExt;
+use serde::Deserialize;
+
+use crate::api::{FargateService, TaskDefinition, GROUP};
+
+/// Errors reading manifests.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// A file or directory could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A document is not valid YAML or does not match the kind's schema.
+    #[error("{path} (document {doc}): {message}")]
+    Parse {
+        path: String,
+        doc: usize,
+        message: String,
+    },
+    /// Two documents name the same object.
+    #[error("{kind} {namespace}/{name} is defined twice ({path})")]
+    Duplicate {
+        kind: &'static str,
+        namespace: String,
+        name: String,
+        path: String,
+    },
+    /// No TaskDefinition or FargateService was found.
+    #[error("no TaskDefinition or FargateService found in {0}")]
+    Empty(String),
+}
+
+/// The objects read from a set of files.
+#[derive(Debug, Default, Clone)]
+pub struct Manifests {
+    pub task_definitions: Vec<TaskDefinition>,
+    pub services: Vec<FargateService>,
+    /// `kind name (file)` of documents of other kinds, which are ignored.
+    pub skipped: Vec<String>,
+}
+
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), ManifestError> {
+    let read_err = |source| ManifestError::Read {
+        path: path.display().to_string(),
+        source,
+    };
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(read_err)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir() {
+                collect_files(&e, out)?;
+            } else if matches!(
+                e.extension().and_then(|x| x.to_str()),
+                Some("yaml" | "yml" | "json")
+            ) {
+                out.push(e);
+            }
+        }
+        Ok(())
+    } else if path.exists() {
+        out.push(path.to_path_buf());
+        Ok(())
+    } else {
+        Err(read_err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such file or directory",
+        )))
+    }
+}
+
+/// Reads every `.yaml`/`.yml`/`.json` file under `paths` (directories recursively, in name
+/// order). Objects without a namespace go to `default`.
+pub fn load(paths: &[PathBuf]) -> Result<Manifests, ManifestError> {
+    let mut files = vec![];
+    for p in paths {
+        collect_files(p, &mut files)?;
+    }
+    let mut out = Manifests::default();
+    let mut seen = BTreeSet::new();
+    for file in &files {
+        let path = file.display().to_string();
+        let text = std::fs::read_to_string(file).map_err(|source| ManifestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        for (i, doc) in serde_norway::Deserializer::from_str(&text).enumerate() {
+            let parse = |message: String| ManifestError::Parse {
+                path: path.clone(),
+                doc: i + 1,
+                message,
+            };
+            let value = serde_json::Value::deserialize(doc).map_err(|e| parse(e.to_string()))?;
+            if value.is_null() {
+                continue;
+            }
+            let api_version = value.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("");
+            let kind = value.get("kind").and_then(|v| v.as_str()).unwrap_or("");
+            let ours = api_version.split('/').next() == Some(GROUP);
+            match (ours, kind) {
+                (true, "TaskDefinition") => {
+                    let mut td: TaskDefinition = serde_path_to_error::deserialize(value)
+                        .map_err(|e| parse(format!("TaskDefinition: {}: {}", e.path(), e.inner())))?;
+                    td.metadata.namespace.get_or_insert_with(|| "default".into());
+                    if !seen.insert(("TaskDefinition", td.namespace(), td.name_any())) {
+                        return Err(ManifestError::Duplicate {
+                            kind: "TaskDefinition",
+                            namespace: td.namespace().unwrap_or_default(),
+                            name: td.name_any(),
+                            path,
+                        });
+                    }
+                    out.task_definitions.push(td);
+                }
+                (true, "FargateService") => {
+                    let mut fs: FargateService = serde_path_to_error::deserialize(value)
+                        .map_err(|e| parse(format!("FargateService: {}: {}", e.path(), e.inner())))?;
+                    fs.metadata.namespace.get_or_insert_with(|| "default".into());
+                    if !seen.insert(("FargateService", fs.namespace(), fs.name_any())) {
+                        return Err(ManifestError::Duplicate {
+                            kind: "FargateService",
+                            namespace: fs.namespace().unwrap_or_default(),
+                            name: fs.name_any(),
+                            path,
+                        });
+                    }
+                    out.services.push(fs);
+                }
+                (true, other) => return Err(parse(format!("unknown kind {other:?} in {GROUP}"))),
+                _ => {
+                    let name = value
+                        .pointer("/metadata/name")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("?");
+                    out.skipped.push(format!("{kind} {name} ({path})"));
+                }
+            }
+        }
+    }
+    if out.task_definitions.is_empty() && out.services.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(ManifestError::Empty(names.join(", ")));
+    }
+    Ok(out)
+}

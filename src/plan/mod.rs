@@ -1,0 +1,449 @@
+//! The pure planner: `(desired spec, observed AWS state) -> Plan`.
+//!
+//! No I/O, no clock, no randomness. An unchanged spec against the state it produced plans
+//! nothing (property-tested in `tests/planner_props.rs`).
+
+pub mod cost;
+pub mod model;
+pub mod render;
+pub mod service;
+pub mod sim;
+pub mod taskdef;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::api::images::ImageTagPolicy;
+use crate::api::ValidationErrors;
+pub use cost::PriceTable;
+use model::{ScheduledActionDef, ServiceBody, TaskDefBody, Tags, TargetTrackingDef};
+pub use service::{plan_fargate_service, ServiceInputs, TaskDefinitionInfo};
+pub use taskdef::{plan_task_definition, TaskDefinitionInputs};
+
+/// AWS's managed policy every execution role gets.
+pub const ECS_EXECUTION_POLICY_ARN: &str =
+    "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+
+/// Operator-wide settings the planner needs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanConfig {
+    /// AWS region (for the awslogs driver's `awslogs-region`).
+    pub region: String,
+    /// Policy ARNs a managed role may attach, beyond AWS's ECS execution policy.
+    pub allowed_policy_arns: BTreeSet<String>,
+    /// Permissions boundary put on every managed role.
+    pub permissions_boundary: Option<String>,
+    /// Allow inline policies on managed roles without a permissions boundary.
+    pub allow_inline_policies: bool,
+    /// What to do with untagged / `latest` images.
+    pub image_tag_policy: ImageTagPolicy,
+    /// Prices for the cost estimate.
+    pub prices: PriceTable,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        Self {
+            region: "us-east-1".into(),
+            allowed_policy_arns: BTreeSet::new(),
+            permissions_boundary: None,
+            allow_inline_policies: false,
+            image_tag_policy: ImageTagPolicy::Warn,
+            prices: PriceTable::default(),
+        }
+    }
+}
+
+/// Who owns the AWS resources: the object's identity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Owner {
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+    pub generation: i64,
+    /// `ecs.fargate.dev/adopt: "true"`.
+    pub adopt: bool,
+}
+
+impl Owner {
+    /// The ownership tags every created resource carries.
+    pub fn tags(&self) -> Tags {
+        Tags::from([
+            (
+                crate::api::OWNER_TAG.to_owned(),
+                crate::api::owner_key(&self.namespace, &self.name),
+            ),
+            (crate::api::UID_TAG.to_owned(), self.uid.clone()),
+        ])
+    }
+
+    /// How `tags` relate to this owner.
+    pub fn ownership(&self, tags: &Tags) -> Ownership {
+        let key = crate::api::owner_key(&self.namespace, &self.name);
+        match (
+            tags.get(crate::api::OWNER_TAG),
+            tags.get(crate::api::UID_TAG),
+        ) {
+            (Some(o), Some(u)) if *o == key && *u == self.uid => Ownership::Owned,
+            (Some(o), _) if *o == key => Ownership::PreviousIncarnation,
+            (Some(o), _) => Ownership::Other(o.clone()),
+            (None, _) => Ownership::Unmanaged,
+        }
+    }
+}
+
+/// How an AWS resource relates to an object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ownership {
+    /// Tagged with this object's name and UID.
+    Owned,
+    /// Tagged with this object's name but another UID (deleted and re-created object).
+    PreviousIncarnation,
+    /// Tagged as owned by another object.
+    Other(String),
+    /// Not tagged by the operator.
+    Unmanaged,
+}
+
+/// One AWS change, in the order the plan lists them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Action {
+    CreateLogGroup {
+        name: String,
+        retention_days: Option<i32>,
+        tags: Tags,
+    },
+    PutRetentionPolicy {
+        name: String,
+        days: i32,
+    },
+    DeleteRetentionPolicy {
+        name: String,
+    },
+    CreateRole {
+        name: String,
+        path: String,
+        trust_policy: serde_json::Value,
+        permissions_boundary: Option<String>,
+        description: String,
+        tags: Tags,
+    },
+    UpdateAssumeRolePolicy {
+        role: String,
+        trust_policy: serde_json::Value,
+    },
+    PutRolePermissionsBoundary {
+        role: String,
+        arn: String,
+    },
+    DeleteRolePermissionsBoundary {
+        role: String,
+    },
+    AttachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    DetachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    PutRolePolicy {
+        role: String,
+        policy_name: String,
+        document: serde_json::Value,
+    },
+    DeleteRolePolicy {
+        role: String,
+        policy_name: String,
+    },
+    RegisterTaskDefinition {
+        body: Box<TaskDefBody>,
+        tags: Tags,
+    },
+    TagTaskDefinition {
+        arn: String,
+        tags: Tags,
+        remove: Vec<String>,
+    },
+    DeregisterTaskDefinition {
+        arn: String,
+    },
+    CreateCluster {
+        name: String,
+        capacity_providers: Vec<String>,
+        tags: Tags,
+    },
+    CreateService {
+        cluster: String,
+        name: String,
+        body: Box<ServiceBody>,
+        tags: Tags,
+        /// Idempotency token derived from the object's UID and generation.
+        client_token: String,
+    },
+    UpdateService {
+        cluster: String,
+        name: String,
+        changes: Box<ServiceUpdate>,
+    },
+    TagService {
+        arn: String,
+        tags: Tags,
+        remove: Vec<String>,
+    },
+    RegisterScalableTarget {
+        resource_id: String,
+        min: i32,
+        max: i32,
+    },
+    DeregisterScalableTarget {
+        resource_id: String,
+    },
+    PutScalingPolicy {
+        resource_id: String,
+        name: String,
+        policy: TargetTrackingDef,
+        /// For request-count tracking: the target group whose load balancer the label names.
+        target_group_arn: Option<String>,
+    },
+    DeleteScalingPolicy {
+        resource_id: String,
+        name: String,
+    },
+    PutScheduledAction {
+        resource_id: String,
+        name: String,
+        action: ScheduledActionDef,
+    },
+    DeleteScheduledAction {
+        resource_id: String,
+        name: String,
+    },
+}
+
+/// What an UpdateService changes; `None` fields are left alone.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_count: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_provider_strategy: Option<Vec<model::StrategyItem>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    /// `(subnets, security groups, assign public IP)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<(Vec<String>, Vec<String>, bool)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancers: Option<Vec<(String, String, i32)>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_grace_period_seconds: Option<i32>,
+    /// `(min healthy %, max %, (breaker enable, rollback), alarms (names, rollback))`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<(i32, i32, (bool, bool), Option<(Vec<String>, bool)>)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_execute_command: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_registries: Option<Vec<(String, Option<i32>, Option<String>, Option<i32>)>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub propagate_tags: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub force_new_deployment: bool,
+}
+
+impl ServiceUpdate {
+    /// The names of the fields this update changes.
+    pub fn changed_fields(&self) -> Vec<&'static str> {
+        let mut out = vec![];
+        let mut push = |set: bool, name| {
+            if set {
+                out.push(name)
+            }
+        };
+        push(self.task_definition.is_some(), "taskDefinition");
+        push(self.desired_count.is_some(), "desiredCount");
+        push(
+            self.capacity_provider_strategy.is_some(),
+            "capacityProviderStrategy",
+        );
+        push(self.platform_version.is_some(), "platformVersion");
+        push(self.network.is_some(), "networkConfiguration");
+        push(self.load_balancers.is_some(), "loadBalancers");
+        push(
+            self.health_check_grace_period_seconds.is_some(),
+            "healthCheckGracePeriodSeconds",
+        );
+        push(self.deployment.is_some(), "deploymentConfiguration");
+        push(self.enable_execute_command.is_some(), "enableExecuteCommand");
+        push(self.service_registries.is_some(), "serviceRegistries");
+        push(self.propagate_tags.is_some(), "propagateTags");
+        push(self.force_new_deployment, "forceNewDeployment");
+        out
+    }
+
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.changed_fields().is_empty()
+    }
+}
+
+/// Whether an action creates, changes or removes something (for the plan summary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Action {
+    /// Create, update or delete.
+    pub fn kind(&self) -> ChangeKind {
+        use Action::*;
+        match self {
+            CreateLogGroup { .. }
+            | CreateRole { .. }
+            | RegisterTaskDefinition { .. }
+            | CreateCluster { .. }
+            | CreateService { .. } => ChangeKind::Create,
+            DeleteRetentionPolicy { .. }
+            | DeleteRolePermissionsBoundary { .. }
+            | DetachRolePolicy { .. }
+            | DeleteRolePolicy { .. }
+            | DeregisterTaskDefinition { .. }
+            | DeregisterScalableTarget { .. }
+            | DeleteScalingPolicy { .. }
+            | DeleteScheduledAction { .. } => ChangeKind::Delete,
+            _ => ChangeKind::Update,
+        }
+    }
+}
+
+/// A note the plan carries for the user (shown by `plan`, and as a condition message).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    /// A reason constant from [`crate::api::reasons`].
+    pub reason: &'static str,
+    pub message: String,
+}
+
+/// The planner's answer for one object.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// AWS changes, in order.
+    pub actions: Vec<Action>,
+    /// Warnings (e.g. mutable image tags).
+    pub notes: Vec<Note>,
+    /// Hash of the normalised task-definition spec (TaskDefinition plans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec_hash: Option<String>,
+    /// Estimated monthly cost in USD (FargateService plans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_monthly_cost_usd: Option<f64>,
+}
+
+impl Plan {
+    /// Nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
+
+/// Why the planner cannot plan (yet). Each maps to a condition reason.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// The spec is invalid; nothing is sent to AWS until it changes.
+    #[error("invalid spec: {0}")]
+    Invalid(#[from] ValidationErrors),
+    /// A resource of that name exists and is not this object's.
+    #[error("{resource} already exists and is {owner}; {hint}")]
+    Conflict {
+        resource: String,
+        owner: String,
+        hint: String,
+    },
+    /// A managed role asked for something outside the operator's allowlist.
+    #[error("{field}: {message}")]
+    PolicyNotAllowed { field: String, message: String },
+    /// Something this object depends on is not there yet; not an error of the spec.
+    #[error("{message}")]
+    Waiting {
+        reason: &'static str,
+        message: String,
+    },
+}
+
+impl PlanError {
+    /// The condition/Event reason for this error.
+    pub fn reason(&self) -> &'static str {
+        use crate::api::reasons;
+        match self {
+            Self::Invalid(_) => reasons::INVALID_SPEC,
+            Self::Conflict { .. } => reasons::CONFLICT,
+            Self::PolicyNotAllowed { .. } => reasons::POLICY_NOT_ALLOWED,
+            Self::Waiting { reason, .. } => reason,
+        }
+    }
+}
+
+/// A hex SHA-256 of `value`'s JSON.
+pub(crate) fn hash_json<T: Serialize>(value: &T) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A name of at most `max` characters: `base` if it fits, else a prefix of it plus a hash of
+/// the whole, so distinct long names stay distinct.
+pub(crate) fn bounded_name(base: &str, max: usize) -> String {
+    if base.len() <= max {
+        return base.to_owned();
+    }
+    let hash = &hash_json(&base)[..8];
+    let keep = max - hash.len() - 1;
+    let mut prefix: String = base.chars().take(keep).collect();
+    while prefix.len() > keep {
+        prefix.pop();
+    }
+    format!("{prefix}-{hash}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_names_stay_distinct_and_short() {
+        let a = bounded_name(&format!("fgo-{}-a-exec", "x".repeat(80)), 64);
+        let b = bounded_name(&format!("fgo-{}-b-exec", "x".repeat(80)), 64);
+        assert!(a.len() <= 64 && b.len() <= 64);
+        assert_ne!(a, b);
+        assert_eq!(bounded_name("short", 64), "short");
+    }
+
+    #[test]
+    fn ownership_classification() {
+        let o = Owner {
+            namespace: "ns".into(),
+            name: "a".into(),
+            uid: "u1".into(),
+            generation: 1,
+            adopt: false,
+        };
+        assert_eq!(o.ownership(&o.tags()), Ownership::Owned);
+        let mut t = o.tags();
+        t.insert(crate::api::UID_TAG.into(), "u0".into());
+        assert_eq!(o.ownership(&t), Ownership::PreviousIncarnation);
+        t.insert(crate::api::OWNER_TAG.into(), "ns/b".into());
+        assert_eq!(o.ownership(&t), Ownership::Other("ns/b".into()));
+        assert_eq!(o.ownership(&Tags::new()), Ownership::Unmanaged);
+    }
+}

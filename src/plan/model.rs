@@ -1,0 +1,536 @@
+//! The AWS-side shapes the planner compares. Desired state (built from a spec) and observed
+//! state (read from AWS) use the same types, and [`TaskDefBody::normalized`] /
+//! [`ServiceBody::canonical`] map both to one canonical form: AWS fills in defaults
+//! (`hostPort`, `protocol`, `essential`, `cpu: 0`, ...) and reorders lists, and none of that
+//! is drift.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+/// Resource tags.
+pub type Tags = BTreeMap<String, String>;
+
+/// IAM path of every role the operator manages.
+pub const ROLE_PATH: &str = "/fargate-operator/";
+
+/// A role a task definition refers to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "camelCase")]
+pub enum RoleRef {
+    /// A role given by ARN (user-supplied, or as AWS reports it).
+    Arn(String),
+    /// A role the operator manages, by name (under [`ROLE_PATH`]); its ARN is known once it
+    /// exists.
+    Managed(String),
+}
+
+impl RoleRef {
+    /// Whether an ARN AWS reports is this role.
+    pub fn is_arn_of(&self, arn: &str) -> bool {
+        match self {
+            Self::Arn(a) => a == arn,
+            Self::Managed(name) => arn.ends_with(&format!(":role{ROLE_PATH}{name}")),
+        }
+    }
+}
+
+/// A task-definition registration, in the planner's own terms.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDefBody {
+    /// Family.
+    pub family: String,
+    /// CPU units, as ECS's string.
+    pub cpu: String,
+    /// Memory MiB, as ECS's string.
+    pub memory: String,
+    /// `X86_64` / `ARM64`; None means X86_64.
+    pub cpu_architecture: Option<String>,
+    /// `LINUX`; None means LINUX.
+    pub operating_system_family: Option<String>,
+    /// Ephemeral storage GiB; None means Fargate's 20.
+    pub ephemeral_storage_gib: Option<i32>,
+    /// Execution role.
+    pub execution_role: Option<RoleRef>,
+    /// Task role.
+    pub task_role: Option<RoleRef>,
+    /// Containers, in order.
+    pub containers: Vec<ContainerDef>,
+    /// Volumes.
+    pub volumes: Vec<VolumeDef>,
+}
+
+/// A container definition.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerDef {
+    pub name: String,
+    pub image: String,
+    pub cpu: Option<i32>,
+    pub memory: Option<i32>,
+    pub memory_reservation: Option<i32>,
+    pub essential: Option<bool>,
+    pub command: Vec<String>,
+    pub entry_point: Vec<String>,
+    pub working_directory: Option<String>,
+    pub user: Option<String>,
+    /// `(name, value)`.
+    pub environment: Vec<(String, String)>,
+    /// `(name, valueFrom)`.
+    pub secrets: Vec<(String, String)>,
+    pub port_mappings: Vec<PortMappingDef>,
+    pub health_check: Option<HealthCheckDef>,
+    pub log_configuration: Option<LogConfigDef>,
+    /// `(containerName, condition)`.
+    pub depends_on: Vec<(String, String)>,
+    pub readonly_root_filesystem: Option<bool>,
+    /// `(name, soft, hard)`.
+    pub ulimits: Vec<(String, i32, i32)>,
+    pub init_process_enabled: Option<bool>,
+    pub mount_points: Vec<MountPointDef>,
+}
+
+/// A port mapping.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "camelCase")]
+pub struct PortMappingDef {
+    pub container_port: i32,
+    pub host_port: Option<i32>,
+    pub protocol: Option<String>,
+    pub name: Option<String>,
+    pub app_protocol: Option<String>,
+}
+
+/// A container health check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthCheckDef {
+    pub command: Vec<String>,
+    pub interval: Option<i32>,
+    pub timeout: Option<i32>,
+    pub retries: Option<i32>,
+    pub start_period: Option<i32>,
+}
+
+/// A log configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogConfigDef {
+    pub log_driver: String,
+    pub options: BTreeMap<String, String>,
+}
+
+/// A mount point.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "camelCase")]
+pub struct MountPointDef {
+    pub source_volume: String,
+    pub container_path: String,
+    pub read_only: Option<bool>,
+}
+
+/// A task volume.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeDef {
+    pub name: String,
+    pub efs: Option<EfsDef>,
+}
+
+/// An EFS volume configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EfsDef {
+    pub file_system_id: String,
+    pub root_directory: Option<String>,
+    pub transit_encryption: Option<String>,
+    pub access_point_id: Option<String>,
+    pub iam: Option<String>,
+}
+
+/// ECS's health-check defaults.
+pub const HEALTH_CHECK_DEFAULTS: (i32, i32, i32, i32) = (30, 5, 3, 0);
+
+impl TaskDefBody {
+    /// The canonical form: every field AWS defaults set to its default, every list whose
+    /// order AWS does not keep sorted.
+    pub fn normalized(&self) -> Self {
+        let mut b = self.clone();
+        b.cpu_architecture.get_or_insert_with(|| "X86_64".into());
+        b.operating_system_family
+            .get_or_insert_with(|| "LINUX".into());
+        if b.ephemeral_storage_gib == Some(20) {
+            b.ephemeral_storage_gib = None;
+        }
+        for c in &mut b.containers {
+            c.normalize();
+        }
+        for v in &mut b.volumes {
+            if let Some(efs) = &mut v.efs {
+                efs.root_directory.get_or_insert_with(|| "/".into());
+                efs.transit_encryption
+                    .get_or_insert_with(|| "DISABLED".into());
+                efs.iam.get_or_insert_with(|| "DISABLED".into());
+            }
+        }
+        b.volumes.sort_by(|x, y| x.name.cmp(&y.name));
+        b
+    }
+
+    /// Whether `observed` (as AWS reports it) is the same registration as `self` (desired).
+    pub fn same_as_observed(&self, observed: &TaskDefBody) -> bool {
+        let mut observed = observed.clone();
+        // AWS reports roles by ARN; a managed role is matched by its name and path.
+        for (want, got) in [
+            (&self.execution_role, &mut observed.execution_role),
+            (&self.task_role, &mut observed.task_role),
+        ] {
+            if let (Some(want), Some(RoleRef::Arn(arn))) = (want, got.as_ref()) {
+                if want.is_arn_of(arn) {
+                    *got = Some(want.clone());
+                }
+            }
+        }
+        self.normalized() == observed.normalized()
+    }
+
+    /// Secret ARNs referenced by any container (for the execution role's policy).
+    pub fn secret_arns(&self) -> BTreeSet<String> {
+        self.containers
+            .iter()
+            .flat_map(|c| c.secrets.iter().map(|(_, v)| v.clone()))
+            .collect()
+    }
+}
+
+impl ContainerDef {
+    fn normalize(&mut self) {
+        self.cpu.get_or_insert(0);
+        self.essential.get_or_insert(true);
+        self.environment.sort();
+        self.secrets.sort();
+        for p in &mut self.port_mappings {
+            p.host_port.get_or_insert(p.container_port);
+            p.protocol.get_or_insert_with(|| "tcp".into());
+        }
+        self.port_mappings.sort();
+        if let Some(h) = &mut self.health_check {
+            let (interval, timeout, retries, start) = HEALTH_CHECK_DEFAULTS;
+            h.interval.get_or_insert(interval);
+            h.timeout.get_or_insert(timeout);
+            h.retries.get_or_insert(retries);
+            h.start_period.get_or_insert(start);
+        }
+        self.depends_on.sort();
+        self.readonly_root_filesystem.get_or_insert(false);
+        self.ulimits.sort();
+        self.init_process_enabled.get_or_insert(false);
+        for m in &mut self.mount_points {
+            m.read_only.get_or_insert(false);
+        }
+        self.mount_points.sort();
+    }
+}
+
+/// A revision of the family as AWS reports it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedRevision {
+    pub arn: String,
+    pub revision: i32,
+    pub body: TaskDefBody,
+    pub tags: Tags,
+}
+
+/// A log group as AWS reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedLogGroup {
+    pub retention_days: Option<i32>,
+    pub tags: Tags,
+}
+
+/// An IAM role as AWS reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedRole {
+    pub arn: String,
+    pub path: String,
+    pub tags: Tags,
+    pub trust_policy: serde_json::Value,
+    pub permissions_boundary: Option<String>,
+    pub attached_policies: BTreeSet<String>,
+    /// Inline policies by name (decoded JSON).
+    pub inline_policies: BTreeMap<String, serde_json::Value>,
+}
+
+/// Everything a TaskDefinition owns, as AWS reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedTaskDefinition {
+    /// Log groups the desired spec names, by name (absent = does not exist).
+    pub log_groups: BTreeMap<String, ObservedLogGroup>,
+    /// Managed roles the desired spec names, by role name (absent = does not exist).
+    pub roles: BTreeMap<String, ObservedRole>,
+    /// ACTIVE revisions of the family, oldest first.
+    pub revisions: Vec<ObservedRevision>,
+    /// Revision ARNs some service still runs (never deregistered).
+    pub in_use: BTreeSet<String>,
+}
+
+/// One entry of a capacity-provider strategy: `(provider, base, weight)`.
+pub type StrategyItem = (String, i32, i32);
+
+/// An ECS service's configuration, in the planner's own terms.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceBody {
+    pub task_definition: String,
+    pub desired_count: i32,
+    /// `Some("FARGATE")` when no strategy is used.
+    pub launch_type: Option<String>,
+    pub capacity_provider_strategy: Vec<StrategyItem>,
+    pub platform_version: Option<String>,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: bool,
+    /// `(targetGroupArn, containerName, containerPort)`.
+    pub load_balancers: Vec<(String, String, i32)>,
+    pub health_check_grace_period_seconds: Option<i32>,
+    pub minimum_healthy_percent: Option<i32>,
+    pub maximum_percent: Option<i32>,
+    /// `(enable, rollback)`; None means both false.
+    pub circuit_breaker: Option<(bool, bool)>,
+    /// `(alarm names, rollback)`; None means no alarms.
+    pub alarms: Option<(Vec<String>, bool)>,
+    pub enable_execute_command: bool,
+    /// `(registryArn, port, containerName, containerPort)`.
+    pub service_registries: Vec<(String, Option<i32>, Option<String>, Option<i32>)>,
+    pub propagate_tags: Option<String>,
+}
+
+/// The canonical, comparable form of a [`ServiceBody`] (without desired count and task
+/// definition, which the planner compares on their own).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CanonicalService {
+    pub strategy: Vec<StrategyItem>,
+    pub platform_version: String,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: bool,
+    pub load_balancers: Vec<(String, String, i32)>,
+    pub health_check_grace_period_seconds: i32,
+    pub deployment: (i32, i32, (bool, bool), (Vec<String>, bool)),
+    pub enable_execute_command: bool,
+    pub service_registries: Vec<(String, Option<i32>, Option<String>, Option<i32>)>,
+    pub propagate_tags: String,
+}
+
+impl ServiceBody {
+    /// The capacity-provider strategy, with a bare `launchType: FARGATE` read as
+    /// `[FARGATE base 0 weight 1]`.
+    pub fn canonical_strategy(&self) -> Vec<StrategyItem> {
+        let mut s = if self.capacity_provider_strategy.is_empty() {
+            vec![("FARGATE".to_owned(), 0, 1)]
+        } else {
+            self.capacity_provider_strategy.clone()
+        };
+        s.sort();
+        s
+    }
+
+    /// The canonical form. `desired_security_groups_empty`: when the spec names no security
+    /// group, AWS puts the VPC's default one in; that is not drift.
+    pub fn canonical(&self, ignore_security_groups: bool) -> CanonicalService {
+        let mut subnets = self.subnets.clone();
+        subnets.sort();
+        let mut security_groups = if ignore_security_groups {
+            vec![]
+        } else {
+            self.security_groups.clone()
+        };
+        security_groups.sort();
+        let mut load_balancers = self.load_balancers.clone();
+        load_balancers.sort();
+        let mut service_registries = self.service_registries.clone();
+        service_registries.sort();
+        let alarms = match &self.alarms {
+            Some((names, rollback)) if !names.is_empty() => {
+                let mut names = names.clone();
+                names.sort();
+                (names, *rollback)
+            }
+            _ => (vec![], false),
+        };
+        CanonicalService {
+            strategy: self.canonical_strategy(),
+            platform_version: self
+                .platform_version
+                .clone()
+                .unwrap_or_else(|| "LATEST".into()),
+            subnets,
+            security_groups,
+            assign_public_ip: self.assign_public_ip,
+            load_balancers,
+            health_check_grace_period_seconds: self.health_check_grace_period_seconds.unwrap_or(0),
+            deployment: (
+                self.minimum_healthy_percent.unwrap_or(100),
+                self.maximum_percent.unwrap_or(200),
+                self.circuit_breaker.unwrap_or((false, false)),
+                alarms,
+            ),
+            enable_execute_command: self.enable_execute_command,
+            service_registries,
+            propagate_tags: self.propagate_tags.clone().unwrap_or_else(|| "NONE".into()),
+        }
+    }
+}
+
+/// An ECS deployment as AWS reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedDeployment {
+    pub id: String,
+    /// PRIMARY / ACTIVE / INACTIVE.
+    pub status: String,
+    pub task_definition: String,
+    pub desired_count: i32,
+    pub running_count: i32,
+    pub pending_count: i32,
+    pub failed_tasks: i32,
+    /// IN_PROGRESS / COMPLETED / FAILED.
+    pub rollout_state: Option<String>,
+    pub rollout_state_reason: Option<String>,
+    /// RFC 3339.
+    pub created_at: Option<String>,
+}
+
+/// An ECS service event.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedEvent {
+    pub id: String,
+    /// RFC 3339.
+    pub created_at: String,
+    pub message: String,
+}
+
+/// A stopped task.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedStoppedTask {
+    pub task_arn: String,
+    pub stopped_reason: Option<String>,
+    pub stop_code: Option<String>,
+    /// RFC 3339.
+    pub stopped_at: Option<String>,
+}
+
+/// An ECS service as AWS reports it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedService {
+    pub arn: String,
+    /// ACTIVE / DRAINING / INACTIVE.
+    pub status: String,
+    pub body: ServiceBody,
+    pub tags: Tags,
+    pub running_count: i32,
+    pub pending_count: i32,
+    pub deployments: Vec<ObservedDeployment>,
+    /// Newest first.
+    pub events: Vec<ObservedEvent>,
+}
+
+/// An ECS cluster as AWS reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedCluster {
+    pub arn: String,
+    /// ACTIVE / PROVISIONING / INACTIVE ...
+    pub status: String,
+    pub capacity_providers: Vec<String>,
+    pub tags: Tags,
+}
+
+/// A target-tracking scaling policy.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetTrackingDef {
+    /// `ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization` or
+    /// `ALBRequestCountPerTarget`.
+    pub metric: String,
+    /// For ALBRequestCountPerTarget: the target-group part of the resource label
+    /// (`targetgroup/<name>/<id>`); AWS reports the full label (`app/<lb>/<id>/targetgroup/..`).
+    pub resource_label: Option<String>,
+    pub target_value: f64,
+    pub scale_in_cooldown: i32,
+    pub scale_out_cooldown: i32,
+}
+
+impl TargetTrackingDef {
+    fn canonical(&self) -> (String, Option<String>, i64, i32, i32) {
+        let label = self.resource_label.as_ref().map(|l| {
+            l.find("targetgroup/")
+                .map_or_else(|| l.clone(), |i| l[i..].to_owned())
+        });
+        (
+            self.metric.clone(),
+            label,
+            (self.target_value * 1000.0).round() as i64,
+            self.scale_in_cooldown,
+            self.scale_out_cooldown,
+        )
+    }
+
+    /// Equal up to AWS's form of the resource label.
+    pub fn same_as(&self, other: &Self) -> bool {
+        self.canonical() == other.canonical()
+    }
+}
+
+/// A scheduled action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledActionDef {
+    pub schedule: String,
+    /// None means UTC.
+    pub timezone: Option<String>,
+    pub min_capacity: Option<i32>,
+    pub max_capacity: Option<i32>,
+}
+
+impl ScheduledActionDef {
+    /// Equal with `timezone: None` read as UTC.
+    pub fn same_as(&self, other: &Self) -> bool {
+        let tz = |s: &Self| s.timezone.clone().unwrap_or_else(|| "UTC".into());
+        self.schedule == other.schedule
+            && tz(self) == tz(other)
+            && self.min_capacity == other.min_capacity
+            && self.max_capacity == other.max_capacity
+    }
+}
+
+/// Application Auto Scaling state of one service.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedScaling {
+    /// `(min, max)` of the scalable target, if registered.
+    pub target: Option<(i32, i32)>,
+    /// Policies on the target, by name.
+    pub policies: BTreeMap<String, TargetTrackingDef>,
+    /// Scheduled actions on the target, by name.
+    pub scheduled_actions: BTreeMap<String, ScheduledActionDef>,
+}
+
+/// Everything a FargateService owns, as AWS reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedFargateService {
+    pub cluster: Option<ObservedCluster>,
+    pub service: Option<ObservedService>,
+    pub scaling: ObservedScaling,
+    /// Recently stopped tasks, newest first.
+    pub stopped_tasks: Vec<ObservedStoppedTask>,
+}

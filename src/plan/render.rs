@@ -1,0 +1,172 @@
+//! Human-readable plan output.
+
+use std::fmt::Write;
+
+use super::model::RoleRef;
+use super::service::PENDING_REVISION_PREFIX;
+use super::{Action, ChangeKind, ServiceUpdate};
+use crate::batch::{ObjectPlan, Outcome};
+
+fn role(r: &Option<RoleRef>) -> String {
+    match r {
+        None => "none".into(),
+        Some(RoleRef::Arn(a)) => a.clone(),
+        Some(RoleRef::Managed(n)) => format!("managed role {n}"),
+    }
+}
+
+fn revision(td: &str) -> String {
+    match td.strip_prefix(PENDING_REVISION_PREFIX) {
+        Some(family) => format!("{family}:<new revision>"),
+        None => td.rsplit('/').next().unwrap_or(td).to_owned(),
+    }
+}
+
+fn update_summary(u: &ServiceUpdate) -> String {
+    let mut parts = vec![];
+    if let Some(td) = &u.task_definition {
+        parts.push(format!("taskDefinition → {}", revision(td)));
+    }
+    if let Some(c) = u.desired_count {
+        parts.push(format!("desiredCount → {c}"));
+    }
+    for f in u.changed_fields() {
+        if f != "taskDefinition" && f != "desiredCount" {
+            parts.push(f.to_owned());
+        }
+    }
+    parts.join(", ")
+}
+
+/// One line describing an action.
+pub fn describe(action: &Action) -> String {
+    use Action::*;
+    match action {
+        CreateLogGroup { name, retention_days, .. } => match retention_days {
+            Some(d) => format!("create log group {name} (retention {d} days)"),
+            None => format!("create log group {name}"),
+        },
+        PutRetentionPolicy { name, days } => format!("set retention of log group {name} to {days} days"),
+        DeleteRetentionPolicy { name } => format!("remove retention of log group {name}"),
+        CreateRole { name, path, permissions_boundary, .. } => match permissions_boundary {
+            Some(b) => format!("create IAM role {path}{name} (trusts ecs-tasks.amazonaws.com, boundary {b})"),
+            None => format!("create IAM role {path}{name} (trusts ecs-tasks.amazonaws.com)"),
+        },
+        UpdateAssumeRolePolicy { role, .. } => format!("reset trust policy of role {role}"),
+        PutRolePermissionsBoundary { role, arn } => format!("set permissions boundary of role {role} to {arn}"),
+        DeleteRolePermissionsBoundary { role } => format!("remove permissions boundary of role {role}"),
+        AttachRolePolicy { role, policy_arn } => format!("attach {policy_arn} to role {role}"),
+        DetachRolePolicy { role, policy_arn } => format!("detach {policy_arn} from role {role}"),
+        PutRolePolicy { role, policy_name, document } => {
+            let n = document.get("Statement").and_then(|s| s.as_array()).map_or(0, Vec::len);
+            format!("put inline policy {policy_name} on role {role} ({n} statements)")
+        }
+        DeleteRolePolicy { role, policy_name } => format!("delete inline policy {policy_name} from role {role}"),
+        RegisterTaskDefinition { body, .. } => {
+            let images: Vec<String> = body.containers.iter().map(|c| format!("{}={}", c.name, c.image)).collect();
+            format!(
+                "register task definition {} ({} CPU / {} MiB, {}; execution role: {}; task role: {}; {})",
+                body.family,
+                body.cpu,
+                body.memory,
+                body.cpu_architecture.as_deref().unwrap_or("X86_64"),
+                role(&body.execution_role),
+                role(&body.task_role),
+                images.join(", ")
+            )
+        }
+        TagTaskDefinition { arn, .. } => format!("update tags of {}", revision(arn)),
+        DeregisterTaskDefinition { arn } => format!("deregister old revision {}", revision(arn)),
+        CreateCluster { name, capacity_providers, .. } => {
+            format!("create ECS cluster {name} (capacity providers {})", capacity_providers.join(", "))
+        }
+        CreateService { cluster, name, body, .. } => {
+            let placement = match &body.launch_type {
+                Some(l) => l.clone(),
+                None => body
+                    .capacity_provider_strategy
+                    .iter()
+                    .map(|(p, b, w)| format!("{p} base {b} weight {w}"))
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+            };
+            format!(
+                "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s)",
+                body.desired_count,
+                revision(&body.task_definition),
+                body.load_balancers.len()
+            )
+        }
+        UpdateService { name, changes, .. } => format!("update ECS service {name}: {}", update_summary(changes)),
+        TagService { arn, tags, remove } => {
+            let service = arn.rsplit('/').next().unwrap_or(arn);
+            format!("tag ECS service {service} (+{} −{})", tags.len(), remove.len())
+        }
+        RegisterScalableTarget { resource_id, min, max } => {
+            format!("register scalable target {resource_id} (min {min}, max {max})")
+        }
+        DeregisterScalableTarget { resource_id } => format!("deregister scalable target {resource_id}"),
+        PutScalingPolicy { name, policy, .. } => format!(
+            "put target-tracking policy {name}: {} at {}",
+            policy.metric, policy.target_value
+        ),
+        DeleteScalingPolicy { name, .. } => format!("delete scaling policy {name}"),
+        PutScheduledAction { name, action, .. } => format!(
+            "put scheduled action {name}: {} ({}) min {:?} max {:?}",
+            action.schedule,
+            action.timezone.as_deref().unwrap_or("UTC"),
+            action.min_capacity,
+            action.max_capacity
+        ),
+        DeleteScheduledAction { name, .. } => format!("delete scheduled action {name}"),
+    }
+}
+
+/// The whole plan as text, with a summary line.
+pub fn render(plans: &[ObjectPlan]) -> String {
+    let mut out = String::new();
+    let (mut create, mut update, mut delete, mut errors) = (0, 0, 0, 0);
+    for p in plans {
+        let _ = writeln!(out, "{} {}/{} → {}", p.kind, p.namespace, p.name, p.target);
+        match &p.outcome {
+            Outcome::Error { reason, message } => {
+                errors += 1;
+                let _ = writeln!(out, "  ✗ {reason}: {message}");
+            }
+            Outcome::Plan(plan) => {
+                if plan.actions.is_empty() {
+                    let _ = writeln!(out, "  (no changes)");
+                }
+                for a in &plan.actions {
+                    let sign = match a.kind() {
+                        ChangeKind::Create => {
+                            create += 1;
+                            '+'
+                        }
+                        ChangeKind::Update => {
+                            update += 1;
+                            '~'
+                        }
+                        ChangeKind::Delete => {
+                            delete += 1;
+                            '-'
+                        }
+                    };
+                    let _ = writeln!(out, "  {sign} {}", describe(a));
+                }
+                for n in &plan.notes {
+                    let _ = writeln!(out, "  ! {}: {}", n.reason, n.message);
+                }
+                if let Some(c) = plan.estimated_monthly_cost_usd {
+                    let _ = writeln!(out, "  $ estimated cost: {c:.2} USD/month at list prices");
+                }
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "Plan: {create} to create, {update} to change, {delete} to delete; {errors} object(s) with errors."
+    );
+    out
+}

@@ -1,0 +1,479 @@
+//! Planning a FargateService: cluster → service create/update → autoscaling.
+
+use std::collections::BTreeMap;
+
+use super::cost::{estimate_monthly_cost, TaskSize};
+use super::model::*;
+use super::{hash_json, Action, Note, Owner, Ownership, Plan, PlanConfig, PlanError, ServiceUpdate};
+use crate::api::fargateservice::{CapacityProvider, FargateServiceSpec};
+use crate::api::validation::{validate_fargate_service, FieldError, ValidationErrors};
+use crate::api::{reasons, RESTARTED_AT_TAG};
+
+/// Prefix of the task-definition placeholder used while the referenced TaskDefinition's
+/// revision is registered in the same run (`pending:<family>`).
+pub const PENDING_REVISION_PREFIX: &str = "pending:";
+
+/// Tag on clusters the operator created (clusters are shared, so they name no owner).
+pub const MANAGED_BY_TAG: &str = "ecs.fargate.dev/managed-by";
+
+/// What the service planner knows of the task definition it deploys.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct TaskDefinitionInfo {
+    /// Revision ARN to deploy; `None` when it is registered in this same run.
+    pub arn: Option<String>,
+    /// Family.
+    pub family: String,
+    /// Task size, when known (for the cost estimate).
+    pub size: Option<TaskSize>,
+    /// Container name → its container ports, when known (to check loadBalancers).
+    pub containers: Option<BTreeMap<String, Vec<i32>>>,
+}
+
+/// What the FargateService planner reads.
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceInputs<'a> {
+    pub owner: &'a Owner,
+    pub spec: &'a FargateServiceSpec,
+    /// The `ecs.fargate.dev/restartedAt` annotation.
+    pub restarted_at: Option<&'a str>,
+    /// The task definition to deploy; `None` while it cannot be resolved.
+    pub task_definition: Option<&'a TaskDefinitionInfo>,
+}
+
+/// The ECS service name of a FargateService.
+pub fn service_name(owner: &Owner, spec: &FargateServiceSpec) -> String {
+    spec.service_name
+        .clone()
+        .unwrap_or_else(|| crate::api::default_aws_name(&owner.namespace, &owner.name))
+}
+
+/// The Application Auto Scaling resource ID of a service.
+pub fn resource_id(cluster: &str, service: &str) -> String {
+    format!("service/{cluster}/{service}")
+}
+
+/// The idempotency token of CreateService: the same object generation always sends the same
+/// token, so a retried create after a crash cannot make a second service.
+pub fn client_token(owner: &Owner) -> String {
+    hash_json(&(&owner.uid, owner.generation))[..32].to_owned()
+}
+
+/// The desired body of the service.
+pub fn desired_body(spec: &FargateServiceSpec, task_definition: &str, desired_count: i32) -> ServiceBody {
+    let strategy: Vec<StrategyItem> = spec
+        .capacity_provider_strategy
+        .iter()
+        .map(|i| {
+            (
+                i.capacity_provider.as_str().to_owned(),
+                i.base.unwrap_or(0),
+                i.weight.unwrap_or(1),
+            )
+        })
+        .collect();
+    let deployment = spec.deployment.clone().unwrap_or_default();
+    ServiceBody {
+        task_definition: task_definition.to_owned(),
+        desired_count,
+        launch_type: strategy.is_empty().then(|| "FARGATE".to_owned()),
+        capacity_provider_strategy: strategy,
+        platform_version: spec.platform_version.clone(),
+        subnets: spec.network.subnets.clone(),
+        security_groups: spec.network.security_groups.clone(),
+        assign_public_ip: spec.network.assign_public_ip,
+        load_balancers: spec
+            .load_balancers
+            .iter()
+            .map(|l| (l.target_group_arn.clone(), l.container_name.clone(), l.container_port))
+            .collect(),
+        health_check_grace_period_seconds: spec.health_check_grace_period_seconds,
+        minimum_healthy_percent: Some(deployment.minimum_healthy_percent.unwrap_or(100)),
+        maximum_percent: Some(deployment.maximum_percent.unwrap_or(200)),
+        circuit_breaker: Some((deployment.circuit_breaker.enable, deployment.circuit_breaker.rollback)),
+        alarms: deployment.alarms.map(|a| (a.names, a.rollback)),
+        enable_execute_command: spec.enable_execute_command,
+        service_registries: spec
+            .service_registries
+            .iter()
+            .map(|r| (r.registry_arn.clone(), r.port, r.container_name.clone(), r.container_port))
+            .collect(),
+        propagate_tags: spec.propagate_tags.map(|p| p.as_str().to_owned()),
+    }
+}
+
+fn desired_policies(spec: &FargateServiceSpec, service: &str) -> BTreeMap<String, (TargetTrackingDef, Option<String>)> {
+    let mut out = BTreeMap::new();
+    let Some(s) = &spec.scaling else { return out };
+    let cooldowns = (
+        s.scale_in_cooldown_seconds.unwrap_or(300),
+        s.scale_out_cooldown_seconds.unwrap_or(300),
+    );
+    let mut add = |suffix: &str, metric: &str, label: Option<String>, tg: Option<String>, value: f64| {
+        out.insert(
+            format!("{service}-{suffix}"),
+            (
+                TargetTrackingDef {
+                    metric: metric.to_owned(),
+                    resource_label: label,
+                    target_value: value,
+                    scale_in_cooldown: cooldowns.0,
+                    scale_out_cooldown: cooldowns.1,
+                },
+                tg,
+            ),
+        );
+    };
+    if let Some(v) = s.target_cpu_utilization {
+        add("cpu", "ECSServiceAverageCPUUtilization", None, None, f64::from(v));
+    }
+    if let Some(v) = s.target_memory_utilization {
+        add("memory", "ECSServiceAverageMemoryUtilization", None, None, f64::from(v));
+    }
+    if let Some(r) = &s.requests_per_target {
+        let label = r
+            .target_group_arn
+            .find("targetgroup/")
+            .map(|i| r.target_group_arn[i..].to_owned());
+        add(
+            "requests",
+            "ALBRequestCountPerTarget",
+            label,
+            Some(r.target_group_arn.clone()),
+            f64::from(r.value),
+        );
+    }
+    out
+}
+
+fn plan_scaling(spec: &FargateServiceSpec, cluster: &str, service: &str, observed: &ObservedScaling, actions: &mut Vec<Action>) {
+    let rid = resource_id(cluster, service);
+    let want = desired_policies(spec, service);
+    let Some(s) = &spec.scaling else {
+        // Scaling removed: policies and schedules first, then the target.
+        for name in observed.policies.keys() {
+            actions.push(Action::DeleteScalingPolicy {
+                resource_id: rid.clone(),
+                name: name.clone(),
+            });
+        }
+        for name in observed.scheduled_actions.keys() {
+            actions.push(Action::DeleteScheduledAction {
+                resource_id: rid.clone(),
+                name: name.clone(),
+            });
+        }
+        if observed.target.is_some() {
+            actions.push(Action::DeregisterScalableTarget { resource_id: rid });
+        }
+        return;
+    };
+    if observed.target != Some((s.min_capacity, s.max_capacity)) {
+        actions.push(Action::RegisterScalableTarget {
+            resource_id: rid.clone(),
+            min: s.min_capacity,
+            max: s.max_capacity,
+        });
+    }
+    for (name, (policy, tg)) in &want {
+        if !observed.policies.get(name).is_some_and(|p| p.same_as(policy)) {
+            actions.push(Action::PutScalingPolicy {
+                resource_id: rid.clone(),
+                name: name.clone(),
+                policy: policy.clone(),
+                target_group_arn: tg.clone(),
+            });
+        }
+    }
+    for name in observed.policies.keys() {
+        if !want.contains_key(name) {
+            actions.push(Action::DeleteScalingPolicy {
+                resource_id: rid.clone(),
+                name: name.clone(),
+            });
+        }
+    }
+    for sc in &s.schedules {
+        let def = ScheduledActionDef {
+            schedule: sc.schedule.clone(),
+            timezone: sc.timezone.clone(),
+            min_capacity: sc.min_capacity,
+            max_capacity: sc.max_capacity,
+        };
+        if !observed.scheduled_actions.get(&sc.name).is_some_and(|o| o.same_as(&def)) {
+            actions.push(Action::PutScheduledAction {
+                resource_id: rid.clone(),
+                name: sc.name.clone(),
+                action: def,
+            });
+        }
+    }
+    for name in observed.scheduled_actions.keys() {
+        if !s.schedules.iter().any(|sc| &sc.name == name) {
+            actions.push(Action::DeleteScheduledAction {
+                resource_id: rid.clone(),
+                name: name.clone(),
+            });
+        }
+    }
+}
+
+fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec) -> ServiceUpdate {
+    let ignore_sgs = spec.network.security_groups.is_empty();
+    let w = want.canonical(ignore_sgs);
+    let g = got.canonical(ignore_sgs);
+    let mut u = ServiceUpdate::default();
+    if want.task_definition != got.task_definition {
+        u.task_definition = Some(want.task_definition.clone());
+    }
+    // Rule 3: with scaling, desiredCount belongs to the autoscaler.
+    if spec.scaling.is_none() && want.desired_count != got.desired_count {
+        u.desired_count = Some(want.desired_count);
+    }
+    if w.strategy != g.strategy {
+        u.capacity_provider_strategy = Some(w.strategy.clone());
+        // ECS switches a launch-type service to a strategy only with a new deployment.
+        u.force_new_deployment = got.launch_type.is_some();
+    }
+    if w.platform_version != g.platform_version {
+        u.platform_version = Some(w.platform_version.clone());
+    }
+    if (&w.subnets, &w.security_groups, w.assign_public_ip) != (&g.subnets, &g.security_groups, g.assign_public_ip) {
+        u.network = Some((w.subnets.clone(), w.security_groups.clone(), w.assign_public_ip));
+    }
+    if w.load_balancers != g.load_balancers {
+        u.load_balancers = Some(w.load_balancers.clone());
+    }
+    if w.health_check_grace_period_seconds != g.health_check_grace_period_seconds {
+        u.health_check_grace_period_seconds = Some(w.health_check_grace_period_seconds);
+    }
+    if w.deployment != g.deployment {
+        let (min, max, breaker, alarms) = w.deployment.clone();
+        u.deployment = Some((min, max, breaker, (!alarms.0.is_empty()).then_some(alarms)));
+    }
+    if w.enable_execute_command != g.enable_execute_command {
+        u.enable_execute_command = Some(w.enable_execute_command);
+    }
+    if w.service_registries != g.service_registries {
+        u.service_registries = Some(w.service_registries.clone());
+    }
+    if w.propagate_tags != g.propagate_tags {
+        u.propagate_tags = Some(w.propagate_tags.clone());
+    }
+    u
+}
+
+/// Plans one FargateService against what AWS has.
+pub fn plan_fargate_service(
+    inputs: ServiceInputs<'_>,
+    observed: &ObservedFargateService,
+    config: &PlanConfig,
+) -> Result<Plan, PlanError> {
+    let ServiceInputs {
+        owner,
+        spec,
+        restarted_at,
+        task_definition,
+    } = inputs;
+    validate_fargate_service(spec)?;
+    let Some(td) = task_definition else {
+        let what = match (&spec.task_definition_ref, &spec.task_definition_arn) {
+            (Some(r), _) => format!("TaskDefinition {}/{}", owner.namespace, r.name),
+            (_, Some(arn)) => arn.clone(),
+            _ => "the task definition".to_owned(),
+        };
+        return Err(PlanError::Waiting {
+            reason: reasons::WAITING_FOR_TASK_DEFINITION,
+            message: format!("waiting for {what} to exist and have a registered revision"),
+        });
+    };
+    if let Some(containers) = &td.containers {
+        let mut errors = vec![];
+        for (i, lb) in spec.load_balancers.iter().enumerate() {
+            match containers.get(&lb.container_name) {
+                None => errors.push(FieldError {
+                    field: format!("spec.loadBalancers[{i}].containerName"),
+                    message: format!(
+                        "{:?} is not a container of task definition {} (containers: {:?})",
+                        lb.container_name,
+                        td.family,
+                        containers.keys().collect::<Vec<_>>()
+                    ),
+                }),
+                Some(ports) if !ports.contains(&lb.container_port) => errors.push(FieldError {
+                    field: format!("spec.loadBalancers[{i}].containerPort"),
+                    message: format!(
+                        "{} is not a portMapping of container {:?} (ports: {ports:?}): add it to the TaskDefinition's portMappings",
+                        lb.container_port, lb.container_name
+                    ),
+                }),
+                Some(_) => {}
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ValidationErrors(errors).into());
+        }
+    }
+    if td.size.as_ref().is_some_and(|s| s.arm64)
+        && spec
+            .capacity_provider_strategy
+            .iter()
+            .any(|i| i.capacity_provider == CapacityProvider::FargateSpot)
+    {
+        return Err(ValidationErrors(vec![FieldError {
+            field: "spec.capacityProviderStrategy".into(),
+            message: format!(
+                "FARGATE_SPOT does not run ARM64 tasks and task definition {} is ARM64: use FARGATE only, or an X86_64 TaskDefinition",
+                td.family
+            ),
+        }])
+        .into());
+    }
+
+    let cluster = spec.cluster.name.clone();
+    let name = service_name(owner, spec);
+    let mut actions = vec![];
+    let mut notes = vec![];
+
+    // 1. Cluster.
+    let cluster_active = observed.cluster.as_ref().is_some_and(|c| c.status == "ACTIVE" || c.status == "PROVISIONING");
+    if !cluster_active {
+        if !spec.cluster.create {
+            return Err(PlanError::Waiting {
+                reason: reasons::CLUSTER_NOT_FOUND,
+                message: format!(
+                    "ECS cluster {cluster} does not exist and spec.cluster.create is false: create the cluster, or set spec.cluster.create: true"
+                ),
+            });
+        }
+        let mut tags = spec.tags.clone();
+        tags.insert(MANAGED_BY_TAG.to_owned(), "fargate-operator".to_owned());
+        actions.push(Action::CreateCluster {
+            name: cluster.clone(),
+            capacity_providers: vec!["FARGATE".into(), "FARGATE_SPOT".into()],
+            tags,
+        });
+    } else if let Some(c) = &observed.cluster {
+        for item in &spec.capacity_provider_strategy {
+            let p = item.capacity_provider.as_str();
+            if !c.capacity_providers.iter().any(|x| x == p) {
+                notes.push(Note {
+                    reason: reasons::AWS_REJECTED,
+                    message: format!(
+                        "cluster {cluster} has no {p} capacity provider: ECS will reject the strategy until it is added (aws ecs put-cluster-capacity-providers)"
+                    ),
+                });
+            }
+        }
+    }
+
+    // 2. Service.
+    let td_arn = td
+        .arn
+        .clone()
+        .unwrap_or_else(|| format!("{PENDING_REVISION_PREFIX}{}", td.family));
+    let initial_count = match &spec.scaling {
+        Some(s) => spec.desired_count.clamp(s.min_capacity, s.max_capacity),
+        None => spec.desired_count,
+    };
+    let want = desired_body(spec, &td_arn, initial_count);
+    let mut tags = spec.tags.clone();
+    tags.extend(owner.tags());
+    if let Some(r) = restarted_at {
+        tags.insert(RESTARTED_AT_TAG.to_owned(), r.to_owned());
+    }
+    let live = observed.service.as_ref().filter(|s| s.status != "INACTIVE");
+    let mut running_count = initial_count;
+    match live {
+        None => actions.push(Action::CreateService {
+            cluster: cluster.clone(),
+            name: name.clone(),
+            body: Box::new(want.clone()),
+            tags,
+            client_token: client_token(owner),
+        }),
+        Some(s) if s.status == "DRAINING" => {
+            return Err(PlanError::Waiting {
+                reason: reasons::DEPLOYING,
+                message: format!(
+                    "ECS service {name} is draining after a delete; it is re-created once ECS finishes"
+                ),
+            })
+        }
+        Some(s) => {
+            running_count = s.body.desired_count;
+            let ownership = owner.ownership(&s.tags);
+            let adopting = match &ownership {
+                Ownership::Owned => false,
+                Ownership::Unmanaged | Ownership::PreviousIncarnation if owner.adopt => true,
+                other => {
+                    let hint = match other {
+                        Ownership::Other(_) => "two objects cannot own one ECS service: set spec.serviceName to another name",
+                        _ => "add the annotation ecs.fargate.dev/adopt: \"true\" to take it over, or set spec.serviceName to another name",
+                    };
+                    return Err(PlanError::Conflict {
+                        resource: format!("ECS service {name} in cluster {cluster}"),
+                        owner: match other {
+                            Ownership::Other(o) => format!("owned by {o}"),
+                            Ownership::PreviousIncarnation => {
+                                "owned by an earlier object of the same name (another UID)".into()
+                            }
+                            _ => "not managed by fargate-operator".into(),
+                        },
+                        hint: hint.into(),
+                    });
+                }
+            };
+            // Adoption: claim it first, so a crash after the update still finds it ours.
+            let remove: Vec<String> = s
+                .tags
+                .keys()
+                .filter(|k| !tags.contains_key(*k) && !k.starts_with("aws:"))
+                .cloned()
+                .collect();
+            let mut add = tags.clone();
+            add.retain(|k, v| s.tags.get(k) != Some(v));
+            let tag_action = (!add.is_empty() || !remove.is_empty()).then(|| Action::TagService {
+                arn: s.arn.clone(),
+                tags: add,
+                remove: if adopting { vec![] } else { remove },
+            });
+            if adopting {
+                actions.extend(tag_action.clone());
+            }
+            let mut update = diff_service(&want, &s.body, spec);
+            if let Some(r) = restarted_at {
+                if s.tags.get(RESTARTED_AT_TAG).map(String::as_str) != Some(r) {
+                    update.force_new_deployment = true;
+                }
+            }
+            if !update.is_empty() {
+                if let Some(c) = update.desired_count {
+                    running_count = c;
+                }
+                actions.push(Action::UpdateService {
+                    cluster: cluster.clone(),
+                    name: name.clone(),
+                    changes: Box::new(update),
+                });
+            }
+            // The restartedAt tag is written after the forced deployment, so a crash between
+            // the two repeats the restart instead of losing it.
+            if !adopting {
+                actions.extend(tag_action);
+            }
+        }
+    }
+
+    // 3. Autoscaling.
+    plan_scaling(spec, &cluster, &name, &observed.scaling, &mut actions);
+
+    let estimated_monthly_cost_usd = td.size.as_ref().map(|size| {
+        estimate_monthly_cost(size, running_count, &want.canonical_strategy(), &config.prices)
+    });
+    Ok(Plan {
+        actions,
+        notes,
+        spec_hash: None,
+        estimated_monthly_cost_usd,
+    })
+}

@@ -1,0 +1,478 @@
+//! An in-memory model of the AWS account, for tests and benchmarks of the planner.
+//!
+//! It applies [`Action`]s the way AWS does — including filling in the defaults AWS adds to a
+//! registered task definition, resolving managed roles to ARNs, honouring CreateService's
+//! client token and numbering revisions — and reports state back in the planner's observed
+//! types. It is pure data: no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::*;
+use super::service::PENDING_REVISION_PREFIX;
+use super::Action;
+
+/// Errors the model returns where AWS would.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("already exists: {0}")]
+    Conflict(String),
+}
+
+/// The model account.
+#[derive(Clone, Debug, Default)]
+pub struct SimAws {
+    pub account: String,
+    pub region: String,
+    pub log_groups: BTreeMap<String, ObservedLogGroup>,
+    pub roles: BTreeMap<String, ObservedRole>,
+    /// Family → revisions (ACTIVE and INACTIVE), oldest first.
+    pub revisions: BTreeMap<String, Vec<(ObservedRevision, bool)>>,
+    pub clusters: BTreeMap<String, ObservedCluster>,
+    /// (cluster, service) → service.
+    pub services: BTreeMap<(String, String), ObservedService>,
+    pub scaling: BTreeMap<String, ObservedScaling>,
+    client_tokens: BTreeMap<String, (String, String)>,
+    /// Every action applied, counted by variant name.
+    pub calls: BTreeMap<String, usize>,
+}
+
+impl SimAws {
+    /// An empty account.
+    pub fn new(account: &str, region: &str) -> Self {
+        Self {
+            account: account.into(),
+            region: region.into(),
+            ..Default::default()
+        }
+    }
+
+    fn role_arn(&self, name: &str) -> String {
+        format!("arn:aws:iam::{}:role{ROLE_PATH}{name}", self.account)
+    }
+
+    /// Total actions applied.
+    pub fn total_calls(&self) -> usize {
+        self.calls.values().sum()
+    }
+
+    /// Applies one action.
+    pub fn apply(&mut self, action: &Action) -> Result<(), SimError> {
+        let variant = serde_json::to_value(action)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|a| a.as_str()).map(str::to_owned))
+            .unwrap_or_default();
+        *self.calls.entry(variant).or_default() += 1;
+        match action {
+            Action::CreateLogGroup {
+                name,
+                retention_days,
+                tags,
+            } => {
+                if self.log_groups.contains_key(name) {
+                    return Err(SimError::Conflict(name.clone()));
+                }
+                self.log_groups.insert(
+                    name.clone(),
+                    ObservedLogGroup {
+                        retention_days: *retention_days,
+                        tags: tags.clone(),
+                    },
+                );
+            }
+            Action::PutRetentionPolicy { name, days } => {
+                self.log_group(name)?.retention_days = Some(*days);
+            }
+            Action::DeleteRetentionPolicy { name } => {
+                self.log_group(name)?.retention_days = None;
+            }
+            Action::CreateRole {
+                name,
+                path,
+                trust_policy,
+                permissions_boundary,
+                tags,
+                ..
+            } => {
+                if self.roles.contains_key(name) {
+                    return Err(SimError::Conflict(name.clone()));
+                }
+                let arn = self.role_arn(name);
+                self.roles.insert(
+                    name.clone(),
+                    ObservedRole {
+                        arn,
+                        path: path.clone(),
+                        tags: tags.clone(),
+                        trust_policy: trust_policy.clone(),
+                        permissions_boundary: permissions_boundary.clone(),
+                        ..Default::default()
+                    },
+                );
+            }
+            Action::UpdateAssumeRolePolicy { role, trust_policy } => {
+                self.role(role)?.trust_policy = trust_policy.clone();
+            }
+            Action::PutRolePermissionsBoundary { role, arn } => {
+                self.role(role)?.permissions_boundary = Some(arn.clone());
+            }
+            Action::DeleteRolePermissionsBoundary { role } => {
+                self.role(role)?.permissions_boundary = None;
+            }
+            Action::AttachRolePolicy { role, policy_arn } => {
+                self.role(role)?.attached_policies.insert(policy_arn.clone());
+            }
+            Action::DetachRolePolicy { role, policy_arn } => {
+                self.role(role)?.attached_policies.remove(policy_arn);
+            }
+            Action::PutRolePolicy {
+                role,
+                policy_name,
+                document,
+            } => {
+                self.role(role)?
+                    .inline_policies
+                    .insert(policy_name.clone(), document.clone());
+            }
+            Action::DeleteRolePolicy { role, policy_name } => {
+                self.role(role)?.inline_policies.remove(policy_name);
+            }
+            Action::RegisterTaskDefinition { body, tags } => {
+                let mut stored = aws_fill_defaults(body);
+                for role in [&mut stored.execution_role, &mut stored.task_role] {
+                    if let Some(RoleRef::Managed(name)) = role.clone() {
+                        if !self.roles.contains_key(&name) {
+                            return Err(SimError::Invalid(format!("role {name} does not exist")));
+                        }
+                        *role = Some(RoleRef::Arn(self.role_arn(&name)));
+                    }
+                }
+                let family = self.revisions.entry(body.family.clone()).or_default();
+                let revision = family.last().map_or(1, |(r, _)| r.revision + 1);
+                let arn = format!(
+                    "arn:aws:ecs:{}:{}:task-definition/{}:{revision}",
+                    self.region, self.account, body.family
+                );
+                family.push((
+                    ObservedRevision {
+                        arn,
+                        revision,
+                        body: stored,
+                        tags: tags.clone(),
+                    },
+                    true,
+                ));
+            }
+            Action::TagTaskDefinition { arn, tags, remove } => {
+                let rev = self
+                    .revisions
+                    .values_mut()
+                    .flatten()
+                    .find(|(r, _)| &r.arn == arn)
+                    .ok_or_else(|| SimError::NotFound(arn.clone()))?;
+                rev.0.tags.extend(tags.clone());
+                for k in remove {
+                    rev.0.tags.remove(k);
+                }
+            }
+            Action::DeregisterTaskDefinition { arn } => {
+                let rev = self
+                    .revisions
+                    .values_mut()
+                    .flatten()
+                    .find(|(r, _)| &r.arn == arn)
+                    .ok_or_else(|| SimError::NotFound(arn.clone()))?;
+                rev.1 = false;
+            }
+            Action::CreateCluster {
+                name,
+                capacity_providers,
+                tags,
+            } => {
+                // CreateCluster is idempotent in ECS.
+                let arn = format!("arn:aws:ecs:{}:{}:cluster/{name}", self.region, self.account);
+                self.clusters.entry(name.clone()).or_insert(ObservedCluster {
+                    arn,
+                    status: "ACTIVE".into(),
+                    capacity_providers: capacity_providers.clone(),
+                    tags: tags.clone(),
+                });
+            }
+            Action::CreateService {
+                cluster,
+                name,
+                body,
+                tags,
+                client_token,
+            } => {
+                if let Some(existing) = self.client_tokens.get(client_token) {
+                    if existing == &(cluster.clone(), name.clone()) {
+                        return Ok(());
+                    }
+                }
+                if !self.clusters.contains_key(cluster) {
+                    return Err(SimError::NotFound(format!("cluster {cluster}")));
+                }
+                if body.task_definition.starts_with(PENDING_REVISION_PREFIX) || !self.is_active_revision(&body.task_definition) {
+                    return Err(SimError::Invalid(format!(
+                        "task definition {} is not an active revision",
+                        body.task_definition
+                    )));
+                }
+                let key = (cluster.clone(), name.clone());
+                if self.services.get(&key).is_some_and(|s| s.status != "INACTIVE") {
+                    return Err(SimError::Invalid("Creation of service was not idempotent.".into()));
+                }
+                let arn = format!(
+                    "arn:aws:ecs:{}:{}:service/{cluster}/{name}",
+                    self.region, self.account
+                );
+                self.client_tokens.insert(client_token.clone(), key.clone());
+                let mut stored = (**body).clone();
+                if stored.security_groups.is_empty() {
+                    stored.security_groups = vec!["sg-00000000default".into()];
+                }
+                self.services.insert(
+                    key,
+                    ObservedService {
+                        arn,
+                        status: "ACTIVE".into(),
+                        body: stored,
+                        tags: tags.clone(),
+                        running_count: 0,
+                        pending_count: 0,
+                        deployments: vec![],
+                        events: vec![],
+                    },
+                );
+            }
+            Action::UpdateService {
+                cluster,
+                name,
+                changes,
+            } => {
+                if let Some(td) = &changes.task_definition {
+                    if !self.is_active_revision(td) {
+                        return Err(SimError::Invalid(format!("task definition {td} is not active")));
+                    }
+                }
+                let s = self
+                    .services
+                    .get_mut(&(cluster.clone(), name.clone()))
+                    .filter(|s| s.status == "ACTIVE")
+                    .ok_or_else(|| SimError::NotFound(format!("service {name}")))?;
+                let b = &mut s.body;
+                if let Some(v) = &changes.task_definition {
+                    b.task_definition = v.clone();
+                }
+                if let Some(v) = changes.desired_count {
+                    b.desired_count = v;
+                }
+                if let Some(v) = &changes.capacity_provider_strategy {
+                    b.capacity_provider_strategy = v.clone();
+                    b.launch_type = None;
+                }
+                if let Some(v) = &changes.platform_version {
+                    b.platform_version = Some(v.clone());
+                }
+                if let Some((subnets, sgs, public)) = &changes.network {
+                    b.subnets = subnets.clone();
+                    b.security_groups = if sgs.is_empty() {
+                        vec!["sg-00000000default".into()]
+                    } else {
+                        sgs.clone()
+                    };
+                    b.assign_public_ip = *public;
+                }
+                if let Some(v) = &changes.load_balancers {
+                    b.load_balancers = v.clone();
+                }
+                if let Some(v) = changes.health_check_grace_period_seconds {
+                    b.health_check_grace_period_seconds = Some(v);
+                }
+                if let Some((min, max, breaker, alarms)) = &changes.deployment {
+                    b.minimum_healthy_percent = Some(*min);
+                    b.maximum_percent = Some(*max);
+                    b.circuit_breaker = Some(*breaker);
+                    b.alarms = alarms.clone();
+                }
+                if let Some(v) = changes.enable_execute_command {
+                    b.enable_execute_command = v;
+                }
+                if let Some(v) = &changes.service_registries {
+                    b.service_registries = v.clone();
+                }
+                if let Some(v) = &changes.propagate_tags {
+                    b.propagate_tags = Some(v.clone());
+                }
+            }
+            Action::TagService { arn, tags, remove } => {
+                let s = self
+                    .services
+                    .values_mut()
+                    .find(|s| &s.arn == arn)
+                    .ok_or_else(|| SimError::NotFound(arn.clone()))?;
+                s.tags.extend(tags.clone());
+                for k in remove {
+                    s.tags.remove(k);
+                }
+            }
+            Action::RegisterScalableTarget {
+                resource_id,
+                min,
+                max,
+            } => {
+                self.scaling.entry(resource_id.clone()).or_default().target = Some((*min, *max));
+            }
+            Action::DeregisterScalableTarget { resource_id } => {
+                // Deregistering a target deletes its policies and schedules too.
+                self.scaling
+                    .remove(resource_id)
+                    .filter(|s| s.target.is_some())
+                    .ok_or_else(|| SimError::NotFound(resource_id.clone()))?;
+            }
+            Action::PutScalingPolicy {
+                resource_id,
+                name,
+                policy,
+                ..
+            } => {
+                let s = self.target(resource_id)?;
+                s.policies.insert(name.clone(), policy.clone());
+            }
+            Action::DeleteScalingPolicy { resource_id, name } => {
+                self.target(resource_id)?
+                    .policies
+                    .remove(name)
+                    .ok_or_else(|| SimError::NotFound(name.clone()))?;
+            }
+            Action::PutScheduledAction {
+                resource_id,
+                name,
+                action,
+            } => {
+                let s = self.target(resource_id)?;
+                s.scheduled_actions.insert(name.clone(), action.clone());
+            }
+            Action::DeleteScheduledAction { resource_id, name } => {
+                self.target(resource_id)?
+                    .scheduled_actions
+                    .remove(name)
+                    .ok_or_else(|| SimError::NotFound(name.clone()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn log_group(&mut self, name: &str) -> Result<&mut ObservedLogGroup, SimError> {
+        self.log_groups
+            .get_mut(name)
+            .ok_or_else(|| SimError::NotFound(name.to_owned()))
+    }
+
+    fn role(&mut self, name: &str) -> Result<&mut ObservedRole, SimError> {
+        self.roles
+            .get_mut(name)
+            .ok_or_else(|| SimError::NotFound(name.to_owned()))
+    }
+
+    fn target(&mut self, rid: &str) -> Result<&mut ObservedScaling, SimError> {
+        self.scaling
+            .get_mut(rid)
+            .filter(|s| s.target.is_some())
+            .ok_or_else(|| SimError::NotFound(rid.to_owned()))
+    }
+
+    fn is_active_revision(&self, arn: &str) -> bool {
+        self.revisions
+            .values()
+            .flatten()
+            .any(|(r, active)| *active && r.arn == arn)
+    }
+
+    /// What a TaskDefinition's observation reads: the family's active revisions and the named
+    /// log groups and roles.
+    pub fn observe_task_definition(
+        &self,
+        family: &str,
+        log_groups: &BTreeSet<String>,
+        roles: &BTreeSet<String>,
+    ) -> ObservedTaskDefinition {
+        let in_use = self
+            .services
+            .values()
+            .filter(|s| s.status == "ACTIVE")
+            .map(|s| s.body.task_definition.clone())
+            .collect();
+        ObservedTaskDefinition {
+            log_groups: log_groups
+                .iter()
+                .filter_map(|g| self.log_groups.get(g).map(|o| (g.clone(), o.clone())))
+                .collect(),
+            roles: roles
+                .iter()
+                .filter_map(|r| self.roles.get(r).map(|o| (r.clone(), o.clone())))
+                .collect(),
+            revisions: self
+                .revisions
+                .get(family)
+                .into_iter()
+                .flatten()
+                .filter(|(_, active)| *active)
+                .map(|(r, _)| r.clone())
+                .collect(),
+            in_use,
+        }
+    }
+
+    /// What a FargateService's observation reads.
+    pub fn observe_service(&self, cluster: &str, service: &str) -> ObservedFargateService {
+        ObservedFargateService {
+            cluster: self.clusters.get(cluster).cloned(),
+            service: self
+                .services
+                .get(&(cluster.to_owned(), service.to_owned()))
+                .cloned(),
+            scaling: self
+                .scaling
+                .get(&super::service::resource_id(cluster, service))
+                .cloned()
+                .unwrap_or_default(),
+            stopped_tasks: vec![],
+        }
+    }
+
+    /// The newest active revision ARN of a family.
+    pub fn latest_revision(&self, family: &str) -> Option<String> {
+        self.revisions
+            .get(family)?
+            .iter()
+            .rev()
+            .find(|(_, active)| *active)
+            .map(|(r, _)| r.arn.clone())
+    }
+}
+
+/// A task definition as DescribeTaskDefinition returns it: AWS fills in `cpu: 0`,
+/// `essential`, `hostPort`, `protocol`, health-check defaults and empty flags.
+pub fn aws_fill_defaults(body: &TaskDefBody) -> TaskDefBody {
+    let mut b = body.clone();
+    for c in &mut b.containers {
+        c.cpu.get_or_insert(0);
+        c.essential.get_or_insert(true);
+        for p in &mut c.port_mappings {
+            p.host_port.get_or_insert(p.container_port);
+            p.protocol.get_or_insert_with(|| "tcp".into());
+        }
+        if let Some(h) = &mut c.health_check {
+            let (interval, timeout, retries, _) = HEALTH_CHECK_DEFAULTS;
+            h.interval.get_or_insert(interval);
+            h.timeout.get_or_insert(timeout);
+            h.retries.get_or_insert(retries);
+        }
+    }
+    b
+}

@@ -1,0 +1,616 @@
+//! Planning a TaskDefinition: log groups → roles → revision registration → old revisions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::model::*;
+use super::{bounded_name, hash_json, Action, Note, Owner, Ownership, Plan, PlanConfig, PlanError};
+use crate::api::images::{mutable_reason, ImageTagPolicy};
+use crate::api::taskdefinition::{Container, RoleSpec, TaskDefinitionSpec};
+use crate::api::validation::{validate_task_definition, FieldError, ValidationErrors};
+use crate::api::{reasons, SPEC_HASH_TAG};
+
+/// What the TaskDefinition planner reads.
+#[derive(Clone, Copy, Debug)]
+pub struct TaskDefinitionInputs<'a> {
+    pub owner: &'a Owner,
+    pub spec: &'a TaskDefinitionSpec,
+}
+
+/// Which of a task's two roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum RoleKind {
+    Execution,
+    Task,
+}
+
+/// A managed role as it should be.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DesiredRole {
+    pub name: String,
+    pub kind: RoleKind,
+    pub trust_policy: serde_json::Value,
+    pub permissions_boundary: Option<String>,
+    pub attached_policies: BTreeSet<String>,
+    pub inline_policies: BTreeMap<String, serde_json::Value>,
+}
+
+/// A log group as it should be.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DesiredLogGroup {
+    pub create: bool,
+    pub retention_days: Option<i32>,
+}
+
+/// Everything a TaskDefinition should have in AWS.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DesiredTaskDefinition {
+    pub body: TaskDefBody,
+    pub log_groups: BTreeMap<String, DesiredLogGroup>,
+    pub roles: Vec<DesiredRole>,
+    /// Tags of each revision (ownership, spec hash and the user's).
+    pub tags: Tags,
+    pub spec_hash: String,
+    pub notes: Vec<Note>,
+}
+
+/// The ECS family of a TaskDefinition.
+pub fn family(owner: &Owner, spec: &TaskDefinitionSpec) -> String {
+    spec.family
+        .clone()
+        .unwrap_or_else(|| crate::api::default_aws_name(&owner.namespace, &owner.name))
+}
+
+/// Name of the managed role of `kind` (IAM role names are at most 64 characters).
+pub fn role_name(owner: &Owner, kind: RoleKind) -> String {
+    let suffix = match kind {
+        RoleKind::Execution => "exec",
+        RoleKind::Task => "task",
+    };
+    bounded_name(
+        &format!("fgo-{}-{}-{suffix}", owner.namespace, owner.name),
+        64,
+    )
+}
+
+/// The trust policy of every managed role: only ECS tasks may assume it.
+pub fn ecs_tasks_trust_policy() -> serde_json::Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+/// `aws`, `aws-cn` or `aws-us-gov` for a region.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The inline policy name the operator puts on execution roles.
+pub const EXECUTION_INLINE_POLICY: &str = "fargate-operator-execution";
+/// The inline policy name for a user-supplied `managed.policy`.
+pub const USER_INLINE_POLICY: &str = "fargate-operator-user";
+
+fn container_def(c: &Container, family: &str, region: &str) -> (ContainerDef, Option<(String, DesiredLogGroup)>) {
+    let logging = c.logging.clone();
+    let group = logging
+        .as_ref()
+        .and_then(|l| l.group.clone())
+        .unwrap_or_else(|| format!("/ecs/{family}"));
+    let prefix = logging
+        .as_ref()
+        .and_then(|l| l.stream_prefix.clone())
+        .unwrap_or_else(|| c.name.clone());
+    let log_group = DesiredLogGroup {
+        create: logging.as_ref().is_none_or(|l| l.create_group),
+        retention_days: logging.as_ref().and_then(|l| l.retention_days),
+    };
+    let def = ContainerDef {
+        name: c.name.clone(),
+        image: c.image.clone(),
+        cpu: c.cpu,
+        memory: c.memory,
+        memory_reservation: c.memory_reservation,
+        essential: Some(c.essential),
+        command: c.command.clone(),
+        entry_point: c.entry_point.clone(),
+        working_directory: c.working_directory.clone(),
+        user: c.user.clone(),
+        environment: c
+            .environment
+            .iter()
+            .map(|e| (e.name.clone(), e.value.clone()))
+            .collect(),
+        secrets: c
+            .secrets
+            .iter()
+            .map(|s| (s.name.clone(), s.value_from.clone()))
+            .collect(),
+        port_mappings: c
+            .port_mappings
+            .iter()
+            .map(|p| PortMappingDef {
+                container_port: p.container_port,
+                host_port: Some(p.container_port),
+                protocol: Some(p.protocol.map_or("tcp", |p| p.as_str()).to_owned()),
+                name: p.name.clone(),
+                app_protocol: p.app_protocol.map(|a| a.as_str().to_owned()),
+            })
+            .collect(),
+        health_check: c.health_check.as_ref().map(|h| HealthCheckDef {
+            command: h.command.clone(),
+            interval: h.interval_seconds,
+            timeout: h.timeout_seconds,
+            retries: h.retries,
+            start_period: h.start_period_seconds,
+        }),
+        log_configuration: Some(LogConfigDef {
+            log_driver: "awslogs".into(),
+            options: BTreeMap::from([
+                ("awslogs-group".to_owned(), group.clone()),
+                ("awslogs-region".to_owned(), region.to_owned()),
+                ("awslogs-stream-prefix".to_owned(), prefix),
+            ]),
+        }),
+        depends_on: c
+            .depends_on
+            .iter()
+            .map(|d| (d.container_name.clone(), d.condition.as_str().to_owned()))
+            .collect(),
+        readonly_root_filesystem: c.readonly_root_filesystem,
+        ulimits: c
+            .ulimits
+            .iter()
+            .map(|u| (u.name.clone(), u.soft_limit, u.hard_limit))
+            .collect(),
+        init_process_enabled: c.linux_parameters.as_ref().and_then(|l| l.init_process_enabled),
+        mount_points: c
+            .mount_points
+            .iter()
+            .map(|m| MountPointDef {
+                source_volume: m.source_volume.clone(),
+                container_path: m.container_path.clone(),
+                read_only: m.read_only,
+            })
+            .collect(),
+    };
+    (def, Some((group, log_group)))
+}
+
+fn execution_policy(body: &TaskDefBody, log_groups: &BTreeSet<String>, region: &str) -> Option<serde_json::Value> {
+    let part = partition(region);
+    let mut secrets = BTreeSet::new();
+    let mut params = BTreeSet::new();
+    for arn in body.secret_arns() {
+        if arn.contains(":secretsmanager:") {
+            // A JSON-key reference (`...:secret:name-AbCdEf:key::`) reads the whole secret.
+            let base: Vec<&str> = arn.split(':').take(7).collect();
+            secrets.insert(base.join(":"));
+        } else {
+            params.insert(arn);
+        }
+    }
+    let mut statements = vec![];
+    if !secrets.is_empty() {
+        statements.push(json!({
+            "Sid": "ReadSecrets",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": secrets,
+        }));
+    }
+    if !params.is_empty() {
+        statements.push(json!({
+            "Sid": "ReadParameters",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameters"],
+            "Resource": params,
+        }));
+    }
+    if !log_groups.is_empty() {
+        let resources: Vec<String> = log_groups
+            .iter()
+            .map(|g| format!("arn:{part}:logs:{region}:*:log-group:{g}:*"))
+            .collect();
+        statements.push(json!({
+            "Sid": "WriteLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": resources,
+        }));
+    }
+    (!statements.is_empty()).then(|| json!({"Version": "2012-10-17", "Statement": statements}))
+}
+
+fn role_ref(
+    owner: &Owner,
+    kind: RoleKind,
+    spec: Option<&RoleSpec>,
+) -> Option<(RoleRef, Option<crate::api::taskdefinition::ManagedRole>)> {
+    match (kind, spec) {
+        (_, Some(RoleSpec { arn: Some(arn), .. })) => Some((RoleRef::Arn(arn.clone()), None)),
+        (_, Some(RoleSpec {
+            managed: Some(m), ..
+        })) => Some((RoleRef::Managed(role_name(owner, kind)), Some(m.clone()))),
+        (RoleKind::Execution, _) => Some((
+            RoleRef::Managed(role_name(owner, kind)),
+            Some(Default::default()),
+        )),
+        (RoleKind::Task, _) => None,
+    }
+}
+
+/// Builds the desired AWS state of a TaskDefinition, enforcing validation, the image-tag
+/// policy and the role allowlist.
+pub fn desired(
+    inputs: TaskDefinitionInputs<'_>,
+    config: &PlanConfig,
+) -> Result<DesiredTaskDefinition, PlanError> {
+    let TaskDefinitionInputs { owner, spec } = inputs;
+    validate_task_definition(spec)?;
+    let mut notes = vec![];
+    let mut denied = vec![];
+    for (i, c) in spec.containers.iter().enumerate() {
+        if let Some(why) = mutable_reason(&c.image) {
+            match config.image_tag_policy {
+                ImageTagPolicy::Allow => {}
+                ImageTagPolicy::Warn => notes.push(Note {
+                    reason: reasons::MUTABLE_IMAGE_TAG,
+                    message: format!("spec.containers[{i}].image: {why}"),
+                }),
+                ImageTagPolicy::Deny => denied.push(FieldError {
+                    field: format!("spec.containers[{i}].image"),
+                    message: format!("{why} (the operator runs with --image-tag-policy=deny)"),
+                }),
+            }
+        }
+    }
+    if !denied.is_empty() {
+        return Err(ValidationErrors(denied).into());
+    }
+
+    let family = family(owner, spec);
+    let mut containers = vec![];
+    let mut log_groups = BTreeMap::new();
+    for c in &spec.containers {
+        let (def, group) = container_def(c, &family, &config.region);
+        if let Some((name, lg)) = group {
+            log_groups.entry(name).or_insert(lg);
+        }
+        containers.push(def);
+    }
+    let exec = role_ref(owner, RoleKind::Execution, spec.execution_role.as_ref());
+    let task = role_ref(owner, RoleKind::Task, spec.task_role.as_ref());
+    let platform = spec.runtime_platform.clone().unwrap_or_default();
+    let body = TaskDefBody {
+        family: family.clone(),
+        cpu: spec.cpu.to_string(),
+        memory: spec.memory.to_string(),
+        cpu_architecture: Some(platform.cpu_architecture.as_str().to_owned()),
+        operating_system_family: Some("LINUX".into()),
+        ephemeral_storage_gib: spec.ephemeral_storage_gib,
+        execution_role: exec.as_ref().map(|(r, _)| r.clone()),
+        task_role: task.as_ref().map(|(r, _)| r.clone()),
+        containers,
+        volumes: spec
+            .volumes
+            .iter()
+            .map(|v| VolumeDef {
+                name: v.name.clone(),
+                efs: v.efs.as_ref().map(|e| {
+                    let needs_tls = e.access_point_id.is_some()
+                        || e.iam == Some(crate::api::taskdefinition::Toggle::Enabled);
+                    EfsDef {
+                        file_system_id: e.file_system_id.clone(),
+                        root_directory: e.root_directory.clone(),
+                        transit_encryption: e
+                            .transit_encryption
+                            .map(|t| t.as_str().to_owned())
+                            .or_else(|| needs_tls.then(|| "ENABLED".to_owned())),
+                        access_point_id: e.access_point_id.clone(),
+                        iam: e.iam.map(|t| t.as_str().to_owned()),
+                    }
+                }),
+            })
+            .collect(),
+    };
+
+    let mut roles = vec![];
+    for (kind, field, r) in [
+        (RoleKind::Execution, "spec.executionRole", exec),
+        (RoleKind::Task, "spec.taskRole", task),
+    ] {
+        let Some((RoleRef::Managed(name), Some(managed))) = r else {
+            continue;
+        };
+        let mut attached = BTreeSet::new();
+        if kind == RoleKind::Execution {
+            attached.insert(super::ECS_EXECUTION_POLICY_ARN.to_owned());
+        }
+        for (i, arn) in managed.policy_arns.iter().enumerate() {
+            let builtin = kind == RoleKind::Execution && arn == super::ECS_EXECUTION_POLICY_ARN;
+            if !builtin && !config.allowed_policy_arns.contains(arn) {
+                return Err(PlanError::PolicyNotAllowed {
+                    field: format!("{field}.managed.policyArns[{i}]"),
+                    message: format!(
+                        "{arn} is not in the operator's allowlist (--allowed-policy-arns); ask the operator's admin to allow it, or use a role you create yourself via {field}.arn"
+                    ),
+                });
+            }
+            attached.insert(arn.clone());
+        }
+        let mut inline = BTreeMap::new();
+        if kind == RoleKind::Execution {
+            let groups: BTreeSet<String> = log_groups.keys().cloned().collect();
+            if let Some(p) = execution_policy(&body, &groups, &config.region) {
+                inline.insert(EXECUTION_INLINE_POLICY.to_owned(), p);
+            }
+        }
+        if let Some(doc) = &managed.policy {
+            if config.permissions_boundary.is_none() && !config.allow_inline_policies {
+                return Err(PlanError::PolicyNotAllowed {
+                    field: format!("{field}.managed.policy"),
+                    message: "inline policies on managed roles need a permissions boundary (--role-permissions-boundary) or --allow-inline-policies on the operator; otherwise any user who can create a TaskDefinition could mint an administrator role".into(),
+                });
+            }
+            inline.insert(USER_INLINE_POLICY.to_owned(), doc.clone());
+        }
+        roles.push(DesiredRole {
+            name,
+            kind,
+            trust_policy: ecs_tasks_trust_policy(),
+            permissions_boundary: config.permissions_boundary.clone(),
+            attached_policies: attached,
+            inline_policies: inline,
+        });
+    }
+
+    let spec_hash = hash_json(&body.normalized())[..16].to_owned();
+    let mut tags = spec.tags.clone();
+    tags.extend(owner.tags());
+    tags.insert(SPEC_HASH_TAG.to_owned(), spec_hash.clone());
+    Ok(DesiredTaskDefinition {
+        body,
+        log_groups,
+        roles,
+        tags,
+        spec_hash,
+        notes,
+    })
+}
+
+fn conflict(resource: String, ownership: &Ownership, hint: &str) -> PlanError {
+    let owner = match ownership {
+        Ownership::Other(o) => format!("owned by {o}"),
+        Ownership::PreviousIncarnation => {
+            "owned by an earlier object of the same name (another UID)".to_owned()
+        }
+        _ => "not managed by fargate-operator".to_owned(),
+    };
+    PlanError::Conflict {
+        resource,
+        owner,
+        hint: hint.to_owned(),
+    }
+}
+
+fn plan_role(role: &DesiredRole, observed: Option<&ObservedRole>, owner: &Owner, actions: &mut Vec<Action>) -> Result<(), PlanError> {
+    let Some(obs) = observed else {
+        actions.push(Action::CreateRole {
+            name: role.name.clone(),
+            path: ROLE_PATH.to_owned(),
+            trust_policy: role.trust_policy.clone(),
+            permissions_boundary: role.permissions_boundary.clone(),
+            description: format!(
+                "{:?} role of {}/{}, managed by fargate-operator",
+                role.kind, owner.namespace, owner.name
+            ),
+            tags: owner.tags(),
+        });
+        for p in &role.attached_policies {
+            actions.push(Action::AttachRolePolicy {
+                role: role.name.clone(),
+                policy_arn: p.clone(),
+            });
+        }
+        for (name, doc) in &role.inline_policies {
+            actions.push(Action::PutRolePolicy {
+                role: role.name.clone(),
+                policy_name: name.clone(),
+                document: doc.clone(),
+            });
+        }
+        return Ok(());
+    };
+    let ownership = owner.ownership(&obs.tags);
+    if ownership != Ownership::Owned {
+        return Err(conflict(
+            format!("IAM role {}", role.name),
+            &ownership,
+            "delete or rename that role, or give this TaskDefinition an existing role with arn:",
+        ));
+    }
+    if obs.trust_policy != role.trust_policy {
+        actions.push(Action::UpdateAssumeRolePolicy {
+            role: role.name.clone(),
+            trust_policy: role.trust_policy.clone(),
+        });
+    }
+    match (&role.permissions_boundary, &obs.permissions_boundary) {
+        (Some(want), got) if Some(want) != got.as_ref() => {
+            actions.push(Action::PutRolePermissionsBoundary {
+                role: role.name.clone(),
+                arn: want.clone(),
+            })
+        }
+        (None, Some(_)) => actions.push(Action::DeleteRolePermissionsBoundary {
+            role: role.name.clone(),
+        }),
+        _ => {}
+    }
+    // Attach before detach, so the role never loses a permission it keeps.
+    for p in role.attached_policies.difference(&obs.attached_policies) {
+        actions.push(Action::AttachRolePolicy {
+            role: role.name.clone(),
+            policy_arn: p.clone(),
+        });
+    }
+    for (name, doc) in &role.inline_policies {
+        if obs.inline_policies.get(name) != Some(doc) {
+            actions.push(Action::PutRolePolicy {
+                role: role.name.clone(),
+                policy_name: name.clone(),
+                document: doc.clone(),
+            });
+        }
+    }
+    for p in obs.attached_policies.difference(&role.attached_policies) {
+        actions.push(Action::DetachRolePolicy {
+            role: role.name.clone(),
+            policy_arn: p.clone(),
+        });
+    }
+    for name in obs.inline_policies.keys() {
+        if !role.inline_policies.contains_key(name) {
+            actions.push(Action::DeleteRolePolicy {
+                role: role.name.clone(),
+                policy_name: name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Plans one TaskDefinition against what AWS has.
+pub fn plan_task_definition(
+    inputs: TaskDefinitionInputs<'_>,
+    observed: &ObservedTaskDefinition,
+    config: &PlanConfig,
+) -> Result<Plan, PlanError> {
+    let owner = inputs.owner;
+    let want = desired(inputs, config)?;
+    let mut actions = vec![];
+    let mut notes = want.notes.clone();
+
+    // The family: its newest revision must be ours (or adopted).
+    let owned: Vec<&ObservedRevision> = observed
+        .revisions
+        .iter()
+        .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
+        .collect();
+    if let Some(newest) = observed.revisions.iter().max_by_key(|r| r.revision) {
+        let ownership = owner.ownership(&newest.tags);
+        let adoptable = owner.adopt && ownership != Ownership::Owned && !matches!(ownership, Ownership::Other(_));
+        if ownership != Ownership::Owned && !adoptable {
+            return Err(conflict(
+                format!("task-definition family {}", want.body.family),
+                &ownership,
+                "set spec.family to another name (or add the annotation ecs.fargate.dev/adopt: \"true\" to take over an unmanaged family)",
+            ));
+        }
+    }
+
+    // 1. Log groups.
+    for (name, lg) in &want.log_groups {
+        match observed.log_groups.get(name) {
+            None if lg.create => actions.push(Action::CreateLogGroup {
+                name: name.clone(),
+                retention_days: lg.retention_days,
+                tags: owner.tags(),
+            }),
+            None => notes.push(Note {
+                reason: reasons::AWS_REJECTED,
+                message: format!(
+                    "log group {name} does not exist and createGroup is false: tasks will fail to start until it exists"
+                ),
+            }),
+            Some(obs) if owner.ownership(&obs.tags) == Ownership::Owned => {
+                match (lg.retention_days, obs.retention_days) {
+                    (Some(days), got) if got != Some(days) => {
+                        actions.push(Action::PutRetentionPolicy {
+                            name: name.clone(),
+                            days,
+                        })
+                    }
+                    (None, Some(_)) => actions.push(Action::DeleteRetentionPolicy { name: name.clone() }),
+                    _ => {}
+                }
+            }
+            // A group someone else made: used, never changed.
+            Some(_) => {}
+        }
+    }
+
+    // 2. Managed roles.
+    for role in &want.roles {
+        plan_role(role, observed.roles.get(&role.name), owner, &mut actions)?;
+    }
+
+    // 3. The revision.
+    let latest = owned.iter().max_by_key(|r| r.revision).copied();
+    let current_matches = latest.is_some_and(|r| {
+        r.tags.get(SPEC_HASH_TAG) == Some(&want.spec_hash) || want.body.same_as_observed(&r.body)
+    });
+    if current_matches {
+        if let Some(r) = latest {
+            let remove: Vec<String> = r
+                .tags
+                .keys()
+                .filter(|k| !want.tags.contains_key(*k) && !k.starts_with("aws:"))
+                .cloned()
+                .collect();
+            let mut add = want.tags.clone();
+            add.retain(|k, v| r.tags.get(k) != Some(v));
+            // The spec-hash tag may legitimately differ when the bodies matched structurally.
+            add.remove(SPEC_HASH_TAG);
+            if !add.is_empty() || !remove.is_empty() {
+                actions.push(Action::TagTaskDefinition {
+                    arn: r.arn.clone(),
+                    tags: add,
+                    remove,
+                });
+            }
+        }
+    } else {
+        actions.push(Action::RegisterTaskDefinition {
+            body: Box::new(want.body.clone()),
+            tags: want.tags.clone(),
+        });
+    }
+
+    // 4. Old revisions beyond the history limit, unless a service still runs them.
+    let limit = usize::try_from(inputs.spec.revision_history_limit).unwrap_or(0);
+    let mut older: Vec<&ObservedRevision> = owned
+        .iter()
+        .copied()
+        .filter(|r| !(current_matches && Some(r.arn.as_str()) == latest.map(|l| l.arn.as_str())))
+        .collect();
+    older.sort_by_key(|r| std::cmp::Reverse(r.revision));
+    for r in older.iter().skip(limit) {
+        if !observed.in_use.contains(&r.arn) {
+            actions.push(Action::DeregisterTaskDefinition { arn: r.arn.clone() });
+        }
+    }
+
+    Ok(Plan {
+        actions,
+        notes,
+        spec_hash: Some(want.spec_hash),
+        estimated_monthly_cost_usd: None,
+    })
+}
