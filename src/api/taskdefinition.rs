@@ -37,6 +37,9 @@ use super::patterns;
     validation = Rule::new("self.cpu == 256 ? self.memory in [512, 1024, 2048] : self.cpu == 512 ? (self.memory >= 1024 && self.memory <= 4096 && self.memory % 1024 == 0) : self.cpu == 1024 ? (self.memory >= 2048 && self.memory <= 8192 && self.memory % 1024 == 0) : self.cpu == 2048 ? (self.memory >= 4096 && self.memory <= 16384 && self.memory % 1024 == 0) : self.cpu == 4096 ? (self.memory >= 8192 && self.memory <= 30720 && self.memory % 1024 == 0) : self.cpu == 8192 ? (self.memory >= 16384 && self.memory <= 61440 && self.memory % 4096 == 0) : (self.memory >= 32768 && self.memory <= 122880 && self.memory % 8192 == 0)")
         .message("spec.memory is not a valid Fargate size for spec.cpu: cpu 256 takes 512, 1024 or 2048 MiB; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (1024 MiB steps); 8192 takes 16384-61440 (4096 steps); 16384 takes 32768-122880 (8192 steps)")
         .field_path(".memory"),
+    validation = Rule::new("self.containers.all(c, self.containers.exists_one(d, d.name == c.name))")
+        .message("spec.containers[].name must be unique within the task")
+        .field_path(".containers"),
     validation = Rule::new("self.containers.map(c, has(c.cpu) ? c.cpu : 0).sum() <= self.cpu")
         .message("spec.containers[].cpu adds up to more than spec.cpu: lower the containers' cpu or raise the task's")
         .field_path(".containers"),

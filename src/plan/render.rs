@@ -112,11 +112,11 @@ pub fn describe(action: &Action) -> String {
         ),
         DeleteScalingPolicy { name, .. } => format!("delete scaling policy {name}"),
         PutScheduledAction { name, action, .. } => format!(
-            "put scheduled action {name}: {} ({}) min {:?} max {:?}",
+            "put scheduled action {name}: {} ({}) min {} max {}",
             action.schedule,
             action.timezone.as_deref().unwrap_or("UTC"),
-            action.min_capacity,
-            action.max_capacity
+            action.min_capacity.map_or("unchanged".into(), |v| v.to_string()),
+            action.max_capacity.map_or("unchanged".into(), |v| v.to_string())
         ),
         DeleteScheduledAction { name, .. } => format!("delete scheduled action {name}"),
     }

@@ -1,0 +1,204 @@
+//! The invalid-spec corpus: the CRD schema (structural constraints, checked with the
+//! `jsonschema` crate, plus the CEL rules, evaluated with kube's client-side CEL validator)
+//! and the Rust `validate()` must both reject every case, naming the same field; both must
+//! accept the examples.
+
+use std::path::PathBuf;
+
+use fargate_operator::api::validation::{
+    validate_fargate_service, validate_fargate_service_update, validate_task_definition,
+    validate_task_definition_update,
+};
+use fargate_operator::api::{FargateService, TaskDefinition};
+use kube::core::cel::Validator;
+use kube::CustomResourceExt;
+use serde_json::{json, Value};
+
+fn schema_of(kind: &str) -> Value {
+    let crd = match kind {
+        "TaskDefinition" => TaskDefinition::crd(),
+        "FargateService" => FargateService::crd(),
+        other => panic!("unknown kind {other}"),
+    };
+    let schema = crd.spec.versions[0]
+        .schema
+        .as_ref()
+        .and_then(|s| s.open_api_v3_schema.as_ref())
+        .expect("schema");
+    serde_json::to_value(schema).unwrap()
+}
+
+/// RFC 7386 JSON merge patch.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = json!({});
+            }
+            let t = target.as_object_mut().unwrap();
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+/// `/spec/containers/0/cpu` → `spec.containers[0].cpu`.
+fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').filter(|s| !s.is_empty()) {
+        if seg.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+/// Every `(path, message)` the CRD schema and its CEL rules report for `obj`.
+fn schema_errors(kind: &str, obj: &Value, old: Option<&Value>) -> Vec<(String, String)> {
+    let schema = schema_of(kind);
+    let structural = jsonschema::validator_for(&schema).expect("CRD schema compiles");
+    let mut out: Vec<(String, String)> = structural
+        .iter_errors(obj)
+        .map(|e| (dotted(e.instance_path().as_str()), e.to_string()))
+        .collect();
+    if let Err(errs) = Validator::new().validate(&schema, obj, old) {
+        for e in errs.into_vec() {
+            let path = e.field_path.trim_start_matches('.').to_owned();
+            out.push((path, e.message.clone()));
+        }
+    }
+    out
+}
+
+/// Every `(field, message)` the Rust side reports for `obj` (deserialisation, then validate).
+fn rust_errors(kind: &str, obj: &Value) -> Vec<(String, String)> {
+    fn de<T: serde::de::DeserializeOwned>(obj: &Value) -> Result<T, (String, String)> {
+        serde_path_to_error::deserialize(obj.clone())
+            .map_err(|e| (e.path().to_string(), e.inner().to_string()))
+    }
+    let result = match kind {
+        "TaskDefinition" => de::<TaskDefinition>(obj)
+            .map(|td| validate_task_definition(&td.spec).map_err(|e| e.0)),
+        _ => de::<FargateService>(obj).map(|fs| validate_fargate_service(&fs.spec).map_err(|e| e.0)),
+    };
+    match result {
+        Err(de_err) => vec![de_err],
+        Ok(Ok(())) => vec![],
+        Ok(Err(errors)) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
+    }
+}
+
+fn corpus() -> (Value, Vec<Value>) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/invalid.yaml");
+    let doc: Value = serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases = doc["cases"].as_array().unwrap().clone();
+    (doc["bases"].clone(), cases)
+}
+
+#[test]
+fn corpus_has_enough_cases() {
+    let (_, cases) = corpus();
+    assert!(cases.len() >= 25, "{} cases", cases.len());
+}
+
+#[test]
+fn bases_are_valid_on_both_sides() {
+    let (bases, _) = corpus();
+    for kind in ["TaskDefinition", "FargateService"] {
+        assert_eq!(schema_errors(kind, &bases[kind], None), vec![], "{kind}");
+        assert_eq!(rust_errors(kind, &bases[kind]), vec![], "{kind}");
+    }
+}
+
+#[test]
+fn schema_and_rust_reject_every_case_naming_the_field() {
+    let (bases, cases) = corpus();
+    let mut failures = vec![];
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        let kind = case["kind"].as_str().unwrap();
+        let field = case["field"].as_str().unwrap();
+        let mut obj = bases[kind].clone();
+        merge_patch(&mut obj, &case["patch"]);
+
+        let schema = schema_errors(kind, &obj, None);
+        // The schema reports where a rule is attached (a CEL rule on spec names spec.containers
+        // for a container problem): that place must contain the field.
+        let schema_ok = schema.iter().any(|(path, msg)| {
+            !msg.is_empty() && (field == path || field.starts_with(&format!("{path}.")) || field.starts_with(&format!("{path}[")))
+        });
+        if !schema_ok {
+            failures.push(format!("{name}: schema did not reject at {field}: {schema:?}"));
+        }
+        let rust = rust_errors(kind, &obj);
+        let rust_ok = rust.iter().any(|(f, msg)| f == field && msg.len() > 10);
+        if !rust_ok {
+            failures.push(format!("{name}: rust did not reject at {field}: {rust:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn examples_are_accepted_by_schema_and_rust() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for doc in serde_norway::Deserializer::from_str(&text) {
+            let obj: Value = serde::Deserialize::deserialize(doc).unwrap();
+            let kind = obj["kind"].as_str().unwrap().to_owned();
+            assert_eq!(schema_errors(&kind, &obj, None), vec![], "{}", path.display());
+            assert_eq!(rust_errors(&kind, &obj), vec![], "{}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 6, "expected 3 examples with 2 objects each, saw {seen}");
+}
+
+#[test]
+fn immutable_fields_are_rejected_on_update_by_cel_and_rust() {
+    let (bases, _) = corpus();
+    // family
+    let mut old = bases["TaskDefinition"].clone();
+    merge_patch(&mut old, &json!({"spec": {"family": "a"}}));
+    let mut new = old.clone();
+    merge_patch(&mut new, &json!({"spec": {"family": "b"}}));
+    let cel = schema_errors("TaskDefinition", &new, Some(&old));
+    assert!(cel.iter().any(|(_, m)| m.contains("spec.family is immutable")), "{cel:?}");
+    assert!(schema_errors("TaskDefinition", &old, Some(&old)).is_empty());
+    let (o, n): (TaskDefinition, TaskDefinition) =
+        (serde_json::from_value(old).unwrap(), serde_json::from_value(new).unwrap());
+    let err = validate_task_definition_update(&o.spec, &n.spec).unwrap_err();
+    assert_eq!(err.0[0].field, "spec.family");
+
+    // serviceName and cluster.name
+    for (patch_old, patch_new, field) in [
+        (json!({"spec": {"serviceName": "a"}}), json!({"spec": {"serviceName": "b"}}), "spec.serviceName"),
+        (json!({"spec": {}}), json!({"spec": {"cluster": {"name": "other"}}}), "spec.cluster.name"),
+    ] {
+        let mut old = bases["FargateService"].clone();
+        merge_patch(&mut old, &patch_old);
+        let mut new = old.clone();
+        merge_patch(&mut new, &patch_new);
+        let cel = schema_errors("FargateService", &new, Some(&old));
+        assert!(cel.iter().any(|(_, m)| m.contains("immutable")), "{field}: {cel:?}");
+        assert!(schema_errors("FargateService", &old, Some(&old)).is_empty());
+        let (o, n): (FargateService, FargateService) =
+            (serde_json::from_value(old).unwrap(), serde_json::from_value(new).unwrap());
+        let err = validate_fargate_service_update(&o.spec, &n.spec).unwrap_err();
+        assert_eq!(err.0[0].field, field);
+    }
+}
