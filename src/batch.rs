@@ -25,7 +25,14 @@ pub fn owner_of<K: kube::Resource>(obj: &K, kind: &str) -> Owner {
     let name = obj.name_any();
     let uid = obj.meta().uid.clone().unwrap_or_else(|| {
         let h = crate::plan::hash_json(&(kind, &namespace, &name));
-        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
     });
     Owner {
         namespace,

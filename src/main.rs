@@ -53,11 +53,20 @@ struct PlannerArgs {
     #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
     region: String,
     /// Untagged or `latest`-style images: allow, warn, or deny.
-    #[arg(long, value_enum, default_value = "warn", env = "FARGATE_OPERATOR_IMAGE_TAG_POLICY")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "warn",
+        env = "FARGATE_OPERATOR_IMAGE_TAG_POLICY"
+    )]
     image_tag_policy: ImageTagPolicy,
     /// Policy ARNs managed roles may attach (comma-separated), beyond AWS's ECS execution
     /// policy.
-    #[arg(long, value_delimiter = ',', env = "FARGATE_OPERATOR_ALLOWED_POLICY_ARNS")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "FARGATE_OPERATOR_ALLOWED_POLICY_ARNS"
+    )]
     allowed_policy_arns: Vec<String>,
     /// Permissions boundary put on every managed role.
     #[arg(long, env = "FARGATE_OPERATOR_ROLE_PERMISSIONS_BOUNDARY")]
@@ -86,8 +95,7 @@ impl PlannerArgs {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("reading {}: {e}", path.display()))?;
-                serde_norway::from_str(&text)
-                    .map_err(|e| format!("{}: {e}", path.display()))?
+                serde_norway::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
             }
         };
         Ok(PlanConfig {
@@ -105,7 +113,10 @@ fn crdgen(out: Option<PathBuf>) -> Result<(), String> {
     match out {
         Some(dir) => fargate_operator::crdgen::write_crds(&dir).map_err(|e| e.to_string()),
         None => {
-            print!("{}", fargate_operator::crdgen::crds_yaml().map_err(|e| e.to_string())?);
+            print!(
+                "{}",
+                fargate_operator::crdgen::crds_yaml().map_err(|e| e.to_string())?
+            );
             Ok(())
         }
     }
@@ -115,7 +126,12 @@ fn crdgen(out: Option<PathBuf>) -> Result<(), String> {
 fn plan(planner: &PlannerArgs, output: Output) -> Result<bool, String> {
     let config = planner.config()?;
     let manifests = fargate_operator::manifests::load(&planner.files).map_err(|e| e.to_string())?;
-    let plans = plan_all(&manifests, &config, |_| Default::default(), |_, _| Default::default());
+    let plans = plan_all(
+        &manifests,
+        &config,
+        |_| Default::default(),
+        |_, _| Default::default(),
+    );
     match output {
         Output::Text => print!("{}", render::render(&plans)),
         Output::Json => println!(
@@ -126,9 +142,7 @@ fn plan(planner: &PlannerArgs, output: Output) -> Result<bool, String> {
     for s in &manifests.skipped {
         eprintln!("note: ignored {s}");
     }
-    Ok(plans
-        .iter()
-        .all(|p| matches!(p.outcome, Outcome::Plan(_))))
+    Ok(plans.iter().all(|p| matches!(p.outcome, Outcome::Plan(_))))
 }
 
 fn main() -> ExitCode {

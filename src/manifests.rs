@@ -105,14 +105,21 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, ManifestError> {
             if value.is_null() {
                 continue;
             }
-            let api_version = value.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("");
+            let api_version = value
+                .get("apiVersion")
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
             let kind = value.get("kind").and_then(|v| v.as_str()).unwrap_or("");
             let ours = api_version.split('/').next() == Some(GROUP);
             match (ours, kind) {
                 (true, "TaskDefinition") => {
-                    let mut td: TaskDefinition = serde_path_to_error::deserialize(value)
-                        .map_err(|e| parse(format!("TaskDefinition: {}: {}", e.path(), e.inner())))?;
-                    td.metadata.namespace.get_or_insert_with(|| "default".into());
+                    let mut td: TaskDefinition =
+                        serde_path_to_error::deserialize(value).map_err(|e| {
+                            parse(format!("TaskDefinition: {}: {}", e.path(), e.inner()))
+                        })?;
+                    td.metadata
+                        .namespace
+                        .get_or_insert_with(|| "default".into());
                     if !seen.insert(("TaskDefinition", td.namespace(), td.name_any())) {
                         return Err(ManifestError::Duplicate {
                             kind: "TaskDefinition",
@@ -124,9 +131,13 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, ManifestError> {
                     out.task_definitions.push(td);
                 }
                 (true, "FargateService") => {
-                    let mut fs: FargateService = serde_path_to_error::deserialize(value)
-                        .map_err(|e| parse(format!("FargateService: {}: {}", e.path(), e.inner())))?;
-                    fs.metadata.namespace.get_or_insert_with(|| "default".into());
+                    let mut fs: FargateService =
+                        serde_path_to_error::deserialize(value).map_err(|e| {
+                            parse(format!("FargateService: {}: {}", e.path(), e.inner()))
+                        })?;
+                    fs.metadata
+                        .namespace
+                        .get_or_insert_with(|| "default".into());
                     if !seen.insert(("FargateService", fs.namespace(), fs.name_any())) {
                         return Err(ManifestError::Duplicate {
                             kind: "FargateService",

@@ -31,8 +31,12 @@ fn assert_structural(path: &str, node: &Value) {
     }
     if let Some(props) = node.get("properties").and_then(Value::as_object) {
         for (k, v) in props {
-            assert!(v.get("description").is_some() || path.contains("metadata") || path.contains("conditions"),
-                "{path}.{k} has no description (kubectl explain text)");
+            assert!(
+                v.get("description").is_some()
+                    || path.contains("metadata")
+                    || path.contains("conditions"),
+                "{path}.{k} has no description (kubectl explain text)"
+            );
             assert_structural(&format!("{path}.{k}"), v);
         }
     }
@@ -61,7 +65,10 @@ fn crds_are_structural_with_status_columns_and_list_map_conditions() {
         assert_eq!(crd["spec"]["names"]["categories"][0], "fargate");
         let v = &crd["spec"]["versions"][0];
         assert_eq!(v["name"], "v1alpha1");
-        assert!(v["subresources"]["status"].is_object(), "{kind} has no status subresource");
+        assert!(
+            v["subresources"]["status"].is_object(),
+            "{kind} has no status subresource"
+        );
         let columns: Vec<&str> = v["additionalPrinterColumns"]
             .as_array()
             .unwrap()
@@ -79,14 +86,24 @@ fn crds_are_structural_with_status_columns_and_list_map_conditions() {
         assert_structural(&format!("{kind}.status"), &schema["properties"]["status"]);
         let conditions = &schema["properties"]["status"]["properties"]["conditions"];
         assert_eq!(conditions["x-kubernetes-list-type"], "map", "{kind}");
-        assert_eq!(conditions["x-kubernetes-list-map-keys"][0], "type", "{kind}");
+        assert_eq!(
+            conditions["x-kubernetes-list-map-keys"][0], "type",
+            "{kind}"
+        );
     }
 }
 
 /// `(schema node, rule)` for every CEL rule.
 fn rules<'a>(node: &'a Value, out: &mut Vec<(&'a Value, &'a str)>) {
-    if let Some(rs) = node.get("x-kubernetes-validations").and_then(Value::as_array) {
-        out.extend(rs.iter().filter_map(|r| r["rule"].as_str()).map(|r| (node, r)));
+    if let Some(rs) = node
+        .get("x-kubernetes-validations")
+        .and_then(Value::as_array)
+    {
+        out.extend(
+            rs.iter()
+                .filter_map(|r| r["rule"].as_str())
+                .map(|r| (node, r)),
+        );
     }
     match node {
         Value::Object(m) => m.values().for_each(|v| rules(v, out)),
@@ -101,7 +118,11 @@ fn cel_rules_compile_and_fit_the_cost_budget() {
     for crd in crd_values() {
         let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
         let compiled = compile_schema(schema);
-        assert!(!compiled.has_errors(), "{:?}", compiled.compilation_errors());
+        assert!(
+            !compiled.has_errors(),
+            "{:?}",
+            compiled.compilation_errors()
+        );
         let mut found = vec![];
         rules(schema, &mut found);
         total += found.len();

@@ -64,6 +64,46 @@ fn dotted(pointer: &str) -> String {
     out
 }
 
+/// Duplicate keys in lists the schema declares as `x-kubernetes-list-type: map` (the API
+/// server rejects them as "Duplicate value"; jsonschema does not know the keyword).
+fn list_map_errors(schema: &Value, obj: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match obj {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if let Some(sub) = schema.pointer(&format!("/properties/{k}")) {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    list_map_errors(sub, v, &p, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            let keys: Vec<&str> = schema["x-kubernetes-list-map-keys"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut seen = std::collections::BTreeSet::new();
+            for (i, item) in items.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                if !keys.is_empty() {
+                    let key: Vec<String> = keys.iter().map(|k| item[*k].to_string()).collect();
+                    if !seen.insert(key.clone()) {
+                        out.push((
+                            format!("{p}.{}", keys[0]),
+                            format!("Duplicate value: {key:?}"),
+                        ));
+                    }
+                }
+                list_map_errors(&schema["items"], item, &p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Every `(path, message)` the CRD schema and its CEL rules report for `obj`.
 fn schema_errors(kind: &str, obj: &Value, old: Option<&Value>) -> Vec<(String, String)> {
     let schema = schema_of(kind);
@@ -72,6 +112,7 @@ fn schema_errors(kind: &str, obj: &Value, old: Option<&Value>) -> Vec<(String, S
         .iter_errors(obj)
         .map(|e| (dotted(e.instance_path().as_str()), e.to_string()))
         .collect();
+    list_map_errors(&schema, obj, "", &mut out);
     if let Err(errs) = Validator::new().validate(&schema, obj, old) {
         for e in errs.into_vec() {
             let path = e.field_path.trim_start_matches('.').to_owned();
@@ -87,11 +128,13 @@ fn rust_errors(kind: &str, obj: &Value) -> Vec<(String, String)> {
         serde_path_to_error::deserialize(obj.clone())
             .map_err(|e| (e.path().to_string(), e.inner().to_string()))
     }
-    let result = match kind {
-        "TaskDefinition" => de::<TaskDefinition>(obj)
-            .map(|td| validate_task_definition(&td.spec).map_err(|e| e.0)),
-        _ => de::<FargateService>(obj).map(|fs| validate_fargate_service(&fs.spec).map_err(|e| e.0)),
-    };
+    let result =
+        match kind {
+            "TaskDefinition" => de::<TaskDefinition>(obj)
+                .map(|td| validate_task_definition(&td.spec).map_err(|e| e.0)),
+            _ => de::<FargateService>(obj)
+                .map(|fs| validate_fargate_service(&fs.spec).map_err(|e| e.0)),
+        };
     match result {
         Err(de_err) => vec![de_err],
         Ok(Ok(())) => vec![],
@@ -136,10 +179,15 @@ fn schema_and_rust_reject_every_case_naming_the_field() {
         // The schema reports where a rule is attached (a CEL rule on spec names spec.containers
         // for a container problem): that place must contain the field.
         let schema_ok = schema.iter().any(|(path, msg)| {
-            !msg.is_empty() && (field == path || field.starts_with(&format!("{path}.")) || field.starts_with(&format!("{path}[")))
+            !msg.is_empty()
+                && (field == path
+                    || field.starts_with(&format!("{path}."))
+                    || field.starts_with(&format!("{path}[")))
         });
         if !schema_ok {
-            failures.push(format!("{name}: schema did not reject at {field}: {schema:?}"));
+            failures.push(format!(
+                "{name}: schema did not reject at {field}: {schema:?}"
+            ));
         }
         let rust = rust_errors(kind, &obj);
         let rust_ok = rust.iter().any(|(f, msg)| f == field && msg.len() > 10);
@@ -160,12 +208,20 @@ fn examples_are_accepted_by_schema_and_rust() {
         for doc in serde_norway::Deserializer::from_str(&text) {
             let obj: Value = serde::Deserialize::deserialize(doc).unwrap();
             let kind = obj["kind"].as_str().unwrap().to_owned();
-            assert_eq!(schema_errors(&kind, &obj, None), vec![], "{}", path.display());
+            assert_eq!(
+                schema_errors(&kind, &obj, None),
+                vec![],
+                "{}",
+                path.display()
+            );
             assert_eq!(rust_errors(&kind, &obj), vec![], "{}", path.display());
             seen += 1;
         }
     }
-    assert!(seen >= 6, "expected 3 examples with 2 objects each, saw {seen}");
+    assert!(
+        seen >= 6,
+        "expected 3 examples with 2 objects each, saw {seen}"
+    );
 }
 
 #[test]
@@ -177,27 +233,46 @@ fn immutable_fields_are_rejected_on_update_by_cel_and_rust() {
     let mut new = old.clone();
     merge_patch(&mut new, &json!({"spec": {"family": "b"}}));
     let cel = schema_errors("TaskDefinition", &new, Some(&old));
-    assert!(cel.iter().any(|(_, m)| m.contains("spec.family is immutable")), "{cel:?}");
+    assert!(
+        cel.iter()
+            .any(|(_, m)| m.contains("spec.family is immutable")),
+        "{cel:?}"
+    );
     assert!(schema_errors("TaskDefinition", &old, Some(&old)).is_empty());
-    let (o, n): (TaskDefinition, TaskDefinition) =
-        (serde_json::from_value(old).unwrap(), serde_json::from_value(new).unwrap());
+    let (o, n): (TaskDefinition, TaskDefinition) = (
+        serde_json::from_value(old).unwrap(),
+        serde_json::from_value(new).unwrap(),
+    );
     let err = validate_task_definition_update(&o.spec, &n.spec).unwrap_err();
     assert_eq!(err.0[0].field, "spec.family");
 
     // serviceName and cluster.name
     for (patch_old, patch_new, field) in [
-        (json!({"spec": {"serviceName": "a"}}), json!({"spec": {"serviceName": "b"}}), "spec.serviceName"),
-        (json!({"spec": {}}), json!({"spec": {"cluster": {"name": "other"}}}), "spec.cluster.name"),
+        (
+            json!({"spec": {"serviceName": "a"}}),
+            json!({"spec": {"serviceName": "b"}}),
+            "spec.serviceName",
+        ),
+        (
+            json!({"spec": {}}),
+            json!({"spec": {"cluster": {"name": "other"}}}),
+            "spec.cluster.name",
+        ),
     ] {
         let mut old = bases["FargateService"].clone();
         merge_patch(&mut old, &patch_old);
         let mut new = old.clone();
         merge_patch(&mut new, &patch_new);
         let cel = schema_errors("FargateService", &new, Some(&old));
-        assert!(cel.iter().any(|(_, m)| m.contains("immutable")), "{field}: {cel:?}");
+        assert!(
+            cel.iter().any(|(_, m)| m.contains("immutable")),
+            "{field}: {cel:?}"
+        );
         assert!(schema_errors("FargateService", &old, Some(&old)).is_empty());
-        let (o, n): (FargateService, FargateService) =
-            (serde_json::from_value(old).unwrap(), serde_json::from_value(new).unwrap());
+        let (o, n): (FargateService, FargateService) = (
+            serde_json::from_value(old).unwrap(),
+            serde_json::from_value(new).unwrap(),
+        );
         let err = validate_fargate_service_update(&o.spec, &n.spec).unwrap_err();
         assert_eq!(err.0[0].field, field);
     }

@@ -149,7 +149,14 @@ mod tests {
         // flip: time moves
         assert!(set_condition(
             &mut conds,
-            condition("Ready", true, reasons::DEPLOYMENT_COMPLETED, "c", Some(2), at(40))
+            condition(
+                "Ready",
+                true,
+                reasons::DEPLOYMENT_COMPLETED,
+                "c",
+                Some(2),
+                at(40)
+            )
         ));
         assert_eq!(conds[0].last_transition_time, Time(at(40)));
         assert!(is_true(&conds, "Ready"));

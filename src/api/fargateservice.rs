@@ -292,7 +292,9 @@ pub struct CapacityProviderStrategyItem {
 }
 
 /// Fargate capacity providers.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord, Hash)]
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord, Hash,
+)]
 pub enum CapacityProvider {
     /// On-demand Fargate.
     #[serde(rename = "FARGATE")]

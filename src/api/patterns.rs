@@ -10,7 +10,8 @@ pub const CONTAINER_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
 /// An IAM role ARN.
 pub const ROLE_ARN: &str = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$";
 /// An IAM managed policy ARN (AWS-managed or customer-managed).
-pub const POLICY_ARN: &str = "^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[A-Za-z0-9+=,.@_/-]{1,512}$";
+pub const POLICY_ARN: &str =
+    "^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[A-Za-z0-9+=,.@_/-]{1,512}$";
 /// A Secrets Manager secret ARN (optionally with a JSON key suffix) or an SSM parameter ARN.
 pub const SECRET_ARN: &str = "^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@:-]{1,512}|ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]{1,1011})$";
 /// An Elastic Load Balancing v2 target group ARN.

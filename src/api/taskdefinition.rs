@@ -83,7 +83,11 @@ pub struct TaskDefinitionSpec {
     pub runtime_platform: Option<RuntimePlatform>,
 
     /// Ephemeral storage for the task in GiB (21-200). Fargate gives 20 GiB when unset.
-    #[serde(default, rename = "ephemeralStorageGiB", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "ephemeralStorageGiB",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(range(min = 21, max = 200))]
     pub ephemeral_storage_gib: Option<i32>,
 
@@ -174,17 +178,9 @@ pub enum OperatingSystemFamily {
 /// One container of the task.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
-#[x_kube(
-    validation = Rule::new("!has(self.memory) || !has(self.memoryReservation) || self.memoryReservation <= self.memory")
-        .message("memoryReservation must not exceed memory (the hard limit)")
-        .field_path(".memoryReservation"),
-    validation = Rule::new("!has(self.environment) || self.environment.all(e, self.environment.exists_one(f, f.name == e.name))")
-        .message("environment variable names must be unique")
-        .field_path(".environment"),
-    validation = Rule::new("!has(self.secrets) || self.secrets.all(e, self.secrets.exists_one(f, f.name == e.name)) && (!has(self.environment) || self.secrets.all(s, !self.environment.exists(e, e.name == s.name)))")
-        .message("secret names must be unique and must not repeat an environment variable name")
-        .field_path(".secrets"),
-)]
+#[x_kube(validation = Rule::new("!has(self.memory) || !has(self.memoryReservation) || self.memoryReservation <= self.memory")
+    .message("memoryReservation must not exceed memory (the hard limit)")
+    .field_path(".memoryReservation"))]
 pub struct Container {
     /// Container name: letters, digits, `-` and `_`, unique within the task.
     #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
@@ -234,12 +230,14 @@ pub struct Container {
     /// Plain environment variables. Use `secrets` for anything sensitive.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 200))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
     pub environment: Vec<EnvVar>,
 
     /// Environment variables read from Secrets Manager or SSM Parameter Store at task start.
     /// The managed execution role is granted read access to exactly these ARNs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
     pub secrets: Vec<Secret>,
 
     /// Ports the container listens on. On Fargate the host port always equals the container
@@ -325,7 +323,9 @@ pub struct PortMapping {
 }
 
 /// Transport protocol.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord)]
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// TCP.
@@ -345,7 +345,9 @@ impl Protocol {
 }
 
 /// Application protocol (Service Connect).
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord)]
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum AppProtocol {
     /// HTTP/1.1.
@@ -430,7 +432,9 @@ pub struct ContainerDependency {
 }
 
 /// Dependency condition.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord)]
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, PartialOrd, Ord,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum DependencyCondition {
     /// The dependency has started.

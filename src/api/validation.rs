@@ -99,7 +99,13 @@ impl Check {
         });
     }
 
-    fn pattern(&mut self, field: impl Into<String>, value: &str, pattern: &'static str, hint: &str) {
+    fn pattern(
+        &mut self,
+        field: impl Into<String>,
+        value: &str,
+        pattern: &'static str,
+        hint: &str,
+    ) {
         if !matches(pattern, value) {
             self.fail(field, format!("{value:?} is not valid: expected {hint}"));
         }
@@ -107,7 +113,10 @@ impl Check {
 
     fn range(&mut self, field: impl Into<String>, value: i32, min: i32, max: i32) {
         if value < min || value > max {
-            self.fail(field, format!("{value} is out of range: use {min} to {max}"));
+            self.fail(
+                field,
+                format!("{value} is out of range: use {min} to {max}"),
+            );
         }
     }
 
@@ -128,7 +137,9 @@ impl Check {
             if k.starts_with(super::RESERVED_TAG_PREFIX) || k.starts_with("aws:") {
                 self.fail(
                     "spec.tags",
-                    format!("key {k:?} is reserved (ecs.fargate.dev/ and aws: prefixes): rename it"),
+                    format!(
+                        "key {k:?} is reserved (ecs.fargate.dev/ and aws: prefixes): rename it"
+                    ),
                 );
             }
         }
@@ -171,8 +182,18 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
             ),
         );
     }
-    c.opt_range("spec.ephemeralStorageGiB", spec.ephemeral_storage_gib, 21, 200);
-    c.range("spec.revisionHistoryLimit", spec.revision_history_limit, 0, 100);
+    c.opt_range(
+        "spec.ephemeralStorageGiB",
+        spec.ephemeral_storage_gib,
+        21,
+        200,
+    );
+    c.range(
+        "spec.revisionHistoryLimit",
+        spec.revision_history_limit,
+        0,
+        100,
+    );
     if spec.containers.is_empty() {
         c.fail("spec.containers", "at least one container is required");
     }
@@ -189,7 +210,10 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
         if !seen.insert(k.name.as_str()) {
             c.fail(
                 format!("{at}.name"),
-                format!("container name {:?} is used twice: names must be unique", k.name),
+                format!(
+                    "container name {:?} is used twice: names must be unique",
+                    k.name
+                ),
             );
         }
         validate_container(&mut c, &at, k, &names, &volumes);
@@ -349,12 +373,19 @@ fn validate_container(
     }
     c.opt_range(format!("{at}.cpu"), k.cpu, 0, 16384);
     c.opt_range(format!("{at}.memory"), k.memory, 6, 122880);
-    c.opt_range(format!("{at}.memoryReservation"), k.memory_reservation, 6, 122880);
+    c.opt_range(
+        format!("{at}.memoryReservation"),
+        k.memory_reservation,
+        6,
+        122880,
+    );
     if let (Some(mem), Some(res)) = (k.memory, k.memory_reservation) {
         if res > mem {
             c.fail(
                 format!("{at}.memoryReservation"),
-                format!("{res} MiB exceeds memory {mem} MiB (the hard limit): lower it or raise memory"),
+                format!(
+                    "{res} MiB exceeds memory {mem} MiB (the hard limit): lower it or raise memory"
+                ),
             );
         }
     }
@@ -367,20 +398,25 @@ fn validate_container(
     let mut env = BTreeSet::new();
     for (i, e) in k.environment.iter().enumerate() {
         if e.name.is_empty() || e.name.len() > 255 {
-            c.fail(format!("{at}.environment[{i}].name"), "must be 1-255 characters");
+            c.fail(
+                format!("{at}.environment[{i}].name"),
+                "must be 1-255 characters",
+            );
         }
         if !env.insert(e.name.as_str()) {
             c.fail(
-                format!("{at}.environment"),
+                format!("{at}.environment[{i}].name"),
                 format!("variable {:?} is set twice: names must be unique", e.name),
             );
         }
     }
     let mut secrets = BTreeSet::new();
     for (i, s) in k.secrets.iter().enumerate() {
+        // The clash with an environment variable is checked here only: as a CEL rule it
+        // would exceed the API server's cost budget.
         if !secrets.insert(s.name.as_str()) || env.contains(s.name.as_str()) {
             c.fail(
-                format!("{at}.secrets"),
+                format!("{at}.secrets[{i}].name"),
                 format!(
                     "{:?} is set twice: secret names must be unique and must not repeat an environment variable",
                     s.name
@@ -418,8 +454,18 @@ fn validate_container(
                 "must start with CMD, CMD-SHELL or NONE, e.g. [CMD-SHELL, 'curl -f http://localhost/ || exit 1']",
             );
         }
-        c.opt_range(format!("{at}.healthCheck.intervalSeconds"), h.interval_seconds, 5, 300);
-        c.opt_range(format!("{at}.healthCheck.timeoutSeconds"), h.timeout_seconds, 2, 120);
+        c.opt_range(
+            format!("{at}.healthCheck.intervalSeconds"),
+            h.interval_seconds,
+            5,
+            300,
+        );
+        c.opt_range(
+            format!("{at}.healthCheck.timeoutSeconds"),
+            h.timeout_seconds,
+            2,
+            120,
+        );
         c.opt_range(format!("{at}.healthCheck.retries"), h.retries, 1, 10);
         c.opt_range(
             format!("{at}.healthCheck.startPeriodSeconds"),
@@ -610,7 +656,12 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             0,
             100,
         );
-        c.opt_range("spec.deployment.maximumPercent", d.maximum_percent, 100, 200);
+        c.opt_range(
+            "spec.deployment.maximumPercent",
+            d.maximum_percent,
+            100,
+            200,
+        );
         if d.minimum_healthy_percent.unwrap_or(100) >= d.maximum_percent.unwrap_or(200) {
             c.fail(
                 "spec.deployment.maximumPercent",
@@ -726,7 +777,12 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             86400,
         );
         if let Some(r) = &s.requests_per_target {
-            c.range("spec.scaling.requestsPerTarget.value", r.value, 1, 1_000_000);
+            c.range(
+                "spec.scaling.requestsPerTarget.value",
+                r.value,
+                1,
+                1_000_000,
+            );
             let valid = matches(patterns::TARGET_GROUP_ARN, &r.target_group_arn);
             if !valid {
                 c.pattern(
@@ -753,7 +809,10 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             if !names.insert(sc.name.as_str()) {
                 c.fail(
                     "spec.scaling.schedules",
-                    format!("schedule name {:?} is used twice: names must be unique", sc.name),
+                    format!(
+                        "schedule name {:?} is used twice: names must be unique",
+                        sc.name
+                    ),
                 );
             }
             c.pattern(
@@ -772,10 +831,7 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             c.opt_range(format!("{at}.maxCapacity"), sc.max_capacity, 0, 5000);
             if let (Some(lo), Some(hi)) = (sc.min_capacity, sc.max_capacity) {
                 if lo > hi {
-                    c.fail(
-                        format!("{at}.minCapacity"),
-                        "must not exceed maxCapacity",
-                    );
+                    c.fail(format!("{at}.minCapacity"), "must not exceed maxCapacity");
                 }
             }
             if let Some(tz) = &sc.timezone {

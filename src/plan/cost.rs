@@ -76,13 +76,23 @@ pub fn spot_tasks(count: i32, strategy: &[StrategyItem]) -> f64 {
 }
 
 /// Estimated monthly cost in USD, rounded to cents.
-pub fn estimate_monthly_cost(size: &TaskSize, count: i32, strategy: &[StrategyItem], prices: &PriceTable) -> f64 {
+pub fn estimate_monthly_cost(
+    size: &TaskSize,
+    count: i32,
+    strategy: &[StrategyItem],
+    prices: &PriceTable,
+) -> f64 {
     let (vcpu, gb) = if size.arm64 {
         (prices.vcpu_hour_arm, prices.gb_hour_arm)
     } else {
         (prices.vcpu_hour_x86, prices.gb_hour_x86)
     };
-    let storage = f64::from(size.ephemeral_storage_gib.unwrap_or(20).saturating_sub(20).max(0));
+    let storage = f64::from(
+        size.ephemeral_storage_gib
+            .unwrap_or(20)
+            .saturating_sub(20)
+            .max(0),
+    );
     let per_task_hour = f64::from(size.cpu) / 1024.0 * vcpu
         + f64::from(size.memory) / 1024.0 * gb
         + storage * prices.ephemeral_gb_hour;
@@ -108,7 +118,12 @@ mod tests {
     #[test]
     fn one_quarter_vcpu_half_gb_on_demand() {
         // 0.25 × 0.04048 + 0.5 × 0.004445 = 0.0123425 $/h × 730 h = 9.01
-        let c = estimate_monthly_cost(&size(256, 512), 1, &[("FARGATE".into(), 0, 1)], &PriceTable::default());
+        let c = estimate_monthly_cost(
+            &size(256, 512),
+            1,
+            &[("FARGATE".into(), 0, 1)],
+            &PriceTable::default(),
+        );
         assert!((c - 9.01).abs() < 0.005, "{c}");
     }
 
@@ -119,8 +134,16 @@ mod tests {
         assert!((spot_tasks(10, &s) - 6.0).abs() < 1e-9);
         assert!((spot_tasks(1, &s) - 0.0).abs() < 1e-9);
         let all_spot = vec![("FARGATE_SPOT".into(), 0, 1)];
-        let on_demand = estimate_monthly_cost(&size(1024, 2048), 4, &[("FARGATE".into(), 0, 1)], &PriceTable::default());
+        let on_demand = estimate_monthly_cost(
+            &size(1024, 2048),
+            4,
+            &[("FARGATE".into(), 0, 1)],
+            &PriceTable::default(),
+        );
         let spot = estimate_monthly_cost(&size(1024, 2048), 4, &all_spot, &PriceTable::default());
-        assert!((spot / on_demand - 0.3).abs() < 0.01, "{spot} vs {on_demand}");
+        assert!(
+            (spot / on_demand - 0.3).abs() < 0.01,
+            "{spot} vs {on_demand}"
+        );
     }
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::api::images::ImageTagPolicy;
 use crate::api::ValidationErrors;
 pub use cost::PriceTable;
-use model::{ScheduledActionDef, ServiceBody, TaskDefBody, Tags, TargetTrackingDef};
+use model::{ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody};
 pub use service::{plan_fargate_service, ServiceInputs, TaskDefinitionInfo};
 pub use taskdef::{plan_task_definition, TaskDefinitionInputs};
 
@@ -110,7 +110,11 @@ pub enum Ownership {
 
 /// One AWS change, in the order the plan lists them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Action {
     CreateLogGroup {
         name: String,
@@ -246,11 +250,11 @@ pub struct ServiceUpdate {
     pub health_check_grace_period_seconds: Option<i32>,
     /// `(min healthy %, max %, (breaker enable, rollback), alarms (names, rollback))`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deployment: Option<(i32, i32, (bool, bool), Option<(Vec<String>, bool)>)>,
+    pub deployment: Option<model::DeploymentDef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_execute_command: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub service_registries: Option<Vec<(String, Option<i32>, Option<String>, Option<i32>)>>,
+    pub service_registries: Option<Vec<model::RegistryDef>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -280,7 +284,10 @@ impl ServiceUpdate {
             "healthCheckGracePeriodSeconds",
         );
         push(self.deployment.is_some(), "deploymentConfiguration");
-        push(self.enable_execute_command.is_some(), "enableExecuteCommand");
+        push(
+            self.enable_execute_command.is_some(),
+            "enableExecuteCommand",
+        );
         push(self.service_registries.is_some(), "serviceRegistries");
         push(self.propagate_tags.is_some(), "propagateTags");
         push(self.force_new_deployment, "forceNewDeployment");

@@ -282,6 +282,13 @@ pub struct ObservedTaskDefinition {
 /// One entry of a capacity-provider strategy: `(provider, base, weight)`.
 pub type StrategyItem = (String, i32, i32);
 
+/// A service registry: `(registryArn, port, containerName, containerPort)`.
+pub type RegistryDef = (String, Option<i32>, Option<String>, Option<i32>);
+
+/// A deployment configuration as UpdateService sends it: `(min healthy %, max %,
+/// (breaker enable, rollback), alarms (names, rollback))`.
+pub type DeploymentDef = (i32, i32, (bool, bool), Option<(Vec<String>, bool)>);
+
 /// An ECS service's configuration, in the planner's own terms.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -306,7 +313,7 @@ pub struct ServiceBody {
     pub alarms: Option<(Vec<String>, bool)>,
     pub enable_execute_command: bool,
     /// `(registryArn, port, containerName, containerPort)`.
-    pub service_registries: Vec<(String, Option<i32>, Option<String>, Option<i32>)>,
+    pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: Option<String>,
 }
 
@@ -323,7 +330,7 @@ pub struct CanonicalService {
     pub health_check_grace_period_seconds: i32,
     pub deployment: (i32, i32, (bool, bool), (Vec<String>, bool)),
     pub enable_execute_command: bool,
-    pub service_registries: Vec<(String, Option<i32>, Option<String>, Option<i32>)>,
+    pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: String,
 }
 

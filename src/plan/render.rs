@@ -42,28 +42,58 @@ fn update_summary(u: &ServiceUpdate) -> String {
 pub fn describe(action: &Action) -> String {
     use Action::*;
     match action {
-        CreateLogGroup { name, retention_days, .. } => match retention_days {
+        CreateLogGroup {
+            name,
+            retention_days,
+            ..
+        } => match retention_days {
             Some(d) => format!("create log group {name} (retention {d} days)"),
             None => format!("create log group {name}"),
         },
-        PutRetentionPolicy { name, days } => format!("set retention of log group {name} to {days} days"),
+        PutRetentionPolicy { name, days } => {
+            format!("set retention of log group {name} to {days} days")
+        }
         DeleteRetentionPolicy { name } => format!("remove retention of log group {name}"),
-        CreateRole { name, path, permissions_boundary, .. } => match permissions_boundary {
-            Some(b) => format!("create IAM role {path}{name} (trusts ecs-tasks.amazonaws.com, boundary {b})"),
+        CreateRole {
+            name,
+            path,
+            permissions_boundary,
+            ..
+        } => match permissions_boundary {
+            Some(b) => format!(
+                "create IAM role {path}{name} (trusts ecs-tasks.amazonaws.com, boundary {b})"
+            ),
             None => format!("create IAM role {path}{name} (trusts ecs-tasks.amazonaws.com)"),
         },
         UpdateAssumeRolePolicy { role, .. } => format!("reset trust policy of role {role}"),
-        PutRolePermissionsBoundary { role, arn } => format!("set permissions boundary of role {role} to {arn}"),
-        DeleteRolePermissionsBoundary { role } => format!("remove permissions boundary of role {role}"),
+        PutRolePermissionsBoundary { role, arn } => {
+            format!("set permissions boundary of role {role} to {arn}")
+        }
+        DeleteRolePermissionsBoundary { role } => {
+            format!("remove permissions boundary of role {role}")
+        }
         AttachRolePolicy { role, policy_arn } => format!("attach {policy_arn} to role {role}"),
         DetachRolePolicy { role, policy_arn } => format!("detach {policy_arn} from role {role}"),
-        PutRolePolicy { role, policy_name, document } => {
-            let n = document.get("Statement").and_then(|s| s.as_array()).map_or(0, Vec::len);
+        PutRolePolicy {
+            role,
+            policy_name,
+            document,
+        } => {
+            let n = document
+                .get("Statement")
+                .and_then(|s| s.as_array())
+                .map_or(0, Vec::len);
             format!("put inline policy {policy_name} on role {role} ({n} statements)")
         }
-        DeleteRolePolicy { role, policy_name } => format!("delete inline policy {policy_name} from role {role}"),
+        DeleteRolePolicy { role, policy_name } => {
+            format!("delete inline policy {policy_name} from role {role}")
+        }
         RegisterTaskDefinition { body, .. } => {
-            let images: Vec<String> = body.containers.iter().map(|c| format!("{}={}", c.name, c.image)).collect();
+            let images: Vec<String> = body
+                .containers
+                .iter()
+                .map(|c| format!("{}={}", c.name, c.image))
+                .collect();
             format!(
                 "register task definition {} ({} CPU / {} MiB, {}; execution role: {}; task role: {}; {})",
                 body.family,
@@ -77,10 +107,22 @@ pub fn describe(action: &Action) -> String {
         }
         TagTaskDefinition { arn, .. } => format!("update tags of {}", revision(arn)),
         DeregisterTaskDefinition { arn } => format!("deregister old revision {}", revision(arn)),
-        CreateCluster { name, capacity_providers, .. } => {
-            format!("create ECS cluster {name} (capacity providers {})", capacity_providers.join(", "))
+        CreateCluster {
+            name,
+            capacity_providers,
+            ..
+        } => {
+            format!(
+                "create ECS cluster {name} (capacity providers {})",
+                capacity_providers.join(", ")
+            )
         }
-        CreateService { cluster, name, body, .. } => {
+        CreateService {
+            cluster,
+            name,
+            body,
+            ..
+        } => {
             let placement = match &body.launch_type {
                 Some(l) => l.clone(),
                 None => body
@@ -97,15 +139,27 @@ pub fn describe(action: &Action) -> String {
                 body.load_balancers.len()
             )
         }
-        UpdateService { name, changes, .. } => format!("update ECS service {name}: {}", update_summary(changes)),
+        UpdateService { name, changes, .. } => {
+            format!("update ECS service {name}: {}", update_summary(changes))
+        }
         TagService { arn, tags, remove } => {
             let service = arn.rsplit('/').next().unwrap_or(arn);
-            format!("tag ECS service {service} (+{} −{})", tags.len(), remove.len())
+            format!(
+                "tag ECS service {service} (+{} −{})",
+                tags.len(),
+                remove.len()
+            )
         }
-        RegisterScalableTarget { resource_id, min, max } => {
+        RegisterScalableTarget {
+            resource_id,
+            min,
+            max,
+        } => {
             format!("register scalable target {resource_id} (min {min}, max {max})")
         }
-        DeregisterScalableTarget { resource_id } => format!("deregister scalable target {resource_id}"),
+        DeregisterScalableTarget { resource_id } => {
+            format!("deregister scalable target {resource_id}")
+        }
         PutScalingPolicy { name, policy, .. } => format!(
             "put target-tracking policy {name}: {} at {}",
             policy.metric, policy.target_value
@@ -115,8 +169,12 @@ pub fn describe(action: &Action) -> String {
             "put scheduled action {name}: {} ({}) min {} max {}",
             action.schedule,
             action.timezone.as_deref().unwrap_or("UTC"),
-            action.min_capacity.map_or("unchanged".into(), |v| v.to_string()),
-            action.max_capacity.map_or("unchanged".into(), |v| v.to_string())
+            action
+                .min_capacity
+                .map_or("unchanged".into(), |v| v.to_string()),
+            action
+                .max_capacity
+                .map_or("unchanged".into(), |v| v.to_string())
         ),
         DeleteScheduledAction { name, .. } => format!("delete scheduled action {name}"),
     }

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use super::cost::{estimate_monthly_cost, TaskSize};
 use super::model::*;
-use super::{hash_json, Action, Note, Owner, Ownership, Plan, PlanConfig, PlanError, ServiceUpdate};
+use super::{
+    hash_json, Action, Note, Owner, Ownership, Plan, PlanConfig, PlanError, ServiceUpdate,
+};
 use crate::api::fargateservice::{CapacityProvider, FargateServiceSpec};
 use crate::api::validation::{validate_fargate_service, FieldError, ValidationErrors};
 use crate::api::{reasons, RESTARTED_AT_TAG};
@@ -59,7 +61,11 @@ pub fn client_token(owner: &Owner) -> String {
 }
 
 /// The desired body of the service.
-pub fn desired_body(spec: &FargateServiceSpec, task_definition: &str, desired_count: i32) -> ServiceBody {
+pub fn desired_body(
+    spec: &FargateServiceSpec,
+    task_definition: &str,
+    desired_count: i32,
+) -> ServiceBody {
     let strategy: Vec<StrategyItem> = spec
         .capacity_provider_strategy
         .iter()
@@ -84,50 +90,82 @@ pub fn desired_body(spec: &FargateServiceSpec, task_definition: &str, desired_co
         load_balancers: spec
             .load_balancers
             .iter()
-            .map(|l| (l.target_group_arn.clone(), l.container_name.clone(), l.container_port))
+            .map(|l| {
+                (
+                    l.target_group_arn.clone(),
+                    l.container_name.clone(),
+                    l.container_port,
+                )
+            })
             .collect(),
         health_check_grace_period_seconds: spec.health_check_grace_period_seconds,
         minimum_healthy_percent: Some(deployment.minimum_healthy_percent.unwrap_or(100)),
         maximum_percent: Some(deployment.maximum_percent.unwrap_or(200)),
-        circuit_breaker: Some((deployment.circuit_breaker.enable, deployment.circuit_breaker.rollback)),
+        circuit_breaker: Some((
+            deployment.circuit_breaker.enable,
+            deployment.circuit_breaker.rollback,
+        )),
         alarms: deployment.alarms.map(|a| (a.names, a.rollback)),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
             .iter()
-            .map(|r| (r.registry_arn.clone(), r.port, r.container_name.clone(), r.container_port))
+            .map(|r| {
+                (
+                    r.registry_arn.clone(),
+                    r.port,
+                    r.container_name.clone(),
+                    r.container_port,
+                )
+            })
             .collect(),
         propagate_tags: spec.propagate_tags.map(|p| p.as_str().to_owned()),
     }
 }
 
-fn desired_policies(spec: &FargateServiceSpec, service: &str) -> BTreeMap<String, (TargetTrackingDef, Option<String>)> {
+fn desired_policies(
+    spec: &FargateServiceSpec,
+    service: &str,
+) -> BTreeMap<String, (TargetTrackingDef, Option<String>)> {
     let mut out = BTreeMap::new();
     let Some(s) = &spec.scaling else { return out };
     let cooldowns = (
         s.scale_in_cooldown_seconds.unwrap_or(300),
         s.scale_out_cooldown_seconds.unwrap_or(300),
     );
-    let mut add = |suffix: &str, metric: &str, label: Option<String>, tg: Option<String>, value: f64| {
-        out.insert(
-            format!("{service}-{suffix}"),
-            (
-                TargetTrackingDef {
-                    metric: metric.to_owned(),
-                    resource_label: label,
-                    target_value: value,
-                    scale_in_cooldown: cooldowns.0,
-                    scale_out_cooldown: cooldowns.1,
-                },
-                tg,
-            ),
-        );
-    };
+    let mut add =
+        |suffix: &str, metric: &str, label: Option<String>, tg: Option<String>, value: f64| {
+            out.insert(
+                format!("{service}-{suffix}"),
+                (
+                    TargetTrackingDef {
+                        metric: metric.to_owned(),
+                        resource_label: label,
+                        target_value: value,
+                        scale_in_cooldown: cooldowns.0,
+                        scale_out_cooldown: cooldowns.1,
+                    },
+                    tg,
+                ),
+            );
+        };
     if let Some(v) = s.target_cpu_utilization {
-        add("cpu", "ECSServiceAverageCPUUtilization", None, None, f64::from(v));
+        add(
+            "cpu",
+            "ECSServiceAverageCPUUtilization",
+            None,
+            None,
+            f64::from(v),
+        );
     }
     if let Some(v) = s.target_memory_utilization {
-        add("memory", "ECSServiceAverageMemoryUtilization", None, None, f64::from(v));
+        add(
+            "memory",
+            "ECSServiceAverageMemoryUtilization",
+            None,
+            None,
+            f64::from(v),
+        );
     }
     if let Some(r) = &s.requests_per_target {
         let label = r
@@ -145,7 +183,13 @@ fn desired_policies(spec: &FargateServiceSpec, service: &str) -> BTreeMap<String
     out
 }
 
-fn plan_scaling(spec: &FargateServiceSpec, cluster: &str, service: &str, observed: &ObservedScaling, actions: &mut Vec<Action>) {
+fn plan_scaling(
+    spec: &FargateServiceSpec,
+    cluster: &str,
+    service: &str,
+    observed: &ObservedScaling,
+    actions: &mut Vec<Action>,
+) {
     let rid = resource_id(cluster, service);
     let want = desired_policies(spec, service);
     let Some(s) = &spec.scaling else {
@@ -175,7 +219,11 @@ fn plan_scaling(spec: &FargateServiceSpec, cluster: &str, service: &str, observe
         });
     }
     for (name, (policy, tg)) in &want {
-        if !observed.policies.get(name).is_some_and(|p| p.same_as(policy)) {
+        if !observed
+            .policies
+            .get(name)
+            .is_some_and(|p| p.same_as(policy))
+        {
             actions.push(Action::PutScalingPolicy {
                 resource_id: rid.clone(),
                 name: name.clone(),
@@ -199,7 +247,11 @@ fn plan_scaling(spec: &FargateServiceSpec, cluster: &str, service: &str, observe
             min_capacity: sc.min_capacity,
             max_capacity: sc.max_capacity,
         };
-        if !observed.scheduled_actions.get(&sc.name).is_some_and(|o| o.same_as(&def)) {
+        if !observed
+            .scheduled_actions
+            .get(&sc.name)
+            .is_some_and(|o| o.same_as(&def))
+        {
             actions.push(Action::PutScheduledAction {
                 resource_id: rid.clone(),
                 name: sc.name.clone(),
@@ -237,8 +289,14 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
     if w.platform_version != g.platform_version {
         u.platform_version = Some(w.platform_version.clone());
     }
-    if (&w.subnets, &w.security_groups, w.assign_public_ip) != (&g.subnets, &g.security_groups, g.assign_public_ip) {
-        u.network = Some((w.subnets.clone(), w.security_groups.clone(), w.assign_public_ip));
+    if (&w.subnets, &w.security_groups, w.assign_public_ip)
+        != (&g.subnets, &g.security_groups, g.assign_public_ip)
+    {
+        u.network = Some((
+            w.subnets.clone(),
+            w.security_groups.clone(),
+            w.assign_public_ip,
+        ));
     }
     if w.load_balancers != g.load_balancers {
         u.load_balancers = Some(w.load_balancers.clone());
@@ -335,7 +393,10 @@ pub fn plan_fargate_service(
     let mut notes = vec![];
 
     // 1. Cluster.
-    let cluster_active = observed.cluster.as_ref().is_some_and(|c| c.status == "ACTIVE" || c.status == "PROVISIONING");
+    let cluster_active = observed
+        .cluster
+        .as_ref()
+        .is_some_and(|c| c.status == "ACTIVE" || c.status == "PROVISIONING");
     if !cluster_active {
         if !spec.cluster.create {
             return Err(PlanError::Waiting {
@@ -395,8 +456,8 @@ pub fn plan_fargate_service(
             return Err(PlanError::Waiting {
                 reason: reasons::DEPLOYING,
                 message: format!(
-                    "ECS service {name} is draining after a delete; it is re-created once ECS finishes"
-                ),
+                "ECS service {name} is draining after a delete; it is re-created once ECS finishes"
+            ),
             })
         }
         Some(s) => {
@@ -468,7 +529,12 @@ pub fn plan_fargate_service(
     plan_scaling(spec, &cluster, &name, &observed.scaling, &mut actions);
 
     let estimated_monthly_cost_usd = td.size.as_ref().map(|size| {
-        estimate_monthly_cost(size, running_count, &want.canonical_strategy(), &config.prices)
+        estimate_monthly_cost(
+            size,
+            running_count,
+            &want.canonical_strategy(),
+            &config.prices,
+        )
     });
     Ok(Plan {
         actions,

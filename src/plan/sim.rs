@@ -123,7 +123,9 @@ impl SimAws {
                 self.role(role)?.permissions_boundary = None;
             }
             Action::AttachRolePolicy { role, policy_arn } => {
-                self.role(role)?.attached_policies.insert(policy_arn.clone());
+                self.role(role)?
+                    .attached_policies
+                    .insert(policy_arn.clone());
             }
             Action::DetachRolePolicy { role, policy_arn } => {
                 self.role(role)?.attached_policies.remove(policy_arn);
@@ -193,13 +195,18 @@ impl SimAws {
                 tags,
             } => {
                 // CreateCluster is idempotent in ECS.
-                let arn = format!("arn:aws:ecs:{}:{}:cluster/{name}", self.region, self.account);
-                self.clusters.entry(name.clone()).or_insert(ObservedCluster {
-                    arn,
-                    status: "ACTIVE".into(),
-                    capacity_providers: capacity_providers.clone(),
-                    tags: tags.clone(),
-                });
+                let arn = format!(
+                    "arn:aws:ecs:{}:{}:cluster/{name}",
+                    self.region, self.account
+                );
+                self.clusters
+                    .entry(name.clone())
+                    .or_insert(ObservedCluster {
+                        arn,
+                        status: "ACTIVE".into(),
+                        capacity_providers: capacity_providers.clone(),
+                        tags: tags.clone(),
+                    });
             }
             Action::CreateService {
                 cluster,
@@ -216,15 +223,23 @@ impl SimAws {
                 if !self.clusters.contains_key(cluster) {
                     return Err(SimError::NotFound(format!("cluster {cluster}")));
                 }
-                if body.task_definition.starts_with(PENDING_REVISION_PREFIX) || !self.is_active_revision(&body.task_definition) {
+                if body.task_definition.starts_with(PENDING_REVISION_PREFIX)
+                    || !self.is_active_revision(&body.task_definition)
+                {
                     return Err(SimError::Invalid(format!(
                         "task definition {} is not an active revision",
                         body.task_definition
                     )));
                 }
                 let key = (cluster.clone(), name.clone());
-                if self.services.get(&key).is_some_and(|s| s.status != "INACTIVE") {
-                    return Err(SimError::Invalid("Creation of service was not idempotent.".into()));
+                if self
+                    .services
+                    .get(&key)
+                    .is_some_and(|s| s.status != "INACTIVE")
+                {
+                    return Err(SimError::Invalid(
+                        "Creation of service was not idempotent.".into(),
+                    ));
                 }
                 let arn = format!(
                     "arn:aws:ecs:{}:{}:service/{cluster}/{name}",
@@ -256,7 +271,9 @@ impl SimAws {
             } => {
                 if let Some(td) = &changes.task_definition {
                     if !self.is_active_revision(td) {
-                        return Err(SimError::Invalid(format!("task definition {td} is not active")));
+                        return Err(SimError::Invalid(format!(
+                            "task definition {td} is not active"
+                        )));
                     }
                 }
                 let s = self

@@ -106,7 +106,11 @@ pub const EXECUTION_INLINE_POLICY: &str = "fargate-operator-execution";
 /// The inline policy name for a user-supplied `managed.policy`.
 pub const USER_INLINE_POLICY: &str = "fargate-operator-user";
 
-fn container_def(c: &Container, family: &str, region: &str) -> (ContainerDef, Option<(String, DesiredLogGroup)>) {
+fn container_def(
+    c: &Container,
+    family: &str,
+    region: &str,
+) -> (ContainerDef, Option<(String, DesiredLogGroup)>) {
     let logging = c.logging.clone();
     let group = logging
         .as_ref()
@@ -178,7 +182,10 @@ fn container_def(c: &Container, family: &str, region: &str) -> (ContainerDef, Op
             .iter()
             .map(|u| (u.name.clone(), u.soft_limit, u.hard_limit))
             .collect(),
-        init_process_enabled: c.linux_parameters.as_ref().and_then(|l| l.init_process_enabled),
+        init_process_enabled: c
+            .linux_parameters
+            .as_ref()
+            .and_then(|l| l.init_process_enabled),
         mount_points: c
             .mount_points
             .iter()
@@ -192,7 +199,11 @@ fn container_def(c: &Container, family: &str, region: &str) -> (ContainerDef, Op
     (def, Some((group, log_group)))
 }
 
-fn execution_policy(body: &TaskDefBody, log_groups: &BTreeSet<String>, region: &str) -> Option<serde_json::Value> {
+fn execution_policy(
+    body: &TaskDefBody,
+    log_groups: &BTreeSet<String>,
+    region: &str,
+) -> Option<serde_json::Value> {
     let part = partition(region);
     let mut secrets = BTreeSet::new();
     let mut params = BTreeSet::new();
@@ -244,9 +255,12 @@ fn role_ref(
 ) -> Option<(RoleRef, Option<crate::api::taskdefinition::ManagedRole>)> {
     match (kind, spec) {
         (_, Some(RoleSpec { arn: Some(arn), .. })) => Some((RoleRef::Arn(arn.clone()), None)),
-        (_, Some(RoleSpec {
-            managed: Some(m), ..
-        })) => Some((RoleRef::Managed(role_name(owner, kind)), Some(m.clone()))),
+        (
+            _,
+            Some(RoleSpec {
+                managed: Some(m), ..
+            }),
+        ) => Some((RoleRef::Managed(role_name(owner, kind)), Some(m.clone()))),
         (RoleKind::Execution, _) => Some((
             RoleRef::Managed(role_name(owner, kind)),
             Some(Default::default()),
@@ -409,7 +423,12 @@ fn conflict(resource: String, ownership: &Ownership, hint: &str) -> PlanError {
     }
 }
 
-fn plan_role(role: &DesiredRole, observed: Option<&ObservedRole>, owner: &Owner, actions: &mut Vec<Action>) -> Result<(), PlanError> {
+fn plan_role(
+    role: &DesiredRole,
+    observed: Option<&ObservedRole>,
+    owner: &Owner,
+    actions: &mut Vec<Action>,
+) -> Result<(), PlanError> {
     let Some(obs) = observed else {
         actions.push(Action::CreateRole {
             name: role.name.clone(),
@@ -515,7 +534,9 @@ pub fn plan_task_definition(
         .collect();
     if let Some(newest) = observed.revisions.iter().max_by_key(|r| r.revision) {
         let ownership = owner.ownership(&newest.tags);
-        let adoptable = owner.adopt && ownership != Ownership::Owned && !matches!(ownership, Ownership::Other(_));
+        let adoptable = owner.adopt
+            && ownership != Ownership::Owned
+            && !matches!(ownership, Ownership::Other(_));
         if ownership != Ownership::Owned && !adoptable {
             return Err(conflict(
                 format!("task-definition family {}", want.body.family),

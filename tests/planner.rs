@@ -1,0 +1,399 @@
+//! Planner behaviour on the examples, against the in-memory AWS model (`plan::sim`).
+
+use std::path::PathBuf;
+
+use fargate_operator::api::images::ImageTagPolicy;
+use fargate_operator::api::{reasons, ADOPT_ANNOTATION, OWNER_TAG, RESTARTED_AT_ANNOTATION};
+use fargate_operator::batch::{plan_all, task_definition_lookups, ObjectPlan, Outcome};
+use fargate_operator::manifests::{load, Manifests};
+use fargate_operator::plan::sim::SimAws;
+use fargate_operator::plan::{Action, PlanConfig};
+
+fn examples() -> Manifests {
+    load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")]).unwrap()
+}
+
+fn plan(aws: &SimAws, m: &Manifests, config: &PlanConfig) -> Vec<ObjectPlan> {
+    plan_all(
+        m,
+        config,
+        |l| aws.observe_task_definition(&l.family, &l.log_groups, &l.roles),
+        |c, s| aws.observe_service(c, s),
+    )
+}
+
+/// Plans and applies until nothing is left to do (like `apply`), returning the rounds taken.
+fn converge(aws: &mut SimAws, m: &Manifests, config: &PlanConfig) -> usize {
+    for round in 1..=5 {
+        let plans = plan(aws, m, config);
+        let actions: Vec<Action> = plans
+            .iter()
+            .filter_map(|p| p.plan())
+            .flat_map(|p| p.actions.clone())
+            .collect();
+        if actions.is_empty() {
+            return round;
+        }
+        for a in &actions {
+            // Services referencing a revision registered this round apply in the next one.
+            let _ = aws.apply(a);
+        }
+    }
+    panic!("did not converge")
+}
+
+fn actions_of<'a>(plans: &'a [ObjectPlan], name: &str, kind: &str) -> &'a [Action] {
+    let p = plans
+        .iter()
+        .find(|p| p.name == name && p.kind == kind)
+        .unwrap();
+    match &p.outcome {
+        Outcome::Plan(plan) => &plan.actions,
+        Outcome::Error { reason, message } => panic!("{reason}: {message}"),
+    }
+}
+
+fn error_of(plans: &[ObjectPlan], name: &str, kind: &str) -> (String, String) {
+    let p = plans
+        .iter()
+        .find(|p| p.name == name && p.kind == kind)
+        .unwrap();
+    match &p.outcome {
+        Outcome::Error { reason, message } => (reason.clone(), message.clone()),
+        Outcome::Plan(plan) => panic!("expected an error, got {:?}", plan.actions),
+    }
+}
+
+#[test]
+fn examples_converge_and_then_plan_nothing() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let m = examples();
+    let config = PlanConfig::default();
+    let rounds = converge(&mut aws, &m, &config);
+    assert!(rounds <= 3, "{rounds} rounds");
+    assert_eq!(aws.services.len(), 3);
+    assert_eq!(aws.revisions.values().flatten().count(), 3);
+    let calls = aws.total_calls();
+    assert!(plan(&aws, &m, &config)
+        .iter()
+        .all(|p| p.plan().is_some_and(|p| p.is_empty())));
+    assert_eq!(aws.total_calls(), calls);
+    // every created resource carries the ownership tags
+    for s in aws.services.values() {
+        assert!(s.tags.contains_key(OWNER_TAG), "{}", s.arn);
+    }
+    for r in aws.roles.values() {
+        assert!(r.tags.contains_key(OWNER_TAG), "{}", r.arn);
+        assert_eq!(r.path, "/fargate-operator/");
+    }
+}
+
+#[test]
+fn image_change_registers_one_revision_and_updates_only_the_task_definition() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let web = m
+        .task_definitions
+        .iter_mut()
+        .find(|t| t.metadata.name.as_deref() == Some("web-api"))
+        .unwrap();
+    web.spec.containers[0].image = "public.ecr.aws/nginx/nginx:1.27.4".into();
+    let plans = plan(&aws, &m, &config);
+    let td_actions = actions_of(&plans, "web-api", "TaskDefinition");
+    assert_eq!(td_actions.len(), 1);
+    assert!(matches!(
+        td_actions[0],
+        Action::RegisterTaskDefinition { .. }
+    ));
+    converge(&mut aws, &m, &config);
+    assert_eq!(aws.revisions["shop-web-api"].len(), 2);
+    let svc = &aws.services[&("shop".to_owned(), "shop-web-api".to_owned())];
+    assert!(
+        svc.body.task_definition.ends_with("shop-web-api:2"),
+        "{}",
+        svc.body.task_definition
+    );
+}
+
+#[test]
+fn desired_count_belongs_to_the_autoscaler() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    // the autoscaler moved it, and the user edits desiredCount: neither is acted on
+    aws.services
+        .get_mut(&("shop".to_owned(), "shop-web-api".to_owned()))
+        .unwrap()
+        .body
+        .desired_count = 7;
+    let web = m
+        .services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("web-api"))
+        .unwrap();
+    web.spec.desired_count = 3;
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+    // without scaling, the same edit is an UpdateService of desiredCount alone
+    let worker = m
+        .services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("worker"))
+        .unwrap();
+    worker.spec.desired_count = 9;
+    let plans = plan(&aws, &m, &config);
+    match actions_of(&plans, "worker", "FargateService") {
+        [Action::UpdateService { changes, .. }] => {
+            assert_eq!(changes.changed_fields(), vec!["desiredCount"])
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_service_not_owned_is_a_conflict_unless_adopted() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    // someone else's service of the same name
+    let key = ("shop".to_owned(), "shop-worker".to_owned());
+    aws.services.get_mut(&key).unwrap().tags.clear();
+    let before = aws.services[&key].clone();
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "worker", "FargateService");
+    assert_eq!(reason, reasons::CONFLICT);
+    assert!(
+        message.contains("not managed by fargate-operator"),
+        "{message}"
+    );
+    converge(&mut aws, &m, &config);
+    assert_eq!(
+        aws.services[&key], before,
+        "a conflicting service is left untouched"
+    );
+
+    let worker = m
+        .services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("worker"))
+        .unwrap();
+    worker
+        .metadata
+        .annotations
+        .get_or_insert_default()
+        .insert(ADOPT_ANNOTATION.into(), "true".into());
+    let plans = plan(&aws, &m, &config);
+    assert!(matches!(
+        actions_of(&plans, "worker", "FargateService")[0],
+        Action::TagService { .. }
+    ));
+    converge(&mut aws, &m, &config);
+    assert!(aws.services[&key].tags.contains_key(OWNER_TAG));
+
+    // a service owned by another object is never taken over, even with adopt
+    aws.services
+        .get_mut(&key)
+        .unwrap()
+        .tags
+        .insert(OWNER_TAG.into(), "other/obj".into());
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "worker", "FargateService");
+    assert_eq!(reason, reasons::CONFLICT);
+    assert!(message.contains("owned by other/obj"), "{message}");
+}
+
+#[test]
+fn restarted_at_forces_one_new_deployment() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let worker = m
+        .services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("worker"))
+        .unwrap();
+    worker.metadata.annotations.get_or_insert_default().insert(
+        RESTARTED_AT_ANNOTATION.into(),
+        "2026-11-21T10:00:00Z".into(),
+    );
+    let plans = plan(&aws, &m, &config);
+    match actions_of(&plans, "worker", "FargateService") {
+        [Action::UpdateService { changes, .. }, Action::TagService { .. }] => {
+            assert_eq!(changes.changed_fields(), vec!["forceNewDeployment"])
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+    assert!(actions_of(&plan(&aws, &m, &config), "worker", "FargateService").is_empty());
+}
+
+#[test]
+fn policies_outside_the_allowlist_are_refused_before_any_iam_write() {
+    let aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let web = m
+        .task_definitions
+        .iter_mut()
+        .find(|t| t.metadata.name.as_deref() == Some("web-api"))
+        .unwrap();
+    web.spec
+        .task_role
+        .as_mut()
+        .unwrap()
+        .managed
+        .as_mut()
+        .unwrap()
+        .policy_arns = vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()];
+    let mut config = PlanConfig::default();
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "web-api", "TaskDefinition");
+    assert_eq!(reason, reasons::POLICY_NOT_ALLOWED);
+    assert!(
+        message.starts_with("spec.taskRole.managed.policyArns[0]"),
+        "{message}"
+    );
+    config
+        .allowed_policy_arns
+        .insert("arn:aws:iam::aws:policy/AdministratorAccess".into());
+    let plans = plan(&aws, &m, &config);
+    assert!(actions_of(&plans, "web-api", "TaskDefinition").iter().any(|a| matches!(a,
+        Action::AttachRolePolicy { policy_arn, .. } if policy_arn.ends_with("AdministratorAccess"))));
+}
+
+#[test]
+fn inline_policies_need_a_boundary_or_explicit_permission() {
+    let aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let web = m
+        .task_definitions
+        .iter_mut()
+        .find(|t| t.metadata.name.as_deref() == Some("web-api"))
+        .unwrap();
+    web.spec
+        .task_role
+        .as_mut()
+        .unwrap()
+        .managed
+        .as_mut()
+        .unwrap()
+        .policy = Some(
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}),
+    );
+    let mut config = PlanConfig::default();
+    assert_eq!(
+        error_of(&plan(&aws, &m, &config), "web-api", "TaskDefinition").0,
+        reasons::POLICY_NOT_ALLOWED
+    );
+    config.permissions_boundary = Some("arn:aws:iam::123456789012:policy/boundary".into());
+    let plans = plan(&aws, &m, &config);
+    assert!(actions_of(&plans, "web-api", "TaskDefinition")
+        .iter()
+        .any(|a| matches!(a,
+        Action::CreateRole { permissions_boundary: Some(b), .. } if b.ends_with("boundary"))));
+}
+
+#[test]
+fn old_revisions_beyond_the_limit_are_deregistered_unless_in_use() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    let idx = m
+        .task_definitions
+        .iter()
+        .position(|t| t.metadata.name.as_deref() == Some("worker"))
+        .unwrap();
+    m.task_definitions[idx].spec.revision_history_limit = 1;
+    converge(&mut aws, &m, &config);
+    for v in 1..=3 {
+        m.task_definitions[idx].spec.containers[0].image =
+            format!("public.ecr.aws/docker/library/python:3.12.{v}-slim");
+        converge(&mut aws, &m, &config);
+    }
+    let active: Vec<i32> = aws.revisions["shop-worker"]
+        .iter()
+        .filter(|(_, a)| *a)
+        .map(|(r, _)| r.revision)
+        .collect();
+    assert_eq!(active, vec![3, 4], "current + 1 retained");
+
+    // a revision a service still runs is kept even beyond the limit
+    let l = task_definition_lookups(&m.task_definitions[idx]);
+    let mut observed = aws.observe_task_definition(&l.family, &l.log_groups, &l.roles);
+    let old = observed.revisions[0].arn.clone();
+    observed.in_use.insert(old.clone());
+    m.task_definitions[idx].spec.revision_history_limit = 0;
+    let owner = fargate_operator::batch::owner_of(&m.task_definitions[idx], "TaskDefinition");
+    let plan = fargate_operator::plan::plan_task_definition(
+        fargate_operator::plan::TaskDefinitionInputs {
+            owner: &owner,
+            spec: &m.task_definitions[idx].spec,
+        },
+        &observed,
+        &config,
+    )
+    .unwrap();
+    assert!(!plan
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::DeregisterTaskDefinition { arn } if *arn == old)));
+}
+
+#[test]
+fn deny_policy_rejects_mutable_tags_and_warn_notes_them() {
+    let aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    m.task_definitions[0].spec.containers[0].image = "nginx:latest".into();
+    let mut config = PlanConfig::default();
+    let plans = plan(&aws, &m, &config);
+    let notes = &plans[0].plan().unwrap().notes;
+    assert_eq!(notes[0].reason, reasons::MUTABLE_IMAGE_TAG);
+    config.image_tag_policy = ImageTagPolicy::Deny;
+    let name = m.task_definitions[0].metadata.name.clone().unwrap();
+    let (reason, message) = error_of(&plan(&aws, &m, &config), &name, "TaskDefinition");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(message.contains("spec.containers[0].image"), "{message}");
+}
+
+#[test]
+fn cross_object_mistakes_are_caught_before_aws() {
+    let aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    let web = m
+        .services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("web-api"))
+        .unwrap();
+    web.spec.load_balancers[0].container_port = 9999;
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "web-api", "FargateService");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(
+        message.contains("spec.loadBalancers[0].containerPort"),
+        "{message}"
+    );
+
+    let reports = m
+        .services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("reports"))
+        .unwrap();
+    reports.spec.capacity_provider_strategy = vec![
+        fargate_operator::api::fargateservice::CapacityProviderStrategyItem {
+            capacity_provider: fargate_operator::api::fargateservice::CapacityProvider::FargateSpot,
+            base: None,
+            weight: None,
+        },
+    ];
+    let (_, message) = error_of(&plan(&aws, &m, &config), "reports", "FargateService");
+    assert!(message.contains("ARM64"), "{message}");
+
+    let worker = m
+        .services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("worker"))
+        .unwrap();
+    worker.spec.task_definition_ref.as_mut().unwrap().name = "missing".into();
+    let (reason, _) = error_of(&plan(&aws, &m, &config), "worker", "FargateService");
+    assert_eq!(reason, reasons::WAITING_FOR_TASK_DEFINITION);
+}
