@@ -55,9 +55,6 @@ use super::patterns;
     validation = Rule::new("self.containers.all(c, !has(c.mountPoints) || c.mountPoints.all(m, has(self.volumes) && self.volumes.exists(v, v.name == m.sourceVolume)))")
         .message("spec.containers[].mountPoints[].sourceVolume must name a volume in spec.volumes")
         .field_path(".containers"),
-    validation = Rule::new("self.containers.all(c, !has(c.portMappings) || c.portMappings.all(p, self.containers.filter(o, has(o.portMappings) && o.portMappings.exists(q, q.containerPort == p.containerPort && (has(q.protocol) ? q.protocol : 'tcp') == (has(p.protocol) ? p.protocol : 'tcp'))).size() == 1))")
-        .message("spec.containers[].portMappings: a containerPort/protocol may be used by only one container (Fargate tasks share one network namespace)")
-        .field_path(".containers"),
     validation = Rule::new("!has(self.tags) || self.tags.all(k, !k.startsWith('ecs.fargate.dev/') && !k.startsWith('aws:'))")
         .message("spec.tags: keys starting with ecs.fargate.dev/ or aws: are reserved")
         .field_path(".tags"),
@@ -240,10 +237,10 @@ pub struct Container {
     #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
     pub secrets: Vec<Secret>,
 
-    /// Ports the container listens on. On Fargate the host port always equals the container
-    /// port.
+    /// Ports the container listens on (at most 8). On Fargate the host port always equals the
+    /// container port.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = 8))]
     pub port_mappings: Vec<PortMapping>,
 
     /// Container health check run by the ECS agent.

@@ -248,6 +248,7 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
             "at least one container must be essential (essential: true)",
         );
     }
+    // Rust-only: as a CEL rule this cross-container check exceeds the API server's cost budget.
     let mut ports = BTreeSet::new();
     for (i, k) in spec.containers.iter().enumerate() {
         for (j, p) in k.port_mappings.iter().enumerate() {
@@ -391,7 +392,7 @@ fn validate_container(
     }
     c.max_items(format!("{at}.environment"), k.environment.len(), 200);
     c.max_items(format!("{at}.secrets"), k.secrets.len(), 100);
-    c.max_items(format!("{at}.portMappings"), k.port_mappings.len(), 20);
+    c.max_items(format!("{at}.portMappings"), k.port_mappings.len(), 8);
     c.max_items(format!("{at}.dependsOn"), k.depends_on.len(), 10);
     c.max_items(format!("{at}.ulimits"), k.ulimits.len(), 20);
     c.max_items(format!("{at}.mountPoints"), k.mount_points.len(), 20);
