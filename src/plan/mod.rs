@@ -400,6 +400,22 @@ impl PlanError {
     }
 }
 
+/// A `Conflict` error for a resource `ownership` says is not this object's.
+pub(crate) fn conflict(resource: String, ownership: &Ownership, hint: &str) -> PlanError {
+    let owner = match ownership {
+        Ownership::Other(o) => format!("owned by {o}"),
+        Ownership::PreviousIncarnation => {
+            "owned by an earlier object of the same name (another UID)".to_owned()
+        }
+        _ => "not managed by fargate-operator".to_owned(),
+    };
+    PlanError::Conflict {
+        resource,
+        owner,
+        hint: hint.to_owned(),
+    }
+}
+
 /// A hex SHA-256 of `value`'s JSON.
 pub(crate) fn hash_json<T: Serialize>(value: &T) -> String {
     use sha2::{Digest, Sha256};

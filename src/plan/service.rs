@@ -471,17 +471,11 @@ pub fn plan_fargate_service(
                         Ownership::Other(_) => "two objects cannot own one ECS service: set spec.serviceName to another name",
                         _ => "add the annotation ecs.fargate.dev/adopt: \"true\" to take it over, or set spec.serviceName to another name",
                     };
-                    return Err(PlanError::Conflict {
-                        resource: format!("ECS service {name} in cluster {cluster}"),
-                        owner: match other {
-                            Ownership::Other(o) => format!("owned by {o}"),
-                            Ownership::PreviousIncarnation => {
-                                "owned by an earlier object of the same name (another UID)".into()
-                            }
-                            _ => "not managed by fargate-operator".into(),
-                        },
-                        hint: hint.into(),
-                    });
+                    return Err(super::conflict(
+                        format!("ECS service {name} in cluster {cluster}"),
+                        other,
+                        hint,
+                    ));
                 }
             };
             // Adoption: claim it first, so a crash after the update still finds it ours.

@@ -6,7 +6,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::model::*;
-use super::{bounded_name, hash_json, Action, Note, Owner, Ownership, Plan, PlanConfig, PlanError};
+use super::{
+    bounded_name, conflict, hash_json, Action, Note, Owner, Ownership, Plan, PlanConfig, PlanError,
+};
 use crate::api::images::{mutable_reason, ImageTagPolicy};
 use crate::api::taskdefinition::{Container, RoleSpec, TaskDefinitionSpec};
 use crate::api::validation::{validate_task_definition, FieldError, ValidationErrors};
@@ -406,21 +408,6 @@ pub fn desired(
         spec_hash,
         notes,
     })
-}
-
-fn conflict(resource: String, ownership: &Ownership, hint: &str) -> PlanError {
-    let owner = match ownership {
-        Ownership::Other(o) => format!("owned by {o}"),
-        Ownership::PreviousIncarnation => {
-            "owned by an earlier object of the same name (another UID)".to_owned()
-        }
-        _ => "not managed by fargate-operator".to_owned(),
-    };
-    PlanError::Conflict {
-        resource,
-        owner,
-        hint: hint.to_owned(),
-    }
 }
 
 fn plan_role(
