@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fargate-operator/target}"
 export CARGO_TERM_COLOR=never
 
+# The Python tools the tests start (moto); made once from scripts/requirements.txt.
+FGO_VENV="$(bash scripts/venv.sh)"
+export FGO_VENV
+
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets

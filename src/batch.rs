@@ -157,6 +157,20 @@ pub fn task_definition_info(td: &TaskDefinition, arn: Option<String>) -> TaskDef
     }
 }
 
+/// What the service planner knows of a task definition given by ARN (not managed here).
+pub fn external_task_definition(arn: &str) -> TaskDefinitionInfo {
+    let family = arn
+        .rsplit_once('/')
+        .and_then(|(_, f)| f.rsplit_once(':'))
+        .map_or(arn, |(f, _)| f);
+    TaskDefinitionInfo {
+        arn: Some(arn.to_owned()),
+        family: family.to_owned(),
+        size: None,
+        containers: None,
+    }
+}
+
 /// Plans every object. `observe_td` / `observe_service` supply AWS state (empty for a plan
 /// against an empty account); `revision_arn` gives a TaskDefinition's current revision ARN
 /// when it needs no new one (None: it is registered in this run).
@@ -216,16 +230,7 @@ pub fn plan_all(
         let td = match (&fs.spec.task_definition_ref, &fs.spec.task_definition_arn) {
             (Some(r), _) => infos.get(&(owner.namespace.clone(), r.name.clone())),
             (None, Some(arn)) => {
-                let family = arn
-                    .rsplit_once('/')
-                    .and_then(|(_, f)| f.rsplit_once(':'))
-                    .map_or(arn.as_str(), |(f, _)| f);
-                external = TaskDefinitionInfo {
-                    arn: Some(arn.clone()),
-                    family: family.to_owned(),
-                    size: None,
-                    containers: None,
-                };
+                external = external_task_definition(arn);
                 Some(&external)
             }
             (None, None) => None,

@@ -6,7 +6,9 @@
 #![deny(rust_2018_idioms)]
 
 pub mod api;
+pub mod aws;
 pub mod batch;
 pub mod crdgen;
+pub mod engine;
 pub mod manifests;
 pub mod plan;

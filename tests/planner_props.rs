@@ -117,6 +117,7 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
         })
         .prop_map(
             |((cpu, memory), containers, arm, task_role, history)| TaskDefinitionSpec {
+                deletion_policy: Default::default(),
                 family: None,
                 cpu,
                 memory,

@@ -129,7 +129,8 @@ pub struct FargateServiceSpec {
     pub tags: BTreeMap<String, String>,
 
     /// `Delete` (default) removes the ECS service and its autoscaling when this object is
-    /// deleted; `Retain` leaves them running and releases ownership.
+    /// deleted; `Retain` leaves them running, untouched (a new object of the same name must
+    /// adopt them).
     #[serde(default)]
     pub deletion_policy: DeletionPolicy,
 
@@ -363,7 +364,7 @@ pub enum DeletionPolicy {
     /// Delete them (default).
     #[default]
     Delete,
-    /// Keep them and release ownership.
+    /// Leave them in AWS, untouched.
     Retain,
 }
 

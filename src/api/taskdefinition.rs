@@ -119,6 +119,12 @@ pub struct TaskDefinitionSpec {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(length(max = 40))]
     pub tags: BTreeMap<String, String>,
+
+    /// `Delete` (default) deregisters the revisions and deletes the managed roles and the log
+    /// groups the operator created when this object is deleted; `Retain` leaves them all in
+    /// place (a new object of the same name must adopt them).
+    #[serde(default)]
+    pub deletion_policy: super::fargateservice::DeletionPolicy,
 }
 
 fn default_revision_history_limit() -> i32 {

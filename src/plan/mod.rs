@@ -4,6 +4,7 @@
 //! nothing (property-tested in `tests/planner_props.rs`).
 
 pub mod cost;
+pub mod delete;
 pub mod model;
 pub mod render;
 pub mod service;
@@ -227,6 +228,19 @@ pub enum Action {
         resource_id: String,
         name: String,
     },
+    /// Deletes an ECS service (cleanup only; it is scaled to 0 first).
+    DeleteService {
+        cluster: String,
+        name: String,
+    },
+    /// Deletes a managed role (cleanup only; its policies are removed first).
+    DeleteRole {
+        name: String,
+    },
+    /// Deletes a log group the operator created (cleanup only).
+    DeleteLogGroup {
+        name: String,
+    },
 }
 
 /// What an UpdateService changes; `None` fields are left alone.
@@ -325,7 +339,10 @@ impl Action {
             | DeregisterTaskDefinition { .. }
             | DeregisterScalableTarget { .. }
             | DeleteScalingPolicy { .. }
-            | DeleteScheduledAction { .. } => ChangeKind::Delete,
+            | DeleteScheduledAction { .. }
+            | DeleteService { .. }
+            | DeleteRole { .. }
+            | DeleteLogGroup { .. } => ChangeKind::Delete,
             _ => ChangeKind::Update,
         }
     }

@@ -106,7 +106,7 @@ pub fn describe(action: &Action) -> String {
             )
         }
         TagTaskDefinition { arn, .. } => format!("update tags of {}", revision(arn)),
-        DeregisterTaskDefinition { arn } => format!("deregister old revision {}", revision(arn)),
+        DeregisterTaskDefinition { arn } => format!("deregister revision {}", revision(arn)),
         CreateCluster {
             name,
             capacity_providers,
@@ -177,6 +177,9 @@ pub fn describe(action: &Action) -> String {
                 .map_or("unchanged".into(), |v| v.to_string())
         ),
         DeleteScheduledAction { name, .. } => format!("delete scheduled action {name}"),
+        DeleteService { cluster, name } => format!("delete service {name} in cluster {cluster}"),
+        DeleteRole { name } => format!("delete role {name}"),
+        DeleteLogGroup { name } => format!("delete log group {name}"),
     }
 }
 

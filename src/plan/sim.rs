@@ -380,6 +380,31 @@ impl SimAws {
                     .remove(name)
                     .ok_or_else(|| SimError::NotFound(name.clone()))?;
             }
+            Action::DeleteService { cluster, name } => {
+                let s = self
+                    .services
+                    .get_mut(&(cluster.clone(), name.clone()))
+                    .filter(|s| s.status == "ACTIVE")
+                    .ok_or_else(|| SimError::NotFound(name.clone()))?;
+                s.status = "INACTIVE".into();
+            }
+            Action::DeleteRole { name } => {
+                let role = self
+                    .roles
+                    .get(name)
+                    .ok_or_else(|| SimError::NotFound(name.clone()))?;
+                if !role.attached_policies.is_empty() || !role.inline_policies.is_empty() {
+                    return Err(SimError::Conflict(format!(
+                        "role {name} still has policies"
+                    )));
+                }
+                self.roles.remove(name);
+            }
+            Action::DeleteLogGroup { name } => {
+                self.log_groups
+                    .remove(name)
+                    .ok_or_else(|| SimError::NotFound(name.clone()))?;
+            }
         }
         Ok(())
     }

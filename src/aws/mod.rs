@@ -1,0 +1,186 @@
+//! The AWS boundary: one narrow trait per AWS service, with operator-level verbs in the
+//! planner's own types, and one error type ([`AwsError`]) that classifies every failure.
+//!
+//! [`sdk`] implements the traits on the AWS SDK for Rust; [`instrument::Instrumented`] wraps any
+//! implementation to count, trace or fault-inject calls; tests also write fakes.
+
+pub mod error;
+pub mod instrument;
+pub mod sdk;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use error::{AwsError, ErrorKind};
+
+use crate::plan::model::{
+    ObservedCluster, ObservedLogGroup, ObservedRevision, ObservedRole, ObservedScaling,
+    ObservedService, ObservedStoppedTask, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef,
+    TaskDefBody,
+};
+use crate::plan::ServiceUpdate;
+
+/// Amazon ECS: task definitions, clusters, services, tasks.
+#[async_trait]
+pub trait Ecs: Send + Sync {
+    /// The ACTIVE revisions of a family with their tags, oldest first.
+    async fn family_revisions(&self, family: &str) -> Result<Vec<ObservedRevision>, AwsError>;
+    /// Registers a revision (roles given by ARN); returns its ARN.
+    async fn register_task_definition(
+        &self,
+        body: &TaskDefBody,
+        tags: &Tags,
+    ) -> Result<String, AwsError>;
+    async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError>;
+    /// Adds tags to a task definition, service or cluster.
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError>;
+    /// The cluster, if it exists (any status).
+    async fn describe_cluster(&self, name: &str) -> Result<Option<ObservedCluster>, AwsError>;
+    async fn create_cluster(
+        &self,
+        name: &str,
+        capacity_providers: &[String],
+        tags: &Tags,
+    ) -> Result<(), AwsError>;
+    /// Up to 10 services of one cluster, with tags, deployments and events; names ECS does
+    /// not know are left out.
+    async fn describe_services(
+        &self,
+        cluster: &str,
+        names: &[String],
+    ) -> Result<Vec<(String, ObservedService)>, AwsError>;
+    /// Creates a service; returns its ARN.
+    async fn create_service(
+        &self,
+        cluster: &str,
+        name: &str,
+        body: &ServiceBody,
+        tags: &Tags,
+        client_token: &str,
+    ) -> Result<String, AwsError>;
+    async fn update_service(
+        &self,
+        cluster: &str,
+        name: &str,
+        update: &ServiceUpdate,
+    ) -> Result<(), AwsError>;
+    async fn delete_service(&self, cluster: &str, name: &str) -> Result<(), AwsError>;
+    /// The most recently stopped tasks of a service (at most `limit`), newest first.
+    async fn stopped_tasks(
+        &self,
+        cluster: &str,
+        service: &str,
+        limit: usize,
+    ) -> Result<Vec<ObservedStoppedTask>, AwsError>;
+}
+
+/// Parameters of a role to create.
+#[derive(Clone, Copy, Debug)]
+pub struct NewRole<'a> {
+    pub name: &'a str,
+    pub path: &'a str,
+    pub trust_policy: &'a serde_json::Value,
+    pub permissions_boundary: Option<&'a str>,
+    pub description: &'a str,
+    pub tags: &'a Tags,
+}
+
+/// AWS IAM: the roles the operator manages.
+#[async_trait]
+pub trait Iam: Send + Sync {
+    /// The role with its tags, boundary, attached and inline policies, if it exists.
+    async fn get_role(&self, name: &str) -> Result<Option<ObservedRole>, AwsError>;
+    /// Creates a role; returns its ARN.
+    async fn create_role(&self, role: NewRole<'_>) -> Result<String, AwsError>;
+    async fn update_assume_role_policy(
+        &self,
+        role: &str,
+        policy: &serde_json::Value,
+    ) -> Result<(), AwsError>;
+    async fn put_role_permissions_boundary(&self, role: &str, arn: &str) -> Result<(), AwsError>;
+    async fn delete_role_permissions_boundary(&self, role: &str) -> Result<(), AwsError>;
+    async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError>;
+    async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError>;
+    async fn put_role_policy(
+        &self,
+        role: &str,
+        name: &str,
+        document: &serde_json::Value,
+    ) -> Result<(), AwsError>;
+    async fn delete_role_policy(&self, role: &str, name: &str) -> Result<(), AwsError>;
+    async fn delete_role(&self, role: &str) -> Result<(), AwsError>;
+}
+
+/// Amazon CloudWatch Logs: the tasks' log groups.
+#[async_trait]
+pub trait Logs: Send + Sync {
+    /// The log group (exact name) with its retention and tags, if it exists.
+    async fn describe_log_group(&self, name: &str) -> Result<Option<ObservedLogGroup>, AwsError>;
+    async fn create_log_group(&self, name: &str, tags: &Tags) -> Result<(), AwsError>;
+    async fn put_retention_policy(&self, name: &str, days: i32) -> Result<(), AwsError>;
+    async fn delete_retention_policy(&self, name: &str) -> Result<(), AwsError>;
+    async fn delete_log_group(&self, name: &str) -> Result<(), AwsError>;
+}
+
+/// Application Auto Scaling for ECS services' desired count.
+#[async_trait]
+pub trait Scaling: Send + Sync {
+    /// Scalable target, policies and scheduled actions of `service/<cluster>/<service>`.
+    async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError>;
+    async fn register_scalable_target(
+        &self,
+        resource_id: &str,
+        min: i32,
+        max: i32,
+    ) -> Result<(), AwsError>;
+    async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), AwsError>;
+    /// Puts a target-tracking policy; `policy.resource_label` is the full label.
+    async fn put_scaling_policy(
+        &self,
+        resource_id: &str,
+        name: &str,
+        policy: &TargetTrackingDef,
+    ) -> Result<(), AwsError>;
+    async fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> Result<(), AwsError>;
+    async fn put_scheduled_action(
+        &self,
+        resource_id: &str,
+        name: &str,
+        action: &ScheduledActionDef,
+    ) -> Result<(), AwsError>;
+    async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError>;
+}
+
+/// Elastic Load Balancing v2, read only: what request-count scaling needs.
+#[async_trait]
+pub trait LoadBalancing: Send + Sync {
+    /// The `ALBRequestCountPerTarget` resource label of a target group:
+    /// `app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>`.
+    async fn resource_label(&self, target_group_arn: &str) -> Result<String, AwsError>;
+}
+
+/// The AWS clients the operator uses, shared by every reconcile.
+#[derive(Clone)]
+pub struct Aws {
+    pub ecs: Arc<dyn Ecs>,
+    pub iam: Arc<dyn Iam>,
+    pub logs: Arc<dyn Logs>,
+    pub scaling: Arc<dyn Scaling>,
+    pub elb: Arc<dyn LoadBalancing>,
+}
+
+impl Aws {
+    /// Wraps every client with `hook` (counting, tracing, fault injection).
+    pub fn instrumented(self, hook: Arc<dyn instrument::CallHook>) -> Self {
+        use instrument::Instrumented;
+        Self {
+            ecs: Arc::new(Instrumented::new(self.ecs, hook.clone())),
+            iam: Arc::new(Instrumented::new(self.iam, hook.clone())),
+            logs: Arc::new(Instrumented::new(self.logs, hook.clone())),
+            scaling: Arc::new(Instrumented::new(self.scaling, hook.clone())),
+            elb: Arc::new(Instrumented::new(self.elb, hook)),
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Act: execute a plan's actions in order through the AWS traits.
+//!
+//! Crash safety comes from the planner (every pass re-observes and plans only what is
+//! missing) plus three rules here: a create that finds the resource already there stops the
+//! pass so the next one observes it, deletes treat NotFound as done, and CreateService carries
+//! the planner's client token.
+
+use std::collections::BTreeMap;
+
+use crate::aws::{Aws, AwsError, ErrorKind, NewRole};
+use crate::plan::model::RoleRef;
+use crate::plan::render::describe;
+use crate::plan::service::PENDING_REVISION_PREFIX;
+use crate::plan::{Action, ChangeKind};
+
+/// An action AWS refused.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{action}: {source}")]
+pub struct ActError {
+    /// The action, described for humans.
+    pub action: String,
+    #[source]
+    pub source: AwsError,
+}
+
+/// What a pass did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActReport {
+    /// Actions applied, described.
+    pub applied: Vec<String>,
+    /// A create found its resource already there (a crash or a race); the caller should
+    /// observe again before going on.
+    pub replan: bool,
+}
+
+/// Executes actions, remembering what later actions of the same run need.
+pub struct Executor<'a> {
+    aws: &'a Aws,
+    /// Managed role name → ARN (seeded from observation, extended by CreateRole).
+    role_arns: BTreeMap<String, String>,
+    /// Family → the revision registered in this run.
+    registered: BTreeMap<String, String>,
+}
+
+impl<'a> Executor<'a> {
+    pub fn new(aws: &'a Aws) -> Self {
+        Self {
+            aws,
+            role_arns: BTreeMap::new(),
+            registered: BTreeMap::new(),
+        }
+    }
+
+    /// Tells the executor a managed role's ARN (from observation).
+    pub fn know_role(&mut self, name: &str, arn: &str) {
+        self.role_arns.insert(name.to_owned(), arn.to_owned());
+    }
+
+    /// The revision registered for `family` in this run, if any.
+    pub fn registered(&self, family: &str) -> Option<&str> {
+        self.registered.get(family).map(String::as_str)
+    }
+
+    /// Runs `actions` in order, stopping at the first failure. Deletes (and, with
+    /// `cleanup`, every action) treat NotFound as done.
+    pub async fn run(&mut self, actions: &[Action], cleanup: bool) -> Result<ActReport, ActError> {
+        let mut report = ActReport::default();
+        for action in actions {
+            let described = describe(action);
+            match self.one(action).await {
+                Ok(()) => {
+                    tracing::info!(action = %described, "applied");
+                    report.applied.push(described);
+                }
+                Err(e) if e.is_not_found() && (cleanup || action.kind() == ChangeKind::Delete) => {
+                    tracing::debug!(action = %described, "already gone");
+                }
+                Err(e) if e.kind == ErrorKind::Conflict && action.kind() == ChangeKind::Create => {
+                    tracing::info!(action = %described, error = %e, "already exists; observing again");
+                    report.replan = true;
+                    return Ok(report);
+                }
+                Err(source) => {
+                    return Err(ActError {
+                        action: described,
+                        source,
+                    })
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn role_arn(&mut self, role: &Option<RoleRef>) -> Result<Option<RoleRef>, AwsError> {
+        let Some(RoleRef::Managed(name)) = role else {
+            return Ok(role.clone());
+        };
+        if let Some(arn) = self.role_arns.get(name) {
+            return Ok(Some(RoleRef::Arn(arn.clone())));
+        }
+        match self.aws.iam.get_role(name).await? {
+            Some(r) => {
+                self.role_arns.insert(name.clone(), r.arn.clone());
+                Ok(Some(RoleRef::Arn(r.arn)))
+            }
+            None => Err(AwsError::new(
+                ErrorKind::NotFound,
+                "iam:GetRole",
+                format!("managed role {name} does not exist yet"),
+            )),
+        }
+    }
+
+    fn resolve_revision(&self, td: &str) -> Result<String, AwsError> {
+        match td.strip_prefix(PENDING_REVISION_PREFIX) {
+            None => Ok(td.to_owned()),
+            Some(family) => self.registered.get(family).cloned().ok_or_else(|| {
+                AwsError::new(
+                    ErrorKind::Invalid,
+                    "ecs:RegisterTaskDefinition",
+                    format!("no revision of family {family} was registered in this run"),
+                )
+            }),
+        }
+    }
+
+    async fn one(&mut self, action: &Action) -> Result<(), AwsError> {
+        let aws = self.aws;
+        match action {
+            Action::CreateLogGroup {
+                name,
+                retention_days,
+                tags,
+            } => {
+                aws.logs.create_log_group(name, tags).await?;
+                if let Some(days) = retention_days {
+                    aws.logs.put_retention_policy(name, *days).await?;
+                }
+                Ok(())
+            }
+            Action::PutRetentionPolicy { name, days } => {
+                aws.logs.put_retention_policy(name, *days).await
+            }
+            Action::DeleteRetentionPolicy { name } => aws.logs.delete_retention_policy(name).await,
+            Action::DeleteLogGroup { name } => aws.logs.delete_log_group(name).await,
+            Action::CreateRole {
+                name,
+                path,
+                trust_policy,
+                permissions_boundary,
+                description,
+                tags,
+            } => {
+                let arn = aws
+                    .iam
+                    .create_role(NewRole {
+                        name,
+                        path,
+                        trust_policy,
+                        permissions_boundary: permissions_boundary.as_deref(),
+                        description,
+                        tags,
+                    })
+                    .await?;
+                self.role_arns.insert(name.clone(), arn);
+                Ok(())
+            }
+            Action::UpdateAssumeRolePolicy { role, trust_policy } => {
+                aws.iam.update_assume_role_policy(role, trust_policy).await
+            }
+            Action::PutRolePermissionsBoundary { role, arn } => {
+                aws.iam.put_role_permissions_boundary(role, arn).await
+            }
+            Action::DeleteRolePermissionsBoundary { role } => {
+                aws.iam.delete_role_permissions_boundary(role).await
+            }
+            Action::AttachRolePolicy { role, policy_arn } => {
+                aws.iam.attach_role_policy(role, policy_arn).await
+            }
+            Action::DetachRolePolicy { role, policy_arn } => {
+                aws.iam.detach_role_policy(role, policy_arn).await
+            }
+            Action::PutRolePolicy {
+                role,
+                policy_name,
+                document,
+            } => aws.iam.put_role_policy(role, policy_name, document).await,
+            Action::DeleteRolePolicy { role, policy_name } => {
+                aws.iam.delete_role_policy(role, policy_name).await
+            }
+            Action::DeleteRole { name } => aws.iam.delete_role(name).await,
+            Action::RegisterTaskDefinition { body, tags } => {
+                let mut body = (**body).clone();
+                body.execution_role = self.role_arn(&body.execution_role).await?;
+                body.task_role = self.role_arn(&body.task_role).await?;
+                let arn = aws.ecs.register_task_definition(&body, tags).await?;
+                self.registered.insert(body.family.clone(), arn);
+                Ok(())
+            }
+            Action::TagTaskDefinition { arn, tags, remove }
+            | Action::TagService { arn, tags, remove } => {
+                if !tags.is_empty() {
+                    aws.ecs.tag_resource(arn, tags).await?;
+                }
+                if !remove.is_empty() {
+                    aws.ecs.untag_resource(arn, remove).await?;
+                }
+                Ok(())
+            }
+            Action::DeregisterTaskDefinition { arn } => {
+                aws.ecs.deregister_task_definition(arn).await
+            }
+            Action::CreateCluster {
+                name,
+                capacity_providers,
+                tags,
+            } => aws.ecs.create_cluster(name, capacity_providers, tags).await,
+            Action::CreateService {
+                cluster,
+                name,
+                body,
+                tags,
+                client_token,
+            } => {
+                let mut body = (**body).clone();
+                body.task_definition = self.resolve_revision(&body.task_definition)?;
+                aws.ecs
+                    .create_service(cluster, name, &body, tags, client_token)
+                    .await
+                    .map(drop)
+            }
+            Action::UpdateService {
+                cluster,
+                name,
+                changes,
+            } => {
+                let mut changes = (**changes).clone();
+                if let Some(td) = &changes.task_definition {
+                    changes.task_definition = Some(self.resolve_revision(td)?);
+                }
+                aws.ecs.update_service(cluster, name, &changes).await
+            }
+            Action::DeleteService { cluster, name } => aws.ecs.delete_service(cluster, name).await,
+            Action::RegisterScalableTarget {
+                resource_id,
+                min,
+                max,
+            } => {
+                aws.scaling
+                    .register_scalable_target(resource_id, *min, *max)
+                    .await
+            }
+            Action::DeregisterScalableTarget { resource_id } => {
+                aws.scaling.deregister_scalable_target(resource_id).await
+            }
+            Action::PutScalingPolicy {
+                resource_id,
+                name,
+                policy,
+                target_group_arn,
+            } => {
+                let mut policy = policy.clone();
+                if let Some(tg) = target_group_arn {
+                    policy.resource_label = Some(aws.elb.resource_label(tg).await?);
+                }
+                aws.scaling
+                    .put_scaling_policy(resource_id, name, &policy)
+                    .await
+            }
+            Action::DeleteScalingPolicy { resource_id, name } => {
+                aws.scaling.delete_scaling_policy(resource_id, name).await
+            }
+            Action::PutScheduledAction {
+                resource_id,
+                name,
+                action,
+            } => {
+                aws.scaling
+                    .put_scheduled_action(resource_id, name, action)
+                    .await
+            }
+            Action::DeleteScheduledAction { resource_id, name } => {
+                aws.scaling.delete_scheduled_action(resource_id, name).await
+            }
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The reconcile core shared by `apply`/`delete` and the controller: observe → plan → act,
+//! repeated until the plan is empty (or a pass limit), then report.
+
+pub mod act;
+pub mod observe;
+pub mod report;
+pub mod run;
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::jiff::Timestamp;
+
+use crate::api::{FargateService, FargateServiceStatus, TaskDefinition, TaskDefinitionStatus};
+use crate::aws::{Aws, AwsError};
+use crate::batch::{owner_of, service_location, task_definition_info, task_definition_lookups};
+use crate::plan::delete::{plan_fargate_service_delete, plan_task_definition_delete};
+use crate::plan::model::{ObservedFargateService, ObservedTaskDefinition};
+use crate::plan::{
+    plan_fargate_service, plan_task_definition, Note, Ownership, Plan, PlanConfig, PlanError,
+    ServiceInputs, TaskDefinitionInfo, TaskDefinitionInputs,
+};
+use act::{ActError, Executor};
+use report::ReportInputs;
+pub use report::Sync;
+
+/// Observe → plan → act passes per reconcile before reporting "still applying".
+pub const DEFAULT_MAX_PASSES: usize = 5;
+
+/// What a reconcile of one object did and found.
+#[derive(Debug, Clone)]
+pub struct Reconciled<S> {
+    pub sync: Sync,
+    /// AWS changes made, described.
+    pub applied: Vec<String>,
+    pub status: S,
+}
+
+fn failed_from_plan(e: &PlanError) -> Sync {
+    match e {
+        PlanError::Waiting { reason, message } => Sync::Waiting {
+            reason,
+            message: message.clone(),
+        },
+        other => Sync::Failed {
+            reason: other.reason(),
+            message: other.to_string(),
+        },
+    }
+}
+
+fn failed_from_aws(e: &AwsError) -> Sync {
+    Sync::Failed {
+        reason: e.reason(),
+        message: e.to_string(),
+    }
+}
+
+fn failed_from_act(e: &ActError) -> Sync {
+    Sync::Failed {
+        reason: e.source.reason(),
+        message: e.to_string(),
+    }
+}
+
+/// Runs passes of `observe` → `plan` → act until the plan is empty. Returns the outcome, the
+/// actions applied, the last observation and the last plan.
+async fn converge<O: Default>(
+    aws: &Aws,
+    max_passes: usize,
+    cleanup: bool,
+    mut observe: impl AsyncFnMut() -> Result<O, AwsError>,
+    plan: impl Fn(&O) -> Result<Plan, PlanError>,
+    seed: impl Fn(&O, &mut Executor<'_>),
+) -> (Sync, Vec<String>, O, Option<Plan>) {
+    let mut exec = Executor::new(aws);
+    let mut applied = vec![];
+    let mut last_plan = None;
+    let mut observed = O::default();
+    for _ in 0..max_passes.max(1) {
+        observed = match observe().await {
+            Ok(o) => o,
+            Err(e) => return (failed_from_aws(&e), applied, observed, last_plan),
+        };
+        let p = match plan(&observed) {
+            Ok(p) => p,
+            Err(e) => return (failed_from_plan(&e), applied, observed, last_plan),
+        };
+        if p.is_empty() {
+            return (Sync::InSync, applied, observed, Some(p));
+        }
+        seed(&observed, &mut exec);
+        let result = exec.run(&p.actions, cleanup).await;
+        last_plan = Some(p);
+        match result {
+            Ok(r) => applied.extend(r.applied),
+            Err(e) => return (failed_from_act(&e), applied, observed, last_plan),
+        }
+    }
+    let pending = last_plan.as_ref().map_or(0, |p| p.actions.len());
+    (Sync::Applying { pending }, applied, observed, last_plan)
+}
+
+/// Reconciles one TaskDefinition. `in_use`: revisions ECS services run (never deregistered).
+pub async fn reconcile_task_definition(
+    aws: &Aws,
+    config: &PlanConfig,
+    td: &TaskDefinition,
+    in_use: &BTreeSet<String>,
+    max_passes: usize,
+    now: Timestamp,
+) -> (Reconciled<TaskDefinitionStatus>, Option<TaskDefinitionInfo>) {
+    let owner = owner_of(td, "TaskDefinition");
+    let lookups = task_definition_lookups(td);
+    let (sync, applied, observed, plan) = converge(
+        aws,
+        max_passes,
+        false,
+        async || observe::observe_task_definition(aws, &lookups, in_use.clone()).await,
+        |o: &ObservedTaskDefinition| {
+            plan_task_definition(
+                TaskDefinitionInputs {
+                    owner: &owner,
+                    spec: &td.spec,
+                },
+                o,
+                config,
+            )
+        },
+        |o, exec| {
+            for (name, role) in &o.roles {
+                exec.know_role(name, &role.arn);
+            }
+        },
+    )
+    .await;
+    let notes: Vec<Note> = plan.as_ref().map(|p| p.notes.clone()).unwrap_or_default();
+    let status = report::task_definition_status(
+        &ReportInputs {
+            owner: &owner,
+            sync: &sync,
+            notes: &notes,
+            now,
+        },
+        &lookups.family,
+        plan.as_ref().and_then(|p| p.spec_hash.as_deref()),
+        &observed,
+        td.status.as_ref(),
+    );
+    // Services may use the revision only once this generation's revision is registered.
+    let info = (sync == Sync::InSync)
+        .then(|| status.arn.clone())
+        .flatten()
+        .map(|arn| task_definition_info(td, Some(arn)));
+    (
+        Reconciled {
+            sync,
+            applied,
+            status,
+        },
+        info,
+    )
+}
+
+/// Reconciles one FargateService. `task_definition`: the referenced TaskDefinition's
+/// current revision (None: not registered yet, the service waits). `first`: an observation
+/// already made (batched), used for the first pass.
+pub async fn reconcile_fargate_service(
+    aws: &Aws,
+    config: &PlanConfig,
+    fs: &FargateService,
+    task_definition: Option<&TaskDefinitionInfo>,
+    first: Option<ObservedFargateService>,
+    max_passes: usize,
+    now: Timestamp,
+) -> Reconciled<FargateServiceStatus> {
+    let owner = owner_of(fs, "FargateService");
+    let (cluster, name) = service_location(fs);
+    let restarted_at = fs
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(crate::api::RESTARTED_AT_ANNOTATION))
+        .map(String::as_str);
+    let mut first = first;
+    let (sync, applied, observed, plan) = converge(
+        aws,
+        max_passes,
+        false,
+        async || match first.take() {
+            Some(o) => Ok(o),
+            None => observe_one(aws, &cluster, &name).await,
+        },
+        |o: &ObservedFargateService| {
+            plan_fargate_service(
+                ServiceInputs {
+                    owner: &owner,
+                    spec: &fs.spec,
+                    restarted_at,
+                    task_definition,
+                },
+                o,
+                config,
+            )
+        },
+        |_, _| {},
+    )
+    .await;
+    let notes: Vec<Note> = plan.as_ref().map(|p| p.notes.clone()).unwrap_or_default();
+    let status = report::fargate_service_status(
+        &ReportInputs {
+            owner: &owner,
+            sync: &sync,
+            notes: &notes,
+            now,
+        },
+        &observed,
+        plan.as_ref().and_then(|p| p.estimated_monthly_cost_usd),
+        fs.status.as_ref(),
+    );
+    Reconciled {
+        sync,
+        applied,
+        status,
+    }
+}
+
+async fn observe_one(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+) -> Result<ObservedFargateService, AwsError> {
+    Ok(observe::observe_services(aws, cluster, &[name.to_owned()])
+        .await?
+        .remove(name)
+        .unwrap_or_default())
+}
+
+/// What a cleanup did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cleanup {
+    /// `InSync`: nothing of this object's is left in AWS (or it is retained).
+    pub sync: Sync,
+    pub applied: Vec<String>,
+    /// Why resources were left (retained, not owned).
+    pub notes: Vec<String>,
+}
+
+/// Deletes what a FargateService owns, in order (never validating the spec).
+pub async fn cleanup_fargate_service(aws: &Aws, fs: &FargateService, max_passes: usize) -> Cleanup {
+    if fs.spec.deletion_policy == crate::api::fargateservice::DeletionPolicy::Retain {
+        return retained("ECS service and its autoscaling");
+    }
+    let owner = owner_of(fs, "FargateService");
+    let (cluster, name) = service_location(fs);
+    let (sync, applied, _, plan) = converge(
+        aws,
+        max_passes,
+        true,
+        async || observe_one(aws, &cluster, &name).await,
+        |o| Ok(plan_fargate_service_delete(&owner, &cluster, &name, o)),
+        |_, _| {},
+    )
+    .await;
+    Cleanup {
+        sync,
+        applied,
+        notes: plan
+            .map(|p| p.notes.into_iter().map(|n| n.message).collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// Deletes what a TaskDefinition owns, in order. `in_use`: revisions services still run.
+pub async fn cleanup_task_definition(
+    aws: &Aws,
+    td: &TaskDefinition,
+    in_use: &BTreeSet<String>,
+    max_passes: usize,
+) -> Cleanup {
+    if td.spec.deletion_policy == crate::api::fargateservice::DeletionPolicy::Retain {
+        return retained("revisions, managed roles and log groups");
+    }
+    let owner = owner_of(td, "TaskDefinition");
+    let lookups = task_definition_lookups(td);
+    let (sync, applied, observed, _) = converge(
+        aws,
+        max_passes,
+        true,
+        async || observe::observe_task_definition(aws, &lookups, in_use.clone()).await,
+        |o| plan_task_definition_delete(&owner, o),
+        |_, _| {},
+    )
+    .await;
+    let mut notes = vec![];
+    for (name, g) in &observed.log_groups {
+        if owner.ownership(&g.tags) != Ownership::Owned {
+            notes.push(format!(
+                "log group {name} was not created by this object; kept"
+            ));
+        }
+    }
+    Cleanup {
+        sync,
+        applied,
+        notes,
+    }
+}
+
+fn retained(what: &str) -> Cleanup {
+    Cleanup {
+        sync: Sync::InSync,
+        applied: vec![],
+        notes: vec![format!("deletionPolicy: Retain; {what} kept in AWS")],
+    }
+}

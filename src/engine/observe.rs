@@ -1,0 +1,110 @@
+//! Observe: read everything an object owns from AWS into the planner's observed types.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::aws::{Aws, AwsError};
+use crate::batch::TaskDefinitionLookups;
+use crate::plan::model::{ObservedFargateService, ObservedService, ObservedTaskDefinition};
+use crate::plan::service::resource_id;
+
+/// DescribeServices takes at most this many services per call.
+pub const DESCRIBE_SERVICES_BATCH: usize = 10;
+
+/// Stopped tasks reported on a FargateService's status.
+pub const STOPPED_TASKS_SHOWN: usize = 5;
+
+/// A TaskDefinition's family revisions, log groups and managed roles. `in_use`: revision
+/// ARNs some ECS service still runs (the caller knows which services it watches).
+pub async fn observe_task_definition(
+    aws: &Aws,
+    lookups: &TaskDefinitionLookups,
+    in_use: BTreeSet<String>,
+) -> Result<ObservedTaskDefinition, AwsError> {
+    let mut observed = ObservedTaskDefinition {
+        in_use,
+        ..Default::default()
+    };
+    for group in &lookups.log_groups {
+        if let Some(g) = aws.logs.describe_log_group(group).await? {
+            observed.log_groups.insert(group.clone(), g);
+        }
+    }
+    for role in &lookups.roles {
+        if let Some(r) = aws.iam.get_role(role).await? {
+            observed.roles.insert(role.clone(), r);
+        }
+    }
+    observed.revisions = aws.ecs.family_revisions(&lookups.family).await?;
+    Ok(observed)
+}
+
+/// Whether a service's tasks look unhealthy enough to read why tasks stopped.
+fn wants_stopped_tasks(s: &ObservedService) -> bool {
+    s.status == "ACTIVE"
+        && (s.running_count < s.body.desired_count
+            || s.deployments.iter().any(|d| d.failed_tasks > 0))
+}
+
+/// Services of one cluster by name, with the cluster, autoscaling and (when tasks are
+/// missing or failing) recently stopped tasks. DescribeServices is batched by
+/// [`DESCRIBE_SERVICES_BATCH`]; names ECS does not know come back with `service: None`.
+pub async fn observe_services(
+    aws: &Aws,
+    cluster: &str,
+    names: &[String],
+) -> Result<BTreeMap<String, ObservedFargateService>, AwsError> {
+    let cluster_state = aws.ecs.describe_cluster(cluster).await?;
+    let mut services: BTreeMap<String, ObservedService> = BTreeMap::new();
+    let cluster_live = cluster_state
+        .as_ref()
+        .is_some_and(|c| c.status != "INACTIVE");
+    if cluster_live {
+        for chunk in names.chunks(DESCRIBE_SERVICES_BATCH) {
+            services.extend(aws.ecs.describe_services(cluster, chunk).await?);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for name in names {
+        let service = services.remove(name);
+        let live = service.as_ref().is_some_and(|s| s.status != "INACTIVE");
+        let scaling = if live {
+            aws.scaling.describe(&resource_id(cluster, name)).await?
+        } else {
+            Default::default()
+        };
+        let stopped_tasks = match &service {
+            Some(s) if wants_stopped_tasks(s) => {
+                aws.ecs
+                    .stopped_tasks(cluster, name, STOPPED_TASKS_SHOWN)
+                    .await?
+            }
+            _ => vec![],
+        };
+        out.insert(
+            name.clone(),
+            ObservedFargateService {
+                cluster: cluster_state.clone(),
+                service,
+                scaling,
+                stopped_tasks,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Revision ARNs that services run: each live service's task definition and every
+/// deployment's.
+pub fn revisions_in_use<'a>(
+    services: impl IntoIterator<Item = &'a ObservedFargateService>,
+) -> BTreeSet<String> {
+    services
+        .into_iter()
+        .filter_map(|o| o.service.as_ref())
+        .filter(|s| s.status == "ACTIVE" || s.status == "DRAINING")
+        .flat_map(|s| {
+            std::iter::once(s.body.task_definition.clone())
+                .chain(s.deployments.iter().map(|d| d.task_definition.clone()))
+        })
+        .collect()
+}

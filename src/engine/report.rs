@@ -1,0 +1,378 @@
+//! Report: a pure function from observed AWS state and the outcome of a reconcile to an
+//! object's status. No I/O; the clock is a parameter.
+
+use k8s_openapi::jiff::Timestamp;
+
+use crate::api::conditions::{condition, condition_types as ct, reasons, set_condition};
+use crate::api::fargateservice::{DeploymentStatus, ServiceEvent, StoppedTask};
+use crate::api::{FargateServiceStatus, TaskDefinitionStatus};
+use crate::plan::model::{
+    ObservedDeployment, ObservedFargateService, ObservedTaskDefinition, RoleRef,
+};
+use crate::plan::{Note, Owner, Ownership};
+
+/// Recent ECS service events shown on the status.
+pub const EVENTS_SHOWN: usize = 5;
+
+/// How a reconcile ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sync {
+    /// The last plan was empty: AWS matches the spec.
+    InSync,
+    /// Changes were made or remain; not yet confirmed by a later observation.
+    Applying { pending: usize },
+    /// Something this object needs is not there yet; not an error of the spec.
+    Waiting {
+        reason: &'static str,
+        message: String,
+    },
+    /// The spec is invalid, AWS refused, or a resource belongs to someone else.
+    Failed {
+        reason: &'static str,
+        message: String,
+    },
+}
+
+/// Everything `report` needs besides observed state.
+#[derive(Clone, Debug)]
+pub struct ReportInputs<'a> {
+    pub owner: &'a Owner,
+    pub sync: &'a Sync,
+    pub notes: &'a [Note],
+    pub now: Timestamp,
+}
+
+fn notes_suffix(notes: &[Note]) -> String {
+    notes
+        .iter()
+        .map(|n| format!(" Note: {}", n.message))
+        .collect()
+}
+
+/// Sets Synced, Progressing-for-apply and Degraded-for-failure; returns (synced, failure).
+fn sync_conditions(
+    conditions: &mut Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
+    inputs: &ReportInputs<'_>,
+) {
+    let g = Some(inputs.owner.generation);
+    let now = inputs.now;
+    let synced = match inputs.sync {
+        Sync::InSync => condition(
+            ct::SYNCED,
+            true,
+            reasons::IN_SYNC,
+            "AWS matches the spec",
+            g,
+            now,
+        ),
+        Sync::Applying { pending } => condition(
+            ct::SYNCED,
+            false,
+            reasons::APPLYING,
+            format!("{pending} change(s) to AWS in progress"),
+            g,
+            now,
+        ),
+        Sync::Waiting { reason, message } | Sync::Failed { reason, message } => {
+            condition(ct::SYNCED, false, reason, message.clone(), g, now)
+        }
+    };
+    set_condition(conditions, synced);
+}
+
+/// A TaskDefinition's status.
+pub fn task_definition_status(
+    inputs: &ReportInputs<'_>,
+    family: &str,
+    spec_hash: Option<&str>,
+    observed: &ObservedTaskDefinition,
+    previous: Option<&TaskDefinitionStatus>,
+) -> TaskDefinitionStatus {
+    let owner = inputs.owner;
+    let g = Some(owner.generation);
+    let now = inputs.now;
+    let mut owned: Vec<_> = observed
+        .revisions
+        .iter()
+        .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
+        .collect();
+    owned.sort_by_key(|r| r.revision);
+    let current = owned.last().copied();
+    let role_arn = |r: &Option<RoleRef>| match r {
+        Some(RoleRef::Arn(a)) => Some(a.clone()),
+        _ => None,
+    };
+    let mut status = TaskDefinitionStatus {
+        observed_generation: g,
+        conditions: previous.map(|p| p.conditions.clone()).unwrap_or_default(),
+        family: Some(family.to_owned()),
+        revision: current.map(|r| r.revision),
+        arn: current.map(|r| r.arn.clone()),
+        spec_hash: spec_hash
+            .map(str::to_owned)
+            .or_else(|| previous.and_then(|p| p.spec_hash.clone())),
+        execution_role_arn: current.and_then(|r| role_arn(&r.body.execution_role)),
+        task_role_arn: current.and_then(|r| role_arn(&r.body.task_role)),
+        log_group: observed.log_groups.keys().next().cloned(),
+        retained_revisions: owned.iter().rev().skip(1).map(|r| r.arn.clone()).collect(),
+    };
+    sync_conditions(&mut status.conditions, inputs);
+    let notes = notes_suffix(inputs.notes);
+    let (ready, progressing, degraded) = match (inputs.sync, current) {
+        (Sync::InSync, Some(r)) => (
+            condition(
+                ct::READY,
+                true,
+                reasons::REGISTERED,
+                format!(
+                    "revision {} of family {family} is registered.{notes}",
+                    r.revision
+                ),
+                g,
+                now,
+            ),
+            condition(
+                ct::PROGRESSING,
+                false,
+                reasons::IN_SYNC,
+                "nothing to change",
+                g,
+                now,
+            ),
+            degraded_ok(inputs),
+        ),
+        (Sync::InSync, None) | (Sync::Applying { .. }, _) => (
+            condition(
+                ct::READY,
+                false,
+                reasons::APPLYING,
+                "the revision for this generation is being registered",
+                g,
+                now,
+            ),
+            condition(
+                ct::PROGRESSING,
+                true,
+                reasons::APPLYING,
+                "registering",
+                g,
+                now,
+            ),
+            degraded_ok(inputs),
+        ),
+        (Sync::Waiting { reason, message }, _) => (
+            condition(ct::READY, false, reason, message.clone(), g, now),
+            condition(ct::PROGRESSING, true, reason, message.clone(), g, now),
+            degraded_ok(inputs),
+        ),
+        (Sync::Failed { reason, message }, _) => (
+            condition(ct::READY, false, reason, message.clone(), g, now),
+            condition(ct::PROGRESSING, false, reason, message.clone(), g, now),
+            condition(ct::DEGRADED, true, reason, message.clone(), g, now),
+        ),
+    };
+    for c in [ready, progressing, degraded] {
+        set_condition(&mut status.conditions, c);
+    }
+    order(&mut status.conditions);
+    status
+}
+
+fn degraded_ok(
+    inputs: &ReportInputs<'_>,
+) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition {
+    condition(
+        ct::DEGRADED,
+        false,
+        reasons::AS_EXPECTED,
+        "",
+        Some(inputs.owner.generation),
+        inputs.now,
+    )
+}
+
+/// Conditions in the documented order (Ready, Progressing, Degraded, Synced).
+fn order(conditions: &mut [k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]) {
+    conditions.sort_by_key(|c| {
+        ct::ALL
+            .iter()
+            .position(|t| *t == c.type_)
+            .unwrap_or(usize::MAX)
+    });
+}
+
+fn revision_of(arn: &str) -> Option<String> {
+    arn.rsplit_once(':').map(|(_, r)| r.to_owned())
+}
+
+fn deployment_status(d: &ObservedDeployment) -> DeploymentStatus {
+    DeploymentStatus {
+        id: d.id.clone(),
+        status: d.status.clone(),
+        task_definition_arn: d.task_definition.clone(),
+        desired_count: d.desired_count,
+        running_count: d.running_count,
+        pending_count: d.pending_count,
+        failed_tasks: d.failed_tasks,
+        rollout_state: d.rollout_state.clone(),
+        created_at: d.created_at.clone(),
+    }
+}
+
+/// A FargateService's status. `Ready` means: AWS matches the spec, the PRIMARY deployment
+/// runs the spec's revision and completed, and running == desired.
+pub fn fargate_service_status(
+    inputs: &ReportInputs<'_>,
+    observed: &ObservedFargateService,
+    estimated_monthly_cost_usd: Option<f64>,
+    previous: Option<&FargateServiceStatus>,
+) -> FargateServiceStatus {
+    let g = Some(inputs.owner.generation);
+    let now = inputs.now;
+    let service = observed.service.as_ref().filter(|s| s.status != "INACTIVE");
+    let primary = service.and_then(|s| s.deployments.iter().find(|d| d.status == "PRIMARY"));
+    let mut status = FargateServiceStatus {
+        observed_generation: g,
+        conditions: previous.map(|p| p.conditions.clone()).unwrap_or_default(),
+        service_arn: service.map(|s| s.arn.clone()),
+        cluster_arn: observed.cluster.as_ref().map(|c| c.arn.clone()),
+        task_definition_arn: service.map(|s| s.body.task_definition.clone()),
+        task_definition_revision: service.and_then(|s| revision_of(&s.body.task_definition)),
+        desired_count: service.map(|s| s.body.desired_count),
+        running_count: service.map(|s| s.running_count),
+        pending_count: service.map(|s| s.pending_count),
+        rollout_state: primary.and_then(|d| d.rollout_state.clone()),
+        rollout_state_reason: primary.and_then(|d| d.rollout_state_reason.clone()),
+        deployments: service
+            .map(|s| s.deployments.iter().map(deployment_status).collect())
+            .unwrap_or_default(),
+        recent_events: service
+            .map(|s| {
+                s.events
+                    .iter()
+                    .take(EVENTS_SHOWN)
+                    .map(|e| ServiceEvent {
+                        created_at: e.created_at.clone(),
+                        message: e.message.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        stopped_tasks: observed
+            .stopped_tasks
+            .iter()
+            .take(crate::engine::observe::STOPPED_TASKS_SHOWN)
+            .map(|t| StoppedTask {
+                task_arn: t.task_arn.clone(),
+                stopped_reason: t.stopped_reason.clone(),
+                stop_code: t.stop_code.clone(),
+                stopped_at: t.stopped_at.clone(),
+            })
+            .collect(),
+        estimated_monthly_cost_usd: estimated_monthly_cost_usd
+            .or_else(|| previous.and_then(|p| p.estimated_monthly_cost_usd)),
+    };
+    sync_conditions(&mut status.conditions, inputs);
+    let notes = notes_suffix(inputs.notes);
+    let why_stopped = observed
+        .stopped_tasks
+        .first()
+        .and_then(|t| t.stopped_reason.clone())
+        .map(|r| format!(" Last stopped task: {r}"))
+        .unwrap_or_default();
+
+    let cond = |t: &str, s: bool, r: &str, m: String| condition(t, s, r, m, g, now);
+    let (ready, progressing, degraded) = match (inputs.sync, service) {
+        (Sync::Failed { reason, message }, _) => (
+            cond(ct::READY, false, reason, message.clone()),
+            cond(ct::PROGRESSING, false, reason, message.clone()),
+            cond(ct::DEGRADED, true, reason, message.clone()),
+        ),
+        (Sync::Waiting { reason, message }, _) => (
+            cond(ct::READY, false, reason, message.clone()),
+            cond(ct::PROGRESSING, true, reason, message.clone()),
+            degraded_ok(inputs),
+        ),
+        (Sync::Applying { .. }, _) | (Sync::InSync, None) => (
+            cond(
+                ct::READY,
+                false,
+                reasons::APPLYING,
+                "changes to AWS are being applied".into(),
+            ),
+            cond(
+                ct::PROGRESSING,
+                true,
+                reasons::APPLYING,
+                "changes to AWS are being applied".into(),
+            ),
+            degraded_ok(inputs),
+        ),
+        (Sync::InSync, Some(s)) => {
+            let desired = s.body.desired_count;
+            let running = s.running_count;
+            let rollout = primary.and_then(|d| d.rollout_state.as_deref());
+            let on_spec = primary.is_some_and(|d| d.task_definition == s.body.task_definition);
+            // Without rollout state (older ECS, emulators), one deployment left means done.
+            let completed = on_spec
+                && match rollout {
+                    Some(r) => r == "COMPLETED",
+                    None => s.deployments.len() == 1,
+                };
+            let revision = revision_of(&s.body.task_definition).unwrap_or_default();
+            if rollout == Some("FAILED") {
+                let reason_text = primary
+                    .and_then(|d| d.rollout_state_reason.clone())
+                    .unwrap_or_else(|| "the deployment failed".into());
+                let m = format!("{reason_text}.{why_stopped}");
+                (
+                    cond(ct::READY, false, reasons::DEPLOYMENT_FAILED, m.clone()),
+                    cond(
+                        ct::PROGRESSING,
+                        false,
+                        reasons::DEPLOYMENT_FAILED,
+                        m.clone(),
+                    ),
+                    cond(ct::DEGRADED, true, reasons::DEPLOYMENT_FAILED, m),
+                )
+            } else if !completed {
+                let m = format!(
+                    "deploying revision {revision}: {running}/{desired} tasks running.{why_stopped}"
+                );
+                (
+                    cond(ct::READY, false, reasons::DEPLOYING, m.clone()),
+                    cond(ct::PROGRESSING, true, reasons::DEPLOYING, m),
+                    degraded_ok(inputs),
+                )
+            } else if running < desired {
+                let m = format!(
+                    "{running}/{desired} tasks running (revision {revision}).{why_stopped}"
+                );
+                let degraded = if observed.stopped_tasks.is_empty() {
+                    degraded_ok(inputs)
+                } else {
+                    cond(ct::DEGRADED, true, reasons::TASKS_NOT_RUNNING, m.clone())
+                };
+                (
+                    cond(ct::READY, false, reasons::TASKS_NOT_RUNNING, m.clone()),
+                    cond(ct::PROGRESSING, false, reasons::TASKS_NOT_RUNNING, m),
+                    degraded,
+                )
+            } else {
+                let m = format!(
+                    "deployment of revision {revision} completed: {running}/{desired} tasks running.{notes}"
+                );
+                (
+                    cond(ct::READY, true, reasons::DEPLOYMENT_COMPLETED, m.clone()),
+                    cond(ct::PROGRESSING, false, reasons::DEPLOYMENT_COMPLETED, m),
+                    degraded_ok(inputs),
+                )
+            }
+        }
+    };
+    for c in [ready, progressing, degraded] {
+        set_condition(&mut status.conditions, c);
+    }
+    order(&mut status.conditions);
+    status
+}

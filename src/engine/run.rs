@@ -1,0 +1,467 @@
+//! `apply`, `delete` and `plan --observe` over a set of manifests, without a cluster.
+//!
+//! TaskDefinitions go first (a FargateService needs its revision), FargateServices after,
+//! observed in batches per cluster. Delete goes the other way: services first, then the
+//! TaskDefinitions whose revisions they ran.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::jiff::Timestamp;
+use serde::Serialize;
+
+use super::observe::{observe_services, observe_task_definition, revisions_in_use};
+use super::{
+    cleanup_fargate_service, cleanup_task_definition, reconcile_fargate_service,
+    reconcile_task_definition, Sync,
+};
+use crate::api::conditions::{condition_types as ct, is_true};
+use crate::api::{FargateServiceStatus, TaskDefinitionStatus};
+use crate::aws::{Aws, AwsError};
+use crate::batch::{owner_of, plan_all, service_location, task_definition_lookups, ObjectPlan};
+use crate::manifests::Manifests;
+use crate::plan::model::{ObservedFargateService, ObservedTaskDefinition};
+use crate::plan::{PlanConfig, TaskDefinitionInfo};
+
+/// Options of `apply`.
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    pub max_passes: usize,
+    /// Wait until every FargateService is Ready.
+    pub wait: bool,
+    /// Give up waiting after this long.
+    pub timeout: Duration,
+    /// Time between status polls while waiting.
+    pub poll_interval: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            max_passes: super::DEFAULT_MAX_PASSES,
+            wait: false,
+            timeout: Duration::from_secs(600),
+            poll_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+/// One object's result.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectResult {
+    pub kind: &'static str,
+    pub namespace: String,
+    pub name: String,
+    /// ECS family, or `cluster/service`.
+    pub target: String,
+    /// AWS changes made.
+    pub applied: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<TaskDefinitionStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fargate_service: Option<FargateServiceStatus>,
+    /// Set when the object did not converge: `(reason, message)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<(String, String)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl ObjectResult {
+    fn new(kind: &'static str, namespace: String, name: String, target: String) -> Self {
+        Self {
+            kind,
+            namespace,
+            name,
+            target,
+            applied: vec![],
+            task_definition: None,
+            fargate_service: None,
+            failure: None,
+            notes: vec![],
+        }
+    }
+
+    fn conditions(&self) -> &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition] {
+        match (&self.task_definition, &self.fargate_service) {
+            (Some(s), _) => &s.conditions,
+            (_, Some(s)) => &s.conditions,
+            _ => &[],
+        }
+    }
+
+    /// The Ready condition is True.
+    pub fn ready(&self) -> bool {
+        is_true(self.conditions(), ct::READY)
+    }
+
+    /// The Synced condition is True.
+    pub fn synced(&self) -> bool {
+        is_true(self.conditions(), ct::SYNCED)
+    }
+}
+
+fn failure(sync: &Sync) -> Option<(String, String)> {
+    match sync {
+        Sync::InSync => None,
+        Sync::Applying { pending } => Some((
+            crate::api::reasons::APPLYING.into(),
+            format!("still {pending} change(s) to make after the pass limit"),
+        )),
+        Sync::Waiting { reason, message } | Sync::Failed { reason, message } => {
+            Some(((*reason).into(), message.clone()))
+        }
+    }
+}
+
+/// Services of the manifests grouped by cluster: cluster → names.
+fn services_by_cluster(manifests: &Manifests) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for fs in &manifests.services {
+        let (cluster, name) = service_location(fs);
+        let names = out.entry(cluster).or_default();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    out
+}
+
+/// Observes every manifest service, batched per cluster: `(cluster, name)` → state.
+pub async fn observe_all_services(
+    aws: &Aws,
+    manifests: &Manifests,
+) -> Result<BTreeMap<(String, String), ObservedFargateService>, AwsError> {
+    let mut out = BTreeMap::new();
+    for (cluster, names) in services_by_cluster(manifests) {
+        for (name, o) in observe_services(aws, &cluster, &names).await? {
+            out.insert((cluster.clone(), name), o);
+        }
+    }
+    Ok(out)
+}
+
+fn td_key(namespace: &str, name: &str) -> (String, String) {
+    (namespace.to_owned(), name.to_owned())
+}
+
+/// Applies the manifests: reconciles every object until AWS matches, then reports.
+pub async fn apply(
+    aws: &Aws,
+    config: &PlanConfig,
+    manifests: &Manifests,
+    options: &ApplyOptions,
+) -> Vec<ObjectResult> {
+    let mut results = vec![];
+    let pre = observe_all_services(aws, manifests).await;
+    let in_use = pre
+        .as_ref()
+        .map(|m| revisions_in_use(m.values()))
+        .unwrap_or_default();
+    let mut infos: BTreeMap<(String, String), TaskDefinitionInfo> = BTreeMap::new();
+    for td in &manifests.task_definitions {
+        let owner = owner_of(td, "TaskDefinition");
+        let lookups = task_definition_lookups(td);
+        let (r, info) = reconcile_task_definition(
+            aws,
+            config,
+            td,
+            &in_use,
+            options.max_passes,
+            Timestamp::now(),
+        )
+        .await;
+        if let Some(info) = info {
+            infos.insert(td_key(&owner.namespace, &owner.name), info);
+        }
+        let mut out = ObjectResult::new(
+            "TaskDefinition",
+            owner.namespace,
+            owner.name,
+            lookups.family,
+        );
+        out.failure = failure(&r.sync);
+        out.applied = r.applied;
+        out.task_definition = Some(r.status);
+        results.push(out);
+    }
+    let mut pre = pre.unwrap_or_default();
+    for fs in &manifests.services {
+        let owner = owner_of(fs, "FargateService");
+        let (cluster, name) = service_location(fs);
+        let td = resolve_task_definition(fs, &infos);
+        let first = pre.remove(&(cluster.clone(), name.clone()));
+        let r = reconcile_fargate_service(
+            aws,
+            config,
+            fs,
+            td.as_ref(),
+            first,
+            options.max_passes,
+            Timestamp::now(),
+        )
+        .await;
+        let mut out = ObjectResult::new(
+            "FargateService",
+            owner.namespace,
+            owner.name,
+            format!("{cluster}/{name}"),
+        );
+        out.failure = failure(&r.sync);
+        out.applied = r.applied;
+        out.fargate_service = Some(r.status);
+        results.push(out);
+    }
+    if options.wait {
+        wait_ready(aws, config, manifests, &infos, options, &mut results).await;
+    }
+    results
+}
+
+fn resolve_task_definition(
+    fs: &crate::api::FargateService,
+    infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
+) -> Option<TaskDefinitionInfo> {
+    let owner = owner_of(fs, "FargateService");
+    match (&fs.spec.task_definition_ref, &fs.spec.task_definition_arn) {
+        (Some(r), _) => infos.get(&td_key(&owner.namespace, &r.name)).cloned(),
+        (None, Some(arn)) => Some(crate::batch::external_task_definition(arn)),
+        (None, None) => None,
+    }
+}
+
+/// Polls the services' status until all are Ready or the timeout passes.
+async fn wait_ready(
+    aws: &Aws,
+    config: &PlanConfig,
+    manifests: &Manifests,
+    infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
+    options: &ApplyOptions,
+    results: &mut [ObjectResult],
+) {
+    let deadline = Instant::now() + options.timeout;
+    loop {
+        let pending: Vec<usize> = results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind == "FargateService" && r.failure.is_none() && !r.ready())
+            .map(|(i, _)| i)
+            .collect();
+        if pending.is_empty() || Instant::now() >= deadline {
+            for i in pending {
+                if let Some(c) = results[i]
+                    .conditions()
+                    .iter()
+                    .find(|c| c.type_ == ct::READY)
+                {
+                    results[i].failure = Some((
+                        c.reason.clone(),
+                        format!("not Ready after {:?}: {}", options.timeout, c.message),
+                    ));
+                }
+            }
+            return;
+        }
+        tokio::time::sleep(options.poll_interval.min(deadline - Instant::now())).await;
+        for i in pending {
+            let Some(fs) = manifests.services.iter().find(|fs| {
+                let o = owner_of(*fs, "FargateService");
+                o.namespace == results[i].namespace && o.name == results[i].name
+            }) else {
+                continue;
+            };
+            let mut fs = fs.clone();
+            fs.status = results[i].fargate_service.clone();
+            let td = resolve_task_definition(&fs, infos);
+            let r = reconcile_fargate_service(
+                aws,
+                config,
+                &fs,
+                td.as_ref(),
+                None,
+                options.max_passes,
+                Timestamp::now(),
+            )
+            .await;
+            results[i].failure = failure(&r.sync);
+            results[i].applied.extend(r.applied);
+            results[i].fargate_service = Some(r.status);
+        }
+    }
+}
+
+/// Deletes what the manifests' objects own: services first, then task definitions.
+pub async fn delete(aws: &Aws, manifests: &Manifests, max_passes: usize) -> Vec<ObjectResult> {
+    let mut results = vec![];
+    for fs in &manifests.services {
+        let owner = owner_of(fs, "FargateService");
+        let (cluster, name) = service_location(fs);
+        let c = cleanup_fargate_service(aws, fs, max_passes).await;
+        let mut out = ObjectResult::new(
+            "FargateService",
+            owner.namespace,
+            owner.name,
+            format!("{cluster}/{name}"),
+        );
+        out.failure = failure(&c.sync);
+        out.applied = c.applied;
+        out.notes = c.notes;
+        results.push(out);
+    }
+    // Revisions still run by services (of these manifests) that were kept.
+    let in_use = observe_all_services(aws, manifests)
+        .await
+        .map(|m| {
+            revisions_in_use(
+                m.values()
+                    .filter(|o| o.service.as_ref().is_some_and(|s| s.status == "ACTIVE")),
+            )
+        })
+        .unwrap_or_default();
+    for td in &manifests.task_definitions {
+        let owner = owner_of(td, "TaskDefinition");
+        let lookups = task_definition_lookups(td);
+        let c = cleanup_task_definition(aws, td, &in_use, max_passes).await;
+        let mut out = ObjectResult::new(
+            "TaskDefinition",
+            owner.namespace,
+            owner.name,
+            lookups.family,
+        );
+        out.applied = c.applied;
+        out.notes = c.notes;
+        // Revisions a retained service still runs are kept on purpose: a note, not a failure.
+        match &c.sync {
+            Sync::Waiting { message, .. } => out.notes.push(message.clone()),
+            other => out.failure = failure(other),
+        }
+        results.push(out);
+    }
+    results
+}
+
+/// `plan --observe`: plans every object against the live account.
+pub async fn plan_observed(
+    aws: &Aws,
+    config: &PlanConfig,
+    manifests: &Manifests,
+) -> Result<Vec<ObjectPlan>, AwsError> {
+    let services = observe_all_services(aws, manifests).await?;
+    let in_use: BTreeSet<String> = revisions_in_use(services.values());
+    let mut tds: BTreeMap<String, ObservedTaskDefinition> = BTreeMap::new();
+    for td in &manifests.task_definitions {
+        let lookups = task_definition_lookups(td);
+        let o = observe_task_definition(aws, &lookups, in_use.clone()).await?;
+        tds.insert(lookups.family.clone(), o);
+    }
+    Ok(plan_all(
+        manifests,
+        config,
+        |l| tds.get(&l.family).cloned().unwrap_or_default(),
+        |c, n| {
+            services
+                .get(&(c.to_owned(), n.to_owned()))
+                .cloned()
+                .unwrap_or_default()
+        },
+    ))
+}
+
+/// The table `delete` prints.
+pub fn render_cleanup(results: &[ObjectResult]) -> String {
+    let mut out = String::new();
+    for r in results {
+        let what = match (&r.failure, r.applied.len()) {
+            (Some((reason, message)), _) => format!("FAILED {reason}: {message}"),
+            (None, 0) => "nothing to delete".to_owned(),
+            (None, n) => format!("{n} change(s)"),
+        };
+        out.push_str(&format!(
+            "{} {}/{} ({}): {what}\n",
+            r.kind, r.namespace, r.name, r.target
+        ));
+        for a in &r.applied {
+            out.push_str(&format!("  - {a}\n"));
+        }
+        for n in &r.notes {
+            out.push_str(&format!("  note: {n}\n"));
+        }
+    }
+    out
+}
+
+/// The status table `apply` prints.
+pub fn render_table(results: &[ObjectResult]) -> String {
+    let mut rows = vec![[
+        "KIND".to_owned(),
+        "NAMESPACE/NAME".into(),
+        "TARGET".into(),
+        "READY".into(),
+        "SYNCED".into(),
+        "REVISION".into(),
+        "RUNNING".into(),
+        "REASON".into(),
+    ]];
+    for r in results {
+        let ready = r
+            .conditions()
+            .iter()
+            .find(|c| c.type_ == ct::READY)
+            .cloned();
+        let (revision, running) = match (&r.task_definition, &r.fargate_service) {
+            (Some(s), _) => (s.revision.map(|r| r.to_string()), None),
+            (_, Some(s)) => (
+                s.task_definition_revision.clone(),
+                s.desired_count
+                    .map(|d| format!("{}/{d}", s.running_count.unwrap_or(0))),
+            ),
+            _ => (None, None),
+        };
+        let reason = r
+            .failure
+            .as_ref()
+            .map(|(reason, _)| reason.clone())
+            .or_else(|| ready.as_ref().map(|c| c.reason.clone()))
+            .unwrap_or_else(|| "-".into());
+        rows.push([
+            r.kind.to_owned(),
+            format!("{}/{}", r.namespace, r.name),
+            r.target.clone(),
+            ready.map_or("-".into(), |c| c.status),
+            if r.conditions().is_empty() {
+                "-".into()
+            } else {
+                r.synced().to_string()
+            },
+            revision.unwrap_or_else(|| "-".into()),
+            running.unwrap_or_else(|| "-".into()),
+            reason,
+        ]);
+    }
+    let widths: Vec<usize> = (0..8)
+        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    for r in results {
+        if let Some((reason, message)) = &r.failure {
+            out.push_str(&format!(
+                "\n{} {}/{}: {reason}: {message}\n",
+                r.kind, r.namespace, r.name
+            ));
+        }
+        for n in &r.notes {
+            out.push_str(&format!("{} {}/{}: {n}\n", r.kind, r.namespace, r.name));
+        }
+    }
+    out
+}

@@ -1,0 +1,121 @@
+//! Cleanup plans: what deleting an object removes from AWS, in dependency order.
+//!
+//! FargateService: scheduled actions and scaling policies → scalable target → service scaled
+//! to 0 → service deleted. TaskDefinition: revisions deregistered → managed roles (policies
+//! detached and deleted first) → log groups the operator created. Only resources tagged as
+//! this object's (name and UID) are touched; what is already gone plans nothing, so a cleanup
+//! interrupted anywhere resumes where it stopped. The spec is never validated here.
+
+use super::model::{ObservedFargateService, ObservedTaskDefinition};
+use super::service::resource_id;
+use super::{Action, Note, Owner, Ownership, Plan, PlanError, ServiceUpdate};
+use crate::api::reasons;
+
+/// The next cleanup steps for a FargateService's ECS service `cluster/name`.
+pub fn plan_fargate_service_delete(
+    owner: &Owner,
+    cluster: &str,
+    name: &str,
+    observed: &ObservedFargateService,
+) -> Plan {
+    let mut plan = Plan::default();
+    let Some(service) = observed.service.as_ref().filter(|s| s.status != "INACTIVE") else {
+        return plan;
+    };
+    if owner.ownership(&service.tags) != Ownership::Owned {
+        plan.notes.push(Note {
+            reason: reasons::CONFLICT,
+            message: format!(
+                "ECS service {name} in cluster {cluster} is not owned by this object; left untouched"
+            ),
+        });
+        return plan;
+    }
+    let rid = resource_id(cluster, name);
+    let scaling = &observed.scaling;
+    for action in scaling.scheduled_actions.keys() {
+        plan.actions.push(Action::DeleteScheduledAction {
+            resource_id: rid.clone(),
+            name: action.clone(),
+        });
+    }
+    for policy in scaling.policies.keys() {
+        plan.actions.push(Action::DeleteScalingPolicy {
+            resource_id: rid.clone(),
+            name: policy.clone(),
+        });
+    }
+    if scaling.target.is_some() {
+        plan.actions
+            .push(Action::DeregisterScalableTarget { resource_id: rid });
+    }
+    if service.status == "ACTIVE" {
+        if service.body.desired_count != 0 {
+            plan.actions.push(Action::UpdateService {
+                cluster: cluster.to_owned(),
+                name: name.to_owned(),
+                changes: Box::new(ServiceUpdate {
+                    desired_count: Some(0),
+                    ..Default::default()
+                }),
+            });
+        }
+        plan.actions.push(Action::DeleteService {
+            cluster: cluster.to_owned(),
+            name: name.to_owned(),
+        });
+    }
+    plan
+}
+
+/// The next cleanup steps for a TaskDefinition. Revisions a service still runs are kept, and
+/// so are the roles and log groups those tasks need: once nothing else is left to do, that
+/// is a `Waiting` error naming them.
+pub fn plan_task_definition_delete(
+    owner: &Owner,
+    observed: &ObservedTaskDefinition,
+) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let owned = |tags| owner.ownership(tags) == Ownership::Owned;
+    let mut in_use = vec![];
+    for r in observed.revisions.iter().filter(|r| owned(&r.tags)) {
+        if observed.in_use.contains(&r.arn) {
+            in_use.push(r.arn.clone());
+        } else {
+            plan.actions
+                .push(Action::DeregisterTaskDefinition { arn: r.arn.clone() });
+        }
+    }
+    if !in_use.is_empty() {
+        if plan.actions.is_empty() {
+            return Err(PlanError::Waiting {
+                reason: reasons::DELETING,
+                message: format!(
+                    "revisions {} are still used by ECS services; the revisions, roles and log groups are kept until no service runs them",
+                    in_use.join(", ")
+                ),
+            });
+        }
+        return Ok(plan);
+    }
+    for (name, role) in observed.roles.iter().filter(|(_, r)| owned(&r.tags)) {
+        for policy_arn in &role.attached_policies {
+            plan.actions.push(Action::DetachRolePolicy {
+                role: name.clone(),
+                policy_arn: policy_arn.clone(),
+            });
+        }
+        for policy_name in role.inline_policies.keys() {
+            plan.actions.push(Action::DeleteRolePolicy {
+                role: name.clone(),
+                policy_name: policy_name.clone(),
+            });
+        }
+        plan.actions.push(Action::DeleteRole { name: name.clone() });
+    }
+    for (name, _) in observed.log_groups.iter().filter(|(_, g)| owned(&g.tags)) {
+        plan.actions
+            .push(Action::DeleteLogGroup { name: name.clone() });
+    }
+    Ok(plan)
+}
