@@ -39,8 +39,9 @@ pub trait CallHook: Send + Sync {
     async fn before(&self, _call: Call) -> Result<(), AwsError> {
         Ok(())
     }
-    /// After the call, with whether it failed and how.
-    fn after(&self, call: Call, error: Option<&AwsError>);
+    /// After the call, with whether it failed and how. Returning an error replaces the
+    /// call's result: the call happened but its answer was lost (a crash or a timeout).
+    fn after(&self, call: Call, error: Option<&AwsError>) -> Option<AwsError>;
 }
 
 /// Counts calls by `(service, operation, kind)`; the counts tests and `apply` report.
@@ -90,11 +91,12 @@ impl CallCounter {
 }
 
 impl CallHook for CallCounter {
-    fn after(&self, call: Call, _error: Option<&AwsError>) {
+    fn after(&self, call: Call, _error: Option<&AwsError>) -> Option<AwsError> {
         if let Ok(mut c) = self.counts.lock() {
             *c.entry((call.service, call.operation, call.kind))
                 .or_default() += 1;
         }
+        None
     }
 }
 
@@ -125,8 +127,10 @@ macro_rules! instrumented {
                     };
                     self.hook.before(call).await?;
                     let result = self.inner.$method($($arg),*).await;
-                    self.hook.after(call, result.as_ref().err());
-                    result
+                    match self.hook.after(call, result.as_ref().err()) {
+                        Some(lost) => Err(lost),
+                        None => result,
+                    }
                 }
             )*
         }

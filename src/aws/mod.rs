@@ -7,6 +7,7 @@
 pub mod error;
 pub mod instrument;
 pub mod sdk;
+pub mod sim;
 
 use std::sync::Arc;
 

@@ -1,0 +1,459 @@
+//! The AWS traits on the in-memory account model ([`crate::plan::sim::SimAws`]): a stand-in
+//! for what the local emulator cannot do (honour CreateService's client token, refuse a
+//! duplicate service, run tasks) and for fault injection and benchmarks. Writes go through
+//! `SimAws::apply`, so the model's AWS behaviour is the one the planner is tested against.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use super::{Aws, AwsError, ErrorKind, NewRole};
+use crate::plan::model::*;
+use crate::plan::sim::{SimAws, SimError};
+use crate::plan::{Action, ServiceUpdate};
+
+/// A shared in-memory AWS account implementing every trait.
+#[derive(Clone)]
+pub struct SimBackend(pub Arc<Mutex<SimAws>>);
+
+impl SimBackend {
+    pub fn new(sim: SimAws) -> Self {
+        Self(Arc::new(Mutex::new(sim)))
+    }
+
+    /// The clients, all backed by this account.
+    pub fn aws(&self) -> Aws {
+        let me = Arc::new(self.clone());
+        Aws {
+            ecs: me.clone(),
+            iam: me.clone(),
+            logs: me.clone(),
+            scaling: me.clone(),
+            elb: me,
+        }
+    }
+
+    /// Locks the model (tests inspect and change it).
+    pub fn lock(&self) -> MutexGuard<'_, SimAws> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn apply(&self, op: &'static str, action: Action) -> Result<(), AwsError> {
+        self.lock().apply(&action).map_err(|e| {
+            let kind = match e {
+                SimError::NotFound(_) => ErrorKind::NotFound,
+                SimError::Invalid(_) => ErrorKind::Invalid,
+                SimError::Conflict(_) => ErrorKind::Conflict,
+            };
+            AwsError::new(kind, op, e.to_string())
+        })
+    }
+}
+
+#[async_trait]
+impl super::Ecs for SimBackend {
+    async fn family_revisions(&self, family: &str) -> Result<Vec<ObservedRevision>, AwsError> {
+        Ok(self
+            .lock()
+            .observe_task_definition(family, &Default::default(), &Default::default())
+            .revisions)
+    }
+
+    async fn register_task_definition(
+        &self,
+        body: &TaskDefBody,
+        tags: &Tags,
+    ) -> Result<String, AwsError> {
+        self.apply(
+            "ecs:RegisterTaskDefinition",
+            Action::RegisterTaskDefinition {
+                body: Box::new(body.clone()),
+                tags: tags.clone(),
+            },
+        )?;
+        self.lock().latest_revision(&body.family).ok_or_else(|| {
+            AwsError::new(ErrorKind::Transient, "ecs:RegisterTaskDefinition", "lost")
+        })
+    }
+
+    async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
+        self.apply(
+            "ecs:DeregisterTaskDefinition",
+            Action::DeregisterTaskDefinition { arn: arn.into() },
+        )
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+        self.apply("ecs:TagResource", tag_action(arn, tags.clone(), vec![]))
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+        self.apply(
+            "ecs:UntagResource",
+            tag_action(arn, Tags::new(), keys.to_vec()),
+        )
+    }
+
+    async fn describe_cluster(&self, name: &str) -> Result<Option<ObservedCluster>, AwsError> {
+        Ok(self.lock().clusters.get(name).cloned())
+    }
+
+    async fn create_cluster(
+        &self,
+        name: &str,
+        capacity_providers: &[String],
+        tags: &Tags,
+    ) -> Result<(), AwsError> {
+        self.apply(
+            "ecs:CreateCluster",
+            Action::CreateCluster {
+                name: name.into(),
+                capacity_providers: capacity_providers.to_vec(),
+                tags: tags.clone(),
+            },
+        )
+    }
+
+    async fn describe_services(
+        &self,
+        cluster: &str,
+        names: &[String],
+    ) -> Result<Vec<(String, ObservedService)>, AwsError> {
+        let sim = self.lock();
+        Ok(names
+            .iter()
+            .filter_map(|n| {
+                sim.services
+                    .get(&(cluster.to_owned(), n.clone()))
+                    .map(|s| (n.clone(), s.clone()))
+            })
+            .collect())
+    }
+
+    async fn create_service(
+        &self,
+        cluster: &str,
+        name: &str,
+        body: &ServiceBody,
+        tags: &Tags,
+        client_token: &str,
+    ) -> Result<String, AwsError> {
+        self.apply(
+            "ecs:CreateService",
+            Action::CreateService {
+                cluster: cluster.into(),
+                name: name.into(),
+                body: Box::new(body.clone()),
+                tags: tags.clone(),
+                client_token: client_token.into(),
+            },
+        )?;
+        Ok(self
+            .lock()
+            .services
+            .get(&(cluster.to_owned(), name.to_owned()))
+            .map(|s| s.arn.clone())
+            .unwrap_or_default())
+    }
+
+    async fn update_service(
+        &self,
+        cluster: &str,
+        name: &str,
+        update: &ServiceUpdate,
+    ) -> Result<(), AwsError> {
+        self.apply(
+            "ecs:UpdateService",
+            Action::UpdateService {
+                cluster: cluster.into(),
+                name: name.into(),
+                changes: Box::new(update.clone()),
+            },
+        )
+    }
+
+    async fn delete_service(&self, cluster: &str, name: &str) -> Result<(), AwsError> {
+        self.apply(
+            "ecs:DeleteService",
+            Action::DeleteService {
+                cluster: cluster.into(),
+                name: name.into(),
+            },
+        )
+    }
+
+    async fn stopped_tasks(
+        &self,
+        _cluster: &str,
+        _service: &str,
+        _limit: usize,
+    ) -> Result<Vec<ObservedStoppedTask>, AwsError> {
+        Ok(vec![])
+    }
+}
+
+fn tag_action(arn: &str, tags: Tags, remove: Vec<String>) -> Action {
+    if arn.contains(":task-definition/") {
+        Action::TagTaskDefinition {
+            arn: arn.into(),
+            tags,
+            remove,
+        }
+    } else {
+        Action::TagService {
+            arn: arn.into(),
+            tags,
+            remove,
+        }
+    }
+}
+
+#[async_trait]
+impl super::Iam for SimBackend {
+    async fn get_role(&self, name: &str) -> Result<Option<ObservedRole>, AwsError> {
+        Ok(self.lock().roles.get(name).cloned())
+    }
+
+    async fn create_role(&self, r: NewRole<'_>) -> Result<String, AwsError> {
+        self.apply(
+            "iam:CreateRole",
+            Action::CreateRole {
+                name: r.name.into(),
+                path: r.path.into(),
+                trust_policy: r.trust_policy.clone(),
+                permissions_boundary: r.permissions_boundary.map(str::to_owned),
+                description: r.description.into(),
+                tags: r.tags.clone(),
+            },
+        )?;
+        Ok(self
+            .lock()
+            .roles
+            .get(r.name)
+            .map(|r| r.arn.clone())
+            .unwrap_or_default())
+    }
+
+    async fn update_assume_role_policy(
+        &self,
+        role: &str,
+        policy: &serde_json::Value,
+    ) -> Result<(), AwsError> {
+        self.apply(
+            "iam:UpdateAssumeRolePolicy",
+            Action::UpdateAssumeRolePolicy {
+                role: role.into(),
+                trust_policy: policy.clone(),
+            },
+        )
+    }
+
+    async fn put_role_permissions_boundary(&self, role: &str, arn: &str) -> Result<(), AwsError> {
+        self.apply(
+            "iam:PutRolePermissionsBoundary",
+            Action::PutRolePermissionsBoundary {
+                role: role.into(),
+                arn: arn.into(),
+            },
+        )
+    }
+
+    async fn delete_role_permissions_boundary(&self, role: &str) -> Result<(), AwsError> {
+        self.apply(
+            "iam:DeleteRolePermissionsBoundary",
+            Action::DeleteRolePermissionsBoundary { role: role.into() },
+        )
+    }
+
+    async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError> {
+        self.apply(
+            "iam:AttachRolePolicy",
+            Action::AttachRolePolicy {
+                role: role.into(),
+                policy_arn: policy_arn.into(),
+            },
+        )
+    }
+
+    async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError> {
+        self.apply(
+            "iam:DetachRolePolicy",
+            Action::DetachRolePolicy {
+                role: role.into(),
+                policy_arn: policy_arn.into(),
+            },
+        )
+    }
+
+    async fn put_role_policy(
+        &self,
+        role: &str,
+        name: &str,
+        document: &serde_json::Value,
+    ) -> Result<(), AwsError> {
+        self.apply(
+            "iam:PutRolePolicy",
+            Action::PutRolePolicy {
+                role: role.into(),
+                policy_name: name.into(),
+                document: document.clone(),
+            },
+        )
+    }
+
+    async fn delete_role_policy(&self, role: &str, name: &str) -> Result<(), AwsError> {
+        self.apply(
+            "iam:DeleteRolePolicy",
+            Action::DeleteRolePolicy {
+                role: role.into(),
+                policy_name: name.into(),
+            },
+        )
+    }
+
+    async fn delete_role(&self, role: &str) -> Result<(), AwsError> {
+        self.apply("iam:DeleteRole", Action::DeleteRole { name: role.into() })
+    }
+}
+
+#[async_trait]
+impl super::Logs for SimBackend {
+    async fn describe_log_group(&self, name: &str) -> Result<Option<ObservedLogGroup>, AwsError> {
+        Ok(self.lock().log_groups.get(name).cloned())
+    }
+
+    async fn create_log_group(&self, name: &str, tags: &Tags) -> Result<(), AwsError> {
+        self.apply(
+            "logs:CreateLogGroup",
+            Action::CreateLogGroup {
+                name: name.into(),
+                retention_days: None,
+                tags: tags.clone(),
+            },
+        )
+    }
+
+    async fn put_retention_policy(&self, name: &str, days: i32) -> Result<(), AwsError> {
+        self.apply(
+            "logs:PutRetentionPolicy",
+            Action::PutRetentionPolicy {
+                name: name.into(),
+                days,
+            },
+        )
+    }
+
+    async fn delete_retention_policy(&self, name: &str) -> Result<(), AwsError> {
+        self.apply(
+            "logs:DeleteRetentionPolicy",
+            Action::DeleteRetentionPolicy { name: name.into() },
+        )
+    }
+
+    async fn delete_log_group(&self, name: &str) -> Result<(), AwsError> {
+        self.apply(
+            "logs:DeleteLogGroup",
+            Action::DeleteLogGroup { name: name.into() },
+        )
+    }
+}
+
+#[async_trait]
+impl super::Scaling for SimBackend {
+    async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError> {
+        Ok(self
+            .lock()
+            .scaling
+            .get(resource_id)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn register_scalable_target(
+        &self,
+        resource_id: &str,
+        min: i32,
+        max: i32,
+    ) -> Result<(), AwsError> {
+        self.apply(
+            "application-autoscaling:RegisterScalableTarget",
+            Action::RegisterScalableTarget {
+                resource_id: resource_id.into(),
+                min,
+                max,
+            },
+        )
+    }
+
+    async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), AwsError> {
+        self.apply(
+            "application-autoscaling:DeregisterScalableTarget",
+            Action::DeregisterScalableTarget {
+                resource_id: resource_id.into(),
+            },
+        )
+    }
+
+    async fn put_scaling_policy(
+        &self,
+        resource_id: &str,
+        name: &str,
+        policy: &TargetTrackingDef,
+    ) -> Result<(), AwsError> {
+        self.apply(
+            "application-autoscaling:PutScalingPolicy",
+            Action::PutScalingPolicy {
+                resource_id: resource_id.into(),
+                name: name.into(),
+                policy: policy.clone(),
+                target_group_arn: None,
+            },
+        )
+    }
+
+    async fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
+        self.apply(
+            "application-autoscaling:DeleteScalingPolicy",
+            Action::DeleteScalingPolicy {
+                resource_id: resource_id.into(),
+                name: name.into(),
+            },
+        )
+    }
+
+    async fn put_scheduled_action(
+        &self,
+        resource_id: &str,
+        name: &str,
+        action: &ScheduledActionDef,
+    ) -> Result<(), AwsError> {
+        self.apply(
+            "application-autoscaling:PutScheduledAction",
+            Action::PutScheduledAction {
+                resource_id: resource_id.into(),
+                name: name.into(),
+                action: action.clone(),
+            },
+        )
+    }
+
+    async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
+        self.apply(
+            "application-autoscaling:DeleteScheduledAction",
+            Action::DeleteScheduledAction {
+                resource_id: resource_id.into(),
+                name: name.into(),
+            },
+        )
+    }
+}
+
+#[async_trait]
+impl super::LoadBalancing for SimBackend {
+    async fn resource_label(&self, target_group_arn: &str) -> Result<String, AwsError> {
+        let tg = target_group_arn
+            .rsplit_once(':')
+            .map_or(target_group_arn, |(_, t)| t);
+        Ok(format!("app/sim/0000000000000000/{tg}"))
+    }
+}
