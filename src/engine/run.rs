@@ -83,6 +83,23 @@ impl ObjectResult {
         }
     }
 
+    fn for_task_definition(td: &crate::api::TaskDefinition) -> Self {
+        let owner = owner_of(td, "TaskDefinition");
+        let family = task_definition_lookups(td).family;
+        Self::new("TaskDefinition", owner.namespace, owner.name, family)
+    }
+
+    fn for_service(fs: &crate::api::FargateService) -> Self {
+        let owner = owner_of(fs, "FargateService");
+        let (cluster, name) = service_location(fs);
+        Self::new(
+            "FargateService",
+            owner.namespace,
+            owner.name,
+            format!("{cluster}/{name}"),
+        )
+    }
+
     fn conditions(&self) -> &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition] {
         match (&self.task_definition, &self.fargate_service) {
             (Some(s), _) => &s.conditions,
@@ -162,7 +179,6 @@ pub async fn apply(
     let mut infos: BTreeMap<(String, String), TaskDefinitionInfo> = BTreeMap::new();
     for td in &manifests.task_definitions {
         let owner = owner_of(td, "TaskDefinition");
-        let lookups = task_definition_lookups(td);
         let (r, info) = reconcile_task_definition(
             aws,
             config,
@@ -175,12 +191,7 @@ pub async fn apply(
         if let Some(info) = info {
             infos.insert(td_key(&owner.namespace, &owner.name), info);
         }
-        let mut out = ObjectResult::new(
-            "TaskDefinition",
-            owner.namespace,
-            owner.name,
-            lookups.family,
-        );
+        let mut out = ObjectResult::for_task_definition(td);
         out.failure = failure(&r.sync);
         out.applied = r.applied;
         out.task_definition = Some(r.status);
@@ -188,7 +199,6 @@ pub async fn apply(
     }
     let mut pre = pre.unwrap_or_default();
     for fs in &manifests.services {
-        let owner = owner_of(fs, "FargateService");
         let (cluster, name) = service_location(fs);
         let td = resolve_task_definition(fs, &infos);
         let first = pre.remove(&(cluster.clone(), name.clone()));
@@ -202,12 +212,7 @@ pub async fn apply(
             Timestamp::now(),
         )
         .await;
-        let mut out = ObjectResult::new(
-            "FargateService",
-            owner.namespace,
-            owner.name,
-            format!("{cluster}/{name}"),
-        );
+        let mut out = ObjectResult::for_service(fs);
         out.failure = failure(&r.sync);
         out.applied = r.applied;
         out.fargate_service = Some(r.status);
@@ -295,15 +300,8 @@ async fn wait_ready(
 pub async fn delete(aws: &Aws, manifests: &Manifests, max_passes: usize) -> Vec<ObjectResult> {
     let mut results = vec![];
     for fs in &manifests.services {
-        let owner = owner_of(fs, "FargateService");
-        let (cluster, name) = service_location(fs);
         let c = cleanup_fargate_service(aws, fs, max_passes).await;
-        let mut out = ObjectResult::new(
-            "FargateService",
-            owner.namespace,
-            owner.name,
-            format!("{cluster}/{name}"),
-        );
+        let mut out = ObjectResult::for_service(fs);
         out.failure = failure(&c.sync);
         out.applied = c.applied;
         out.notes = c.notes;
@@ -320,15 +318,8 @@ pub async fn delete(aws: &Aws, manifests: &Manifests, max_passes: usize) -> Vec<
         })
         .unwrap_or_default();
     for td in &manifests.task_definitions {
-        let owner = owner_of(td, "TaskDefinition");
-        let lookups = task_definition_lookups(td);
         let c = cleanup_task_definition(aws, td, &in_use, max_passes).await;
-        let mut out = ObjectResult::new(
-            "TaskDefinition",
-            owner.namespace,
-            owner.name,
-            lookups.family,
-        );
+        let mut out = ObjectResult::for_task_definition(td);
         out.applied = c.applied;
         out.notes = c.notes;
         // Revisions a retained service still runs are kept on purpose: a note, not a failure.
