@@ -157,8 +157,23 @@ pub fn task_definition_info(td: &TaskDefinition, arn: Option<String>) -> TaskDef
     }
 }
 
+/// The task definition a FargateService runs: its TaskDefinition's entry in `infos` (keyed
+/// by namespace and name; absent until a revision is registered), or what is known of a
+/// revision given by ARN.
+pub fn referenced_task_definition(
+    fs: &FargateService,
+    infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
+) -> Option<TaskDefinitionInfo> {
+    let namespace = owner_of(fs, "FargateService").namespace;
+    match (&fs.spec.task_definition_ref, &fs.spec.task_definition_arn) {
+        (Some(r), _) => infos.get(&(namespace, r.name.clone())).cloned(),
+        (None, Some(arn)) => Some(external_task_definition(arn)),
+        (None, None) => None,
+    }
+}
+
 /// What the service planner knows of a task definition given by ARN (not managed here).
-pub fn external_task_definition(arn: &str) -> TaskDefinitionInfo {
+fn external_task_definition(arn: &str) -> TaskDefinitionInfo {
     let family = arn
         .rsplit_once('/')
         .and_then(|(_, f)| f.rsplit_once(':'))
@@ -226,15 +241,7 @@ pub fn plan_all(
     for fs in &manifests.services {
         let owner = owner_of(fs, "FargateService");
         let (cluster, service) = service_location(fs);
-        let external;
-        let td = match (&fs.spec.task_definition_ref, &fs.spec.task_definition_arn) {
-            (Some(r), _) => infos.get(&(owner.namespace.clone(), r.name.clone())),
-            (None, Some(arn)) => {
-                external = external_task_definition(arn);
-                Some(&external)
-            }
-            (None, None) => None,
-        };
+        let td = referenced_task_definition(fs, &infos);
         let observed = observe_service(&cluster, &service);
         let result = plan_fargate_service(
             ServiceInputs {
@@ -244,7 +251,7 @@ pub fn plan_all(
                     .annotations()
                     .get(RESTARTED_AT_ANNOTATION)
                     .map(String::as_str),
-                task_definition: td,
+                task_definition: td.as_ref(),
             },
             &observed,
             config,

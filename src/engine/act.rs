@@ -26,11 +26,9 @@ pub struct ActError {
 /// What a pass did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActReport {
-    /// Actions applied, described.
+    /// Actions applied, described. When a create finds its resource already there (a crash
+    /// or a race), the pass stops early and the caller's next pass observes it.
     pub applied: Vec<String>,
-    /// A create found its resource already there (a crash or a race); the caller should
-    /// observe again before going on.
-    pub replan: bool,
 }
 
 /// Executes actions, remembering what later actions of the same run need.
@@ -56,11 +54,6 @@ impl<'a> Executor<'a> {
         self.role_arns.insert(name.to_owned(), arn.to_owned());
     }
 
-    /// The revision registered for `family` in this run, if any.
-    pub fn registered(&self, family: &str) -> Option<&str> {
-        self.registered.get(family).map(String::as_str)
-    }
-
     /// Runs `actions` in order, stopping at the first failure. Deletes (and, with
     /// `cleanup`, every action) treat NotFound as done.
     pub async fn run(&mut self, actions: &[Action], cleanup: bool) -> Result<ActReport, ActError> {
@@ -77,7 +70,6 @@ impl<'a> Executor<'a> {
                 }
                 Err(e) if e.kind == ErrorKind::Conflict && action.kind() == ChangeKind::Create => {
                     tracing::info!(action = %described, error = %e, "already exists; observing again");
-                    report.replan = true;
                     return Ok(report);
                 }
                 Err(source) => {

@@ -1,6 +1,7 @@
 //! Report: a pure function from observed AWS state and the outcome of a reconcile to an
 //! object's status. No I/O; the clock is a parameter.
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use k8s_openapi::jiff::Timestamp;
 
 use crate::api::conditions::{condition, condition_types as ct, reasons, set_condition};
@@ -49,11 +50,8 @@ fn notes_suffix(notes: &[Note]) -> String {
         .collect()
 }
 
-/// Sets Synced, Progressing-for-apply and Degraded-for-failure; returns (synced, failure).
-fn sync_conditions(
-    conditions: &mut Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
-    inputs: &ReportInputs<'_>,
-) {
+/// Sets the Synced condition from how the reconcile ended.
+fn sync_conditions(conditions: &mut Vec<Condition>, inputs: &ReportInputs<'_>) {
     let g = Some(inputs.owner.generation);
     let now = inputs.now;
     let synced = match inputs.sync {
@@ -160,16 +158,8 @@ pub fn task_definition_status(
             ),
             degraded_ok(inputs),
         ),
-        (Sync::Waiting { reason, message }, _) => (
-            condition(ct::READY, false, reason, message.clone(), g, now),
-            condition(ct::PROGRESSING, true, reason, message.clone(), g, now),
-            degraded_ok(inputs),
-        ),
-        (Sync::Failed { reason, message }, _) => (
-            condition(ct::READY, false, reason, message.clone(), g, now),
-            condition(ct::PROGRESSING, false, reason, message.clone(), g, now),
-            condition(ct::DEGRADED, true, reason, message.clone(), g, now),
-        ),
+        (Sync::Waiting { reason, message }, _) => not_synced(inputs, reason, message, false),
+        (Sync::Failed { reason, message }, _) => not_synced(inputs, reason, message, true),
     };
     for c in [ready, progressing, degraded] {
         set_condition(&mut status.conditions, c);
@@ -178,9 +168,7 @@ pub fn task_definition_status(
     status
 }
 
-fn degraded_ok(
-    inputs: &ReportInputs<'_>,
-) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition {
+fn degraded_ok(inputs: &ReportInputs<'_>) -> Condition {
     condition(
         ct::DEGRADED,
         false,
@@ -191,8 +179,30 @@ fn degraded_ok(
     )
 }
 
+/// Ready, Progressing and Degraded when the reconcile waits or failed (the same on both
+/// kinds): waiting is progress, failing is degradation.
+fn not_synced(
+    inputs: &ReportInputs<'_>,
+    reason: &str,
+    message: &str,
+    failed: bool,
+) -> (Condition, Condition, Condition) {
+    let g = Some(inputs.owner.generation);
+    let cond = |t: &str, s: bool| condition(t, s, reason, message, g, inputs.now);
+    let degraded = if failed {
+        cond(ct::DEGRADED, true)
+    } else {
+        degraded_ok(inputs)
+    };
+    (
+        cond(ct::READY, false),
+        cond(ct::PROGRESSING, !failed),
+        degraded,
+    )
+}
+
 /// Conditions in the documented order (Ready, Progressing, Degraded, Synced).
-fn order(conditions: &mut [k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]) {
+fn order(conditions: &mut [Condition]) {
     conditions.sort_by_key(|c| {
         ct::ALL
             .iter()
@@ -283,16 +293,8 @@ pub fn fargate_service_status(
 
     let cond = |t: &str, s: bool, r: &str, m: String| condition(t, s, r, m, g, now);
     let (ready, progressing, degraded) = match (inputs.sync, service) {
-        (Sync::Failed { reason, message }, _) => (
-            cond(ct::READY, false, reason, message.clone()),
-            cond(ct::PROGRESSING, false, reason, message.clone()),
-            cond(ct::DEGRADED, true, reason, message.clone()),
-        ),
-        (Sync::Waiting { reason, message }, _) => (
-            cond(ct::READY, false, reason, message.clone()),
-            cond(ct::PROGRESSING, true, reason, message.clone()),
-            degraded_ok(inputs),
-        ),
+        (Sync::Waiting { reason, message }, _) => not_synced(inputs, reason, message, false),
+        (Sync::Failed { reason, message }, _) => not_synced(inputs, reason, message, true),
         (Sync::Applying { .. }, _) | (Sync::InSync, None) => (
             cond(
                 ct::READY,

@@ -18,7 +18,10 @@ use super::{
 use crate::api::conditions::{condition_types as ct, is_true};
 use crate::api::{FargateServiceStatus, TaskDefinitionStatus};
 use crate::aws::{Aws, AwsError};
-use crate::batch::{owner_of, plan_all, service_location, task_definition_lookups, ObjectPlan};
+use crate::batch::{
+    owner_of, plan_all, referenced_task_definition, service_location, task_definition_lookups,
+    ObjectPlan,
+};
 use crate::manifests::Manifests;
 use crate::plan::model::{ObservedFargateService, ObservedTaskDefinition};
 use crate::plan::{PlanConfig, TaskDefinitionInfo};
@@ -200,7 +203,7 @@ pub async fn apply(
     let mut pre = pre.unwrap_or_default();
     for fs in &manifests.services {
         let (cluster, name) = service_location(fs);
-        let td = resolve_task_definition(fs, &infos);
+        let td = referenced_task_definition(fs, &infos);
         let first = pre.remove(&(cluster.clone(), name.clone()));
         let r = reconcile_fargate_service(
             aws,
@@ -222,18 +225,6 @@ pub async fn apply(
         wait_ready(aws, config, manifests, &infos, options, &mut results).await;
     }
     results
-}
-
-fn resolve_task_definition(
-    fs: &crate::api::FargateService,
-    infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
-) -> Option<TaskDefinitionInfo> {
-    let owner = owner_of(fs, "FargateService");
-    match (&fs.spec.task_definition_ref, &fs.spec.task_definition_arn) {
-        (Some(r), _) => infos.get(&td_key(&owner.namespace, &r.name)).cloned(),
-        (None, Some(arn)) => Some(crate::batch::external_task_definition(arn)),
-        (None, None) => None,
-    }
 }
 
 /// Polls the services' status until all are Ready or the timeout passes.
@@ -269,16 +260,18 @@ async fn wait_ready(
             return;
         }
         tokio::time::sleep(options.poll_interval.min(deadline - Instant::now())).await;
-        for i in pending {
-            let Some(fs) = manifests.services.iter().find(|fs| {
-                let o = owner_of(*fs, "FargateService");
-                o.namespace == results[i].namespace && o.name == results[i].name
-            }) else {
+        // Service results follow the TaskDefinitions', in manifest order.
+        let services = results
+            .iter_mut()
+            .filter(|r| r.kind == "FargateService")
+            .zip(&manifests.services);
+        for (result, fs) in services {
+            if result.failure.is_some() || result.ready() {
                 continue;
-            };
+            }
             let mut fs = fs.clone();
-            fs.status = results[i].fargate_service.clone();
-            let td = resolve_task_definition(&fs, infos);
+            fs.status = result.fargate_service.clone();
+            let td = referenced_task_definition(&fs, infos);
             let r = reconcile_fargate_service(
                 aws,
                 config,
@@ -289,9 +282,9 @@ async fn wait_ready(
                 Timestamp::now(),
             )
             .await;
-            results[i].failure = failure(&r.sync);
-            results[i].applied.extend(r.applied);
-            results[i].fargate_service = Some(r.status);
+            result.failure = failure(&r.sync);
+            result.applied.extend(r.applied);
+            result.fargate_service = Some(r.status);
         }
     }
 }
