@@ -8,7 +8,10 @@
 pub mod api;
 pub mod aws;
 pub mod batch;
+pub mod controller;
 pub mod crdgen;
 pub mod engine;
 pub mod manifests;
+pub mod metrics;
 pub mod plan;
+pub mod telemetry;

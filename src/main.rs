@@ -7,7 +7,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use fargate_operator::aws::sdk::AwsSettings;
+use fargate_operator::controller;
 use fargate_operator::engine::run;
+use fargate_operator::telemetry::{self, LogFormat};
 
 use fargate_operator::api::images::ImageTagPolicy;
 use fargate_operator::batch::{plan_all, Outcome};
@@ -71,6 +73,9 @@ enum Command {
         #[arg(short = 'o', long, value_enum, default_value = "text")]
         output: Output,
     },
+    /// Run the controller: watch TaskDefinitions and FargateServices in the cluster of the
+    /// current kubeconfig (or in-cluster service account) and keep ECS matching them.
+    Run(Box<RunArgs>),
     /// Delete what the manifests' objects own in AWS (honouring deletionPolicy: Retain).
     Delete {
         /// Manifest files or directories (YAML or JSON, multi-document).
@@ -85,6 +90,64 @@ enum Command {
         #[arg(short = 'o', long, value_enum, default_value = "text")]
         output: Output,
     },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(flatten)]
+    aws: AwsArgs,
+    /// Namespaces to watch (comma-separated); all namespaces when empty.
+    #[arg(long, value_delimiter = ',', env = "FARGATE_OPERATOR_NAMESPACES")]
+    namespaces: Vec<String>,
+    /// Only reconcile objects matching this label selector, e.g. `team=payments`.
+    #[arg(long, env = "FARGATE_OPERATOR_LABEL_SELECTOR")]
+    label_selector: Option<String>,
+    /// Reconciles in flight at once, per kind (and per watched namespace).
+    #[arg(long, default_value_t = 8, env = "FARGATE_OPERATOR_CONCURRENCY")]
+    concurrency: u16,
+    /// How often a settled object is re-read to catch drift (e.g. 300s, 5m).
+    #[arg(long, default_value = "5m", value_parser = parse_duration, env = "FARGATE_OPERATOR_RESYNC")]
+    resync: Duration,
+    /// How often a deploying service (or an object waiting on another) is re-read.
+    #[arg(long, default_value = "15s", value_parser = parse_duration, env = "FARGATE_OPERATOR_POLL")]
+    poll: Duration,
+    /// Address of /metrics, /healthz and /readyz. In a pod, use 0.0.0.0:8080.
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        env = "FARGATE_OPERATOR_METRICS_ADDR"
+    )]
+    metrics_addr: std::net::SocketAddr,
+    /// Elect a leader with a coordination.k8s.io Lease, so several replicas can run and
+    /// only one reconciles.
+    #[arg(long, env = "FARGATE_OPERATOR_LEADER_ELECT")]
+    leader_elect: bool,
+    /// Name of the Lease.
+    #[arg(
+        long,
+        default_value = "fargate-operator",
+        env = "FARGATE_OPERATOR_LEASE_NAME"
+    )]
+    lease_name: String,
+    /// Namespace of the Lease (default: the pod's namespace, else `default`).
+    #[arg(long, env = "POD_NAMESPACE")]
+    lease_namespace: Option<String>,
+    /// This replica's identity in the Lease (default: the pod name, else the host name).
+    #[arg(long, env = "POD_NAME")]
+    identity: Option<String>,
+    /// Log filter, RUST_LOG syntax (RUST_LOG wins when set).
+    #[arg(long, default_value = "info", env = "FARGATE_OPERATOR_LOG_LEVEL")]
+    log_level: String,
+    /// Log format.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        env = "FARGATE_OPERATOR_LOG_FORMAT"
+    )]
+    log_format: LogFormat,
 }
 
 #[derive(clap::Args)]
@@ -116,6 +179,13 @@ struct PlannerArgs {
     /// Manifest files or directories (YAML or JSON, multi-document).
     #[arg(short = 'f', long = "filename", required = true)]
     files: Vec<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+/// What the planner is allowed to do (shared by plan, apply and run).
+#[derive(clap::Args)]
+struct ConfigArgs {
     /// AWS region (for log configuration and ARNs).
     #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
     region: String,
@@ -146,10 +216,9 @@ struct PlannerArgs {
     price_table: Option<PathBuf>,
 }
 
-impl PlannerArgs {
+impl ConfigArgs {
     fn config(&self) -> Result<PlanConfig, String> {
         let Self {
-            files: _,
             region,
             image_tag_policy,
             allowed_policy_arns,
@@ -211,11 +280,11 @@ fn plan(
     aws: &AwsArgs,
     output: Output,
 ) -> Result<bool, String> {
-    let config = planner.config()?;
+    let config = planner.config.config()?;
     let manifests = fargate_operator::manifests::load(&planner.files).map_err(|e| e.to_string())?;
     let plans = if observe {
         runtime()?.block_on(async {
-            let aws = connect(&planner.region, aws).await;
+            let aws = connect(&planner.config.region, aws).await;
             run::plan_observed(&aws, &config, &manifests)
                 .await
                 .map_err(|e| format!("observing AWS: {e}"))
@@ -263,10 +332,10 @@ fn apply(
     options: run::ApplyOptions,
     output: Output,
 ) -> Result<bool, String> {
-    let config = planner.config()?;
+    let config = planner.config.config()?;
     let manifests = fargate_operator::manifests::load(&planner.files).map_err(|e| e.to_string())?;
     let results = runtime()?.block_on(async {
-        let aws = connect(&planner.region, aws).await;
+        let aws = connect(&planner.config.region, aws).await;
         run::apply(&aws, &config, &manifests, &options).await
     });
     print_results(&results, output, run::render_table)
@@ -287,16 +356,108 @@ fn delete(files: &[PathBuf], region: &str, aws: &AwsArgs, output: Output) -> Res
     print_results(&results, output, run::render_cleanup)
 }
 
+/// The namespace this pod runs in, when in a cluster.
+fn pod_namespace() -> Option<String> {
+    std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| format!("fargate-operator-{}", std::process::id()))
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutting down: finishing reconciles in flight");
+}
+
+/// Runs the controller until SIGTERM.
+fn run_controller(args: RunArgs) -> Result<bool, String> {
+    let RunArgs {
+        config,
+        aws,
+        namespaces,
+        label_selector,
+        concurrency,
+        resync,
+        poll,
+        metrics_addr,
+        leader_elect,
+        lease_name,
+        lease_namespace,
+        identity,
+        log_level,
+        log_format,
+    } = args;
+    telemetry::init(&log_level, log_format)?;
+    let plan = config.config()?;
+    let run_config = controller::run::RunConfig {
+        settings: controller::Settings {
+            plan,
+            resync,
+            poll,
+            ..Default::default()
+        },
+        namespaces: namespaces.into_iter().filter(|n| !n.is_empty()).collect(),
+        label_selector,
+        concurrency: concurrency.max(1),
+        metrics_addr,
+        leader_election: leader_elect.then(|| controller::run::LeaseSettings {
+            name: lease_name,
+            namespace: lease_namespace
+                .or_else(pod_namespace)
+                .unwrap_or_else(|| "default".into()),
+            identity: identity.unwrap_or_else(host_name),
+            duration_secs: 15,
+            grace_secs: 5,
+        }),
+        aws: AwsSettings {
+            region: Some(config.region.clone()),
+            endpoint_url: aws.endpoint_url,
+        },
+    };
+    runtime()?
+        .block_on(controller::run::run(run_config, shutdown_signal()))
+        .map_err(|e| e.to_string())?;
+    Ok(true)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    if !matches!(cli.command, Command::Run(_)) {
+        if let Err(e) = telemetry::init("warn", LogFormat::Text) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match cli.command {
+        Command::Run(args) => run_controller(*args),
         Command::Crdgen { out } => crdgen(out).map(|()| true),
         Command::Plan {
             planner,

@@ -20,6 +20,20 @@ pub enum ErrorKind {
     Transient,
 }
 
+impl ErrorKind {
+    /// A metrics label: `throttled`, `not_found`, ...
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Throttled => "throttled",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::AccessDenied => "access_denied",
+            Self::Invalid => "invalid",
+            Self::Transient => "transient",
+        }
+    }
+}
+
 /// An AWS call failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{operation}: {message}")]

@@ -23,12 +23,26 @@ pub struct ActError {
     pub source: AwsError,
 }
 
+/// One AWS change made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    pub kind: ChangeKind,
+    /// The action, described for humans.
+    pub description: String,
+}
+
+impl std::fmt::Display for Applied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.description)
+    }
+}
+
 /// What a pass did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActReport {
-    /// Actions applied, described. When a create finds its resource already there (a crash
-    /// or a race), the pass stops early and the caller's next pass observes it.
-    pub applied: Vec<String>,
+    /// Actions applied. When a create finds its resource already there (a crash or a race),
+    /// the pass stops early and the caller's next pass observes it.
+    pub applied: Vec<Applied>,
 }
 
 /// Executes actions, remembering what later actions of the same run need.
@@ -63,7 +77,10 @@ impl<'a> Executor<'a> {
             match self.one(action).await {
                 Ok(()) => {
                     tracing::info!(action = %described, "applied");
-                    report.applied.push(described);
+                    report.applied.push(Applied {
+                        kind: action.kind(),
+                        description: described,
+                    });
                 }
                 Err(e) if e.is_not_found() && (cleanup || action.kind() == ChangeKind::Delete) => {
                     tracing::debug!(action = %described, "already gone");

@@ -19,6 +19,7 @@ use crate::plan::{
     plan_fargate_service, plan_task_definition, Note, Ownership, Plan, PlanConfig, PlanError,
     ServiceInputs, TaskDefinitionInfo, TaskDefinitionInputs,
 };
+pub use act::Applied;
 use act::{ActError, Executor};
 use report::ReportInputs;
 pub use report::Sync;
@@ -30,8 +31,8 @@ pub const DEFAULT_MAX_PASSES: usize = 5;
 #[derive(Debug, Clone)]
 pub struct Reconciled<S> {
     pub sync: Sync,
-    /// AWS changes made, described.
-    pub applied: Vec<String>,
+    /// AWS changes made.
+    pub applied: Vec<Applied>,
     pub status: S,
 }
 
@@ -64,14 +65,16 @@ fn failed_from_act(e: &ActError) -> Sync {
 
 /// Runs passes of `observe` → `plan` → act until the plan is empty. Returns the outcome, the
 /// actions applied, the last observation and the last plan.
-async fn converge<O: Default>(
+async fn converge<O: Default, F: std::future::Future<Output = Result<O, AwsError>>>(
     aws: &Aws,
     max_passes: usize,
     cleanup: bool,
-    mut observe: impl AsyncFnMut() -> Result<O, AwsError>,
+    // A plain closure returning a future (not an async closure), so the reconcile future
+    // can be proven `Send` for the controller.
+    mut observe: impl FnMut() -> F,
     plan: impl Fn(&O) -> Result<Plan, PlanError>,
     seed: impl Fn(&O, &mut Executor<'_>),
-) -> (Sync, Vec<String>, O, Option<Plan>) {
+) -> (Sync, Vec<Applied>, O, Option<Plan>) {
     let mut exec = Executor::new(aws);
     let mut applied = vec![];
     let mut last_plan = None;
@@ -110,12 +113,25 @@ pub async fn reconcile_task_definition(
     now: Timestamp,
 ) -> (Reconciled<TaskDefinitionStatus>, Option<TaskDefinitionInfo>) {
     let owner = owner_of(td, "TaskDefinition");
+    if let Err(e) = crate::api::validation::validate_task_definition(&td.spec) {
+        let mut status = td.status.clone().unwrap_or_default();
+        let sync = refuse(&owner, e, &mut status.conditions, now);
+        status.observed_generation = Some(owner.generation);
+        return (
+            Reconciled {
+                sync,
+                applied: vec![],
+                status,
+            },
+            None,
+        );
+    }
     let lookups = task_definition_lookups(td);
     let (sync, applied, observed, plan) = converge(
         aws,
         max_passes,
         false,
-        async || observe::observe_task_definition(aws, &lookups, in_use.clone()).await,
+        || observe::observe_task_definition(aws, &lookups, in_use.clone()),
         |o: &ObservedTaskDefinition| {
             plan_task_definition(
                 TaskDefinitionInputs {
@@ -174,6 +190,16 @@ pub async fn reconcile_fargate_service(
     now: Timestamp,
 ) -> Reconciled<FargateServiceStatus> {
     let owner = owner_of(fs, "FargateService");
+    if let Err(e) = crate::api::validation::validate_fargate_service(&fs.spec) {
+        let mut status = fs.status.clone().unwrap_or_default();
+        let sync = refuse(&owner, e, &mut status.conditions, now);
+        status.observed_generation = Some(owner.generation);
+        return Reconciled {
+            sync,
+            applied: vec![],
+            status,
+        };
+    }
     let (cluster, name) = service_location(fs);
     let restarted_at = fs
         .metadata
@@ -186,9 +212,15 @@ pub async fn reconcile_fargate_service(
         aws,
         max_passes,
         false,
-        async || match first.take() {
-            Some(o) => Ok(o),
-            None => observe_one(aws, &cluster, &name).await,
+        || {
+            let first = first.take();
+            let (cluster, name) = (&cluster, &name);
+            async move {
+                match first {
+                    Some(o) => Ok(o),
+                    None => observe_one(aws, cluster, name).await,
+                }
+            }
         },
         |o: &ObservedFargateService| {
             plan_fargate_service(
@@ -224,6 +256,27 @@ pub async fn reconcile_fargate_service(
     }
 }
 
+/// A spec that fails validation is refused before AWS is asked anything: the conditions say
+/// why; the rest of the status stays as last observed (what runs keeps running).
+fn refuse(
+    owner: &crate::plan::Owner,
+    errors: crate::api::validation::ValidationErrors,
+    conditions: &mut Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
+    now: Timestamp,
+) -> Sync {
+    let sync = failed_from_plan(&PlanError::Invalid(errors));
+    *conditions = report::unobserved_conditions(
+        &ReportInputs {
+            owner,
+            sync: &sync,
+            notes: &[],
+            now,
+        },
+        conditions,
+    );
+    sync
+}
+
 async fn observe_one(
     aws: &Aws,
     cluster: &str,
@@ -240,7 +293,7 @@ async fn observe_one(
 pub struct Cleanup {
     /// `InSync`: nothing of this object's is left in AWS (or it is retained).
     pub sync: Sync,
-    pub applied: Vec<String>,
+    pub applied: Vec<Applied>,
     /// Why resources were left (retained, not owned).
     pub notes: Vec<String>,
 }
@@ -256,7 +309,7 @@ pub async fn cleanup_fargate_service(aws: &Aws, fs: &FargateService, max_passes:
         aws,
         max_passes,
         true,
-        async || observe_one(aws, &cluster, &name).await,
+        || observe_one(aws, &cluster, &name),
         |o| Ok(plan_fargate_service_delete(&owner, &cluster, &name, o)),
         |_, _| {},
     )
@@ -286,7 +339,7 @@ pub async fn cleanup_task_definition(
         aws,
         max_passes,
         true,
-        async || observe::observe_task_definition(aws, &lookups, in_use.clone()).await,
+        || observe::observe_task_definition(aws, &lookups, in_use.clone()),
         |o| plan_task_definition_delete(&owner, o),
         |_, _| {},
     )

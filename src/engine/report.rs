@@ -201,6 +201,25 @@ fn not_synced(
     )
 }
 
+/// The conditions of a reconcile that ended without a fresh observation (the spec was
+/// refused before AWS was asked, or a cleanup is still waiting): the previous
+/// conditions with Synced, Ready, Progressing and Degraded set from `inputs.sync` (which is
+/// `Failed` or `Waiting`). Everything else on the status stays as last observed.
+pub fn unobserved_conditions(inputs: &ReportInputs<'_>, previous: &[Condition]) -> Vec<Condition> {
+    let mut conditions = previous.to_vec();
+    sync_conditions(&mut conditions, inputs);
+    let (ready, progressing, degraded) = match inputs.sync {
+        Sync::Waiting { reason, message } => not_synced(inputs, reason, message, false),
+        Sync::Failed { reason, message } => not_synced(inputs, reason, message, true),
+        Sync::InSync | Sync::Applying { .. } => return conditions,
+    };
+    for c in [ready, progressing, degraded] {
+        set_condition(&mut conditions, c);
+    }
+    order(&mut conditions);
+    conditions
+}
+
 /// Conditions in the documented order (Ready, Progressing, Degraded, Synced).
 fn order(conditions: &mut [Condition]) {
     conditions.sort_by_key(|c| {

@@ -122,6 +122,10 @@ impl ObjectResult {
     }
 }
 
+fn descriptions(applied: &[super::Applied]) -> Vec<String> {
+    applied.iter().map(ToString::to_string).collect()
+}
+
 fn failure(sync: &Sync) -> Option<(String, String)> {
     match sync {
         Sync::InSync => None,
@@ -196,7 +200,7 @@ pub async fn apply(
         }
         let mut out = ObjectResult::for_task_definition(td);
         out.failure = failure(&r.sync);
-        out.applied = r.applied;
+        out.applied = descriptions(&r.applied);
         out.task_definition = Some(r.status);
         results.push(out);
     }
@@ -217,7 +221,7 @@ pub async fn apply(
         .await;
         let mut out = ObjectResult::for_service(fs);
         out.failure = failure(&r.sync);
-        out.applied = r.applied;
+        out.applied = descriptions(&r.applied);
         out.fargate_service = Some(r.status);
         results.push(out);
     }
@@ -283,7 +287,7 @@ async fn wait_ready(
             )
             .await;
             result.failure = failure(&r.sync);
-            result.applied.extend(r.applied);
+            result.applied.extend(descriptions(&r.applied));
             result.fargate_service = Some(r.status);
         }
     }
@@ -296,7 +300,7 @@ pub async fn delete(aws: &Aws, manifests: &Manifests, max_passes: usize) -> Vec<
         let c = cleanup_fargate_service(aws, fs, max_passes).await;
         let mut out = ObjectResult::for_service(fs);
         out.failure = failure(&c.sync);
-        out.applied = c.applied;
+        out.applied = descriptions(&c.applied);
         out.notes = c.notes;
         results.push(out);
     }
@@ -313,7 +317,7 @@ pub async fn delete(aws: &Aws, manifests: &Manifests, max_passes: usize) -> Vec<
     for td in &manifests.task_definitions {
         let c = cleanup_task_definition(aws, td, &in_use, max_passes).await;
         let mut out = ObjectResult::for_task_definition(td);
-        out.applied = c.applied;
+        out.applied = descriptions(&c.applied);
         out.notes = c.notes;
         // Revisions a retained service still runs are kept on purpose: a note, not a failure.
         match &c.sync {

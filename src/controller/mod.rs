@@ -1,0 +1,322 @@
+//! The controller (`fargate-operator run`): kube-rs `Controller`s for TaskDefinition and
+//! FargateService sharing one [`Context`]. The kube wiring is kept thin; what a reconcile
+//! does is the engine's observe → plan → act → report.
+//!
+//! - One reflector per kind (and per watched namespace) feeds both controllers: the
+//!   TaskDefinition store answers "which revision may a service run", the FargateService
+//!   store answers "which revisions are in use" and "which services reference this
+//!   TaskDefinition" (so a new revision rolls the services out at once).
+//! - Objects are read through `DeserializeGuard`, so one malformed object cannot stop a watch.
+//! - A controller is woken only by changes that matter to it (see [`trigger_key`]), never by
+//!   the status it wrote itself; deploying services are re-read every `poll`, settled ones
+//!   every `resync`.
+
+pub mod backoff;
+pub mod http;
+pub mod reconcile;
+pub mod run;
+
+use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::jiff::Timestamp;
+use kube::core::DeserializeGuard;
+use kube::runtime::events::Recorder;
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::{Client, Resource, ResourceExt};
+
+use crate::api::conditions::{condition_types as ct, is_true};
+use crate::api::{
+    FargateService, TaskDefinition, ADOPT_ANNOTATION, FINALIZER, RESTARTED_AT_ANNOTATION,
+};
+use crate::aws::Aws;
+use crate::batch::task_definition_info;
+use crate::metrics::Metrics;
+use crate::plan::{PlanConfig, TaskDefinitionInfo};
+use backoff::{BackoffSettings, Backoffs};
+
+/// A TaskDefinition as read from the API server (or why it could not be read).
+pub type GuardedTaskDefinition = DeserializeGuard<TaskDefinition>;
+/// A FargateService as read from the API server (or why it could not be read).
+pub type GuardedFargateService = DeserializeGuard<FargateService>;
+
+/// How the controller behaves (from flags and environment).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub plan: PlanConfig,
+    /// Re-read a settled object this often to catch drift.
+    pub resync: Duration,
+    /// Re-read a deploying service (or a waiting object) this often.
+    pub poll: Duration,
+    /// Observe → plan → act passes per reconcile.
+    pub max_passes: usize,
+    pub backoff: BackoffSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            plan: PlanConfig::default(),
+            resync: Duration::from_secs(300),
+            poll: Duration::from_secs(15),
+            max_passes: crate::engine::DEFAULT_MAX_PASSES,
+            backoff: BackoffSettings::default(),
+        }
+    }
+}
+
+/// Whether this replica may reconcile.
+#[derive(Clone, Debug)]
+pub enum Leadership {
+    /// Leader election is off: always.
+    Always,
+    /// While it holds the Lease (the receiver follows the lease manager).
+    Lease(tokio::sync::watch::Receiver<bool>),
+}
+
+impl Leadership {
+    pub fn leading(&self) -> bool {
+        match self {
+            Self::Always => true,
+            Self::Lease(rx) => *rx.borrow(),
+        }
+    }
+}
+
+/// The caches both controllers read.
+#[derive(Clone)]
+pub struct Stores {
+    pub task_definitions: Store<GuardedTaskDefinition>,
+    pub services: Store<GuardedFargateService>,
+}
+
+/// What every reconcile shares.
+pub struct Context {
+    pub client: Client,
+    pub aws: Aws,
+    pub settings: Settings,
+    pub metrics: Arc<Metrics>,
+    pub recorder: Recorder,
+    pub backoff: Backoffs,
+    pub stores: Stores,
+    pub leadership: Leadership,
+    /// The clock (injectable so tests are deterministic).
+    pub now: fn() -> Timestamp,
+}
+
+impl Context {
+    pub fn new(
+        client: Client,
+        aws: Aws,
+        settings: Settings,
+        metrics: Arc<Metrics>,
+        stores: Stores,
+        leadership: Leadership,
+    ) -> Self {
+        let recorder = Recorder::new(client.clone(), reporter());
+        Self {
+            backoff: Backoffs::new(settings.backoff),
+            client,
+            aws,
+            settings,
+            metrics,
+            recorder,
+            stores,
+            leadership,
+            now: Timestamp::now,
+        }
+    }
+}
+
+/// Who the Events say reported them: the controller, and the pod when known.
+pub fn reporter() -> kube::runtime::events::Reporter {
+    kube::runtime::events::Reporter {
+        controller: crate::api::FIELD_MANAGER.into(),
+        instance: std::env::var("POD_NAME").ok(),
+    }
+}
+
+/// What a controller reacts to in its own kind: a new generation (spec), deletion, the
+/// finalizer, the adopt / restartedAt annotations, a re-created object. Not status: the
+/// controller writes status itself, and re-reading AWS because of its own write would turn
+/// every deployment into a polling loop.
+pub fn trigger_key<K: Resource>(obj: &K) -> u64 {
+    let meta = obj.meta();
+    let annotation = |k: &str| meta.annotations.as_ref().and_then(|a| a.get(k)).cloned();
+    hash((
+        &meta.uid,
+        meta.generation,
+        meta.deletion_timestamp.is_some(),
+        meta.finalizers
+            .as_ref()
+            .is_some_and(|f| f.iter().any(|x| x == FINALIZER)),
+        annotation(ADOPT_ANNOTATION),
+        annotation(RESTARTED_AT_ANNOTATION),
+    ))
+}
+
+/// What a FargateService needs to hear about its TaskDefinition: its generation, deletion,
+/// and the revision its status offers (ARN, for which generation, whether in sync).
+pub fn task_definition_trigger_key(td: &GuardedTaskDefinition) -> u64 {
+    let meta = td.meta();
+    let status = td.0.as_ref().ok().and_then(|t| t.status.as_ref());
+    hash((
+        &meta.uid,
+        meta.generation,
+        meta.deletion_timestamp.is_some(),
+        status.and_then(|s| s.arn.clone()),
+        status.and_then(|s| s.observed_generation),
+        status.is_some_and(|s| is_true(&s.conditions, ct::SYNCED)),
+    ))
+}
+
+fn hash(value: impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// The FargateServices (of the same namespace) that reference `td` by name: the ones to
+/// reconcile when it changes.
+pub fn services_referencing(
+    td: &GuardedTaskDefinition,
+    services: &Store<GuardedFargateService>,
+) -> Vec<ObjectRef<GuardedFargateService>> {
+    let namespace = td.namespace();
+    let name = td.name_any();
+    services
+        .state()
+        .iter()
+        .filter(|fs| fs.namespace() == namespace)
+        .filter(|fs| {
+            fs.0.as_ref().ok().is_some_and(|fs| {
+                fs.spec
+                    .task_definition_ref
+                    .as_ref()
+                    .is_some_and(|r| r.name == name)
+            })
+        })
+        .map(|fs| ObjectRef::from_obj(&**fs))
+        .collect()
+}
+
+/// The revision a FargateService may run, from its TaskDefinition's status: only once that
+/// status is for the current generation and in sync (the revision is registered). A service
+/// that names a task definition by ARN runs that ARN.
+pub fn task_definition_for(
+    fs: &FargateService,
+    task_definitions: &Store<GuardedTaskDefinition>,
+) -> Option<TaskDefinitionInfo> {
+    let namespace = fs.namespace().unwrap_or_default();
+    let mut infos = std::collections::BTreeMap::new();
+    if let Some(r) = &fs.spec.task_definition_ref {
+        let key = ObjectRef::new(&r.name).within(&namespace);
+        let current = task_definitions
+            .get(&key)
+            .and_then(|g| g.0.as_ref().ok().cloned())
+            .and_then(|td| current_revision(&td).map(|arn| task_definition_info(&td, Some(arn))));
+        if let Some(info) = current {
+            infos.insert((namespace, r.name.clone()), info);
+        }
+    }
+    crate::batch::referenced_task_definition(fs, &infos)
+}
+
+/// A TaskDefinition's registered revision for its current generation, if its status says so.
+pub fn current_revision(td: &TaskDefinition) -> Option<String> {
+    let status = td.status.as_ref()?;
+    let current = status.observed_generation == td.metadata.generation
+        && is_true(&status.conditions, ct::SYNCED)
+        && td.metadata.deletion_timestamp.is_none();
+    current.then(|| status.arn.clone()).flatten()
+}
+
+/// Revisions of `td` that services (as the cache last saw them) run or deploy: never
+/// deregistered, whatever the history limit says.
+pub fn revisions_in_use(
+    td: &TaskDefinition,
+    services: &Store<GuardedFargateService>,
+) -> BTreeSet<String> {
+    let namespace = td.namespace();
+    let name = td.name_any();
+    let mut out = BTreeSet::new();
+    for fs in services.state() {
+        let Ok(fs) = &fs.0 else { continue };
+        let by_name = fs.namespace() == namespace
+            && fs
+                .spec
+                .task_definition_ref
+                .as_ref()
+                .is_some_and(|r| r.name == name);
+        if let Some(arn) = &fs.spec.task_definition_arn {
+            out.insert(arn.clone());
+        }
+        if !by_name {
+            continue;
+        }
+        if let Some(s) = &fs.status {
+            out.extend(s.task_definition_arn.clone());
+            out.extend(s.deployments.iter().map(|d| d.task_definition_arn.clone()));
+        }
+    }
+    out
+}
+
+/// `kind/namespace/name`: an object's key for backoff and metrics.
+pub fn object_key<K: Resource>(kind: &str, obj: &K) -> String {
+    format!(
+        "{kind}/{}/{}",
+        obj.meta().namespace.as_deref().unwrap_or_default(),
+        obj.meta().name.as_deref().unwrap_or_default()
+    )
+}
+
+/// `base` ± 10 %, so objects created together do not resync together forever.
+pub fn jittered(base: Duration) -> Duration {
+    base.mul_f64(0.9 + 0.2 * fastrand::f64())
+}
+
+/// Passes an object on only when `key` of it differs from the last one seen for the same
+/// namespace/name (the first sighting always passes). Memory: one entry per live object;
+/// an object's entry goes when it is seen deleting with no finalizers left.
+pub struct Changes<K> {
+    key: fn(&K) -> u64,
+    seen: std::collections::HashMap<(Option<String>, String), u64>,
+}
+
+impl<K: Resource> Changes<K> {
+    pub fn new(key: fn(&K) -> u64) -> Self {
+        Self {
+            key,
+            seen: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Whether `obj` changed in a way `key` sees.
+    pub fn changed(&mut self, obj: &K) -> bool {
+        let meta = obj.meta();
+        let id = (
+            meta.namespace.clone(),
+            meta.name.clone().unwrap_or_default(),
+        );
+        let gone = meta.deletion_timestamp.is_some()
+            && meta.finalizers.as_ref().is_none_or(|f| f.is_empty());
+        if gone {
+            self.seen.remove(&id);
+            return true;
+        }
+        let k = (self.key)(obj);
+        self.seen.insert(id, k) != Some(k)
+    }
+
+    /// Objects remembered.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}

@@ -1,0 +1,513 @@
+//! One reconcile of one object: finalizer first, then the engine's observe → plan → act →
+//! report, then status (server-side apply, only when it changed) and Events. What to do next
+//! (requeue, wait for a change, back off) follows from how the engine's run ended.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::api::{Patch, PatchParams};
+use kube::core::error_boundary::InvalidObject;
+use kube::core::DeserializeGuard;
+use kube::runtime::controller::Action;
+use kube::runtime::events::{Event, EventType};
+use kube::runtime::finalizer::{finalizer, Event as Finalize};
+use kube::{Api, Resource, ResourceExt};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tracing::Instrument;
+
+use super::backoff::RetryClass;
+use super::{jittered, object_key, revisions_in_use, task_definition_for, Context};
+use crate::api::conditions::{condition_types as ct, is_true, reasons, truncate_message};
+use crate::api::{FargateService, TaskDefinition, FIELD_MANAGER, FINALIZER};
+use crate::engine::report::{unobserved_conditions, ReportInputs};
+use crate::engine::{self, Applied, Sync};
+use crate::plan::ChangeKind;
+
+pub const TASK_DEFINITION: &str = "TaskDefinition";
+pub const FARGATE_SERVICE: &str = "FargateService";
+
+/// Event reasons besides the condition reasons.
+pub mod event_reasons {
+    /// An AWS resource was created (or a revision registered).
+    pub const CREATED: &str = "Created";
+    /// An AWS resource was changed.
+    pub const UPDATED: &str = "Updated";
+    /// An AWS resource was deleted (or a revision deregistered).
+    pub const DELETED: &str = "Deleted";
+    /// The object could not be read as this operator's type.
+    pub const INVALID_OBJECT: &str = "InvalidObject";
+    /// Cleanup finished; the finalizer is removed.
+    pub const CLEANED_UP: &str = "CleanedUp";
+}
+
+/// Why a reconcile did not finish. Each variant says how it is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The Kubernetes API refused or was unreachable (status, finalizer, lookup).
+    #[error("Kubernetes API: {0}")]
+    Kube(#[source] kube::Error),
+    /// AWS refused or failed; the status says so.
+    #[error("{reason}: {message}")]
+    Aws {
+        reason: &'static str,
+        message: String,
+        class: RetryClass,
+    },
+    /// Cleanup is waiting for something outside it (a service still runs a revision).
+    #[error("{reason}: {message}")]
+    CleanupWaiting {
+        reason: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Finalizer(Box<kube::runtime::finalizer::Error<Error>>),
+}
+
+impl Error {
+    /// The `reason` label of the errors metric.
+    pub fn metric_label(&self) -> String {
+        use kube::runtime::finalizer::Error as F;
+        match self {
+            Self::Kube(_) => "KubeApi".into(),
+            Self::Aws { reason, .. } | Self::CleanupWaiting { reason, .. } => (*reason).into(),
+            Self::Finalizer(f) => match &**f {
+                F::ApplyFailed(e) | F::CleanupFailed(e) => e.metric_label(),
+                F::AddFinalizer(_) | F::RemoveFinalizer(_) => "Finalizer".into(),
+                F::UnnamedObject | F::InvalidFinalizer => "InvalidObject".into(),
+            },
+        }
+    }
+
+    /// How soon to retry: `None` means after the fixed poll interval.
+    fn retry(&self) -> Option<RetryClass> {
+        use kube::runtime::finalizer::Error as F;
+        match self {
+            Self::Kube(_) => Some(RetryClass::Transient),
+            Self::Aws { class, .. } => Some(*class),
+            Self::CleanupWaiting { .. } => None,
+            Self::Finalizer(f) => match &**f {
+                F::ApplyFailed(e) | F::CleanupFailed(e) => e.retry(),
+                _ => Some(RetryClass::Transient),
+            },
+        }
+    }
+}
+
+/// How a failure reason is retried: `None` = not until the object changes (the spec, or
+/// the operator's configuration, must change first).
+pub fn retry_class(reason: &str) -> Option<RetryClass> {
+    match reason {
+        reasons::INVALID_SPEC | reasons::POLICY_NOT_ALLOWED => None,
+        reasons::THROTTLED | reasons::AWS_UNAVAILABLE => Some(RetryClass::Transient),
+        _ => Some(RetryClass::Other),
+    }
+}
+
+/// The controllers' error policy: per-object exponential backoff with jitter.
+pub fn error_policy<K: Resource<DynamicType = ()>>(
+    obj: Arc<DeserializeGuard<K>>,
+    error: &Error,
+    ctx: Arc<Context>,
+) -> Action {
+    let kind = static_kind::<K>();
+    ctx.metrics.failed(kind, &error.metric_label());
+    let key = object_key(kind, &*obj);
+    let delay = match error.retry() {
+        Some(class) => ctx.backoff.next(&key, class),
+        None => jittered(ctx.settings.poll),
+    };
+    tracing::warn!(object = %key, error = %error, retry_in = ?delay, "reconcile failed");
+    Action::requeue(delay)
+}
+
+/// The kind as a `'static` label (only the two kinds are reconciled).
+fn static_kind<K: Resource<DynamicType = ()>>() -> &'static str {
+    if K::kind(&()) == FARGATE_SERVICE {
+        FARGATE_SERVICE
+    } else {
+        TASK_DEFINITION
+    }
+}
+
+/// Reconciles a TaskDefinition. (Boxed: the controller needs a `Send` future, which the
+/// compiler proves here, where the lifetimes are concrete.)
+pub fn reconcile_task_definition(
+    obj: Arc<DeserializeGuard<TaskDefinition>>,
+    ctx: Arc<Context>,
+) -> BoxFuture<'static, Result<Action, Error>> {
+    async move {
+        let td = match &obj.0 {
+            Ok(o) => Arc::new(o.clone()),
+            Err(bad) => return invalid_object::<TaskDefinition>(bad, &ctx).await,
+        };
+        let span = tracing::info_span!(
+            "reconcile",
+            kind = TASK_DEFINITION,
+            namespace = %td.namespace().unwrap_or_default(),
+            name = %td.name_any(),
+            generation = td.metadata.generation.unwrap_or_default(),
+        );
+        guarded(TASK_DEFINITION, td, &ctx, |event| async {
+            match event {
+                Finalize::Apply(o) => apply_task_definition(&o, &ctx).await,
+                Finalize::Cleanup(o) => cleanup_task_definition(&o, &ctx).await,
+            }
+        })
+        .instrument(span)
+        .await
+    }
+    .boxed()
+}
+
+/// Reconciles a FargateService.
+pub fn reconcile_fargate_service(
+    obj: Arc<DeserializeGuard<FargateService>>,
+    ctx: Arc<Context>,
+) -> BoxFuture<'static, Result<Action, Error>> {
+    async move {
+        let fs = match &obj.0 {
+            Ok(o) => Arc::new(o.clone()),
+            Err(bad) => return invalid_object::<FargateService>(bad, &ctx).await,
+        };
+        let span = tracing::info_span!(
+            "reconcile",
+            kind = FARGATE_SERVICE,
+            namespace = %fs.namespace().unwrap_or_default(),
+            name = %fs.name_any(),
+            generation = fs.metadata.generation.unwrap_or_default(),
+        );
+        guarded(FARGATE_SERVICE, fs, &ctx, |event| async {
+            match event {
+                Finalize::Apply(o) => apply_fargate_service(&o, &ctx).await,
+                Finalize::Cleanup(o) => cleanup_fargate_service(&o, &ctx).await,
+            }
+        })
+        .instrument(span)
+        .await
+    }
+    .boxed()
+}
+
+/// Leader check, finalizer, timing and backoff reset around one reconcile.
+async fn guarded<K, F, Fut>(
+    kind: &'static str,
+    obj: Arc<K>,
+    ctx: &Context,
+    body: F,
+) -> Result<Action, Error>
+where
+    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Serialize
+        + Debug,
+    F: FnOnce(Finalize<K>) -> Fut,
+    Fut: std::future::Future<Output = Result<Action, Error>>,
+{
+    if !ctx.leadership.leading() {
+        // A follower keeps its caches warm and writes nothing; it reconciles everything
+        // when it becomes the leader.
+        ctx.metrics.skipped_not_leader(kind);
+        return Ok(Action::await_change());
+    }
+    let started = Instant::now();
+    let key = object_key(kind, &*obj);
+    let api: Api<K> = Api::namespaced(
+        ctx.client.clone(),
+        obj.meta().namespace.as_deref().unwrap_or("default"),
+    );
+    let result = finalizer(&api, FINALIZER, obj, body)
+        .await
+        .map_err(|e| Error::Finalizer(Box::new(e)));
+    ctx.metrics.reconciled(kind, started.elapsed());
+    if result.is_ok() {
+        ctx.backoff.reset(&key);
+    }
+    result
+}
+
+async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Action, Error> {
+    let in_use = revisions_in_use(td, &ctx.stores.services);
+    let (r, _) = engine::reconcile_task_definition(
+        &ctx.aws,
+        &ctx.settings.plan,
+        td,
+        &in_use,
+        ctx.settings.max_passes,
+        (ctx.now)(),
+    )
+    .await;
+    let api = namespaced::<TaskDefinition>(ctx, td);
+    write_status(ctx, &api, td, &r.status, td.status.as_ref()).await?;
+    ctx.metrics.report_conditions(
+        TASK_DEFINITION,
+        &object_key(TASK_DEFINITION, td),
+        &r.status.conditions,
+    );
+    publish(ctx, td, &r.applied, &r.sync).await;
+    next_action(ctx, &r.sync, false)
+}
+
+async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Action, Error> {
+    let td = task_definition_for(fs, &ctx.stores.task_definitions);
+    let r = engine::reconcile_fargate_service(
+        &ctx.aws,
+        &ctx.settings.plan,
+        fs,
+        td.as_ref(),
+        None,
+        ctx.settings.max_passes,
+        (ctx.now)(),
+    )
+    .await;
+    let api = namespaced::<FargateService>(ctx, fs);
+    write_status(ctx, &api, fs, &r.status, fs.status.as_ref()).await?;
+    ctx.metrics.report_conditions(
+        FARGATE_SERVICE,
+        &object_key(FARGATE_SERVICE, fs),
+        &r.status.conditions,
+    );
+    publish(ctx, fs, &r.applied, &r.sync).await;
+    // A deployment in progress is followed closely; a settled service is resynced.
+    let deploying = is_true(&r.status.conditions, ct::PROGRESSING);
+    next_action(ctx, &r.sync, deploying)
+}
+
+async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Action, Error> {
+    let in_use = revisions_in_use(td, &ctx.stores.services);
+    let c = engine::cleanup_task_definition(&ctx.aws, td, &in_use, ctx.settings.max_passes).await;
+    publish(ctx, td, &c.applied, &c.sync).await;
+    if c.sync != Sync::InSync {
+        let mut status = td.status.clone().unwrap_or_default();
+        status.conditions = cleanup_conditions(ctx, td, &c.sync, &status.conditions);
+        let api = namespaced::<TaskDefinition>(ctx, td);
+        write_status(ctx, &api, td, &status, td.status.as_ref()).await?;
+    }
+    cleaned_up(ctx, TASK_DEFINITION, td, c).await
+}
+
+async fn cleanup_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Action, Error> {
+    let c = engine::cleanup_fargate_service(&ctx.aws, fs, ctx.settings.max_passes).await;
+    publish(ctx, fs, &c.applied, &c.sync).await;
+    if c.sync != Sync::InSync {
+        let mut status = fs.status.clone().unwrap_or_default();
+        status.conditions = cleanup_conditions(ctx, fs, &c.sync, &status.conditions);
+        let api = namespaced::<FargateService>(ctx, fs);
+        write_status(ctx, &api, fs, &status, fs.status.as_ref()).await?;
+    }
+    cleaned_up(ctx, FARGATE_SERVICE, fs, c).await
+}
+
+fn cleanup_conditions<K: Resource>(
+    ctx: &Context,
+    obj: &K,
+    sync: &Sync,
+    previous: &[Condition],
+) -> Vec<Condition> {
+    let owner = crate::batch::owner_of(obj, "");
+    let sync = match sync {
+        Sync::Applying { pending } => Sync::Waiting {
+            reason: reasons::DELETING,
+            message: format!("deleting: {pending} AWS change(s) left"),
+        },
+        other => other.clone(),
+    };
+    unobserved_conditions(
+        &ReportInputs {
+            owner: &owner,
+            sync: &sync,
+            notes: &[],
+            now: (ctx.now)(),
+        },
+        previous,
+    )
+}
+
+/// After a cleanup: `Ok` lets the finalizer go; anything else keeps it and retries.
+async fn cleaned_up<K>(
+    ctx: &Context,
+    kind: &'static str,
+    obj: &K,
+    c: engine::Cleanup,
+) -> Result<Action, Error>
+where
+    K: Resource<DynamicType = ()>,
+{
+    match c.sync {
+        Sync::InSync => {
+            let note = if c.notes.is_empty() {
+                "nothing of this object's is left in AWS".to_owned()
+            } else {
+                c.notes.join("; ")
+            };
+            emit(ctx, obj, EventType::Normal, event_reasons::CLEANED_UP, note).await;
+            ctx.metrics.forget(kind, &object_key(kind, obj));
+            Ok(Action::await_change())
+        }
+        Sync::Waiting { reason, message } => Err(Error::CleanupWaiting { reason, message }),
+        Sync::Applying { pending } => Err(Error::CleanupWaiting {
+            reason: reasons::DELETING,
+            message: format!("{pending} AWS change(s) left"),
+        }),
+        Sync::Failed { reason, message } => Err(Error::Aws {
+            reason,
+            message,
+            class: retry_class(reason).unwrap_or(RetryClass::Other),
+        }),
+    }
+}
+
+/// What to do after an apply that ended with `sync`.
+fn next_action(ctx: &Context, sync: &Sync, deploying: bool) -> Result<Action, Error> {
+    match sync {
+        Sync::InSync if deploying => Ok(Action::requeue(ctx.settings.poll)),
+        Sync::InSync => Ok(Action::requeue(jittered(ctx.settings.resync))),
+        // The pass limit ran out with changes left: carry on shortly.
+        Sync::Applying { .. } => Ok(Action::requeue(Duration::from_secs(1))),
+        // Waiting for a TaskDefinition: its change wakes this object; poll as a fallback.
+        Sync::Waiting { .. } => Ok(Action::requeue(jittered(ctx.settings.poll))),
+        Sync::Failed { reason, message } => match retry_class(reason) {
+            None => Ok(Action::await_change()),
+            Some(class) => Err(Error::Aws {
+                reason,
+                message: message.clone(),
+                class,
+            }),
+        },
+    }
+}
+
+fn namespaced<K>(ctx: &Context, obj: &K) -> Api<K>
+where
+    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>,
+{
+    Api::namespaced(
+        ctx.client.clone(),
+        obj.meta().namespace.as_deref().unwrap_or("default"),
+    )
+}
+
+/// Writes `status` with server-side apply on the status subresource (one field manager),
+/// unless it equals what the object already shows.
+async fn write_status<K, S>(
+    ctx: &Context,
+    api: &Api<K>,
+    obj: &K,
+    status: &S,
+    current: Option<&S>,
+) -> Result<bool, Error>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug,
+    S: Serialize + PartialEq,
+{
+    if current == Some(status) {
+        return Ok(false);
+    }
+    let body = serde_json::json!({
+        "apiVersion": K::api_version(&()),
+        "kind": K::kind(&()),
+        "status": status,
+    });
+    api.patch_status(
+        &obj.name_any(),
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(&body),
+    )
+    .await
+    .map_err(Error::Kube)?;
+    ctx.metrics.status_written(static_kind::<K>());
+    Ok(true)
+}
+
+/// Events for a reconcile: Normal for each AWS change, Warning for a failure.
+async fn publish<K: Resource<DynamicType = ()>>(
+    ctx: &Context,
+    obj: &K,
+    applied: &[Applied],
+    sync: &Sync,
+) {
+    for a in applied {
+        let reason = match a.kind {
+            ChangeKind::Create => event_reasons::CREATED,
+            ChangeKind::Update => event_reasons::UPDATED,
+            ChangeKind::Delete => event_reasons::DELETED,
+        };
+        emit(ctx, obj, EventType::Normal, reason, a.description.clone()).await;
+    }
+    if let Sync::Failed { reason, message } = sync {
+        emit(ctx, obj, EventType::Warning, reason, message.clone()).await;
+    }
+}
+
+async fn emit<K: Resource<DynamicType = ()>>(
+    ctx: &Context,
+    obj: &K,
+    type_: EventType,
+    reason: &str,
+    note: String,
+) {
+    send_event(ctx, obj.object_ref(&()), type_, reason.to_owned(), note).await;
+}
+
+async fn send_event(
+    ctx: &Context,
+    reference: k8s_openapi::api::core::v1::ObjectReference,
+    type_: EventType,
+    reason: String,
+    note: String,
+) {
+    let event = Event {
+        type_,
+        reason,
+        note: Some(truncate_message(note)),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &reference).await {
+        // An Event is best effort; the status carries the same facts.
+        tracing::warn!(error = %e, reason = %event.reason, "could not publish event");
+    }
+}
+
+/// An object the API server holds but this operator cannot read (a schema it does not
+/// know): a Warning Event naming the problem; no AWS call, and no retry until it changes.
+async fn invalid_object<K: Resource<DynamicType = ()>>(
+    bad: &InvalidObject,
+    ctx: &Context,
+) -> Result<Action, Error> {
+    let meta = &bad.metadata;
+    tracing::warn!(
+        namespace = meta.namespace.as_deref().unwrap_or_default(),
+        name = meta.name.as_deref().unwrap_or_default(),
+        error = %bad.error,
+        "object cannot be read"
+    );
+    let reference = k8s_openapi::api::core::v1::ObjectReference {
+        api_version: Some(K::api_version(&()).into_owned()),
+        kind: Some(K::kind(&()).into_owned()),
+        name: meta.name.clone(),
+        namespace: meta.namespace.clone(),
+        uid: meta.uid.clone(),
+        resource_version: meta.resource_version.clone(),
+        field_path: None,
+    };
+    let note = format!(
+        "fargate-operator cannot read this object: {}. Fix the field named (or upgrade the \
+         operator if the object was written for a newer version).",
+        bad.error
+    );
+    send_event(
+        ctx,
+        reference,
+        EventType::Warning,
+        event_reasons::INVALID_OBJECT.into(),
+        note,
+    )
+    .await;
+    Ok(Action::await_change())
+}

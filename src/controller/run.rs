@@ -1,0 +1,353 @@
+//! `fargate-operator run`: connect, wait for the CRDs, start the reflectors, the two
+//! controllers (per watched namespace), leader election and the HTTP endpoints; stop
+//! gracefully when `shutdown` completes.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use futures::future::{BoxFuture, Shared};
+use futures::{FutureExt, Stream, StreamExt};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::runtime::controller::{self, Controller};
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::wait::{await_condition, conditions};
+use kube::runtime::{watcher, WatchStreamExt};
+use kube::{Api, Client, Resource};
+
+use super::http::{self, Health};
+use super::reconcile::{error_policy, reconcile_fargate_service, reconcile_task_definition};
+use super::{
+    services_referencing, task_definition_trigger_key, trigger_key, Changes, Context,
+    GuardedFargateService, GuardedTaskDefinition, Leadership, Settings, Stores,
+};
+use crate::aws::sdk::AwsSettings;
+use crate::metrics::Metrics;
+
+/// How far a controller's subscription may fall behind its reflector.
+const SUBSCRIBER_BUFFER: usize = 1024;
+
+/// Leader election with a coordination.k8s.io Lease.
+#[derive(Clone, Debug)]
+pub struct LeaseSettings {
+    pub name: String,
+    pub namespace: String,
+    /// This replica's identity (the pod name).
+    pub identity: String,
+    /// Seconds a lease is valid without renewal.
+    pub duration_secs: u64,
+    /// Seconds before expiry the holder renews.
+    pub grace_secs: u64,
+}
+
+/// Everything `run` needs.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub settings: Settings,
+    /// Namespaces to watch; empty watches all.
+    pub namespaces: Vec<String>,
+    pub label_selector: Option<String>,
+    /// Reconciles in flight at once, per kind and scope.
+    pub concurrency: u16,
+    pub metrics_addr: SocketAddr,
+    pub leader_election: Option<LeaseSettings>,
+    pub aws: AwsSettings,
+}
+
+/// Why the controller could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("connecting to Kubernetes: {0}")]
+    Connect(#[source] kube::Error),
+    #[error("waiting for CRD {name} to be established: {source}; install it with `kubectl apply -f crds/`")]
+    Crd {
+        name: &'static str,
+        #[source]
+        source: kube::runtime::wait::Error,
+    },
+    #[error("leader election (Lease {name}): {source}")]
+    Lease {
+        name: String,
+        #[source]
+        source: kube_lease_manager::LeaseManagerError,
+    },
+    #[error("metrics endpoint on {addr}: {source}")]
+    Http {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+type Shutdown = Shared<BoxFuture<'static, ()>>;
+
+/// Runs the controller until `shutdown` completes.
+pub async fn run(
+    config: RunConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let shutdown: Shutdown = shutdown.boxed().shared();
+    let client = Client::try_default().await.map_err(RunError::Connect)?;
+    let metrics = Arc::new(Metrics::new());
+
+    for name in [
+        "taskdefinitions.ecs.fargate.dev",
+        "fargateservices.ecs.fargate.dev",
+    ] {
+        tracing::info!(crd = name, "waiting for the CRD to be established");
+        let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+        let established = await_condition(crds, name, conditions::is_crd_established());
+        tokio::select! {
+            r = established => { r.map_err(|source| RunError::Crd { name, source })?; }
+            () = shutdown.clone() => return Ok(()),
+        }
+    }
+
+    let (aws, region) = crate::aws::sdk::connect(&config.aws).await;
+    let aws = aws.instrumented(metrics.clone());
+    let mut settings = config.settings.clone();
+    settings.plan.region = region;
+
+    let (leadership, lease_task) = match &config.leader_election {
+        None => (Leadership::Always, None),
+        Some(l) => {
+            let manager = kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &l.name)
+                .with_namespace(&l.namespace)
+                .with_identity(&l.identity)
+                .with_duration(l.duration_secs)
+                .with_grace(l.grace_secs)
+                .build()
+                .await
+                .map_err(|source| RunError::Lease {
+                    name: l.name.clone(),
+                    source,
+                })?;
+            let (rx, task) = manager.watch().await;
+            (Leadership::Lease(rx), Some(task))
+        }
+    };
+
+    let health = Arc::new(Health::new(leadership.clone()));
+    let listener = http::bind(config.metrics_addr)
+        .await
+        .map_err(|source| RunError::Http {
+            addr: config.metrics_addr,
+            source,
+        })?;
+    tracing::info!(addr = %config.metrics_addr, "serving /metrics, /healthz, /readyz");
+    let server = tokio::spawn(http::serve(
+        listener,
+        http::router(metrics.clone(), health.clone()),
+        shutdown.clone(),
+    ));
+
+    let scopes: Vec<Option<String>> = if config.namespaces.is_empty() {
+        vec![None]
+    } else {
+        config.namespaces.iter().cloned().map(Some).collect()
+    };
+    let mut readiness = vec![];
+    let mut running = vec![];
+    for scope in scopes {
+        let (ready, controllers) = scope_controllers(
+            &client,
+            scope.as_deref(),
+            &config,
+            ScopeShared {
+                aws: aws.clone(),
+                settings: settings.clone(),
+                metrics: metrics.clone(),
+                leadership: leadership.clone(),
+                shutdown: shutdown.clone(),
+            },
+        );
+        readiness.push(ready);
+        running.push(controllers);
+    }
+    let health_for_ready = health.clone();
+    let ready = async move {
+        futures::future::join_all(readiness).await;
+        tracing::info!("caches synced");
+        health_for_ready.set_synced();
+    };
+    tokio::join!(ready, futures::future::join_all(running));
+
+    // Controllers have drained; give the lease back so a standby takes over at once.
+    drop(leadership);
+    drop(health);
+    if let Some(task) = lease_task {
+        match task.await {
+            Ok(Ok(_)) => tracing::info!("lease released"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "releasing the lease"),
+            Err(e) => tracing::warn!(error = %e, "lease task"),
+        }
+    }
+    if let Ok(Err(e)) = server.await {
+        tracing::warn!(error = %e, "metrics server");
+    }
+    Ok(())
+}
+
+struct ScopeShared {
+    aws: crate::aws::Aws,
+    settings: Settings,
+    metrics: Arc<Metrics>,
+    leadership: Leadership,
+    shutdown: Shutdown,
+}
+
+fn api_for<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+where
+    K: Resource<Scope = kube::core::NamespaceResourceScope>,
+    K::DynamicType: Default,
+{
+    match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// The reflectors and both controllers of one scope (all namespaces, or one). Returns a
+/// future that completes when the caches are synced, and the future that runs everything
+/// until shutdown.
+fn scope_controllers(
+    client: &Client,
+    namespace: Option<&str>,
+    config: &RunConfig,
+    shared: ScopeShared,
+) -> (BoxFuture<'static, ()>, BoxFuture<'static, ()>) {
+    let mut wc = watcher::Config::default().any_semantic();
+    if let Some(selector) = &config.label_selector {
+        wc = wc.labels(selector);
+    }
+    let (td_store, td_writer) = reflector::store_shared::<GuardedTaskDefinition>(SUBSCRIBER_BUFFER);
+    let (fs_store, fs_writer) = reflector::store_shared::<GuardedFargateService>(SUBSCRIBER_BUFFER);
+    // Subscriptions exist before the reflectors run, so nothing is missed.
+    let (Some(td_for_td), Some(td_for_fs), Some(fs_for_fs)) = (
+        td_writer.subscribe(),
+        td_writer.subscribe(),
+        fs_writer.subscribe(),
+    ) else {
+        unreachable!("store_shared writers always allow subscriptions")
+    };
+    let reflectors = futures::future::join(
+        drain(
+            "TaskDefinition",
+            watcher(
+                api_for::<GuardedTaskDefinition>(client, namespace),
+                wc.clone(),
+            )
+            .default_backoff()
+            .reflect_shared(td_writer),
+        ),
+        drain(
+            "FargateService",
+            watcher(api_for::<GuardedFargateService>(client, namespace), wc)
+                .default_backoff()
+                .reflect_shared(fs_writer),
+        ),
+    );
+
+    let ctx = Arc::new(Context::new(
+        client.clone(),
+        shared.aws,
+        shared.settings,
+        shared.metrics,
+        Stores {
+            task_definitions: td_store.clone(),
+            services: fs_store.clone(),
+        },
+        shared.leadership.clone(),
+    ));
+    let controller_config = controller::Config::default().concurrency(config.concurrency);
+
+    let mut td_changes = Changes::new(trigger_key::<GuardedTaskDefinition>);
+    let td_controller = Controller::for_shared_stream(
+        td_for_td.filter(move |o| std::future::ready(td_changes.changed(o))),
+        td_store.clone(),
+    )
+    .with_config(controller_config.clone())
+    .reconcile_all_on(became_leader(shared.leadership.clone()))
+    .graceful_shutdown_on(shared.shutdown.clone())
+    .run(reconcile_task_definition, error_policy, ctx.clone())
+    .for_each(log_result);
+
+    let mut fs_changes = Changes::new(trigger_key::<GuardedFargateService>);
+    let mut td_changes_for_fs = Changes::new(task_definition_trigger_key);
+    let services = fs_store.clone();
+    let fs_controller = Controller::for_shared_stream(
+        fs_for_fs.filter(move |o| std::future::ready(fs_changes.changed(o))),
+        fs_store.clone(),
+    )
+    .watches_shared_stream(
+        td_for_fs.filter(move |o| std::future::ready(td_changes_for_fs.changed(o))),
+        move |td| services_referencing(&td, &services),
+    )
+    .with_config(controller_config)
+    .reconcile_all_on(became_leader(shared.leadership))
+    .graceful_shutdown_on(shared.shutdown.clone())
+    .run(reconcile_fargate_service, error_policy, ctx)
+    .for_each(log_result);
+
+    let ready = wait_ready(td_store, fs_store).boxed();
+    let shutdown = shared.shutdown;
+    let all = async move {
+        let controllers = futures::future::join(td_controller, fs_controller);
+        // The reflectors run until the controllers have drained after shutdown.
+        tokio::select! {
+            _ = controllers => {}
+            _ = reflectors => tracing::error!("watch streams ended"),
+        }
+        drop(shutdown);
+    }
+    .boxed();
+    (ready, all)
+}
+
+async fn wait_ready(td: Store<GuardedTaskDefinition>, fs: Store<GuardedFargateService>) {
+    let _ = futures::future::join(td.wait_until_ready(), fs.wait_until_ready()).await;
+}
+
+/// Runs a reflector stream, logging watch errors (the watcher retries with backoff).
+async fn drain<K: std::fmt::Debug>(
+    kind: &'static str,
+    stream: impl Stream<Item = Result<watcher::Event<K>, watcher::Error>>,
+) {
+    stream
+        .for_each(|event| {
+            if let Err(e) = event {
+                tracing::warn!(kind, error = %e, "watch failed; retrying");
+            }
+            std::future::ready(())
+        })
+        .await;
+}
+
+/// Emits once each time this replica becomes the leader (never without leader election):
+/// the new leader reconciles everything at once instead of waiting for resyncs.
+fn became_leader(leadership: Leadership) -> impl Stream<Item = ()> + Send + 'static {
+    let rx = match leadership {
+        Leadership::Always => None,
+        Leadership::Lease(rx) => Some(rx),
+    };
+    futures::stream::unfold(rx, |rx| async move {
+        let mut rx = rx?;
+        loop {
+            rx.changed().await.ok()?;
+            if *rx.borrow_and_update() {
+                tracing::info!("became the leader; reconciling everything");
+                return Some(((), Some(rx)));
+            }
+            tracing::warn!("lost the lease; standing by");
+        }
+    })
+}
+
+fn log_result<T: std::fmt::Debug, E: std::fmt::Display>(
+    result: Result<T, E>,
+) -> std::future::Ready<()> {
+    match result {
+        Ok(obj) => tracing::debug!(object = ?obj, "reconciled"),
+        Err(e) => tracing::debug!(error = %e, "reconcile not run"),
+    }
+    std::future::ready(())
+}
