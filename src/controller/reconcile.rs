@@ -345,7 +345,15 @@ where
             } else {
                 c.notes.join("; ")
             };
-            emit(ctx, obj, EventType::Normal, event_reasons::CLEANED_UP, note).await;
+            emit(
+                ctx,
+                obj,
+                EventType::Normal,
+                event_reasons::CLEANED_UP,
+                "Cleanup",
+                note,
+            )
+            .await;
             ctx.metrics.forget(kind, &object_key(kind, obj));
             Ok(Action::await_change())
         }
@@ -437,35 +445,67 @@ async fn publish<K: Resource<DynamicType = ()>>(
             ChangeKind::Update => event_reasons::UPDATED,
             ChangeKind::Delete => event_reasons::DELETED,
         };
-        emit(ctx, obj, EventType::Normal, reason, a.description.clone()).await;
+        // The Events API folds repeats of one (type, reason, action) into a series that
+        // keeps the first note, so each distinct change gets its own action: the AWS
+        // action's name and what it acted on (at most 128 characters).
+        let action = short(&format!("{} {}", a.action, a.description), 128);
+        emit(
+            ctx,
+            obj,
+            EventType::Normal,
+            reason,
+            &action,
+            a.description.clone(),
+        )
+        .await;
     }
     if let Sync::Failed { reason, message } = sync {
-        emit(ctx, obj, EventType::Warning, reason, message.clone()).await;
+        emit(
+            ctx,
+            obj,
+            EventType::Warning,
+            reason,
+            "Reconcile",
+            message.clone(),
+        )
+        .await;
     }
 }
 
+fn short(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
+}
+
+/// Publishes an Event. `action` is what was done (an AWS action's name, or `Reconcile`):
+/// the recorder folds repeats of the same (type, reason, action) into one Event series.
 async fn emit<K: Resource<DynamicType = ()>>(
     ctx: &Context,
     obj: &K,
     type_: EventType,
     reason: &str,
+    action: &str,
     note: String,
 ) {
-    send_event(ctx, obj.object_ref(&()), type_, reason.to_owned(), note).await;
+    send_event(ctx, obj.object_ref(&()), type_, reason, action, note).await;
 }
 
 async fn send_event(
     ctx: &Context,
     reference: k8s_openapi::api::core::v1::ObjectReference,
     type_: EventType,
-    reason: String,
+    reason: &str,
+    action: &str,
     note: String,
 ) {
     let event = Event {
         type_,
-        reason,
+        reason: reason.to_owned(),
         note: Some(truncate_message(note)),
-        action: "Reconcile".into(),
+        action: action.to_owned(),
         secondary: None,
     };
     if let Err(e) = ctx.recorder.publish(&event, &reference).await {
@@ -505,7 +545,8 @@ async fn invalid_object<K: Resource<DynamicType = ()>>(
         ctx,
         reference,
         EventType::Warning,
-        event_reasons::INVALID_OBJECT.into(),
+        event_reasons::INVALID_OBJECT,
+        "Read",
         note,
     )
     .await;

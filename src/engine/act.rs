@@ -27,6 +27,8 @@ pub struct ActError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applied {
     pub kind: ChangeKind,
+    /// The action's name, e.g. `RegisterTaskDefinition`.
+    pub action: String,
     /// The action, described for humans.
     pub description: String,
 }
@@ -79,6 +81,7 @@ impl<'a> Executor<'a> {
                     tracing::info!(action = %described, "applied");
                     report.applied.push(Applied {
                         kind: action.kind(),
+                        action: action.name(),
                         description: described,
                     });
                 }

@@ -323,6 +323,20 @@ pub enum ChangeKind {
 }
 
 impl Action {
+    /// The variant name, e.g. `RegisterTaskDefinition` (the plan's JSON `type` tag in
+    /// PascalCase).
+    pub fn name(&self) -> String {
+        let tag = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v["type"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mut chars = tag.chars();
+        chars
+            .next()
+            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+            .unwrap_or_default()
+    }
+
     /// Create, update or delete.
     pub fn kind(&self) -> ChangeKind {
         use Action::*;

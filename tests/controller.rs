@@ -1,0 +1,723 @@
+//! The controller's reconcile against kube's `tower-test` mock client (every request to the
+//! API server asserted: method, path, body) and the in-memory AWS stand-in
+//! (`aws::sim::SimBackend`; tests/controller_moto.rs runs the same against moto).
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fargate_operator::api::conditions::{condition_types as ct, reasons};
+use fargate_operator::api::{FargateService, TaskDefinition, FINALIZER};
+use fargate_operator::aws::instrument::{CallCounter, CallKind};
+use fargate_operator::aws::sim::SimBackend;
+use fargate_operator::controller::reconcile::{
+    error_policy, event_reasons, reconcile_fargate_service, reconcile_task_definition, Error,
+};
+use fargate_operator::controller::{
+    backoff::RetryClass, services_referencing, task_definition_trigger_key, trigger_key, Changes,
+    Context, GuardedFargateService, GuardedTaskDefinition, Leadership, Settings, Stores,
+};
+use fargate_operator::manifests;
+use fargate_operator::metrics::Metrics;
+use fargate_operator::plan::sim::SimAws;
+use k8s_openapi::jiff::Timestamp;
+use kube::core::DeserializeGuard;
+use kube::runtime::controller::Action;
+use kube::runtime::reflector::{self, store::Writer};
+use kube::runtime::watcher;
+use kube::Resource;
+use serde_json::{json, Value};
+use support::apiserver::mock_client;
+
+const TD_PATH: &str = "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/taskdefinitions/web-api";
+const FS_PATH: &str = "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/fargateservices/web-api";
+const EVENTS_PATH: &str = "/apis/events.k8s.io/v1/namespaces/shop/events";
+
+fn now() -> Timestamp {
+    Timestamp::from_second(1_800_000_000).expect("valid time")
+}
+
+/// The web-api example as the API server would hold it.
+fn web_api() -> (TaskDefinition, FargateService) {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/web-api.yaml");
+    let m = manifests::load(&[path]).expect("example loads");
+    let mut td = m.task_definitions[0].clone();
+    let mut fs = m.services[0].clone();
+    stored(&mut td.metadata, "0a6b7e4c-1111-4e8e-9f7a-5d2b3c4d5e6f");
+    stored(&mut fs.metadata, "0a6b7e4c-2222-4e8e-9f7a-5d2b3c4d5e6f");
+    (td, fs)
+}
+
+fn stored(meta: &mut kube::api::ObjectMeta, uid: &str) {
+    meta.uid = Some(uid.into());
+    meta.generation = Some(1);
+    meta.resource_version = Some("100".into());
+}
+
+fn finalized<K: Resource>(mut obj: K) -> K {
+    obj.meta_mut().finalizers = Some(vec![FINALIZER.into()]);
+    obj
+}
+
+fn deleting<K: Resource>(mut obj: K) -> K {
+    obj.meta_mut().deletion_timestamp =
+        Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now()));
+    obj
+}
+
+fn json_of<K: serde::Serialize>(obj: &K) -> Value {
+    serde_json::to_value(obj).expect("serialises")
+}
+
+/// AWS (in memory, every call counted) and the caches, as the controller shares them.
+struct Harness {
+    backend: SimBackend,
+    calls: Arc<CallCounter>,
+    stores: Stores,
+    td_writer: Writer<GuardedTaskDefinition>,
+    fs_writer: Writer<GuardedFargateService>,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let backend = SimBackend::new(SimAws::new("123456789012", "us-east-1"));
+        let (task_definitions, td_writer) = reflector::store();
+        let (services, fs_writer) = reflector::store();
+        Self {
+            backend,
+            calls: Arc::new(CallCounter::default()),
+            stores: Stores {
+                task_definitions,
+                services,
+            },
+            td_writer,
+            fs_writer,
+        }
+    }
+
+    fn context(&self, client: kube::Client, leadership: Leadership) -> Arc<Context> {
+        let aws = self.backend.aws().instrumented(self.calls.clone());
+        let mut ctx = Context::new(
+            client,
+            aws,
+            Settings::default(),
+            Arc::new(Metrics::new()),
+            self.stores.clone(),
+            leadership,
+        );
+        ctx.now = now;
+        Arc::new(ctx)
+    }
+
+    fn cache_td(&mut self, td: &TaskDefinition) {
+        self.td_writer
+            .apply_watcher_event(&watcher::Event::Apply(DeserializeGuard(Ok(td.clone()))));
+    }
+
+    fn cache_fs(&mut self, fs: &FargateService) {
+        self.fs_writer
+            .apply_watcher_event(&watcher::Event::Apply(DeserializeGuard(Ok(fs.clone()))));
+    }
+}
+
+type Outcome = Result<Action, Error>;
+
+fn spawn_td(td: &TaskDefinition, ctx: Arc<Context>) -> tokio::task::JoinHandle<Outcome> {
+    tokio::spawn(reconcile_task_definition(
+        Arc::new(DeserializeGuard(Ok(td.clone()))),
+        ctx,
+    ))
+}
+
+fn spawn_fs(fs: &FargateService, ctx: Arc<Context>) -> tokio::task::JoinHandle<Outcome> {
+    tokio::spawn(reconcile_fargate_service(
+        Arc::new(DeserializeGuard(Ok(fs.clone()))),
+        ctx,
+    ))
+}
+
+fn condition<'a>(status: &'a Value, type_: &str) -> &'a Value {
+    status["conditions"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["type"] == type_))
+        .unwrap_or_else(|| panic!("no {type_} condition in {status}"))
+}
+
+/// Asserts a server-side-apply status patch with the one field manager; returns the status
+/// and answers with the object carrying it.
+fn status_patch<K: serde::Serialize>(req: support::apiserver::Req, obj: &K, path: &str) -> Value {
+    assert_eq!(req.method, "PATCH");
+    assert_eq!(req.path, format!("{path}/status"));
+    assert!(
+        req.query.contains("fieldManager=fargate-operator"),
+        "{}",
+        req.query
+    );
+    assert!(req.query.contains("force=true"), "{}", req.query);
+    let status = req.body["status"].clone();
+    let mut answer = json_of(obj);
+    answer["status"] = status.clone();
+    req.reply(&answer);
+    status
+}
+
+/// Runs a TaskDefinition's reconcile to its status patch and events; returns the object
+/// with the written status.
+async fn reconcile_td_once(h: &Harness, td: &TaskDefinition) -> TaskDefinition {
+    let (client, mut server) = mock_client();
+    let run = spawn_td(td, h.context(client, Leadership::Always));
+    let req = server.expect("PATCH", &format!("{TD_PATH}/status")).await;
+    let status = status_patch(req, td, TD_PATH);
+    let (events, rest) = server.events_then().await;
+    assert!(rest.is_none());
+    assert!(events.iter().all(|(t, _, _)| t == "Normal"), "{events:?}");
+    run.await.expect("joins").expect("reconciles");
+    let mut out = td.clone();
+    out.status = Some(serde_json::from_value(status).expect("status deserialises"));
+    out
+}
+
+#[tokio::test]
+async fn a_new_object_gets_the_finalizer_before_anything_is_created_in_aws() {
+    let h = Harness::new();
+    let (td, _) = web_api();
+    let (client, mut server) = mock_client();
+    let run = spawn_td(&td, h.context(client, Leadership::Always));
+
+    let req = server.expect("PATCH", TD_PATH).await;
+    assert_eq!(
+        req.body,
+        json!([
+            {"op": "test", "path": "/metadata/finalizers", "value": null},
+            {"op": "add", "path": "/metadata/finalizers", "value": [FINALIZER]},
+        ])
+    );
+    req.reply(&json_of(&finalized(td.clone())));
+
+    // The patch itself wakes the next reconcile.
+    assert_eq!(run.await.unwrap().unwrap(), Action::await_change());
+    server.done().await;
+    assert_eq!(
+        h.calls.total(CallKind::Read) + h.calls.total(CallKind::Write),
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_first_reconcile_writes_status_and_an_event_per_aws_change() {
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let (td, fs) = (finalized(td), finalized(fs));
+
+    // TaskDefinition: registered in one reconcile, Ready.
+    let (client, mut server) = mock_client();
+    let run = spawn_td(&td, h.context(client, Leadership::Always));
+    let req = server.expect("PATCH", &format!("{TD_PATH}/status")).await;
+    assert_eq!(
+        req.body["apiVersion"], "ecs.fargate.dev/v1alpha1",
+        "server-side apply names the type"
+    );
+    assert_eq!(req.body["kind"], "TaskDefinition");
+    let status = status_patch(req, &td, TD_PATH);
+    assert_eq!(status["observedGeneration"], 1);
+    assert_eq!(condition(&status, ct::READY)["status"], "True");
+    assert_eq!(condition(&status, ct::SYNCED)["status"], "True");
+    assert!(status["arn"].as_str().unwrap().ends_with(":1"), "{status}");
+    let (events, rest) = server.events_then().await;
+    assert!(rest.is_none());
+    // One Event per AWS change, none folded into another.
+    for change in [
+        "create log group /ecs/shop-web-api",
+        "create IAM role /fargate-operator/fgo-shop-web-api-exec",
+        "create IAM role /fargate-operator/fgo-shop-web-api-task",
+        "attach arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+        "register task definition shop-web-api",
+    ] {
+        assert_eq!(
+            events
+                .iter()
+                .filter(|(t, _, n)| t == "Normal" && n.starts_with(change))
+                .count(),
+            1,
+            "{change}: {events:?}"
+        );
+    }
+    assert!(events
+        .iter()
+        .any(|(_, r, n)| r == event_reasons::CREATED && n.starts_with("register")));
+    let resync = run.await.unwrap().unwrap();
+    assert_ne!(
+        resync,
+        Action::await_change(),
+        "a settled object is resynced"
+    );
+
+    // FargateService: created, deploying → Progressing.
+    let mut td_now = td.clone();
+    td_now.status = Some(serde_json::from_value(status).unwrap());
+    h.cache_td(&td_now);
+    let (client, mut server) = mock_client();
+    let run = spawn_fs(&fs, h.context(client, Leadership::Always));
+    let req = server.expect("PATCH", &format!("{FS_PATH}/status")).await;
+    let status = status_patch(req, &fs, FS_PATH);
+    assert_eq!(status["observedGeneration"], 1);
+    let progressing = condition(&status, ct::PROGRESSING);
+    assert_eq!(progressing["status"], "True");
+    assert_eq!(progressing["reason"], reasons::DEPLOYING);
+    assert_eq!(progressing["observedGeneration"], 1);
+    assert_eq!(progressing["lastTransitionTime"], json!(now()));
+    assert_eq!(condition(&status, ct::READY)["status"], "False");
+    let (events, rest) = server.events_then().await;
+    assert!(rest.is_none());
+    for (reason, change) in [
+        (event_reasons::CREATED, "create ECS cluster shop"),
+        (event_reasons::CREATED, "create ECS service shop-web-api"),
+        (
+            event_reasons::UPDATED,
+            "register scalable target service/shop/shop-web-api",
+        ),
+    ] {
+        assert!(
+            events
+                .iter()
+                .any(|(t, r, n)| t == "Normal" && r == reason && n.starts_with(change)),
+            "{change}: {events:?}"
+        );
+    }
+    // Deploying: re-read soon, not at the 5-minute resync.
+    assert_eq!(
+        run.await.unwrap().unwrap(),
+        Action::requeue(Settings::default().poll)
+    );
+    assert_eq!(h.backend.lock().services.len(), 1);
+}
+
+#[tokio::test]
+async fn an_invalid_spec_is_degraded_with_a_warning_and_no_aws_call() {
+    let h = Harness::new();
+    let (td, _) = web_api();
+    let mut td = finalized(td);
+    // Not a Fargate size (the CRD's CEL rule rejects this at apply time; an older CRD or a
+    // direct etcd write may still hold it).
+    td.spec.cpu = 256;
+    td.spec.memory = 4096;
+    let (client, mut server) = mock_client();
+    let run = spawn_td(&td, h.context(client, Leadership::Always));
+
+    let req = server.expect("PATCH", &format!("{TD_PATH}/status")).await;
+    let status = status_patch(req, &td, TD_PATH);
+    let degraded = condition(&status, ct::DEGRADED);
+    assert_eq!(degraded["status"], "True");
+    assert_eq!(degraded["reason"], reasons::INVALID_SPEC);
+    let message = degraded["message"].as_str().unwrap();
+    assert!(
+        message.contains("memory"),
+        "the message names the field: {message}"
+    );
+    assert_eq!(condition(&status, ct::SYNCED)["status"], "False");
+    assert_eq!(condition(&status, ct::READY)["status"], "False");
+
+    let (events, rest) = server.events_then().await;
+    assert!(rest.is_none());
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].0, "Warning");
+    assert_eq!(events[0].1, reasons::INVALID_SPEC);
+    assert!(events[0].2.contains("memory"));
+
+    // Not retried until the object changes.
+    assert_eq!(run.await.unwrap().unwrap(), Action::await_change());
+    server.done().await;
+    assert_eq!(
+        h.calls.total(CallKind::Read) + h.calls.total(CallKind::Write),
+        0
+    );
+}
+
+#[tokio::test]
+async fn deletion_cleans_up_in_aws_then_removes_the_finalizer() {
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    h.cache_td(&td);
+    let fs = finalized(fs);
+    {
+        let (client, mut server) = mock_client();
+        let run = spawn_fs(&fs, h.context(client, Leadership::Always));
+        let req = server.expect("PATCH", &format!("{FS_PATH}/status")).await;
+        status_patch(req, &fs, FS_PATH);
+        let (_, rest) = server.events_then().await;
+        assert!(rest.is_none());
+        run.await.unwrap().unwrap();
+    }
+    assert!(h
+        .backend
+        .lock()
+        .services
+        .values()
+        .any(|s| s.status == "ACTIVE"));
+
+    // Delete the FargateService: service and scaling go, then the finalizer.
+    let fs = deleting(fs);
+    let (client, mut server) = mock_client();
+    let run = spawn_fs(&fs, h.context(client, Leadership::Always));
+    let (events, req) = server.events_then().await;
+    let req = req.expect("the finalizer patch");
+    assert_eq!((req.method.as_str(), req.path.as_str()), ("PATCH", FS_PATH));
+    assert_eq!(
+        req.body,
+        json!([
+            {"op": "test", "path": "/metadata/finalizers/0", "value": FINALIZER},
+            {"op": "remove", "path": "/metadata/finalizers/0"},
+        ])
+    );
+    let mut gone = json_of(&fs);
+    gone["metadata"]["finalizers"] = json!([]);
+    req.reply(&gone);
+    assert_eq!(run.await.unwrap().unwrap(), Action::await_change());
+    server.done().await;
+    for change in ["deregister scalable target", "delete service"] {
+        assert!(
+            events.iter().any(|(t, r, n)| t == "Normal"
+                && r == event_reasons::DELETED
+                && n.starts_with(change)),
+            "{change}: {events:?}"
+        );
+    }
+    assert_eq!(events.last().unwrap().1, event_reasons::CLEANED_UP);
+    assert!(h
+        .backend
+        .lock()
+        .services
+        .values()
+        .all(|s| s.status != "ACTIVE"));
+
+    // Now the TaskDefinition: nothing uses its revision any more.
+    h.cache_fs(&FargateService { ..fs.clone() });
+    let td = deleting(td);
+    let (client, mut server) = mock_client();
+    let run = spawn_td(&td, h.context(client, Leadership::Always));
+    let (events, req) = server.events_then().await;
+    assert!(
+        events
+            .iter()
+            .any(|(_, r, n)| r == event_reasons::DELETED && n.contains("deregister")),
+        "{events:?}"
+    );
+    let req = req.expect("the finalizer patch");
+    assert_eq!((req.method.as_str(), req.path.as_str()), ("PATCH", TD_PATH));
+    req.reply(&json_of(&td));
+    run.await.unwrap().unwrap();
+    server.done().await;
+    assert!(h
+        .backend
+        .lock()
+        .latest_revision(td.status.as_ref().unwrap().family.as_deref().unwrap())
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_revision_a_service_still_runs_keeps_the_finalizer_and_says_why() {
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    // The service (retained, or not yet deleted) runs the revision.
+    let mut fs = finalized(fs);
+    fs.status = Some(fargate_operator::api::FargateServiceStatus {
+        task_definition_arn: td.status.as_ref().unwrap().arn.clone(),
+        ..Default::default()
+    });
+    h.cache_fs(&fs);
+    let td = deleting(td);
+    let (client, mut server) = mock_client();
+    let run = spawn_td(&td, h.context(client, Leadership::Always));
+    let req = server.expect("PATCH", &format!("{TD_PATH}/status")).await;
+    let status = status_patch(req, &td, TD_PATH);
+    let ready = condition(&status, ct::READY);
+    assert_eq!(ready["reason"], reasons::DELETING);
+    let err = run.await.unwrap().expect_err("cleanup is not finished");
+    assert_eq!(err.metric_label(), reasons::DELETING);
+    server.done().await;
+    assert!(h
+        .backend
+        .lock()
+        .latest_revision(td.status.as_ref().unwrap().family.as_deref().unwrap())
+        .is_some());
+}
+
+#[tokio::test]
+async fn an_unchanged_object_gets_no_status_write_and_no_aws_write() {
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    h.cache_td(&td);
+    let fs = finalized(fs);
+    let (client, mut server) = mock_client();
+    let run = spawn_fs(&fs, h.context(client, Leadership::Always));
+    let req = server.expect("PATCH", &format!("{FS_PATH}/status")).await;
+    let status = status_patch(req, &fs, FS_PATH);
+    let (_, rest) = server.events_then().await;
+    assert!(rest.is_none());
+    run.await.unwrap().unwrap();
+
+    // The watch delivers the object with the status just written; resync reconciles it.
+    let mut fs = fs;
+    fs.status = Some(serde_json::from_value(status).unwrap());
+    let mut td_again = td.clone();
+    td_again.metadata.resource_version = Some("101".into());
+    let writes = h.calls.total(CallKind::Write);
+    let (client, server) = mock_client();
+    spawn_fs(&fs, h.context(client.clone(), Leadership::Always))
+        .await
+        .unwrap()
+        .unwrap();
+    spawn_td(&td, h.context(client, Leadership::Always))
+        .await
+        .unwrap()
+        .unwrap();
+    server.done().await;
+    assert_eq!(
+        h.calls.total(CallKind::Write),
+        writes,
+        "{:?}",
+        h.calls.writes()
+    );
+}
+
+#[tokio::test]
+async fn a_task_definition_change_rolls_the_services_that_reference_it() {
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    h.cache_td(&td);
+    let fs = finalized(fs);
+    let (client, mut server) = mock_client();
+    let run = spawn_fs(&fs, h.context(client, Leadership::Always));
+    let req = server.expect("PATCH", &format!("{FS_PATH}/status")).await;
+    let status = status_patch(req, &fs, FS_PATH);
+    server.events_then().await;
+    run.await.unwrap().unwrap();
+    let mut fs = fs;
+    fs.status = Some(serde_json::from_value(status).unwrap());
+    h.cache_fs(&fs);
+    // A second service in the namespace runs something else; one elsewhere has the same ref.
+    let mut other = fs.clone();
+    other.metadata.name = Some("batch".into());
+    other.spec.task_definition_ref.as_mut().unwrap().name = "batch".into();
+    h.cache_fs(&other);
+    let mut elsewhere = fs.clone();
+    elsewhere.metadata.namespace = Some("other".into());
+    h.cache_fs(&elsewhere);
+
+    // The image changes: generation 2.
+    let mut td2 = td.clone();
+    td2.metadata.generation = Some(2);
+    td2.spec.containers[0].image = "public.ecr.aws/nginx/nginx:1.27.4".into();
+    let mut td_changes = Changes::new(task_definition_trigger_key);
+    assert!(td_changes.changed(&DeserializeGuard(Ok(td.clone()))));
+    assert!(
+        td_changes.changed(&DeserializeGuard(Ok(td2.clone()))),
+        "a new generation wakes the services"
+    );
+    let td2 = reconcile_td_once(&h, &td2).await;
+    assert!(td2
+        .status
+        .as_ref()
+        .unwrap()
+        .arn
+        .as_deref()
+        .unwrap()
+        .ends_with(":2"));
+    h.cache_td(&td2);
+    // The status naming the new revision is what rolls the services.
+    let guard = DeserializeGuard(Ok(td2.clone()));
+    assert!(
+        td_changes.changed(&guard),
+        "the new revision wakes the services"
+    );
+    let woken = services_referencing(&guard, &h.stores.services);
+    assert_eq!(woken.len(), 1, "{woken:?}");
+    assert_eq!(woken[0].name, "web-api");
+    assert_eq!(woken[0].namespace.as_deref(), Some("shop"));
+
+    let updates = h.calls.count("update_service");
+    let (client, mut server) = mock_client();
+    let run = spawn_fs(&fs, h.context(client, Leadership::Always));
+    let req = server.expect("PATCH", &format!("{FS_PATH}/status")).await;
+    status_patch(req, &fs, FS_PATH);
+    let (events, _) = server.events_then().await;
+    run.await.unwrap().unwrap();
+    assert_eq!(h.calls.count("update_service"), updates + 1);
+    assert!(
+        events
+            .iter()
+            .any(|(_, r, n)| r == event_reasons::UPDATED && n.contains(":2")),
+        "{events:?}"
+    );
+    let sim = h.backend.lock();
+    let service = sim.services.values().next().unwrap();
+    assert!(service.body.task_definition.ends_with(":2"));
+}
+
+#[test]
+fn a_controller_is_not_woken_by_its_own_status_writes() {
+    let (td, fs) = web_api();
+    let mut changes = Changes::new(trigger_key::<GuardedFargateService>);
+    let guard = |fs: &FargateService| DeserializeGuard(Ok(fs.clone()));
+    assert!(changes.changed(&guard(&fs)), "first sighting");
+    let mut with_status = fs.clone();
+    with_status.status = Some(Default::default());
+    with_status.metadata.resource_version = Some("101".into());
+    assert!(!changes.changed(&guard(&with_status)), "own status write");
+    let mut restarted = with_status.clone();
+    restarted
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(
+            fargate_operator::api::RESTARTED_AT_ANNOTATION.into(),
+            "2026-11-21T10:00:00Z".into(),
+        );
+    assert!(
+        changes.changed(&guard(&restarted)),
+        "restartedAt annotation"
+    );
+    let mut adopt = restarted.clone();
+    adopt
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(
+            fargate_operator::api::ADOPT_ANNOTATION.into(),
+            "true".into(),
+        );
+    assert!(changes.changed(&guard(&adopt)), "adopt annotation");
+    let fin = finalized(adopt.clone());
+    assert!(changes.changed(&guard(&fin)), "finalizer added");
+    let mut g2 = fin.clone();
+    g2.metadata.generation = Some(2);
+    assert!(changes.changed(&guard(&g2)), "spec change");
+    let del = deleting(g2.clone());
+    assert!(changes.changed(&guard(&del)), "deletion");
+    assert_eq!(changes.len(), 1);
+    let mut gone = del.clone();
+    gone.metadata.finalizers = Some(vec![]);
+    assert!(changes.changed(&guard(&gone)));
+    assert_eq!(changes.len(), 0, "a deleted object is forgotten");
+
+    // The TaskDefinition trigger ignores message-only status changes.
+    let mut tdc = Changes::new(task_definition_trigger_key);
+    let mut td = td;
+    td.status = Some(fargate_operator::api::TaskDefinitionStatus {
+        arn: Some("arn:aws:ecs:us-east-1:123456789012:task-definition/f:1".into()),
+        observed_generation: Some(1),
+        ..Default::default()
+    });
+    assert!(tdc.changed(&DeserializeGuard(Ok(td.clone()))));
+    td.status.as_mut().unwrap().log_group = Some("/ecs/x".into());
+    assert!(!tdc.changed(&DeserializeGuard(Ok(td.clone()))));
+    td.status.as_mut().unwrap().arn =
+        Some("arn:aws:ecs:us-east-1:123456789012:task-definition/f:2".into());
+    assert!(tdc.changed(&DeserializeGuard(Ok(td))));
+}
+
+#[tokio::test]
+async fn a_standby_replica_reconciles_nothing() {
+    let h = Harness::new();
+    let (td, _) = web_api();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let (client, server) = mock_client();
+    let action = spawn_td(&td, h.context(client, Leadership::Lease(rx)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(action, Action::await_change());
+    server.done().await;
+    assert_eq!(h.calls.total(CallKind::Read), 0);
+}
+
+#[tokio::test]
+async fn throttling_backs_off_per_object_and_resets_on_success() {
+    let h = Harness::new();
+    let (client, _server) = mock_client();
+    let ctx = h.context(client, Leadership::Always);
+    let (td, _) = web_api();
+    let obj = Arc::new(DeserializeGuard(Ok(td)));
+    let throttled = || Error::Aws {
+        reason: reasons::THROTTLED,
+        message: "Rate exceeded".into(),
+        class: RetryClass::Transient,
+    };
+    // Action keeps its delay private; its Debug form is `Action { requeue_after: Some(..) }`.
+    let delay = |a: Action| parse_debug_duration(&format!("{a:?}"));
+    let d1 = delay(error_policy(obj.clone(), &throttled(), ctx.clone()));
+    let d2 = delay(error_policy(obj.clone(), &throttled(), ctx.clone()));
+    let d3 = delay(error_policy(obj.clone(), &throttled(), ctx.clone()));
+    assert!(
+        d1 >= Duration::from_secs(1) && d1 <= Duration::from_secs(2),
+        "{d1:?}"
+    );
+    assert!(
+        d2 >= Duration::from_secs(2) && d2 <= Duration::from_secs(4),
+        "{d2:?}"
+    );
+    assert!(
+        d3 >= Duration::from_secs(4) && d3 <= Duration::from_secs(8),
+        "{d3:?}"
+    );
+    ctx.backoff.reset("TaskDefinition/shop/web-api");
+    let again = delay(error_policy(obj, &throttled(), ctx.clone()));
+    assert!(again <= Duration::from_secs(2), "{again:?}");
+    let text = ctx.metrics.encode().unwrap();
+    assert!(
+        text.contains(
+            r#"fargate_operator_reconcile_errors_total{kind="TaskDefinition",reason="Throttled"} 4"#
+        ),
+        "{text}"
+    );
+}
+
+fn parse_debug_duration(text: &str) -> Duration {
+    // `Some(1.234567s)` / `Some(812.5ms)`
+    let inner = text
+        .split("Some(")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .expect("a delay");
+    if let Some(ms) = inner.strip_suffix("ms") {
+        Duration::from_secs_f64(ms.parse::<f64>().expect("ms") / 1000.0)
+    } else if let Some(s) = inner.strip_suffix('s') {
+        Duration::from_secs_f64(s.parse::<f64>().expect("s"))
+    } else {
+        panic!("unrecognised delay {inner}")
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_object_gets_a_warning_event_and_no_aws_call() {
+    let h = Harness::new();
+    let (client, mut server) = mock_client();
+    let ctx = h.context(client, Leadership::Always);
+    let raw = json!({
+        "apiVersion": "ecs.fargate.dev/v1alpha1", "kind": "TaskDefinition",
+        "metadata": {"name": "web-api", "namespace": "shop", "uid": "u-1", "generation": 1},
+        "spec": {"cpu": "lots", "memory": 1024, "containers": []},
+    });
+    let guard: GuardedTaskDefinition = serde_json::from_value(raw).unwrap();
+    assert!(guard.0.is_err());
+    let run = tokio::spawn(reconcile_task_definition(Arc::new(guard), ctx));
+    let req = server.expect("POST", EVENTS_PATH).await;
+    assert_eq!(req.body["type"], "Warning");
+    assert_eq!(req.body["reason"], event_reasons::INVALID_OBJECT);
+    let note = req.body["note"].as_str().unwrap();
+    assert!(
+        note.contains("\"lots\""),
+        "the note quotes the bad value: {note}"
+    );
+    assert_eq!(req.body["regarding"]["name"], "web-api");
+    let body = req.body.clone();
+    req.reply(&body);
+    assert_eq!(run.await.unwrap().unwrap(), Action::await_change());
+    server.done().await;
+    assert_eq!(h.calls.total(CallKind::Read), 0);
+}
