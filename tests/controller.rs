@@ -721,3 +721,497 @@ async fn a_malformed_object_gets_a_warning_event_and_no_aws_call() {
     server.done().await;
     assert_eq!(h.calls.total(CallKind::Read), 0);
 }
+
+/// The whole life of both kinds with AWS in moto (the real SDK clients) and the API server
+/// mocked: finalizers, first reconciles, the status `kubectl get` shows, deletion. moto keeps
+/// runningCount at 0, so the service stays Deploying here (Ready is covered in
+/// tests/report.rs).
+#[tokio::test]
+async fn full_reconcile_of_both_kinds_against_moto() {
+    use fargate_operator::api::{FargateService as Fs, TaskDefinition as Td};
+    use kube::CustomResourceExt;
+    use support::apiserver::kubectl_get;
+
+    let info = support::moto::moto();
+    let (aws, calls) = support::moto::aws().await;
+    let (mut td, mut fs) = web_api();
+    td.metadata.namespace = Some("shop-ctl".into());
+    fs.metadata.namespace = Some("shop-ctl".into());
+    fs.spec.cluster.name = "shop-ctl".into();
+    fs.spec.network.subnets = info.subnets.clone();
+    fs.spec.network.security_groups = vec![info.security_group.clone()];
+    // moto has no load balancers to attach to; the rest of the example stays.
+    fs.spec.load_balancers.clear();
+    fs.spec.health_check_grace_period_seconds = None;
+    let td_path = "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop-ctl/taskdefinitions/web-api";
+    let fs_path = "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop-ctl/fargateservices/web-api";
+
+    let (task_definitions, mut td_writer) = reflector::store::<GuardedTaskDefinition>();
+    let (services, mut fs_writer) = reflector::store::<GuardedFargateService>();
+    let stores = Stores {
+        task_definitions,
+        services,
+    };
+    let context = |client| {
+        let mut ctx = Context::new(
+            client,
+            aws.clone(),
+            Settings::default(),
+            Arc::new(Metrics::new()),
+            stores.clone(),
+            Leadership::Always,
+        );
+        ctx.now = now;
+        Arc::new(ctx)
+    };
+
+    // 1. Finalizers first; nothing in AWS yet.
+    for (path, is_td) in [(td_path, true), (fs_path, false)] {
+        let (client, mut server) = mock_client();
+        let run = if is_td {
+            spawn_td(&td, context(client))
+        } else {
+            spawn_fs(&fs, context(client))
+        };
+        let req = server.expect("PATCH", path).await;
+        assert_eq!(req.body[1]["value"], json!([FINALIZER]));
+        let answer = if is_td {
+            json_of(&finalized(td.clone()))
+        } else {
+            json_of(&finalized(fs.clone()))
+        };
+        req.reply(&answer);
+        run.await.unwrap().unwrap();
+        server.done().await;
+    }
+    assert_eq!(calls.total(CallKind::Write), 0);
+    let (td, fs) = (finalized(td), finalized(fs));
+
+    // 2. The TaskDefinition registers.
+    let (client, mut server) = mock_client();
+    let run = spawn_td(&td, context(client));
+    let req = server.expect("PATCH", &format!("{td_path}/status")).await;
+    let td_status = status_patch(req, &td, td_path);
+    let (events, _) = server.events_then().await;
+    run.await.unwrap().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|(_, _, n)| n.starts_with("register task definition shop-ctl-web-api")),
+        "{events:?}"
+    );
+    let mut td = td;
+    td.status = Some(serde_json::from_value(td_status).unwrap());
+    td_writer.apply_watcher_event(&watcher::Event::Apply(DeserializeGuard(Ok(td.clone()))));
+
+    // 3. The FargateService is created and deploys.
+    let (client, mut server) = mock_client();
+    let run = spawn_fs(&fs, context(client));
+    let req = server.expect("PATCH", &format!("{fs_path}/status")).await;
+    let fs_status = status_patch(req, &fs, fs_path);
+    let (events, _) = server.events_then().await;
+    assert_eq!(
+        run.await.unwrap().unwrap(),
+        Action::requeue(Settings::default().poll)
+    );
+    assert!(
+        events
+            .iter()
+            .any(|(_, _, n)| n.starts_with("create ECS service shop-ctl-web-api")),
+        "{events:?}"
+    );
+    let mut fs = fs;
+    fs.status = Some(serde_json::from_value(fs_status).unwrap());
+    fs_writer.apply_watcher_event(&watcher::Event::Apply(DeserializeGuard(Ok(fs.clone()))));
+
+    // What `kubectl get taskdefinitions,fargateservices -n shop-ctl` shows.
+    let td_row = kubectl_get(&Td::crd(), &json_of(&td));
+    let fs_row = kubectl_get(&Fs::crd(), &json_of(&fs));
+    for row in [&td_row, &fs_row] {
+        println!(
+            "{}",
+            row.iter()
+                .map(|(k, _)| format!("{k:<22}"))
+                .collect::<String>()
+        );
+        println!(
+            "{}",
+            row.iter()
+                .map(|(_, v)| format!("{v:<22}"))
+                .collect::<String>()
+        );
+    }
+    let col = |row: &[(String, String)], name: &str| {
+        row.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(col(&td_row, "FAMILY"), "shop-ctl-web-api");
+    assert_eq!(col(&td_row, "REVISION"), "1");
+    assert_eq!(col(&td_row, "READY"), "True");
+    assert_eq!(col(&fs_row, "READY"), "False", "moto never runs tasks");
+    assert_eq!(col(&fs_row, "DESIRED"), "2");
+    assert_eq!(col(&fs_row, "RUNNING"), "0");
+    assert_eq!(col(&fs_row, "REVISION"), "shop-ctl-web-api:1");
+    let progressing =
+        condition(&serde_json::to_value(&fs.status).unwrap(), ct::PROGRESSING).clone();
+    assert_eq!(progressing["reason"], reasons::DEPLOYING);
+
+    // The ECS service exists, read back with a plain SDK client.
+    let ecs = aws_sdk_ecs::Client::new(&support::moto::sdk_config().await);
+    let described = ecs
+        .describe_services()
+        .cluster("shop-ctl")
+        .services("shop-ctl-web-api")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.services()[0].status(), Some("ACTIVE"));
+
+    // 4. A resync with nothing changed: no status write, no AWS write.
+    let writes = calls.total(CallKind::Write);
+    let (client, server) = mock_client();
+    spawn_td(&td, context(client.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    spawn_fs(&fs, context(client)).await.unwrap().unwrap();
+    server.done().await;
+    assert_eq!(calls.total(CallKind::Write), writes, "{:?}", calls.writes());
+
+    // 5. Delete both: the service first, then the TaskDefinition's revision and roles.
+    let fs_deleting = deleting(fs.clone());
+    let (client, mut server) = mock_client();
+    let run = spawn_fs(&fs_deleting, context(client));
+    let (_, req) = server.events_then().await;
+    let req = req.expect("finalizer removal");
+    assert_eq!((req.method.as_str(), req.path.as_str()), ("PATCH", fs_path));
+    req.reply(&json_of(&fs_deleting));
+    run.await.unwrap().unwrap();
+    server.done().await;
+    let mut fs_gone = fs.clone();
+    fs_gone.status = None;
+    fs_writer.apply_watcher_event(&watcher::Event::Delete(DeserializeGuard(Ok(fs_gone))));
+
+    let td_deleting = deleting(td.clone());
+    let (client, mut server) = mock_client();
+    let run = spawn_td(&td_deleting, context(client));
+    let (events, req) = server.events_then().await;
+    let req = req.expect("finalizer removal");
+    assert_eq!((req.method.as_str(), req.path.as_str()), ("PATCH", td_path));
+    req.reply(&json_of(&td_deleting));
+    run.await.unwrap().unwrap();
+    server.done().await;
+    assert!(
+        events
+            .iter()
+            .any(|(_, r, n)| r == event_reasons::DELETED && n.contains("role")),
+        "{events:?}"
+    );
+
+    let described = ecs
+        .describe_services()
+        .cluster("shop-ctl")
+        .services("shop-ctl-web-api")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        described
+            .services()
+            .iter()
+            .all(|s| s.status() != Some("ACTIVE")),
+        "{described:?}"
+    );
+    let iam = aws_sdk_iam::Client::new(&support::moto::sdk_config().await);
+    let roles = iam
+        .list_roles()
+        .path_prefix("/fargate-operator/")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        roles
+            .roles()
+            .iter()
+            .all(|r| !r.role_name().starts_with("fgo-shop-ctl-web-api")),
+        "{:?}",
+        roles
+            .roles()
+            .iter()
+            .map(|r| r.role_name())
+            .collect::<Vec<_>>()
+    );
+}
+
+/// The whole controller (`run_with`: reflectors, both Controllers, triggers, shutdown) on
+/// the mock client. The API server's side is scripted: the test answers the list and watch
+/// requests for this scenario's two objects, feeds each status patch back through the
+/// watch, and fails on any request it does not expect.
+#[tokio::test]
+async fn the_running_controller_rolls_a_service_when_its_task_definition_changes() {
+    use fargate_operator::controller::run::{run_with, RunConfig};
+    use kube::CustomResourceExt;
+
+    let h = Harness::new();
+    let (td, fs) = web_api();
+    let mut script = Script {
+        td_created: false,
+        td: finalized(td),
+        fs: finalized(fs),
+        resource_version: 100,
+        held_watches: Default::default(),
+        pending: Default::default(),
+        td_statuses: vec![],
+        fs_statuses: vec![],
+        crds: vec![
+            established(TaskDefinition::crd()),
+            established(FargateService::crd()),
+        ],
+        parked: vec![],
+    };
+    let (client, mut server) = mock_client();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics = Arc::new(Metrics::new());
+    let config = RunConfig {
+        // Only the TaskDefinition's watch can wake the service in time: no poll fallback.
+        settings: Settings {
+            poll: Duration::from_secs(600),
+            ..Default::default()
+        },
+        namespaces: vec![],
+        label_selector: None,
+        concurrency: 4,
+        metrics_addr: "127.0.0.1:0".parse().unwrap(),
+        leader_election: None,
+        aws: Default::default(),
+    };
+    let aws = h.backend.aws().instrumented(h.calls.clone());
+    let mut running = tokio::spawn(run_with(client, aws, metrics.clone(), config, async {
+        let _ = stopped.await;
+    }));
+
+    // Start-up: only the service exists; it waits for its TaskDefinition.
+    script
+        .serve_until(&mut server, |s| !s.fs_statuses.is_empty())
+        .await;
+    assert_eq!(
+        condition(&script.fs_statuses[0], ct::PROGRESSING)["reason"],
+        reasons::WAITING_FOR_TASK_DEFINITION,
+    );
+    assert_eq!(h.calls.total(CallKind::Write), 0);
+
+    // The TaskDefinition is created: it registers revision 1, and its status (fed back
+    // through the watch) wakes the service, which is created at once (not at the next poll).
+    script.push_td();
+    script
+        .serve_until(&mut server, |s| {
+            s.fs_statuses
+                .last()
+                .is_some_and(|st| condition(st, ct::PROGRESSING)["reason"] == reasons::DEPLOYING)
+        })
+        .await;
+    assert_eq!(h.calls.count("create_service"), 1);
+    assert_eq!(h.calls.count("register_task_definition"), 1);
+
+    // An image change: generation 2 arrives through the watch. The TaskDefinition registers
+    // revision 2; its status wakes the service, which rolls to it.
+    let mut td2 = script.td.clone();
+    td2.metadata.generation = Some(2);
+    td2.spec.containers[0].image = "public.ecr.aws/nginx/nginx:1.27.4".into();
+    script.td = td2;
+    script.push_td();
+    script
+        .serve_until(&mut server, |_| {
+            h.backend
+                .lock()
+                .services
+                .values()
+                .any(|s| s.body.task_definition.ends_with(":2"))
+        })
+        .await;
+    assert_eq!(h.calls.count("register_task_definition"), 2);
+    assert_eq!(h.calls.count("update_service"), 1);
+    assert_eq!(h.calls.count("create_service"), 1, "no second service");
+
+    // SIGTERM: reconciles in flight finish, then run_with returns.
+    stop.send(()).unwrap();
+    loop {
+        tokio::select! {
+            result = &mut running => {
+                result.unwrap().unwrap();
+                break;
+            }
+            req = server.next() => match req {
+                Some(req) => script.answer(req),
+                None => break,
+            },
+        }
+    }
+    drop(script);
+    server.done().await;
+    let text = metrics.encode().unwrap();
+    assert!(text.contains(r#"fargate_operator_aws_calls_total{service="ecs",operation="update_service",outcome="ok"} 1"#), "{text}");
+}
+
+fn established(
+    mut crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+) -> Value {
+    crd.metadata.resource_version = Some("1".into());
+    let mut v = json_of(&crd);
+    v["status"] = json!({"conditions": [
+        {"type": "Established", "status": "True"},
+        {"type": "NamesAccepted", "status": "True"},
+    ]});
+    v
+}
+
+/// This scenario's side of the API server.
+struct Script {
+    /// The TaskDefinition exists (lists include it) once pushed.
+    td_created: bool,
+    td: TaskDefinition,
+    fs: FargateService,
+    resource_version: u64,
+    /// Watch requests waiting for the next event, by resource (`taskdefinitions`, ...).
+    held_watches: std::collections::HashMap<String, support::apiserver::Req>,
+    /// Events for a watch that has not been re-opened yet.
+    pending: std::collections::HashMap<String, Vec<Value>>,
+    td_statuses: Vec<Value>,
+    fs_statuses: Vec<Value>,
+    crds: Vec<Value>,
+    /// Requests left unanswered on purpose (the CRD watch after start-up).
+    parked: Vec<support::apiserver::Req>,
+}
+
+impl Script {
+    async fn serve_until(
+        &mut self,
+        server: &mut support::apiserver::ApiServer,
+        done: impl Fn(&Self) -> bool,
+    ) {
+        while !done(self) {
+            let req = server.next().await.expect("the controller is running");
+            self.answer(req);
+        }
+    }
+
+    fn next_version(&mut self) -> String {
+        self.resource_version += 1;
+        self.resource_version.to_string()
+    }
+
+    fn push_td(&mut self) {
+        self.td_created = true;
+        self.td.metadata.resource_version = Some(self.next_version());
+        let obj = json_of(&self.td);
+        self.deliver("taskdefinitions", obj);
+    }
+
+    fn push_fs(&mut self) {
+        self.fs.metadata.resource_version = Some(self.next_version());
+        let obj = json_of(&self.fs);
+        self.deliver("fargateservices", obj);
+    }
+
+    fn deliver(&mut self, resource: &str, object: Value) {
+        self.pending
+            .entry(resource.into())
+            .or_default()
+            .push(json!({"type": "MODIFIED", "object": object}));
+        self.flush(resource);
+    }
+
+    /// Answers the held watch with the pending events (the watcher then watches again).
+    fn flush(&mut self, resource: &str) {
+        let events = self.pending.remove(resource).unwrap_or_default();
+        if events.is_empty() {
+            return;
+        }
+        match self.held_watches.remove(resource) {
+            Some(req) => {
+                let lines: String = events.iter().map(|e| format!("{e}\n")).collect();
+                req.reply_raw(lines.into_bytes());
+            }
+            None => {
+                self.pending.insert(resource.into(), events);
+            }
+        }
+    }
+
+    fn answer(&mut self, req: support::apiserver::Req) {
+        let watch = req.query.contains("watch=true");
+        let base = "/apis/ecs.fargate.dev/v1alpha1";
+        match (req.method.as_str(), req.path.as_str()) {
+            ("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions") if watch => {
+                self.parked.push(req)
+            }
+            ("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions") => {
+                let name = req
+                    .query
+                    .split("metadata.name%3D")
+                    .nth(1)
+                    .and_then(|s| s.split('&').next())
+                    .expect("the CRD is asked for by name")
+                    .to_owned();
+                let items: Vec<Value> = self
+                    .crds
+                    .iter()
+                    .filter(|c| c["metadata"]["name"] == name.as_str())
+                    .cloned()
+                    .collect();
+                assert_eq!(items.len(), 1, "unknown CRD {name}");
+                req.reply(&json!({
+                    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinitionList",
+                    "metadata": {"resourceVersion": "1"}, "items": items,
+                }));
+            }
+            ("GET", p)
+                if p == format!("{base}/taskdefinitions")
+                    || p == format!("{base}/fargateservices") =>
+            {
+                let resource = p.rsplit('/').next().unwrap().to_owned();
+                if watch {
+                    self.held_watches.insert(resource.clone(), req);
+                    self.flush(&resource);
+                } else {
+                    let (kind, items) = if resource == "taskdefinitions" {
+                        let items = if self.td_created {
+                            vec![json_of(&self.td)]
+                        } else {
+                            vec![]
+                        };
+                        ("TaskDefinitionList", items)
+                    } else {
+                        ("FargateServiceList", vec![json_of(&self.fs)])
+                    };
+                    req.reply(&json!({
+                        "apiVersion": "ecs.fargate.dev/v1alpha1", "kind": kind,
+                        "metadata": {"resourceVersion": self.resource_version.to_string()},
+                        "items": items,
+                    }));
+                }
+            }
+            ("PATCH", p) if p == format!("{TD_PATH}/status") => {
+                let status = req.body["status"].clone();
+                self.td.status = Some(serde_json::from_value(status.clone()).unwrap());
+                self.td_statuses.push(status);
+                req.reply(&json_of(&self.td));
+                self.push_td();
+            }
+            ("PATCH", p) if p == format!("{FS_PATH}/status") => {
+                let status = req.body["status"].clone();
+                self.fs.status = Some(serde_json::from_value(status.clone()).unwrap());
+                self.fs_statuses.push(status);
+                req.reply(&json_of(&self.fs));
+                self.push_fs();
+            }
+            ("POST" | "PATCH", p) if p.starts_with(EVENTS_PATH) => {
+                let body = req.body.clone();
+                req.reply(&body);
+            }
+            (m, p) => panic!("unexpected request {m} {p}?{} {}", req.query, req.body),
+        }
+    }
+}

@@ -346,7 +346,17 @@ async fn examples_create_every_resource_and_a_second_apply_writes_nothing() {
     let web = result(&results, "FargateService", "web-api");
     let status = web.fargate_service.as_ref().expect("status");
     assert_eq!(status.service_arn.as_deref(), svc.service_arn());
-    assert_eq!(status.task_definition_revision.as_deref(), Some("1"));
+    let family = status
+        .task_definition_arn
+        .as_deref()
+        .and_then(|a| a.rsplit_once('/'))
+        .map(|(_, fr)| fr.to_owned());
+    assert_eq!(status.task_definition_revision, family);
+    assert!(status
+        .task_definition_revision
+        .as_deref()
+        .unwrap()
+        .ends_with("web-api:1"));
     assert_eq!(status.desired_count, Some(2));
     assert!(!web.ready());
 

@@ -127,7 +127,10 @@ fn ready_only_when_this_revision_completed_with_every_task_running() {
     assert_eq!(cond(&s, "Progressing").0, "False");
     assert_eq!(cond(&s, "Degraded").0, "False");
     assert_eq!(s.observed_generation, Some(3));
-    assert_eq!(s.task_definition_revision.as_deref(), Some("2"));
+    assert_eq!(
+        s.task_definition_revision.as_deref(),
+        Some("shop-web-api:2")
+    );
     assert_eq!((s.desired_count, s.running_count), (Some(2), Some(2)));
     // Newest 5 events only.
     assert_eq!(s.recent_events.len(), 5);

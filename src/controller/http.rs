@@ -97,3 +97,61 @@ pub async fn serve(
 pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    async fn get(router: Router, path: &str) -> (StatusCode, String) {
+        let response = router
+            .oneshot(axum::http::Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn readyz_waits_for_the_caches_and_says_whether_leading() {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let health = Arc::new(Health::new(Leadership::Lease(rx)));
+        let router = router(Arc::new(Metrics::new()), health.clone());
+        assert_eq!(
+            get(router.clone(), "/readyz").await.0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(get(router.clone(), "/healthz").await.0, StatusCode::OK);
+        health.set_synced();
+        assert_eq!(
+            get(router.clone(), "/readyz").await,
+            (StatusCode::OK, "ready (standby)\n".into())
+        );
+        tx.send(true).unwrap();
+        assert_eq!(
+            get(router, "/readyz").await,
+            (StatusCode::OK, "ready (leader)\n".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn metrics_are_served_in_the_openmetrics_format() {
+        let metrics = Arc::new(Metrics::new());
+        metrics.reconciled("FargateService", std::time::Duration::from_millis(30));
+        metrics.failed("FargateService", "Throttled");
+        let router = router(metrics, Arc::new(Health::new(Leadership::Always)));
+        let (status, text) = get(router, "/metrics").await;
+        assert_eq!(status, StatusCode::OK);
+        for series in [
+            r#"fargate_operator_reconciles_total{kind="FargateService"} 1"#,
+            r#"fargate_operator_reconcile_errors_total{kind="FargateService",reason="Throttled"} 1"#,
+            r#"fargate_operator_reconcile_duration_seconds_count{kind="FargateService"} 1"#,
+            "# EOF",
+        ] {
+            assert!(text.contains(series), "{series} missing from\n{text}");
+        }
+    }
+}

@@ -80,14 +80,29 @@ pub enum RunError {
 
 type Shutdown = Shared<BoxFuture<'static, ()>>;
 
-/// Runs the controller until `shutdown` completes.
+/// Runs the controller until `shutdown` completes: Kubernetes from the kubeconfig or the
+/// pod's service account, AWS from the standard chain.
 pub async fn run(
     config: RunConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let shutdown: Shutdown = shutdown.boxed().shared();
     let client = Client::try_default().await.map_err(RunError::Connect)?;
-    let metrics = Arc::new(Metrics::new());
+    let (aws, region) = crate::aws::sdk::connect(&config.aws).await;
+    let mut config = config;
+    config.settings.plan.region = region;
+    run_with(client, aws, Arc::new(Metrics::new()), config, shutdown).await
+}
+
+/// [`run`] with the clients given (tests pass a mock API server and an AWS stand-in). AWS
+/// calls are counted into `metrics`.
+pub async fn run_with(
+    client: Client,
+    aws: crate::aws::Aws,
+    metrics: Arc<Metrics>,
+    config: RunConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let shutdown: Shutdown = shutdown.boxed().shared();
 
     for name in [
         "taskdefinitions.ecs.fargate.dev",
@@ -102,10 +117,8 @@ pub async fn run(
         }
     }
 
-    let (aws, region) = crate::aws::sdk::connect(&config.aws).await;
     let aws = aws.instrumented(metrics.clone());
-    let mut settings = config.settings.clone();
-    settings.plan.region = region;
+    let settings = config.settings.clone();
 
     let (leadership, lease_task) = match &config.leader_election {
         None => (Leadership::Always, None),
@@ -133,7 +146,10 @@ pub async fn run(
             addr: config.metrics_addr,
             source,
         })?;
-    tracing::info!(addr = %config.metrics_addr, "serving /metrics, /healthz, /readyz");
+    tracing::info!(
+        addr = %listener.local_addr().unwrap_or(config.metrics_addr),
+        "serving /metrics, /healthz, /readyz"
+    );
     let server = tokio::spawn(http::serve(
         listener,
         http::router(metrics.clone(), health.clone()),

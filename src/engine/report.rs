@@ -230,8 +230,11 @@ fn order(conditions: &mut [Condition]) {
     });
 }
 
+/// `family:revision` from a task-definition ARN (`…:task-definition/family:revision`).
 fn revision_of(arn: &str) -> Option<String> {
-    arn.rsplit_once(':').map(|(_, r)| r.to_owned())
+    arn.rsplit_once('/')
+        .map(|(_, fr)| fr.to_owned())
+        .filter(|fr| fr.contains(':'))
 }
 
 fn deployment_status(d: &ObservedDeployment) -> DeploymentStatus {

@@ -46,6 +46,16 @@ impl Req {
         );
     }
 
+    /// Answers 200 with raw bytes (a watch's event lines).
+    pub fn reply_raw(self, bytes: Vec<u8>) {
+        self.respond.send_response(
+            Response::builder()
+                .status(200)
+                .body(Body::from(bytes))
+                .expect("response builds"),
+        );
+    }
+
     /// Answers with a Kubernetes `Status` error.
     pub fn fail(self, code: u16, reason: &str) {
         let status = serde_json::json!({
@@ -167,8 +177,24 @@ pub fn kubectl_get(
 }
 
 fn json_path(obj: &Value, path: &str) -> String {
+    // Split on dots outside brackets: `.status.conditions[?(@.type=="Ready")].status`.
+    let mut parts = vec![];
+    let (mut depth, mut start) = (0, 0);
+    let path = path.trim_start_matches('.');
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '.' if depth == 0 => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
     let mut cur = obj.clone();
-    for part in path.trim_start_matches('.').split('.') {
+    for part in parts {
         if let Some((field, filter)) = part.split_once("[?(@.") {
             let (key, want) = filter
                 .trim_end_matches(")]")
