@@ -162,20 +162,51 @@ fn status_patch<K: serde::Serialize>(req: support::apiserver::Req, obj: &K, path
     status
 }
 
-/// Runs a TaskDefinition's reconcile to its status patch and events; returns the object
-/// with the written status.
-async fn reconcile_td_once(h: &Harness, td: &TaskDefinition) -> TaskDefinition {
+type Events = Vec<(String, String, String)>;
+
+/// One reconcile that writes status, then Events, and nothing else: returns the status
+/// written, the Events and the reconcile's result.
+async fn reconcile_reporting<K: serde::Serialize>(
+    h: &Harness,
+    obj: &K,
+    path: &str,
+    spawn: fn(&K, Arc<Context>) -> tokio::task::JoinHandle<Outcome>,
+) -> (Value, Events, Outcome) {
     let (client, mut server) = mock_client();
-    let run = spawn_td(td, h.context(client, Leadership::Always));
-    let req = server.expect("PATCH", &format!("{TD_PATH}/status")).await;
-    let status = status_patch(req, td, TD_PATH);
+    let run = spawn(obj, h.context(client, Leadership::Always));
+    let req = server.expect("PATCH", &format!("{path}/status")).await;
+    let status = status_patch(req, obj, path);
     let (events, rest) = server.events_then().await;
-    assert!(rest.is_none());
+    assert!(rest.is_none(), "nothing after the Events");
+    (status, events, run.await.expect("joins"))
+}
+
+/// A TaskDefinition after a successful reconcile: with the status it wrote.
+async fn reconcile_td_once(h: &Harness, td: &TaskDefinition) -> TaskDefinition {
+    let (status, events, outcome) = reconcile_reporting(h, td, TD_PATH, spawn_td).await;
     assert!(events.iter().all(|(t, _, _)| t == "Normal"), "{events:?}");
-    run.await.expect("joins").expect("reconciles");
+    outcome.expect("reconciles");
     let mut out = td.clone();
     out.status = Some(serde_json::from_value(status).expect("status deserialises"));
     out
+}
+
+/// A FargateService after a successful reconcile: with the status it wrote.
+async fn reconcile_fs_once(h: &Harness, fs: &FargateService) -> (FargateService, Events) {
+    let (status, events, outcome) = reconcile_reporting(h, fs, FS_PATH, spawn_fs).await;
+    outcome.expect("reconciles");
+    let mut out = fs.clone();
+    out.status = Some(serde_json::from_value(status).expect("status deserialises"));
+    (out, events)
+}
+
+fn has_revisions(h: &Harness, td: &TaskDefinition) -> bool {
+    let family = td
+        .status
+        .as_ref()
+        .and_then(|s| s.family.clone())
+        .expect("family");
+    h.backend.lock().latest_revision(&family).is_some()
 }
 
 #[tokio::test]
@@ -340,16 +371,7 @@ async fn deletion_cleans_up_in_aws_then_removes_the_finalizer() {
     let (td, fs) = web_api();
     let td = reconcile_td_once(&h, &finalized(td)).await;
     h.cache_td(&td);
-    let fs = finalized(fs);
-    {
-        let (client, mut server) = mock_client();
-        let run = spawn_fs(&fs, h.context(client, Leadership::Always));
-        let req = server.expect("PATCH", &format!("{FS_PATH}/status")).await;
-        status_patch(req, &fs, FS_PATH);
-        let (_, rest) = server.events_then().await;
-        assert!(rest.is_none());
-        run.await.unwrap().unwrap();
-    }
+    let (fs, _) = reconcile_fs_once(&h, &finalized(fs)).await;
     assert!(h
         .backend
         .lock()
@@ -392,8 +414,9 @@ async fn deletion_cleans_up_in_aws_then_removes_the_finalizer() {
         .values()
         .all(|s| s.status != "ACTIVE"));
 
-    // Now the TaskDefinition: nothing uses its revision any more.
-    h.cache_fs(&FargateService { ..fs.clone() });
+    // Now the TaskDefinition: the service object is gone, nothing uses the revision.
+    h.fs_writer
+        .apply_watcher_event(&watcher::Event::Delete(DeserializeGuard(Ok(fs.clone()))));
     let td = deleting(td);
     let (client, mut server) = mock_client();
     let run = spawn_td(&td, h.context(client, Leadership::Always));
@@ -409,11 +432,7 @@ async fn deletion_cleans_up_in_aws_then_removes_the_finalizer() {
     req.reply(&json_of(&td));
     run.await.unwrap().unwrap();
     server.done().await;
-    assert!(h
-        .backend
-        .lock()
-        .latest_revision(td.status.as_ref().unwrap().family.as_deref().unwrap())
-        .is_none());
+    assert!(!has_revisions(&h, &td));
 }
 
 #[tokio::test]
@@ -438,11 +457,7 @@ async fn a_revision_a_service_still_runs_keeps_the_finalizer_and_says_why() {
     let err = run.await.unwrap().expect_err("cleanup is not finished");
     assert_eq!(err.metric_label(), reasons::DELETING);
     server.done().await;
-    assert!(h
-        .backend
-        .lock()
-        .latest_revision(td.status.as_ref().unwrap().family.as_deref().unwrap())
-        .is_some());
+    assert!(has_revisions(&h, &td));
 }
 
 #[tokio::test]
@@ -451,20 +466,8 @@ async fn an_unchanged_object_gets_no_status_write_and_no_aws_write() {
     let (td, fs) = web_api();
     let td = reconcile_td_once(&h, &finalized(td)).await;
     h.cache_td(&td);
-    let fs = finalized(fs);
-    let (client, mut server) = mock_client();
-    let run = spawn_fs(&fs, h.context(client, Leadership::Always));
-    let req = server.expect("PATCH", &format!("{FS_PATH}/status")).await;
-    let status = status_patch(req, &fs, FS_PATH);
-    let (_, rest) = server.events_then().await;
-    assert!(rest.is_none());
-    run.await.unwrap().unwrap();
-
     // The watch delivers the object with the status just written; resync reconciles it.
-    let mut fs = fs;
-    fs.status = Some(serde_json::from_value(status).unwrap());
-    let mut td_again = td.clone();
-    td_again.metadata.resource_version = Some("101".into());
+    let (fs, _) = reconcile_fs_once(&h, &finalized(fs)).await;
     let writes = h.calls.total(CallKind::Write);
     let (client, server) = mock_client();
     spawn_fs(&fs, h.context(client.clone(), Leadership::Always))
@@ -490,15 +493,7 @@ async fn a_task_definition_change_rolls_the_services_that_reference_it() {
     let (td, fs) = web_api();
     let td = reconcile_td_once(&h, &finalized(td)).await;
     h.cache_td(&td);
-    let fs = finalized(fs);
-    let (client, mut server) = mock_client();
-    let run = spawn_fs(&fs, h.context(client, Leadership::Always));
-    let req = server.expect("PATCH", &format!("{FS_PATH}/status")).await;
-    let status = status_patch(req, &fs, FS_PATH);
-    server.events_then().await;
-    run.await.unwrap().unwrap();
-    let mut fs = fs;
-    fs.status = Some(serde_json::from_value(status).unwrap());
+    let (fs, _) = reconcile_fs_once(&h, &finalized(fs)).await;
     h.cache_fs(&fs);
     // A second service in the namespace runs something else; one elsewhere has the same ref.
     let mut other = fs.clone();
@@ -541,12 +536,7 @@ async fn a_task_definition_change_rolls_the_services_that_reference_it() {
     assert_eq!(woken[0].namespace.as_deref(), Some("shop"));
 
     let updates = h.calls.count("update_service");
-    let (client, mut server) = mock_client();
-    let run = spawn_fs(&fs, h.context(client, Leadership::Always));
-    let req = server.expect("PATCH", &format!("{FS_PATH}/status")).await;
-    status_patch(req, &fs, FS_PATH);
-    let (events, _) = server.events_then().await;
-    run.await.unwrap().unwrap();
+    let (_, events) = reconcile_fs_once(&h, &fs).await;
     assert_eq!(h.calls.count("update_service"), updates + 1);
     assert!(
         events
