@@ -7,10 +7,14 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fargate-operator/target}"
 export CARGO_TERM_COLOR=never
 
-# The Python tools the tests start (moto); made once from scripts/requirements.txt.
+# The Python tools the tests use (moto, Helm's engine, Kubernetes schemas, Lua); made once
+# from scripts/requirements.txt.
 FGO_VENV="$(bash scripts/venv.sh)"
 export FGO_VENV
 
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets
+
+# The chart (Helm v4 engine), deploy/ (kustomize, Argo CD health Lua) and the IAM policy.
+"$FGO_VENV/bin/python" -m unittest discover -s tests/python -t tests/python

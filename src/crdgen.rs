@@ -23,6 +23,11 @@ pub enum CrdgenError {
     },
 }
 
+/// Every directory of the repository that carries the CRDs (the plain manifests, the Helm
+/// chart, the kustomize base), relative to the repository root. `crdgen --write` refreshes
+/// them all; tests/crds.rs fails when one is stale.
+pub const CRD_DIRS: [&str; 3] = ["crds", "charts/fargate-operator/crds", "deploy/base/crds"];
+
 /// `(file name, YAML)` for each CRD, in a stable order.
 pub fn crds() -> Result<Vec<(&'static str, String)>, CrdgenError> {
     let td = serde_norway::to_string(&TaskDefinition::crd())

@@ -34,11 +34,15 @@ enum Output {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print both CRDs as YAML, or write them to a directory.
+    /// Print both CRDs as YAML, or write them to directories.
     Crdgen {
-        /// Write one file per CRD into this directory instead of printing.
+        /// Write one file per CRD into this directory instead of printing (repeatable).
         #[arg(long)]
-        out: Option<PathBuf>,
+        out: Vec<PathBuf>,
+        /// Write them into every directory of this repository that carries them (crds/, the
+        /// Helm chart's crds/, deploy/base/crds/); run from the repository root.
+        #[arg(long, conflicts_with = "out")]
+        write: bool,
     },
     /// Validate manifests and show the AWS changes the operator would make (against an empty
     /// account, or with --observe against the live one).
@@ -245,17 +249,24 @@ impl ConfigArgs {
     }
 }
 
-fn crdgen(out: Option<PathBuf>) -> Result<(), String> {
-    match out {
-        Some(dir) => fargate_operator::crdgen::write_crds(&dir).map_err(|e| e.to_string()),
-        None => {
-            print!(
-                "{}",
-                fargate_operator::crdgen::crds_yaml().map_err(|e| e.to_string())?
-            );
-            Ok(())
-        }
+fn crdgen(mut out: Vec<PathBuf>, write: bool) -> Result<(), String> {
+    if write {
+        out = fargate_operator::crdgen::CRD_DIRS
+            .iter()
+            .map(PathBuf::from)
+            .collect();
     }
+    if out.is_empty() {
+        print!(
+            "{}",
+            fargate_operator::crdgen::crds_yaml().map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    for dir in out {
+        fargate_operator::crdgen::write_crds(&dir).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -458,7 +469,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Run(args) => run_controller(*args),
-        Command::Crdgen { out } => crdgen(out).map(|()| true),
+        Command::Crdgen { out, write } => crdgen(out, write).map(|()| true),
         Command::Plan {
             planner,
             observe,

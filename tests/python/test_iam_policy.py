@@ -1,0 +1,577 @@
+"""Checks iam/controller-policy.json against the AWS calls the operator makes.
+
+Run with:  python -m unittest discover -s tests/python
+
+Every AWS call in the operator goes through `send("<service>:<Operation>", ...)`
+in src/aws/sdk.rs (sometimes via a local `const OP: &str = "...";`). The string is
+the IAM action name. The tests extract those actions from the source, add the
+permissions AWS checks implicitly (IMPLIED), and evaluate each against the
+controller policy with a small IAM evaluator, so a new call in the code without
+a matching grant fails here rather than in production.
+
+The evaluator (`evaluate`) is deliberately small and strict:
+
+* Action matching is a case-insensitive glob, Resource matching a case-sensitive
+  glob; in both only `*` (any run of characters) and `?` (one character) are
+  special (fnmatch semantics without `[...]` classes, as in IAM).
+* Supported condition operators: StringEquals, StringLike, Null. Anything else
+  (including ...IfExists and ForAnyValue:/ForAllValues: prefixes) raises
+  UnsupportedPolicy. Condition key names are case-insensitive (as in IAM);
+  values are case-sensitive.
+* A missing context key makes StringEquals/StringLike false; Null checks
+  presence ("true" = key absent, "false" = key present).
+* All operators in a Condition, and all keys in an operator, must hold (AND);
+  a list of values for one key matches if any value matches (OR).
+* NotAction, NotResource, Principal and NotPrincipal raise UnsupportedPolicy.
+* An applicable Deny wins; otherwise an applicable Allow allows; otherwise the
+  request is implicitly denied.
+"""
+
+import copy
+import json
+import re
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SDK_RS = ROOT / "src" / "aws" / "sdk.rs"
+IAM_DIR = ROOT / "iam"
+CONTROLLER_POLICY = IAM_DIR / "controller-policy.json"
+BOUNDARY_POLICY = IAM_DIR / "permissions-boundary.json"
+README = IAM_DIR / "README.md"
+
+# ----------------------------------------------------------------- evaluator
+
+ALLOW = "Allow"
+EXPLICIT_DENY = "ExplicitDeny"
+IMPLICIT_DENY = "ImplicitDeny"
+
+SUPPORTED_OPERATORS = ("StringEquals", "StringLike", "Null")
+SUPPORTED_STATEMENT_KEYS = {"Sid", "Effect", "Action", "Resource", "Condition"}
+
+
+class UnsupportedPolicy(Exception):
+    """The policy uses an element the evaluator does not model."""
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, list) else [value]
+
+
+def glob_match(pattern, text, ignore_case):
+    """IAM wildcard match: `*` any run of characters, `?` exactly one."""
+    parts = []
+    for ch in pattern:
+        if ch == "*":
+            parts.append(".*")
+        elif ch == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.fullmatch("".join(parts), text, flags) is not None
+
+
+def _statements(policy):
+    statements = _as_list(policy["Statement"])
+    for stmt in statements:
+        unknown = set(stmt) - SUPPORTED_STATEMENT_KEYS
+        if unknown:
+            raise UnsupportedPolicy(
+                f"statement {stmt.get('Sid')!r} uses unsupported element(s) {sorted(unknown)}"
+            )
+        if stmt.get("Effect") not in ("Allow", "Deny"):
+            raise UnsupportedPolicy(f"statement {stmt.get('Sid')!r} has Effect {stmt.get('Effect')!r}")
+        if "Action" not in stmt or "Resource" not in stmt:
+            raise UnsupportedPolicy(f"statement {stmt.get('Sid')!r} needs Action and Resource")
+    return statements
+
+
+def condition_holds(condition, context):
+    ctx = {k.lower(): v for k, v in context.items()}
+    for operator, block in condition.items():
+        if operator not in SUPPORTED_OPERATORS:
+            raise UnsupportedPolicy(f"condition operator {operator!r} is not supported")
+        for key, expected in block.items():
+            expected = [str(v).lower() if isinstance(v, bool) else v for v in _as_list(expected)]
+            present = key.lower() in ctx
+            if operator == "Null":
+                if len(expected) != 1 or expected[0] not in ("true", "false"):
+                    raise UnsupportedPolicy(f"Null on {key!r} needs \"true\" or \"false\", got {expected}")
+                if present == (expected[0] == "true"):
+                    return False
+                continue
+            if not present:
+                return False
+            actual = ctx[key.lower()]
+            if not isinstance(actual, str):
+                raise UnsupportedPolicy(f"context key {key!r} is multi-valued; needs ForAnyValue/ForAllValues")
+            if operator == "StringEquals":
+                ok = actual in expected
+            else:  # StringLike
+                ok = any(glob_match(p, actual, ignore_case=False) for p in expected)
+            if not ok:
+                return False
+    return True
+
+
+def statement_applies(stmt, action, resource, context):
+    if not any(glob_match(p, action, ignore_case=True) for p in _as_list(stmt["Action"])):
+        return False
+    if not any(glob_match(p, resource, ignore_case=False) for p in _as_list(stmt["Resource"])):
+        return False
+    return condition_holds(stmt.get("Condition", {}), context)
+
+
+def evaluate(policy, action, resource, context):
+    """ALLOW, EXPLICIT_DENY or IMPLICIT_DENY for one request against one policy."""
+    allowed = False
+    for stmt in _statements(policy):
+        if statement_applies(stmt, action, resource, context):
+            if stmt["Effect"] == "Deny":
+                return EXPLICIT_DENY
+            allowed = True
+    return ALLOW if allowed else IMPLICIT_DENY
+
+
+# ----------------------------------------------------- actions from the code
+
+ACTION_NAME = re.compile(r"[a-z0-9-]+:[A-Za-z0-9]+")
+SEND_CALL = re.compile(r"\bsend\(\s*")
+LITERAL_ARG = re.compile(r'"([^"\\]*)"\s*,')
+IDENT_ARG = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*,")
+CONST_STR = re.compile(r"\bconst\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*&(?:'static\s+)?str\s*=\s*\"([^\"\\]*)\"\s*;")
+
+
+def actions_called(source):
+    """IAM actions passed to `send(...)`: string literals or `const X: &str` names.
+
+    `.send()` (the SDK's own method, no arguments) is ignored. Any other first
+    argument raises, so a new calling style cannot silently escape the check.
+    """
+    consts = [(m.start(), m.group(1), m.group(2)) for m in CONST_STR.finditer(source)]
+    found = set()
+    for call in SEND_CALL.finditer(source):
+        rest = source[call.end():]
+        line = source.count("\n", 0, call.start()) + 1
+        if rest.startswith(")"):
+            continue
+        lit = LITERAL_ARG.match(rest)
+        ident = IDENT_ARG.match(rest)
+        if lit:
+            value = lit.group(1)
+        elif ident:
+            # The nearest preceding definition: the `const OP` of the same fn.
+            defs = [v for pos, name, v in consts if name == ident.group(1) and pos < call.start()]
+            if not defs:
+                raise ValueError(f"line {line}: send({ident.group(1)}, ...) - no `const {ident.group(1)}: &str` before it")
+            value = defs[-1]
+        else:
+            raise ValueError(f"line {line}: cannot read the action passed to send(): {rest[:60]!r}")
+        if not ACTION_NAME.fullmatch(value):
+            raise ValueError(f"line {line}: {value!r} is not an IAM action name")
+        found.add(value)
+    return found
+
+
+# ------------------------------------------------------ representative requests
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+BOUNDARY_ARN = "arn:aws:iam::ACCOUNT_ID:policy/fargate-operator-boundary"  # as in the policy file
+MANAGED_ROLE = f"arn:aws:iam::{ACCOUNT}:role/fargate-operator/fgo-shop-web-api-exec"
+ECS_SERVICE = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/shop/web-api"
+ECS_CLUSTER = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/shop"
+ECS_TASK_DEFINITION = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/shop-web-api:7"
+SCALING_SLR = (
+    f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/"
+    "AWSServiceRoleForApplicationAutoScaling_ECSService"
+)
+ECS_SLR = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"
+
+SAMPLE_RESOURCE_BY_SERVICE = {
+    "ecs": ECS_SERVICE,
+    "iam": MANAGED_ROLE,
+    "logs": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/shop-web-api",
+    "application-autoscaling": (
+        f"arn:aws:application-autoscaling:{REGION}:{ACCOUNT}:scalable-target/0ec9f3c1a4b54e7d9f1e2a3b4c5d6e7f"
+    ),
+    "cloudwatch": (
+        f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:"
+        "TargetTracking-service/shop/web-api-AlarmHigh-0b7e2f1c-2d3e-4f50-8a9b-0c1d2e3f4a5b"
+    ),
+    "elasticloadbalancing": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web-api/6d0ecf831eec9f09",
+}
+# Where one service's actions address different resource types.
+SAMPLE_RESOURCE_BY_ACTION = {
+    "ecs:CreateCluster": ECS_CLUSTER,
+    "ecs:DescribeClusters": ECS_CLUSTER,
+    "ecs:RegisterTaskDefinition": "*",  # no resource-level permissions
+    "ecs:ListTaskDefinitions": "*",
+    "ecs:DescribeTaskDefinition": ECS_TASK_DEFINITION,
+    "ecs:DeregisterTaskDefinition": ECS_TASK_DEFINITION,
+    "ecs:ListTasks": f"arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/shop/*",
+    "ecs:DescribeTasks": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/shop/8f0c6e0b6a8f4a4c9d3e2b1a0f9e8d7c",
+    "logs:DescribeLogGroups": "*",
+    "iam:CreateServiceLinkedRole": SCALING_SLR,
+}
+
+# The context keys the operator's real requests carry when run as README.md says
+# (with --role-permissions-boundary, tagging what it creates, passing managed roles
+# to ECS tasks, registering ECS scalable targets).
+OPERATOR_CONTEXT = {
+    "iam:PermissionsBoundary": BOUNDARY_ARN,
+    "iam:PassedToService": "ecs-tasks.amazonaws.com",
+    "iam:AWSServiceName": "ecs.application-autoscaling.amazonaws.com",
+    "aws:RequestTag/ecs.fargate.dev/owner": "shop.web-api",
+    "aws:RequestTag/ecs.fargate.dev/uid": "5d0f3c2e-7c1b-4a8e-9f2d-3b4c5d6e7f80",
+    "aws:ResourceTag/ecs.fargate.dev/owner": "shop.web-api",
+    "aws:ResourceTag/ecs.fargate.dev/uid": "5d0f3c2e-7c1b-4a8e-9f2d-3b4c5d6e7f80",
+}
+
+# Permissions AWS checks on top of the called action (listed in README.md too).
+IMPLIED = {
+    # Tags on create need the tagging action as well.
+    "ecs:CreateService": ["ecs:TagResource"],
+    "ecs:CreateCluster": ["ecs:TagResource", "iam:CreateServiceLinkedRole"],
+    # Tags on create, and the execution/task roles are passed to ECS.
+    "ecs:RegisterTaskDefinition": ["ecs:TagResource", "iam:PassRole"],
+    "iam:CreateRole": ["iam:TagRole"],
+    "logs:CreateLogGroup": ["logs:TagResource"],
+    # Target tracking creates/deletes CloudWatch alarms as the caller.
+    "application-autoscaling:PutScalingPolicy": ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms"],
+    "application-autoscaling:DeleteScalingPolicy": ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
+    # First registration creates AWSServiceRoleForApplicationAutoScaling_ECSService;
+    # the ECS docs also list ecs:DescribeServices/UpdateService for service auto scaling.
+    "application-autoscaling:RegisterScalableTarget": [
+        "iam:CreateServiceLinkedRole",
+        "ecs:DescribeServices",
+        "ecs:UpdateService",
+    ],
+}
+# Context differences for particular (called action, implied action) pairs.
+IMPLIED_CONTEXT = {
+    ("ecs:CreateCluster", "iam:CreateServiceLinkedRole"): {"iam:AWSServiceName": "ecs.amazonaws.com"},
+}
+IMPLIED_RESOURCE = {
+    ("ecs:CreateCluster", "iam:CreateServiceLinkedRole"): ECS_SLR,
+    ("ecs:CreateCluster", "ecs:TagResource"): ECS_CLUSTER,
+    ("ecs:RegisterTaskDefinition", "ecs:TagResource"): ECS_TASK_DEFINITION,
+}
+
+# Called by the code but deliberately not allowed, with the reason.
+DELIBERATELY_DENIED = {
+    "iam:DeleteRolePermissionsBoundary": (
+        "the operator only plans this when run without --role-permissions-boundary, "
+        "which this policy does not support; the boundary must never be removable"
+    ),
+}
+
+# Granted although neither called nor implied, with the reason.
+EXTRA_GRANTS = {
+    "iam:UntagRole": "pairs with iam:TagRole for role tag maintenance; scoped to /fargate-operator/ roles",
+}
+
+
+def sample_resource(action):
+    if action in SAMPLE_RESOURCE_BY_ACTION:
+        return SAMPLE_RESOURCE_BY_ACTION[action]
+    return SAMPLE_RESOURCE_BY_SERVICE[action.split(":", 1)[0]]
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+# ----------------------------------------------------------------- the tests
+
+
+class EvaluatorTest(unittest.TestCase):
+    """The evaluator itself, so the policy tests mean something."""
+
+    def policy(self, *statements):
+        return {"Version": "2012-10-17", "Statement": list(statements)}
+
+    def test_globs(self):
+        self.assertTrue(glob_match("ecs:Describe*", "ECS:describeservices", ignore_case=True))
+        self.assertFalse(glob_match("ecs:Describe*", "ecs:ListTasks", ignore_case=True))
+        self.assertTrue(glob_match("arn:aws:iam::*:role/fargate-operator/*", MANAGED_ROLE, ignore_case=False))
+        self.assertFalse(glob_match("arn:aws:iam::*:role/fargate-operator/*",
+                                    f"arn:aws:iam::{ACCOUNT}:role/Fargate-Operator/x", ignore_case=False))
+        self.assertTrue(glob_match("a?c", "abc", ignore_case=False))
+        self.assertFalse(glob_match("a?c", "abbc", ignore_case=False))
+        self.assertFalse(glob_match("a[b]c", "abc", ignore_case=False))  # no character classes in IAM
+
+    def test_explicit_deny_beats_allow_and_default_is_implicit_deny(self):
+        p = self.policy(
+            {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Sid": "D", "Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"},
+        )
+        self.assertEqual(evaluate(p, "s3:GetObject", "arn:aws:s3:::b/k", {}), ALLOW)
+        self.assertEqual(evaluate(p, "s3:DeleteBucket", "arn:aws:s3:::b", {}), EXPLICIT_DENY)
+        self.assertEqual(evaluate(p, "sqs:SendMessage", "*", {}), IMPLICIT_DENY)
+
+    def test_conditions(self):
+        p = self.policy({
+            "Sid": "C", "Effect": "Allow", "Action": "x:Y", "Resource": "*",
+            "Condition": {
+                "StringEquals": {"k:Eq": ["a", "b"]},
+                "StringLike": {"k:Like": "pre-*"},
+                "Null": {"k:Present": "false", "k:Absent": "true"},
+            },
+        })
+        good = {"k:eq": "b", "k:Like": "pre-x", "K:PRESENT": "anything"}
+        self.assertEqual(evaluate(p, "x:Y", "r", good), ALLOW)
+        for key, value in [("k:eq", "c"), ("k:Like", "post-x"), ("k:Absent", "set")]:
+            with self.subTest(key=key):
+                self.assertEqual(evaluate(p, "x:Y", "r", {**good, key: value}), IMPLICIT_DENY)
+        for missing in ["k:eq", "k:Like", "K:PRESENT"]:
+            with self.subTest(missing=missing):
+                ctx = dict(good)
+                del ctx[missing]
+                self.assertEqual(evaluate(p, "x:Y", "r", ctx), IMPLICIT_DENY)
+
+    def test_unsupported_elements_raise(self):
+        cases = [
+            {"Sid": "N", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+            {"Sid": "N", "Effect": "Allow", "Action": "iam:*", "NotResource": "*"},
+            {"Sid": "O", "Effect": "Allow", "Action": "x:Y", "Resource": "*",
+             "Condition": {"StringEqualsIfExists": {"k": "v"}}},
+            {"Sid": "O", "Effect": "Allow", "Action": "x:Y", "Resource": "*",
+             "Condition": {"ForAnyValue:StringEquals": {"k": "v"}}},
+            {"Sid": "E", "Effect": "Maybe", "Action": "x:Y", "Resource": "*"},
+        ]
+        for stmt in cases:
+            with self.subTest(stmt=stmt):
+                with self.assertRaises(UnsupportedPolicy):
+                    evaluate(self.policy(stmt), "x:Y", "r", {"k": "v"})
+
+    def test_action_extraction(self):
+        src = '''
+            const OP: &str = "ecs:CreateService";
+            send(OP, self.0.create_service().send()).await;
+            send(
+                "logs:CreateLogGroup",
+                self.0.create_log_group().send(),
+            );
+            const OP: &str = "ecs:UpdateService";
+            send(OP, req.send()).await.map(drop)
+        '''
+        self.assertEqual(actions_called(src), {"ecs:CreateService", "logs:CreateLogGroup", "ecs:UpdateService"})
+        with self.assertRaises(ValueError):
+            actions_called("send(UNKNOWN, x.send())")
+        with self.assertRaises(ValueError):
+            actions_called('send(format!("ecs:{}", op), x.send())')
+        with self.assertRaises(ValueError):
+            actions_called('send("not an action", x.send())')
+
+
+class PolicyFilesTest(unittest.TestCase):
+    def test_files_parse_with_sids_and_effects(self):
+        for path in (CONTROLLER_POLICY, BOUNDARY_POLICY):
+            with self.subTest(path=path.name):
+                policy = load(path)
+                self.assertEqual(policy.get("Version"), "2012-10-17")
+                statements = _statements(policy)
+                self.assertTrue(statements)
+                sids = [s.get("Sid") for s in statements]
+                for stmt in statements:
+                    self.assertTrue(re.fullmatch(r"[A-Za-z0-9]+", stmt.get("Sid") or ""),
+                                    f"{path.name}: statement without a valid Sid: {stmt}")
+                    self.assertIn(stmt["Effect"], ("Allow", "Deny"))
+                self.assertEqual(len(sids), len(set(sids)), f"{path.name}: duplicate Sids")
+
+
+class ControllerPolicyTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.policy = load(CONTROLLER_POLICY)
+        cls.called = actions_called(SDK_RS.read_text(encoding="utf-8"))
+
+    def check(self, action, resource, context=None, **extra):
+        ctx = dict(OPERATOR_CONTEXT if context is None else context)
+        ctx.update(extra)
+        return evaluate(self.policy, action, resource, ctx)
+
+    def without(self, *keys):
+        return {k: v for k, v in OPERATOR_CONTEXT.items() if k not in keys}
+
+    def test_extraction_sees_the_operators_calls(self):
+        # Both forms of call site are present in sdk.rs today; if either stopped
+        # being recognised the coverage test below would check too little.
+        self.assertGreaterEqual(len(self.called), 30)
+        for service in ("ecs", "iam", "logs", "application-autoscaling", "elasticloadbalancing"):
+            self.assertTrue(any(a.startswith(service + ":") for a in self.called), service)
+
+    def test_every_called_and_implied_action_is_allowed(self):
+        requests = []  # (action, resource, context, why)
+        for action in sorted(self.called):
+            if action in DELIBERATELY_DENIED:
+                continue
+            requests.append((action, sample_resource(action), OPERATOR_CONTEXT, "called in src/aws/sdk.rs"))
+            for implied in IMPLIED.get(action, []):
+                ctx = {**OPERATOR_CONTEXT, **IMPLIED_CONTEXT.get((action, implied), {})}
+                res = IMPLIED_RESOURCE.get((action, implied), sample_resource(implied))
+                requests.append((implied, res, ctx, f"implied by {action}"))
+        problems = [
+            f"{a} on {r} ({why}): {d}"
+            for a, r, ctx, why in requests
+            if (d := evaluate(self.policy, a, r, ctx)) != ALLOW
+        ]
+        if problems:
+            self.fail("iam/controller-policy.json does not allow:\n  " + "\n  ".join(problems))
+
+    def test_implied_table_refers_to_called_actions(self):
+        stale = sorted(set(IMPLIED) - self.called)
+        self.assertEqual(stale, [], f"IMPLIED lists actions src/aws/sdk.rs no longer calls: {stale}")
+
+    def test_deliberately_denied_actions_are_explicitly_denied(self):
+        for action, reason in DELIBERATELY_DENIED.items():
+            with self.subTest(action=action, reason=reason):
+                self.assertIn(action, self.called, f"{action} is no longer called; drop it from DELIBERATELY_DENIED")
+                self.assertEqual(self.check(action, MANAGED_ROLE), EXPLICIT_DENY)
+                # Explicit: even a broad Allow added later cannot re-enable it.
+                broadened = copy.deepcopy(self.policy)
+                broadened["Statement"].append({"Sid": "AllowAll", "Effect": "Allow", "Action": "*", "Resource": "*"})
+                self.assertEqual(evaluate(broadened, action, MANAGED_ROLE, OPERATOR_CONTEXT), EXPLICIT_DENY)
+
+    def test_no_grant_beyond_what_the_code_needs(self):
+        needed = self.called | {a for v in IMPLIED.values() for a in v} | set(EXTRA_GRANTS)
+        granted = set()
+        for stmt in _statements(self.policy):
+            if stmt["Effect"] != "Allow":
+                continue
+            for action in _as_list(stmt["Action"]):
+                self.assertNotIn("*", action, f"{stmt['Sid']}: wildcard action {action}")
+                self.assertNotIn("?", action, f"{stmt['Sid']}: wildcard action {action}")
+                granted.add(action)
+        extra = sorted(granted - needed)
+        self.assertEqual(extra, [], f"granted but neither called, implied nor in EXTRA_GRANTS: {extra}")
+
+    def test_iam_grants_are_scoped_to_the_operator_path(self):
+        for stmt in _statements(self.policy):
+            actions = _as_list(stmt["Action"])
+            if stmt["Effect"] != "Allow" or not any(a.startswith("iam:") for a in actions):
+                continue
+            with self.subTest(sid=stmt["Sid"]):
+                if actions == ["iam:CreateServiceLinkedRole"]:
+                    self.assertIn("iam:AWSServiceName", stmt["Condition"]["StringEquals"])
+                else:
+                    self.assertEqual(_as_list(stmt["Resource"]), ["arn:aws:iam::*:role/fargate-operator/*"])
+
+    # -- negative cases
+
+    def test_create_role_outside_the_path_is_denied(self):
+        for arn in (f"arn:aws:iam::{ACCOUNT}:role/admin",
+                    f"arn:aws:iam::{ACCOUNT}:role/other/fgo-x",
+                    f"arn:aws:iam::{ACCOUNT}:role/fargate-operator-x/y"):
+            with self.subTest(arn=arn):
+                self.assertEqual(self.check("iam:CreateRole", arn), IMPLICIT_DENY)
+                self.assertEqual(self.check("iam:AttachRolePolicy", arn), IMPLICIT_DENY)
+                self.assertEqual(self.check("iam:PutRolePolicy", arn), IMPLICIT_DENY)
+
+    def test_role_writes_without_the_boundary_are_denied(self):
+        other = f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess"
+        for action in ("iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:AttachRolePolicy",
+                       "iam:PutRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRolePolicy"):
+            with self.subTest(action=action):
+                self.assertEqual(self.check(action, MANAGED_ROLE, self.without("iam:PermissionsBoundary")),
+                                 IMPLICIT_DENY)
+                self.assertEqual(self.check(action, MANAGED_ROLE, **{"iam:PermissionsBoundary": other}),
+                                 IMPLICIT_DENY)
+
+    def test_account_id_placeholder_is_what_gets_replaced(self):
+        text = CONTROLLER_POLICY.read_text(encoding="utf-8")
+        self.assertEqual(text.count("ACCOUNT_ID"), 1, "ACCOUNT_ID should appear only in the boundary ARN")
+        real = json.loads(text.replace("ACCOUNT_ID", ACCOUNT))
+        real_boundary = f"arn:aws:iam::{ACCOUNT}:policy/fargate-operator-boundary"
+        ctx = {**OPERATOR_CONTEXT, "iam:PermissionsBoundary": real_boundary}
+        self.assertEqual(evaluate(real, "iam:CreateRole", MANAGED_ROLE, ctx), ALLOW)
+        self.assertEqual(evaluate(real, "iam:CreateRole", MANAGED_ROLE, OPERATOR_CONTEXT), IMPLICIT_DENY)
+
+    def test_pass_role_only_managed_roles_to_ecs_tasks(self):
+        self.assertEqual(self.check("iam:PassRole", MANAGED_ROLE), ALLOW)
+        self.assertEqual(self.check("iam:PassRole", MANAGED_ROLE, **{"iam:PassedToService": "ec2.amazonaws.com"}),
+                         IMPLICIT_DENY)
+        self.assertEqual(self.check("iam:PassRole", MANAGED_ROLE, self.without("iam:PassedToService")),
+                         IMPLICIT_DENY)
+        self.assertEqual(self.check("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/my-task-role"), IMPLICIT_DENY)
+
+    def test_ecs_create_needs_the_ownership_tag(self):
+        untagged = self.without("aws:RequestTag/ecs.fargate.dev/uid")
+        self.assertEqual(self.check("ecs:CreateService", ECS_SERVICE, untagged), IMPLICIT_DENY)
+        self.assertEqual(self.check("ecs:CreateCluster", ECS_CLUSTER, untagged), IMPLICIT_DENY)
+
+    def test_untagged_service_cannot_be_updated_or_deleted_until_adopted(self):
+        untagged = self.without("aws:ResourceTag/ecs.fargate.dev/uid", "aws:ResourceTag/ecs.fargate.dev/owner")
+        self.assertEqual(self.check("ecs:UpdateService", ECS_SERVICE, untagged), IMPLICIT_DENY)
+        self.assertEqual(self.check("ecs:DeleteService", ECS_SERVICE, untagged), IMPLICIT_DENY)
+        # Adoption: tag it first (allowed on an untagged service), then update.
+        self.assertEqual(self.check("ecs:TagResource", ECS_SERVICE, untagged), ALLOW)
+        self.assertEqual(self.check("ecs:UpdateService", ECS_SERVICE), ALLOW)
+
+    def test_service_linked_roles_only_for_ecs_and_ecs_scaling(self):
+        self.assertEqual(self.check("iam:CreateServiceLinkedRole", ECS_SLR, **{"iam:AWSServiceName": "ecs.amazonaws.com"}),
+                         ALLOW)
+        for other in ("elasticloadbalancing.amazonaws.com", "autoscaling.amazonaws.com"):
+            with self.subTest(service=other):
+                self.assertEqual(self.check("iam:CreateServiceLinkedRole", "*", **{"iam:AWSServiceName": other}),
+                                 IMPLICIT_DENY)
+        self.assertEqual(self.check("iam:CreateServiceLinkedRole", "*", self.without("iam:AWSServiceName")),
+                         IMPLICIT_DENY)
+
+    def test_unrelated_actions_are_denied(self):
+        for action, resource in [("iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/x"),
+                                 ("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/fargate-operator-boundary"),
+                                 ("iam:DeletePolicy", f"arn:aws:iam::{ACCOUNT}:policy/fargate-operator-boundary"),
+                                 ("ecs:DeleteCluster", ECS_CLUSTER),
+                                 ("logs:PutLogEvents", SAMPLE_RESOURCE_BY_SERVICE["logs"]),
+                                 ("sts:AssumeRole", MANAGED_ROLE)]:
+            with self.subTest(action=action):
+                self.assertEqual(self.check(action, resource), IMPLICIT_DENY)
+
+    def test_readme_lists_implied_permissions_and_setup(self):
+        text = README.read_text(encoding="utf-8")
+        for needle in ["ACCOUNT_ID", "--role-permissions-boundary", "iam:PassRole", "controller-policy.json",
+                       "permissions-boundary.json", *DELIBERATELY_DENIED]:
+            self.assertIn(needle, text)
+        for action in sorted({a for v in IMPLIED.values() for a in v}):
+            self.assertIn(action, text, f"README.md should explain implied permission {action}")
+
+
+class BoundaryPolicyTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.policy = load(BOUNDARY_POLICY)
+
+    def test_denies_identity_and_account_administration(self):
+        for action, resource in [("iam:CreateRole", "arn:aws:iam::123456789012:role/x"),
+                                 ("iam:PassRole", "arn:aws:iam::123456789012:role/admin"),
+                                 ("iam:PutRolePolicy", MANAGED_ROLE),
+                                 ("IAM:AttachUserPolicy", "arn:aws:iam::123456789012:user/x"),
+                                 ("organizations:LeaveOrganization", "*"),
+                                 ("account:CloseAccount", "*")]:
+            with self.subTest(action=action):
+                self.assertEqual(evaluate(self.policy, action, resource, {}), EXPLICIT_DENY)
+        denies = [a for s in _statements(self.policy) if s["Effect"] == "Deny" for a in _as_list(s["Action"])]
+        self.assertIn("iam:*", denies)
+
+    def test_allows_what_an_execution_role_needs(self):
+        for action in ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+                       "ecr:BatchGetImage", "logs:CreateLogStream", "logs:PutLogEvents",
+                       "secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"):
+            with self.subTest(action=action):
+                self.assertEqual(evaluate(self.policy, action, "arn:aws:x:us-east-1:123456789012:y", {}), ALLOW)
+
+    def test_is_bounded(self):
+        for action in ("ecs:CreateService", "ec2:RunInstances", "s3:PutObject", "s3:DeleteBucket", "sts:AssumeRole"):
+            with self.subTest(action=action):
+                self.assertEqual(evaluate(self.policy, action, "*", {}), IMPLICIT_DENY)
+        for stmt in _statements(self.policy):
+            if stmt["Effect"] == "Allow":
+                self.assertNotIn("*", _as_list(stmt["Action"]), stmt["Sid"])
+
+
+if __name__ == "__main__":
+    unittest.main()
