@@ -160,6 +160,12 @@ struct AwsArgs {
     /// AWS_ENDPOINT_URL.
     #[arg(long)]
     endpoint_url: Option<String>,
+    /// Client-side rate limits, `category=burst/per-second` (comma-separated), overriding
+    /// the defaults (80 % of AWS's published limits). Categories: ecs-service-write,
+    /// ecs-register-task-definition, ecs-describe-services, ecs-read, ecs-write, iam,
+    /// autoscaling, logs, elb.
+    #[arg(long, env = "FARGATE_OPERATOR_AWS_RATE_LIMITS", default_value = "")]
+    aws_rate_limits: fargate_operator::aws::limits::Limits,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -280,6 +286,7 @@ async fn connect(region: &str, aws: &AwsArgs) -> fargate_operator::aws::Aws {
     let settings = AwsSettings {
         region: Some(region.to_owned()),
         endpoint_url: aws.endpoint_url.clone(),
+        limits: aws.aws_rate_limits.clone(),
     };
     fargate_operator::aws::sdk::connect(&settings).await.0
 }
@@ -451,6 +458,7 @@ fn run_controller(args: RunArgs) -> Result<bool, String> {
         aws: AwsSettings {
             region: Some(config.region.clone()),
             endpoint_url: aws.endpoint_url,
+            limits: aws.aws_rate_limits,
         },
     };
     runtime()?

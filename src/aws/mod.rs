@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod instrument;
+pub mod limits;
 pub mod sdk;
 pub mod sim;
 

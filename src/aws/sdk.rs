@@ -13,6 +13,8 @@ use aws_sdk_elasticloadbalancingv2 as elbv2;
 use aws_sdk_iam as iam;
 use tracing::Instrument;
 
+use super::limits::{Limits, RateLimits};
+
 use super::error::from_sdk;
 use super::{Aws, AwsError, ErrorKind, NewRole};
 use crate::plan::model::*;
@@ -25,6 +27,8 @@ pub struct AwsSettings {
     pub region: Option<String>,
     /// Endpoint for every service (a local emulator); None uses `AWS_ENDPOINT_URL` or AWS.
     pub endpoint_url: Option<String>,
+    /// Client-side rate limits per API category.
+    pub limits: Limits,
 }
 
 /// Loads the standard credential chain and region, and builds the SDK clients.
@@ -40,28 +44,38 @@ pub async fn connect(settings: &AwsSettings) -> (Aws, String) {
     let region = conf
         .region()
         .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
-    (from_config(&conf), region)
+    let limits = Arc::new(RateLimits::new(&settings.limits));
+    (from_config_limited(&conf, limits), region)
 }
 
-/// The SDK clients of one shared configuration.
+/// The SDK clients of one shared configuration, with the default client-side rate limits.
 pub fn from_config(conf: &aws_config::SdkConfig) -> Aws {
+    from_config_limited(conf, Arc::new(RateLimits::new(&Limits::default())))
+}
+
+/// The SDK clients of one shared configuration; every request first waits for a token of
+/// its category in `limits`.
+pub fn from_config_limited(conf: &aws_config::SdkConfig, limits: Arc<RateLimits>) -> Aws {
     Aws {
-        ecs: Arc::new(SdkEcs(ecs::Client::new(conf))),
-        iam: Arc::new(SdkIam(iam::Client::new(conf))),
-        logs: Arc::new(SdkLogs(cwl::Client::new(conf))),
-        scaling: Arc::new(SdkScaling(aas::Client::new(conf))),
-        elb: Arc::new(SdkElb(elbv2::Client::new(conf))),
+        ecs: Arc::new(SdkEcs(ecs::Client::new(conf), limits.clone())),
+        iam: Arc::new(SdkIam(iam::Client::new(conf), limits.clone())),
+        logs: Arc::new(SdkLogs(cwl::Client::new(conf), limits.clone())),
+        scaling: Arc::new(SdkScaling(aas::Client::new(conf), limits.clone())),
+        elb: Arc::new(SdkElb(elbv2::Client::new(conf), limits)),
     }
 }
 
-/// Sends one SDK request inside a span, classifying its error.
+/// Sends one SDK request inside a span, classifying its error, once its rate-limit bucket
+/// has a token.
 async fn send<T, E>(
+    limits: &RateLimits,
     operation: &'static str,
     request: impl Future<Output = Result<T, ecs::error::SdkError<E>>>,
 ) -> Result<T, AwsError>
 where
     E: ecs::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    limits.acquire(operation).await;
     let span = tracing::debug_span!("aws", operation);
     let result = request
         .instrument(span.clone())
@@ -103,7 +117,7 @@ fn policy_json(doc: &str) -> serde_json::Value {
 // ---------------------------------------------------------------- ECS
 
 /// ECS on the SDK.
-pub struct SdkEcs(pub ecs::Client);
+pub struct SdkEcs(pub ecs::Client, pub Arc<RateLimits>);
 
 fn ecs_tags(tags: &Tags) -> Vec<ecs::types::Tag> {
     tags.iter()
@@ -563,6 +577,7 @@ impl super::Ecs for SdkEcs {
         let mut token = None;
         loop {
             let page = send(
+                &self.1,
                 "ecs:ListTaskDefinitions",
                 self.0
                     .list_task_definitions()
@@ -592,6 +607,7 @@ impl super::Ecs for SdkEcs {
             };
             let Some(d) = found(
                 send(
+                    &self.1,
                     "ecs:DescribeTaskDefinition",
                     self.0
                         .describe_task_definition()
@@ -668,6 +684,7 @@ impl super::Ecs for SdkEcs {
             })
             .collect::<Result<Vec<_>, AwsError>>()?;
         let out = send(
+            &self.1,
             OP,
             self.0
                 .register_task_definition()
@@ -710,6 +727,7 @@ impl super::Ecs for SdkEcs {
 
     async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "ecs:DeregisterTaskDefinition",
             self.0
                 .deregister_task_definition()
@@ -722,6 +740,7 @@ impl super::Ecs for SdkEcs {
 
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
         send(
+            &self.1,
             "ecs:TagResource",
             self.0
                 .tag_resource()
@@ -735,6 +754,7 @@ impl super::Ecs for SdkEcs {
 
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
         send(
+            &self.1,
             "ecs:UntagResource",
             self.0
                 .untag_resource()
@@ -748,6 +768,7 @@ impl super::Ecs for SdkEcs {
 
     async fn describe_cluster(&self, name: &str) -> Result<Option<ObservedCluster>, AwsError> {
         let out = send(
+            &self.1,
             "ecs:DescribeClusters",
             self.0
                 .describe_clusters()
@@ -771,6 +792,7 @@ impl super::Ecs for SdkEcs {
         tags: &Tags,
     ) -> Result<(), AwsError> {
         send(
+            &self.1,
             "ecs:CreateCluster",
             self.0
                 .create_cluster()
@@ -790,6 +812,7 @@ impl super::Ecs for SdkEcs {
     ) -> Result<Vec<(String, ObservedService)>, AwsError> {
         let out = found(
             send(
+                &self.1,
                 "ecs:DescribeServices",
                 self.0
                     .describe_services()
@@ -822,6 +845,7 @@ impl super::Ecs for SdkEcs {
     ) -> Result<String, AwsError> {
         const OP: &str = "ecs:CreateService";
         let out = send(
+            &self.1,
             OP,
             self.0
                 .create_service()
@@ -906,11 +930,12 @@ impl super::Ecs for SdkEcs {
         if let Some(r) = &u.service_registries {
             req = req.set_service_registries(Some(registries_to_sdk(r)));
         }
-        send(OP, req.send()).await.map(drop)
+        send(&self.1, OP, req.send()).await.map(drop)
     }
 
     async fn delete_service(&self, cluster: &str, name: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "ecs:DeleteService",
             self.0
                 .delete_service()
@@ -931,6 +956,7 @@ impl super::Ecs for SdkEcs {
     ) -> Result<Vec<ObservedStoppedTask>, AwsError> {
         let listed = found(
             send(
+                &self.1,
                 "ecs:ListTasks",
                 self.0
                     .list_tasks()
@@ -950,6 +976,7 @@ impl super::Ecs for SdkEcs {
             return Ok(vec![]);
         }
         let described = send(
+            &self.1,
             "ecs:DescribeTasks",
             self.0
                 .describe_tasks()
@@ -981,12 +1008,19 @@ impl super::Ecs for SdkEcs {
 // ---------------------------------------------------------------- IAM
 
 /// IAM on the SDK.
-pub struct SdkIam(pub iam::Client);
+pub struct SdkIam(pub iam::Client, pub Arc<RateLimits>);
 
 #[async_trait]
 impl super::Iam for SdkIam {
     async fn get_role(&self, name: &str) -> Result<Option<ObservedRole>, AwsError> {
-        let Some(out) = found(send("iam:GetRole", self.0.get_role().role_name(name).send()).await)?
+        let Some(out) = found(
+            send(
+                &self.1,
+                "iam:GetRole",
+                self.0.get_role().role_name(name).send(),
+            )
+            .await,
+        )?
         else {
             return Ok(None);
         };
@@ -997,6 +1031,7 @@ impl super::Iam for SdkIam {
         let mut marker = None;
         loop {
             let page = send(
+                &self.1,
                 "iam:ListAttachedRolePolicies",
                 self.0
                     .list_attached_role_policies()
@@ -1016,6 +1051,7 @@ impl super::Iam for SdkIam {
             }
         }
         let names = send(
+            &self.1,
             "iam:ListRolePolicies",
             self.0.list_role_policies().role_name(name).send(),
         )
@@ -1023,6 +1059,7 @@ impl super::Iam for SdkIam {
         let mut inline = BTreeMap::new();
         for policy in names.policy_names() {
             let doc = send(
+                &self.1,
                 "iam:GetRolePolicy",
                 self.0
                     .get_role_policy()
@@ -1068,6 +1105,7 @@ impl super::Iam for SdkIam {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let out = send(
+            &self.1,
             OP,
             self.0
                 .create_role()
@@ -1091,6 +1129,7 @@ impl super::Iam for SdkIam {
         policy: &serde_json::Value,
     ) -> Result<(), AwsError> {
         send(
+            &self.1,
             "iam:UpdateAssumeRolePolicy",
             self.0
                 .update_assume_role_policy()
@@ -1104,6 +1143,7 @@ impl super::Iam for SdkIam {
 
     async fn put_role_permissions_boundary(&self, role: &str, arn: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "iam:PutRolePermissionsBoundary",
             self.0
                 .put_role_permissions_boundary()
@@ -1117,6 +1157,7 @@ impl super::Iam for SdkIam {
 
     async fn delete_role_permissions_boundary(&self, role: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "iam:DeleteRolePermissionsBoundary",
             self.0
                 .delete_role_permissions_boundary()
@@ -1129,6 +1170,7 @@ impl super::Iam for SdkIam {
 
     async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "iam:AttachRolePolicy",
             self.0
                 .attach_role_policy()
@@ -1142,6 +1184,7 @@ impl super::Iam for SdkIam {
 
     async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "iam:DetachRolePolicy",
             self.0
                 .detach_role_policy()
@@ -1160,6 +1203,7 @@ impl super::Iam for SdkIam {
         document: &serde_json::Value,
     ) -> Result<(), AwsError> {
         send(
+            &self.1,
             "iam:PutRolePolicy",
             self.0
                 .put_role_policy()
@@ -1174,6 +1218,7 @@ impl super::Iam for SdkIam {
 
     async fn delete_role_policy(&self, role: &str, name: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "iam:DeleteRolePolicy",
             self.0
                 .delete_role_policy()
@@ -1187,6 +1232,7 @@ impl super::Iam for SdkIam {
 
     async fn delete_role(&self, role: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "iam:DeleteRole",
             self.0.delete_role().role_name(role).send(),
         )
@@ -1198,12 +1244,13 @@ impl super::Iam for SdkIam {
 // ---------------------------------------------------------------- CloudWatch Logs
 
 /// CloudWatch Logs on the SDK.
-pub struct SdkLogs(pub cwl::Client);
+pub struct SdkLogs(pub cwl::Client, pub Arc<RateLimits>);
 
 #[async_trait]
 impl super::Logs for SdkLogs {
     async fn describe_log_group(&self, name: &str) -> Result<Option<ObservedLogGroup>, AwsError> {
         let out = send(
+            &self.1,
             "logs:DescribeLogGroups",
             self.0
                 .describe_log_groups()
@@ -1224,6 +1271,7 @@ impl super::Logs for SdkLogs {
             .map(|a| a.trim_end_matches(":*").to_owned())
             .unwrap_or_default();
         let tags = send(
+            &self.1,
             "logs:ListTagsForResource",
             self.0.list_tags_for_resource().resource_arn(&arn).send(),
         )
@@ -1239,6 +1287,7 @@ impl super::Logs for SdkLogs {
 
     async fn create_log_group(&self, name: &str, tags: &Tags) -> Result<(), AwsError> {
         send(
+            &self.1,
             "logs:CreateLogGroup",
             self.0
                 .create_log_group()
@@ -1252,6 +1301,7 @@ impl super::Logs for SdkLogs {
 
     async fn put_retention_policy(&self, name: &str, days: i32) -> Result<(), AwsError> {
         send(
+            &self.1,
             "logs:PutRetentionPolicy",
             self.0
                 .put_retention_policy()
@@ -1265,6 +1315,7 @@ impl super::Logs for SdkLogs {
 
     async fn delete_retention_policy(&self, name: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "logs:DeleteRetentionPolicy",
             self.0.delete_retention_policy().log_group_name(name).send(),
         )
@@ -1274,6 +1325,7 @@ impl super::Logs for SdkLogs {
 
     async fn delete_log_group(&self, name: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "logs:DeleteLogGroup",
             self.0.delete_log_group().log_group_name(name).send(),
         )
@@ -1285,7 +1337,7 @@ impl super::Logs for SdkLogs {
 // ---------------------------------------------------------------- Application Auto Scaling
 
 /// Application Auto Scaling on the SDK.
-pub struct SdkScaling(pub aas::Client);
+pub struct SdkScaling(pub aas::Client, pub Arc<RateLimits>);
 
 const ECS_NS: aas::types::ServiceNamespace = aas::types::ServiceNamespace::Ecs;
 const DESIRED_COUNT: aas::types::ScalableDimension =
@@ -1295,6 +1347,7 @@ const DESIRED_COUNT: aas::types::ScalableDimension =
 impl super::Scaling for SdkScaling {
     async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError> {
         let targets = send(
+            &self.1,
             "application-autoscaling:DescribeScalableTargets",
             self.0
                 .describe_scalable_targets()
@@ -1308,6 +1361,7 @@ impl super::Scaling for SdkScaling {
             return Ok(ObservedScaling::default());
         };
         let policies = send(
+            &self.1,
             "application-autoscaling:DescribeScalingPolicies",
             self.0
                 .describe_scaling_policies()
@@ -1318,6 +1372,7 @@ impl super::Scaling for SdkScaling {
         )
         .await?;
         let actions = send(
+            &self.1,
             "application-autoscaling:DescribeScheduledActions",
             self.0
                 .describe_scheduled_actions()
@@ -1372,6 +1427,7 @@ impl super::Scaling for SdkScaling {
         max: i32,
     ) -> Result<(), AwsError> {
         send(
+            &self.1,
             "application-autoscaling:RegisterScalableTarget",
             self.0
                 .register_scalable_target()
@@ -1388,6 +1444,7 @@ impl super::Scaling for SdkScaling {
 
     async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "application-autoscaling:DeregisterScalableTarget",
             self.0
                 .deregister_scalable_target()
@@ -1421,6 +1478,7 @@ impl super::Scaling for SdkScaling {
             .build()
             .map_err(|e| invalid(OP, e))?;
         send(
+            &self.1,
             OP,
             self.0
                 .put_scaling_policy()
@@ -1438,6 +1496,7 @@ impl super::Scaling for SdkScaling {
 
     async fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "application-autoscaling:DeleteScalingPolicy",
             self.0
                 .delete_scaling_policy()
@@ -1458,6 +1517,7 @@ impl super::Scaling for SdkScaling {
         action: &ScheduledActionDef,
     ) -> Result<(), AwsError> {
         send(
+            &self.1,
             "application-autoscaling:PutScheduledAction",
             self.0
                 .put_scheduled_action()
@@ -1481,6 +1541,7 @@ impl super::Scaling for SdkScaling {
 
     async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
         send(
+            &self.1,
             "application-autoscaling:DeleteScheduledAction",
             self.0
                 .delete_scheduled_action()
@@ -1498,7 +1559,7 @@ impl super::Scaling for SdkScaling {
 // ---------------------------------------------------------------- ELBv2
 
 /// ELBv2 on the SDK (read only).
-pub struct SdkElb(pub elbv2::Client);
+pub struct SdkElb(pub elbv2::Client, pub Arc<RateLimits>);
 
 /// `app/<lb>/<id>/targetgroup/<tg>/<id>` from a load balancer and a target group ARN.
 pub fn resource_label(lb_arn: &str, tg_arn: &str) -> Option<String> {
@@ -1512,6 +1573,7 @@ impl super::LoadBalancing for SdkElb {
     async fn resource_label(&self, target_group_arn: &str) -> Result<String, AwsError> {
         const OP: &str = "elasticloadbalancing:DescribeTargetGroups";
         let out = send(
+            &self.1,
             OP,
             self.0
                 .describe_target_groups()

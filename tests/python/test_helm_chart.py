@@ -30,7 +30,7 @@ VARIANTS = {
             "permissionsBoundary": "arn:aws:iam::123456789012:policy/fargate-operator-boundary",
             "allowedPolicyArns": ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
         },
-        "aws": {"region": "eu-west-1"},
+        "aws": {"region": "eu-west-1", "rateLimits": "ecs-service-write=20/2,iam=5/1"},
     },
 }
 
@@ -171,6 +171,7 @@ class ChartTest(unittest.TestCase):
         self.assertEqual(env["AWS_REGION"], "eu-west-1")
         self.assertEqual(env["FARGATE_OPERATOR_ROLE_PERMISSIONS_BOUNDARY"],
                          "arn:aws:iam::123456789012:policy/fargate-operator-boundary")
+        self.assertEqual(env["FARGATE_OPERATOR_AWS_RATE_LIMITS"], "ecs-service-write=20/2,iam=5/1")
         self.assertEqual(env["FARGATE_OPERATOR_ALLOWED_POLICY_ARNS"],
                          "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
 

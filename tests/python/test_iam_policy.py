@@ -143,11 +143,16 @@ IDENT_ARG = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*,")
 CONST_STR = re.compile(r"\bconst\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*&(?:'static\s+)?str\s*=\s*\"([^\"\\]*)\"\s*;")
 
 
-def actions_called(source):
-    """IAM actions passed to `send(...)`: string literals or `const X: &str` names.
+# The rate limiter every request goes through: `send(&self.1, "svc:Op", ...)`.
+LIMITER_ARG = re.compile(r"\s*&self\.1\s*,")
 
-    `.send()` (the SDK's own method, no arguments) is ignored. Any other first
-    argument raises, so a new calling style cannot silently escape the check.
+
+def actions_called(source):
+    """IAM actions passed to `send(limits, ...)`: string literals or `const X: &str` names.
+
+    The first argument is the rate limiter (`&self.1`). `.send()` (the SDK's own method, no
+    arguments) is ignored. Any other action argument raises, so a new calling style cannot
+    silently escape the check.
     """
     consts = [(m.start(), m.group(1), m.group(2)) for m in CONST_STR.finditer(source)]
     found = set()
@@ -156,6 +161,10 @@ def actions_called(source):
         line = source.count("\n", 0, call.start()) + 1
         if rest.startswith(")"):
             continue
+        limiter = LIMITER_ARG.match(rest)
+        if not limiter:
+            raise ValueError(f"line {line}: send() without the rate limiter: {rest[:60]!r}")
+        rest = rest[limiter.end():].lstrip()
         lit = LITERAL_ARG.match(rest)
         ident = IDENT_ARG.match(rest)
         if lit:
@@ -350,21 +359,24 @@ class EvaluatorTest(unittest.TestCase):
     def test_action_extraction(self):
         src = '''
             const OP: &str = "ecs:CreateService";
-            send(OP, self.0.create_service().send()).await;
+            send(&self.1, OP, self.0.create_service().send()).await;
             send(
+                &self.1,
                 "logs:CreateLogGroup",
                 self.0.create_log_group().send(),
             );
             const OP: &str = "ecs:UpdateService";
-            send(OP, req.send()).await.map(drop)
+            send(&self.1, OP, req.send()).await.map(drop)
         '''
         self.assertEqual(actions_called(src), {"ecs:CreateService", "logs:CreateLogGroup", "ecs:UpdateService"})
         with self.assertRaises(ValueError):
-            actions_called("send(UNKNOWN, x.send())")
+            actions_called("send(&self.1, UNKNOWN, x.send())")
         with self.assertRaises(ValueError):
-            actions_called('send(format!("ecs:{}", op), x.send())')
+            actions_called('send(&self.1, format!("ecs:{}", op), x.send())')
         with self.assertRaises(ValueError):
-            actions_called('send("not an action", x.send())')
+            actions_called('send(&self.1, "not an action", x.send())')
+        with self.assertRaises(ValueError):
+            actions_called('send("ecs:CreateService", x.send())')
 
 
 class PolicyFilesTest(unittest.TestCase):

@@ -1,0 +1,233 @@
+//! Crash harness: the executor dies right after its k-th AWS call (AWS did the call, the
+//! operator never saw the answer, and nothing after it is sent), for every k of a create,
+//! an update and a delete; then the operator restarts with a fresh executor. Whatever k,
+//! the objects converge with no duplicate service, role or revision, and no object needs a
+//! human. Runs against the in-memory stand-in (`aws::sim`): moto silently replaces a
+//! duplicate service and drops CreateService's client token, so it cannot show duplicates.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use fargate_operator::aws::instrument::{Call, CallHook};
+use fargate_operator::aws::sim::SimBackend;
+use fargate_operator::aws::{AwsError, ErrorKind};
+use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
+use fargate_operator::manifests::{self, Manifests};
+use fargate_operator::plan::sim::SimAws;
+use fargate_operator::plan::PlanConfig;
+
+/// Lets `k` calls through (losing the k-th one's answer), then refuses everything: the
+/// process died after AWS performed call k.
+struct CrashAfter {
+    k: usize,
+    seen: AtomicUsize,
+}
+
+#[async_trait]
+impl CallHook for CrashAfter {
+    async fn before(&self, _call: Call) -> Result<(), AwsError> {
+        let n = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
+        if n > self.k {
+            return Err(AwsError::new(
+                ErrorKind::Transient,
+                "crash",
+                "the operator is down",
+            ));
+        }
+        Ok(())
+    }
+
+    fn after(&self, _call: Call, _error: Option<&AwsError>) -> Option<AwsError> {
+        (self.seen.load(Ordering::SeqCst) == self.k).then(|| {
+            AwsError::new(
+                ErrorKind::Transient,
+                "crash",
+                "crashed before reading the answer",
+            )
+        })
+    }
+}
+
+/// Counts calls (to size the loop over k).
+#[derive(Default)]
+struct Count(AtomicUsize);
+
+impl CallHook for Count {
+    fn after(&self, _call: Call, _error: Option<&AwsError>) -> Option<AwsError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        None
+    }
+}
+
+fn examples() -> Manifests {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
+    manifests::load(&[root.join("web-api.yaml"), root.join("worker-spot.yaml")])
+        .expect("examples load")
+}
+
+fn updated(m: &Manifests) -> Manifests {
+    let mut m = m.clone();
+    for td in &mut m.task_definitions {
+        td.spec.containers[0].image = format!("{}-patched", td.spec.containers[0].image);
+    }
+    for fs in &mut m.services {
+        fs.spec.desired_count += 1;
+    }
+    m
+}
+
+async fn apply(aws: &fargate_operator::aws::Aws, m: &Manifests) -> Vec<ObjectResult> {
+    run::apply(aws, &PlanConfig::default(), m, &ApplyOptions::default()).await
+}
+
+/// Every object finished: applied and in sync, or (delete) cleaned up.
+fn converged(results: &[ObjectResult]) -> bool {
+    results.iter().all(|r| {
+        let cleanup = r.task_definition.is_none() && r.fargate_service.is_none();
+        r.failure.is_none() && (cleanup || r.synced())
+    })
+}
+
+/// What the account holds, to compare with a clean run's.
+#[derive(Debug, PartialEq)]
+struct Inventory {
+    active_services: usize,
+    roles: usize,
+    active_revisions: usize,
+    log_groups: usize,
+    scalable_targets: usize,
+    /// Each service's task definition (it runs the newest revision).
+    service_revisions: Vec<String>,
+}
+
+fn inventory(sim: &SimAws) -> Inventory {
+    Inventory {
+        active_services: sim
+            .services
+            .values()
+            .filter(|s| s.status == "ACTIVE")
+            .count(),
+        roles: sim.roles.len(),
+        active_revisions: sim
+            .revisions
+            .values()
+            .flatten()
+            .filter(|(_, active)| *active)
+            .count(),
+        log_groups: sim.log_groups.len(),
+        scalable_targets: sim.scaling.values().filter(|s| s.target.is_some()).count(),
+        service_revisions: sim
+            .services
+            .values()
+            .filter(|s| s.status == "ACTIVE")
+            .map(|s| s.body.task_definition.clone())
+            .collect(),
+    }
+}
+
+fn fresh() -> SimBackend {
+    SimBackend::new(SimAws::new("123456789012", "us-east-1"))
+}
+
+/// Runs `step` with a crash after every k in 1..=calls of a clean run, then a restart
+/// (`restart`, up to 3 times, as a controller would requeue); checks the account matches
+/// the clean run's.
+async fn crash_everywhere(
+    name: &str,
+    setup: impl AsyncFn(&SimBackend),
+    step: impl AsyncFn(&fargate_operator::aws::Aws) -> Vec<ObjectResult>,
+) {
+    let clean = fresh();
+    setup(&clean).await;
+    let count = Arc::new(Count::default());
+    assert!(converged(
+        &step(&clean.aws().instrumented(count.clone())).await
+    ));
+    let calls = count.0.load(Ordering::SeqCst);
+    assert!(calls > 3, "{name}: {calls} calls");
+    let expected = inventory(&clean.lock());
+    let mut needed_restarts = 0;
+
+    for k in 1..=calls {
+        let backend = fresh();
+        setup(&backend).await;
+        let crash = Arc::new(CrashAfter {
+            k,
+            seen: AtomicUsize::new(0),
+        });
+        let crashed = step(&backend.aws().instrumented(crash)).await;
+        assert!(
+            !converged(&crashed) || k == calls,
+            "{name}: a crash at call {k} went unnoticed"
+        );
+        let mut restarts = 0;
+        loop {
+            restarts += 1;
+            let results = step(&backend.aws()).await;
+            if converged(&results) {
+                needed_restarts = needed_restarts.max(restarts);
+                break;
+            }
+            assert!(
+                restarts < 3,
+                "{name}, crash at call {k}/{calls}: still not converged after {restarts} restarts: {:?}",
+                results
+                    .iter()
+                    .filter_map(|r| r.failure.clone().map(|f| (r.name.clone(), f)))
+                    .collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(
+            inventory(&backend.lock()),
+            expected,
+            "{name}, crash at call {k}/{calls}: the account differs from a clean run"
+        );
+    }
+    println!("{name}: {calls} crash points, at most {needed_restarts} restart(s) each");
+}
+
+#[tokio::test]
+async fn a_crash_at_any_call_of_a_create_leaves_no_duplicate() {
+    let m = examples();
+    crash_everywhere("create", async |_| {}, async |aws| apply(aws, &m).await).await;
+}
+
+#[tokio::test]
+async fn a_crash_at_any_call_of_an_update_leaves_no_duplicate() {
+    let m = examples();
+    let m2 = updated(&m);
+    crash_everywhere(
+        "update",
+        async |b| assert!(converged(&apply(&b.aws(), &m).await)),
+        async |aws| apply(aws, &m2).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_crash_at_any_call_of_a_delete_leaves_nothing_behind() {
+    let m = examples();
+    crash_everywhere(
+        "delete",
+        async |b| assert!(converged(&apply(&b.aws(), &m).await)),
+        async |aws| run::delete(aws, &m, fargate_operator::engine::DEFAULT_MAX_PASSES).await,
+    )
+    .await;
+    // And the account is really empty (not just equal to a clean delete).
+    let b = fresh();
+    assert!(converged(&apply(&b.aws(), &m).await));
+    run::delete(&b.aws(), &m, fargate_operator::engine::DEFAULT_MAX_PASSES).await;
+    let left = inventory(&b.lock());
+    assert_eq!(
+        (
+            left.active_services,
+            left.roles,
+            left.active_revisions,
+            left.log_groups,
+            left.scalable_targets
+        ),
+        (0, 0, 0, 0, 0)
+    );
+}
