@@ -80,6 +80,26 @@ impl Category {
     }
 }
 
+impl Category {
+    /// The category of a call through the AWS traits (`Instrumented`), for rate limiting at
+    /// the trait level (stand-ins and benchmarks; the SDK adapter limits each request).
+    pub fn of_call(call: &super::instrument::Call) -> Category {
+        match (call.service, call.operation) {
+            ("ecs", "create_service" | "update_service" | "delete_service") => {
+                Self::EcsServiceWrite
+            }
+            ("ecs", "register_task_definition") => Self::EcsRegisterTaskDefinition,
+            ("ecs", "describe_services") => Self::EcsDescribeServices,
+            ("ecs", _) if call.kind == super::instrument::CallKind::Read => Self::EcsRead,
+            ("ecs", _) => Self::EcsWrite,
+            ("iam", _) => Self::Iam,
+            ("application-autoscaling", _) => Self::AutoScaling,
+            ("logs", _) => Self::Logs,
+            _ => Self::Elb,
+        }
+    }
+}
+
 /// One bucket: `burst` requests at once, refilled at `per_second`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bucket {
@@ -227,7 +247,18 @@ impl RateLimits {
 
     /// Waits for a token for `operation` (`ecs:CreateService`).
     pub async fn acquire(&self, operation: &str) {
-        let category = Category::of(operation);
+        self.acquire_category(Category::of(operation)).await;
+    }
+
+    /// Takes a token now if there is one.
+    pub fn try_acquire(&self, category: Category) -> bool {
+        self.buckets
+            .get(&category)
+            .is_none_or(|b| b.check().is_ok())
+    }
+
+    /// Waits for a token of `category`.
+    pub async fn acquire_category(&self, category: Category) {
         let Some(bucket) = self.buckets.get(&category) else {
             return;
         };
@@ -237,7 +268,7 @@ impl RateLimits {
         let started = Instant::now();
         bucket.until_ready().await;
         let waited = started.elapsed();
-        tracing::debug!(operation, ?waited, "waited for the rate limit");
+        tracing::debug!(?category, ?waited, "waited for the rate limit");
         if let Some(w) = self.waited_micros.get(&category) {
             w.fetch_add(waited.as_micros() as u64, Ordering::Relaxed);
         }
@@ -249,6 +280,23 @@ impl RateLimits {
             .iter()
             .map(|(c, w)| (*c, Duration::from_micros(w.load(Ordering::Relaxed))))
             .collect()
+    }
+}
+
+/// As a hook on the AWS traits: every call waits for its category's token.
+#[async_trait::async_trait]
+impl super::instrument::CallHook for RateLimits {
+    async fn before(&self, call: super::instrument::Call) -> Result<(), super::AwsError> {
+        self.acquire_category(Category::of_call(&call)).await;
+        Ok(())
+    }
+
+    fn after(
+        &self,
+        _call: super::instrument::Call,
+        _error: Option<&super::AwsError>,
+    ) -> Option<super::AwsError> {
+        None
     }
 }
 
