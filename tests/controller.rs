@@ -633,7 +633,7 @@ async fn throttling_backs_off_per_object_and_resets_on_success() {
     let ctx = h.context(client, Leadership::Always);
     let (td, _) = web_api();
     let obj = Arc::new(DeserializeGuard(Ok(td)));
-    let throttled = || Error::Aws {
+    let throttled = || Error::NotSynced {
         reason: reasons::THROTTLED,
         message: "Rate exceeded".into(),
         class: RetryClass::Transient,

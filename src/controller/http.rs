@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -14,19 +14,21 @@ use super::Leadership;
 use crate::metrics::Metrics;
 
 /// What the probes report.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Health {
     /// Every cache has its first full list.
     caches_synced: AtomicBool,
-    leadership: Leadership,
+    /// Known once leader election (if any) has started.
+    leadership: OnceLock<Leadership>,
 }
 
 impl Health {
-    pub fn new(leadership: Leadership) -> Self {
-        Self {
-            caches_synced: AtomicBool::new(false),
-            leadership,
-        }
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn set_leadership(&self, leadership: Leadership) {
+        let _ = self.leadership.set(leadership);
     }
 
     pub fn set_synced(&self) {
@@ -74,10 +76,10 @@ async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
     if !s.health.synced() {
         return (StatusCode::SERVICE_UNAVAILABLE, "caches not synced yet\n");
     }
-    let role = match &s.health.leadership {
-        Leadership::Always => "ready\n",
-        l if l.leading() => "ready (leader)\n",
-        _ => "ready (standby)\n",
+    let role = match s.health.leadership.get() {
+        None | Some(Leadership::Always) => "ready\n",
+        Some(l) if l.leading() => "ready (leader)\n",
+        Some(_) => "ready (standby)\n",
     };
     (StatusCode::OK, role)
 }
@@ -118,8 +120,9 @@ mod tests {
     #[tokio::test]
     async fn readyz_waits_for_the_caches_and_says_whether_leading() {
         let (tx, rx) = tokio::sync::watch::channel(false);
-        let health = Arc::new(Health::new(Leadership::Lease(rx)));
+        let health = Arc::new(Health::new());
         let router = router(Arc::new(Metrics::new()), health.clone());
+        health.set_leadership(Leadership::Lease(rx));
         assert_eq!(
             get(router.clone(), "/readyz").await.0,
             StatusCode::SERVICE_UNAVAILABLE
@@ -142,7 +145,7 @@ mod tests {
         let metrics = Arc::new(Metrics::new());
         metrics.reconciled("FargateService", std::time::Duration::from_millis(30));
         metrics.failed("FargateService", "Throttled");
-        let router = router(metrics, Arc::new(Health::new(Leadership::Always)));
+        let router = router(metrics, Arc::new(Health::new()));
         let (status, text) = get(router, "/metrics").await;
         assert_eq!(status, StatusCode::OK);
         for series in [

@@ -51,9 +51,9 @@ pub enum Error {
     /// The Kubernetes API refused or was unreachable (status, finalizer, lookup).
     #[error("Kubernetes API: {0}")]
     Kube(#[source] kube::Error),
-    /// AWS refused or failed; the status says so.
+    /// AWS refused or failed, or a resource conflicts; the status says so.
     #[error("{reason}: {message}")]
-    Aws {
+    NotSynced {
         reason: &'static str,
         message: String,
         class: RetryClass,
@@ -74,7 +74,9 @@ impl Error {
         use kube::runtime::finalizer::Error as F;
         match self {
             Self::Kube(_) => "KubeApi".into(),
-            Self::Aws { reason, .. } | Self::CleanupWaiting { reason, .. } => (*reason).into(),
+            Self::NotSynced { reason, .. } | Self::CleanupWaiting { reason, .. } => {
+                (*reason).into()
+            }
             Self::Finalizer(f) => match &**f {
                 F::ApplyFailed(e) | F::CleanupFailed(e) => e.metric_label(),
                 F::AddFinalizer(_) | F::RemoveFinalizer(_) => "Finalizer".into(),
@@ -88,7 +90,7 @@ impl Error {
         use kube::runtime::finalizer::Error as F;
         match self {
             Self::Kube(_) => Some(RetryClass::Transient),
-            Self::Aws { class, .. } => Some(*class),
+            Self::NotSynced { class, .. } => Some(*class),
             Self::CleanupWaiting { .. } => None,
             Self::Finalizer(f) => match &**f {
                 F::ApplyFailed(e) | F::CleanupFailed(e) => e.retry(),
@@ -362,7 +364,7 @@ where
             reason: reasons::DELETING,
             message: format!("{pending} AWS change(s) left"),
         }),
-        Sync::Failed { reason, message } => Err(Error::Aws {
+        Sync::Failed { reason, message } => Err(Error::NotSynced {
             reason,
             message,
             class: retry_class(reason).unwrap_or(RetryClass::Other),
@@ -381,7 +383,7 @@ fn next_action(ctx: &Context, sync: &Sync, deploying: bool) -> Result<Action, Er
         Sync::Waiting { .. } => Ok(Action::requeue(jittered(ctx.settings.poll))),
         Sync::Failed { reason, message } => match retry_class(reason) {
             None => Ok(Action::await_change()),
-            Some(class) => Err(Error::Aws {
+            Some(class) => Err(Error::NotSynced {
                 reason,
                 message: message.clone(),
                 class,

@@ -104,6 +104,25 @@ pub async fn run_with(
 ) -> Result<(), RunError> {
     let shutdown: Shutdown = shutdown.boxed().shared();
 
+    // The probes answer from the start: /healthz while the process lives, /readyz only once
+    // the CRDs are established and the caches synced.
+    let health = Arc::new(Health::new());
+    let listener = http::bind(config.metrics_addr)
+        .await
+        .map_err(|source| RunError::Http {
+            addr: config.metrics_addr,
+            source,
+        })?;
+    tracing::info!(
+        addr = %listener.local_addr().unwrap_or(config.metrics_addr),
+        "serving /metrics, /healthz, /readyz"
+    );
+    let server = tokio::spawn(http::serve(
+        listener,
+        http::router(metrics.clone(), health.clone()),
+        shutdown.clone(),
+    ));
+
     for name in [
         "taskdefinitions.ecs.fargate.dev",
         "fargateservices.ecs.fargate.dev",
@@ -138,23 +157,7 @@ pub async fn run_with(
             (Leadership::Lease(rx), Some(task))
         }
     };
-
-    let health = Arc::new(Health::new(leadership.clone()));
-    let listener = http::bind(config.metrics_addr)
-        .await
-        .map_err(|source| RunError::Http {
-            addr: config.metrics_addr,
-            source,
-        })?;
-    tracing::info!(
-        addr = %listener.local_addr().unwrap_or(config.metrics_addr),
-        "serving /metrics, /healthz, /readyz"
-    );
-    let server = tokio::spawn(http::serve(
-        listener,
-        http::router(metrics.clone(), health.clone()),
-        shutdown.clone(),
-    ));
+    health.set_leadership(leadership.clone());
 
     let scopes: Vec<Option<String>> = if config.namespaces.is_empty() {
         vec![None]
