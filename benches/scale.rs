@@ -30,6 +30,7 @@ use fargate_operator::aws::limits::{
 use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::{Aws, AwsError, ErrorKind};
 use fargate_operator::controller::backoff::{BackoffSettings, Backoffs, Bounds, RetryClass};
+use fargate_operator::controller::observations::{DeepChecks, ServiceObservations};
 use fargate_operator::engine::{self, Sync};
 use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{PlanConfig, TaskDefinitionInfo};
@@ -332,6 +333,20 @@ async fn main() {
     let ecs_reads = counts.ecs_reads.load(Ordering::Relaxed);
     let resync_counts = counts.snapshot();
 
+    // 4. Steady state: the controller's resync path for settled objects (batched service
+    // observations, deep TaskDefinition checks every 10th resync), over 10 periods.
+    complete_deployments(&backend);
+    let periods = 10;
+    let steady = Steady::new(&backend, &pairs);
+    counts.reset();
+    for _ in 0..periods {
+        steady.pass(&aws, &config, concurrency).await;
+    }
+    let steady_reads = counts.reads.load(Ordering::Relaxed) as f64 / (periods * 2 * n) as f64;
+    let steady_ecs_per_service =
+        counts.ecs_reads.load(Ordering::Relaxed) as f64 / (periods * n) as f64;
+    let steady_writes = counts.writes.load(Ordering::Relaxed);
+
     let mut md = String::new();
     md.push_str(&format!(
         "Run: {n} TaskDefinition + FargateService pairs (examples/web-api.yaml), {concurrency} reconciles in flight, buckets scaled ×{scale}, {} CPUs.\n\n",
@@ -387,6 +402,15 @@ async fn main() {
         "| resync pass: objects not converged | {} |\n",
         resync.failed.len()
     ));
+    md.push_str(&format!(
+        "| **steady state** (settled objects, 10 resync periods): writes | **{steady_writes}** |\n"
+    ));
+    md.push_str(&format!(
+        "| **steady state**: AWS reads per object per resync (all services) | **{steady_reads:.2}** |\n"
+    ));
+    md.push_str(&format!(
+        "| **steady state**: ECS reads per service per resync (target ≤ 0.1) | **{steady_ecs_per_service:.2}** |\n"
+    ));
     md.push_str("\nCalls by category (cold start / resync pass):\n\n| Category | Cold start | Resync |\n|---|---|---|\n");
     for c in Category::ALL {
         md.push_str(&format!(
@@ -411,7 +435,112 @@ async fn main() {
             "objects did not converge"
         );
         assert_eq!(writes, 0, "a resync of converged objects wrote to AWS");
+        assert_eq!(steady_writes, 0, "a steady-state resync wrote to AWS");
         assert!(plans_per_second > 0.0);
+    }
+}
+
+/// ECS finishes every deployment in the stand-in (settled services).
+fn complete_deployments(backend: &SimBackend) {
+    let mut sim = backend.lock();
+    for s in sim.services.values_mut() {
+        s.running_count = s.body.desired_count;
+        s.deployments = vec![fargate_operator::plan::model::ObservedDeployment {
+            id: "ecs-svc/1".into(),
+            status: "PRIMARY".into(),
+            task_definition: s.body.task_definition.clone(),
+            desired_count: s.body.desired_count,
+            running_count: s.body.desired_count,
+            rollout_state: Some("COMPLETED".into()),
+            ..Default::default()
+        }];
+    }
+}
+
+/// The controller's resync of settled objects (src/controller/reconcile.rs uses the same
+/// `controller::observations` pieces): deep TaskDefinition checks every 10th time, service
+/// observations batched per cluster ahead of their resyncs.
+struct Steady {
+    observations: ServiceObservations,
+    deep_checks: DeepChecks,
+    pairs: Arc<Vec<(TaskDefinition, FargateService)>>,
+    infos: Vec<TaskDefinitionInfo>,
+    by_cluster: BTreeMap<String, Vec<String>>,
+}
+
+impl Steady {
+    fn new(backend: &SimBackend, pairs: &Arc<Vec<(TaskDefinition, FargateService)>>) -> Arc<Self> {
+        use fargate_operator::batch::{
+            service_location, task_definition_info, task_definition_lookups,
+        };
+        let sim = backend.lock();
+        let mut by_cluster: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (_, fs) in pairs.iter() {
+            let (c, s) = service_location(fs);
+            by_cluster.entry(c).or_default().push(s);
+        }
+        Arc::new(Self {
+            observations: ServiceObservations::new(Duration::from_secs(3600)),
+            deep_checks: DeepChecks::new(10),
+            infos: pairs
+                .iter()
+                .map(|(td, _)| {
+                    task_definition_info(
+                        td,
+                        sim.latest_revision(&task_definition_lookups(td).family),
+                    )
+                })
+                .collect(),
+            pairs: pairs.clone(),
+            by_cluster,
+        })
+    }
+
+    async fn pass(self: &Arc<Self>, aws: &Aws, config: &PlanConfig, concurrency: usize) {
+        use fargate_operator::batch::service_location;
+        let sem = Arc::new(Semaphore::new(concurrency));
+        let mut tasks = vec![];
+        for i in 0..self.pairs.len() {
+            let (me, aws, config, sem) = (self.clone(), aws.clone(), config.clone(), sem.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = sem.acquire().await.expect("semaphore open");
+                let (td, fs) = &me.pairs[i];
+                let key = td.metadata.name.clone().unwrap_or_default();
+                if me.deep_checks.due(&key) {
+                    let (r, _) = engine::reconcile_task_definition(
+                        &aws,
+                        &config,
+                        td,
+                        &Default::default(),
+                        5,
+                        Timestamp::now(),
+                    )
+                    .await;
+                    assert_eq!(r.sync, Sync::InSync, "{key}");
+                }
+                let (cluster, name) = service_location(fs);
+                let siblings = me.by_cluster[&cluster].clone();
+                let first = me
+                    .observations
+                    .observe(&aws, &cluster, &name, siblings)
+                    .await
+                    .ok();
+                let r = engine::reconcile_fargate_service(
+                    &aws,
+                    &config,
+                    fs,
+                    Some(&me.infos[i]),
+                    first,
+                    5,
+                    Timestamp::now(),
+                )
+                .await;
+                assert_eq!(r.sync, Sync::InSync, "{key}");
+            }));
+        }
+        for t in tasks {
+            t.await.expect("steady-state reconcile");
+        }
     }
 }
 

@@ -77,6 +77,7 @@ struct Harness {
     stores: Stores,
     td_writer: Writer<GuardedTaskDefinition>,
     fs_writer: Writer<GuardedFargateService>,
+    shared: std::sync::Mutex<Option<Arc<Context>>>,
 }
 
 impl Harness {
@@ -93,6 +94,7 @@ impl Harness {
             },
             td_writer,
             fs_writer,
+            shared: Default::default(),
         }
     }
 
@@ -108,6 +110,13 @@ impl Harness {
         );
         ctx.now = now;
         Arc::new(ctx)
+    }
+
+    /// One context shared by several reconciles (as in the controller), built once per client.
+    fn context_shared(&self, client: kube::Client) -> Arc<Context> {
+        let mut slot = self.shared.lock().unwrap();
+        slot.get_or_insert_with(|| self.context(client, Leadership::Always))
+            .clone()
     }
 
     fn assert_no_aws_call(&self) {
@@ -193,6 +202,19 @@ async fn reconcile_td_once(h: &Harness, td: &TaskDefinition) -> TaskDefinition {
     let mut out = td.clone();
     out.status = Some(serde_json::from_value(status).expect("status deserialises"));
     out
+}
+
+/// A FargateService (of any name, in namespace shop) after a reconcile that wrote status.
+async fn reconcile_named_fs(h: &Harness, fs: &FargateService) -> (FargateService, Events) {
+    let path = format!(
+        "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/fargateservices/{}",
+        fs.metadata.name.as_deref().unwrap()
+    );
+    let (status, events, outcome) = reconcile_reporting(h, fs, &path, spawn_fs).await;
+    outcome.expect("reconciles");
+    let mut out = fs.clone();
+    out.status = Some(serde_json::from_value(status).expect("status deserialises"));
+    (out, events)
 }
 
 /// A FargateService after a successful reconcile: with the status it wrote.
@@ -1202,4 +1224,92 @@ impl Script {
             (m, p) => panic!("unexpected request {m} {p}?{} {}", req.query, req.body),
         }
     }
+}
+
+/// ECS finishes every deployment in the stand-in: one PRIMARY deployment, COMPLETED, with
+/// every task running.
+fn complete_deployments(h: &Harness) {
+    let mut sim = h.backend.lock();
+    for s in sim.services.values_mut() {
+        s.running_count = s.body.desired_count;
+        s.deployments = vec![fargate_operator::plan::model::ObservedDeployment {
+            id: "ecs-svc/1".into(),
+            status: "PRIMARY".into(),
+            task_definition: s.body.task_definition.clone(),
+            desired_count: s.body.desired_count,
+            running_count: s.body.desired_count,
+            rollout_state: Some("COMPLETED".into()),
+            ..Default::default()
+        }];
+    }
+}
+
+#[tokio::test]
+async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    h.cache_td(&td);
+    // Ten services of one cluster running the same task definition.
+    let mut services = vec![];
+    for i in 0..10 {
+        let mut one = finalized(fs.clone());
+        one.metadata.name = Some(format!("web-{i}"));
+        let (created, _) = reconcile_named_fs(&h, &one).await;
+        services.push(created);
+    }
+    complete_deployments(&h);
+    for fs in &mut services {
+        let (ready, _) = reconcile_named_fs(&h, fs).await;
+        assert_eq!(
+            condition(&serde_json::to_value(&ready.status).unwrap(), ct::READY)["status"],
+            "True"
+        );
+        *fs = ready;
+        h.cache_fs(fs);
+    }
+
+    // Resync: every object once, then the TaskDefinition nine more times.
+    let before = h.calls.snapshot();
+    let (client, server) = mock_client();
+    for fs in &services {
+        spawn_fs(fs, h.context_shared(client.clone()))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    for _ in 0..10 {
+        spawn_td(&td, h.context_shared(client.clone()))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    drop(client);
+    drop(h.shared.lock().unwrap().take());
+    server.done().await;
+    let used = |op: &str| {
+        h.calls.count(op)
+            - before
+                .iter()
+                .filter(|((_, o, _), _)| *o == op)
+                .map(|(_, n)| n)
+                .sum::<usize>()
+    };
+    assert_eq!(
+        used("describe_services"),
+        1,
+        "10 services, one DescribeServices"
+    );
+    assert_eq!(used("describe_cluster"), 1);
+    assert_eq!(used("family_revisions"), 1, "one deep check in ten resyncs");
+    let writes_before: usize = before
+        .iter()
+        .filter(|((_, _, k), _)| *k == CallKind::Write)
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(
+        h.calls.total(CallKind::Write),
+        writes_before,
+        "a resync wrote"
+    );
 }

@@ -13,6 +13,7 @@
 
 pub mod backoff;
 pub mod http;
+pub mod observations;
 pub mod reconcile;
 pub mod run;
 
@@ -53,6 +54,9 @@ pub struct Settings {
     /// Observe → plan → act passes per reconcile.
     pub max_passes: usize,
     pub backoff: BackoffSettings,
+    /// A settled TaskDefinition reads AWS on every this-many-th resync (drift in its
+    /// revisions, roles or log group is found within this many periods).
+    pub deep_check_every: u32,
 }
 
 impl Default for Settings {
@@ -63,6 +67,7 @@ impl Default for Settings {
             poll: Duration::from_secs(15),
             max_passes: crate::engine::DEFAULT_MAX_PASSES,
             backoff: BackoffSettings::default(),
+            deep_check_every: 10,
         }
     }
 }
@@ -102,6 +107,10 @@ pub struct Context {
     pub backoff: Backoffs,
     pub stores: Stores,
     pub leadership: Leadership,
+    /// Service observations made ahead of their resyncs (batched per cluster).
+    pub observations: observations::ServiceObservations,
+    /// Which settled TaskDefinition resyncs read AWS.
+    pub deep_checks: observations::DeepChecks,
     /// The clock (injectable so tests are deterministic).
     pub now: fn() -> Timestamp,
 }
@@ -118,6 +127,9 @@ impl Context {
         let recorder = Recorder::new(client.clone(), reporter());
         Self {
             backoff: Backoffs::new(settings.backoff),
+            // An observation made ahead is used within the next resync (±10 % jitter).
+            observations: observations::ServiceObservations::new(settings.resync.mul_f64(1.25)),
+            deep_checks: observations::DeepChecks::new(settings.deep_check_every),
             client,
             aws,
             settings,
@@ -262,6 +274,35 @@ pub fn revisions_in_use(
         }
     }
     out
+}
+
+/// The object's status is for its current generation, in sync and Ready: a reconcile now is
+/// a resync (or the watch re-delivering it).
+pub fn settled(
+    generation: Option<i64>,
+    observed_generation: Option<i64>,
+    conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition],
+) -> bool {
+    generation.is_some()
+        && observed_generation == generation
+        && is_true(conditions, ct::READY)
+        && is_true(conditions, ct::SYNCED)
+}
+
+/// Settled services of `cluster` in the cache (ECS names), to observe with one in a batch.
+pub fn settled_services_of(cluster: &str, services: &Store<GuardedFargateService>) -> Vec<String> {
+    services
+        .state()
+        .iter()
+        .filter_map(|g| g.0.as_ref().ok())
+        .filter(|fs| fs.spec.cluster.name == cluster && fs.metadata.deletion_timestamp.is_none())
+        .filter(|fs| {
+            fs.status.as_ref().is_some_and(|s| {
+                settled(fs.metadata.generation, s.observed_generation, &s.conditions)
+            })
+        })
+        .map(|fs| crate::batch::service_location(fs).1)
+        .collect()
 }
 
 /// `kind/namespace/name`: an object's key for backoff and metrics.

@@ -234,6 +234,17 @@ where
 }
 
 async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Action, Error> {
+    let key = object_key(TASK_DEFINITION, td);
+    let is_settled = td.status.as_ref().is_some_and(|s| {
+        super::settled(td.metadata.generation, s.observed_generation, &s.conditions)
+    });
+    if !is_settled {
+        ctx.deep_checks.reset(&key);
+    } else if !ctx.deep_checks.due(&key) {
+        // A settled TaskDefinition's revisions are immutable; its roles and log group are
+        // re-read on every deep_check_every-th resync.
+        return Ok(Action::requeue(jittered(ctx.settings.resync)));
+    }
     let in_use = revisions_in_use(td, &ctx.stores.services);
     let (r, _) = engine::reconcile_task_definition(
         &ctx.aws,
@@ -257,12 +268,26 @@ async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Act
 
 async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Action, Error> {
     let td = task_definition_for(fs, &ctx.stores.task_definitions);
+    let is_settled = fs.status.as_ref().is_some_and(|s| {
+        super::settled(fs.metadata.generation, s.observed_generation, &s.conditions)
+    });
+    // A settled service's resync shares its DescribeServices with its cluster's others.
+    let first = if is_settled {
+        let (cluster, name) = crate::batch::service_location(fs);
+        let siblings = super::settled_services_of(&cluster, &ctx.stores.services);
+        ctx.observations
+            .observe(&ctx.aws, &cluster, &name, siblings)
+            .await
+            .ok()
+    } else {
+        None
+    };
     let r = engine::reconcile_fargate_service(
         &ctx.aws,
         &ctx.settings.plan,
         fs,
         td.as_ref(),
-        None,
+        first,
         ctx.settings.max_passes,
         (ctx.now)(),
     )
@@ -281,6 +306,7 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
 }
 
 async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Action, Error> {
+    ctx.deep_checks.reset(&object_key(TASK_DEFINITION, td));
     let in_use = revisions_in_use(td, &ctx.stores.services);
     let c = engine::cleanup_task_definition(&ctx.aws, td, &in_use, ctx.settings.max_passes).await;
     publish(ctx, td, &c.applied, &c.sync).await;
