@@ -335,7 +335,7 @@ async fn main() {
 
     // 4. Steady state: the controller's resync path for settled objects (batched service
     // observations, deep TaskDefinition checks every 10th resync), over 10 periods.
-    complete_deployments(&backend);
+    backend.lock().finish_deployments();
     let periods = 10;
     let steady = Steady::new(&backend, &pairs);
     counts.reset();
@@ -440,23 +440,6 @@ async fn main() {
         assert_eq!(writes, 0, "a resync of converged objects wrote to AWS");
         assert_eq!(steady_writes, 0, "a steady-state resync wrote to AWS");
         assert!(plans_per_second > 0.0);
-    }
-}
-
-/// ECS finishes every deployment in the stand-in (settled services).
-fn complete_deployments(backend: &SimBackend) {
-    let mut sim = backend.lock();
-    for s in sim.services.values_mut() {
-        s.running_count = s.body.desired_count;
-        s.deployments = vec![fargate_operator::plan::model::ObservedDeployment {
-            id: "ecs-svc/1".into(),
-            status: "PRIMARY".into(),
-            task_definition: s.body.task_definition.clone(),
-            desired_count: s.body.desired_count,
-            running_count: s.body.desired_count,
-            rollout_state: Some("COMPLETED".into()),
-            ..Default::default()
-        }];
     }
 }
 

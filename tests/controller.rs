@@ -1226,24 +1226,6 @@ impl Script {
     }
 }
 
-/// ECS finishes every deployment in the stand-in: one PRIMARY deployment, COMPLETED, with
-/// every task running.
-fn complete_deployments(h: &Harness) {
-    let mut sim = h.backend.lock();
-    for s in sim.services.values_mut() {
-        s.running_count = s.body.desired_count;
-        s.deployments = vec![fargate_operator::plan::model::ObservedDeployment {
-            id: "ecs-svc/1".into(),
-            status: "PRIMARY".into(),
-            task_definition: s.body.task_definition.clone(),
-            desired_count: s.body.desired_count,
-            running_count: s.body.desired_count,
-            rollout_state: Some("COMPLETED".into()),
-            ..Default::default()
-        }];
-    }
-}
-
 #[tokio::test]
 async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
     let mut h = Harness::new();
@@ -1258,7 +1240,7 @@ async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
         let (created, _) = reconcile_named_fs(&h, &one).await;
         services.push(created);
     }
-    complete_deployments(&h);
+    h.backend.lock().finish_deployments();
     for fs in &mut services {
         let (ready, _) = reconcile_named_fs(&h, fs).await;
         assert_eq!(

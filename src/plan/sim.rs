@@ -54,6 +54,23 @@ impl SimAws {
         format!("arn:aws:iam::{}:role{ROLE_PATH}{name}", self.account)
     }
 
+    /// ECS finishes every deployment: one PRIMARY deployment of the service's task
+    /// definition, COMPLETED, with every task running (what a healthy service settles to).
+    pub fn finish_deployments(&mut self) {
+        for s in self.services.values_mut() {
+            s.running_count = s.body.desired_count;
+            s.deployments = vec![super::model::ObservedDeployment {
+                id: "ecs-svc/1".into(),
+                status: "PRIMARY".into(),
+                task_definition: s.body.task_definition.clone(),
+                desired_count: s.body.desired_count,
+                running_count: s.body.desired_count,
+                rollout_state: Some("COMPLETED".into()),
+                ..Default::default()
+            }];
+        }
+    }
+
     /// Total actions applied.
     pub fn total_calls(&self) -> usize {
         self.calls.values().sum()
