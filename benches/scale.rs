@@ -505,7 +505,7 @@ impl Steady {
                     assert_eq!(r.sync, Sync::InSync, "{key}");
                 }
                 let (cluster, name) = service_location(fs);
-                let siblings = me.by_cluster[&cluster].clone();
+                let siblings = || me.by_cluster[&cluster].clone();
                 let first = me
                     .observations
                     .observe(&aws, &cluster, &name, siblings)

@@ -204,22 +204,14 @@ async fn reconcile_td_once(h: &Harness, td: &TaskDefinition) -> TaskDefinition {
     out
 }
 
-/// A FargateService (of any name, in namespace shop) after a reconcile that wrote status.
-async fn reconcile_named_fs(h: &Harness, fs: &FargateService) -> (FargateService, Events) {
+/// A FargateService (of any name, in namespace shop) after a successful reconcile: with the
+/// status it wrote.
+async fn reconcile_fs_once(h: &Harness, fs: &FargateService) -> (FargateService, Events) {
     let path = format!(
         "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/fargateservices/{}",
         fs.metadata.name.as_deref().unwrap()
     );
     let (status, events, outcome) = reconcile_reporting(h, fs, &path, spawn_fs).await;
-    outcome.expect("reconciles");
-    let mut out = fs.clone();
-    out.status = Some(serde_json::from_value(status).expect("status deserialises"));
-    (out, events)
-}
-
-/// A FargateService after a successful reconcile: with the status it wrote.
-async fn reconcile_fs_once(h: &Harness, fs: &FargateService) -> (FargateService, Events) {
-    let (status, events, outcome) = reconcile_reporting(h, fs, FS_PATH, spawn_fs).await;
     outcome.expect("reconciles");
     let mut out = fs.clone();
     out.status = Some(serde_json::from_value(status).expect("status deserialises"));
@@ -1237,12 +1229,12 @@ async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
     for i in 0..10 {
         let mut one = finalized(fs.clone());
         one.metadata.name = Some(format!("web-{i}"));
-        let (created, _) = reconcile_named_fs(&h, &one).await;
+        let (created, _) = reconcile_fs_once(&h, &one).await;
         services.push(created);
     }
     h.backend.lock().finish_deployments();
     for fs in &mut services {
-        let (ready, _) = reconcile_named_fs(&h, fs).await;
+        let (ready, _) = reconcile_fs_once(&h, fs).await;
         assert_eq!(
             condition(&serde_json::to_value(&ready.status).unwrap(), ct::READY)["status"],
             "True"

@@ -320,7 +320,8 @@ pub fn jittered(base: Duration) -> Duration {
 }
 
 /// Passes an object on only when `key` of it differs from the last one seen for the same
-/// namespace/name (the first sighting always passes). Memory: one entry per live object;
+/// namespace/name (the first sighting always passes). kube's `predicate_filter` does this for
+/// watcher streams (`Result<K, _>`); shared-store subscriptions yield `Arc<K>`, hence this. Memory: one entry per live object;
 /// an object's entry goes when it is seen deleting with no finalizers left.
 pub struct Changes<K> {
     key: fn(&K) -> u64,

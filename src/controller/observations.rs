@@ -48,21 +48,22 @@ impl ServiceObservations {
     }
 
     /// Observes `name` for a settled service's resync: from an earlier batch if one is
-    /// fresh, else in a batch with up to 9 of `siblings` (settled services of the same
-    /// cluster) that have no fresh observation, keeping theirs for later.
-    pub async fn observe(
+    /// fresh, else in a batch with up to 9 of `siblings()` (settled services of the same
+    /// cluster; listed only on a miss) that have no fresh observation, keeping theirs for
+    /// later.
+    pub async fn observe<I: IntoIterator<Item = String>>(
         &self,
         aws: &Aws,
         cluster: &str,
         name: &str,
-        siblings: impl IntoIterator<Item = String>,
+        siblings: impl FnOnce() -> I,
     ) -> Result<ObservedFargateService, AwsError> {
         if let Some(o) = self.take(cluster, name) {
             return Ok(o);
         }
         let mut names = vec![name.to_owned()];
         names.extend(
-            siblings
+            siblings()
                 .into_iter()
                 .filter(|s| s != name && !self.has_fresh(cluster, s))
                 .take(DESCRIBE_SERVICES_BATCH - 1),

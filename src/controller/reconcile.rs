@@ -274,7 +274,7 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
     // A settled service's resync shares its DescribeServices with its cluster's others.
     let first = if is_settled {
         let (cluster, name) = crate::batch::service_location(fs);
-        let siblings = super::settled_services_of(&cluster, &ctx.stores.services);
+        let siblings = || super::settled_services_of(&cluster, &ctx.stores.services);
         ctx.observations
             .observe(&ctx.aws, &cluster, &name, siblings)
             .await

@@ -107,7 +107,7 @@ pub async fn run_with(
     // The probes answer from the start: /healthz while the process lives, /readyz only once
     // the CRDs are established and the caches synced.
     let health = Arc::new(Health::new());
-    let listener = http::bind(config.metrics_addr)
+    let listener = tokio::net::TcpListener::bind(config.metrics_addr)
         .await
         .map_err(|source| RunError::Http {
             addr: config.metrics_addr,
