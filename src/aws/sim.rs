@@ -39,7 +39,9 @@ impl SimBackend {
     }
 
     fn apply(&self, op: &'static str, action: Action) -> Result<(), AwsError> {
-        self.lock().apply(&action).map_err(|e| {
+        let mut sim = self.lock();
+        sim.request(op, 1);
+        sim.apply(&action).map_err(|e| {
             let kind = match e {
                 SimError::NotFound(_) => ErrorKind::NotFound,
                 SimError::Invalid(_) => ErrorKind::Invalid,
@@ -53,10 +55,15 @@ impl SimBackend {
 #[async_trait]
 impl super::Ecs for SimBackend {
     async fn family_revisions(&self, family: &str) -> Result<Vec<ObservedRevision>, AwsError> {
-        Ok(self
-            .lock()
+        let mut sim = self.lock();
+        let revisions = sim
             .observe_task_definition(family, &Default::default(), &Default::default())
-            .revisions)
+            .revisions;
+        // Pages of 100 ARNs, then one DescribeTaskDefinition per revision.
+        let n = revisions.len() as u64;
+        sim.request("ecs:ListTaskDefinitions", n.div_ceil(100).max(1));
+        sim.request("ecs:DescribeTaskDefinition", n);
+        Ok(revisions)
     }
 
     async fn register_task_definition(
@@ -95,7 +102,9 @@ impl super::Ecs for SimBackend {
     }
 
     async fn describe_cluster(&self, name: &str) -> Result<Option<ObservedCluster>, AwsError> {
-        Ok(self.lock().clusters.get(name).cloned())
+        let mut sim = self.lock();
+        sim.request("ecs:DescribeClusters", 1);
+        Ok(sim.clusters.get(name).cloned())
     }
 
     async fn create_cluster(
@@ -119,7 +128,8 @@ impl super::Ecs for SimBackend {
         cluster: &str,
         names: &[String],
     ) -> Result<Vec<(String, ObservedService)>, AwsError> {
-        let sim = self.lock();
+        let mut sim = self.lock();
+        sim.request("ecs:DescribeServices", 1);
         Ok(names
             .iter()
             .filter_map(|n| {
@@ -188,6 +198,8 @@ impl super::Ecs for SimBackend {
         _service: &str,
         _limit: usize,
     ) -> Result<Vec<ObservedStoppedTask>, AwsError> {
+        // The stand-in runs no tasks: ListTasks finds none to describe.
+        self.lock().request("ecs:ListTasks", 1);
         Ok(vec![])
     }
 }
@@ -211,7 +223,15 @@ fn tag_action(arn: &str, tags: Tags, remove: Vec<String>) -> Action {
 #[async_trait]
 impl super::Iam for SimBackend {
     async fn get_role(&self, name: &str) -> Result<Option<ObservedRole>, AwsError> {
-        Ok(self.lock().roles.get(name).cloned())
+        let mut sim = self.lock();
+        let role = sim.roles.get(name).cloned();
+        sim.request("iam:GetRole", 1);
+        if let Some(r) = &role {
+            sim.request("iam:ListAttachedRolePolicies", 1);
+            sim.request("iam:ListRolePolicies", 1);
+            sim.request("iam:GetRolePolicy", r.inline_policies.len() as u64);
+        }
+        Ok(role)
     }
 
     async fn create_role(&self, r: NewRole<'_>) -> Result<String, AwsError> {
@@ -319,7 +339,11 @@ impl super::Iam for SimBackend {
 #[async_trait]
 impl super::Logs for SimBackend {
     async fn describe_log_group(&self, name: &str) -> Result<Option<ObservedLogGroup>, AwsError> {
-        Ok(self.lock().log_groups.get(name).cloned())
+        let mut sim = self.lock();
+        let group = sim.log_groups.get(name).cloned();
+        sim.request("logs:DescribeLogGroups", 1);
+        sim.request("logs:ListTagsForResource", u64::from(group.is_some()));
+        Ok(group)
     }
 
     async fn create_log_group(&self, name: &str, tags: &Tags) -> Result<(), AwsError> {
@@ -361,12 +385,14 @@ impl super::Logs for SimBackend {
 #[async_trait]
 impl super::Scaling for SimBackend {
     async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError> {
-        Ok(self
-            .lock()
-            .scaling
-            .get(resource_id)
-            .cloned()
-            .unwrap_or_default())
+        let mut sim = self.lock();
+        let scaling = sim.scaling.get(resource_id).cloned().unwrap_or_default();
+        sim.request("application-autoscaling:DescribeScalableTargets", 1);
+        if scaling.target.is_some() {
+            sim.request("application-autoscaling:DescribeScalingPolicies", 1);
+            sim.request("application-autoscaling:DescribeScheduledActions", 1);
+        }
+        Ok(scaling)
     }
 
     async fn register_scalable_target(
@@ -451,6 +477,8 @@ impl super::Scaling for SimBackend {
 #[async_trait]
 impl super::LoadBalancing for SimBackend {
     async fn resource_label(&self, target_group_arn: &str) -> Result<String, AwsError> {
+        self.lock()
+            .request("elasticloadbalancing:DescribeTargetGroups", 1);
         let tg = target_group_arn
             .rsplit_once(':')
             .map_or(target_group_arn, |(_, t)| t);

@@ -38,9 +38,20 @@ pub struct SimAws {
     client_tokens: BTreeMap<String, (String, String)>,
     /// Every action applied, counted by variant name.
     pub calls: BTreeMap<String, usize>,
+    /// AWS API requests, by `service:Operation`, as the SDK implementation (`aws::sdk`)
+    /// would make them for the calls served: one trait call can be several requests
+    /// (a role is GetRole, two listings and one GetRolePolicy per inline policy).
+    pub requests: BTreeMap<&'static str, u64>,
 }
 
 impl SimAws {
+    /// Counts `n` requests of `operation` (see [`SimAws::requests`]).
+    pub fn request(&mut self, operation: &'static str, n: u64) {
+        if n > 0 {
+            *self.requests.entry(operation).or_default() += n;
+        }
+    }
+
     /// An empty account.
     pub fn new(account: &str, region: &str) -> Self {
         Self {
