@@ -288,7 +288,10 @@ async fn connect(region: &str, aws: &AwsArgs) -> fargate_operator::aws::Aws {
         endpoint_url: aws.endpoint_url.clone(),
         limits: aws.aws_rate_limits.clone(),
     };
-    fargate_operator::aws::sdk::connect(&settings).await.0
+    fargate_operator::aws::sdk::connect(&settings)
+        .await
+        .0
+        .retried(Default::default())
 }
 
 /// Exit code 1: some object cannot be planned (invalid, conflict, ...).

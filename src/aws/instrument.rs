@@ -1,12 +1,14 @@
-//! A wrapper around any implementation of the AWS traits that reports every call to a
-//! [`CallHook`]: counting (tests, metrics), and fault injection (the hook may fail or delay a
-//! call before it reaches AWS).
+//! Wrappers around any implementation of the AWS traits: [`Instrumented`] reports every
+//! call to a [`CallHook`] (counting for tests and metrics, rate limits, fault injection: the
+//! hook may fail or delay a call before it reaches AWS), and [`Retried`] retries a failed
+//! call in place under a [`RetryPolicy`].
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
+use super::retry::RetryPolicy;
 use super::{AwsError, Ecs, Iam, LoadBalancing, Logs, NewRole, Scaling};
 use crate::plan::model::{
     ObservedCluster, ObservedLogGroup, ObservedRevision, ObservedRole, ObservedScaling,
@@ -112,6 +114,19 @@ impl<I: ?Sized> Instrumented<I> {
     }
 }
 
+/// Delegates to `inner`, retrying a failed call in place as `policy` allows.
+pub struct Retried<I: ?Sized> {
+    inner: Arc<I>,
+    policy: RetryPolicy,
+}
+
+impl<I: ?Sized> Retried<I> {
+    pub fn new(inner: Arc<I>, policy: RetryPolicy) -> Self {
+        Self { inner, policy }
+    }
+}
+
+/// Both wrappers for one trait, from its list of methods.
 macro_rules! instrumented {
     ($trait:ident, $service:literal, $(
         $kind:ident fn $method:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty;
@@ -130,6 +145,29 @@ macro_rules! instrumented {
                     match self.hook.after(call, result.as_ref().err()) {
                         Some(lost) => Err(lost),
                         None => result,
+                    }
+                }
+            )*
+        }
+
+        #[async_trait]
+        impl $trait for Retried<dyn $trait> {
+            $(
+                async fn $method(&self $(, $arg: $ty)*) -> Result<$ret, AwsError> {
+                    let call = Call {
+                        service: $service,
+                        operation: stringify!($method),
+                        kind: CallKind::$kind,
+                    };
+                    let mut attempt = 1;
+                    loop {
+                        match self.inner.$method($($arg),*).await {
+                            Err(e) if self.policy.retries(call, &e, attempt) => {
+                                tokio::time::sleep(self.policy.delay(attempt)).await;
+                                attempt += 1;
+                            }
+                            result => return result,
+                        }
                     }
                 }
             )*

@@ -2,11 +2,14 @@
 //! planner's own types, and one error type ([`AwsError`]) that classifies every failure.
 //!
 //! [`sdk`] implements the traits on the AWS SDK for Rust; [`instrument::Instrumented`] wraps any
-//! implementation to count, trace or fault-inject calls; tests also write fakes.
+//! implementation to count, trace or fault-inject calls, and [`instrument::Retried`] to retry
+//! them in place ([`retry`]); tests also write fakes.
 
 pub mod error;
+pub mod faults;
 pub mod instrument;
 pub mod limits;
+pub mod retry;
 pub mod sdk;
 pub mod sim;
 
@@ -183,6 +186,19 @@ impl Aws {
             logs: Arc::new(Instrumented::new(self.logs, hook.clone())),
             scaling: Arc::new(Instrumented::new(self.scaling, hook.clone())),
             elb: Arc::new(Instrumented::new(self.elb, hook)),
+        }
+    }
+
+    /// Wraps every client so a failed call is retried in place as `policy` allows
+    /// ([`retry`] says which failures are).
+    pub fn retried(self, policy: retry::RetryPolicy) -> Self {
+        use instrument::Retried;
+        Self {
+            ecs: Arc::new(Retried::new(self.ecs, policy)),
+            iam: Arc::new(Retried::new(self.iam, policy)),
+            logs: Arc::new(Retried::new(self.logs, policy)),
+            scaling: Arc::new(Retried::new(self.scaling, policy)),
+            elb: Arc::new(Retried::new(self.elb, policy)),
         }
     }
 }

@@ -32,8 +32,19 @@ pub struct AwsSettings {
 }
 
 /// Loads the standard credential chain and region, and builds the SDK clients.
+///
+/// The SDK makes one attempt per request, bounded in time: retrying is the caller's
+/// ([`Aws::retried`]), so that every attempt waits for a rate-limit token and one policy
+/// decides which failures are safe to repeat.
 pub async fn connect(settings: &AwsSettings) -> (Aws, String) {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .operation_attempt_timeout(std::time::Duration::from_secs(30))
+                .build(),
+        );
     if let Some(r) = &settings.region {
         loader = loader.region(aws_config::Region::new(r.clone()));
     }

@@ -54,9 +54,12 @@ pub struct Settings {
     /// Observe → plan → act passes per reconcile.
     pub max_passes: usize,
     pub backoff: BackoffSettings,
-    /// A settled TaskDefinition reads AWS on every this-many-th resync (drift in its
-    /// revisions, roles or log group is found within this many periods).
+    /// A settled TaskDefinition reads AWS, and a settled service its autoscaling, on every
+    /// this-many-th resync (drift there is found within this many periods; a service's own
+    /// state is read on every resync).
     pub deep_check_every: u32,
+    /// How one AWS call is retried in place before the reconcile fails.
+    pub retry: crate::aws::retry::RetryPolicy,
 }
 
 impl Default for Settings {
@@ -68,6 +71,7 @@ impl Default for Settings {
             max_passes: crate::engine::DEFAULT_MAX_PASSES,
             backoff: BackoffSettings::default(),
             deep_check_every: 10,
+            retry: Default::default(),
         }
     }
 }
@@ -109,7 +113,7 @@ pub struct Context {
     pub leadership: Leadership,
     /// Service observations made ahead of their resyncs (batched per cluster).
     pub observations: observations::ServiceObservations,
-    /// Which settled TaskDefinition resyncs read AWS.
+    /// Which settled resyncs read deeply (see `Settings::deep_check_every`).
     pub deep_checks: observations::DeepChecks,
     /// The clock (injectable so tests are deterministic).
     pub now: fn() -> Timestamp,

@@ -136,7 +136,10 @@ pub async fn run_with(
         }
     }
 
-    let aws = aws.instrumented(metrics.clone());
+    // Metrics see every attempt; the retry layer sits above them.
+    let aws = aws
+        .instrumented(metrics.clone())
+        .retried(config.settings.retry);
     let settings = config.settings.clone();
 
     let (leadership, lease_task) = match &config.leader_election {
