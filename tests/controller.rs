@@ -1243,14 +1243,16 @@ async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
         h.cache_fs(fs);
     }
 
-    // Resync: every object once, then the TaskDefinition nine more times.
+    // Resync: every object twice, then the TaskDefinition eight more times.
     let before = h.calls.snapshot();
     let (client, server) = mock_client();
-    for fs in &services {
-        spawn_fs(fs, h.context_shared(client.clone()))
-            .await
-            .unwrap()
-            .unwrap();
+    for _ in 0..2 {
+        for fs in &services {
+            spawn_fs(fs, h.context_shared(client.clone()))
+                .await
+                .unwrap()
+                .unwrap();
+        }
     }
     for _ in 0..10 {
         spawn_td(&td, h.context_shared(client.clone()))
@@ -1271,10 +1273,19 @@ async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
     };
     assert_eq!(
         used("describe_services"),
-        1,
-        "10 services, one DescribeServices"
+        2,
+        "10 services resynced twice, one DescribeServices each time"
     );
-    assert_eq!(used("describe_cluster"), 1);
+    assert_eq!(
+        used("describe_cluster"),
+        1,
+        "the cluster is described once per period"
+    );
+    assert_eq!(
+        used("describe"),
+        10,
+        "autoscaling is read on the first (deep) resync only, once per service"
+    );
     assert_eq!(used("family_revisions"), 1, "one deep check in ten resyncs");
     let writes_before: usize = before
         .iter()

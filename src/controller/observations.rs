@@ -1,28 +1,40 @@
 //! Keeping the steady state cheap: a settled service's resync reads ECS in batches shared
-//! with its cluster's other settled services, and a settled TaskDefinition's resync reads AWS
-//! only every `deep_check_every`-th time.
+//! with its cluster's other settled services, and a settled object's resync reads what
+//! rarely changes (a TaskDefinition's roles, log group and revisions; a service's
+//! autoscaling) only every `deep_check_every`-th time.
 //!
 //! Refresh-ahead: when a settled service has no fresh observation, one DescribeServices call
 //! observes it together with up to 9 other settled services of the same cluster that have
 //! none; their observations wait (at most `ttl`) for their own resyncs. With resyncs spread
-//! over the period, that is about one DescribeServices (and one DescribeClusters) per 10
-//! services per period. A drifted service is still found: the engine plans from the cached
-//! observation, and any change it makes is followed by a fresh one.
+//! over the period, that is about one DescribeServices per 10 services per period. The
+//! cluster is described once per `ttl` and shared by all its services. A service's
+//! autoscaling is read on its deep checks; in between, its last reading stands in. A
+//! drifted service is still found: the engine plans from the observation, and any change
+//! it makes is followed by a fresh one, and by [`ServiceObservations::forget`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::aws::{Aws, AwsError};
-use crate::engine::observe::{observe_services, DESCRIBE_SERVICES_BATCH};
-use crate::plan::model::ObservedFargateService;
+use crate::engine::observe::{observe_services_in, DESCRIBE_SERVICES_BATCH};
+use crate::plan::model::{ObservedCluster, ObservedFargateService, ObservedScaling};
 
 type Key = (String, String);
 
-/// Observations made ahead of a service's own resync.
+fn key(cluster: &str, name: &str) -> Key {
+    (cluster.to_owned(), name.to_owned())
+}
+
+/// Observations made ahead of a service's own resync, and what a settled service's resync
+/// reuses instead of reading.
 pub struct ServiceObservations {
     ttl: Duration,
-    ahead: Mutex<HashMap<Key, (Instant, ObservedFargateService)>>,
+    /// With whether its autoscaling was read for it (not reused).
+    ahead: Mutex<HashMap<Key, (Instant, ObservedFargateService, bool)>>,
+    clusters: Mutex<HashMap<String, (Instant, Option<ObservedCluster>)>>,
+    /// Each settled service's last autoscaling reading.
+    scaling: Mutex<HashMap<Key, ObservedScaling>>,
 }
 
 impl ServiceObservations {
@@ -30,37 +42,111 @@ impl ServiceObservations {
         Self {
             ttl,
             ahead: Mutex::default(),
+            clusters: Mutex::default(),
+            scaling: Mutex::default(),
         }
     }
 
-    /// A fresh observation of `cluster/name` made ahead, taken (used once).
-    pub fn take(&self, cluster: &str, name: &str) -> Option<ObservedFargateService> {
+    /// A fresh observation of `cluster/name` made ahead, taken (used once), with whether its
+    /// autoscaling was read for it.
+    fn take(&self, cluster: &str, name: &str) -> Option<(ObservedFargateService, bool)> {
         let mut ahead = self.ahead.lock().ok()?;
-        let (at, observed) = ahead.remove(&(cluster.to_owned(), name.to_owned()))?;
-        (at.elapsed() <= self.ttl).then_some(observed)
+        let (at, observed, scaling_read) = ahead.remove(&key(cluster, name))?;
+        (at.elapsed() <= self.ttl).then_some((observed, scaling_read))
     }
 
     fn has_fresh(&self, cluster: &str, name: &str) -> bool {
         self.ahead.lock().is_ok_and(|a| {
-            a.get(&(cluster.to_owned(), name.to_owned()))
-                .is_some_and(|(at, _)| at.elapsed() <= self.ttl)
+            a.get(&key(cluster, name))
+                .is_some_and(|(at, _, _)| at.elapsed() <= self.ttl)
         })
+    }
+
+    /// `cluster/name` changed, or is no longer settled: nothing kept about it is used again.
+    pub fn forget(&self, cluster: &str, name: &str) {
+        let k = key(cluster, name);
+        if let Ok(mut ahead) = self.ahead.lock() {
+            ahead.remove(&k);
+        }
+        if let Ok(mut scaling) = self.scaling.lock() {
+            scaling.remove(&k);
+        }
+    }
+
+    /// The cluster as described within `ttl`, else described now.
+    async fn cluster(&self, aws: &Aws, cluster: &str) -> Result<Option<ObservedCluster>, AwsError> {
+        let cached = self.clusters.lock().ok().and_then(|c| {
+            c.get(cluster)
+                .filter(|(at, _)| at.elapsed() <= self.ttl)
+                .map(|(_, state)| state.clone())
+        });
+        if let Some(state) = cached {
+            return Ok(state);
+        }
+        let state = aws.ecs.describe_cluster(cluster).await?;
+        if let Ok(mut c) = self.clusters.lock() {
+            c.insert(cluster.to_owned(), (Instant::now(), state.clone()));
+        }
+        Ok(state)
+    }
+
+    fn known_scaling(&self, cluster: &str, name: &str) -> Option<ObservedScaling> {
+        self.scaling
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&key(cluster, name)).cloned())
+    }
+
+    fn remember_scaling(&self, cluster: &str, name: &str, scaling: &ObservedScaling) {
+        if let Ok(mut s) = self.scaling.lock() {
+            s.insert(key(cluster, name), scaling.clone());
+        }
     }
 
     /// Observes `name` for a settled service's resync: from an earlier batch if one is
     /// fresh, else in a batch with up to 9 of `siblings()` (settled services of the same
     /// cluster; listed only on a miss) that have no fresh observation, keeping theirs for
-    /// later.
+    /// later. `deep`: this resync reads the service's autoscaling rather than reuse it.
     pub async fn observe<I: IntoIterator<Item = String>>(
         &self,
         aws: &Aws,
         cluster: &str,
         name: &str,
+        deep: bool,
         siblings: impl FnOnce() -> I,
     ) -> Result<ObservedFargateService, AwsError> {
-        if let Some(o) = self.take(cluster, name) {
+        let result = self.observe_inner(aws, cluster, name, deep, siblings).await;
+        match &result {
+            Ok(o) => self.remember_scaling(cluster, name, &o.scaling),
+            Err(_) => {
+                // The cluster may be what failed (deleted behind our back): describe it again.
+                if let Ok(mut c) = self.clusters.lock() {
+                    c.remove(cluster);
+                }
+            }
+        }
+        result
+    }
+
+    async fn observe_inner<I: IntoIterator<Item = String>>(
+        &self,
+        aws: &Aws,
+        cluster: &str,
+        name: &str,
+        deep: bool,
+        siblings: impl FnOnce() -> I,
+    ) -> Result<ObservedFargateService, AwsError> {
+        if let Some((mut o, scaling_read)) = self.take(cluster, name) {
+            let live = o.service.as_ref().is_some_and(|s| s.status != "INACTIVE");
+            if deep && live && !scaling_read {
+                o.scaling = aws
+                    .scaling
+                    .describe(&crate::plan::service::resource_id(cluster, name))
+                    .await?;
+            }
             return Ok(o);
         }
+        let cluster_state = self.cluster(aws, cluster).await?;
         let mut names = vec![name.to_owned()];
         names.extend(
             siblings()
@@ -68,14 +154,24 @@ impl ServiceObservations {
                 .filter(|s| s != name && !self.has_fresh(cluster, s))
                 .take(DESCRIBE_SERVICES_BATCH - 1),
         );
-        let mut observed = observe_services(aws, cluster, &names).await?;
+        let known: HashMap<String, ObservedScaling> = names
+            .iter()
+            .filter(|n| !(*n == name && deep))
+            .filter_map(|n| Some((n.clone(), self.known_scaling(cluster, n)?)))
+            .collect();
+        let mut observed = observe_services_in(aws, cluster, cluster_state, &names, |n| {
+            known.get(n).cloned()
+        })
+        .await?;
         let mine = observed.remove(name).unwrap_or_default();
+        let now = Instant::now();
         if let Ok(mut ahead) = self.ahead.lock() {
-            let now = Instant::now();
             // Forget what expired, so the map holds at most a period's worth.
-            ahead.retain(|_, (at, _)| at.elapsed() <= self.ttl);
+            ahead.retain(|_, (at, _, _)| at.elapsed() <= self.ttl);
             for (n, o) in observed {
-                ahead.insert((cluster.to_owned(), n), (now, o));
+                self.remember_scaling(cluster, &n, &o.scaling);
+                let scaling_read = !known.contains_key(&n);
+                ahead.insert(key(cluster, &n), (now, o, scaling_read));
             }
         }
         Ok(mine)
@@ -91,7 +187,7 @@ impl ServiceObservations {
     }
 }
 
-/// Counts a settled TaskDefinition's resyncs; every `every`-th one reads AWS.
+/// Counts a settled object's resyncs; every `every`-th one reads AWS deeply.
 pub struct DeepChecks {
     every: u32,
     counts: Mutex<HashMap<String, u32>>,

@@ -271,15 +271,20 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
     let is_settled = fs.status.as_ref().is_some_and(|s| {
         super::settled(fs.metadata.generation, s.observed_generation, &s.conditions)
     });
-    // A settled service's resync shares its DescribeServices with its cluster's others.
+    // A settled service's resync shares its DescribeServices with its cluster's others and
+    // reads its autoscaling on deep checks only.
+    let key = object_key(FARGATE_SERVICE, fs);
+    let (cluster, name) = crate::batch::service_location(fs);
     let first = if is_settled {
-        let (cluster, name) = crate::batch::service_location(fs);
+        let deep = ctx.deep_checks.due(&key);
         let siblings = || super::settled_services_of(&cluster, &ctx.stores.services);
         ctx.observations
-            .observe(&ctx.aws, &cluster, &name, siblings)
+            .observe(&ctx.aws, &cluster, &name, deep, siblings)
             .await
             .ok()
     } else {
+        ctx.deep_checks.reset(&key);
+        ctx.observations.forget(&cluster, &name);
         None
     };
     let r = engine::reconcile_fargate_service(
@@ -292,13 +297,14 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
         (ctx.now)(),
     )
     .await;
+    if !r.applied.is_empty() {
+        // What was kept about the service is out of date now.
+        ctx.observations.forget(&cluster, &name);
+    }
     let api = namespaced::<FargateService>(ctx, fs);
     write_status(ctx, &api, fs, &r.status, fs.status.as_ref()).await?;
-    ctx.metrics.report_conditions(
-        FARGATE_SERVICE,
-        &object_key(FARGATE_SERVICE, fs),
-        &r.status.conditions,
-    );
+    ctx.metrics
+        .report_conditions(FARGATE_SERVICE, &key, &r.status.conditions);
     publish(ctx, fs, &r.applied, &r.sync).await;
     // A deployment in progress is followed closely; a settled service is resynced.
     let deploying = is_true(&r.status.conditions, ct::PROGRESSING);
@@ -320,6 +326,9 @@ async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<A
 }
 
 async fn cleanup_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Action, Error> {
+    let (cluster, name) = crate::batch::service_location(fs);
+    ctx.observations.forget(&cluster, &name);
+    ctx.deep_checks.reset(&object_key(FARGATE_SERVICE, fs));
     let c = engine::cleanup_fargate_service(&ctx.aws, fs, ctx.settings.max_passes).await;
     publish(ctx, fs, &c.applied, &c.sync).await;
     if c.sync != Sync::InSync {

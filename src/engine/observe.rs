@@ -4,7 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::{Aws, AwsError};
 use crate::batch::TaskDefinitionLookups;
-use crate::plan::model::{ObservedFargateService, ObservedService, ObservedTaskDefinition};
+use crate::plan::model::{
+    ObservedCluster, ObservedFargateService, ObservedScaling, ObservedService,
+    ObservedTaskDefinition,
+};
 use crate::plan::service::resource_id;
 
 /// DescribeServices takes at most this many services per call.
@@ -54,6 +57,18 @@ pub async fn observe_services(
     names: &[String],
 ) -> Result<BTreeMap<String, ObservedFargateService>, AwsError> {
     let cluster_state = aws.ecs.describe_cluster(cluster).await?;
+    observe_services_in(aws, cluster, cluster_state, names, |_| None).await
+}
+
+/// [`observe_services`] with the cluster already observed, and the autoscaling of the
+/// services `known_scaling` answers for taken from it instead of read.
+pub async fn observe_services_in(
+    aws: &Aws,
+    cluster: &str,
+    cluster_state: Option<ObservedCluster>,
+    names: &[String],
+    known_scaling: impl Fn(&str) -> Option<ObservedScaling>,
+) -> Result<BTreeMap<String, ObservedFargateService>, AwsError> {
     let mut services: BTreeMap<String, ObservedService> = BTreeMap::new();
     let cluster_live = cluster_state
         .as_ref()
@@ -67,10 +82,10 @@ pub async fn observe_services(
     for name in names {
         let service = services.remove(name);
         let live = service.as_ref().is_some_and(|s| s.status != "INACTIVE");
-        let scaling = if live {
-            aws.scaling.describe(&resource_id(cluster, name)).await?
-        } else {
-            Default::default()
+        let scaling = match known_scaling(name) {
+            _ if !live => Default::default(),
+            Some(known) => known,
+            None => aws.scaling.describe(&resource_id(cluster, name)).await?,
         };
         let stopped_tasks = match &service {
             Some(s) if wants_stopped_tasks(s) => {
