@@ -259,12 +259,14 @@ fn scope_controllers(
                 wc.clone(),
             )
             .default_backoff()
+            .modify(trim_for_cache)
             .reflect_shared(td_writer),
         ),
         drain(
             "FargateService",
             watcher(api_for::<GuardedFargateService>(client, namespace), wc)
                 .default_backoff()
+                .modify(trim_for_cache)
                 .reflect_shared(fs_writer),
         ),
     );
@@ -325,6 +327,20 @@ fn scope_controllers(
     (ready, all)
 }
 
+/// kubectl's copy of the last applied object, kept in an annotation.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Drops from an object, before it is cached, what no reconcile reads and what makes up most
+/// of a typical object's memory: `metadata.managedFields` and kubectl's last-applied
+/// annotation. (Status is written with server-side apply, which needs neither.)
+fn trim_for_cache<K: Resource>(obj: &mut K) {
+    let meta = obj.meta_mut();
+    meta.managed_fields = None;
+    if let Some(annotations) = meta.annotations.as_mut() {
+        annotations.remove(LAST_APPLIED);
+    }
+}
+
 async fn wait_ready(td: Store<GuardedTaskDefinition>, fs: Store<GuardedFargateService>) {
     let _ = futures::future::join(td.wait_until_ready(), fs.wait_until_ready()).await;
 }
@@ -372,4 +388,34 @@ fn log_result<T: std::fmt::Debug, E: std::fmt::Display>(
         Err(e) => tracing::debug!(error = %e, "reconcile not run"),
     }
     std::future::ready(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
+
+    #[test]
+    fn the_cache_drops_managed_fields_and_the_last_applied_copy_only() {
+        let mut obj = ConfigMap::default();
+        obj.metadata.managed_fields = Some(vec![ManagedFieldsEntry {
+            manager: Some("kubectl".into()),
+            ..Default::default()
+        }]);
+        obj.metadata.annotations = Some(
+            [
+                (LAST_APPLIED.to_owned(), "{\"big\": true}".to_owned()),
+                (crate::api::ADOPT_ANNOTATION.to_owned(), "true".to_owned()),
+            ]
+            .into(),
+        );
+        trim_for_cache(&mut obj);
+        assert_eq!(obj.metadata.managed_fields, None);
+        assert_eq!(
+            obj.metadata.annotations,
+            Some([(crate::api::ADOPT_ANNOTATION.to_owned(), "true".to_owned())].into()),
+            "annotations the reconcile reads stay"
+        );
+    }
 }
