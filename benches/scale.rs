@@ -23,10 +23,12 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use fargate_operator::api::{FargateService, TaskDefinition};
+use fargate_operator::aws::faults::{FaultRates, Faults};
 use fargate_operator::aws::instrument::{Call, CallHook, CallKind};
 use fargate_operator::aws::limits::{
     published, Bucket, Category, Limits, RateLimits, DEFAULT_SHARE,
 };
+use fargate_operator::aws::retry::RetryPolicy;
 use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::{Aws, AwsError, ErrorKind};
 use fargate_operator::controller::backoff::{BackoffSettings, Backoffs, Bounds, RetryClass};
@@ -135,6 +137,47 @@ fn published_limits() -> Limits {
             .map(|c| (c, published(c)))
             .collect(),
     )
+}
+
+/// The operator's AWS stack over the stand-in, as in production: the retry layer, then the
+/// client-side buckets (every attempt takes a token), then (for the fault run) injected
+/// faults; behind them, `served` counts calls AWS answered and `enforce` plays AWS's buckets.
+fn stack(
+    backend: &SimBackend,
+    enforce: Arc<Enforce>,
+    served: Arc<Counts>,
+    faults: Option<Arc<Faults>>,
+    ours: Arc<RateLimits>,
+    retry: RetryPolicy,
+) -> Aws {
+    let mut aws = backend.aws().instrumented(enforce).instrumented(served);
+    if let Some(f) = faults {
+        aws = aws.instrumented(f);
+    }
+    aws.instrumented(ours).retried(retry)
+}
+
+/// AWS API requests the stand-in served (as the SDK would make them), in total and for ECS
+/// reads.
+fn requests(backend: &SimBackend) -> BTreeMap<&'static str, u64> {
+    backend.lock().requests.clone()
+}
+
+fn requests_since(
+    now: &BTreeMap<&'static str, u64>,
+    before: &BTreeMap<&'static str, u64>,
+    filter: impl Fn(&str) -> bool,
+) -> u64 {
+    now.iter()
+        .filter(|(op, _)| filter(op))
+        .map(|(op, n)| n - before.get(op).copied().unwrap_or(0))
+        .sum()
+}
+
+/// An ECS API request that reads.
+fn ecs_read(op: &str) -> bool {
+    op.strip_prefix("ecs:")
+        .is_some_and(|o| ["Describe", "List"].iter().any(|p| o.starts_with(p)))
 }
 
 fn objects(n: usize) -> Vec<(TaskDefinition, FargateService)> {
@@ -256,6 +299,45 @@ async fn pass(
     }
 }
 
+/// The controller's per-object backoff, shortened for the bench.
+fn bench_backoff() -> BackoffSettings {
+    BackoffSettings {
+        transient: Bounds {
+            first: Duration::from_millis(10),
+            max: Duration::from_secs(2),
+        },
+        other: Bounds {
+            first: Duration::from_millis(100),
+            max: Duration::from_secs(5),
+        },
+    }
+}
+
+/// A read request (Describe*, List*, Get*).
+fn is_read(op: &str) -> bool {
+    op.split_once(':')
+        .is_some_and(|(_, o)| ["Describe", "List", "Get"].iter().any(|p| o.starts_with(p)))
+}
+
+/// What the account holds: active services, active revisions, roles, log groups, scalable
+/// targets (a duplicate shows as a higher count).
+fn inventory(sim: &SimAws) -> [usize; 5] {
+    [
+        sim.services
+            .values()
+            .filter(|s| s.status == "ACTIVE")
+            .count(),
+        sim.revisions
+            .values()
+            .flatten()
+            .filter(|(_, active)| *active)
+            .count(),
+        sim.roles.len(),
+        sim.log_groups.len(),
+        sim.scaling.values().filter(|s| s.target.is_some()).count(),
+    ]
+}
+
 fn minimum(limits: &Limits, counts: &BTreeMap<Category, u64>) -> (Duration, Category) {
     counts
         .iter()
@@ -290,24 +372,23 @@ async fn main() {
         throttled: AtomicUsize::new(0),
     });
     let counts = Arc::new(Counts::default());
-    let client = Arc::new(RateLimits::new(&ours));
-    let aws = backend
-        .aws()
-        .instrumented(enforce.clone())
-        .instrumented(counts.clone())
-        .instrumented(client.clone());
+    // Retry delays scaled like the buckets.
+    let retry = RetryPolicy {
+        first: RetryPolicy::default().first.div_f64(scale),
+        max: RetryPolicy::default().max.div_f64(scale),
+        ..RetryPolicy::default()
+    };
+    let aws = stack(
+        &backend,
+        enforce.clone(),
+        counts.clone(),
+        None,
+        Arc::new(RateLimits::new(&ours)),
+        retry,
+    );
     let config = PlanConfig::default();
     let pairs = Arc::new(objects(n));
-    let backoff = Arc::new(Backoffs::new(BackoffSettings {
-        transient: Bounds {
-            first: Duration::from_millis(10),
-            max: Duration::from_secs(2),
-        },
-        other: Bounds {
-            first: Duration::from_millis(100),
-            max: Duration::from_secs(5),
-        },
-    }));
+    let backoff = Arc::new(Backoffs::new(bench_backoff()));
 
     // 1. Cold start.
     let cold = pass(&aws, &config, &pairs, concurrency, &backoff).await;
@@ -315,7 +396,8 @@ async fn main() {
     let (bound_aws, bottleneck) = minimum(&enforced, &cold_counts);
     let (bound_ours, _) = minimum(&ours, &cold_counts);
     let throttled_cold = enforce.throttled.load(Ordering::Relaxed);
-    let calls_cold: u64 = cold_counts.values().sum();
+    let requests_cold = requests(&backend);
+    let requests_cold_total = requests_since(&requests_cold, &BTreeMap::new(), |_| true);
 
     // 2. Planner throughput for an unchanged object (pure: observation taken once).
     let plans_per_second = planner_throughput(
@@ -327,94 +409,181 @@ async fn main() {
 
     // 3. A resync (or restart) pass over converged objects.
     counts.reset();
+    let before = requests(&backend);
     let resync = pass(&aws, &config, &pairs, concurrency, &backoff).await;
+    let after = requests(&backend);
     let writes = counts.writes.load(Ordering::Relaxed);
-    let reads = counts.reads.load(Ordering::Relaxed);
-    let ecs_reads = counts.ecs_reads.load(Ordering::Relaxed);
+    let resync_reads = requests_since(&after, &before, is_read);
+    let resync_ecs_reads = requests_since(&after, &before, ecs_read);
     let resync_counts = counts.snapshot();
 
     // 4. Steady state: the controller's resync path for settled objects (batched service
-    // observations, deep TaskDefinition checks every 10th resync), over 10 periods.
+    // observations, deep checks every 10th resync), over 10 periods.
     backend.lock().finish_deployments();
     let periods = 10;
     let steady = Steady::new(&backend, &pairs);
     counts.reset();
+    let before = requests(&backend);
     for _ in 0..periods {
         // Resyncs are spread over the period (±10 % jitter on 5 minutes: ~3/s per 1,000
         // objects), so they rarely overlap: modelled as one at a time. Overlapping resyncs of
-        // one cluster would each start their own batch (not shared in flight yet).
+        // one cluster would each start their own batch (not shared in flight).
         steady.pass(&aws, &config, 1).await;
     }
-    let steady_reads = counts.reads.load(Ordering::Relaxed) as f64 / (periods * 2 * n) as f64;
-    let steady_ecs_per_service =
-        counts.ecs_reads.load(Ordering::Relaxed) as f64 / (periods * n) as f64;
+    let after = requests(&backend);
+    let resyncs = (periods * n) as f64;
+    let steady_ecs = requests_since(&after, &before, ecs_read) as f64;
+    let steady_service_ecs = requests_since(&after, &before, |op| {
+        op == "ecs:DescribeServices" || op == "ecs:DescribeClusters" || op == "ecs:ListTasks"
+    }) as f64;
+    let steady_reads = requests_since(&after, &before, is_read) as f64;
     let steady_writes = counts.writes.load(Ordering::Relaxed);
+
+    // 5. Faults: a cold start of a fresh account with 50 % of calls throttled and 5 %
+    // failing with a server error, compared with the clean cold start above.
+    let faulty = SimBackend::new(SimAws::new("123456789012", "us-east-1"));
+    let faults = Arc::new(Faults::new(
+        FaultRates {
+            throttling: 0.5,
+            server_errors: 0.05,
+            ..Default::default()
+        },
+        42,
+    ));
+    let enforce_faulty = Arc::new(Enforce {
+        buckets: RateLimits::new(&enforced),
+        throttled: AtomicUsize::new(0),
+    });
+    let aws_faulty = stack(
+        &faulty,
+        enforce_faulty.clone(),
+        Arc::new(Counts::default()),
+        Some(faults.clone()),
+        Arc::new(RateLimits::new(&ours)),
+        retry,
+    );
+    let fault_backoff = Arc::new(Backoffs::new(bench_backoff()));
+    let fault_run = pass(&aws_faulty, &config, &pairs, concurrency, &fault_backoff).await;
+    let requests_faulty = requests_since(&requests(&faulty), &BTreeMap::new(), |_| true);
+    let attempts_clean = requests_cold_total + throttled_cold as u64;
+    let attempts_faulty = requests_faulty
+        + faults.injected.total()
+        + enforce_faulty.throttled.load(Ordering::Relaxed) as u64;
+    let same_account = inventory(&faulty.lock()) == inventory(&backend.lock());
 
     let mut md = String::new();
     md.push_str(&format!(
-        "Run: {n} TaskDefinition + FargateService pairs (examples/web-api.yaml), {concurrency} reconciles in flight, buckets scaled ×{scale}, {} CPUs.\n\n",
+        "Run: {n} TaskDefinition + FargateService pairs (examples/web-api.yaml), {concurrency} reconciles in flight, buckets scaled ×{scale}, {} CPUs. \"Requests\" are AWS API requests as the SDK makes them (one operator call can be several: a role is GetRole, two listings and a GetRolePolicy per inline policy).\n\n",
         std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1)
     ));
     md.push_str("| Figure | Value |\n|---|---|\n");
-    md.push_str(&format!(
-        "| planner throughput, unchanged TaskDefinition + FargateService (plan pairs/s, one core) | {plans_per_second:.0} |\n"
-    ));
-    md.push_str(&format!(
-        "| cold start: time to converge | {:.2} s |\n",
-        cold.wall.as_secs_f64()
-    ));
-    md.push_str(&format!(
-        "| cold start: theoretical minimum at AWS's published buckets ({}) | {:.2} s |\n",
-        bottleneck.name(),
-        bound_aws.as_secs_f64()
-    ));
-    md.push_str(&format!(
-        "| **cold start ratio** (time / minimum at AWS's buckets; target ≤ 1.1 at a {:.0} % share: ≥ {:.2} by construction) | **{:.2}** |\n",
-        DEFAULT_SHARE * 100.0,
-        1.0 / DEFAULT_SHARE,
-        cold.wall.as_secs_f64() / bound_aws.as_secs_f64().max(1e-9)
-    ));
-    md.push_str(&format!(
-        "| cold start ratio to the operator's own buckets | {:.2} |\n",
-        cold.wall.as_secs_f64() / bound_ours.as_secs_f64().max(1e-9)
-    ));
-    md.push_str(&format!(
-        "| cold start: AWS calls (successful) | {calls_cold} |\n"
-    ));
-    md.push_str(&format!(
-        "| cold start: calls AWS throttled | {throttled_cold} |\n"
-    ));
-    md.push_str(&format!(
-        "| cold start: retry exhaustion (objects not converged) | {} |\n",
-        cold.failed.len()
-    ));
-    md.push_str(&format!("| resync pass: writes | {writes} |\n"));
-    md.push_str(&format!(
-        "| resync pass: reads per object pair (all services) | {:.2} |\n",
-        reads as f64 / n as f64
-    ));
-    md.push_str(&format!(
-        "| resync pass: ECS reads per object pair | {:.2} |\n",
-        ecs_reads as f64 / n as f64
-    ));
-    md.push_str(&format!(
-        "| restart/resync pass: time to in-sync | {:.2} s |\n",
-        resync.wall.as_secs_f64()
-    ));
-    md.push_str(&format!(
-        "| resync pass: objects not converged | {} |\n",
-        resync.failed.len()
-    ));
-    md.push_str(&format!(
-        "| **steady state** (settled objects, 10 resync periods): writes | **{steady_writes}** |\n"
-    ));
-    md.push_str(&format!(
-        "| **steady state**: AWS reads per object per resync (all services) | **{steady_reads:.2}** |\n"
-    ));
-    md.push_str(&format!(
-        "| **steady state**: ECS reads per service per resync (target ≤ 0.1) | **{steady_ecs_per_service:.2}** |\n"
-    ));
-    md.push_str("\nCalls by category (cold start / resync pass):\n\n| Category | Cold start | Resync |\n|---|---|---|\n");
+    let mut row = |k: &str, v: String| md.push_str(&format!("| {k} | {v} |\n"));
+    row(
+        "**1. planner throughput**, unchanged TaskDefinition + FargateService (plan pairs/s, one core)",
+        format!("**{plans_per_second:.0}**"),
+    );
+    row(
+        "2. cold start: time to converge",
+        format!("{:.2} s", cold.wall.as_secs_f64()),
+    );
+    row(
+        &format!(
+            "2. cold start: theoretical minimum at AWS's published buckets ({})",
+            bottleneck.name()
+        ),
+        format!("{:.2} s", bound_aws.as_secs_f64()),
+    );
+    row(
+        &format!(
+            "**2. cold start ratio** (time / minimum at AWS's buckets; target ≤ 1.1; ≥ {:.2} by construction at a {:.0} % share)",
+            1.0 / DEFAULT_SHARE,
+            DEFAULT_SHARE * 100.0
+        ),
+        format!(
+            "**{:.2}**",
+            cold.wall.as_secs_f64() / bound_aws.as_secs_f64().max(1e-9)
+        ),
+    );
+    row(
+        "**2. cold start ratio to the operator's own buckets** (target ≤ 1.1)",
+        format!(
+            "**{:.2}**",
+            cold.wall.as_secs_f64() / bound_ours.as_secs_f64().max(1e-9)
+        ),
+    );
+    row(
+        "2. cold start: AWS requests / calls AWS throttled",
+        format!("{requests_cold_total} / {throttled_cold}"),
+    );
+    row(
+        "2. cold start: retry exhaustion (objects not converged)",
+        format!("{}", cold.failed.len()),
+    );
+    row(
+        "**3. steady state** (settled objects, 10 resync periods): writes",
+        format!("**{steady_writes}**"),
+    );
+    row(
+        "**3. steady state**: ECS read requests per object per resync (target ≤ 0.1)",
+        format!("**{:.3}**", steady_ecs / (2.0 * resyncs)),
+    );
+    row(
+        "3. steady state: ECS read requests per service per resync, the service's own (DescribeServices, DescribeClusters)",
+        format!("{:.3}", steady_service_ecs / resyncs),
+    );
+    row(
+        "3. steady state: all AWS read requests per object per resync (ECS, IAM, Logs, Auto Scaling)",
+        format!("{:.3}", steady_reads / (2.0 * resyncs)),
+    );
+    row(
+        "**4. restart pass: writes** (target 0)",
+        format!("**{writes}**"),
+    );
+    row(
+        "4. restart pass: AWS read requests per object pair (ECS)",
+        format!(
+            "{:.2} ({:.2})",
+            resync_reads as f64 / n as f64,
+            resync_ecs_reads as f64 / n as f64
+        ),
+    );
+    row(
+        "4. restart pass: time to in-sync",
+        format!("{:.2} s", resync.wall.as_secs_f64()),
+    );
+    row(
+        "4. restart pass: objects not converged",
+        format!("{}", resync.failed.len()),
+    );
+    row(
+        "faults (50 % throttled, 5 % server errors): objects converged",
+        format!("{} / {n}", n - fault_run.failed.len()),
+    );
+    row(
+        "faults: account equals the clean run's (no duplicate service, revision or role)",
+        format!("{same_account}"),
+    );
+    row(
+        "**faults: AWS requests served, ratio to the clean run** (target ≤ 1.2)",
+        format!(
+            "**{:.3}** ({requests_faulty} / {requests_cold_total})",
+            requests_faulty as f64 / requests_cold_total.max(1) as f64
+        ),
+    );
+    row(
+        "faults: requests sent including refused ones, ratio to the clean run",
+        format!(
+            "{:.2} ({attempts_faulty} / {attempts_clean}; {} throttled, {} server errors injected)",
+            attempts_faulty as f64 / attempts_clean.max(1) as f64,
+            faults.injected.throttled.load(Ordering::Relaxed),
+            faults.injected.server_errors.load(Ordering::Relaxed),
+        ),
+    );
+    row(
+        "faults: time to converge",
+        format!("{:.2} s", fault_run.wall.as_secs_f64()),
+    );
+    md.push_str("\nOperator calls by category (cold start / restart pass):\n\n| Category | Cold start | Restart |\n|---|---|---|\n");
     for c in Category::ALL {
         md.push_str(&format!(
             "| {} | {} | {} |\n",
@@ -439,6 +608,11 @@ async fn main() {
         );
         assert_eq!(writes, 0, "a resync of converged objects wrote to AWS");
         assert_eq!(steady_writes, 0, "a steady-state resync wrote to AWS");
+        assert!(
+            fault_run.failed.is_empty(),
+            "objects did not converge under faults"
+        );
+        assert!(same_account, "the fault run left a different account");
         assert!(plans_per_second > 0.0);
     }
 }
@@ -492,7 +666,7 @@ impl Steady {
                 let _permit = sem.acquire().await.expect("semaphore open");
                 let (td, fs) = &me.pairs[i];
                 let key = td.metadata.name.clone().unwrap_or_default();
-                if me.deep_checks.due(&key) {
+                if me.deep_checks.due(&format!("TaskDefinition/{key}")) {
                     let (r, _) = engine::reconcile_task_definition(
                         &aws,
                         &config,
@@ -506,9 +680,10 @@ impl Steady {
                 }
                 let (cluster, name) = service_location(fs);
                 let siblings = || me.by_cluster[&cluster].clone();
+                let deep = me.deep_checks.due(&format!("FargateService/{key}"));
                 let first = me
                     .observations
-                    .observe(&aws, &cluster, &name, siblings)
+                    .observe(&aws, &cluster, &name, deep, siblings)
                     .await
                     .ok();
                 let r = engine::reconcile_fargate_service(
