@@ -51,6 +51,8 @@
 //!   (1/s, burst 16 at AWS) is not what is measured. `poll` is 600 s so no deployment poll runs
 //!   between edits; each edit waits for the previous one's requests to end.
 
+mod common;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -1228,7 +1230,7 @@ async fn main() {
     }
 
     if bench {
-        write_section(&md);
+        common::write_section("controller", &md);
     } else {
         assert!(missed.is_empty(), "edits without UpdateService: {missed:?}");
         assert_eq!(latencies.len(), edits);
@@ -1245,20 +1247,5 @@ async fn main() {
         assert!(unexpected.is_empty(), "unexpected requests: {unexpected:?}");
         assert!(stopped_cleanly, "run_with did not return Ok after shutdown");
         assert!(server_done, "a client outlived run_with");
-    }
-}
-
-/// Replaces the controller section of BENCHMARKS.md (between its markers).
-fn write_section(md: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return;
-    };
-    let (begin, end) = ("<!-- controller:begin -->", "<!-- controller:end -->");
-    if let (Some(a), Some(b)) = (text.find(begin), text.find(end)) {
-        let updated = format!("{}{begin}\n{md}{}", &text[..a], &text[b..]);
-        if let Err(e) = std::fs::write(&path, updated) {
-            eprintln!("writing {}: {e}", path.display());
-        }
     }
 }

@@ -15,6 +15,8 @@
 //! resync pass over the converged objects (AWS calls per object; writes must be 0), which is
 //! also what a restart with a fresh process does.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -319,25 +321,6 @@ fn is_read(op: &str) -> bool {
         .is_some_and(|(_, o)| ["Describe", "List", "Get"].iter().any(|p| o.starts_with(p)))
 }
 
-/// What the account holds: active services, active revisions, roles, log groups, scalable
-/// targets (a duplicate shows as a higher count).
-fn inventory(sim: &SimAws) -> [usize; 5] {
-    [
-        sim.services
-            .values()
-            .filter(|s| s.status == "ACTIVE")
-            .count(),
-        sim.revisions
-            .values()
-            .flatten()
-            .filter(|(_, active)| *active)
-            .count(),
-        sim.roles.len(),
-        sim.log_groups.len(),
-        sim.scaling.values().filter(|s| s.target.is_some()).count(),
-    ]
-}
-
 fn minimum(limits: &Limits, counts: &BTreeMap<Category, u64>) -> (Duration, Category) {
     counts
         .iter()
@@ -469,7 +452,7 @@ async fn main() {
     let attempts_faulty = requests_faulty
         + faults.injected.total()
         + enforce_faulty.throttled.load(Ordering::Relaxed) as u64;
-    let same_account = inventory(&faulty.lock()) == inventory(&backend.lock());
+    let same_account = faulty.lock().inventory() == backend.lock().inventory();
 
     let mut md = String::new();
     md.push_str(&format!(
@@ -600,7 +583,7 @@ async fn main() {
         );
     }
     if bench {
-        write_section(&md);
+        common::write_section("scale", &md);
     } else {
         assert!(
             cold.failed.is_empty() && resync.failed.is_empty(),
@@ -767,19 +750,4 @@ fn planner_throughput(
         }
     }
     planned as f64 / started.elapsed().as_secs_f64()
-}
-
-/// Replaces the scale section of BENCHMARKS.md (between its markers).
-fn write_section(md: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return;
-    };
-    let (begin, end) = ("<!-- scale:begin -->", "<!-- scale:end -->");
-    if let (Some(a), Some(b)) = (text.find(begin), text.find(end)) {
-        let updated = format!("{}{begin}\n{md}{}", &text[..a], &text[b..]);
-        if let Err(e) = std::fs::write(&path, updated) {
-            eprintln!("writing {}: {e}", path.display());
-        }
-    }
 }

@@ -90,43 +90,6 @@ fn converged(results: &[ObjectResult]) -> bool {
     })
 }
 
-/// What the account holds, to compare with a clean run's.
-#[derive(Debug, PartialEq)]
-struct Inventory {
-    active_services: usize,
-    roles: usize,
-    active_revisions: usize,
-    log_groups: usize,
-    scalable_targets: usize,
-    /// Each service's task definition (it runs the newest revision).
-    service_revisions: Vec<String>,
-}
-
-fn inventory(sim: &SimAws) -> Inventory {
-    Inventory {
-        active_services: sim
-            .services
-            .values()
-            .filter(|s| s.status == "ACTIVE")
-            .count(),
-        roles: sim.roles.len(),
-        active_revisions: sim
-            .revisions
-            .values()
-            .flatten()
-            .filter(|(_, active)| *active)
-            .count(),
-        log_groups: sim.log_groups.len(),
-        scalable_targets: sim.scaling.values().filter(|s| s.target.is_some()).count(),
-        service_revisions: sim
-            .services
-            .values()
-            .filter(|s| s.status == "ACTIVE")
-            .map(|s| s.body.task_definition.clone())
-            .collect(),
-    }
-}
-
 fn fresh() -> SimBackend {
     SimBackend::new(SimAws::new("123456789012", "us-east-1"))
 }
@@ -147,7 +110,7 @@ async fn crash_everywhere(
     ));
     let calls = count.0.load(Ordering::SeqCst);
     assert!(calls > 3, "{name}: {calls} calls");
-    let expected = inventory(&clean.lock());
+    let expected = clean.lock().inventory();
     let mut needed_restarts = 0;
 
     for k in 1..=calls {
@@ -180,7 +143,7 @@ async fn crash_everywhere(
             );
         }
         assert_eq!(
-            inventory(&backend.lock()),
+            backend.lock().inventory(),
             expected,
             "{name}, crash at call {k}/{calls}: the account differs from a clean run"
         );
@@ -219,7 +182,7 @@ async fn a_crash_at_any_call_of_a_delete_leaves_nothing_behind() {
     let b = fresh();
     assert!(converged(&apply(&b.aws(), &m).await));
     run::delete(&b.aws(), &m, fargate_operator::engine::DEFAULT_MAX_PASSES).await;
-    let left = inventory(&b.lock());
+    let left = b.lock().inventory();
     assert_eq!(
         (
             left.active_services,

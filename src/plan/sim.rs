@@ -22,6 +22,18 @@ pub enum SimError {
     Conflict(String),
 }
 
+/// Counts of what an account holds ([`SimAws::inventory`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inventory {
+    pub active_services: usize,
+    pub roles: usize,
+    pub active_revisions: usize,
+    pub log_groups: usize,
+    pub scalable_targets: usize,
+    /// Each active service's task definition (it runs the newest revision).
+    pub service_revisions: Vec<String>,
+}
+
 /// The model account.
 #[derive(Clone, Debug, Default)]
 pub struct SimAws {
@@ -79,6 +91,25 @@ impl SimAws {
                 rollout_state: Some("COMPLETED".into()),
                 ..Default::default()
             }];
+        }
+    }
+
+    /// What the account holds, to compare with another run's: a duplicate shows as a
+    /// higher count, a leftover as a count where none is expected.
+    pub fn inventory(&self) -> Inventory {
+        let active = || self.services.values().filter(|s| s.status == "ACTIVE");
+        Inventory {
+            active_services: active().count(),
+            roles: self.roles.len(),
+            active_revisions: self
+                .revisions
+                .values()
+                .flatten()
+                .filter(|(_, active)| *active)
+                .count(),
+            log_groups: self.log_groups.len(),
+            scalable_targets: self.scaling.values().filter(|s| s.target.is_some()).count(),
+            service_revisions: active().map(|s| s.body.task_definition.clone()).collect(),
         }
     }
 
