@@ -34,7 +34,9 @@ use fargate_operator::aws::retry::RetryPolicy;
 use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::{Aws, AwsError, ErrorKind};
 use fargate_operator::controller::backoff::{BackoffSettings, Backoffs, Bounds, RetryClass};
-use fargate_operator::controller::observations::{DeepChecks, ServiceObservations};
+use fargate_operator::controller::observations::{
+    DeepChecks, RevisionListing, ServiceObservations,
+};
 use fargate_operator::engine::{self, Sync};
 use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{PlanConfig, TaskDefinitionInfo};
@@ -401,26 +403,56 @@ async fn main() {
     let resync_counts = counts.snapshot();
 
     // 4. Steady state: the controller's resync path for settled objects (batched service
-    // observations, deep checks every 10th resync), over 10 periods.
+    // observations, deep checks every 10th resync, full ones every 100th), over 100 periods
+    // after the first (full) resync a start makes. The clock is tokio's, paused and stepped
+    // a period at a time, so what the controller shares for a period is shared here too.
     backend.lock().finish_deployments();
-    let periods = 10;
-    let steady = Steady::new(&backend, &pairs);
-    counts.reset();
-    let before = requests(&backend);
-    for _ in 0..periods {
-        // Resyncs are spread over the period (±10 % jitter on 5 minutes: ~3/s per 1,000
-        // objects), so they rarely overlap: modelled as one at a time. Overlapping resyncs of
-        // one cluster would each start their own batch (not shared in flight).
-        steady.pass(&aws, &config, 1).await;
-    }
-    let after = requests(&backend);
+    let periods = 100;
+    let (steady_before, after, steady_writes) = {
+        let (backend, pairs, config, counts) = (
+            backend.clone(),
+            pairs.clone(),
+            config.clone(),
+            counts.clone(),
+        );
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                // Not rate limited: resyncs are spread over the period (±10 % jitter on 5
+                // minutes: ~3/s per 1,000 objects), modelled as one at a time.
+                let aws = backend.aws().instrumented(counts.clone());
+                let steady = Steady::new(&aws, &config, &pairs).await;
+                steady.pass(&aws, &config).await;
+                counts.reset();
+                let before = requests(&backend);
+                for _ in 0..periods {
+                    tokio::time::advance(RESYNC).await;
+                    steady.pass(&aws, &config).await;
+                }
+                (
+                    before,
+                    requests(&backend),
+                    counts.writes.load(Ordering::Relaxed),
+                )
+            })
+        })
+        .join()
+        .expect("steady-state run")
+    };
+    let before = steady_before;
     let resyncs = (periods * n) as f64;
     let steady_ecs = requests_since(&after, &before, ecs_read) as f64;
     let steady_service_ecs = requests_since(&after, &before, |op| {
         op == "ecs:DescribeServices" || op == "ecs:DescribeClusters" || op == "ecs:ListTasks"
     }) as f64;
+    let steady_td_ecs = requests_since(&after, &before, |op| {
+        op == "ecs:ListTaskDefinitions" || op == "ecs:DescribeTaskDefinition"
+    }) as f64;
     let steady_reads = requests_since(&after, &before, is_read) as f64;
-    let steady_writes = counts.writes.load(Ordering::Relaxed);
 
     // 5. Faults: a cold start of a fresh account with 50 % of calls throttled and 5 %
     // failing with a server error, compared with the clean cold start above.
@@ -503,7 +535,7 @@ async fn main() {
         format!("{}", cold.failed.len()),
     );
     row(
-        "**3. steady state** (settled objects, 10 resync periods): writes",
+        &format!("**3. steady state** (settled objects, {periods} resync periods after the first): writes"),
         format!("**{steady_writes}**"),
     );
     row(
@@ -513,6 +545,10 @@ async fn main() {
     row(
         "3. steady state: ECS read requests per service per resync, the service's own (DescribeServices, DescribeClusters)",
         format!("{:.3}", steady_service_ecs / resyncs),
+    );
+    row(
+        "3. steady state: ECS read requests per TaskDefinition per resync (ListTaskDefinitions, DescribeTaskDefinition)",
+        format!("{:.3}", steady_td_ecs / resyncs),
     );
     row(
         "3. steady state: all AWS read requests per object per resync (ECS, IAM, Logs, Auto Scaling)",
@@ -600,90 +636,114 @@ async fn main() {
     }
 }
 
-/// The controller's resync of settled objects (src/controller/reconcile.rs uses the same
-/// `controller::observations` pieces): deep TaskDefinition checks every 10th time, service
-/// observations batched per cluster ahead of their resyncs.
+/// The controller's resync period (its default).
+const RESYNC: Duration = Duration::from_secs(300);
+
+/// The controller's resync of settled objects, with the same `controller::observations`
+/// pieces and settings src/controller/reconcile.rs uses: a TaskDefinition's deep check
+/// (every 10th resync) lists its family from the account's shared listing and reads its
+/// roles and log groups, its full check (every 100th) reconciles it whole; a service is
+/// observed in batches per cluster ahead of its resync, its autoscaling and cluster read on
+/// its deep checks.
 struct Steady {
     observations: ServiceObservations,
+    revisions: RevisionListing,
     deep_checks: DeepChecks,
-    pairs: Arc<Vec<(TaskDefinition, FargateService)>>,
+    /// The TaskDefinitions carry the status their reconcile wrote.
+    pairs: Vec<(TaskDefinition, FargateService)>,
     infos: Vec<TaskDefinitionInfo>,
     by_cluster: BTreeMap<String, Vec<String>>,
 }
 
 impl Steady {
-    fn new(backend: &SimBackend, pairs: &Arc<Vec<(TaskDefinition, FargateService)>>) -> Arc<Self> {
-        use fargate_operator::batch::{
-            service_location, task_definition_info, task_definition_lookups,
-        };
-        let sim = backend.lock();
+    async fn new(
+        aws: &Aws,
+        config: &PlanConfig,
+        pairs: &[(TaskDefinition, FargateService)],
+    ) -> Arc<Self> {
+        use fargate_operator::batch::service_location;
         let mut by_cluster: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (_, fs) in pairs.iter() {
+        let mut settled = vec![];
+        let mut infos = vec![];
+        for (td, fs) in pairs {
             let (c, s) = service_location(fs);
             by_cluster.entry(c).or_default().push(s);
+            let (r, info) = engine::reconcile_task_definition(
+                aws,
+                config,
+                td,
+                &Default::default(),
+                5,
+                Timestamp::now(),
+            )
+            .await;
+            assert_eq!(r.sync, Sync::InSync);
+            let mut td = td.clone();
+            td.status = Some(r.status);
+            settled.push((td, fs.clone()));
+            infos.push(info.expect("a registered revision"));
         }
         Arc::new(Self {
-            observations: ServiceObservations::new(Duration::from_secs(3600)),
+            observations: ServiceObservations::new(RESYNC.mul_f64(1.25), RESYNC * 10),
+            revisions: RevisionListing::new(RESYNC.mul_f64(1.25)),
             deep_checks: DeepChecks::new(10),
-            infos: pairs
-                .iter()
-                .map(|(td, _)| {
-                    task_definition_info(
-                        td,
-                        sim.latest_revision(&task_definition_lookups(td).family),
-                    )
-                })
-                .collect(),
-            pairs: pairs.clone(),
+            infos,
+            pairs: settled,
             by_cluster,
         })
     }
 
-    async fn pass(self: &Arc<Self>, aws: &Aws, config: &PlanConfig, concurrency: usize) {
-        use fargate_operator::batch::service_location;
-        let sem = Arc::new(Semaphore::new(concurrency));
-        let mut tasks = vec![];
+    /// One resync of every object, one at a time.
+    async fn pass(self: &Arc<Self>, aws: &Aws, config: &PlanConfig) {
+        use fargate_operator::batch::{service_location, task_definition_lookups};
+        use fargate_operator::controller::observations::settled_task_definition_done;
         for i in 0..self.pairs.len() {
-            let (me, aws, config, sem) = (self.clone(), aws.clone(), config.clone(), sem.clone());
-            tasks.push(tokio::spawn(async move {
-                let _permit = sem.acquire().await.expect("semaphore open");
-                let (td, fs) = &me.pairs[i];
-                let key = td.metadata.name.clone().unwrap_or_default();
-                if me.deep_checks.due(&format!("TaskDefinition/{key}")) {
-                    let (r, _) = engine::reconcile_task_definition(
-                        &aws,
-                        &config,
-                        td,
-                        &Default::default(),
-                        5,
-                        Timestamp::now(),
-                    )
-                    .await;
-                    assert_eq!(r.sync, Sync::InSync, "{key}");
-                }
-                let (cluster, name) = service_location(fs);
-                let siblings = || me.by_cluster[&cluster].clone();
-                let deep = me.deep_checks.due(&format!("FargateService/{key}"));
-                let first = me
-                    .observations
-                    .observe(&aws, &cluster, &name, deep, siblings)
-                    .await
-                    .ok();
-                let r = engine::reconcile_fargate_service(
-                    &aws,
-                    &config,
-                    fs,
-                    Some(&me.infos[i]),
-                    first,
+            let (td, fs) = &self.pairs[i];
+            let key = td.metadata.name.clone().unwrap_or_default();
+            let family = task_definition_lookups(td).family;
+            let budget = || self.pairs.len() * 125 / 1000;
+            let td_key = format!("TaskDefinition/{key}");
+            if !settled_task_definition_done(
+                &self.deep_checks,
+                &self.revisions,
+                aws,
+                config,
+                (&td_key, td, &family),
+                budget,
+            )
+            .await
+            {
+                let (r, _) = engine::reconcile_task_definition(
+                    aws,
+                    config,
+                    td,
+                    &Default::default(),
                     5,
                     Timestamp::now(),
                 )
                 .await;
                 assert_eq!(r.sync, Sync::InSync, "{key}");
-            }));
-        }
-        for t in tasks {
-            t.await.expect("steady-state reconcile");
+                self.revisions.changed(&family).await;
+            }
+            let (cluster, name) = service_location(fs);
+            let siblings = || self.by_cluster[&cluster].clone();
+            let deep = self.deep_checks.due(&format!("FargateService/{key}"));
+            let first = self
+                .observations
+                .observe(aws, &cluster, &name, deep, siblings)
+                .await
+                .ok();
+            let r = engine::reconcile_fargate_service(
+                aws,
+                config,
+                fs,
+                Some(&self.infos[i]),
+                first,
+                5,
+                Timestamp::now(),
+            )
+            .await;
+            assert_eq!(r.sync, Sync::InSync, "{key}");
         }
     }
 }

@@ -1243,7 +1243,7 @@ async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
         h.cache_fs(fs);
     }
 
-    // Resync: every object twice, then the TaskDefinition eight more times.
+    // Resync: every object twice, then the TaskDefinition nine more times.
     let before = h.calls.snapshot();
     let (client, server) = mock_client();
     for _ in 0..2 {
@@ -1254,7 +1254,7 @@ async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
                 .unwrap();
         }
     }
-    for _ in 0..10 {
+    for _ in 0..11 {
         spawn_td(&td, h.context_shared(client.clone()))
             .await
             .unwrap()
@@ -1281,12 +1281,27 @@ async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
         1,
         "the cluster is described once per period"
     );
+    // Autoscaling is read on a service's deep checks: its first resync, and the second for
+    // the services whose phase (a hash of their key) puts their next deep check there.
+    let phases = fargate_operator::controller::observations::DeepChecks::new(10);
+    let deep_second = services
+        .iter()
+        .filter(|fs| {
+            let key = fargate_operator::controller::object_key("FargateService", *fs);
+            phases.next(&key);
+            phases.due(&key)
+        })
+        .count();
     assert_eq!(
         used("describe"),
-        10,
-        "autoscaling is read on the first (deep) resync only, once per service"
+        10 + deep_second,
+        "autoscaling is read on deep checks only, once per service and check"
     );
-    assert_eq!(used("family_revisions"), 1, "one deep check in ten resyncs");
+    // The first resync is a full check: the family listed, its revision described. In the
+    // next ten, one deep check lists the account's revisions (shared by every
+    // TaskDefinition's deep check in the period) and describes none.
+    assert_eq!(used("list_revisions"), 2, "a full check and a deep check");
+    assert_eq!(used("describe_revision"), 1, "the full check only");
     let writes_before: usize = before
         .iter()
         .filter(|((_, _, k), _)| *k == CallKind::Write)
@@ -1296,5 +1311,182 @@ async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
         h.calls.total(CallKind::Write),
         writes_before,
         "a resync wrote"
+    );
+}
+
+/// Resyncs a settled TaskDefinition (one shared context, as in the controller) until a
+/// resync talks to the API server, answering what it sends; returns how many resyncs that
+/// took (None if none did in `limit`) and the status patches it sent.
+async fn resync_until_reported(
+    ctx: &Arc<Context>,
+    server: &mut support::apiserver::ApiServer,
+    td: &TaskDefinition,
+    limit: usize,
+) -> (Option<usize>, Vec<Value>) {
+    for i in 1..=limit {
+        let mut run = spawn_td(td, ctx.clone());
+        let first = tokio::select! {
+            outcome = &mut run => {
+                outcome.expect("joins").expect("reconciles");
+                continue;
+            }
+            req = server.next() => req.expect("a request"),
+        };
+        let mut statuses = vec![];
+        let mut next = Some(first);
+        while let Some(req) = next.take() {
+            if req.path == format!("{TD_PATH}/status") {
+                statuses.push(status_patch(req, td, TD_PATH));
+            } else {
+                assert!(
+                    req.path.starts_with(EVENTS_PATH),
+                    "{} {}",
+                    req.method,
+                    req.path
+                );
+                let body = req.body.clone();
+                req.reply(&body);
+            }
+            next = tokio::select! {
+                outcome = &mut run => {
+                    outcome.expect("joins").expect("reconciles");
+                    None
+                }
+                req = server.next() => req,
+            };
+        }
+        return (Some(i), statuses);
+    }
+    (None, vec![])
+}
+
+#[tokio::test]
+async fn a_deep_check_finds_a_deregistered_revision_and_a_detached_policy() {
+    use fargate_operator::plan::Action as AwsAction;
+    let mut h = Harness::new();
+    let (td, _) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    h.cache_td(&td);
+    let (client, mut server) = mock_client();
+    let ctx = h.context(client, Leadership::Always);
+    // The first resync after a start is full, and finds nothing to do.
+    let (reported, _) = resync_until_reported(&ctx, &mut server, &td, 1).await;
+    assert_eq!(
+        reported, None,
+        "a settled TaskDefinition's full check wrote"
+    );
+
+    // Someone detaches the execution role's managed policy.
+    let role = fargate_operator::plan::taskdef::role_name(
+        &fargate_operator::batch::owner_of(&td, "TaskDefinition"),
+        fargate_operator::plan::taskdef::RoleKind::Execution,
+    );
+    let policy = {
+        let sim = h.backend.lock();
+        let attached = &sim.roles[&role].attached_policies;
+        attached.iter().next().expect("a managed policy").clone()
+    };
+    h.backend
+        .lock()
+        .apply(&AwsAction::DetachRolePolicy {
+            role: role.clone(),
+            policy_arn: policy.clone(),
+        })
+        .unwrap();
+    let (reported, _) = resync_until_reported(&ctx, &mut server, &td, 10).await;
+    assert!(
+        reported.is_some(),
+        "no deep check in 10 resyncs found the policy detached"
+    );
+    assert!(
+        h.backend.lock().roles[&role]
+            .attached_policies
+            .contains(&policy),
+        "the policy is attached again"
+    );
+
+    // Someone deregisters the current revision: the next deep check registers another and
+    // reports it.
+    let arn = td.status.as_ref().and_then(|s| s.arn.clone()).unwrap();
+    h.backend
+        .lock()
+        .apply(&AwsAction::DeregisterTaskDefinition { arn: arn.clone() })
+        .unwrap();
+    let before = h.calls.snapshot();
+    let (reported, statuses) = resync_until_reported(&ctx, &mut server, &td, 10).await;
+    assert!(
+        reported.is_some(),
+        "no deep check in 10 resyncs found the revision gone"
+    );
+    let new_arn = statuses.last().expect("a status patch")["arn"].clone();
+    assert_ne!(
+        new_arn,
+        Value::from(arn.clone()),
+        "a new revision is reported"
+    );
+    let family = fargate_operator::batch::task_definition_lookups(&td).family;
+    assert_eq!(
+        h.backend.lock().latest_revision(&family).map(Value::from),
+        Some(new_arn)
+    );
+    let described = h.calls.count("describe_revision")
+        - before
+            .iter()
+            .filter(|((_, o, _), _)| *o == "describe_revision")
+            .map(|(_, n)| n)
+            .sum::<usize>();
+    assert!(
+        described >= 1,
+        "the drift is handled by the full reconcile, which describes the revisions"
+    );
+}
+
+#[tokio::test]
+async fn the_account_revision_listing_is_shared_and_given_up_when_too_large() {
+    use fargate_operator::controller::observations::RevisionListing;
+    let h = Harness::new();
+    let (td, _) = web_api();
+    reconcile_td_once(&h, &finalized(td)).await;
+    // 250 families of one ACTIVE revision each (no name a prefix of another): three pages
+    // of ListTaskDefinitions.
+    {
+        let mut sim = h.backend.lock();
+        let (_, revisions) = sim.revisions.iter().next().expect("a family");
+        let template = revisions[0].0.clone();
+        sim.revisions.clear();
+        for i in 0..250 {
+            let mut r = template.clone();
+            r.arn = format!("arn:aws:ecs:us-east-1:123456789012:task-definition/fam-{i:03}:1");
+            sim.revisions.insert(format!("fam-{i:03}"), vec![(r, true)]);
+        }
+    }
+    let aws = h.backend.aws();
+    let lists = || h.backend.lock().requests["ecs:ListTaskDefinitions"];
+    let hour = Duration::from_secs(3600);
+
+    let listing = RevisionListing::new(hour);
+    let start = lists();
+    assert_eq!(listing.family(&aws, "fam-001", || 10).await.unwrap(), [1]);
+    assert_eq!(lists() - start, 3, "the account listed whole");
+    assert_eq!(listing.family(&aws, "fam-002", || 10).await.unwrap(), [1]);
+    assert_eq!(listing.family(&aws, "nope", || 10).await.unwrap(), [0; 0]);
+    assert_eq!(lists() - start, 3, "the listing is shared");
+    listing.changed("fam-003").await;
+    assert_eq!(listing.family(&aws, "fam-003", || 10).await.unwrap(), [1]);
+    assert_eq!(lists() - start, 4, "a changed family is listed apart");
+
+    let small = RevisionListing::new(hour);
+    let start = lists();
+    assert_eq!(small.family(&aws, "fam-001", || 2).await.unwrap(), [1]);
+    assert_eq!(
+        lists() - start,
+        3,
+        "two pages of the account, then the family"
+    );
+    assert_eq!(small.family(&aws, "fam-002", || 100).await.unwrap(), [1]);
+    assert_eq!(
+        lists() - start,
+        4,
+        "too large once: families are listed apart"
     );
 }

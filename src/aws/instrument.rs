@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::retry::RetryPolicy;
-use super::{AwsError, Ecs, Iam, LoadBalancing, Logs, NewRole, Scaling};
+use super::{AwsError, Ecs, Iam, LoadBalancing, Logs, NewRole, RevisionPage, Scaling};
 use crate::plan::model::{
     ObservedCluster, ObservedLogGroup, ObservedRevision, ObservedRole, ObservedScaling,
     ObservedService, ObservedStoppedTask, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef,
@@ -176,7 +176,8 @@ macro_rules! instrumented {
 }
 
 instrumented!(Ecs, "ecs",
-    Read fn family_revisions(&self, family: &str) -> Vec<ObservedRevision>;
+    Read fn list_revisions(&self, family: Option<&str>, next_token: Option<&str>) -> RevisionPage;
+    Read fn describe_revision(&self, arn: &str) -> Option<ObservedRevision>;
     Write fn register_task_definition(&self, body: &TaskDefBody, tags: &Tags) -> String;
     Write fn deregister_task_definition(&self, arn: &str) -> ();
     Write fn tag_resource(&self, arn: &str, tags: &Tags) -> ();

@@ -29,8 +29,45 @@ use crate::plan::ServiceUpdate;
 /// Amazon ECS: task definitions, clusters, services, tasks.
 #[async_trait]
 pub trait Ecs: Send + Sync {
-    /// The ACTIVE revisions of a family with their tags, oldest first.
-    async fn family_revisions(&self, family: &str) -> Result<Vec<ObservedRevision>, AwsError>;
+    /// One page (at most 100) of the ARNs of ACTIVE task-definition revisions, oldest first:
+    /// of `family` (which ECS matches as a prefix, so callers filter with
+    /// [`revision_of_arn`]), or of every family in the account and region when `None`.
+    /// `next_token` continues a listing; the page's own token is `None` on the last page.
+    async fn list_revisions(
+        &self,
+        family: Option<&str>,
+        next_token: Option<&str>,
+    ) -> Result<RevisionPage, AwsError>;
+    /// One revision with its tags, if ECS knows it.
+    async fn describe_revision(&self, arn: &str) -> Result<Option<ObservedRevision>, AwsError>;
+    /// The ACTIVE revisions of a family with their tags, oldest first: every page of
+    /// [`Ecs::list_revisions`], then [`Ecs::describe_revision`] for each.
+    async fn family_revisions(&self, family: &str) -> Result<Vec<ObservedRevision>, AwsError> {
+        let mut out = vec![];
+        for arn in self.family_revision_arns(family).await? {
+            if let Some(r) = self.describe_revision(&arn).await? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+    /// The ARNs of a family's ACTIVE revisions, oldest first (every page).
+    async fn family_revision_arns(&self, family: &str) -> Result<Vec<String>, AwsError> {
+        let mut arns = vec![];
+        let mut token: Option<String> = None;
+        loop {
+            let page = self.list_revisions(Some(family), token.as_deref()).await?;
+            arns.extend(
+                page.arns
+                    .into_iter()
+                    .filter(|a| revision_of_arn(a).is_some_and(|(f, _)| f == family)),
+            );
+            match page.next_token {
+                Some(t) => token = Some(t),
+                None => return Ok(arns),
+            }
+        }
+    }
     /// Registers a revision (roles given by ARN); returns its ARN.
     async fn register_task_definition(
         &self,
@@ -79,6 +116,22 @@ pub trait Ecs: Send + Sync {
         service: &str,
         limit: usize,
     ) -> Result<Vec<ObservedStoppedTask>, AwsError>;
+}
+
+/// A page of [`Ecs::list_revisions`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RevisionPage {
+    pub arns: Vec<String>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_token: Option<String>,
+}
+
+/// `(family, revision)` of a task-definition ARN
+/// (`arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`).
+pub fn revision_of_arn(arn: &str) -> Option<(&str, i32)> {
+    let (_, family_revision) = arn.rsplit_once('/')?;
+    let (family, revision) = family_revision.rsplit_once(':')?;
+    Some((family, revision.parse().ok()?))
 }
 
 /// Parameters of a role to create.

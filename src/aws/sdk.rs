@@ -583,65 +583,61 @@ fn body_deployment(b: &ServiceBody) -> DeploymentDef {
 
 #[async_trait]
 impl super::Ecs for SdkEcs {
-    async fn family_revisions(&self, family: &str) -> Result<Vec<ObservedRevision>, AwsError> {
-        let mut arns: Vec<String> = vec![];
-        let mut token = None;
-        loop {
-            let page = send(
+    async fn list_revisions(
+        &self,
+        family: Option<&str>,
+        next_token: Option<&str>,
+    ) -> Result<super::RevisionPage, AwsError> {
+        let page = send(
+            &self.1,
+            "ecs:ListTaskDefinitions",
+            self.0
+                .list_task_definitions()
+                .set_family_prefix(family.map(str::to_owned))
+                .status(ecs::types::TaskDefinitionStatus::Active)
+                .sort(ecs::types::SortOrder::Asc)
+                .max_results(100)
+                .set_next_token(next_token.map(str::to_owned))
+                .send(),
+        )
+        .await?;
+        Ok(super::RevisionPage {
+            arns: page.task_definition_arns().to_vec(),
+            next_token: page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    async fn describe_revision(&self, arn: &str) -> Result<Option<ObservedRevision>, AwsError> {
+        let Some((_, revision)) = super::revision_of_arn(arn) else {
+            return Err(invalid(
+                "ecs:DescribeTaskDefinition",
+                format!("{arn} is not a task-definition revision ARN"),
+            ));
+        };
+        let Some(d) = found(
+            send(
                 &self.1,
-                "ecs:ListTaskDefinitions",
+                "ecs:DescribeTaskDefinition",
                 self.0
-                    .list_task_definitions()
-                    .family_prefix(family)
-                    .status(ecs::types::TaskDefinitionStatus::Active)
-                    .sort(ecs::types::SortOrder::Asc)
-                    .set_next_token(token.take())
+                    .describe_task_definition()
+                    .task_definition(arn)
+                    .include(ecs::types::TaskDefinitionField::Tags)
                     .send(),
             )
-            .await?;
-            arns.extend(page.task_definition_arns().iter().cloned());
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
-        }
-        let mut out = vec![];
-        for arn in arns {
-            // family_prefix matches other families that start with the same name.
-            let Some(rev) = arn
-                .rsplit_once('/')
-                .and_then(|(_, fr)| fr.rsplit_once(':'))
-                .filter(|(f, _)| *f == family)
-                .and_then(|(_, r)| r.parse::<i32>().ok())
-            else {
-                continue;
-            };
-            let Some(d) = found(
-                send(
-                    &self.1,
-                    "ecs:DescribeTaskDefinition",
-                    self.0
-                        .describe_task_definition()
-                        .task_definition(&arn)
-                        .include(ecs::types::TaskDefinitionField::Tags)
-                        .send(),
-                )
-                .await,
-            )?
-            else {
-                continue;
-            };
-            let Some(td) = d.task_definition() else {
-                continue;
-            };
-            out.push(ObservedRevision {
-                arn: arn.clone(),
-                revision: rev,
-                body: task_definition_from_sdk(td),
-                tags: from_ecs_tags(d.tags()),
-            });
-        }
-        Ok(out)
+            .await,
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(d.task_definition().map(|td| ObservedRevision {
+            arn: arn.to_owned(),
+            revision,
+            body: task_definition_from_sdk(td),
+            tags: from_ecs_tags(d.tags()),
+        }))
     }
 
     async fn register_task_definition(

@@ -54,16 +54,47 @@ impl SimBackend {
 
 #[async_trait]
 impl super::Ecs for SimBackend {
-    async fn family_revisions(&self, family: &str) -> Result<Vec<ObservedRevision>, AwsError> {
+    async fn list_revisions(
+        &self,
+        family: Option<&str>,
+        next_token: Option<&str>,
+    ) -> Result<super::RevisionPage, AwsError> {
+        const PAGE: usize = 100;
         let mut sim = self.lock();
-        let revisions = sim
-            .observe_task_definition(family, &Default::default(), &Default::default())
-            .revisions;
-        // Pages of 100 ARNs, then one DescribeTaskDefinition per revision.
-        let n = revisions.len() as u64;
-        sim.request("ecs:ListTaskDefinitions", n.div_ceil(100).max(1));
-        sim.request("ecs:DescribeTaskDefinition", n);
-        Ok(revisions)
+        sim.request("ecs:ListTaskDefinitions", 1);
+        let start = match next_token {
+            None => 0,
+            Some(t) => t.parse::<usize>().map_err(|_| {
+                AwsError::new(
+                    ErrorKind::Invalid,
+                    "ecs:ListTaskDefinitions",
+                    format!("invalid nextToken {t}"),
+                )
+            })?,
+        };
+        // Like ECS, a family filter matches by prefix.
+        let arns: Vec<String> = sim
+            .active_revision_arns()
+            .filter(|arn| {
+                family.is_none_or(|f| {
+                    super::revision_of_arn(arn).is_some_and(|(got, _)| got.starts_with(f))
+                })
+            })
+            .skip(start)
+            .take(PAGE + 1)
+            .map(str::to_owned)
+            .collect();
+        let more = arns.len() > PAGE;
+        Ok(super::RevisionPage {
+            arns: arns.into_iter().take(PAGE).collect(),
+            next_token: more.then(|| (start + PAGE).to_string()),
+        })
+    }
+
+    async fn describe_revision(&self, arn: &str) -> Result<Option<ObservedRevision>, AwsError> {
+        let mut sim = self.lock();
+        sim.request("ecs:DescribeTaskDefinition", 1);
+        Ok(sim.revision(arn).cloned())
     }
 
     async fn register_task_definition(

@@ -54,9 +54,11 @@ pub struct Settings {
     /// Observe → plan → act passes per reconcile.
     pub max_passes: usize,
     pub backoff: BackoffSettings,
-    /// A settled TaskDefinition reads AWS, and a settled service its autoscaling, on every
-    /// this-many-th resync (drift there is found within this many periods; a service's own
-    /// state is read on every resync).
+    /// A settled TaskDefinition reads AWS, and a settled service its autoscaling and
+    /// cluster, on every this-many-th resync (drift there is found within this many periods;
+    /// a service's own state is read on every resync). A TaskDefinition's deep check lists
+    /// its revisions; every this-many-squared-th resync describes them too (tags edited on a
+    /// revision are found then).
     pub deep_check_every: u32,
     /// How one AWS call is retried in place before the reconcile fails.
     pub retry: crate::aws::retry::RetryPolicy,
@@ -113,6 +115,9 @@ pub struct Context {
     pub leadership: Leadership,
     /// Service observations made ahead of their resyncs (batched per cluster).
     pub observations: observations::ServiceObservations,
+    /// The account's task-definition revisions, listed for settled TaskDefinitions' deep
+    /// checks.
+    pub revisions: observations::RevisionListing,
     /// Which settled resyncs read deeply (see `Settings::deep_check_every`).
     pub deep_checks: observations::DeepChecks,
     /// The clock (injectable so tests are deterministic).
@@ -132,7 +137,11 @@ impl Context {
         Self {
             backoff: Backoffs::new(settings.backoff),
             // An observation made ahead is used within the next resync (±10 % jitter).
-            observations: observations::ServiceObservations::new(settings.resync.mul_f64(1.25)),
+            observations: observations::ServiceObservations::new(
+                settings.resync.mul_f64(1.25),
+                settings.resync * settings.deep_check_every.max(1),
+            ),
+            revisions: observations::RevisionListing::new(settings.resync.mul_f64(1.25)),
             deep_checks: observations::DeepChecks::new(settings.deep_check_every),
             client,
             aws,

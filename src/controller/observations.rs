@@ -7,18 +7,27 @@
 //! observes it together with up to 9 other settled services of the same cluster that have
 //! none; their observations wait (at most `ttl`) for their own resyncs. With resyncs spread
 //! over the period, that is about one DescribeServices per 10 services per period. The
-//! cluster is described once per `ttl` and shared by all its services. A service's
+//! cluster is described once per deep-check period and shared by all its services (a
+//! settled service's DescribeServices answering is itself proof the cluster is there; what
+//! the description adds, its capacity providers, is drift found like autoscaling's). A
+//! service's
 //! autoscaling is read on its deep checks; in between, its last reading stands in. A
 //! drifted service is still found: the engine plans from the observation, and any change
 //! it makes is followed by a fresh one, and by [`ServiceObservations::forget`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+// tokio's clock, so a paused runtime (tests, benches) can step through resync periods.
+use tokio::time::Instant;
+
+use crate::api::TaskDefinition;
 use crate::aws::{Aws, AwsError};
+use crate::engine;
 use crate::engine::observe::{observe_services_in, DESCRIBE_SERVICES_BATCH};
 use crate::plan::model::{ObservedCluster, ObservedFargateService, ObservedScaling};
+use crate::plan::PlanConfig;
 
 type Key = (String, String);
 
@@ -30,6 +39,8 @@ fn key(cluster: &str, name: &str) -> Key {
 /// reuses instead of reading.
 pub struct ServiceObservations {
     ttl: Duration,
+    /// How long a cluster's description is shared (its services' deep-check period).
+    cluster_ttl: Duration,
     /// With whether its autoscaling was read for it (not reused).
     ahead: Mutex<HashMap<Key, (Instant, ObservedFargateService, bool)>>,
     clusters: Mutex<HashMap<String, (Instant, Option<ObservedCluster>)>>,
@@ -38,9 +49,12 @@ pub struct ServiceObservations {
 }
 
 impl ServiceObservations {
-    pub fn new(ttl: Duration) -> Self {
+    /// `ttl`: how long an observation made ahead waits for its service's resync;
+    /// `cluster_ttl`: how long a cluster's description is reused.
+    pub fn new(ttl: Duration, cluster_ttl: Duration) -> Self {
         Self {
             ttl,
+            cluster_ttl,
             ahead: Mutex::default(),
             clusters: Mutex::default(),
             scaling: Mutex::default(),
@@ -73,11 +87,11 @@ impl ServiceObservations {
         }
     }
 
-    /// The cluster as described within `ttl`, else described now.
+    /// The cluster as described within `cluster_ttl`, else described now.
     async fn cluster(&self, aws: &Aws, cluster: &str) -> Result<Option<ObservedCluster>, AwsError> {
         let cached = self.clusters.lock().ok().and_then(|c| {
             c.get(cluster)
-                .filter(|(at, _)| at.elapsed() <= self.ttl)
+                .filter(|(at, _)| at.elapsed() <= self.cluster_ttl)
                 .map(|(_, state)| state.clone())
         });
         if let Some(state) = cached {
@@ -187,7 +201,23 @@ impl ServiceObservations {
     }
 }
 
-/// Counts a settled object's resyncs; every `every`-th one reads AWS deeply.
+/// How much a settled object's resync reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// What changes often only (a service's own state; nothing for a TaskDefinition).
+    Shallow,
+    /// Also what rarely changes (a service's autoscaling and cluster; a TaskDefinition's
+    /// roles, log groups and the list of its revisions).
+    Deep,
+    /// Everything, as a reconcile of a changed object does (a TaskDefinition's revisions
+    /// described with their tags).
+    Full,
+}
+
+/// Counts a settled object's resyncs: the first is [`Depth::Full`], then every `every`-th
+/// is [`Depth::Deep`] and every `every²`-th [`Depth::Full`]. Objects are spread over the
+/// `every` phases (by a hash of their key), so after a start, when every object's first
+/// resync comes at once, their deep checks do not all come together again.
 pub struct DeepChecks {
     every: u32,
     counts: Mutex<HashMap<String, u32>>,
@@ -201,16 +231,38 @@ impl DeepChecks {
         }
     }
 
-    /// Whether this resync of `key` must read AWS. The first resync after a start always
-    /// does (a restart re-verifies everything once).
-    pub fn due(&self, key: &str) -> bool {
+    /// How deeply this resync of `key` reads AWS. The first resync after a start (or a
+    /// [`DeepChecks::reset`]) is full: a restart re-verifies everything once.
+    pub fn next(&self, key: &str) -> Depth {
         let Ok(mut counts) = self.counts.lock() else {
-            return true;
+            return Depth::Full;
         };
-        let n = counts.entry(key.to_owned()).or_insert(0);
-        let due = *n % self.every == 0;
+        let Some(n) = counts.get_mut(key) else {
+            counts.insert(key.to_owned(), 1 + self.phase(key));
+            return Depth::Full;
+        };
+        let depth = if *n % self.every.saturating_mul(self.every) == 0 {
+            Depth::Full
+        } else if *n % self.every == 0 {
+            Depth::Deep
+        } else {
+            Depth::Shallow
+        };
         *n = n.wrapping_add(1);
-        due
+        depth
+    }
+
+    /// Where in the `every` resyncs between deep checks `key` starts (stable per key).
+    fn phase(&self, key: &str) -> u32 {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut h = DefaultHasher::new();
+        key.hash(&mut h);
+        (h.finish() % u64::from(self.every)) as u32
+    }
+
+    /// Whether this resync of `key` reads deeply ([`Depth::Deep`] or [`Depth::Full`]).
+    pub fn due(&self, key: &str) -> bool {
+        self.next(key) != Depth::Shallow
     }
 
     /// `key` changed or was deleted: its next resync reads AWS.
@@ -221,17 +273,172 @@ impl DeepChecks {
     }
 }
 
+/// The ACTIVE task-definition revisions of the account, listed once per `ttl` and shared by
+/// every settled TaskDefinition's deep check: ListTaskDefinitions returns 100 ARNs a page,
+/// where listing each family apart is a call per family. An account holding more revisions
+/// than that saves (more pages than the deep checks one listing serves) is not listed
+/// whole; each deep check then lists its own family. One listing is made at a time; deep
+/// checks that need it meanwhile wait for it.
+pub struct RevisionListing {
+    ttl: Duration,
+    state: tokio::sync::Mutex<Listing>,
+}
+
+#[derive(Default)]
+struct Listing {
+    at: Option<Instant>,
+    /// Family → ACTIVE revision numbers.
+    families: HashMap<Box<str>, Vec<i32>>,
+    /// Families whose revisions a reconcile changed since the listing: listed apart.
+    changed: std::collections::HashSet<Box<str>>,
+    /// The account has more revisions than listing it whole saves.
+    too_large: bool,
+}
+
+impl RevisionListing {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            state: tokio::sync::Mutex::default(),
+        }
+    }
+
+    /// The ACTIVE revision numbers of `family`: from the shared listing (made now if none
+    /// is fresh, unless it would take more than `budget()` pages), else by listing the
+    /// family.
+    pub async fn family(
+        &self,
+        aws: &Aws,
+        family: &str,
+        budget: impl FnOnce() -> usize,
+    ) -> Result<Vec<i32>, AwsError> {
+        {
+            let mut l = self.state.lock().await;
+            let fresh = |l: &Listing| l.at.is_some_and(|at| at.elapsed() <= self.ttl);
+            if !fresh(&l) && !l.too_large {
+                match list_account(aws, budget()).await? {
+                    Some(families) => {
+                        *l = Listing {
+                            at: Some(Instant::now()),
+                            families,
+                            ..Listing::default()
+                        }
+                    }
+                    None => {
+                        // Listed apart from now on: the account is too large to list whole.
+                        *l = Listing {
+                            too_large: true,
+                            ..Listing::default()
+                        }
+                    }
+                }
+            }
+            if fresh(&l) && !l.changed.contains(family) {
+                return Ok(l.families.get(family).cloned().unwrap_or_default());
+            }
+        }
+        Ok(aws
+            .ecs
+            .family_revision_arns(family)
+            .await?
+            .iter()
+            .filter_map(|arn| crate::aws::revision_of_arn(arn).map(|(_, n)| n))
+            .collect())
+    }
+
+    /// A reconcile changed `family`'s revisions (or may have): the listing no longer speaks
+    /// for it.
+    pub async fn changed(&self, family: &str) {
+        let mut l = self.state.lock().await;
+        if l.at.is_some() {
+            l.changed.insert(family.into());
+        }
+    }
+}
+
+/// A settled TaskDefinition's resync up to the full reconcile: `true` when it is done, as
+/// nothing is read this time ([`Depth::Shallow`]) or its deep check found nothing drifted
+/// (its family listed from the account's shared listing — made with at most `budget()`
+/// pages — and its roles and log groups read; see [`engine::task_definition_unchanged`]).
+/// `false`: reconcile it whole, then tell `revisions` the family [`RevisionListing::changed`].
+pub async fn settled_task_definition_done(
+    deep_checks: &DeepChecks,
+    revisions: &RevisionListing,
+    aws: &Aws,
+    config: &PlanConfig,
+    (key, td, family): (&str, &TaskDefinition, &str),
+    budget: impl FnOnce() -> usize,
+) -> bool {
+    match deep_checks.next(key) {
+        // A settled TaskDefinition's revisions are immutable; the rest is re-read on deep
+        // checks.
+        Depth::Shallow => true,
+        Depth::Deep => match revisions.family(aws, family, budget).await {
+            Ok(active) => engine::task_definition_unchanged(aws, config, td, &active).await,
+            Err(_) => false,
+        },
+        Depth::Full => false,
+    }
+}
+
+/// Every ACTIVE revision of the account by family, or `None` if that takes more than
+/// `budget` pages.
+async fn list_account(
+    aws: &Aws,
+    budget: usize,
+) -> Result<Option<HashMap<Box<str>, Vec<i32>>>, AwsError> {
+    let mut families: HashMap<Box<str>, Vec<i32>> = HashMap::new();
+    let mut token: Option<String> = None;
+    for _ in 0..budget.max(1) {
+        let page = aws.ecs.list_revisions(None, token.as_deref()).await?;
+        for arn in &page.arns {
+            if let Some((family, n)) = crate::aws::revision_of_arn(arn) {
+                families.entry(family.into()).or_default().push(n);
+            }
+        }
+        match page.next_token {
+            Some(t) => token = Some(t),
+            None => return Ok(Some(families)),
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_deep_check_every_nth_resync_and_after_a_reset() {
+    fn a_full_check_first_then_a_deep_check_every_nth_resync() {
+        use Depth::*;
         let d = DeepChecks::new(3);
-        let pattern: Vec<bool> = (0..7).map(|_| d.due("a")).collect();
-        assert_eq!(pattern, [true, false, false, true, false, false, true]);
+        for key in ["a", "b", "c", "d", "e"] {
+            let depths: Vec<Depth> = (0..32).map(|_| d.next(key)).collect();
+            assert_eq!(
+                depths[0], Full,
+                "{key}: the first resync after a start is full"
+            );
+            let deep: Vec<usize> = (1..32).filter(|i| depths[*i] != Shallow).collect();
+            assert!(
+                deep[0] <= 3,
+                "{key}: a deep check within 3 resyncs: {depths:?}"
+            );
+            assert!(
+                deep.windows(2).all(|w| w[1] - w[0] == 3),
+                "{key}: then every 3rd: {depths:?}"
+            );
+            let full = depths.iter().filter(|d| **d == Full).count();
+            assert!(
+                (4..=5).contains(&full),
+                "{key}: every 9th is full: {depths:?}"
+            );
+        }
+        let phases: std::collections::BTreeSet<u32> =
+            (0..50).map(|i| d.phase(&format!("ns/o{i}"))).collect();
+        assert_eq!(phases.len(), 3, "objects are spread over the phases");
         d.reset("a");
-        assert!(d.due("a"));
-        assert!(d.due("b"), "objects are counted apart");
+        assert_eq!(d.next("a"), Full, "a reset object is checked in full");
+        d.next("b");
+        assert_ne!(d.next("b"), Full, "objects are counted apart");
     }
 }

@@ -21,6 +21,7 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use super::backoff::RetryClass;
+use super::observations;
 use super::{jittered, object_key, revisions_in_use, task_definition_for, Context};
 use crate::api::conditions::{condition_types as ct, is_true, reasons, truncate_message};
 use crate::api::{FargateService, TaskDefinition, FIELD_MANAGER, FINALIZER};
@@ -238,12 +239,28 @@ async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Act
     let is_settled = td.status.as_ref().is_some_and(|s| {
         super::settled(td.metadata.generation, s.observed_generation, &s.conditions)
     });
+    let family = crate::batch::task_definition_lookups(td).family;
     if !is_settled {
         ctx.deep_checks.reset(&key);
-    } else if !ctx.deep_checks.due(&key) {
-        // A settled TaskDefinition's revisions are immutable; its roles and log group are
-        // re-read on every deep_check_every-th resync.
-        return Ok(Action::requeue(jittered(ctx.settings.resync)));
+    } else {
+        // One account listing is worth it when it takes fewer pages than the deep checks it
+        // serves would make family listings.
+        let budget = || {
+            let tds = ctx.stores.task_definitions.state().len() as f64;
+            (tds * 1.25 / f64::from(ctx.settings.deep_check_every.max(1))) as usize
+        };
+        let done = observations::settled_task_definition_done(
+            &ctx.deep_checks,
+            &ctx.revisions,
+            &ctx.aws,
+            &ctx.settings.plan,
+            (&key, td, &family),
+            budget,
+        )
+        .await;
+        if done {
+            return Ok(Action::requeue(jittered(ctx.settings.resync)));
+        }
     }
     let in_use = revisions_in_use(td, &ctx.stores.services);
     let (r, _) = engine::reconcile_task_definition(
@@ -255,6 +272,9 @@ async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Act
         (ctx.now)(),
     )
     .await;
+    // What this reconcile found or changed may differ from the shared listing (made before
+    // it, or during it).
+    ctx.revisions.changed(&family).await;
     let api = namespaced::<TaskDefinition>(ctx, td);
     write_status(ctx, &api, td, &r.status, td.status.as_ref()).await?;
     ctx.metrics.report_conditions(

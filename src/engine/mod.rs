@@ -103,6 +103,55 @@ async fn converge<O: Default, F: std::future::Future<Output = Result<O, AwsError
     (Sync::Applying { pending }, applied, observed, last_plan)
 }
 
+/// Whether a settled TaskDefinition is still as its status says, checked without describing
+/// its revisions: its family's ACTIVE revision numbers (`active`, from a listing) are exactly
+/// the current and retained ones its status names, its spec still hashes to the status's
+/// hash, and its log groups and roles need no change and cause no warning. Revisions are
+/// immutable, so the bodies are the ones last planned against; only tags edited on a
+/// revision by someone else go unseen (the full reconcile re-reads them). `false` means run
+/// the full reconcile: something may have drifted, a read failed, or the spec is invalid.
+pub async fn task_definition_unchanged(
+    aws: &Aws,
+    config: &PlanConfig,
+    td: &TaskDefinition,
+    active: &[i32],
+) -> bool {
+    let Some(status) = td.status.as_ref() else {
+        return false;
+    };
+    let lookups = task_definition_lookups(td);
+    // The revisions the status names, as numbers of this family.
+    let named: Option<BTreeSet<i32>> = status
+        .arn
+        .iter()
+        .chain(&status.retained_revisions)
+        .map(|arn| {
+            crate::aws::revision_of_arn(arn)
+                .filter(|(family, _)| *family == lookups.family)
+                .map(|(_, n)| n)
+        })
+        .collect();
+    let active: BTreeSet<i32> = active.iter().copied().collect();
+    if status.arn.is_none() || named != Some(active) {
+        return false;
+    }
+    let owner = owner_of(td, "TaskDefinition");
+    let Ok(observed) = observe::observe_log_groups_and_roles(aws, &lookups).await else {
+        return false;
+    };
+    let plan = crate::plan::taskdef::plan_log_groups_and_roles_only(
+        TaskDefinitionInputs {
+            owner: &owner,
+            spec: &td.spec,
+        },
+        &observed,
+        config,
+    );
+    plan.is_ok_and(|p| {
+        p.actions.is_empty() && p.notes.is_empty() && p.spec_hash == status.spec_hash
+    })
+}
+
 /// Reconciles one TaskDefinition. `in_use`: revisions ECS services run (never deregistered).
 pub async fn reconcile_task_definition(
     aws: &Aws,

@@ -23,10 +23,18 @@ pub async fn observe_task_definition(
     lookups: &TaskDefinitionLookups,
     in_use: BTreeSet<String>,
 ) -> Result<ObservedTaskDefinition, AwsError> {
-    let mut observed = ObservedTaskDefinition {
-        in_use,
-        ..Default::default()
-    };
+    let mut observed = observe_log_groups_and_roles(aws, lookups).await?;
+    observed.in_use = in_use;
+    observed.revisions = aws.ecs.family_revisions(&lookups.family).await?;
+    Ok(observed)
+}
+
+/// A TaskDefinition's log groups and managed roles (revisions and `in_use` left empty).
+pub async fn observe_log_groups_and_roles(
+    aws: &Aws,
+    lookups: &TaskDefinitionLookups,
+) -> Result<ObservedTaskDefinition, AwsError> {
+    let mut observed = ObservedTaskDefinition::default();
     for group in &lookups.log_groups {
         if let Some(g) = aws.logs.describe_log_group(group).await? {
             observed.log_groups.insert(group.clone(), g);
@@ -37,7 +45,6 @@ pub async fn observe_task_definition(
             observed.roles.insert(role.clone(), r);
         }
     }
-    observed.revisions = aws.ecs.family_revisions(&lookups.family).await?;
     Ok(observed)
 }
 

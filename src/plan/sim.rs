@@ -546,6 +546,26 @@ impl SimAws {
         }
     }
 
+    /// The ARNs of every ACTIVE revision, by family then revision (ListTaskDefinitions'
+    /// order).
+    pub fn active_revision_arns(&self) -> impl Iterator<Item = &str> {
+        self.revisions
+            .values()
+            .flatten()
+            .filter(|(_, active)| *active)
+            .map(|(r, _)| r.arn.as_str())
+    }
+
+    /// A revision by ARN, ACTIVE or INACTIVE.
+    pub fn revision(&self, arn: &str) -> Option<&ObservedRevision> {
+        let (family, _) = crate::aws::revision_of_arn(arn)?;
+        self.revisions
+            .get(family)?
+            .iter()
+            .map(|(r, _)| r)
+            .find(|r| r.arn == arn)
+    }
+
     /// The newest active revision ARN of a family.
     pub fn latest_revision(&self, family: &str) -> Option<String> {
         self.revisions

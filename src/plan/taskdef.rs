@@ -533,41 +533,8 @@ pub fn plan_task_definition(
         }
     }
 
-    // 1. Log groups.
-    for (name, lg) in &want.log_groups {
-        match observed.log_groups.get(name) {
-            None if lg.create => actions.push(Action::CreateLogGroup {
-                name: name.clone(),
-                retention_days: lg.retention_days,
-                tags: owner.tags(),
-            }),
-            None => notes.push(Note {
-                reason: reasons::AWS_REJECTED,
-                message: format!(
-                    "log group {name} does not exist and createGroup is false: tasks will fail to start until it exists"
-                ),
-            }),
-            Some(obs) if owner.ownership(&obs.tags) == Ownership::Owned => {
-                match (lg.retention_days, obs.retention_days) {
-                    (Some(days), got) if got != Some(days) => {
-                        actions.push(Action::PutRetentionPolicy {
-                            name: name.clone(),
-                            days,
-                        })
-                    }
-                    (None, Some(_)) => actions.push(Action::DeleteRetentionPolicy { name: name.clone() }),
-                    _ => {}
-                }
-            }
-            // A group someone else made: used, never changed.
-            Some(_) => {}
-        }
-    }
-
-    // 2. Managed roles.
-    for role in &want.roles {
-        plan_role(role, observed.roles.get(&role.name), owner, &mut actions)?;
-    }
+    // 1 and 2. Log groups and managed roles.
+    plan_log_groups_and_roles(&want, observed, owner, &mut actions, &mut notes)?;
 
     // 3. The revision.
     let latest = owned.iter().max_by_key(|r| r.revision).copied();
@@ -615,6 +582,75 @@ pub fn plan_task_definition(
         }
     }
 
+    Ok(Plan {
+        actions,
+        notes,
+        spec_hash: Some(want.spec_hash),
+        estimated_monthly_cost_usd: None,
+    })
+}
+
+/// The log groups and managed roles of a TaskDefinition: what to change (into `actions`)
+/// and what to warn about (into `notes`).
+fn plan_log_groups_and_roles(
+    want: &DesiredTaskDefinition,
+    observed: &ObservedTaskDefinition,
+    owner: &Owner,
+    actions: &mut Vec<Action>,
+    notes: &mut Vec<Note>,
+) -> Result<(), PlanError> {
+    // 1. Log groups.
+    for (name, lg) in &want.log_groups {
+        match observed.log_groups.get(name) {
+            None if lg.create => actions.push(Action::CreateLogGroup {
+                name: name.clone(),
+                retention_days: lg.retention_days,
+                tags: owner.tags(),
+            }),
+            None => notes.push(Note {
+                reason: reasons::AWS_REJECTED,
+                message: format!(
+                    "log group {name} does not exist and createGroup is false: tasks will fail to start until it exists"
+                ),
+            }),
+            Some(obs) if owner.ownership(&obs.tags) == Ownership::Owned => {
+                match (lg.retention_days, obs.retention_days) {
+                    (Some(days), got) if got != Some(days) => {
+                        actions.push(Action::PutRetentionPolicy {
+                            name: name.clone(),
+                            days,
+                        })
+                    }
+                    (None, Some(_)) => actions.push(Action::DeleteRetentionPolicy { name: name.clone() }),
+                    _ => {}
+                }
+            }
+            // A group someone else made: used, never changed.
+            Some(_) => {}
+        }
+    }
+
+    // 2. Managed roles.
+    for role in &want.roles {
+        plan_role(role, observed.roles.get(&role.name), owner, actions)?;
+    }
+
+    Ok(())
+}
+
+/// What a settled TaskDefinition's deep check plans when its family's revisions are known to
+/// be unchanged: its log groups and roles only (`observed.revisions` is not read). The notes
+/// are only those AWS's state causes, not the spec's own warnings.
+pub fn plan_log_groups_and_roles_only(
+    inputs: TaskDefinitionInputs<'_>,
+    observed: &ObservedTaskDefinition,
+    config: &PlanConfig,
+) -> Result<Plan, PlanError> {
+    let owner = inputs.owner;
+    let want = desired(inputs, config)?;
+    let mut actions = vec![];
+    let mut notes = vec![];
+    plan_log_groups_and_roles(&want, observed, owner, &mut actions, &mut notes)?;
     Ok(Plan {
         actions,
         notes,
