@@ -117,6 +117,11 @@ struct RunArgs {
     /// How often a deploying service (or an object waiting on another) is re-read.
     #[arg(long, default_value = "15s", value_parser = parse_duration, env = "FARGATE_OPERATOR_POLL")]
     poll: Duration,
+    /// Every this-many-th resync of a settled object also re-reads what rarely drifts (a
+    /// TaskDefinition's roles, log groups and revisions; a service's autoscaling and
+    /// cluster); every this-many-squared-th re-reads everything.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), env = "FARGATE_OPERATOR_DEEP_CHECK_EVERY")]
+    deep_check_every: u32,
     /// Address of /metrics, /healthz and /readyz. In a pod, use 0.0.0.0:8080.
     #[arg(
         long,
@@ -428,6 +433,7 @@ fn run_controller(args: RunArgs) -> Result<bool, String> {
         concurrency,
         resync,
         poll,
+        deep_check_every,
         metrics_addr,
         leader_elect,
         lease_name,
@@ -443,6 +449,7 @@ fn run_controller(args: RunArgs) -> Result<bool, String> {
             plan,
             resync,
             poll,
+            deep_check_every,
             ..Default::default()
         },
         namespaces: namespaces.into_iter().filter(|n| !n.is_empty()).collect(),
