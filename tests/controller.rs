@@ -1218,23 +1218,21 @@ impl Script {
     }
 }
 
-#[tokio::test]
-async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
-    let mut h = Harness::new();
+/// A settled TaskDefinition and ten settled services of one cluster running it, cached.
+async fn ten_settled_services(h: &mut Harness) -> (TaskDefinition, Vec<FargateService>) {
     let (td, fs) = web_api();
-    let td = reconcile_td_once(&h, &finalized(td)).await;
+    let td = reconcile_td_once(h, &finalized(td)).await;
     h.cache_td(&td);
-    // Ten services of one cluster running the same task definition.
     let mut services = vec![];
     for i in 0..10 {
         let mut one = finalized(fs.clone());
         one.metadata.name = Some(format!("web-{i}"));
-        let (created, _) = reconcile_fs_once(&h, &one).await;
+        let (created, _) = reconcile_fs_once(h, &one).await;
         services.push(created);
     }
     h.backend.lock().finish_deployments();
     for fs in &mut services {
-        let (ready, _) = reconcile_fs_once(&h, fs).await;
+        let (ready, _) = reconcile_fs_once(h, fs).await;
         assert_eq!(
             condition(&serde_json::to_value(&ready.status).unwrap(), ct::READY)["status"],
             "True"
@@ -1242,6 +1240,13 @@ async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
         *fs = ready;
         h.cache_fs(fs);
     }
+    (td, services)
+}
+
+#[tokio::test]
+async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
+    let mut h = Harness::new();
+    let (td, services) = ten_settled_services(&mut h).await;
 
     // Resync: every object twice, then the TaskDefinition nine more times.
     let before = h.calls.snapshot();
@@ -1489,4 +1494,67 @@ async fn the_account_revision_listing_is_shared_and_given_up_when_too_large() {
         4,
         "too large once: families are listed apart"
     );
+}
+
+#[tokio::test]
+async fn overlapping_resyncs_of_one_cluster_share_the_batch_in_flight() {
+    use fargate_operator::aws::faults::{FaultRates, Faults};
+    use fargate_operator::controller::observations::ServiceObservations;
+    let mut h = Harness::new();
+    let (_, services) = ten_settled_services(&mut h).await;
+    // Every AWS call takes 20 ms, so the ten resyncs below overlap.
+    let slow = Arc::new(Faults::new(
+        FaultRates {
+            latency: Duration::from_millis(20),
+            ..Default::default()
+        },
+        1,
+    ));
+    let calls = Arc::new(CallCounter::default());
+    let aws = h
+        .backend
+        .aws()
+        .instrumented(slow)
+        .instrumented(calls.clone());
+    let observations = Arc::new(ServiceObservations::new(
+        Duration::from_secs(300),
+        Duration::from_secs(3000),
+    ));
+    let located: Vec<(String, String)> = services
+        .iter()
+        .map(fargate_operator::batch::service_location)
+        .collect();
+    let cluster = located[0].0.clone();
+    let names: Vec<String> = located.into_iter().map(|(_, name)| name).collect();
+    let resyncs: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let (observations, aws, cluster, name, names) = (
+                observations.clone(),
+                aws.clone(),
+                cluster.clone(),
+                name.clone(),
+                names.clone(),
+            );
+            tokio::spawn(async move {
+                observations
+                    .observe(&aws, &cluster, &name, false, || names)
+                    .await
+            })
+        })
+        .collect();
+    for (r, name) in resyncs.into_iter().zip(&names) {
+        let observed = r.await.unwrap().unwrap();
+        assert_eq!(
+            observed.service.map(|s| s.status),
+            Some("ACTIVE".to_owned()),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        calls.count("describe_services"),
+        1,
+        "one batch for ten resyncs"
+    );
+    assert_eq!(calls.count("describe_cluster"), 1);
 }

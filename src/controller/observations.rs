@@ -6,7 +6,9 @@
 //! Refresh-ahead: when a settled service has no fresh observation, one DescribeServices call
 //! observes it together with up to 9 other settled services of the same cluster that have
 //! none; their observations wait (at most `ttl`) for their own resyncs. With resyncs spread
-//! over the period, that is about one DescribeServices per 10 services per period. The
+//! over the period, that is about one DescribeServices per 10 services per period. One batch
+//! per cluster is read at a time: resyncs that overlap (after a start, all of them) wait for
+//! the batch in flight, which may have observed them, rather than each starting one. The
 //! cluster is described once per deep-check period and shared by all its services (a
 //! settled service's DescribeServices answering is itself proof the cluster is there; what
 //! the description adds, its capacity providers, is drift found like autoscaling's). A
@@ -16,7 +18,7 @@
 //! it makes is followed by a fresh one, and by [`ServiceObservations::forget`].
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 // tokio's clock, so a paused runtime (tests, benches) can step through resync periods.
@@ -46,6 +48,9 @@ pub struct ServiceObservations {
     clusters: Mutex<HashMap<String, (Instant, Option<ObservedCluster>)>>,
     /// Each settled service's last autoscaling reading.
     scaling: Mutex<HashMap<Key, ObservedScaling>>,
+    /// Per cluster, held while a batch is read: resyncs that overlap wait for the batch in
+    /// flight (which may observe them) instead of each starting one.
+    batches: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl ServiceObservations {
@@ -58,6 +63,7 @@ impl ServiceObservations {
             ahead: Mutex::default(),
             clusters: Mutex::default(),
             scaling: Mutex::default(),
+            batches: Mutex::default(),
         }
     }
 
@@ -142,6 +148,28 @@ impl ServiceObservations {
         result
     }
 
+    /// The observation made ahead for `cluster/name`, if fresh, with its autoscaling read
+    /// now if this is a deep check and the batch reused it.
+    async fn take_made_ahead(
+        &self,
+        aws: &Aws,
+        cluster: &str,
+        name: &str,
+        deep: bool,
+    ) -> Result<Option<ObservedFargateService>, AwsError> {
+        let Some((mut o, scaling_read)) = self.take(cluster, name) else {
+            return Ok(None);
+        };
+        let live = o.service.as_ref().is_some_and(|s| s.status != "INACTIVE");
+        if deep && live && !scaling_read {
+            o.scaling = aws
+                .scaling
+                .describe(&crate::plan::service::resource_id(cluster, name))
+                .await?;
+        }
+        Ok(Some(o))
+    }
+
     async fn observe_inner<I: IntoIterator<Item = String>>(
         &self,
         aws: &Aws,
@@ -150,14 +178,17 @@ impl ServiceObservations {
         deep: bool,
         siblings: impl FnOnce() -> I,
     ) -> Result<ObservedFargateService, AwsError> {
-        if let Some((mut o, scaling_read)) = self.take(cluster, name) {
-            let live = o.service.as_ref().is_some_and(|s| s.status != "INACTIVE");
-            if deep && live && !scaling_read {
-                o.scaling = aws
-                    .scaling
-                    .describe(&crate::plan::service::resource_id(cluster, name))
-                    .await?;
-            }
+        if let Some(o) = self.take_made_ahead(aws, cluster, name, deep).await? {
+            return Ok(o);
+        }
+        // One batch per cluster at a time; the one in flight may have observed this service.
+        let gate = self
+            .batches
+            .lock()
+            .map(|mut b| b.entry(cluster.to_owned()).or_default().clone())
+            .unwrap_or_default();
+        let _one_at_a_time = gate.lock().await;
+        if let Some(o) = self.take_made_ahead(aws, cluster, name, deep).await? {
             return Ok(o);
         }
         let cluster_state = self.cluster(aws, cluster).await?;
