@@ -27,6 +27,7 @@ use kube::runtime::controller::Action;
 use kube::runtime::reflector::{self, store::Writer};
 use kube::runtime::watcher;
 use kube::Resource;
+use kube::ResourceExt;
 use serde_json::{json, Value};
 use support::apiserver::mock_client;
 
@@ -1319,17 +1320,19 @@ async fn a_resync_of_settled_objects_makes_no_write_and_shares_its_reads() {
     );
 }
 
-/// Resyncs a settled TaskDefinition (one shared context, as in the controller) until a
+type Spawn<K> = fn(&K, Arc<Context>) -> tokio::task::JoinHandle<Outcome>;
+
+/// Resyncs a settled object (one shared context, as in the controller) until a
 /// resync talks to the API server, answering what it sends; returns how many resyncs that
 /// took (None if none did in `limit`) and the status patches it sent.
-async fn resync_until_reported(
+async fn resync_until_reported<K: serde::Serialize>(
     ctx: &Arc<Context>,
     server: &mut support::apiserver::ApiServer,
-    td: &TaskDefinition,
+    (obj, path, spawn): (&K, &str, Spawn<K>),
     limit: usize,
 ) -> (Option<usize>, Vec<Value>) {
     for i in 1..=limit {
-        let mut run = spawn_td(td, ctx.clone());
+        let mut run = spawn(obj, ctx.clone());
         let first = tokio::select! {
             outcome = &mut run => {
                 outcome.expect("joins").expect("reconciles");
@@ -1340,8 +1343,8 @@ async fn resync_until_reported(
         let mut statuses = vec![];
         let mut next = Some(first);
         while let Some(req) = next.take() {
-            if req.path == format!("{TD_PATH}/status") {
-                statuses.push(status_patch(req, td, TD_PATH));
+            if req.path == format!("{path}/status") {
+                statuses.push(status_patch(req, obj, path));
             } else {
                 assert!(
                     req.path.starts_with(EVENTS_PATH),
@@ -1375,7 +1378,7 @@ async fn a_deep_check_finds_a_deregistered_revision_and_a_detached_policy() {
     let (client, mut server) = mock_client();
     let ctx = h.context(client, Leadership::Always);
     // The first resync after a start is full, and finds nothing to do.
-    let (reported, _) = resync_until_reported(&ctx, &mut server, &td, 1).await;
+    let (reported, _) = resync_until_reported(&ctx, &mut server, (&td, TD_PATH, spawn_td), 1).await;
     assert_eq!(
         reported, None,
         "a settled TaskDefinition's full check wrote"
@@ -1398,7 +1401,8 @@ async fn a_deep_check_finds_a_deregistered_revision_and_a_detached_policy() {
             policy_arn: policy.clone(),
         })
         .unwrap();
-    let (reported, _) = resync_until_reported(&ctx, &mut server, &td, 10).await;
+    let (reported, _) =
+        resync_until_reported(&ctx, &mut server, (&td, TD_PATH, spawn_td), 10).await;
     assert!(
         reported.is_some(),
         "no deep check in 10 resyncs found the policy detached"
@@ -1418,7 +1422,8 @@ async fn a_deep_check_finds_a_deregistered_revision_and_a_detached_policy() {
         .apply(&AwsAction::DeregisterTaskDefinition { arn: arn.clone() })
         .unwrap();
     let before = h.calls.snapshot();
-    let (reported, statuses) = resync_until_reported(&ctx, &mut server, &td, 10).await;
+    let (reported, statuses) =
+        resync_until_reported(&ctx, &mut server, (&td, TD_PATH, spawn_td), 10).await;
     assert!(
         reported.is_some(),
         "no deep check in 10 resyncs found the revision gone"
@@ -1557,4 +1562,57 @@ async fn overlapping_resyncs_of_one_cluster_share_the_batch_in_flight() {
         "one batch for ten resyncs"
     );
     assert_eq!(calls.count("describe_cluster"), 1);
+}
+
+#[tokio::test]
+async fn a_deep_check_finds_autoscaling_drift_that_shallow_resyncs_do_not_read() {
+    use fargate_operator::plan::Action as AwsAction;
+    let mut h = Harness::new();
+    let (_, services) = ten_settled_services(&mut h).await;
+    let fs = services[0].clone();
+    let path = FS_PATH.replace("web-api", &fs.name_any());
+    let (client, mut server) = mock_client();
+    let ctx = h.context(client, Leadership::Always);
+    let (reported, _) = resync_until_reported(&ctx, &mut server, (&fs, &path, spawn_fs), 1).await;
+    assert_eq!(reported, None, "a settled service's first resync wrote");
+
+    // Someone deletes one of the service's scheduled actions.
+    let (cluster, name) = fargate_operator::batch::service_location(&fs);
+    let rid = fargate_operator::plan::service::resource_id(&cluster, &name);
+    let action = {
+        let sim = h.backend.lock();
+        let scaling = &sim.scaling[&rid];
+        scaling
+            .scheduled_actions
+            .keys()
+            .next()
+            .expect("a schedule")
+            .clone()
+    };
+    h.backend
+        .lock()
+        .apply(&AwsAction::DeleteScheduledAction {
+            resource_id: rid.clone(),
+            name: action.clone(),
+        })
+        .unwrap();
+    let before = h.calls.snapshot();
+    let (reported, _) = resync_until_reported(&ctx, &mut server, (&fs, &path, spawn_fs), 10).await;
+    let n = reported.expect("no deep check in 10 resyncs found the schedule gone");
+    assert!(
+        h.backend.lock().scaling[&rid]
+            .scheduled_actions
+            .contains_key(&action),
+        "the schedule is put back"
+    );
+    let reads = h.calls.count("describe")
+        - before
+            .iter()
+            .filter(|((_, o, _), _)| *o == "describe")
+            .map(|(_, c)| c)
+            .sum::<usize>();
+    assert_eq!(
+        reads, 2,
+        "autoscaling read by the deep check (resync {n}) and the pass after its fix, not before"
+    );
 }

@@ -85,6 +85,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
                 .collect(),
         }),
         scaling: Default::default(),
+        scaling_unread: false,
         stopped_tasks: vec![],
     }
 }

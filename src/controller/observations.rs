@@ -17,7 +17,7 @@
 //! drifted service is still found: the engine plans from the observation, and any change
 //! it makes is followed by a fresh one, and by [`ServiceObservations::forget`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,7 +28,7 @@ use crate::api::TaskDefinition;
 use crate::aws::{Aws, AwsError};
 use crate::engine;
 use crate::engine::observe::{observe_services_in, DESCRIBE_SERVICES_BATCH};
-use crate::plan::model::{ObservedCluster, ObservedFargateService, ObservedScaling};
+use crate::plan::model::{ObservedCluster, ObservedFargateService};
 use crate::plan::PlanConfig;
 
 type Key = (String, String);
@@ -43,14 +43,22 @@ pub struct ServiceObservations {
     ttl: Duration,
     /// How long a cluster's description is shared (its services' deep-check period).
     cluster_ttl: Duration,
-    /// With whether its autoscaling was read for it (not reused).
-    ahead: Mutex<HashMap<Key, (Instant, ObservedFargateService, bool)>>,
+    ahead: Mutex<HashMap<Key, Ahead>>,
     clusters: Mutex<HashMap<String, (Instant, Option<ObservedCluster>)>>,
-    /// Each settled service's last autoscaling reading.
-    scaling: Mutex<HashMap<Key, ObservedScaling>>,
+    /// Settled services whose own resync last read their autoscaling, and nothing changed
+    /// since (see [`ServiceObservations::forget`]): not read again until a deep check.
+    scaling_in_sync: Mutex<HashSet<Key>>,
     /// Per cluster, held while a batch is read: resyncs that overlap wait for the batch in
     /// flight (which may observe them) instead of each starting one.
     batches: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// An observation made ahead. The cluster, the same for the whole batch, is kept once.
+struct Ahead {
+    at: Instant,
+    cluster: Arc<Option<ObservedCluster>>,
+    /// Without its cluster.
+    observed: ObservedFargateService,
 }
 
 impl ServiceObservations {
@@ -62,34 +70,37 @@ impl ServiceObservations {
             cluster_ttl,
             ahead: Mutex::default(),
             clusters: Mutex::default(),
-            scaling: Mutex::default(),
+            scaling_in_sync: Mutex::default(),
             batches: Mutex::default(),
         }
     }
 
-    /// A fresh observation of `cluster/name` made ahead, taken (used once), with whether its
-    /// autoscaling was read for it.
-    fn take(&self, cluster: &str, name: &str) -> Option<(ObservedFargateService, bool)> {
+    /// A fresh observation of `cluster/name` made ahead, taken (used once).
+    fn take(&self, cluster: &str, name: &str) -> Option<ObservedFargateService> {
         let mut ahead = self.ahead.lock().ok()?;
-        let (at, observed, scaling_read) = ahead.remove(&key(cluster, name))?;
-        (at.elapsed() <= self.ttl).then_some((observed, scaling_read))
+        let a = ahead.remove(&key(cluster, name))?;
+        (a.at.elapsed() <= self.ttl).then(|| ObservedFargateService {
+            cluster: (*a.cluster).clone(),
+            ..a.observed
+        })
     }
 
     fn has_fresh(&self, cluster: &str, name: &str) -> bool {
         self.ahead.lock().is_ok_and(|a| {
             a.get(&key(cluster, name))
-                .is_some_and(|(at, _, _)| at.elapsed() <= self.ttl)
+                .is_some_and(|a| a.at.elapsed() <= self.ttl)
         })
     }
 
-    /// `cluster/name` changed, or is no longer settled: nothing kept about it is used again.
+    /// `cluster/name` changed, is no longer settled, or its reconcile did not end in sync:
+    /// nothing kept about it is used again.
     pub fn forget(&self, cluster: &str, name: &str) {
         let k = key(cluster, name);
         if let Ok(mut ahead) = self.ahead.lock() {
             ahead.remove(&k);
         }
-        if let Ok(mut scaling) = self.scaling.lock() {
-            scaling.remove(&k);
+        if let Ok(mut in_sync) = self.scaling_in_sync.lock() {
+            in_sync.remove(&k);
         }
     }
 
@@ -110,23 +121,17 @@ impl ServiceObservations {
         Ok(state)
     }
 
-    fn known_scaling(&self, cluster: &str, name: &str) -> Option<ObservedScaling> {
-        self.scaling
+    fn scaling_in_sync(&self, cluster: &str, name: &str) -> bool {
+        self.scaling_in_sync
             .lock()
-            .ok()
-            .and_then(|s| s.get(&key(cluster, name)).cloned())
-    }
-
-    fn remember_scaling(&self, cluster: &str, name: &str, scaling: &ObservedScaling) {
-        if let Ok(mut s) = self.scaling.lock() {
-            s.insert(key(cluster, name), scaling.clone());
-        }
+            .is_ok_and(|s| s.contains(&key(cluster, name)))
     }
 
     /// Observes `name` for a settled service's resync: from an earlier batch if one is
     /// fresh, else in a batch with up to 9 of `siblings()` (settled services of the same
     /// cluster; listed only on a miss) that have no fresh observation, keeping theirs for
-    /// later. `deep`: this resync reads the service's autoscaling rather than reuse it.
+    /// later. Autoscaling is read on a deep check (`deep`), and whenever it was not read by
+    /// the service's own last resync or something changed since (`scaling_unread` tells).
     pub async fn observe<I: IntoIterator<Item = String>>(
         &self,
         aws: &Aws,
@@ -137,7 +142,12 @@ impl ServiceObservations {
     ) -> Result<ObservedFargateService, AwsError> {
         let result = self.observe_inner(aws, cluster, name, deep, siblings).await;
         match &result {
-            Ok(o) => self.remember_scaling(cluster, name, &o.scaling),
+            Ok(o) if !o.scaling_unread => {
+                if let Ok(mut in_sync) = self.scaling_in_sync.lock() {
+                    in_sync.insert(key(cluster, name));
+                }
+            }
+            Ok(_) => {}
             Err(_) => {
                 // The cluster may be what failed (deleted behind our back): describe it again.
                 if let Ok(mut c) = self.clusters.lock() {
@@ -157,15 +167,15 @@ impl ServiceObservations {
         name: &str,
         deep: bool,
     ) -> Result<Option<ObservedFargateService>, AwsError> {
-        let Some((mut o, scaling_read)) = self.take(cluster, name) else {
+        let Some(mut o) = self.take(cluster, name) else {
             return Ok(None);
         };
-        let live = o.service.as_ref().is_some_and(|s| s.status != "INACTIVE");
-        if deep && live && !scaling_read {
+        if o.scaling_unread && (deep || !self.scaling_in_sync(cluster, name)) {
             o.scaling = aws
                 .scaling
                 .describe(&crate::plan::service::resource_id(cluster, name))
                 .await?;
+            o.scaling_unread = false;
         }
         Ok(Some(o))
     }
@@ -199,24 +209,25 @@ impl ServiceObservations {
                 .filter(|s| s != name && !self.has_fresh(cluster, s))
                 .take(DESCRIBE_SERVICES_BATCH - 1),
         );
-        let known: HashMap<String, ObservedScaling> = names
-            .iter()
-            .filter(|n| !(*n == name && deep))
-            .filter_map(|n| Some((n.clone(), self.known_scaling(cluster, n)?)))
-            .collect();
-        let mut observed = observe_services_in(aws, cluster, cluster_state, &names, |n| {
-            known.get(n).cloned()
+        let mut observed = observe_services_in(aws, cluster, cluster_state.as_ref(), &names, |n| {
+            !(n == name && deep) && self.scaling_in_sync(cluster, n)
         })
         .await?;
-        let mine = observed.remove(name).unwrap_or_default();
+        let mut mine = observed.remove(name).unwrap_or_default();
+        mine.cluster.clone_from(&cluster_state);
+        let cluster_state = Arc::new(cluster_state);
         let now = Instant::now();
         if let Ok(mut ahead) = self.ahead.lock() {
             // Forget what expired, so the map holds at most a period's worth.
-            ahead.retain(|_, (at, _, _)| at.elapsed() <= self.ttl);
-            for (n, o) in observed {
-                self.remember_scaling(cluster, &n, &o.scaling);
-                let scaling_read = !known.contains_key(&n);
-                ahead.insert(key(cluster, &n), (now, o, scaling_read));
+            ahead.retain(|_, a| a.at.elapsed() <= self.ttl);
+            for (n, mut o) in observed {
+                o.cluster = None;
+                let entry = Ahead {
+                    at: now,
+                    cluster: cluster_state.clone(),
+                    observed: o,
+                };
+                ahead.insert(key(cluster, &n), entry);
             }
         }
         Ok(mine)

@@ -317,8 +317,9 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
         (ctx.now)(),
     )
     .await;
-    if !r.applied.is_empty() {
-        // What was kept about the service is out of date now.
+    if !r.applied.is_empty() || r.sync != Sync::InSync {
+        // What was kept about the service is out of date now, or may be what needs a
+        // change (a change that failed is planned again from a fresh reading).
         ctx.observations.forget(&cluster, &name);
     }
     let api = namespaced::<FargateService>(ctx, fs);

@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::aws::{Aws, AwsError};
 use crate::batch::TaskDefinitionLookups;
 use crate::plan::model::{
-    ObservedCluster, ObservedFargateService, ObservedScaling, ObservedService,
-    ObservedTaskDefinition,
+    ObservedCluster, ObservedFargateService, ObservedService, ObservedTaskDefinition,
 };
 use crate::plan::service::resource_id;
 
@@ -64,17 +63,17 @@ pub async fn observe_services(
     names: &[String],
 ) -> Result<BTreeMap<String, ObservedFargateService>, AwsError> {
     let cluster_state = aws.ecs.describe_cluster(cluster).await?;
-    observe_services_in(aws, cluster, cluster_state, names, |_| None).await
+    observe_services_in(aws, cluster, cluster_state.as_ref(), names, |_| false).await
 }
 
-/// [`observe_services`] with the cluster already observed, and the autoscaling of the
-/// services `known_scaling` answers for taken from it instead of read.
+/// [`observe_services`] with the cluster already observed; the autoscaling of the services
+/// `scaling_in_sync` answers `true` for is not read (`scaling_unread`).
 pub async fn observe_services_in(
     aws: &Aws,
     cluster: &str,
-    cluster_state: Option<ObservedCluster>,
+    cluster_state: Option<&ObservedCluster>,
     names: &[String],
-    known_scaling: impl Fn(&str) -> Option<ObservedScaling>,
+    scaling_in_sync: impl Fn(&str) -> bool,
 ) -> Result<BTreeMap<String, ObservedFargateService>, AwsError> {
     let mut services: BTreeMap<String, ObservedService> = BTreeMap::new();
     let cluster_live = cluster_state
@@ -89,10 +88,11 @@ pub async fn observe_services_in(
     for name in names {
         let service = services.remove(name);
         let live = service.as_ref().is_some_and(|s| s.status != "INACTIVE");
-        let scaling = match known_scaling(name) {
-            _ if !live => Default::default(),
-            Some(known) => known,
-            None => aws.scaling.describe(&resource_id(cluster, name)).await?,
+        let scaling_unread = live && scaling_in_sync(name);
+        let scaling = if live && !scaling_unread {
+            aws.scaling.describe(&resource_id(cluster, name)).await?
+        } else {
+            Default::default()
         };
         let stopped_tasks = match &service {
             Some(s) if wants_stopped_tasks(s) => {
@@ -105,9 +105,10 @@ pub async fn observe_services_in(
         out.insert(
             name.clone(),
             ObservedFargateService {
-                cluster: cluster_state.clone(),
+                cluster: cluster_state.cloned(),
                 service,
                 scaling,
+                scaling_unread,
                 stopped_tasks,
             },
         );

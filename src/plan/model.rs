@@ -538,6 +538,10 @@ pub struct ObservedFargateService {
     pub cluster: Option<ObservedCluster>,
     pub service: Option<ObservedService>,
     pub scaling: ObservedScaling,
+    /// Autoscaling was not read this time (`scaling` is empty), because its last reading
+    /// needed no change and nothing changed since: no autoscaling change is planned.
+    #[serde(skip)]
+    pub scaling_unread: bool,
     /// Recently stopped tasks, newest first.
     pub stopped_tasks: Vec<ObservedStoppedTask>,
 }

@@ -519,8 +519,10 @@ pub fn plan_fargate_service(
         }
     }
 
-    // 3. Autoscaling.
-    plan_scaling(spec, &cluster, &name, &observed.scaling, &mut actions);
+    // 3. Autoscaling (unless it was not read: in sync at its last reading).
+    if !observed.scaling_unread {
+        plan_scaling(spec, &cluster, &name, &observed.scaling, &mut actions);
+    }
 
     let estimated_monthly_cost_usd = td.size.as_ref().map(|size| {
         estimate_monthly_cost(

@@ -542,6 +542,7 @@ impl SimAws {
                 .get(&super::service::resource_id(cluster, service))
                 .cloned()
                 .unwrap_or_default(),
+            scaling_unread: false,
             stopped_tasks: vec![],
         }
     }
