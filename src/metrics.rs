@@ -41,11 +41,24 @@ struct AwsCallLabels {
 struct ConditionLabels {
     kind: &'static str,
     condition: &'static str,
-    status: String,
+    status: &'static str,
 }
 
-/// An object's reported (condition, status) pairs.
-type Reported = Vec<(&'static str, String)>;
+/// The conditions counted in `objects`.
+const COUNTED: [&str; 3] = [ct::READY, ct::PROGRESSING, ct::DEGRADED];
+
+/// An object's reported status of each of [`COUNTED`] (`None`: no such condition): 3 bytes,
+/// as the map holds one per object.
+type Reported = [Option<&'static str>; 3];
+
+/// A condition status as a `'static` label: Kubernetes allows only these three.
+fn status_label(status: &str) -> &'static str {
+    match status {
+        "True" => "True",
+        "False" => "False",
+        _ => "Unknown",
+    }
+}
 
 /// The operator's metrics and their registry.
 pub struct Metrics {
@@ -59,7 +72,9 @@ pub struct Metrics {
     status_writes: Family<KindLabels, Counter>,
     /// Each object's last reported (condition, status) pairs, so `objects` can be moved
     /// from the old series to the new one.
-    reported: Mutex<HashMap<(&'static str, String), Reported>>,
+    /// Keyed by kind and a 64-bit hash of the object's key (a few bytes per object instead
+    /// of its name).
+    reported: Mutex<HashMap<(&'static str, u64), Reported>>,
 }
 
 impl Default for Metrics {
@@ -164,20 +179,17 @@ impl Metrics {
 
     /// Records an object's conditions (Ready, Progressing, Degraded) for `objects`.
     pub fn report_conditions(&self, kind: &'static str, key: &str, conditions: &[Condition]) {
-        let now: Reported = [ct::READY, ct::PROGRESSING, ct::DEGRADED]
-            .into_iter()
-            .filter_map(|t| {
-                conditions
-                    .iter()
-                    .find(|c| c.type_ == t)
-                    .map(|c| (t, c.status.clone()))
-            })
-            .collect();
+        let now: Reported = COUNTED.map(|t| {
+            conditions
+                .iter()
+                .find(|c| c.type_ == t)
+                .map(|c| status_label(&c.status))
+        });
         let Ok(mut reported) = self.reported.lock() else {
             return;
         };
-        let old = reported.insert((kind, key.to_owned()), now.clone());
-        self.shift(kind, old.as_deref().unwrap_or_default(), &now);
+        let old = reported.insert((kind, crate::controller::hashed(key)), now);
+        self.shift(kind, old.unwrap_or_default(), now);
     }
 
     /// Forgets a deleted object.
@@ -185,27 +197,27 @@ impl Metrics {
         let Ok(mut reported) = self.reported.lock() else {
             return;
         };
-        if let Some(old) = reported.remove(&(kind, key.to_owned())) {
-            self.shift(kind, &old, &[]);
+        if let Some(old) = reported.remove(&(kind, crate::controller::hashed(key))) {
+            self.shift(kind, old, Reported::default());
         }
     }
 
-    fn shift(
-        &self,
-        kind: &'static str,
-        old: &[(&'static str, String)],
-        new: &[(&'static str, String)],
-    ) {
-        let labels = |(condition, status): &(&'static str, String)| ConditionLabels {
-            kind,
-            condition,
-            status: status.clone(),
-        };
-        for o in old {
-            self.objects.get_or_create(&labels(o)).dec();
-        }
-        for n in new {
-            self.objects.get_or_create(&labels(n)).inc();
+    fn shift(&self, kind: &'static str, old: Reported, new: Reported) {
+        for (condition, (old, new)) in COUNTED.into_iter().zip(old.into_iter().zip(new)) {
+            if old == new {
+                continue;
+            }
+            let labels = |status| ConditionLabels {
+                kind,
+                condition,
+                status,
+            };
+            if let Some(o) = old {
+                self.objects.get_or_create(&labels(o)).dec();
+            }
+            if let Some(n) = new {
+                self.objects.get_or_create(&labels(n)).inc();
+            }
         }
     }
 }

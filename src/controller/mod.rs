@@ -327,6 +327,15 @@ pub fn object_key<K: Resource>(kind: &str, obj: &K) -> String {
     )
 }
 
+/// A 64-bit hash of `key` (SipHash with fixed keys: the same in every process), for maps
+/// with an entry per object that need not hold its name.
+pub fn hashed<T: std::hash::Hash + ?Sized>(key: &T) -> u64 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut h = DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
 /// `base` ± 10 %, so objects created together do not resync together forever.
 pub fn jittered(base: Duration) -> Duration {
     base.mul_f64(0.9 + 0.2 * fastrand::f64())
@@ -338,7 +347,8 @@ pub fn jittered(base: Duration) -> Duration {
 /// an object's entry goes when it is seen deleting with no finalizers left.
 pub struct Changes<K> {
     key: fn(&K) -> u64,
-    seen: std::collections::HashMap<(Option<String>, String), u64>,
+    /// By a hash of namespace and name.
+    seen: std::collections::HashMap<u64, u64>,
 }
 
 impl<K: Resource> Changes<K> {
@@ -352,10 +362,7 @@ impl<K: Resource> Changes<K> {
     /// Whether `obj` changed in a way `key` sees.
     pub fn changed(&mut self, obj: &K) -> bool {
         let meta = obj.meta();
-        let id = (
-            meta.namespace.clone(),
-            meta.name.clone().unwrap_or_default(),
-        );
+        let id = hashed(&(meta.namespace.as_deref(), meta.name.as_deref()));
         let gone = meta.deletion_timestamp.is_some()
             && meta.finalizers.as_ref().is_none_or(|f| f.is_empty());
         if gone {

@@ -262,7 +262,8 @@ pub enum Depth {
 /// resync comes at once, their deep checks do not all come together again.
 pub struct DeepChecks {
     every: u32,
-    counts: Mutex<HashMap<String, u32>>,
+    /// By a hash of the object's key.
+    counts: Mutex<HashMap<u64, u32>>,
 }
 
 impl DeepChecks {
@@ -279,8 +280,8 @@ impl DeepChecks {
         let Ok(mut counts) = self.counts.lock() else {
             return Depth::Full;
         };
-        let Some(n) = counts.get_mut(key) else {
-            counts.insert(key.to_owned(), 1 + self.phase(key));
+        let Some(n) = counts.get_mut(&super::hashed(key)) else {
+            counts.insert(super::hashed(key), 1 + self.phase(key));
             return Depth::Full;
         };
         let depth = if *n % self.every.saturating_mul(self.every) == 0 {
@@ -296,10 +297,7 @@ impl DeepChecks {
 
     /// Where in the `every` resyncs between deep checks `key` starts (stable per key).
     fn phase(&self, key: &str) -> u32 {
-        use std::hash::{DefaultHasher, Hash, Hasher};
-        let mut h = DefaultHasher::new();
-        key.hash(&mut h);
-        (h.finish() % u64::from(self.every)) as u32
+        (super::hashed(key) % u64::from(self.every)) as u32
     }
 
     /// Whether this resync of `key` reads deeply ([`Depth::Deep`] or [`Depth::Full`]).
@@ -310,7 +308,7 @@ impl DeepChecks {
     /// `key` changed or was deleted: its next resync reads AWS.
     pub fn reset(&self, key: &str) {
         if let Ok(mut counts) = self.counts.lock() {
-            counts.remove(key);
+            counts.remove(&super::hashed(key));
         }
     }
 }
