@@ -39,8 +39,8 @@
 //!   reconciled once (`fargate_operator_reconciles_total` ≥ 2N) and no request or reconcile
 //!   for a while, (c) peak during a relist (both watches answered with ERROR 410 Gone; the
 //!   watchers list all objects again), (d) once quiet after the relist. Beside RSS, the live
-//!   heap (bytes allocated and not freed, from a counting wrapper around the system
-//!   allocator) tells data from what glibc's malloc keeps; after shutdown, the objects alone
+//!   heap (bytes allocated and not freed, from a counting wrapper around the operator's
+//!   allocator, mimalloc) tells data from what the allocator keeps; after shutdown, the objects alone
 //!   are deserialised as the stores hold them, trimmed and whole, to size the caches.
 //! - Latency: one edit at a time (generation + 1, a new image on containers[0], pushed through
 //!   the TaskDefinition watch as MODIFIED) on the same running controller; time from pushing
@@ -89,18 +89,18 @@ type Responder = tower_test::mock::SendResponse<Response<Body>>;
 
 // ---------------------------------------------------------------- memory
 
-/// The system allocator (glibc's malloc, as in the distroless image), counting the bytes
-/// allocated and not yet freed: live heap, to tell data from what malloc keeps.
+/// The operator's allocator (mimalloc, as `src/main.rs` sets it), counting the bytes
+/// allocated and not yet freed: live heap, to tell data from what the allocator keeps.
 struct Counting;
 
 static LIVE: AtomicU64 = AtomicU64::new(0);
 static LIVE_PEAK: AtomicU64 = AtomicU64::new(0);
 
-// SAFETY: delegates every call to `System` unchanged; only counts sizes.
+// SAFETY: delegates every call to `MiMalloc` unchanged; only counts sizes.
 unsafe impl std::alloc::GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         // SAFETY: the caller upholds `alloc`'s contract, passed on as is.
-        let p = unsafe { std::alloc::System.alloc(layout) };
+        let p = unsafe { mimalloc::MiMalloc.alloc(layout) };
         if !p.is_null() {
             grew(layout.size() as u64);
         }
@@ -108,7 +108,7 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
     }
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         // SAFETY: as `alloc`.
-        let p = unsafe { std::alloc::System.alloc_zeroed(layout) };
+        let p = unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) };
         if !p.is_null() {
             grew(layout.size() as u64);
         }
@@ -116,12 +116,12 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
         // SAFETY: `ptr` came from `alloc` with this layout (the caller's contract).
-        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) };
         LIVE.fetch_sub(layout.size() as u64, Ordering::Relaxed);
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
         // SAFETY: the caller upholds `realloc`'s contract, passed on as is.
-        let p = unsafe { std::alloc::System.realloc(ptr, layout, new) };
+        let p = unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new) };
         if !p.is_null() {
             LIVE.fetch_sub(layout.size() as u64, Ordering::Relaxed);
             grew(new as u64);
@@ -1160,7 +1160,7 @@ async fn main() {
         );
     };
     let mut mem = String::new();
-    mem.push_str("\nMemory (whole process; *live heap* = bytes allocated and not freed, counted by a wrapper around the system allocator, glibc malloc as in the image):\n\n| Point | VmRSS | over (a) | live heap | over (a) |\n|---|---|---|---|---|\n");
+    mem.push_str("\nMemory (whole process; *live heap* = bytes allocated and not freed, counted by a wrapper around the operator's allocator, mimalloc, as in src/main.rs):\n\n| Point | VmRSS | over (a) | live heap | over (a) |\n|---|---|---|---|---|\n");
     let _ = writeln!(
         mem,
         "| process start | {:.1} MiB | | | |",

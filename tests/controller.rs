@@ -1221,11 +1221,16 @@ impl Script {
 
 /// A settled TaskDefinition and ten settled services of one cluster running it, cached.
 async fn ten_settled_services(h: &mut Harness) -> (TaskDefinition, Vec<FargateService>) {
+    settled_services(h, 10).await
+}
+
+/// A settled TaskDefinition and `n` settled services of one cluster running it, cached.
+async fn settled_services(h: &mut Harness, n: usize) -> (TaskDefinition, Vec<FargateService>) {
     let (td, fs) = web_api();
     let td = reconcile_td_once(h, &finalized(td)).await;
     h.cache_td(&td);
     let mut services = vec![];
-    for i in 0..10 {
+    for i in 0..n {
         let mut one = finalized(fs.clone());
         one.metadata.name = Some(format!("web-{i}"));
         let (created, _) = reconcile_fs_once(h, &one).await;
@@ -1615,4 +1620,67 @@ async fn a_deep_check_finds_autoscaling_drift_that_shallow_resyncs_do_not_read()
         reads, 2,
         "autoscaling read by the deep check (resync {n}) and the pass after its fix, not before"
     );
+}
+
+#[tokio::test]
+async fn a_batch_wakes_the_siblings_it_observed_ahead_and_takes_those_observed_longest_ago() {
+    use fargate_operator::controller::observations::ServiceObservations;
+    use std::collections::BTreeSet;
+    let mut h = Harness::new();
+    let (_, services) = settled_services(&mut h, 20).await;
+    let calls = Arc::new(CallCounter::default());
+    let aws = h.backend.aws().instrumented(calls.clone());
+    let observations =
+        ServiceObservations::new(Duration::from_secs(300), Duration::from_secs(3000));
+    let woken: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let sink = woken.clone();
+    observations.wake_with(Box::new(move |_, names| {
+        sink.lock().unwrap().extend(names.iter().cloned())
+    }));
+    let cluster = fargate_operator::batch::service_location(&services[0]).0;
+    let names: Vec<String> = services
+        .iter()
+        .map(|fs| fargate_operator::batch::service_location(fs).1)
+        .collect();
+    let observe = |name: String| {
+        let (observations, aws, cluster, names) =
+            (&observations, &aws, cluster.clone(), names.clone());
+        async move {
+            observations
+                .observe(aws, &cluster, &name, false, || names)
+                .await
+                .unwrap()
+        }
+    };
+    let take_woken = || -> BTreeSet<String> { woken.lock().unwrap().drain(..).collect() };
+
+    observe(names[0].clone()).await;
+    let first = take_woken();
+    assert_eq!(first.len(), 9, "the nine siblings observed ahead are woken");
+    assert!(!first.contains(&names[0]));
+    for n in &first {
+        observe(n.clone()).await;
+    }
+    assert_eq!(calls.count("describe_services"), 1, "the woken take theirs");
+    assert!(
+        take_woken().is_empty(),
+        "taking an observation wakes no one"
+    );
+
+    // The next batch takes the nine never observed.
+    let rest: Vec<String> = names
+        .iter()
+        .filter(|n| **n != names[0] && !first.contains(*n))
+        .cloned()
+        .collect();
+    observe(rest[0].clone()).await;
+    assert_eq!(take_woken(), rest[1..].iter().cloned().collect());
+    for n in &rest[1..] {
+        observe(n.clone()).await;
+    }
+    assert_eq!(calls.count("describe_services"), 2);
+
+    // Every one observed: the next batch takes those observed longest ago, the first batch's.
+    observe(names[0].clone()).await;
+    assert_eq!(take_woken(), first);
 }

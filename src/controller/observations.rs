@@ -37,6 +37,10 @@ fn key(cluster: &str, name: &str) -> Key {
     (cluster.to_owned(), name.to_owned())
 }
 
+fn observed_key(cluster: &str, name: &str) -> u64 {
+    super::hashed(&(cluster, name))
+}
+
 /// Observations made ahead of a service's own resync, and what a settled service's resync
 /// reuses instead of reading.
 pub struct ServiceObservations {
@@ -51,7 +55,16 @@ pub struct ServiceObservations {
     /// Per cluster, held while a batch is read: resyncs that overlap wait for the batch in
     /// flight (which may observe them) instead of each starting one.
     batches: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// When each settled service (by a hash of cluster and name) was last observed: a batch
+    /// takes the siblings observed longest ago.
+    observed_at: Mutex<HashMap<u64, Instant>>,
+    /// Told the siblings a batch observed ahead (cluster, names), so their resyncs can come
+    /// now rather than wait (see [`ServiceObservations::wake_with`]).
+    waker: std::sync::OnceLock<Waker>,
 }
+
+/// Resyncs now the services of a cluster whose observations were made ahead.
+pub type Waker = Box<dyn Fn(&str, &[String]) + Send + Sync>;
 
 /// An observation made ahead. The cluster, the same for the whole batch, is kept once.
 struct Ahead {
@@ -72,7 +85,18 @@ impl ServiceObservations {
             clusters: Mutex::default(),
             scaling_in_sync: Mutex::default(),
             batches: Mutex::default(),
+            observed_at: Mutex::default(),
+            waker: std::sync::OnceLock::new(),
         }
+    }
+
+    /// From now on, the siblings a batch observes ahead are resynced at once by `waker`
+    /// (the controller queues their reconciles): an observation then waits milliseconds,
+    /// not up to a period, so the status it reports is fresh and few are held at a time.
+    /// Without a waker, observations wait for their services' own resyncs.
+    pub fn wake_with(&self, waker: Waker) {
+        // Set once, by the controller that owns this; a second call changes nothing.
+        let _ = self.waker.set(waker);
     }
 
     /// A fresh observation of `cluster/name` made ahead, taken (used once).
@@ -95,6 +119,9 @@ impl ServiceObservations {
     /// `cluster/name` changed, is no longer settled, or its reconcile did not end in sync:
     /// nothing kept about it is used again.
     pub fn forget(&self, cluster: &str, name: &str) {
+        if let Ok(mut at) = self.observed_at.lock() {
+            at.remove(&observed_key(cluster, name));
+        }
         let k = key(cluster, name);
         if let Ok(mut ahead) = self.ahead.lock() {
             ahead.remove(&k);
@@ -203,11 +230,27 @@ impl ServiceObservations {
         }
         let cluster_state = self.cluster(aws, cluster).await?;
         let mut names = vec![name.to_owned()];
-        names.extend(
+        // The siblings observed longest ago (never first): with their resyncs woken (or
+        // waiting), a cluster's services settle into batches that come due together.
+        let mut candidates: Vec<(Option<Instant>, String)> = {
+            let at = self.observed_at.lock().ok();
             siblings()
                 .into_iter()
                 .filter(|s| s != name && !self.has_fresh(cluster, s))
-                .take(DESCRIBE_SERVICES_BATCH - 1),
+                .map(|s| {
+                    let when = at
+                        .as_ref()
+                        .and_then(|at| at.get(&observed_key(cluster, &s)).copied());
+                    (when, s)
+                })
+                .collect()
+        };
+        candidates.sort();
+        names.extend(
+            candidates
+                .into_iter()
+                .take(DESCRIBE_SERVICES_BATCH - 1)
+                .map(|(_, s)| s),
         );
         let mut observed = observe_services_in(aws, cluster, cluster_state.as_ref(), &names, |n| {
             !(n == name && deep) && self.scaling_in_sync(cluster, n)
@@ -217,6 +260,12 @@ impl ServiceObservations {
         mine.cluster.clone_from(&cluster_state);
         let cluster_state = Arc::new(cluster_state);
         let now = Instant::now();
+        if let Ok(mut at) = self.observed_at.lock() {
+            for n in &names {
+                at.insert(observed_key(cluster, n), now);
+            }
+        }
+        let woken: Vec<String> = observed.keys().cloned().collect();
         if let Ok(mut ahead) = self.ahead.lock() {
             // Forget what expired, so the map holds at most a period's worth.
             ahead.retain(|_, a| a.at.elapsed() <= self.ttl);
@@ -228,6 +277,11 @@ impl ServiceObservations {
                     observed: o,
                 };
                 ahead.insert(key(cluster, &n), entry);
+            }
+        }
+        if let Some(wake) = self.waker.get() {
+            if !woken.is_empty() {
+                wake(cluster, &woken);
             }
         }
         Ok(mine)

@@ -9,7 +9,7 @@ use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, Stream, StreamExt};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::reflector::{self, Store};
+use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::wait::{await_condition, conditions};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Api, Client, Resource};
@@ -283,6 +283,20 @@ fn scope_controllers(
         shared.leadership.clone(),
     ));
     let controller_config = controller::Config::default().concurrency(config.concurrency);
+    // The services a batched DescribeServices observed ahead are reconciled now, while
+    // their observations are fresh.
+    let (wake, woken) = futures::channel::mpsc::unbounded();
+    let services = fs_store.clone();
+    ctx.observations.wake_with(Box::new(move |cluster, names| {
+        for g in services.state() {
+            let Ok(fs) = &g.0 else { continue };
+            let (c, n) = crate::batch::service_location(fs);
+            if c == cluster && names.contains(&n) {
+                // Fails only once the controller is gone.
+                let _ = wake.unbounded_send(ObjectRef::from_obj(&*g));
+            }
+        }
+    }));
 
     let mut td_changes = Changes::new(trigger_key::<GuardedTaskDefinition>);
     let td_controller = Controller::for_shared_stream(
@@ -307,6 +321,7 @@ fn scope_controllers(
         move |td| services_referencing(&td, &services),
     )
     .with_config(controller_config)
+    .reconcile_on(woken)
     .reconcile_all_on(became_leader(shared.leadership))
     .graceful_shutdown_on(shared.shutdown.clone())
     .run(reconcile_fargate_service, error_policy, ctx)
