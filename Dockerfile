@@ -7,6 +7,8 @@ FROM docker.io/library/rust:1.95-bookworm AS build
 WORKDIR /src
 # Dependencies first, so a source change does not rebuild the AWS SDK.
 COPY Cargo.toml Cargo.lock ./
+# .cargo/config.toml sets jemalloc's defaults, read when it builds.
+COPY .cargo ./.cargo
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked --bin fargate-operator \
     && rm -rf src

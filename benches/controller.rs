@@ -40,7 +40,7 @@
 //!   for a while, (c) peak during a relist (both watches answered with ERROR 410 Gone; the
 //!   watchers list all objects again), (d) once quiet after the relist. Beside RSS, the live
 //!   heap (bytes allocated and not freed, from a counting wrapper around the operator's
-//!   allocator, mimalloc) tells data from what the allocator keeps; after shutdown, the objects alone
+//!   allocator, jemalloc) tells data from what the allocator keeps; after shutdown, the objects alone
 //!   are deserialised as the stores hold them, trimmed and whole, to size the caches.
 //! - Latency: one edit at a time (generation + 1, a new image on containers[0], pushed through
 //!   the TaskDefinition watch as MODIFIED) on the same running controller; time from pushing
@@ -89,18 +89,18 @@ type Responder = tower_test::mock::SendResponse<Response<Body>>;
 
 // ---------------------------------------------------------------- memory
 
-/// The operator's allocator (mimalloc, as `src/main.rs` sets it), counting the bytes
+/// The operator's allocator (jemalloc, as `src/main.rs` sets it), counting the bytes
 /// allocated and not yet freed: live heap, to tell data from what the allocator keeps.
 struct Counting;
 
 static LIVE: AtomicU64 = AtomicU64::new(0);
 static LIVE_PEAK: AtomicU64 = AtomicU64::new(0);
 
-// SAFETY: delegates every call to `MiMalloc` unchanged; only counts sizes.
+// SAFETY: delegates every call to `Jemalloc` unchanged; only counts sizes.
 unsafe impl std::alloc::GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         // SAFETY: the caller upholds `alloc`'s contract, passed on as is.
-        let p = unsafe { mimalloc::MiMalloc.alloc(layout) };
+        let p = unsafe { tikv_jemallocator::Jemalloc.alloc(layout) };
         if !p.is_null() {
             grew(layout.size() as u64);
         }
@@ -108,7 +108,7 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
     }
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         // SAFETY: as `alloc`.
-        let p = unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) };
+        let p = unsafe { tikv_jemallocator::Jemalloc.alloc_zeroed(layout) };
         if !p.is_null() {
             grew(layout.size() as u64);
         }
@@ -116,12 +116,12 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
         // SAFETY: `ptr` came from `alloc` with this layout (the caller's contract).
-        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) };
+        unsafe { tikv_jemallocator::Jemalloc.dealloc(ptr, layout) };
         LIVE.fetch_sub(layout.size() as u64, Ordering::Relaxed);
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
         // SAFETY: the caller upholds `realloc`'s contract, passed on as is.
-        let p = unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new) };
+        let p = unsafe { tikv_jemallocator::Jemalloc.realloc(ptr, layout, new) };
         if !p.is_null() {
             LIVE.fetch_sub(layout.size() as u64, Ordering::Relaxed);
             grew(new as u64);
@@ -150,6 +150,21 @@ fn proc_kib(field: &str) -> u64 {
         .and_then(|s| {
             s.lines()
                 .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Of the RSS, pages the allocator gave back with MADV_FREE (`LazyFree` in
+/// /proc/self/smaps_rollup), in KiB: the kernel takes them back when it needs memory, and a
+/// pod's working set does not count them.
+fn lazy_free_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/smaps_rollup")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("LazyFree:"))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
@@ -938,6 +953,7 @@ async fn main() {
 
     // (a) Before the controller starts.
     let rss_before = proc_kib("VmRSS");
+    let lazy_before = lazy_free_kib();
     let live_before = live_kib();
 
     let sim_calls_before = backend.lock().total_calls();
@@ -983,6 +999,7 @@ async fn main() {
     let steady_pages = stats.list_pages.load(Ordering::Relaxed);
     let aws_writes_start = backend.lock().total_calls() - sim_calls_before;
     let rss_steady = proc_kib("VmRSS");
+    let lazy_steady = lazy_free_kib();
     let live_steady = live_kib();
     let live_peak_start = LIVE_PEAK.load(Ordering::Relaxed) / 1024;
     let hwm_start = proc_kib("VmHWM");
@@ -1012,8 +1029,18 @@ async fn main() {
     let relist_hwm = proc_kib("VmHWM");
     // (d) After the relist.
     let rss_after = proc_kib("VmRSS");
+    let lazy_after = lazy_free_kib();
     let live_relist_peak = LIVE_PEAK.load(Ordering::Relaxed) / 1024;
     let live_after = live_kib();
+    // (e) Later: an allocator gives freed pages back after a delay (jemalloc's background
+    // threads after ~10 s of decay), not at once.
+    let later = if bench {
+        Duration::from_secs(20)
+    } else {
+        Duration::from_millis(100)
+    };
+    tokio::time::sleep(later).await;
+    let (rss_later, lazy_later, live_later) = (proc_kib("VmRSS"), lazy_free_kib(), live_kib());
 
     // Latency: one edit at a time, spread over the pairs.
     let mut latencies = vec![];
@@ -1149,10 +1176,20 @@ async fn main() {
     } else {
         String::new()
     };
-    let row = |md: &mut String, what: &str, rss: u64, live: u64| {
+    let row = |md: &mut String, what: &str, rss: u64, live: u64, lazy: Option<u64>| {
+        let (lazy, held) = match lazy {
+            Some(l) => (
+                format!("{:.1} MiB", mib(l)),
+                format!(
+                    "+{:.1} MiB",
+                    mib((rss - l.min(rss)).saturating_sub(rss_before - lazy_before.min(rss_before)))
+                ),
+            ),
+            None => ("–".into(), "–".into()),
+        };
         let _ = writeln!(
             md,
-            "| {what} | {:.1} MiB | +{:.1} MiB | {:.1} MiB | +{:.1} MiB |",
+            "| {what} | {:.1} MiB | +{:.1} MiB | {lazy} | {held} | {:.1} MiB | +{:.1} MiB |",
             mib(rss),
             mib(rss.saturating_sub(rss_before)),
             mib(live),
@@ -1160,10 +1197,10 @@ async fn main() {
         );
     };
     let mut mem = String::new();
-    mem.push_str("\nMemory (whole process; *live heap* = bytes allocated and not freed, counted by a wrapper around the operator's allocator, mimalloc, as in src/main.rs):\n\n| Point | VmRSS | over (a) | live heap | over (a) |\n|---|---|---|---|---|\n");
+    mem.push_str("\nMemory (whole process; *live heap* = bytes allocated and not freed, counted by a wrapper around the operator's allocator, jemalloc, as in src/main.rs; *LazyFree* = pages of the RSS the allocator gave back with MADV_FREE, which the kernel reclaims when it needs memory and a pod's working set does not count):\n\n| Point | VmRSS | over (a) | LazyFree | RSS − LazyFree, over (a) | live heap | over (a) |\n|---|---|---|---|---|---|---|\n");
     let _ = writeln!(
         mem,
-        "| process start | {:.1} MiB | | | |",
+        "| process start | {:.1} MiB | | | | | |",
         mib(rss_at_start)
     );
     row(
@@ -1171,25 +1208,36 @@ async fn main() {
         "(a) before the controller starts (stand-in holds the converged AWS state)",
         rss_before,
         live_before,
+        Some(lazy_before),
     );
-    row(&mut mem, &format!("**(b) steady**: {objects} objects cached, each reconciled once, quiet (target ≤ 64 MiB)"), rss_steady, live_steady);
+    row(&mut mem, &format!("**(b) steady**: {objects} objects cached, each reconciled once, quiet (target ≤ 64 MiB)"), rss_steady, live_steady, Some(lazy_steady));
     row(
         &mut mem,
         "peak up to (b): initial list and first reconciles (VmHWM; live heap peak)",
         hwm_start,
         live_peak_start,
+        None,
     );
     row(
         &mut mem,
         &format!("**(c) peak during the relist** (5 ms VmRSS samples{hwm_note}; live heap peak)"),
         relist_peak_sampled,
         live_relist_peak,
+        None,
     );
     row(
         &mut mem,
         "(d) after the relist, quiet",
         rss_after,
         live_after,
+        Some(lazy_after),
+    );
+    row(
+        &mut mem,
+        &format!("(e) {} s later, still quiet", later.as_secs_f64()),
+        rss_later,
+        live_later,
+        Some(lazy_later),
     );
     let _ = writeln!(
         mem,

@@ -477,10 +477,10 @@ fn run_controller(args: RunArgs) -> Result<bool, String> {
     Ok(true)
 }
 
-/// mimalloc rather than glibc's malloc: at 10,000 objects glibc kept ~35 MiB more than the
-/// live heap, and all a relist freed (BENCHMARKS.md, figure 6).
+/// jemalloc rather than glibc's malloc, with its background threads returning freed pages
+/// to the kernel after a few seconds: glibc kept what a relist freed (BENCHMARKS.md, 6).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -125,7 +125,11 @@ class DockerfileTest(unittest.TestCase):
         ignore = (ROOT / ".dockerignore").read_text().splitlines()
         self.assertIn("*", ignore, "the build context is an allowlist")
         self.assertEqual(sorted(l for l in ignore if l.startswith("!")),
-                         ["!Cargo.lock", "!Cargo.toml", "!src/"])
+                         ["!.cargo/", "!Cargo.lock", "!Cargo.toml", "!src/"])
+        # jemalloc's defaults (.cargo/config.toml) are in the image's build too.
+        self.assertIn("COPY .cargo ./.cargo", self.lines)
+        self.assertLess(self.lines.index("COPY .cargo ./.cargo"),
+                        next(i for i, l in enumerate(self.lines) if "cargo build" in l))
 
     def test_the_image_tag_in_the_chart_matches_the_crate_version(self):
         cargo = (ROOT / "Cargo.toml").read_text()
