@@ -636,6 +636,28 @@ async fn main() {
     }
 }
 
+/// Reconciles a TaskDefinition that must be (or become) in sync.
+async fn reconcile_settled_td(
+    aws: &Aws,
+    config: &PlanConfig,
+    td: &TaskDefinition,
+) -> (
+    fargate_operator::engine::Reconciled<fargate_operator::api::TaskDefinitionStatus>,
+    Option<TaskDefinitionInfo>,
+) {
+    let (r, info) = engine::reconcile_task_definition(
+        aws,
+        config,
+        td,
+        &Default::default(),
+        5,
+        Timestamp::now(),
+    )
+    .await;
+    assert_eq!(r.sync, Sync::InSync, "{:?}", td.metadata.name);
+    (r, info)
+}
+
 /// The controller's resync period (its default).
 const RESYNC: Duration = Duration::from_secs(300);
 
@@ -668,16 +690,7 @@ impl Steady {
         for (td, fs) in pairs {
             let (c, s) = service_location(fs);
             by_cluster.entry(c).or_default().push(s);
-            let (r, info) = engine::reconcile_task_definition(
-                aws,
-                config,
-                td,
-                &Default::default(),
-                5,
-                Timestamp::now(),
-            )
-            .await;
-            assert_eq!(r.sync, Sync::InSync);
+            let (r, info) = reconcile_settled_td(aws, config, td).await;
             let mut td = td.clone();
             td.status = Some(r.status);
             settled.push((td, fs.clone()));
@@ -713,16 +726,7 @@ impl Steady {
             )
             .await
             {
-                let (r, _) = engine::reconcile_task_definition(
-                    aws,
-                    config,
-                    td,
-                    &Default::default(),
-                    5,
-                    Timestamp::now(),
-                )
-                .await;
-                assert_eq!(r.sync, Sync::InSync, "{key}");
+                reconcile_settled_td(aws, config, td).await;
                 self.revisions.changed(&family).await;
             }
             let (cluster, name) = service_location(fs);
