@@ -15,6 +15,7 @@ pub mod backoff;
 pub mod http;
 pub mod observations;
 pub mod reconcile;
+pub mod resync;
 pub mod run;
 
 use std::collections::BTreeSet;
@@ -136,7 +137,7 @@ impl Context {
         let recorder = Recorder::new(client.clone(), reporter());
         Self {
             backoff: Backoffs::new(settings.backoff),
-            // An observation made ahead is used within the next resync (±10 % jitter).
+            // An observation made ahead is used at its service's resync, within a period.
             observations: observations::ServiceObservations::new(
                 settings.resync.mul_f64(1.25),
                 settings.resync * settings.deep_check_every.max(1),
