@@ -15,7 +15,6 @@ pub mod backoff;
 pub mod http;
 pub mod observations;
 pub mod reconcile;
-pub mod resync;
 pub mod run;
 
 use std::collections::BTreeSet;
@@ -137,7 +136,7 @@ impl Context {
         let recorder = Recorder::new(client.clone(), reporter());
         Self {
             backoff: Backoffs::new(settings.backoff),
-            // An observation made ahead is used at its service's resync, within a period.
+            // An observation made ahead is used within the next resync (±10 % jitter).
             observations: observations::ServiceObservations::new(
                 settings.resync.mul_f64(1.25),
                 settings.resync * settings.deep_check_every.max(1),

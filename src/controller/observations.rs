@@ -148,15 +148,6 @@ impl ServiceObservations {
         Ok(state)
     }
 
-    /// Whether `cluster/name` was observed (by a batch, its own or a sibling's) within
-    /// `within`: a service woken with its batch need not be resynced again soon.
-    pub fn observed_within(&self, cluster: &str, name: &str, within: Duration) -> bool {
-        self.observed_at.lock().is_ok_and(|at| {
-            at.get(&observed_key(cluster, name))
-                .is_some_and(|t| t.elapsed() < within)
-        })
-    }
-
     fn scaling_in_sync(&self, cluster: &str, name: &str) -> bool {
         self.scaling_in_sync
             .lock()

@@ -259,7 +259,7 @@ async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Act
         )
         .await;
         if done {
-            return Ok(Action::await_change());
+            return Ok(Action::requeue(jittered(ctx.settings.resync)));
         }
     }
     let in_use = revisions_in_use(td, &ctx.stores.services);
@@ -432,8 +432,7 @@ where
 fn next_action(ctx: &Context, sync: &Sync, deploying: bool) -> Result<Action, Error> {
     match sync {
         Sync::InSync if deploying => Ok(Action::requeue(ctx.settings.poll)),
-        // Settled: its drift checks come from the resync stream (`resync::resyncs`).
-        Sync::InSync => Ok(Action::await_change()),
+        Sync::InSync => Ok(Action::requeue(jittered(ctx.settings.resync))),
         // The pass limit ran out with changes left: carry on shortly.
         Sync::Applying { .. } => Ok(Action::requeue(Duration::from_secs(1))),
         // Waiting for a TaskDefinition: its change wakes this object; poll as a fallback.

@@ -298,47 +298,12 @@ fn scope_controllers(
         }
     }));
 
-    // Settled objects' drift checks: each once per resync period, at its own second of it.
-    let slots = super::resync::Slots::new(ctx.settings.resync);
-    let td_resyncs = super::resync::resyncs(
-        td_store.clone(),
-        super::reconcile::TASK_DEFINITION,
-        slots,
-        |g: &GuardedTaskDefinition| {
-            g.0.as_ref().is_ok_and(|td| {
-                td.status.as_ref().is_some_and(|s| {
-                    super::settled(td.metadata.generation, s.observed_generation, &s.conditions)
-                })
-            })
-        },
-    );
-    let fs_resyncs = {
-        let ctx = ctx.clone();
-        super::resync::resyncs(
-            fs_store.clone(),
-            super::reconcile::FARGATE_SERVICE,
-            slots,
-            move |g: &GuardedFargateService| {
-                g.0.as_ref().is_ok_and(|fs| {
-                    let (cluster, name) = crate::batch::service_location(fs);
-                    let settled = fs.status.as_ref().is_some_and(|s| {
-                        super::settled(fs.metadata.generation, s.observed_generation, &s.conditions)
-                    });
-                    // A service its batch woke less than half a period ago is fresh.
-                    let half = ctx.settings.resync / 2;
-                    settled && !ctx.observations.observed_within(&cluster, &name, half)
-                })
-            },
-        )
-    };
-
     let mut td_changes = Changes::new(trigger_key::<GuardedTaskDefinition>);
     let td_controller = Controller::for_shared_stream(
         td_for_td.filter(move |o| std::future::ready(td_changes.changed(o))),
         td_store.clone(),
     )
     .with_config(controller_config.clone())
-    .reconcile_on(td_resyncs)
     .reconcile_all_on(became_leader(shared.leadership.clone()))
     .graceful_shutdown_on(shared.shutdown.clone())
     .run(reconcile_task_definition, error_policy, ctx.clone())
@@ -357,7 +322,6 @@ fn scope_controllers(
     )
     .with_config(controller_config)
     .reconcile_on(woken)
-    .reconcile_on(fs_resyncs)
     .reconcile_all_on(became_leader(shared.leadership))
     .graceful_shutdown_on(shared.shutdown.clone())
     .run(reconcile_fargate_service, error_policy, ctx)
