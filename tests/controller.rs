@@ -1684,3 +1684,34 @@ async fn a_batch_wakes_the_siblings_it_observed_ahead_and_takes_those_observed_l
     observe(names[0].clone()).await;
     assert_eq!(take_woken(), first);
 }
+
+#[tokio::test]
+async fn the_services_a_batch_woke_are_found_by_their_ecs_names() {
+    let mut h = Harness::new();
+    let (_, services) = ten_settled_services(&mut h).await;
+    let located: Vec<(String, String)> = services
+        .iter()
+        .map(fargate_operator::batch::service_location)
+        .collect();
+    let cluster = located[0].0.clone();
+    let names = vec![located[3].1.clone(), located[5].1.clone(), "nope".into()];
+    let found: Vec<(Option<String>, String)> =
+        fargate_operator::controller::services_named(&cluster, &names, &h.stores.services)
+            .into_iter()
+            .map(|r| (r.namespace, r.name))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+    let want: Vec<(Option<String>, String)> = [3, 5]
+        .iter()
+        .map(|i| (services[*i].namespace(), services[*i].name_any()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(found, want);
+    assert!(
+        fargate_operator::controller::services_named("other", &names, &h.stores.services)
+            .is_empty(),
+        "another cluster's services are not woken"
+    );
+}

@@ -318,6 +318,25 @@ pub fn settled_services_of(cluster: &str, services: &Store<GuardedFargateService
         .collect()
 }
 
+/// The FargateServices (any namespace) that run ECS services `names` in `cluster`.
+pub fn services_named(
+    cluster: &str,
+    names: &[String],
+    services: &Store<GuardedFargateService>,
+) -> Vec<ObjectRef<GuardedFargateService>> {
+    services
+        .state()
+        .iter()
+        .filter(|g| {
+            g.0.as_ref().is_ok_and(|fs| {
+                let (c, n) = crate::batch::service_location(fs);
+                c == cluster && names.contains(&n)
+            })
+        })
+        .map(|g| ObjectRef::from_obj(g.as_ref()))
+        .collect()
+}
+
 /// `kind/namespace/name`: an object's key for backoff and metrics.
 pub fn object_key<K: Resource>(kind: &str, obj: &K) -> String {
     format!(

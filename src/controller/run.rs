@@ -9,7 +9,7 @@ use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, Stream, StreamExt};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::reflector::{self, Store};
 use kube::runtime::wait::{await_condition, conditions};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Api, Client, Resource};
@@ -288,13 +288,9 @@ fn scope_controllers(
     let (wake, woken) = futures::channel::mpsc::unbounded();
     let services = fs_store.clone();
     ctx.observations.wake_with(Box::new(move |cluster, names| {
-        for g in services.state() {
-            let Ok(fs) = &g.0 else { continue };
-            let (c, n) = crate::batch::service_location(fs);
-            if c == cluster && names.contains(&n) {
-                // Fails only once the controller is gone.
-                let _ = wake.unbounded_send(ObjectRef::from_obj(&*g));
-            }
+        for r in super::services_named(cluster, names, &services) {
+            // Fails only once the controller is gone.
+            let _ = wake.unbounded_send(r);
         }
     }));
 
