@@ -47,16 +47,18 @@ struct ConditionLabels {
 /// The conditions counted in `objects`.
 const COUNTED: [&str; 3] = [ct::READY, ct::PROGRESSING, ct::DEGRADED];
 
-/// An object's reported status of each of [`COUNTED`] (`None`: no such condition): 3 bytes,
-/// as the map holds one per object.
-type Reported = [Option<&'static str>; 3];
+/// An object's reported status of each of [`COUNTED`], as indexes into [`STATUSES`] (0: no
+/// such condition): one byte each, as the map holds one per object.
+type Reported = [u8; 3];
 
-/// A condition status as a `'static` label: Kubernetes allows only these three.
-fn status_label(status: &str) -> &'static str {
+/// Condition statuses by index (Kubernetes allows only these three).
+const STATUSES: [&str; 4] = ["", "True", "False", "Unknown"];
+
+fn status_index(status: &str) -> u8 {
     match status {
-        "True" => "True",
-        "False" => "False",
-        _ => "Unknown",
+        "True" => 1,
+        "False" => 2,
+        _ => 3,
     }
 }
 
@@ -183,7 +185,7 @@ impl Metrics {
             conditions
                 .iter()
                 .find(|c| c.type_ == t)
-                .map(|c| status_label(&c.status))
+                .map_or(0, |c| status_index(&c.status))
         });
         let Ok(mut reported) = self.reported.lock() else {
             return;
@@ -212,11 +214,15 @@ impl Metrics {
                 condition,
                 status,
             };
-            if let Some(o) = old {
-                self.objects.get_or_create(&labels(o)).dec();
+            if old != 0 {
+                self.objects
+                    .get_or_create(&labels(STATUSES[usize::from(old)]))
+                    .dec();
             }
-            if let Some(n) = new {
-                self.objects.get_or_create(&labels(n)).inc();
+            if new != 0 {
+                self.objects
+                    .get_or_create(&labels(STATUSES[usize::from(new)]))
+                    .inc();
             }
         }
     }

@@ -51,7 +51,7 @@ pub struct ServiceObservations {
     clusters: Mutex<HashMap<String, (Instant, Option<ObservedCluster>)>>,
     /// Settled services whose own resync last read their autoscaling, and nothing changed
     /// since (see [`ServiceObservations::forget`]): not read again until a deep check.
-    scaling_in_sync: Mutex<HashSet<Key>>,
+    scaling_in_sync: Mutex<HashSet<u64>>,
     /// Per cluster, held while a batch is read: resyncs that overlap wait for the batch in
     /// flight (which may observe them) instead of each starting one.
     batches: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -70,8 +70,9 @@ pub type Waker = Box<dyn Fn(&str, &[String]) + Send + Sync>;
 struct Ahead {
     at: Instant,
     cluster: Arc<Option<ObservedCluster>>,
-    /// Without its cluster.
-    observed: ObservedFargateService,
+    /// Without its cluster; boxed, so the map's spare capacity (grown by a start-up burst)
+    /// costs little.
+    observed: Box<ObservedFargateService>,
 }
 
 impl ServiceObservations {
@@ -105,7 +106,7 @@ impl ServiceObservations {
         let a = ahead.remove(&key(cluster, name))?;
         (a.at.elapsed() <= self.ttl).then(|| ObservedFargateService {
             cluster: (*a.cluster).clone(),
-            ..a.observed
+            ..*a.observed
         })
     }
 
@@ -127,7 +128,7 @@ impl ServiceObservations {
             ahead.remove(&k);
         }
         if let Ok(mut in_sync) = self.scaling_in_sync.lock() {
-            in_sync.remove(&k);
+            in_sync.remove(&observed_key(cluster, name));
         }
     }
 
@@ -151,7 +152,7 @@ impl ServiceObservations {
     fn scaling_in_sync(&self, cluster: &str, name: &str) -> bool {
         self.scaling_in_sync
             .lock()
-            .is_ok_and(|s| s.contains(&key(cluster, name)))
+            .is_ok_and(|s| s.contains(&observed_key(cluster, name)))
     }
 
     /// Observes `name` for a settled service's resync: from an earlier batch if one is
@@ -171,7 +172,7 @@ impl ServiceObservations {
         match &result {
             Ok(o) if !o.scaling_unread => {
                 if let Ok(mut in_sync) = self.scaling_in_sync.lock() {
-                    in_sync.insert(key(cluster, name));
+                    in_sync.insert(observed_key(cluster, name));
                 }
             }
             Ok(_) => {}
@@ -269,12 +270,16 @@ impl ServiceObservations {
         if let Ok(mut ahead) = self.ahead.lock() {
             // Forget what expired, so the map holds at most a period's worth.
             ahead.retain(|_, a| a.at.elapsed() <= self.ttl);
+            let len = ahead.len();
+            if ahead.capacity() > 64 && ahead.capacity() > 4 * len {
+                ahead.shrink_to(2 * len);
+            }
             for (n, mut o) in observed {
                 o.cluster = None;
                 let entry = Ahead {
                     at: now,
                     cluster: cluster_state.clone(),
-                    observed: o,
+                    observed: Box::new(o),
                 };
                 ahead.insert(key(cluster, &n), entry);
             }
