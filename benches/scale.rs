@@ -35,8 +35,9 @@ use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::{Aws, AwsError, ErrorKind};
 use fargate_operator::controller::backoff::{BackoffSettings, Backoffs, Bounds, RetryClass};
 use fargate_operator::controller::observations::{
-    DeepChecks, RevisionListing, ServiceObservations,
+    listing_budget, shared_for, DeepChecks, RevisionListing, ServiceObservations,
 };
+use fargate_operator::controller::Settings;
 use fargate_operator::engine::{self, Sync};
 use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{PlanConfig, TaskDefinitionInfo};
@@ -430,7 +431,7 @@ async fn main() {
                 counts.reset();
                 let before = requests(&backend);
                 for _ in 0..periods {
-                    tokio::time::advance(RESYNC).await;
+                    tokio::time::advance(Settings::default().resync).await;
                     steady.pass(&aws, &config).await;
                 }
                 (
@@ -658,9 +659,6 @@ async fn reconcile_settled_td(
     (r, info)
 }
 
-/// The controller's resync period (its default).
-const RESYNC: Duration = Duration::from_secs(300);
-
 /// The controller's resync of settled objects, with the same `controller::observations`
 /// pieces and settings src/controller/reconcile.rs uses: a TaskDefinition's deep check
 /// (every 10th resync) lists its family from the account's shared listing and reads its
@@ -696,10 +694,12 @@ impl Steady {
             settled.push((td, fs.clone()));
             infos.push(info.expect("a registered revision"));
         }
+        // The controller's defaults.
+        let settings = Settings::default();
         Arc::new(Self {
-            observations: ServiceObservations::new(RESYNC.mul_f64(1.25), RESYNC * 10),
-            revisions: RevisionListing::new(RESYNC.mul_f64(1.25)),
-            deep_checks: DeepChecks::new(10),
+            observations: ServiceObservations::for_settings(&settings),
+            revisions: RevisionListing::new(shared_for(settings.resync)),
+            deep_checks: DeepChecks::new(settings.deep_check_every),
             infos,
             pairs: settled,
             by_cluster,
@@ -714,7 +714,7 @@ impl Steady {
             let (td, fs) = &self.pairs[i];
             let key = td.metadata.name.clone().unwrap_or_default();
             let family = task_definition_lookups(td).family;
-            let budget = || self.pairs.len() * 125 / 1000;
+            let budget = || listing_budget(self.pairs.len(), Settings::default().deep_check_every);
             let td_key = format!("TaskDefinition/{key}");
             if !settled_task_definition_done(
                 &self.deep_checks,

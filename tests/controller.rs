@@ -1219,6 +1219,18 @@ impl Script {
     }
 }
 
+/// The ECS cluster and service names of services of one cluster.
+fn ecs_names(services: &[FargateService]) -> (String, Vec<String>) {
+    let names = services
+        .iter()
+        .map(|fs| fargate_operator::batch::service_location(fs).1)
+        .collect();
+    (
+        fargate_operator::batch::service_location(&services[0]).0,
+        names,
+    )
+}
+
 /// A settled TaskDefinition and ten settled services of one cluster running it, cached.
 async fn ten_settled_services(h: &mut Harness) -> (TaskDefinition, Vec<FargateService>) {
     settled_services(h, 10).await
@@ -1530,12 +1542,7 @@ async fn overlapping_resyncs_of_one_cluster_share_the_batch_in_flight() {
         Duration::from_secs(300),
         Duration::from_secs(3000),
     ));
-    let located: Vec<(String, String)> = services
-        .iter()
-        .map(fargate_operator::batch::service_location)
-        .collect();
-    let cluster = located[0].0.clone();
-    let names: Vec<String> = located.into_iter().map(|(_, name)| name).collect();
+    let (cluster, names) = ecs_names(&services);
     let resyncs: Vec<_> = names
         .iter()
         .map(|name| {
@@ -1637,11 +1644,7 @@ async fn a_batch_wakes_the_siblings_it_observed_ahead_and_takes_those_observed_l
     observations.wake_with(Box::new(move |_, names| {
         sink.lock().unwrap().extend(names.iter().cloned())
     }));
-    let cluster = fargate_operator::batch::service_location(&services[0]).0;
-    let names: Vec<String> = services
-        .iter()
-        .map(|fs| fargate_operator::batch::service_location(fs).1)
-        .collect();
+    let (cluster, names) = ecs_names(&services);
     let observe = |name: String| {
         let (observations, aws, cluster, names) =
             (&observations, &aws, cluster.clone(), names.clone());
@@ -1689,12 +1692,8 @@ async fn a_batch_wakes_the_siblings_it_observed_ahead_and_takes_those_observed_l
 async fn the_services_a_batch_woke_are_found_by_their_ecs_names() {
     let mut h = Harness::new();
     let (_, services) = ten_settled_services(&mut h).await;
-    let located: Vec<(String, String)> = services
-        .iter()
-        .map(fargate_operator::batch::service_location)
-        .collect();
-    let cluster = located[0].0.clone();
-    let names = vec![located[3].1.clone(), located[5].1.clone(), "nope".into()];
+    let (cluster, all) = ecs_names(&services);
+    let names = vec![all[3].clone(), all[5].clone(), "nope".into()];
     let found: Vec<(Option<String>, String)> =
         fargate_operator::controller::services_named(&cluster, &names, &h.stores.services)
             .into_iter()

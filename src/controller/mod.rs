@@ -136,12 +136,10 @@ impl Context {
         let recorder = Recorder::new(client.clone(), reporter());
         Self {
             backoff: Backoffs::new(settings.backoff),
-            // An observation made ahead is used within the next resync (±10 % jitter).
-            observations: observations::ServiceObservations::new(
-                settings.resync.mul_f64(1.25),
-                settings.resync * settings.deep_check_every.max(1),
-            ),
-            revisions: observations::RevisionListing::new(settings.resync.mul_f64(1.25)),
+            observations: observations::ServiceObservations::for_settings(&settings),
+            revisions: observations::RevisionListing::new(observations::shared_for(
+                settings.resync,
+            )),
             deep_checks: observations::DeepChecks::new(settings.deep_check_every),
             client,
             aws,

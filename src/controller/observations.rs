@@ -1,21 +1,26 @@
 //! Keeping the steady state cheap: a settled service's resync reads ECS in batches shared
 //! with its cluster's other settled services, and a settled object's resync reads what
 //! rarely changes (a TaskDefinition's roles, log group and revisions; a service's
-//! autoscaling) only every `deep_check_every`-th time.
+//! autoscaling and cluster) only every `deep_check_every`-th time.
 //!
-//! Refresh-ahead: when a settled service has no fresh observation, one DescribeServices call
+//! Batches: when a settled service has no fresh observation, one DescribeServices call
 //! observes it together with up to 9 other settled services of the same cluster that have
-//! none; their observations wait (at most `ttl`) for their own resyncs. With resyncs spread
-//! over the period, that is about one DescribeServices per 10 services per period. One batch
-//! per cluster is read at a time: resyncs that overlap (after a start, all of them) wait for
-//! the batch in flight, which may have observed them, rather than each starting one. The
-//! cluster is described once per deep-check period and shared by all its services (a
-//! settled service's DescribeServices answering is itself proof the cluster is there; what
-//! the description adds, its capacity providers, is drift found like autoscaling's). A
-//! service's
-//! autoscaling is read on its deep checks; in between, its last reading stands in. A
-//! drifted service is still found: the engine plans from the observation, and any change
-//! it makes is followed by a fresh one, and by [`ServiceObservations::forget`].
+//! none, those observed longest ago first. Their observations are kept for them, and the
+//! controller reconciles them at once ([`ServiceObservations::wake_with`]); without a waker
+//! they wait (at most `ttl`) for their own resyncs. That is about one DescribeServices per
+//! 10 services per period. One batch per cluster is read at a time: resyncs that overlap
+//! (after a start, all of them) wait for the batch in flight, which may have observed them,
+//! rather than each starting one. The cluster is described once per deep-check period and
+//! shared by all its services (a settled service's DescribeServices answering is itself
+//! proof the cluster is there; what the description adds, its capacity providers, is drift
+//! found like autoscaling's). A service's autoscaling is read on its deep checks; in
+//! between, it is not read as long as it was in sync at its last reading and nothing
+//! changed since. A drifted service is still found: the engine plans from the observation,
+//! and any change it makes is followed by a fresh one, and by
+//! [`ServiceObservations::forget`].
+//!
+//! A TaskDefinition's deep check takes its family's revision list from one account-wide
+//! listing shared by the period's deep checks ([`RevisionListing`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -75,7 +80,32 @@ struct Ahead {
     observed: Box<ObservedFargateService>,
 }
 
+/// For how many resync periods what one resync reads is shared with the others: the period
+/// with its ±10 % jitter, and some.
+const SHARED_PERIODS: f64 = 1.25;
+
+/// How long what one resync reads is shared with the others of its period.
+pub fn shared_for(resync: Duration) -> Duration {
+    resync.mul_f64(SHARED_PERIODS)
+}
+
+/// The pages an account-wide revision listing may take: as many as the family listings the
+/// deep checks it serves (those of `task_definitions` settled ones within [`shared_for`] a
+/// period) would make.
+pub fn listing_budget(task_definitions: usize, deep_check_every: u32) -> usize {
+    (task_definitions as f64 * SHARED_PERIODS / f64::from(deep_check_every.max(1))) as usize
+}
+
 impl ServiceObservations {
+    /// With the controller's settings: an observation made ahead is used within
+    /// [`shared_for`] a resync period, a cluster's description for a deep-check period.
+    pub fn for_settings(settings: &super::Settings) -> Self {
+        Self::new(
+            shared_for(settings.resync),
+            settings.resync * settings.deep_check_every.max(1),
+        )
+    }
+
     /// `ttl`: how long an observation made ahead waits for its service's resync;
     /// `cluster_ttl`: how long a cluster's description is reused.
     pub fn new(ttl: Duration, cluster_ttl: Duration) -> Self {
@@ -257,8 +287,7 @@ impl ServiceObservations {
             !(n == name && deep) && self.scaling_in_sync(cluster, n)
         })
         .await?;
-        let mut mine = observed.remove(name).unwrap_or_default();
-        mine.cluster.clone_from(&cluster_state);
+        let mine = observed.remove(name).unwrap_or_default();
         let cluster_state = Arc::new(cluster_state);
         let now = Instant::now();
         if let Ok(mut at) = self.observed_at.lock() {
@@ -339,8 +368,9 @@ impl DeepChecks {
         let Ok(mut counts) = self.counts.lock() else {
             return Depth::Full;
         };
-        let Some(n) = counts.get_mut(&super::hashed(key)) else {
-            counts.insert(super::hashed(key), 1 + self.phase(key));
+        let h = super::hashed(key);
+        let Some(n) = counts.get_mut(&h) else {
+            counts.insert(h, 1 + self.phase(h));
             return Depth::Full;
         };
         let depth = if *n % self.every.saturating_mul(self.every) == 0 {
@@ -354,9 +384,9 @@ impl DeepChecks {
         depth
     }
 
-    /// Where in the `every` resyncs between deep checks `key` starts (stable per key).
-    fn phase(&self, key: &str) -> u32 {
-        (super::hashed(key) % u64::from(self.every)) as u32
+    /// Where in the `every` resyncs between deep checks the key hashed to `h` starts.
+    fn phase(&self, h: u64) -> u32 {
+        (h % u64::from(self.every)) as u32
     }
 
     /// Whether this resync of `key` reads deeply ([`Depth::Deep`] or [`Depth::Full`]).
@@ -389,7 +419,7 @@ struct Listing {
     /// Family → ACTIVE revision numbers.
     families: HashMap<Box<str>, Vec<i32>>,
     /// Families whose revisions a reconcile changed since the listing: listed apart.
-    changed: std::collections::HashSet<Box<str>>,
+    changed: HashSet<Box<str>>,
     /// The account has more revisions than listing it whole saves.
     too_large: bool,
 }
@@ -532,8 +562,9 @@ mod tests {
                 "{key}: every 9th is full: {depths:?}"
             );
         }
-        let phases: std::collections::BTreeSet<u32> =
-            (0..50).map(|i| d.phase(&format!("ns/o{i}"))).collect();
+        let phases: std::collections::BTreeSet<u32> = (0..50)
+            .map(|i| d.phase(super::super::hashed(&format!("ns/o{i}"))))
+            .collect();
         assert_eq!(phases.len(), 3, "objects are spread over the phases");
         d.reset("a");
         assert_eq!(d.next("a"), Full, "a reset object is checked in full");

@@ -243,11 +243,11 @@ async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Act
     if !is_settled {
         ctx.deep_checks.reset(&key);
     } else {
-        // One account listing is worth it when it takes fewer pages than the deep checks it
-        // serves would make family listings.
         let budget = || {
-            let tds = ctx.stores.task_definitions.state().len() as f64;
-            (tds * 1.25 / f64::from(ctx.settings.deep_check_every.max(1))) as usize
+            observations::listing_budget(
+                ctx.stores.task_definitions.len(),
+                ctx.settings.deep_check_every,
+            )
         };
         let done = observations::settled_task_definition_done(
             &ctx.deep_checks,
