@@ -164,38 +164,145 @@ fn bases_are_valid_on_both_sides() {
     }
 }
 
+/// Why the schema or the Rust side did not reject `patch` (applied to the kind's base) at
+/// `field`; empty when both did.
+fn check_case(bases: &Value, name: &str, kind: &str, field: &str, patch: &Value) -> Vec<String> {
+    let mut failures = vec![];
+    let mut obj = bases[kind].clone();
+    merge_patch(&mut obj, patch);
+
+    let schema = schema_errors(kind, &obj, None);
+    // The schema reports where a rule is attached (a CEL rule on spec names spec.containers
+    // for a container problem): that place must contain the field.
+    let schema_ok = schema.iter().any(|(path, msg)| {
+        !msg.is_empty()
+            && (field == path
+                || field.starts_with(&format!("{path}."))
+                || field.starts_with(&format!("{path}[")))
+    });
+    if !schema_ok {
+        failures.push(format!(
+            "{name}: schema did not reject at {field}: {schema:?}"
+        ));
+    }
+    let rust = rust_errors(kind, &obj);
+    let rust_ok = rust.iter().any(|(f, msg)| f == field && msg.len() > 10);
+    if !rust_ok {
+        failures.push(format!("{name}: rust did not reject at {field}: {rust:?}"));
+    }
+    failures
+}
+
 #[test]
 fn schema_and_rust_reject_every_case_naming_the_field() {
     let (bases, cases) = corpus();
     let mut failures = vec![];
     for case in &cases {
-        let name = case["name"].as_str().unwrap();
-        let kind = case["kind"].as_str().unwrap();
-        let field = case["field"].as_str().unwrap();
-        let mut obj = bases[kind].clone();
-        merge_patch(&mut obj, &case["patch"]);
-
-        let schema = schema_errors(kind, &obj, None);
-        // The schema reports where a rule is attached (a CEL rule on spec names spec.containers
-        // for a container problem): that place must contain the field.
-        let schema_ok = schema.iter().any(|(path, msg)| {
-            !msg.is_empty()
-                && (field == path
-                    || field.starts_with(&format!("{path}."))
-                    || field.starts_with(&format!("{path}[")))
-        });
-        if !schema_ok {
-            failures.push(format!(
-                "{name}: schema did not reject at {field}: {schema:?}"
-            ));
-        }
-        let rust = rust_errors(kind, &obj);
-        let rust_ok = rust.iter().any(|(f, msg)| f == field && msg.len() > 10);
-        if !rust_ok {
-            failures.push(format!("{name}: rust did not reject at {field}: {rust:?}"));
-        }
+        failures.extend(check_case(
+            &bases,
+            case["name"].as_str().unwrap(),
+            case["kind"].as_str().unwrap(),
+            case["field"].as_str().unwrap(),
+            &case["patch"],
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The size bounds (AWS's limits, and what keeps the CEL rules within the API server's cost
+/// budget) are refused by both sides: cases too long to write out in the corpus file.
+#[test]
+fn schema_and_rust_refuse_what_exceeds_a_bound() {
+    let (bases, _) = corpus();
+    let long = |n: usize| "a".repeat(n);
+    let tags = |n: usize| -> Value { (0..n).map(|i| (format!("k{i}"), json!("v"))).collect() };
+    let container = |name: String| json!([{"name": name, "image": "a:1"}]);
+    let cases = [
+        (
+            "td-41-tags",
+            "TaskDefinition",
+            "spec.tags",
+            json!({"spec": {"tags": tags(41)}}),
+        ),
+        (
+            "fs-41-tags",
+            "FargateService",
+            "spec.tags",
+            json!({"spec": {"tags": tags(41)}}),
+        ),
+        (
+            "tag-value-too-long",
+            "FargateService",
+            "spec.tags.team",
+            json!({"spec": {"tags": {"team": long(257)}}}),
+        ),
+        (
+            "tag-key-too-long",
+            "TaskDefinition",
+            "spec.tags",
+            json!({"spec": {"tags": {long(129): "x"}}}),
+        ),
+        (
+            "container-name-over-64",
+            "TaskDefinition",
+            "spec.containers[0].name",
+            json!({"spec": {"containers": container(long(65))}}),
+        ),
+        (
+            "family-over-255",
+            "TaskDefinition",
+            "spec.family",
+            json!({"spec": {"family": long(256)}}),
+        ),
+        (
+            "command-over-100-arguments",
+            "TaskDefinition",
+            "spec.containers[0].command",
+            json!({"spec": {"containers": [{"name": "a", "image": "a:1", "command": vec!["x"; 101]}]}}),
+        ),
+        (
+            "eleven-volumes",
+            "TaskDefinition",
+            "spec.volumes",
+            json!({"spec": {"volumes": (0..11).map(|i| json!({"name": format!("v{i}")})).collect::<Vec<_>>()}}),
+        ),
+        (
+            "user-over-255",
+            "TaskDefinition",
+            "spec.containers[0].user",
+            json!({"spec": {"containers": [{"name": "a", "image": "a:1", "user": long(256)}]}}),
+        ),
+        (
+            "ssm-parameter-name-over-1011",
+            "TaskDefinition",
+            "spec.containers[0].secrets[0].valueFrom",
+            json!({"spec": {"containers": [{"name": "a", "image": "a:1", "secrets": [{"name": "S", "valueFrom": format!("arn:aws:ssm:us-east-1:123456789012:parameter/{}", long(1012))}]}]}}),
+        ),
+        (
+            "schedule-expression-over-1600",
+            "FargateService",
+            "spec.scaling.schedules[0].schedule",
+            json!({"spec": {"scaling": {"minCapacity": 1, "maxCapacity": 2, "schedules": [{"name": "n", "schedule": format!("cron({})", long(1600))}]}}}),
+        ),
+    ];
+    let mut failures = vec![];
+    for (name, kind, field, patch) in &cases {
+        failures.extend(check_case(&bases, name, kind, field, patch));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // At the bound itself, both sides accept: an SSM parameter name of 1011 characters.
+    let mut obj = bases["TaskDefinition"].clone();
+    let arn = format!(
+        "arn:aws:ssm:us-east-1:123456789012:parameter/{}",
+        long(1011)
+    );
+    merge_patch(
+        &mut obj,
+        &json!({"spec": {"containers": [{"name": "a", "image": "a:1", "secrets": [{"name": "S", "valueFrom": arn}]}]}}),
+    );
+    assert_eq!(schema_errors("TaskDefinition", &obj, None), vec![]);
+    assert_eq!(rust_errors("TaskDefinition", &obj), vec![]);
 }
 
 #[test]

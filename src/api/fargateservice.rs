@@ -46,9 +46,9 @@ use super::patterns;
     validation = Rule::new("!has(self.tags) || self.tags.all(k, !k.startsWith('ecs.fargate.dev/') && !k.startsWith('aws:'))")
         .message("spec.tags: keys starting with ecs.fargate.dev/ or aws: are reserved")
         .field_path(".tags"),
-    validation = Rule::new("!has(self.capacityProviderStrategy) || self.capacityProviderStrategy.all(c, self.capacityProviderStrategy.exists_one(d, d.capacityProvider == c.capacityProvider))")
-        .message("spec.capacityProviderStrategy: each capacity provider may appear once")
-        .field_path(".capacityProviderStrategy"),
+    validation = Rule::new("!has(self.tags) || self.tags.all(k, k.size() >= 1 && k.size() <= 128)")
+        .message("spec.tags: a tag key is 1 to 128 characters (AWS's limit)")
+        .field_path(".tags"),
     validation = Rule::new("!has(self.capacityProviderStrategy) || self.capacityProviderStrategy.filter(c, has(c.base) && c.base > 0).size() <= 1")
         .message("spec.capacityProviderStrategy: only one capacity provider may have a base")
         .field_path(".capacityProviderStrategy"),
@@ -63,7 +63,7 @@ pub struct FargateServiceSpec {
 
     /// ECS service name. Defaults to `<namespace>-<name>`. Immutable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    #[schemars(regex(pattern = patterns::ECS_NAME), length(max = 255))]
     pub service_name: Option<String>,
 
     /// A TaskDefinition in the same namespace; the service deploys its current revision and
@@ -73,7 +73,7 @@ pub struct FargateServiceSpec {
 
     /// An existing task-definition revision ARN, for task definitions managed elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::TASK_DEFINITION_ARN))]
+    #[schemars(regex(pattern = patterns::TASK_DEFINITION_ARN), length(max = 512))]
     pub task_definition_arn: Option<String>,
 
     /// Number of tasks (default 1). With `scaling` set this is only the initial count: the
@@ -102,11 +102,12 @@ pub struct FargateServiceSpec {
     /// Mix of FARGATE and FARGATE_SPOT. Unset runs everything on FARGATE.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 2))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["capacityProvider".into()]))]
     pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
 
     /// Fargate platform version (default `LATEST`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::PLATFORM_VERSION))]
+    #[schemars(regex(pattern = patterns::PLATFORM_VERSION), length(max = 32))]
     pub platform_version: Option<String>,
 
     /// Allow `aws ecs execute-command` into the tasks (the task role needs SSM permissions).
@@ -125,7 +126,7 @@ pub struct FargateServiceSpec {
     /// Tags for the ECS service (and the cluster, if the operator creates it). Keys starting
     /// with `ecs.fargate.dev/` or `aws:` are reserved.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schemars(length(max = 40))]
+    #[schemars(schema_with = "crate::api::validation::tags_schema")]
     pub tags: BTreeMap<String, String>,
 
     /// `Delete` (default) removes the ECS service and its autoscaling when this object is
@@ -157,7 +158,7 @@ fn default_cluster_name() -> String {
 pub struct ClusterSpec {
     /// Cluster name (default `default`). Immutable.
     #[serde(default = "default_cluster_name")]
-    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    #[schemars(regex(pattern = patterns::ECS_NAME), length(max = 255))]
     pub name: String,
     /// Create the cluster (with FARGATE and FARGATE_SPOT capacity providers) if it does not
     /// exist (default true). Clusters are shared and never deleted by the operator.
@@ -189,12 +190,12 @@ pub struct NetworkSpec {
     /// Subnet IDs (1-16), e.g. `subnet-0123456789abcdef0`. Use private subnets with a NAT
     /// gateway or VPC endpoints, or public subnets with `assignPublicIp: true`.
     #[schemars(length(min = 1, max = 16))]
-    #[schemars(inner(regex(pattern = patterns::SUBNET_ID)))]
+    #[schemars(inner(regex(pattern = patterns::SUBNET_ID), length(max = 24)))]
     pub subnets: Vec<String>,
     /// Security group IDs (up to 5). The VPC's default group is used when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 5))]
-    #[schemars(inner(regex(pattern = patterns::SECURITY_GROUP_ID)))]
+    #[schemars(inner(regex(pattern = patterns::SECURITY_GROUP_ID), length(max = 20)))]
     pub security_groups: Vec<String>,
     /// Give tasks a public IP (default false). Needed to pull images from public subnets
     /// without a NAT gateway.
@@ -207,10 +208,10 @@ pub struct NetworkSpec {
 #[serde(rename_all = "camelCase")]
 pub struct LoadBalancer {
     /// Target group ARN (target type `ip`).
-    #[schemars(regex(pattern = patterns::TARGET_GROUP_ARN))]
+    #[schemars(regex(pattern = patterns::TARGET_GROUP_ARN), length(max = 256))]
     pub target_group_arn: String,
     /// Container receiving the traffic.
-    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    #[schemars(regex(pattern = patterns::ECS_NAME), length(max = 255))]
     pub container_name: String,
     /// Its port (must be one of the container's portMappings).
     #[schemars(range(min = 1, max = 65535))]
@@ -320,7 +321,7 @@ impl CapacityProvider {
 #[serde(rename_all = "camelCase")]
 pub struct ServiceRegistry {
     /// Cloud Map service ARN.
-    #[schemars(regex(pattern = patterns::SERVICE_REGISTRY_ARN))]
+    #[schemars(regex(pattern = patterns::SERVICE_REGISTRY_ARN), length(max = 512))]
     pub registry_arn: String,
     /// Port for SRV records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -328,6 +329,7 @@ pub struct ServiceRegistry {
     pub port: Option<i32>,
     /// Container for SRV records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 255))]
     pub container_name: Option<String>,
     /// Container port for SRV records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -375,9 +377,6 @@ pub enum DeletionPolicy {
     validation = Rule::new("self.minCapacity <= self.maxCapacity")
         .message("scaling.minCapacity must not exceed scaling.maxCapacity")
         .field_path(".minCapacity"),
-    validation = Rule::new("!has(self.schedules) || self.schedules.all(s, self.schedules.exists_one(t, t.name == s.name))")
-        .message("scaling.schedules[].name must be unique")
-        .field_path(".schedules"),
 )]
 pub struct ScalingSpec {
     /// Lowest task count the autoscaler may set.
@@ -408,6 +407,7 @@ pub struct ScalingSpec {
     /// Scheduled changes of min/max capacity.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 20))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
     pub schedules: Vec<ScalingSchedule>,
 }
 
@@ -419,7 +419,7 @@ pub struct RequestsPerTarget {
     #[schemars(range(min = 1, max = 1000000))]
     pub value: i32,
     /// Target group whose request count is tracked (one of spec.loadBalancers).
-    #[schemars(regex(pattern = patterns::TARGET_GROUP_ARN))]
+    #[schemars(regex(pattern = patterns::TARGET_GROUP_ARN), length(max = 256))]
     pub target_group_arn: String,
 }
 
@@ -431,10 +431,10 @@ pub struct RequestsPerTarget {
     .field_path(".minCapacity"))]
 pub struct ScalingSchedule {
     /// Name, unique within the service.
-    #[schemars(regex(pattern = patterns::SCHEDULE_NAME))]
+    #[schemars(regex(pattern = patterns::SCHEDULE_NAME), length(max = 200))]
     pub name: String,
     /// `cron(...)`, `rate(...)` or `at(yyyy-mm-ddThh:mm:ss)`.
-    #[schemars(regex(pattern = patterns::SCHEDULE))]
+    #[schemars(regex(pattern = patterns::SCHEDULE), length(max = 1600))]
     pub schedule: String,
     /// IANA time zone of the schedule (default UTC), e.g. `Europe/Berlin`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,15 +5,19 @@
 
 /// ECS task-definition family, service and cluster names.
 pub const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
-/// Container names.
-pub const CONTAINER_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
+/// Container names (ECS allows 255 characters; see `Container::name` for why 64).
+pub const CONTAINER_NAME: &str = "^[A-Za-z0-9_-]{1,64}$";
+/// Task volume names (ECS allows 255 characters; see `Volume::name` for why 64).
+pub const VOLUME_NAME: &str = "^[A-Za-z0-9_-]{1,64}$";
 /// An IAM role ARN.
 pub const ROLE_ARN: &str = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$";
 /// An IAM managed policy ARN (AWS-managed or customer-managed).
 pub const POLICY_ARN: &str =
     "^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[A-Za-z0-9+=,.@_/-]{1,512}$";
 /// A Secrets Manager secret ARN (optionally with a JSON key suffix) or an SSM parameter ARN.
-pub const SECRET_ARN: &str = "^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@:-]{1,512}|ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]{1,1011})$";
+/// An SSM parameter name is up to 1011 characters; RE2 (the API server) allows repeat counts
+/// up to 1000 only, so the name is `{1,1000}` followed by `{0,11}`.
+pub const SECRET_ARN: &str = "^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@:-]{1,512}|ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]{1,1000}[A-Za-z0-9/_.-]{0,11})$";
 /// An Elastic Load Balancing v2 target group ARN.
 pub const TARGET_GROUP_ARN: &str =
     "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$";
@@ -52,6 +56,7 @@ pub const SCHEDULE_NAME: &str = "^[A-Za-z0-9_-]{1,200}$";
 pub const ALL: &[&str] = &[
     ECS_NAME,
     CONTAINER_NAME,
+    VOLUME_NAME,
     ROLE_ARN,
     POLICY_ARN,
     SECRET_ARN,

@@ -37,9 +37,6 @@ use super::patterns;
     validation = Rule::new("self.cpu == 256 ? self.memory in [512, 1024, 2048] : self.cpu == 512 ? (self.memory >= 1024 && self.memory <= 4096 && self.memory % 1024 == 0) : self.cpu == 1024 ? (self.memory >= 2048 && self.memory <= 8192 && self.memory % 1024 == 0) : self.cpu == 2048 ? (self.memory >= 4096 && self.memory <= 16384 && self.memory % 1024 == 0) : self.cpu == 4096 ? (self.memory >= 8192 && self.memory <= 30720 && self.memory % 1024 == 0) : self.cpu == 8192 ? (self.memory >= 16384 && self.memory <= 61440 && self.memory % 4096 == 0) : (self.memory >= 32768 && self.memory <= 122880 && self.memory % 8192 == 0)")
         .message("spec.memory is not a valid Fargate size for spec.cpu: cpu 256 takes 512, 1024 or 2048 MiB; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (1024 MiB steps); 8192 takes 16384-61440 (4096 steps); 16384 takes 32768-122880 (8192 steps)")
         .field_path(".memory"),
-    validation = Rule::new("self.containers.all(c, self.containers.exists_one(d, d.name == c.name))")
-        .message("spec.containers[].name must be unique within the task")
-        .field_path(".containers"),
     validation = Rule::new("self.containers.map(c, has(c.cpu) ? c.cpu : 0).sum() <= self.cpu")
         .message("spec.containers[].cpu adds up to more than spec.cpu: lower the containers' cpu or raise the task's")
         .field_path(".containers"),
@@ -58,11 +55,14 @@ use super::patterns;
     validation = Rule::new("!has(self.tags) || self.tags.all(k, !k.startsWith('ecs.fargate.dev/') && !k.startsWith('aws:'))")
         .message("spec.tags: keys starting with ecs.fargate.dev/ or aws: are reserved")
         .field_path(".tags"),
+    validation = Rule::new("!has(self.tags) || self.tags.all(k, k.size() >= 1 && k.size() <= 128)")
+        .message("spec.tags: a tag key is 1 to 128 characters (AWS's limit)")
+        .field_path(".tags"),
 )]
 pub struct TaskDefinitionSpec {
     /// ECS task-definition family. Defaults to `<namespace>-<name>`. Immutable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    #[schemars(regex(pattern = patterns::ECS_NAME), length(max = 255))]
     pub family: Option<String>,
 
     /// Task CPU in CPU units (1024 = 1 vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384.
@@ -99,9 +99,9 @@ pub struct TaskDefinitionSpec {
     #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
     pub containers: Vec<Container>,
 
-    /// Volumes containers can mount (bind volumes on task storage, or EFS).
+    /// Volumes containers can mount (bind volumes on task storage, or EFS), at most 10.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = 10))]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
     pub volumes: Vec<Volume>,
 
@@ -117,7 +117,7 @@ pub struct TaskDefinitionSpec {
     /// Tags for every revision (and the managed roles and log groups). Keys starting with
     /// `ecs.fargate.dev/` or `aws:` are reserved.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schemars(length(max = 40))]
+    #[schemars(schema_with = "crate::api::validation::tags_schema")]
     pub tags: BTreeMap<String, String>,
 
     /// `Delete` (default) deregisters the revisions and deletes the managed roles and the log
@@ -185,8 +185,10 @@ pub enum OperatingSystemFamily {
     .message("memoryReservation must not exceed memory (the hard limit)")
     .field_path(".memoryReservation"))]
 pub struct Container {
-    /// Container name: letters, digits, `-` and `_`, unique within the task.
-    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    /// Container name: 1-64 letters, digits, `-` and `_`, unique within the task. (ECS allows
+    /// 255; 64 keeps the admission rules that cross-check names within the API server's CEL
+    /// cost budget.)
+    #[schemars(regex(pattern = patterns::CONTAINER_NAME), length(max = 64))]
     pub name: String,
 
     /// Image reference. Prefer an immutable tag or a digest (`repo@sha256:...`): rollbacks to
@@ -214,20 +216,24 @@ pub struct Container {
     #[serde(default = "default_true")]
     pub essential: bool,
 
-    /// Overrides the image's CMD.
+    /// Overrides the image's CMD (at most 100 arguments).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 100), inner(length(max = 65536)))]
     pub command: Vec<String>,
 
-    /// Overrides the image's ENTRYPOINT.
+    /// Overrides the image's ENTRYPOINT (at most 100 arguments).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 100), inner(length(max = 65536)))]
     pub entry_point: Vec<String>,
 
     /// Working directory inside the container.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 4096))]
     pub working_directory: Option<String>,
 
     /// User (name, UID, or `uid:gid`) the container runs as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 255))]
     pub user: Option<String>,
 
     /// Plain environment variables. Use `secrets` for anything sensitive.
@@ -258,9 +264,9 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
 
-    /// Start-up ordering relative to other containers of the task.
+    /// Start-up ordering relative to the other containers of the task (at most 9).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 10))]
+    #[schemars(length(max = 9))]
     pub depends_on: Vec<ContainerDependency>,
 
     /// Mount the root filesystem read-only.
@@ -276,9 +282,9 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linux_parameters: Option<LinuxParameters>,
 
-    /// Volumes mounted into the container.
+    /// Volumes mounted into the container (at most 10).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = 10))]
     pub mount_points: Vec<MountPoint>,
 }
 
@@ -290,6 +296,7 @@ pub struct EnvVar {
     pub name: String,
     /// Variable value.
     #[serde(default)]
+    #[schemars(length(max = 65536))]
     pub value: String,
 }
 
@@ -302,7 +309,7 @@ pub struct Secret {
     pub name: String,
     /// Full ARN of a Secrets Manager secret (optionally `:json-key::` suffixed) or an SSM
     /// parameter, e.g. `arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf`.
-    #[schemars(regex(pattern = patterns::SECRET_ARN))]
+    #[schemars(regex(pattern = patterns::SECRET_ARN), length(max = 2048))]
     pub value_from: String,
 }
 
@@ -318,7 +325,7 @@ pub struct PortMapping {
     pub protocol: Option<Protocol>,
     /// Name for Service Connect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::PORT_NAME))]
+    #[schemars(regex(pattern = patterns::PORT_NAME), length(max = 64))]
     pub name: Option<String>,
     /// Application protocol for Service Connect: `http`, `http2` or `grpc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -380,7 +387,7 @@ impl AppProtocol {
     .field_path(".command"))]
 pub struct HealthCheck {
     /// Command, first element `CMD` or `CMD-SHELL`.
-    #[schemars(length(min = 1, max = 100))]
+    #[schemars(length(min = 1, max = 100), inner(length(max = 65536)))]
     pub command: Vec<String>,
     /// Seconds between checks (5-300, default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -409,11 +416,11 @@ pub struct HealthCheck {
 pub struct Logging {
     /// Log group. Defaults to `/ecs/<family>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::LOG_GROUP))]
+    #[schemars(regex(pattern = patterns::LOG_GROUP), length(max = 512))]
     pub group: Option<String>,
     /// Stream prefix. Defaults to the container name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::STREAM_PREFIX))]
+    #[schemars(regex(pattern = patterns::STREAM_PREFIX), length(max = 256))]
     pub stream_prefix: Option<String>,
     /// Create the log group if it does not exist (default true). A group the operator created
     /// is deleted with the TaskDefinition.
@@ -429,6 +436,7 @@ pub struct Logging {
 #[serde(rename_all = "camelCase")]
 pub struct ContainerDependency {
     /// The container depended on.
+    #[schemars(length(max = 64))]
     pub container_name: String,
     /// `START`, `COMPLETE`, `SUCCESS` or `HEALTHY`.
     pub condition: DependencyCondition,
@@ -470,7 +478,7 @@ impl DependencyCondition {
     .field_path(".softLimit"))]
 pub struct Ulimit {
     /// Limit name, e.g. `nofile`.
-    #[schemars(regex(pattern = patterns::ULIMIT_NAME))]
+    #[schemars(regex(pattern = patterns::ULIMIT_NAME), length(max = 16))]
     pub name: String,
     /// Soft limit.
     #[schemars(range(min = 0))]
@@ -494,9 +502,10 @@ pub struct LinuxParameters {
 #[serde(rename_all = "camelCase")]
 pub struct MountPoint {
     /// Name of a volume in `spec.volumes`.
+    #[schemars(length(max = 64))]
     pub source_volume: String,
     /// Absolute path inside the container.
-    #[schemars(regex(pattern = patterns::ABSOLUTE_PATH))]
+    #[schemars(regex(pattern = patterns::ABSOLUTE_PATH), length(max = 4096))]
     pub container_path: String,
     /// Mount read-only (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -507,8 +516,10 @@ pub struct MountPoint {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Volume {
-    /// Volume name, referenced by `mountPoints[].sourceVolume`.
-    #[schemars(regex(pattern = patterns::CONTAINER_NAME))]
+    /// Volume name, referenced by `mountPoints[].sourceVolume`: 1-64 letters, digits, `-` and
+    /// `_`. (ECS allows 255; 64 keeps the admission rule that checks the references within the
+    /// API server's CEL cost budget.)
+    #[schemars(regex(pattern = patterns::VOLUME_NAME), length(max = 64))]
     pub name: String,
     /// EFS file system to mount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -528,11 +539,11 @@ pub struct Volume {
 )]
 pub struct EfsVolume {
     /// File system ID, e.g. `fs-0123456789abcdef0`.
-    #[schemars(regex(pattern = patterns::EFS_ID))]
+    #[schemars(regex(pattern = patterns::EFS_ID), length(max = 128))]
     pub file_system_id: String,
     /// Directory of the file system to mount as the root (default `/`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::ABSOLUTE_PATH))]
+    #[schemars(regex(pattern = patterns::ABSOLUTE_PATH), length(max = 4096))]
     pub root_directory: Option<String>,
     /// Encrypt NFS traffic: `ENABLED` or `DISABLED`. Defaults to ENABLED when an access point
     /// or IAM authorization is used.
@@ -540,7 +551,7 @@ pub struct EfsVolume {
     pub transit_encryption: Option<Toggle>,
     /// EFS access point ID, e.g. `fsap-0123456789abcdef0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::EFS_ACCESS_POINT_ID))]
+    #[schemars(regex(pattern = patterns::EFS_ACCESS_POINT_ID), length(max = 128))]
     pub access_point_id: Option<String>,
     /// Use the task role for EFS IAM authorization: `ENABLED` or `DISABLED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -575,7 +586,7 @@ impl Toggle {
 pub struct RoleSpec {
     /// ARN of an existing role, e.g. `arn:aws:iam::123456789012:role/my-task-role`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::ROLE_ARN))]
+    #[schemars(regex(pattern = patterns::ROLE_ARN), length(max = 2048))]
     pub arn: Option<String>,
     /// A role the operator creates under the IAM path `/fargate-operator/`, trusted by
     /// `ecs-tasks.amazonaws.com`, and deletes with the TaskDefinition.
@@ -591,7 +602,7 @@ pub struct ManagedRole {
     /// (`--allowed-policy-arns`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 10))]
-    #[schemars(inner(regex(pattern = patterns::POLICY_ARN)))]
+    #[schemars(inner(regex(pattern = patterns::POLICY_ARN), length(max = 2048)))]
     pub policy_arns: Vec<String>,
     /// An inline IAM policy document (JSON object with `Version` and `Statement`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

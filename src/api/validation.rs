@@ -9,8 +9,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::LazyLock;
 
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::CustomResourceExt;
 use regex::Regex;
 use schemars::{json_schema, Schema, SchemaGenerator};
+use serde_json::Value;
 
 use super::fargateservice::FargateServiceSpec;
 use super::patterns;
@@ -41,6 +44,42 @@ impl fmt::Display for ValidationErrors {
         f.write_str(&parts.join("; "))
     }
 }
+
+/// Most user tags an object may carry: AWS allows 50 per resource, and the operator adds its
+/// own (owner, uid, spec hash, ...).
+pub const MAX_TAGS: u32 = 40;
+/// AWS's limit on a tag key's length.
+pub const TAG_KEY_MAX: usize = 128;
+/// AWS's limit on a tag value's length.
+pub const TAG_VALUE_MAX: u32 = 256;
+
+/// Schema of `spec.tags`: at most [`MAX_TAGS`] tags with values of at most [`TAG_VALUE_MAX`]
+/// characters (key lengths are a CEL rule: a schema cannot bound map keys).
+pub fn tags_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "object",
+        "maxProperties": MAX_TAGS,
+        "additionalProperties": {"type": "string", "maxLength": TAG_VALUE_MAX},
+    })
+}
+
+/// The `spec` schema of a CRD, as the API server checks it.
+fn spec_schema(crd: CustomResourceDefinition) -> Value {
+    crd.spec
+        .versions
+        .first()
+        .and_then(|v| v.schema.as_ref())
+        .and_then(|s| s.open_api_v3_schema.as_ref())
+        .and_then(|s| s.properties.as_ref())
+        .and_then(|p| p.get("spec"))
+        .and_then(|s| serde_json::to_value(s).ok())
+        .unwrap_or(Value::Null)
+}
+
+static TASK_DEFINITION_SPEC: LazyLock<Value> =
+    LazyLock::new(|| spec_schema(super::TaskDefinition::crd()));
+static FARGATE_SERVICE_SPEC: LazyLock<Value> =
+    LazyLock::new(|| spec_schema(super::FargateService::crd()));
 
 /// Schema of a free-form JSON object (an IAM policy document).
 pub fn free_form_object(_: &mut SchemaGenerator) -> Schema {
@@ -126,14 +165,69 @@ impl Check {
         }
     }
 
-    fn max_items(&mut self, field: impl Into<String>, len: usize, max: usize) {
-        if len > max {
-            self.fail(field, format!("has {len} items; at most {max} are allowed"));
+    /// The size bounds of the CRD schema (`maxLength`, `maxItems`, `maxProperties`), checked
+    /// on `value` (a serialised spec) at `at`. Read from the schema itself, so the CRD and
+    /// this validator cannot disagree on a bound. Lengths count characters, as the API server
+    /// does.
+    fn bounds(&mut self, at: &str, schema: &Value, value: &Value) {
+        let limit = |key: &str| schema.get(key).and_then(Value::as_u64);
+        match value {
+            Value::String(s) => {
+                let n = s.chars().count() as u64;
+                if let Some(max) = limit("maxLength").filter(|max| n > *max) {
+                    self.fail(
+                        at,
+                        format!("is {n} characters long; at most {max} are allowed"),
+                    );
+                }
+            }
+            Value::Array(items) => {
+                let n = items.len() as u64;
+                if let Some(max) = limit("maxItems").filter(|max| n > *max) {
+                    self.fail(at, format!("has {n} items; at most {max} are allowed"));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    self.bounds(&format!("{at}[{i}]"), &schema["items"], item);
+                }
+            }
+            Value::Object(map) => {
+                if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                    for (k, v) in map {
+                        if let Some(sub) = props.get(k) {
+                            self.bounds(&format!("{at}.{k}"), sub, v);
+                        }
+                    }
+                }
+                if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+                    let n = map.len() as u64;
+                    if let Some(max) = limit("maxProperties").filter(|max| n > *max) {
+                        self.fail(at, format!("has {n} entries; at most {max} are allowed"));
+                    }
+                    for (k, v) in map {
+                        self.bounds(&format!("{at}.{k}"), values, v);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// [`Check::bounds`] of a whole spec against its CRD's `spec` schema.
+    fn spec_bounds(&mut self, schema: &Value, spec: &impl serde::Serialize) {
+        if let Ok(value) = serde_json::to_value(spec) {
+            self.bounds("spec", schema, &value);
         }
     }
 
     fn reserved_tags<'a>(&mut self, keys: impl Iterator<Item = &'a String>) {
         for k in keys {
+            let n = k.chars().count();
+            if !(1..=TAG_KEY_MAX).contains(&n) {
+                self.fail(
+                    "spec.tags",
+                    format!("key {k:?} is {n} characters long: a tag key is 1 to {TAG_KEY_MAX} characters (AWS's limit)"),
+                );
+            }
             if k.starts_with(super::RESERVED_TAG_PREFIX) || k.starts_with("aws:") {
                 self.fail(
                     "spec.tags",
@@ -157,6 +251,7 @@ impl Check {
 /// Validates a TaskDefinition spec (schema + CEL rules, in Rust).
 pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), ValidationErrors> {
     let mut c = Check::default();
+    c.spec_bounds(&TASK_DEFINITION_SPEC, spec);
     if let Some(family) = &spec.family {
         c.pattern(
             "spec.family",
@@ -197,9 +292,6 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
     if spec.containers.is_empty() {
         c.fail("spec.containers", "at least one container is required");
     }
-    c.max_items("spec.containers", spec.containers.len(), 10);
-    c.max_items("spec.volumes", spec.volumes.len(), 20);
-    c.max_items("spec.tags", spec.tags.len(), 40);
     c.reserved_tags(spec.tags.keys());
 
     let names: Vec<&str> = spec.containers.iter().map(|k| k.name.as_str()).collect();
@@ -269,8 +361,8 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
         c.pattern(
             format!("{at}.name"),
             &v.name,
-            patterns::ECS_NAME,
-            "1-255 letters, digits, - or _",
+            patterns::VOLUME_NAME,
+            "1-64 letters, digits, - or _",
         );
         if let Some(efs) = &v.efs {
             c.pattern(
@@ -326,7 +418,6 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
                 "an IAM role ARN like arn:aws:iam::123456789012:role/my-role",
             ),
             (None, Some(m)) => {
-                c.max_items(format!("{field}.managed.policyArns"), m.policy_arns.len(), 10);
                 for (i, p) in m.policy_arns.iter().enumerate() {
                     c.pattern(
                         format!("{field}.managed.policyArns[{i}]"),
@@ -364,9 +455,9 @@ fn validate_container(
         format!("{at}.name"),
         &k.name,
         patterns::CONTAINER_NAME,
-        "1-255 letters, digits, - or _",
+        "1-64 letters, digits, - or _",
     );
-    if k.image.is_empty() || k.image.len() > 1024 {
+    if k.image.is_empty() {
         c.fail(
             format!("{at}.image"),
             "an image reference is required, e.g. public.ecr.aws/nginx/nginx:1.27",
@@ -390,15 +481,9 @@ fn validate_container(
             );
         }
     }
-    c.max_items(format!("{at}.environment"), k.environment.len(), 200);
-    c.max_items(format!("{at}.secrets"), k.secrets.len(), 100);
-    c.max_items(format!("{at}.portMappings"), k.port_mappings.len(), 8);
-    c.max_items(format!("{at}.dependsOn"), k.depends_on.len(), 10);
-    c.max_items(format!("{at}.ulimits"), k.ulimits.len(), 20);
-    c.max_items(format!("{at}.mountPoints"), k.mount_points.len(), 20);
     let mut env = BTreeSet::new();
     for (i, e) in k.environment.iter().enumerate() {
-        if e.name.is_empty() || e.name.len() > 255 {
+        if e.name.is_empty() {
             c.fail(
                 format!("{at}.environment[{i}].name"),
                 "must be 1-255 characters",
@@ -449,7 +534,7 @@ fn validate_container(
     }
     if let Some(h) = &k.health_check {
         let first = h.command.first().map(String::as_str);
-        if h.command.len() > 100 || !matches!(first, Some("CMD" | "CMD-SHELL" | "NONE")) {
+        if !matches!(first, Some("CMD" | "CMD-SHELL" | "NONE")) {
             c.fail(
                 format!("{at}.healthCheck.command"),
                 "must start with CMD, CMD-SHELL or NONE, e.g. [CMD-SHELL, 'curl -f http://localhost/ || exit 1']",
@@ -566,6 +651,7 @@ pub fn validate_task_definition_update(
 /// Validates a FargateService spec (schema + CEL rules, in Rust).
 pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), ValidationErrors> {
     let mut c = Check::default();
+    c.spec_bounds(&FARGATE_SERVICE_SPEC, spec);
     c.pattern(
         "spec.cluster.name",
         &spec.cluster.name,
@@ -582,7 +668,7 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
     }
     match (&spec.task_definition_ref, &spec.task_definition_arn) {
         (Some(r), None) => {
-            if r.name.is_empty() || r.name.len() > 253 {
+            if r.name.is_empty() {
                 c.fail("spec.taskDefinitionRef.name", "must name a TaskDefinition in this namespace");
             }
         }
@@ -605,8 +691,6 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             "at least one subnet ID is required, e.g. subnet-0123456789abcdef0",
         );
     }
-    c.max_items("spec.network.subnets", n.subnets.len(), 16);
-    c.max_items("spec.network.securityGroups", n.security_groups.len(), 5);
     for (i, s) in n.subnets.iter().enumerate() {
         c.pattern(
             format!("spec.network.subnets[{i}]"),
@@ -623,7 +707,6 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             "a security group ID like sg-0123456789abcdef0",
         );
     }
-    c.max_items("spec.loadBalancers", spec.load_balancers.len(), 5);
     for (i, lb) in spec.load_balancers.iter().enumerate() {
         c.pattern(
             format!("spec.loadBalancers[{i}].targetGroupArn"),
@@ -634,7 +717,7 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
         c.pattern(
             format!("spec.loadBalancers[{i}].containerName"),
             &lb.container_name,
-            patterns::CONTAINER_NAME,
+            patterns::ECS_NAME,
             "a container name of the task definition",
         );
         c.range(
@@ -676,9 +759,8 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
                     "name at least one CloudWatch alarm, or remove alarms",
                 );
             }
-            c.max_items("spec.deployment.alarms.names", a.names.len(), 10);
             for (i, name) in a.names.iter().enumerate() {
-                if name.is_empty() || name.len() > 255 {
+                if name.is_empty() {
                     c.fail(
                         format!("spec.deployment.alarms.names[{i}]"),
                         "must be 1-255 characters",
@@ -688,13 +770,17 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
         }
     }
     let cps = &spec.capacity_provider_strategy;
-    c.max_items("spec.capacityProviderStrategy", cps.len(), 2);
-    let providers: BTreeSet<_> = cps.iter().map(|i| i.capacity_provider).collect();
-    if providers.len() != cps.len() {
-        c.fail(
-            "spec.capacityProviderStrategy",
-            "each capacity provider may appear once",
-        );
+    let mut providers = BTreeSet::new();
+    for (i, item) in cps.iter().enumerate() {
+        if !providers.insert(item.capacity_provider) {
+            c.fail(
+                format!("spec.capacityProviderStrategy[{i}].capacityProvider"),
+                format!(
+                    "{} appears twice: each capacity provider may appear once",
+                    item.capacity_provider.as_str()
+                ),
+            );
+        }
     }
     if cps.iter().filter(|i| i.base.unwrap_or(0) > 0).count() > 1 {
         c.fail(
@@ -730,7 +816,6 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             "LATEST or a version like 1.4.0",
         );
     }
-    c.max_items("spec.serviceRegistries", spec.service_registries.len(), 1);
     for (i, r) in spec.service_registries.iter().enumerate() {
         c.pattern(
             format!("spec.serviceRegistries[{i}].registryArn"),
@@ -739,7 +824,6 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             "a Cloud Map service ARN like arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc123",
         );
     }
-    c.max_items("spec.tags", spec.tags.len(), 40);
     c.reserved_tags(spec.tags.keys());
     if let Some(s) = &spec.scaling {
         c.range("spec.scaling.minCapacity", s.min_capacity, 0, 5000);
@@ -803,13 +887,12 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
                 );
             }
         }
-        c.max_items("spec.scaling.schedules", s.schedules.len(), 20);
         let mut names = BTreeSet::new();
         for (i, sc) in s.schedules.iter().enumerate() {
             let at = format!("spec.scaling.schedules[{i}]");
             if !names.insert(sc.name.as_str()) {
                 c.fail(
-                    "spec.scaling.schedules",
+                    format!("{at}.name"),
                     format!(
                         "schedule name {:?} is used twice: names must be unique",
                         sc.name
@@ -836,7 +919,7 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
                 }
             }
             if let Some(tz) = &sc.timezone {
-                if tz.is_empty() || tz.len() > 64 {
+                if tz.is_empty() {
                     c.fail(format!("{at}.timezone"), "must be an IANA time zone name");
                 }
             }
