@@ -16,5 +16,8 @@ cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets
 
-# The chart (Helm v4 engine), deploy/ (kustomize, Argo CD health Lua) and the IAM policy.
+# The chart (Helm v4 engine), deploy/ (kustomize, Argo CD health Lua) and the IAM policy,
+# which tests/python/test_iam_recorded.py checks against the requests of the binary that
+# `cargo test` just built.
+export FGO_BIN="$CARGO_TARGET_DIR/debug/fargate-operator"
 "$FGO_VENV/bin/python" -m unittest discover -s tests/python -t tests/python

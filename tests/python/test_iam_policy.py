@@ -9,6 +9,10 @@ permissions AWS checks implicitly (IMPLIED), and evaluate each against the
 controller policy with a small IAM evaluator, so a new call in the code without
 a matching grant fails here rather than in production.
 
+The request context used here (OPERATOR_CONTEXT, CONTEXT_BY_ACTION) is written by
+hand. test_iam_recorded.py checks the same policy against the requests the real
+binary sends to moto, with the context taken from those requests.
+
 The evaluator (`evaluate`) is deliberately small and strict:
 
 * Action matching is a case-insensitive glob, Resource matching a case-sensitive
@@ -238,6 +242,19 @@ OPERATOR_CONTEXT = {
     "aws:ResourceTag/ecs.fargate.dev/uid": "5d0f3c2e-7c1b-4a8e-9f2d-3b4c5d6e7f80",
 }
 
+# Clusters are shared by the services that name them, so CreateCluster names no owner:
+# it carries the FargateService's spec.tags plus ecs.fargate.dev/managed-by (see
+# MANAGED_BY_TAG in src/plan/service.rs), and no uid/owner tag.
+CLUSTER_CREATE_CONTEXT = {
+    "aws:RequestTag/ecs.fargate.dev/managed-by": "fargate-operator",
+    "aws:RequestTag/team": "shop",
+}
+
+# Called actions whose requests carry a different context than OPERATOR_CONTEXT.
+CONTEXT_BY_ACTION = {
+    "ecs:CreateCluster": CLUSTER_CREATE_CONTEXT,
+}
+
 # Permissions AWS checks on top of the called action (listed in README.md too).
 IMPLIED = {
     # Tags on create need the tagging action as well.
@@ -280,6 +297,10 @@ DELIBERATELY_DENIED = {
 EXTRA_GRANTS = {
     "iam:UntagRole": "pairs with iam:TagRole for role tag maintenance; scoped to /fargate-operator/ roles",
 }
+
+
+def context_for(action):
+    return CONTEXT_BY_ACTION.get(action, OPERATOR_CONTEXT)
 
 
 def sample_resource(action):
@@ -421,9 +442,9 @@ class ControllerPolicyTest(unittest.TestCase):
         for action in sorted(self.called):
             if action in DELIBERATELY_DENIED:
                 continue
-            requests.append((action, sample_resource(action), OPERATOR_CONTEXT, "called in src/aws/sdk.rs"))
+            requests.append((action, sample_resource(action), context_for(action), "called in src/aws/sdk.rs"))
             for implied in IMPLIED.get(action, []):
-                ctx = {**OPERATOR_CONTEXT, **IMPLIED_CONTEXT.get((action, implied), {})}
+                ctx = {**context_for(action), **IMPLIED_CONTEXT.get((action, implied), {})}
                 res = IMPLIED_RESOURCE.get((action, implied), sample_resource(implied))
                 requests.append((implied, res, ctx, f"implied by {action}"))
         problems = [
@@ -510,10 +531,28 @@ class ControllerPolicyTest(unittest.TestCase):
                          IMPLICIT_DENY)
         self.assertEqual(self.check("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/my-task-role"), IMPLICIT_DENY)
 
-    def test_ecs_create_needs_the_ownership_tag(self):
+    def test_create_service_needs_the_ownership_tag(self):
         untagged = self.without("aws:RequestTag/ecs.fargate.dev/uid")
+        self.assertEqual(self.check("ecs:CreateService", ECS_SERVICE), ALLOW)
         self.assertEqual(self.check("ecs:CreateService", ECS_SERVICE, untagged), IMPLICIT_DENY)
-        self.assertEqual(self.check("ecs:CreateCluster", ECS_CLUSTER, untagged), IMPLICIT_DENY)
+        # The cluster's tag does not stand in for the owner of a service.
+        self.assertEqual(self.check("ecs:CreateService", ECS_SERVICE, CLUSTER_CREATE_CONTEXT), IMPLICIT_DENY)
+
+    def test_create_cluster_needs_the_managed_by_tag(self):
+        # What the operator sends: spec.tags + managed-by, no uid (clusters are shared).
+        self.assertNotIn("aws:RequestTag/ecs.fargate.dev/uid", CLUSTER_CREATE_CONTEXT)
+        self.assertEqual(self.check("ecs:CreateCluster", ECS_CLUSTER, CLUSTER_CREATE_CONTEXT), ALLOW)
+        no_managed_by = {k: v for k, v in CLUSTER_CREATE_CONTEXT.items()
+                         if k != "aws:RequestTag/ecs.fargate.dev/managed-by"}
+        self.assertEqual(self.check("ecs:CreateCluster", ECS_CLUSTER, no_managed_by), IMPLICIT_DENY)
+        for other in ("someone-else", "Fargate-Operator", ""):
+            with self.subTest(managed_by=other):
+                self.assertEqual(
+                    self.check("ecs:CreateCluster", ECS_CLUSTER, CLUSTER_CREATE_CONTEXT,
+                               **{"aws:RequestTag/ecs.fargate.dev/managed-by": other}),
+                    IMPLICIT_DENY)
+        # An owner tag alone (the old policy's requirement) does not allow it either.
+        self.assertEqual(self.check("ecs:CreateCluster", ECS_CLUSTER, self.without()), IMPLICIT_DENY)
 
     def test_untagged_service_cannot_be_updated_or_deleted_until_adopted(self):
         untagged = self.without("aws:ResourceTag/ecs.fargate.dev/uid", "aws:ResourceTag/ecs.fargate.dev/owner")
