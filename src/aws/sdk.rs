@@ -1350,12 +1350,35 @@ const ECS_NS: aas::types::ServiceNamespace = aas::types::ServiceNamespace::Ecs;
 const DESIRED_COUNT: aas::types::ScalableDimension =
     aas::types::ScalableDimension::EcsServiceDesiredCount;
 
+/// Whether an Application Auto Scaling item (scalable target, scaling policy or scheduled
+/// action) is the one of the ECS service `resource_id`: the same ResourceId exactly, in the
+/// `ecs` namespace, on `ecs:service:DesiredCount`. Real AWS filters this way already; the
+/// check holds whatever the backend's filter does.
+fn belongs_to(
+    resource_id: &str,
+    item_resource_id: &str,
+    namespace: &aas::types::ServiceNamespace,
+    dimension: Option<&aas::types::ScalableDimension>,
+) -> bool {
+    item_resource_id == resource_id && *namespace == ECS_NS && dimension == Some(&DESIRED_COUNT)
+}
+
+const DESCRIBE_TARGETS: &str = "application-autoscaling:DescribeScalableTargets";
+const DESCRIBE_POLICIES: &str = "application-autoscaling:DescribeScalingPolicies";
+const DESCRIBE_ACTIONS: &str = "application-autoscaling:DescribeScheduledActions";
+
 #[async_trait]
 impl super::Scaling for SdkScaling {
     async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError> {
+        // Every item is checked against `resource_id` here, whatever the request filtered
+        // by: scaling policies and scheduled actions carry no ownership tags, so their
+        // ResourceId is the only proof they are this service's, and a backend that
+        // matches the filter loosely (moto matches DescribeScalingPolicies' ResourceId as
+        // a substring) would otherwise hand `service/c/app9` the items of
+        // `service/c/app99`, which the planner would then delete.
         let targets = send(
             &self.1,
-            "application-autoscaling:DescribeScalableTargets",
+            DESCRIBE_TARGETS,
             self.0
                 .describe_scalable_targets()
                 .service_namespace(ECS_NS)
@@ -1363,13 +1386,22 @@ impl super::Scaling for SdkScaling {
                 .scalable_dimension(DESIRED_COUNT)
                 .send(),
         )
-        .await?;
-        let Some(target) = targets.scalable_targets().first() else {
+        .await?
+        .scalable_targets
+        .unwrap_or_default();
+        let Some(target) = targets.iter().find(|t| {
+            belongs_to(
+                resource_id,
+                t.resource_id(),
+                t.service_namespace(),
+                Some(t.scalable_dimension()),
+            )
+        }) else {
             return Ok(ObservedScaling::default());
         };
         let policies = send(
             &self.1,
-            "application-autoscaling:DescribeScalingPolicies",
+            DESCRIBE_POLICIES,
             self.0
                 .describe_scaling_policies()
                 .service_namespace(ECS_NS)
@@ -1377,10 +1409,12 @@ impl super::Scaling for SdkScaling {
                 .scalable_dimension(DESIRED_COUNT)
                 .send(),
         )
-        .await?;
+        .await?
+        .scaling_policies
+        .unwrap_or_default();
         let actions = send(
             &self.1,
-            "application-autoscaling:DescribeScheduledActions",
+            DESCRIBE_ACTIONS,
             self.0
                 .describe_scheduled_actions()
                 .service_namespace(ECS_NS)
@@ -1388,12 +1422,21 @@ impl super::Scaling for SdkScaling {
                 .scalable_dimension(DESIRED_COUNT)
                 .send(),
         )
-        .await?;
+        .await?
+        .scheduled_actions
+        .unwrap_or_default();
         Ok(ObservedScaling {
             target: Some((target.min_capacity(), target.max_capacity())),
             policies: policies
-                .scaling_policies()
                 .iter()
+                .filter(|p| {
+                    belongs_to(
+                        resource_id,
+                        p.resource_id(),
+                        p.service_namespace(),
+                        Some(p.scalable_dimension()),
+                    )
+                })
                 .filter_map(|p| {
                     let c = p.target_tracking_scaling_policy_configuration()?;
                     let m = c.predefined_metric_specification()?;
@@ -1410,8 +1453,15 @@ impl super::Scaling for SdkScaling {
                 })
                 .collect(),
             scheduled_actions: actions
-                .scheduled_actions()
                 .iter()
+                .filter(|a| {
+                    belongs_to(
+                        resource_id,
+                        a.resource_id(),
+                        a.service_namespace(),
+                        a.scalable_dimension(),
+                    )
+                })
                 .map(|a| {
                     (
                         a.scheduled_action_name().to_owned(),
