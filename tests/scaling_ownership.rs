@@ -35,6 +35,10 @@ const DESIRED_COUNT: &str = "ecs:service:DesiredCount";
 struct Backend {
     /// Filter Describe calls exactly, as AWS does (set while the services are created).
     exact: bool,
+    /// Answer Describe calls this many items a page, with a NextToken.
+    page_size: Option<usize>,
+    /// Always answer with a NextToken (a backend that never stops paginating).
+    endless: bool,
     targets: Vec<Value>,
     policies: Vec<Value>,
     actions: Vec<Value>,
@@ -101,6 +105,20 @@ fn remove(items: &mut Vec<Value>, req: &Value, name: Option<&str>) -> bool {
     items.len() < before
 }
 
+/// One page of a Describe answer, from the request's NextToken (an index).
+fn page(b: &Backend, req: &Value, key: &str, found: Vec<&Value>) -> Value {
+    let Some(size) = b.page_size else {
+        return json!({ key: found });
+    };
+    let start: usize = s(req, "NextToken").parse().unwrap_or(0);
+    let end = (start + size).min(found.len());
+    let mut out = json!({ key: found.get(start..end).unwrap_or_default() });
+    if end < found.len() || b.endless {
+        out["NextToken"] = json!(end.to_string());
+    }
+    out
+}
+
 fn answer(b: &mut Backend, op: &str, req: Value) -> (StatusCode, String) {
     if !op.starts_with("Describe") {
         b.writes.push((op.to_owned(), req.clone()));
@@ -119,7 +137,7 @@ fn answer(b: &mut Backend, op: &str, req: Value) -> (StatusCode, String) {
                 .iter()
                 .filter(|t| ids.is_empty() || ids.iter().any(|id| matches(b.exact, &req, id, t)))
                 .collect();
-            ok(json!({ "ScalableTargets": found }))
+            ok(page(b, &req, "ScalableTargets", found))
         }
         "DescribeScalingPolicies" => {
             let found: Vec<&Value> = b
@@ -127,7 +145,7 @@ fn answer(b: &mut Backend, op: &str, req: Value) -> (StatusCode, String) {
                 .iter()
                 .filter(|p| matches(b.exact, &req, s(&req, "ResourceId"), p))
                 .collect();
-            ok(json!({ "ScalingPolicies": found }))
+            ok(page(b, &req, "ScalingPolicies", found))
         }
         "DescribeScheduledActions" => {
             let found: Vec<&Value> = b
@@ -135,7 +153,7 @@ fn answer(b: &mut Backend, op: &str, req: Value) -> (StatusCode, String) {
                 .iter()
                 .filter(|a| matches(b.exact, &req, s(&req, "ResourceId"), a))
                 .collect();
-            ok(json!({ "ScheduledActions": found }))
+            ok(page(b, &req, "ScheduledActions", found))
         }
         "RegisterScalableTarget" => {
             item["RoleARN"] = json!("arn:aws:iam::123456789012:role/autoscaling");
@@ -453,5 +471,32 @@ async fn reconciling_and_deleting_scale_app9_never_touches_scale_app99() {
             .filter(|a| s(a, "ScheduledActionName") == "other-dimension")
             .count(),
         1
+    );
+}
+
+#[tokio::test]
+async fn describe_reads_every_page() {
+    let (fake, client, _aws) = setup().await;
+    let adapter = scaling(client);
+    // One item a page: the other dimension's items come first, the service's own later.
+    fake.lock().page_size = Some(1);
+    let observed = adapter.describe(APP9).await.unwrap();
+    assert_eq!(observed.target, Some((2, 10)));
+    assert_eq!(
+        observed.policies.keys().collect::<Vec<_>>(),
+        ["scale-app9-cpu"]
+    );
+    assert_eq!(
+        observed.scheduled_actions.keys().collect::<Vec<_>>(),
+        ["morning", "night"]
+    );
+
+    // A backend that never stops paginating is an error, not a hang.
+    fake.lock().endless = true;
+    let err = adapter.describe(APP9).await.unwrap_err();
+    assert_eq!(
+        err.kind,
+        fargate_operator::aws::ErrorKind::Transient,
+        "{err}"
     );
 }

@@ -1367,6 +1367,34 @@ const DESCRIBE_TARGETS: &str = "application-autoscaling:DescribeScalableTargets"
 const DESCRIBE_POLICIES: &str = "application-autoscaling:DescribeScalingPolicies";
 const DESCRIBE_ACTIONS: &str = "application-autoscaling:DescribeScheduledActions";
 
+/// At most this many pages of one Describe call; a backend that keeps answering with a next
+/// token is an error, not a loop.
+const MAX_PAGES: usize = 100;
+
+/// Every item of the paginated call `operation`: `fetch` gets the next token (None first) and
+/// returns a page's items and its next token.
+async fn pages<T, F, Fut>(operation: &'static str, mut fetch: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Option<Vec<T>>, Option<String>), AwsError>>,
+{
+    let mut all = vec![];
+    let mut token = None;
+    for _ in 0..MAX_PAGES {
+        let (items, next) = fetch(token).await?;
+        all.extend(items.unwrap_or_default());
+        match next.filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t),
+            None => return Ok(all),
+        }
+    }
+    Err(AwsError::new(
+        ErrorKind::Transient,
+        operation,
+        format!("still paginating after {MAX_PAGES} pages"),
+    ))
+}
+
 #[async_trait]
 impl super::Scaling for SdkScaling {
     async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError> {
@@ -1376,19 +1404,23 @@ impl super::Scaling for SdkScaling {
         // matches the filter loosely (moto matches DescribeScalingPolicies' ResourceId as
         // a substring) would otherwise hand `service/c/app9` the items of
         // `service/c/app99`, which the planner would then delete.
-        let targets = send(
-            &self.1,
-            DESCRIBE_TARGETS,
-            self.0
-                .describe_scalable_targets()
-                .service_namespace(ECS_NS)
-                .resource_ids(resource_id)
-                .scalable_dimension(DESIRED_COUNT)
-                .send(),
-        )
-        .await?
-        .scalable_targets
-        .unwrap_or_default();
+        let targets = pages(DESCRIBE_TARGETS, |token| async move {
+            let page = send(
+                &self.1,
+                DESCRIBE_TARGETS,
+                self.0
+                    .describe_scalable_targets()
+                    .service_namespace(ECS_NS)
+                    .resource_ids(resource_id)
+                    .scalable_dimension(DESIRED_COUNT)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?;
+            let next = page.next_token().map(str::to_owned);
+            Ok((page.scalable_targets, next))
+        })
+        .await?;
         let Some(target) = targets.iter().find(|t| {
             belongs_to(
                 resource_id,
@@ -1399,32 +1431,40 @@ impl super::Scaling for SdkScaling {
         }) else {
             return Ok(ObservedScaling::default());
         };
-        let policies = send(
-            &self.1,
-            DESCRIBE_POLICIES,
-            self.0
-                .describe_scaling_policies()
-                .service_namespace(ECS_NS)
-                .resource_id(resource_id)
-                .scalable_dimension(DESIRED_COUNT)
-                .send(),
-        )
-        .await?
-        .scaling_policies
-        .unwrap_or_default();
-        let actions = send(
-            &self.1,
-            DESCRIBE_ACTIONS,
-            self.0
-                .describe_scheduled_actions()
-                .service_namespace(ECS_NS)
-                .resource_id(resource_id)
-                .scalable_dimension(DESIRED_COUNT)
-                .send(),
-        )
-        .await?
-        .scheduled_actions
-        .unwrap_or_default();
+        let policies = pages(DESCRIBE_POLICIES, |token| async move {
+            let page = send(
+                &self.1,
+                DESCRIBE_POLICIES,
+                self.0
+                    .describe_scaling_policies()
+                    .service_namespace(ECS_NS)
+                    .resource_id(resource_id)
+                    .scalable_dimension(DESIRED_COUNT)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?;
+            let next = page.next_token().map(str::to_owned);
+            Ok((page.scaling_policies, next))
+        })
+        .await?;
+        let actions = pages(DESCRIBE_ACTIONS, |token| async move {
+            let page = send(
+                &self.1,
+                DESCRIBE_ACTIONS,
+                self.0
+                    .describe_scheduled_actions()
+                    .service_namespace(ECS_NS)
+                    .resource_id(resource_id)
+                    .scalable_dimension(DESIRED_COUNT)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?;
+            let next = page.next_token().map(str::to_owned);
+            Ok((page.scheduled_actions, next))
+        })
+        .await?;
         Ok(ObservedScaling {
             target: Some((target.min_capacity(), target.max_capacity())),
             policies: policies
