@@ -635,3 +635,128 @@ async fn a_task_role_asking_for_a_policy_outside_the_allowlist_is_refused_withou
         Some(reasons::WAITING_FOR_TASK_DEFINITION)
     );
 }
+
+/// moto matches DescribeScalingPolicies' ResourceId as a substring, so reading
+/// `service/<cluster>/scale-app99` also answers with the policy of `scale-app9`. Scaling
+/// policies carry no ownership tags: the operator keeps only items whose ResourceId is its
+/// service's exactly, and neither reconciling nor deleting one service touches the other's.
+#[tokio::test]
+async fn autoscaling_of_a_service_whose_name_extends_another_is_left_alone() {
+    let (aws, calls) = aws().await;
+    let raw = raw().await;
+    let mut m = only(&examples("prefix"), "web-api");
+    let template = m.services.pop().expect("the web-api service");
+    m.services = ["scale-app9", "scale-app99"]
+        .into_iter()
+        .map(|name| {
+            let mut fs = template.clone();
+            fs.metadata.name = Some(name.to_owned());
+            fs.spec.service_name = Some(name.to_owned());
+            fs
+        })
+        .collect();
+    let app9 = "service/shop-prefix/scale-app9";
+    let app99 = "service/shop-prefix/scale-app99";
+    assert_converged(&apply(&aws, &m).await);
+    calls.reset();
+    assert_converged(&apply(&aws, &m).await);
+    assert_eq!(
+        calls.writes(),
+        BTreeMap::new(),
+        "a second apply wrote to AWS"
+    );
+
+    let policies = |rid: &'static str| {
+        let raw = &raw;
+        async move {
+            let mut names: Vec<String> = raw
+                .scaling
+                .describe_scaling_policies()
+                .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+                .resource_id(rid)
+                .send()
+                .await
+                .expect("policies")
+                .scaling_policies()
+                .iter()
+                .filter(|p| p.resource_id() == rid)
+                .map(|p| p.policy_name().to_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    let schedules = |rid: &'static str| {
+        let raw = &raw;
+        async move {
+            let mut names: Vec<String> = raw
+                .scaling
+                .describe_scheduled_actions()
+                .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+                .resource_id(rid)
+                .send()
+                .await
+                .expect("schedules")
+                .scheduled_actions()
+                .iter()
+                .filter(|a| a.resource_id() == rid)
+                .map(|a| a.scheduled_action_name().to_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    // moto's loose match, which this test depends on.
+    let loose = raw
+        .scaling
+        .describe_scaling_policies()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_id(app99)
+        .send()
+        .await
+        .expect("policies");
+    assert!(
+        loose
+            .scaling_policies()
+            .iter()
+            .any(|p| p.resource_id() == app9),
+        "moto no longer answers {app99} with {app9}'s policy: this test no longer tests anything"
+    );
+
+    // Deleting scale-app99 leaves scale-app9's autoscaling alone.
+    let results = run::delete(&aws, &only(&m, "scale-app99"), 5).await;
+    for r in &results {
+        assert!(
+            r.failure.is_none(),
+            "{} {}: {:?}",
+            r.kind,
+            r.name,
+            r.failure
+        );
+    }
+    assert_eq!(raw.scalable_targets(app99).await, 0);
+    assert_eq!(raw.scalable_targets(app9).await, 1);
+    assert_eq!(policies(app9).await, ["scale-app9-cpu"]);
+    assert_eq!(schedules(app9).await, ["morning", "night"]);
+
+    // And scale-app9 still plans nothing.
+    calls.reset();
+    let app9_only = Manifests {
+        task_definitions: m.task_definitions.clone(),
+        ..only(&m, "scale-app9")
+    };
+    assert_converged(&apply(&aws, &app9_only).await);
+    assert_eq!(calls.writes(), BTreeMap::new());
+
+    let results = run::delete(&aws, &only(&m, "scale-app9"), 5).await;
+    for r in &results {
+        assert!(
+            r.failure.is_none(),
+            "{} {}: {:?}",
+            r.kind,
+            r.name,
+            r.failure
+        );
+    }
+    assert_eq!(raw.scalable_targets(app9).await, 0);
+}

@@ -373,21 +373,6 @@ fn cross_object_mistakes_are_caught_before_aws() {
         "{message}"
     );
 
-    let reports = m
-        .services
-        .iter_mut()
-        .find(|s| s.metadata.name.as_deref() == Some("reports"))
-        .unwrap();
-    reports.spec.capacity_provider_strategy = vec![
-        fargate_operator::api::fargateservice::CapacityProviderStrategyItem {
-            capacity_provider: fargate_operator::api::fargateservice::CapacityProvider::FargateSpot,
-            base: None,
-            weight: None,
-        },
-    ];
-    let (_, message) = error_of(&plan(&aws, &m, &config), "reports", "FargateService");
-    assert!(message.contains("ARM64"), "{message}");
-
     let worker = m
         .services
         .iter_mut()
@@ -396,4 +381,61 @@ fn cross_object_mistakes_are_caught_before_aws() {
     worker.spec.task_definition_ref.as_mut().unwrap().name = "missing".into();
     let (reason, _) = error_of(&plan(&aws, &m, &config), "worker", "FargateService");
     assert_eq!(reason, reasons::WAITING_FOR_TASK_DEFINITION);
+}
+
+fn spot_on(m: &mut Manifests, service: &str, platform_version: Option<&str>) {
+    use fargate_operator::api::fargateservice::{CapacityProvider, CapacityProviderStrategyItem};
+    let s = m
+        .services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some(service))
+        .unwrap();
+    s.spec.capacity_provider_strategy = vec![CapacityProviderStrategyItem {
+        capacity_provider: CapacityProvider::FargateSpot,
+        base: None,
+        weight: None,
+    }];
+    s.spec.platform_version = platform_version.map(str::to_owned);
+}
+
+/// ECS runs ARM64 Linux tasks on FARGATE_SPOT from platform version 1.4.0 (API reference,
+/// CapacityProviderStrategyItem); only an older pinned version is refused.
+#[test]
+fn fargate_spot_runs_arm64_tasks_on_platform_version_1_4_0_and_later() {
+    let aws = SimAws::new("123456789012", "us-east-1");
+    let config = PlanConfig::default();
+    // `reports` runs the ARM64 TaskDefinition of examples/arm64-efs.yaml.
+    for version in [None, Some("LATEST"), Some("1.4.0")] {
+        let mut m = examples();
+        spot_on(&mut m, "reports", version);
+        let plans = plan(&aws, &m, &config);
+        let actions = actions_of(&plans, "reports", "FargateService");
+        let strategy = actions.iter().find_map(|a| match a {
+            Action::CreateService { body, .. } => Some(body.capacity_provider_strategy.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            strategy,
+            Some(vec![("FARGATE_SPOT".to_owned(), 0, 1)]),
+            "platformVersion {version:?}: {actions:?}"
+        );
+    }
+
+    let mut m = examples();
+    spot_on(&mut m, "reports", Some("1.3.0"));
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "reports", "FargateService");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(message.contains("spec.platformVersion"), "{message}");
+    assert!(message.contains("ARM64"), "{message}");
+    assert!(message.contains("1.4.0 or LATEST"), "{message}");
+
+    // X86_64 needs 1.3.0; `web-api` is X86_64.
+    let mut m = examples();
+    spot_on(&mut m, "web-api", Some("1.3.0"));
+    actions_of(&plan(&aws, &m, &config), "web-api", "FargateService");
+    spot_on(&mut m, "web-api", Some("1.2.0"));
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "web-api", "FargateService");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(message.contains("spec.platformVersion"), "{message}");
+    assert!(message.contains("X86_64"), "{message}");
 }

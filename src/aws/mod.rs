@@ -185,7 +185,10 @@ pub trait Logs: Send + Sync {
 /// Application Auto Scaling for ECS services' desired count.
 #[async_trait]
 pub trait Scaling: Send + Sync {
-    /// Scalable target, policies and scheduled actions of `service/<cluster>/<service>`.
+    /// Scalable target, policies and scheduled actions of `service/<cluster>/<service>`:
+    /// only items whose ResourceId is `resource_id` exactly, in the `ecs` namespace, on
+    /// `ecs:service:DesiredCount`, whatever the backend's filter returned. Policies and
+    /// scheduled actions carry no ownership tags, so this is their only ownership proof.
     async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError>;
     async fn register_scalable_target(
         &self,

@@ -1350,50 +1350,133 @@ const ECS_NS: aas::types::ServiceNamespace = aas::types::ServiceNamespace::Ecs;
 const DESIRED_COUNT: aas::types::ScalableDimension =
     aas::types::ScalableDimension::EcsServiceDesiredCount;
 
+/// Whether an Application Auto Scaling item (scalable target, scaling policy or scheduled
+/// action) is the one of the ECS service `resource_id`: the same ResourceId exactly, in the
+/// `ecs` namespace, on `ecs:service:DesiredCount`. Real AWS filters this way already; the
+/// check holds whatever the backend's filter does.
+fn belongs_to(
+    resource_id: &str,
+    item_resource_id: &str,
+    namespace: &aas::types::ServiceNamespace,
+    dimension: Option<&aas::types::ScalableDimension>,
+) -> bool {
+    item_resource_id == resource_id && *namespace == ECS_NS && dimension == Some(&DESIRED_COUNT)
+}
+
+const DESCRIBE_TARGETS: &str = "application-autoscaling:DescribeScalableTargets";
+const DESCRIBE_POLICIES: &str = "application-autoscaling:DescribeScalingPolicies";
+const DESCRIBE_ACTIONS: &str = "application-autoscaling:DescribeScheduledActions";
+
+/// At most this many pages of one Describe call; a backend that keeps answering with a next
+/// token is an error, not a loop.
+const MAX_PAGES: usize = 100;
+
+/// Every item of the paginated call `operation`: `fetch` gets the next token (None first) and
+/// returns a page's items and its next token.
+async fn pages<T, F, Fut>(operation: &'static str, mut fetch: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Option<Vec<T>>, Option<String>), AwsError>>,
+{
+    let mut all = vec![];
+    let mut token = None;
+    for _ in 0..MAX_PAGES {
+        let (items, next) = fetch(token).await?;
+        all.extend(items.unwrap_or_default());
+        match next.filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t),
+            None => return Ok(all),
+        }
+    }
+    Err(AwsError::new(
+        ErrorKind::Transient,
+        operation,
+        format!("still paginating after {MAX_PAGES} pages"),
+    ))
+}
+
 #[async_trait]
 impl super::Scaling for SdkScaling {
     async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError> {
-        let targets = send(
-            &self.1,
-            "application-autoscaling:DescribeScalableTargets",
-            self.0
-                .describe_scalable_targets()
-                .service_namespace(ECS_NS)
-                .resource_ids(resource_id)
-                .scalable_dimension(DESIRED_COUNT)
-                .send(),
-        )
+        // Every item is checked against `resource_id` here, whatever the request filtered
+        // by: scaling policies and scheduled actions carry no ownership tags, so their
+        // ResourceId is the only proof they are this service's, and a backend that
+        // matches the filter loosely (moto matches DescribeScalingPolicies' ResourceId as
+        // a substring) would otherwise hand `service/c/app9` the items of
+        // `service/c/app99`, which the planner would then delete.
+        let targets = pages(DESCRIBE_TARGETS, |token| async move {
+            let page = send(
+                &self.1,
+                DESCRIBE_TARGETS,
+                self.0
+                    .describe_scalable_targets()
+                    .service_namespace(ECS_NS)
+                    .resource_ids(resource_id)
+                    .scalable_dimension(DESIRED_COUNT)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?;
+            let next = page.next_token().map(str::to_owned);
+            Ok((page.scalable_targets, next))
+        })
         .await?;
-        let Some(target) = targets.scalable_targets().first() else {
+        let Some(target) = targets.iter().find(|t| {
+            belongs_to(
+                resource_id,
+                t.resource_id(),
+                t.service_namespace(),
+                Some(t.scalable_dimension()),
+            )
+        }) else {
             return Ok(ObservedScaling::default());
         };
-        let policies = send(
-            &self.1,
-            "application-autoscaling:DescribeScalingPolicies",
-            self.0
-                .describe_scaling_policies()
-                .service_namespace(ECS_NS)
-                .resource_id(resource_id)
-                .scalable_dimension(DESIRED_COUNT)
-                .send(),
-        )
+        let policies = pages(DESCRIBE_POLICIES, |token| async move {
+            let page = send(
+                &self.1,
+                DESCRIBE_POLICIES,
+                self.0
+                    .describe_scaling_policies()
+                    .service_namespace(ECS_NS)
+                    .resource_id(resource_id)
+                    .scalable_dimension(DESIRED_COUNT)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?;
+            let next = page.next_token().map(str::to_owned);
+            Ok((page.scaling_policies, next))
+        })
         .await?;
-        let actions = send(
-            &self.1,
-            "application-autoscaling:DescribeScheduledActions",
-            self.0
-                .describe_scheduled_actions()
-                .service_namespace(ECS_NS)
-                .resource_id(resource_id)
-                .scalable_dimension(DESIRED_COUNT)
-                .send(),
-        )
+        let actions = pages(DESCRIBE_ACTIONS, |token| async move {
+            let page = send(
+                &self.1,
+                DESCRIBE_ACTIONS,
+                self.0
+                    .describe_scheduled_actions()
+                    .service_namespace(ECS_NS)
+                    .resource_id(resource_id)
+                    .scalable_dimension(DESIRED_COUNT)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?;
+            let next = page.next_token().map(str::to_owned);
+            Ok((page.scheduled_actions, next))
+        })
         .await?;
         Ok(ObservedScaling {
             target: Some((target.min_capacity(), target.max_capacity())),
             policies: policies
-                .scaling_policies()
                 .iter()
+                .filter(|p| {
+                    belongs_to(
+                        resource_id,
+                        p.resource_id(),
+                        p.service_namespace(),
+                        Some(p.scalable_dimension()),
+                    )
+                })
                 .filter_map(|p| {
                     let c = p.target_tracking_scaling_policy_configuration()?;
                     let m = c.predefined_metric_specification()?;
@@ -1410,8 +1493,15 @@ impl super::Scaling for SdkScaling {
                 })
                 .collect(),
             scheduled_actions: actions
-                .scheduled_actions()
                 .iter()
+                .filter(|a| {
+                    belongs_to(
+                        resource_id,
+                        a.resource_id(),
+                        a.service_namespace(),
+                        a.scalable_dimension(),
+                    )
+                })
                 .map(|a| {
                     (
                         a.scheduled_action_name().to_owned(),

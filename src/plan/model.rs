@@ -519,7 +519,9 @@ impl ScheduledActionDef {
     }
 }
 
-/// Application Auto Scaling state of one service.
+/// Application Auto Scaling state of one service: its items only (the ResourceId matched
+/// exactly, `ecs:service:DesiredCount`; the `Scaling` adapters filter). Every action planned
+/// from it names the service's own resource ID.
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservedScaling {

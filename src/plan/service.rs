@@ -320,6 +320,53 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
     u
 }
 
+/// FARGATE_SPOT's platform-version floor, from the ECS API reference
+/// (`CapacityProviderStrategyItem`): it runs Linux X86_64 tasks on platform version 1.3.0
+/// or later and Linux ARM64 tasks on 1.4.0 or later. Unset and `LATEST` (1.4.0 or newer)
+/// meet both; the operator registers Linux task definitions only, so Windows (no Spot) never
+/// arises. A task definition given by ARN has no known architecture and is not checked.
+fn spot_platform_error(spec: &FargateServiceSpec, td: &TaskDefinitionInfo) -> Option<FieldError> {
+    let spot = spec
+        .capacity_provider_strategy
+        .iter()
+        .any(|i| i.capacity_provider == CapacityProvider::FargateSpot);
+    if !spot {
+        return None;
+    }
+    let arm64 = td.size.as_ref()?.arm64;
+    let version = spec.platform_version.as_deref()?;
+    let parsed = platform_version_number(version)?;
+    let (floor, arch) = if arm64 {
+        ((1, 4, 0), "ARM64")
+    } else {
+        ((1, 3, 0), "X86_64")
+    };
+    if parsed >= floor {
+        return None;
+    }
+    let floor = format!("{}.{}.{}", floor.0, floor.1, floor.2);
+    // ARM64 on Fargate needs 1.4.0 with or without Spot: dropping Spot is no fix for it.
+    let alternative = if arm64 {
+        ""
+    } else {
+        ", or drop FARGATE_SPOT from spec.capacityProviderStrategy"
+    };
+    Some(FieldError {
+        field: "spec.platformVersion".into(),
+        message: format!(
+            "FARGATE_SPOT runs {arch} tasks (task definition {}) only on platform version {floor} or later, not {version}: set spec.platformVersion to {floor} or LATEST (or leave it unset){alternative}",
+            td.family
+        ),
+    })
+}
+
+/// `1.4.0` as `(1, 4, 0)`; None for `LATEST` (always the newest) or anything else.
+fn platform_version_number(v: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
+    let parsed = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(parsed)
+}
+
 /// Plans one FargateService against what AWS has.
 pub fn plan_fargate_service(
     inputs: ServiceInputs<'_>,
@@ -371,20 +418,8 @@ pub fn plan_fargate_service(
             return Err(ValidationErrors(errors).into());
         }
     }
-    if td.size.as_ref().is_some_and(|s| s.arm64)
-        && spec
-            .capacity_provider_strategy
-            .iter()
-            .any(|i| i.capacity_provider == CapacityProvider::FargateSpot)
-    {
-        return Err(ValidationErrors(vec![FieldError {
-            field: "spec.capacityProviderStrategy".into(),
-            message: format!(
-                "FARGATE_SPOT does not run ARM64 tasks and task definition {} is ARM64: use FARGATE only, or an X86_64 TaskDefinition",
-                td.family
-            ),
-        }])
-        .into());
+    if let Some(e) = spot_platform_error(spec, td) {
+        return Err(ValidationErrors(vec![e]).into());
     }
 
     let cluster = spec.cluster.name.clone();
