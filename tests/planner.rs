@@ -399,7 +399,7 @@ fn spot_on(m: &mut Manifests, service: &str, platform_version: Option<&str>) {
 }
 
 /// ECS runs ARM64 Linux tasks on FARGATE_SPOT from platform version 1.4.0 (API reference,
-/// CapacityProviderStrategyItem); only an older pinned version is refused.
+/// CapacityProviderStrategyItem), as on FARGATE; only an older pinned version is refused.
 #[test]
 fn fargate_spot_runs_arm64_tasks_on_platform_version_1_4_0_and_later() {
     let aws = SimAws::new("123456789012", "us-east-1");
@@ -429,7 +429,18 @@ fn fargate_spot_runs_arm64_tasks_on_platform_version_1_4_0_and_later() {
     assert!(message.contains("ARM64"), "{message}");
     assert!(message.contains("1.4.0 or LATEST"), "{message}");
 
-    // X86_64 needs 1.3.0; `web-api` is X86_64.
+    // ARM64 needs 1.4.0 on FARGATE too: dropping Spot does not make 1.3.0 valid.
+    let mut m = examples();
+    spot_on(&mut m, "reports", Some("1.3.0"));
+    m.services
+        .iter_mut()
+        .filter(|s| s.metadata.name.as_deref() == Some("reports"))
+        .for_each(|s| s.spec.capacity_provider_strategy.clear());
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "reports", "FargateService");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(message.contains("Fargate runs ARM64 tasks"), "{message}");
+
+    // X86_64 needs 1.3.0 on FARGATE_SPOT; `web-api` is X86_64.
     let mut m = examples();
     spot_on(&mut m, "web-api", Some("1.3.0"));
     actions_of(&plan(&aws, &m, &config), "web-api", "FargateService");

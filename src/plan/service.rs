@@ -320,28 +320,29 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
     u
 }
 
-/// FARGATE_SPOT's platform-version floor, from the ECS API reference
-/// (`CapacityProviderStrategyItem`): it runs Linux X86_64 tasks on platform version 1.3.0
-/// or later and Linux ARM64 tasks on 1.4.0 or later. Unset and `LATEST` (1.4.0 or newer)
-/// meet both; the operator registers Linux task definitions only, so Windows (no Spot) never
-/// arises. A task definition given by ARN has no known architecture and is not checked.
-fn spot_platform_error(spec: &FargateServiceSpec, td: &TaskDefinitionInfo) -> Option<FieldError> {
+/// The Fargate platform-version floor of a service, from the ECS API reference: Linux ARM64
+/// tasks run on platform version 1.4.0 or later, on FARGATE and FARGATE_SPOT alike
+/// (`RuntimePlatform`, `CapacityProviderStrategyItem`), and FARGATE_SPOT runs Linux X86_64
+/// tasks on 1.3.0 or later. Unset and `LATEST` (1.4.0 or newer) meet both; the operator
+/// registers Linux task definitions only, so Windows (no Spot) never arises. A task definition
+/// given by ARN has no known architecture and is not checked.
+fn platform_version_error(
+    spec: &FargateServiceSpec,
+    td: &TaskDefinitionInfo,
+) -> Option<FieldError> {
     let spot = spec
         .capacity_provider_strategy
         .iter()
         .any(|i| i.capacity_provider == CapacityProvider::FargateSpot);
-    if !spot {
-        return None;
-    }
     let arm64 = td.size.as_ref()?.arm64;
-    let version = spec.platform_version.as_deref()?;
-    let parsed = platform_version_number(version)?;
-    let (floor, arch) = if arm64 {
-        ((1, 4, 0), "ARM64")
-    } else {
-        ((1, 3, 0), "X86_64")
+    let (floor, what) = match (arm64, spot) {
+        (true, true) => ((1, 4, 0), "FARGATE_SPOT runs ARM64 tasks"),
+        (true, false) => ((1, 4, 0), "Fargate runs ARM64 tasks"),
+        (false, true) => ((1, 3, 0), "FARGATE_SPOT runs X86_64 tasks"),
+        (false, false) => return None,
     };
-    if parsed >= floor {
+    let version = spec.platform_version.as_deref()?;
+    if platform_version_number(version)? >= floor {
         return None;
     }
     let floor = format!("{}.{}.{}", floor.0, floor.1, floor.2);
@@ -354,7 +355,7 @@ fn spot_platform_error(spec: &FargateServiceSpec, td: &TaskDefinitionInfo) -> Op
     Some(FieldError {
         field: "spec.platformVersion".into(),
         message: format!(
-            "FARGATE_SPOT runs {arch} tasks (task definition {}) only on platform version {floor} or later, not {version}: set spec.platformVersion to {floor} or LATEST (or leave it unset){alternative}",
+            "{what} (task definition {}) only on platform version {floor} or later, not {version}: set spec.platformVersion to {floor} or LATEST (or leave it unset){alternative}",
             td.family
         ),
     })
@@ -418,7 +419,7 @@ pub fn plan_fargate_service(
             return Err(ValidationErrors(errors).into());
         }
     }
-    if let Some(e) = spot_platform_error(spec, td) {
+    if let Some(e) = platform_version_error(spec, td) {
         return Err(ValidationErrors(vec![e]).into());
     }
 
