@@ -86,6 +86,7 @@ pub async fn run(
     config: RunConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
+    crate::tls::install_crypto_provider();
     let client = Client::try_default().await.map_err(RunError::Connect)?;
     let (aws, region) = crate::aws::sdk::connect(&config.aws).await;
     let mut config = config;
