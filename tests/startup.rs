@@ -1,7 +1,12 @@
 //! First contact with a cluster: the kube and AWS clients build in one process (one rustls
-//! crypto provider, src/tls.rs).
+//! crypto provider, src/tls.rs), and `fargate-operator run` against an API server that does not
+//! answer stays up, serves `/healthz`, and says in its log that the API server is unreachable.
 
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A 127.0.0.1 port nothing listens on: bound, then closed (connections are refused).
 fn closed_port() -> u16 {
@@ -31,6 +36,31 @@ contexts:
 current-context: nowhere
 "
     )
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "fargate-operator-{name}-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        Self(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Both TLS stacks in one process: kube's client (built first, straight from kube, before any
@@ -88,4 +118,131 @@ async fn the_kube_and_aws_clients_build_in_one_process() {
         p.kx_groups.iter().map(|g| g.name()).collect::<Vec<_>>()
     };
     assert_eq!(names(installed), names(&aws_lc_rs));
+}
+
+/// Kills and reaps the child on drop, also when the test fails.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The status line of `GET path`, or None when nothing answers (yet).
+fn http_status(addr: SocketAddr, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.lines().next().map(str::to_owned)
+}
+
+/// Polls `check` every 100 ms until it is Some, the child exits, or `timeout` passes.
+fn poll<T>(
+    child: &mut Running,
+    log: &Path,
+    timeout: Duration,
+    what: &str,
+    mut check: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        if let Some(status) = child.0.try_wait().expect("try_wait") {
+            panic!(
+                "fargate-operator exited ({status}) before {what}; its log:\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {what} within {timeout:?}; the log:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `fargate-operator run` with an unreachable API server: start-up does not panic, /healthz
+/// answers, /readyz does not, the process keeps retrying, and its log names the problem and
+/// the address.
+#[test]
+fn run_stays_up_and_says_the_api_server_is_unreachable() {
+    let dir = TempDir::new("startup");
+    let api_server = format!("https://127.0.0.1:{}", closed_port());
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, kubeconfig_yaml(&api_server)).expect("write kubeconfig");
+    let metrics: SocketAddr = format!("127.0.0.1:{}", closed_port())
+        .parse()
+        .expect("address");
+    let log = dir.path().join("operator.log");
+    let out = std::fs::File::create(&log).expect("create log");
+
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_fargate-operator"))
+            .args(["run", "--metrics-addr", &metrics.to_string()])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("KUBECONFIG", &kubeconfig)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("clone log handle"))
+            .stderr(out)
+            .spawn()
+            .expect("start fargate-operator"),
+    );
+
+    let healthz = poll(
+        &mut child,
+        &log,
+        Duration::from_secs(20),
+        "/healthz",
+        || http_status(metrics, "/healthz"),
+    );
+    assert!(healthz.contains(" 200 "), "/healthz: {healthz}");
+
+    // Two attempts logged: the process survived the first failed contact and retried.
+    let message = "cannot reach the Kubernetes API server";
+    poll(
+        &mut child,
+        &log,
+        Duration::from_secs(20),
+        "two log lines about the unreachable API server",
+        || {
+            std::fs::read_to_string(&log)
+                .ok()
+                .filter(|l| l.matches(message).count() >= 2)
+        },
+    );
+
+    // Still alive (no panic, no exit), live but not ready.
+    assert!(
+        child.0.try_wait().expect("try_wait").is_none(),
+        "fargate-operator exited; its log:\n{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    let readyz = http_status(metrics, "/readyz").expect("/readyz answers");
+    assert!(readyz.contains(" 503 "), "/readyz: {readyz}");
+    let healthz = http_status(metrics, "/healthz").expect("/healthz answers");
+    assert!(healthz.contains(" 200 "), "/healthz: {healthz}");
+
+    let text = std::fs::read_to_string(&log).expect("read log");
+    assert!(
+        text.contains(&api_server),
+        "the log names the API server {api_server}:\n{text}"
+    );
+    assert!(!text.contains("panicked"), "no panic in the log:\n{text}");
 }
