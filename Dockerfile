@@ -9,6 +9,9 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 # .cargo/config.toml sets jemalloc's defaults, read when it builds.
 COPY .cargo ./.cargo
+# Cargo.toml declares the [[bench]] targets: their files must exist for the manifest to parse
+# (building the binary does not compile them; editing one rebuilds this layer, which is rare).
+COPY benches ./benches
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked --bin fargate-operator \
     && rm -rf src

@@ -15,3 +15,4 @@ pub mod manifests;
 pub mod metrics;
 pub mod plan;
 pub mod telemetry;
+pub mod tls;

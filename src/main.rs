@@ -483,6 +483,8 @@ fn run_controller(args: RunArgs) -> Result<bool, String> {
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
+    // Before any kube or AWS client exists: one rustls crypto provider (src/tls.rs).
+    fargate_operator::tls::install_crypto_provider();
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Run(_)) {
         if let Err(e) = telemetry::init("warn", LogFormat::Text) {

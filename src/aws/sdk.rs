@@ -37,6 +37,7 @@ pub struct AwsSettings {
 /// ([`Aws::retried`]), so that every attempt waits for a rate-limit token and one policy
 /// decides which failures are safe to repeat.
 pub async fn connect(settings: &AwsSettings) -> (Aws, String) {
+    crate::tls::install_crypto_provider();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .timeout_config(
@@ -67,6 +68,7 @@ pub fn from_config(conf: &aws_config::SdkConfig) -> Aws {
 /// The SDK clients of one shared configuration; every request first waits for a token of
 /// its category in `limits`.
 pub fn from_config_limited(conf: &aws_config::SdkConfig, limits: Arc<RateLimits>) -> Aws {
+    crate::tls::install_crypto_provider();
     Aws {
         ecs: Arc::new(SdkEcs(ecs::Client::new(conf), limits.clone())),
         iam: Arc::new(SdkIam(iam::Client::new(conf), limits.clone())),

@@ -58,12 +58,6 @@ pub struct RunConfig {
 pub enum RunError {
     #[error("connecting to Kubernetes: {0}")]
     Connect(#[source] kube::Error),
-    #[error("waiting for CRD {name} to be established: {source}; install it with `kubectl apply -f crds/`")]
-    Crd {
-        name: &'static str,
-        #[source]
-        source: kube::runtime::wait::Error,
-    },
     #[error("leader election (Lease {name}): {source}")]
     Lease {
         name: String,
@@ -86,7 +80,12 @@ pub async fn run(
     config: RunConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let client = Client::try_default().await.map_err(RunError::Connect)?;
+    crate::tls::install_crypto_provider();
+    let kube_config = kube::Config::infer()
+        .await
+        .map_err(|e| RunError::Connect(kube::Error::InferConfig(e)))?;
+    tracing::info!(api_server = %kube_config.cluster_url, "using the Kubernetes API server");
+    let client = Client::try_from(kube_config).map_err(RunError::Connect)?;
     let (aws, region) = crate::aws::sdk::connect(&config.aws).await;
     let mut config = config;
     config.settings.plan.region = region;
@@ -127,11 +126,8 @@ pub async fn run_with(
         "taskdefinitions.ecs.fargate.dev",
         "fargateservices.ecs.fargate.dev",
     ] {
-        tracing::info!(crd = name, "waiting for the CRD to be established");
-        let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-        let established = await_condition(crds, name, conditions::is_crd_established());
         tokio::select! {
-            r = established => { r.map_err(|source| RunError::Crd { name, source })?; }
+            () = wait_for_crd(&client, name) => {}
             () = shutdown.clone() => return Ok(()),
         }
     }
@@ -207,6 +203,73 @@ pub async fn run_with(
         tracing::warn!(error = %e, "metrics server");
     }
     Ok(())
+}
+
+/// Waits until the CRD `name` is established. Failing to read it (the API server unreachable,
+/// RBAC, ...) is logged and retried with backoff, never fatal: the process stays up and live
+/// (`/healthz`), and not ready (`/readyz`), until the API server answers.
+async fn wait_for_crd(client: &Client, name: &'static str) {
+    tracing::info!(crd = name, "waiting for the CRD to be established");
+    let mut delay = CRD_RETRY_FIRST;
+    loop {
+        let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+        let Err(kube::runtime::wait::Error::ProbeFailed(e)) =
+            await_condition(crds, name, conditions::is_crd_established()).await
+        else {
+            return;
+        };
+        tracing::warn!(
+            crd = name,
+            error = %error_chain(&e),
+            retry_in = ?delay,
+            "{}",
+            describe_watch_error(&e)
+        );
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(CRD_RETRY_MAX);
+    }
+}
+
+const CRD_RETRY_FIRST: std::time::Duration = std::time::Duration::from_secs(1);
+const CRD_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What a failed read of the API server means, for the log line.
+fn describe_watch_error(e: &watcher::Error) -> &'static str {
+    let client_error = match e {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => e,
+        watcher::Error::WatchError(_) | watcher::Error::NoResourceVersion => {
+            return "the Kubernetes API server failed a watch; retrying"
+        }
+    };
+    match client_error {
+        kube::Error::Api(s) if s.code == 401 || s.code == 403 => {
+            "the Kubernetes API server refused the operator's credentials or RBAC permissions \
+             (see deploy/base/rbac.yaml); retrying"
+        }
+        kube::Error::Api(_) => "the Kubernetes API server answered with an error; retrying",
+        kube::Error::HyperError(_) | kube::Error::Service(_) | kube::Error::ReadEvents(_) => {
+            "cannot reach the Kubernetes API server (is it running, and does the kubeconfig or \
+             the pod's service account point at it?); retrying"
+        }
+        _ => "reading from the Kubernetes API server failed; retrying",
+    }
+}
+
+/// An error and its sources, each once: `a: b: c` (kube's messages repeat their source's).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
 }
 
 struct ScopeShared {
@@ -406,6 +469,25 @@ mod tests {
     use super::*;
     use k8s_openapi::api::core::v1::ConfigMap;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
+
+    #[test]
+    fn a_failed_crd_read_says_what_went_wrong() {
+        let forbidden = watcher::Error::InitialListFailed(kube::Error::Api(
+            kube::core::Status::failure("customresourcedefinitions is forbidden", "Forbidden")
+                .with_code(403)
+                .boxed(),
+        ));
+        assert!(describe_watch_error(&forbidden).contains("RBAC"));
+        let unreachable = watcher::Error::InitialListFailed(kube::Error::Service(Box::new(
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused"),
+        )));
+        assert!(describe_watch_error(&unreachable).starts_with("cannot reach"));
+        // Each message of the chain once, the innermost (the actual cause) included.
+        assert_eq!(
+            error_chain(&unreachable),
+            "failed to perform initial object list: ServiceError: connection refused"
+        );
+    }
 
     #[test]
     fn the_cache_drops_managed_fields_and_the_last_applied_copy_only() {

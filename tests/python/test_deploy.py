@@ -125,7 +125,7 @@ class DockerfileTest(unittest.TestCase):
         ignore = (ROOT / ".dockerignore").read_text().splitlines()
         self.assertIn("*", ignore, "the build context is an allowlist")
         self.assertEqual(sorted(l for l in ignore if l.startswith("!")),
-                         ["!.cargo/", "!Cargo.lock", "!Cargo.toml", "!src/"])
+                         ["!.cargo/", "!Cargo.lock", "!Cargo.toml", "!benches/", "!src/"])
         # jemalloc's defaults (.cargo/config.toml) are in the image's build too.
         self.assertIn("COPY .cargo ./.cargo", self.lines)
         self.assertLess(self.lines.index("COPY .cargo ./.cargo"),
