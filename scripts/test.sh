@@ -16,8 +16,11 @@ cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets
 
-# The chart (Helm v4 engine), deploy/ (kustomize, Argo CD health Lua) and the IAM policy,
-# which tests/python/test_iam_recorded.py checks against the requests of the binary that
-# `cargo test` just built.
-export FGO_BIN="$CARGO_TARGET_DIR/debug/fargate-operator"
+# The chart (Helm v4 engine), deploy/ (kustomize, Argo CD health Lua), the Docker build
+# context, and the IAM policy, which tests/python/test_iam_recorded.py checks against the
+# requests of the binary that `cargo test` just built. That binary is copied aside first:
+# tests/python/test_docker_build.py rebuilds target/debug/fargate-operator from a copy of the
+# build context.
+export FGO_BIN="$CARGO_TARGET_DIR/fargate-operator-under-test"
+cp "$CARGO_TARGET_DIR/debug/fargate-operator" "$FGO_BIN"
 "$FGO_VENV/bin/python" -m unittest discover -s tests/python -t tests/python
