@@ -450,3 +450,79 @@ fn fargate_spot_runs_arm64_tasks_on_platform_version_1_4_0_and_later() {
     assert!(message.contains("spec.platformVersion"), "{message}");
     assert!(message.contains("X86_64"), "{message}");
 }
+
+/// What AWS would refuse for its size is refused before any AWS call, naming the field: a
+/// task definition over ECS's 64 KiB, and so many secrets that the managed execution role's
+/// inline policy would exceed IAM's 10,240 characters.
+#[test]
+fn sizes_aws_refuses_are_refused_by_the_planner() {
+    use fargate_operator::api::taskdefinition::{Container, EnvVar, Secret};
+    let aws = SimAws::new("123456789012", "us-east-1");
+    let config = PlanConfig::default();
+    let with = |edit: &dyn Fn(&mut Container)| {
+        let mut m = examples();
+        edit(&mut m.task_definitions[0].spec.containers[0]);
+        let name = m.task_definitions[0].metadata.name.clone().unwrap();
+        (plan(&aws, &m, &config), name)
+    };
+    let secrets = |n: usize| -> Vec<Secret> {
+        (0..n)
+            .map(|i| Secret {
+                name: format!("S{i}"),
+                value_from: format!(
+                    "arn:aws:ssm:us-east-1:123456789012:parameter/{i:03}{}",
+                    "p".repeat(197)
+                ),
+            })
+            .collect()
+    };
+
+    // 20 variables of 4 KiB: 80 KiB of task definition.
+    let (plans, name) = with(&|c| {
+        c.environment = (0..20)
+            .map(|i| EnvVar {
+                name: format!("V{i}"),
+                value: "x".repeat(4096),
+            })
+            .collect();
+    });
+    let (reason, message) = error_of(&plans, &name, "TaskDefinition");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(message.contains("spec.containers"), "{message}");
+    assert!(message.contains("64 KiB"), "{message}");
+
+    // 60 SSM parameters with 200-character names: ~15,000 characters of policy.
+    let (plans, name) = with(&|c| c.secrets = secrets(60));
+    let (reason, message) = error_of(&plans, &name, "TaskDefinition");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(message.contains("spec.executionRole"), "{message}");
+    assert!(message.contains("10240"), "{message}");
+
+    // 30 of them fit.
+    let (plans, name) = with(&|c| c.secrets = secrets(30));
+    actions_of(&plans, &name, "TaskDefinition");
+}
+
+/// Names ECS or IAM would refuse are refused before any AWS call: an object name with a `.`
+/// (unless the spec names the ECS name), and the 256-character limit of the owner tag.
+#[test]
+fn names_aws_refuses_are_refused_by_the_planner() {
+    let aws = SimAws::new("123456789012", "us-east-1");
+    let config = PlanConfig::default();
+    let mut m = examples();
+    m.services[0].metadata.name = Some("web.api".into());
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "web.api", "FargateService");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(message.contains("metadata.name"), "{message}");
+    assert!(message.contains("spec.serviceName"), "{message}");
+    m.services[0].spec.service_name = Some("web-api".into());
+    actions_of(&plan(&aws, &m, &config), "web.api", "FargateService");
+
+    let mut m = examples();
+    let long = "a".repeat(250);
+    m.task_definitions[0].metadata.name = Some(long.clone());
+    m.task_definitions[0].spec.family = Some("short".into());
+    let (reason, message) = error_of(&plan(&aws, &m, &config), &long, "TaskDefinition");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(message.contains("256"), "{message}");
+}

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use fargate_operator::api::validation::{
-    validate_fargate_service, validate_fargate_service_update, validate_task_definition,
-    validate_task_definition_update,
+    validate_fargate_service, validate_fargate_service_update, validate_names,
+    validate_task_definition, validate_task_definition_update,
 };
 use fargate_operator::api::{FargateService, TaskDefinition};
 use kube::core::cel::Validator;
@@ -122,23 +122,37 @@ fn schema_errors(kind: &str, obj: &Value, old: Option<&Value>) -> Vec<(String, S
     out
 }
 
-/// Every `(field, message)` the Rust side reports for `obj` (deserialisation, then validate).
+/// Every `(field, message)` the Rust side reports for `obj` (deserialisation, then validate,
+/// then the names derived from its namespace and name, as the engine and planner check them).
 fn rust_errors(kind: &str, obj: &Value) -> Vec<(String, String)> {
     fn de<T: serde::de::DeserializeOwned>(obj: &Value) -> Result<T, (String, String)> {
         serde_path_to_error::deserialize(obj.clone())
             .map_err(|e| (e.path().to_string(), e.inner().to_string()))
     }
-    let result =
-        match kind {
-            "TaskDefinition" => de::<TaskDefinition>(obj)
-                .map(|td| validate_task_definition(&td.spec).map_err(|e| e.0)),
-            _ => de::<FargateService>(obj)
-                .map(|fs| validate_fargate_service(&fs.spec).map_err(|e| e.0)),
-        };
+    let namespace = obj["metadata"]["namespace"].as_str().unwrap_or_default();
+    let name = obj["metadata"]["name"].as_str().unwrap_or_default();
+    let result = match kind {
+        "TaskDefinition" => de::<TaskDefinition>(obj).map(|td| {
+            let mut errors = validate_task_definition(&td.spec).err().map(|e| e.0);
+            let family = td.spec.family.as_deref();
+            if let Err(e) = validate_names(namespace, name, family, "spec.family") {
+                errors.get_or_insert_with(Vec::new).extend(e.0);
+            }
+            errors
+        }),
+        _ => de::<FargateService>(obj).map(|fs| {
+            let mut errors = validate_fargate_service(&fs.spec).err().map(|e| e.0);
+            let service = fs.spec.service_name.as_deref();
+            if let Err(e) = validate_names(namespace, name, service, "spec.serviceName") {
+                errors.get_or_insert_with(Vec::new).extend(e.0);
+            }
+            errors
+        }),
+    };
     match result {
         Err(de_err) => vec![de_err],
-        Ok(Ok(())) => vec![],
-        Ok(Err(errors)) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
+        Ok(None) => vec![],
+        Ok(Some(errors)) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
     }
 }
 
@@ -173,12 +187,14 @@ fn check_case(bases: &Value, name: &str, kind: &str, field: &str, patch: &Value)
 
     let schema = schema_errors(kind, &obj, None);
     // The schema reports where a rule is attached (a CEL rule on spec names spec.containers
-    // for a container problem): that place must contain the field.
+    // for a container problem): that place must contain the field. A rule on the root (it
+    // sees metadata.name) reports no path: its message must name the field.
     let schema_ok = schema.iter().any(|(path, msg)| {
         !msg.is_empty()
             && (field == path
                 || field.starts_with(&format!("{path}."))
-                || field.starts_with(&format!("{path}[")))
+                || field.starts_with(&format!("{path}["))
+                || (path.is_empty() && msg.contains(field)))
     });
     if !schema_ok {
         failures.push(format!(
@@ -383,4 +399,58 @@ fn immutable_fields_are_rejected_on_update_by_cel_and_rust() {
         let err = validate_fargate_service_update(&o.spec, &n.spec).unwrap_err();
         assert_eq!(err.0[0].field, field);
     }
+}
+
+/// What the operator derives from the object's name: a `.` (ECS names cannot have one) is
+/// refused at admission by a root rule and by Rust, unless the spec names the ECS name itself;
+/// names too long for the owner tag or the derived ECS name are refused by Rust, since a CEL
+/// rule does not see the namespace.
+#[test]
+fn names_derived_from_the_object_are_checked() {
+    let (bases, _) = corpus();
+    let mut failures = vec![];
+    for (kind, explicit) in [
+        ("TaskDefinition", json!({"spec": {"family": "web-api"}})),
+        (
+            "FargateService",
+            json!({"spec": {"serviceName": "web-api"}}),
+        ),
+    ] {
+        let dotted = json!({"metadata": {"name": "web.api"}});
+        failures.extend(check_case(
+            &bases,
+            &format!("{kind} name with a dot"),
+            kind,
+            "metadata.name",
+            &dotted,
+        ));
+        let mut obj = bases[kind].clone();
+        merge_patch(&mut obj, &dotted);
+        merge_patch(&mut obj, &explicit);
+        assert_eq!(schema_errors(kind, &obj, None), vec![], "{kind}");
+        assert_eq!(rust_errors(kind, &obj), vec![], "{kind}");
+
+        let long = json!({"metadata": {"namespace": "n".repeat(63), "name": "a".repeat(200)}});
+        let mut obj = bases[kind].clone();
+        merge_patch(&mut obj, &long);
+        assert_eq!(
+            schema_errors(kind, &obj, None),
+            vec![],
+            "{kind}: the API server cannot see the namespace; if it now can, refuse this at admission"
+        );
+        let rust = rust_errors(kind, &obj);
+        for limit in ["256", "255"] {
+            assert!(
+                rust.iter()
+                    .any(|(f, m)| f == "metadata.name" && m.contains(limit)),
+                "{kind}: {limit}: {rust:?}"
+            );
+        }
+        // With the ECS name given, only the owner tag is too long.
+        merge_patch(&mut obj, &explicit);
+        let rust = rust_errors(kind, &obj);
+        assert_eq!(rust.len(), 1, "{kind}: {rust:?}");
+        assert!(rust[0].1.contains("256"), "{rust:?}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

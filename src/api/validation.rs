@@ -310,8 +310,15 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
         }
         validate_container(&mut c, &at, k, &names, &volumes);
     }
-    let cpu_sum: i32 = spec.containers.iter().filter_map(|k| k.cpu).sum();
-    if FARGATE_CPU.contains(&spec.cpu) && cpu_sum > spec.cpu {
+    // Summed in i64: `plan -f` reads specs no API server has range-checked, and ten
+    // containers of i32::MAX would overflow an i32.
+    let cpu_sum: i64 = spec
+        .containers
+        .iter()
+        .filter_map(|k| k.cpu)
+        .map(i64::from)
+        .sum();
+    if FARGATE_CPU.contains(&spec.cpu) && cpu_sum > i64::from(spec.cpu) {
         c.fail(
             "spec.containers",
             format!(
@@ -320,12 +327,12 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
             ),
         );
     }
-    let mem_sum: i32 = spec
+    let mem_sum: i64 = spec
         .containers
         .iter()
-        .map(|k| k.memory.or(k.memory_reservation).unwrap_or(0))
+        .map(|k| i64::from(k.memory.or(k.memory_reservation).unwrap_or(0)))
         .sum();
-    if mem_sum > spec.memory {
+    if mem_sum > i64::from(spec.memory) {
         c.fail(
             "spec.containers",
             format!(
@@ -631,6 +638,53 @@ fn validate_container(
             "an absolute path",
         );
     }
+}
+
+/// Checks what the operator derives from an object's namespace and name against AWS's
+/// limits, before any AWS call: the owner tag `namespace/name` (a tag value: at most 256
+/// characters) and, when the spec names no ECS name itself (`explicit` is `None`; `field`
+/// says where it would), the default ECS family or service name `<namespace>-<name>` (at most
+/// 255 letters, digits, `-` and `_`: Kubernetes names may contain `.`, ECS names may not).
+/// The API server cannot check these (a CEL rule does not see the namespace), except the `.`,
+/// which a root rule of each CRD refuses too.
+pub fn validate_names(
+    namespace: &str,
+    name: &str,
+    explicit: Option<&str>,
+    field: &str,
+) -> Result<(), ValidationErrors> {
+    let mut c = Check::default();
+    let owner = super::owner_key(namespace, name);
+    let n = owner.chars().count();
+    if n > TAG_VALUE_MAX as usize {
+        c.fail(
+            "metadata.name",
+            format!(
+                "{owner:?} is {n} characters: the operator tags what it creates with {}={owner}, and AWS tag values are at most {TAG_VALUE_MAX}: use a shorter name",
+                super::OWNER_TAG
+            ),
+        );
+    }
+    if explicit.is_none() {
+        let derived = super::default_aws_name(namespace, name);
+        let n = derived.chars().count();
+        if name.contains('.') {
+            c.fail(
+                "metadata.name",
+                format!(
+                    "{name:?} contains '.', which ECS names cannot: set {field} to a name of letters, digits, - and _, or rename the object"
+                ),
+            );
+        } else if n > 255 {
+            c.fail(
+                "metadata.name",
+                format!(
+                    "the ECS name derived from it, {derived:?}, is {n} characters; ECS allows 255: set {field}, or use a shorter name"
+                ),
+            );
+        }
+    }
+    c.done()
 }
 
 /// Checks the immutable fields of a TaskDefinition against its previous spec.
@@ -966,6 +1020,28 @@ mod tests {
         assert!(fargate_size_valid(16384, 122880));
         assert!(!fargate_size_valid(16384, 36864));
         assert!(!fargate_size_valid(300, 1024));
+    }
+
+    #[test]
+    fn container_sums_do_not_overflow() {
+        let spec: TaskDefinitionSpec = serde_json::from_value(serde_json::json!({
+            "cpu": 256, "memory": 512,
+            "containers": [
+                {"name": "a", "image": "a:1", "cpu": i32::MAX, "memory": i32::MAX},
+                {"name": "b", "image": "b:1", "cpu": i32::MAX, "memory": i32::MAX},
+            ],
+        }))
+        .unwrap();
+        let errors = validate_task_definition(&spec).unwrap_err().0;
+        let sums: Vec<&str> = errors
+            .iter()
+            .filter(|e| e.field == "spec.containers")
+            .map(|e| e.message.as_str())
+            .collect();
+        assert!(
+            sums.iter().any(|m| m.contains("adds up to 4294967294")),
+            "{sums:?}"
+        );
     }
 
     #[test]

@@ -162,7 +162,15 @@ pub async fn reconcile_task_definition(
     now: Timestamp,
 ) -> (Reconciled<TaskDefinitionStatus>, Option<TaskDefinitionInfo>) {
     let owner = owner_of(td, "TaskDefinition");
-    if let Err(e) = crate::api::validation::validate_task_definition(&td.spec) {
+    let valid = crate::api::validation::validate_task_definition(&td.spec).and_then(|()| {
+        crate::api::validation::validate_names(
+            &owner.namespace,
+            &owner.name,
+            td.spec.family.as_deref(),
+            "spec.family",
+        )
+    });
+    if let Err(e) = valid {
         let mut status = td.status.clone().unwrap_or_default();
         let sync = refuse(&owner, e, &mut status.conditions, now);
         status.observed_generation = Some(owner.generation);
@@ -239,7 +247,15 @@ pub async fn reconcile_fargate_service(
     now: Timestamp,
 ) -> Reconciled<FargateServiceStatus> {
     let owner = owner_of(fs, "FargateService");
-    if let Err(e) = crate::api::validation::validate_fargate_service(&fs.spec) {
+    let valid = crate::api::validation::validate_fargate_service(&fs.spec).and_then(|()| {
+        crate::api::validation::validate_names(
+            &owner.namespace,
+            &owner.name,
+            fs.spec.service_name.as_deref(),
+            "spec.serviceName",
+        )
+    });
+    if let Err(e) = valid {
         let mut status = fs.status.clone().unwrap_or_default();
         let sync = refuse(&owner, e, &mut status.conditions, now);
         status.observed_generation = Some(owner.generation);

@@ -8,7 +8,9 @@ use super::{
     hash_json, Action, Note, Owner, Ownership, Plan, PlanConfig, PlanError, ServiceUpdate,
 };
 use crate::api::fargateservice::{CapacityProvider, FargateServiceSpec};
-use crate::api::validation::{validate_fargate_service, FieldError, ValidationErrors};
+use crate::api::validation::{
+    validate_fargate_service, validate_names, FieldError, ValidationErrors,
+};
 use crate::api::{reasons, RESTARTED_AT_TAG};
 
 /// Prefix of the task-definition placeholder used while the referenced TaskDefinition's
@@ -135,8 +137,9 @@ fn desired_policies(
     );
     let mut add =
         |suffix: &str, metric: &str, label: Option<String>, tg: Option<String>, value: f64| {
+            // Application Auto Scaling policy names are at most 256 characters.
             out.insert(
-                format!("{service}-{suffix}"),
+                super::bounded_name(&format!("{service}-{suffix}"), 256),
                 (
                     TargetTrackingDef {
                         metric: metric.to_owned(),
@@ -381,6 +384,12 @@ pub fn plan_fargate_service(
         task_definition,
     } = inputs;
     validate_fargate_service(spec)?;
+    validate_names(
+        &owner.namespace,
+        &owner.name,
+        spec.service_name.as_deref(),
+        "spec.serviceName",
+    )?;
     let Some(td) = task_definition else {
         let what = match (&spec.task_definition_ref, &spec.task_definition_arn) {
             (Some(r), _) => format!("TaskDefinition {}/{}", owner.namespace, r.name),

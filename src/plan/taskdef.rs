@@ -11,7 +11,9 @@ use super::{
 };
 use crate::api::images::{mutable_reason, ImageTagPolicy};
 use crate::api::taskdefinition::{Container, RoleSpec, TaskDefinitionSpec};
-use crate::api::validation::{validate_task_definition, FieldError, ValidationErrors};
+use crate::api::validation::{
+    validate_names, validate_task_definition, FieldError, ValidationErrors,
+};
 use crate::api::{reasons, SPEC_HASH_TAG};
 
 /// What the TaskDefinition planner reads.
@@ -279,6 +281,12 @@ pub fn desired(
 ) -> Result<DesiredTaskDefinition, PlanError> {
     let TaskDefinitionInputs { owner, spec } = inputs;
     validate_task_definition(spec)?;
+    validate_names(
+        &owner.namespace,
+        &owner.name,
+        spec.family.as_deref(),
+        "spec.family",
+    )?;
     let mut notes = vec![];
     let mut denied = vec![];
     for (i, c) in spec.containers.iter().enumerate() {
@@ -396,6 +404,8 @@ pub fn desired(
         });
     }
 
+    check_sizes(&body, &roles)?;
+
     let spec_hash = hash_json(&body.normalized())[..16].to_owned();
     let mut tags = spec.tags.clone();
     tags.extend(owner.tags());
@@ -408,6 +418,60 @@ pub fn desired(
         spec_hash,
         notes,
     })
+}
+
+/// ECS's limit on a task definition: 64 KiB.
+pub const TASK_DEFINITION_MAX_BYTES: usize = 64 * 1024;
+/// IAM's limit on all inline policies of one role together, whitespace not counted.
+pub const ROLE_INLINE_POLICIES_MAX_CHARS: usize = 10_240;
+
+/// Refuses, before any AWS call, a revision ECS would refuse for its size and a managed role
+/// IAM would refuse for its inline policies' size, naming what makes them large. The revision
+/// is measured as the JSON of its body (the ECS field names and values RegisterTaskDefinition
+/// carries); a policy as compact JSON, as IAM counts it.
+fn check_sizes(body: &TaskDefBody, roles: &[DesiredRole]) -> Result<(), PlanError> {
+    let mut errors = vec![];
+    let bytes = serde_json::to_vec(body).map_or(0, |v| v.len());
+    if bytes > TASK_DEFINITION_MAX_BYTES {
+        errors.push(FieldError {
+            field: "spec.containers".into(),
+            message: format!(
+                "the task definition comes to {bytes} bytes; ECS allows {TASK_DEFINITION_MAX_BYTES} (64 KiB): move large values (environment, command) into secrets, files or the image"
+            ),
+        });
+    }
+    for role in roles {
+        let chars: usize = role
+            .inline_policies
+            .values()
+            .map(|p| serde_json::to_string(p).map_or(0, |s| s.chars().count()))
+            .sum();
+        if chars <= ROLE_INLINE_POLICIES_MAX_CHARS {
+            continue;
+        }
+        let (field, hint) = match role.kind {
+            RoleKind::Execution => (
+                "spec.executionRole",
+                "the managed execution role may read exactly the ARNs in spec.containers[].secrets (and write the log groups): use fewer secrets (one JSON secret with several keys, or an SSM path), or give a role of your own in spec.executionRole.arn",
+            ),
+            RoleKind::Task => (
+                "spec.taskRole",
+                "shorten spec.taskRole.managed.policy, attach managed policies instead (managed.policyArns), or give a role of your own in spec.taskRole.arn",
+            ),
+        };
+        errors.push(FieldError {
+            field: field.into(),
+            message: format!(
+                "the managed role {}'s inline policies come to {chars} characters; IAM allows {ROLE_INLINE_POLICIES_MAX_CHARS} per role: {hint}",
+                role.name
+            ),
+        });
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ValidationErrors(errors).into())
+    }
 }
 
 fn plan_role(

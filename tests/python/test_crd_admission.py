@@ -300,6 +300,12 @@ class Estimator:
             if v.kind != "object":
                 raise CelSyntax(f"select .{node[2]} on {v.kind} {v.where}")
             child = (v.schema.get("properties") or {}).get(node[2])
+            if child is None and node[2] == "metadata" and "." not in v.where:
+                child = {"type": "object"}  # the root's metadata, implicit in a CRD schema
+            if child is None and v.where.endswith(".metadata") and node[2] in ("name", "generateName"):
+                # A root rule sees metadata.name and generateName: object names of at most
+                # 253 characters (the API server's own schema for them is not in the CRD).
+                child = {"type": "string", "maxLength": 253}
             if child is None:
                 raise CelSyntax(f"{v.where} has no field {node[2]}")
             return c + 1, from_schema(child, f"{v.where}.{node[2]}")
