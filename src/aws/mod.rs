@@ -6,11 +6,13 @@
 //! them in place ([`retry`]); tests also write fakes.
 
 pub mod error;
+#[cfg(any(test, feature = "test-util"))]
 pub mod faults;
 pub mod instrument;
 pub mod limits;
 pub mod retry;
 pub mod sdk;
+#[cfg(any(test, feature = "test-util"))]
 pub mod sim;
 
 use std::sync::Arc;

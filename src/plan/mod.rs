@@ -8,6 +8,7 @@ pub mod delete;
 pub mod model;
 pub mod render;
 pub mod service;
+#[cfg(any(test, feature = "test-util"))]
 pub mod sim;
 pub mod taskdef;
 
