@@ -473,6 +473,206 @@ async fn a_revision_a_service_still_runs_keeps_the_finalizer_and_says_why() {
     assert!(has_revisions(&h, &td));
 }
 
+/// A TaskDefinition's roles and log group exist in AWS.
+fn has_roles_and_log_group(h: &Harness) -> (bool, bool) {
+    let sim = h.backend.lock();
+    (
+        sim.roles.keys().any(|r| r.starts_with("fgo-shop-web-api")),
+        sim.log_groups.contains_key("/ecs/shop-web-api"),
+    )
+}
+
+/// `family:revision` of a revision ARN (what Events name).
+fn family_revision(arn: &str) -> &str {
+    arn.rsplit_once('/').unwrap().1
+}
+
+/// Whether ECS still holds `arn` as an ACTIVE revision.
+fn is_active(h: &Harness, arn: &str) -> bool {
+    h.backend.lock().active_revision_arns().any(|a| a == arn)
+}
+
+/// `kubectl delete -f examples/arm64-efs.yaml`, the shape of it: the FargateService says
+/// Retain, so its object goes at once and its ECS service keeps running revision 1; the
+/// TaskDefinition says Delete. The cache no longer knows the service: ECS must be asked.
+#[tokio::test]
+async fn a_retained_service_keeps_the_revision_roles_and_log_group_it_runs_until_it_is_gone() {
+    use fargate_operator::api::fargateservice::DeletionPolicy;
+
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    let rev1 = td.status.as_ref().unwrap().arn.clone().unwrap();
+    h.cache_td(&td);
+    let mut fs = finalized(fs);
+    fs.spec.deletion_policy = DeletionPolicy::Retain;
+    let (fs, _) = reconcile_fs_once(&h, &fs).await;
+    h.cache_fs(&fs);
+    h.backend.lock().finish_deployments();
+    // A new generation registers revision 2, which no service runs yet.
+    let mut td2 = td.clone();
+    td2.metadata.generation = Some(2);
+    td2.spec.containers[0].image = "public.ecr.aws/nginx/nginx:1.27.4".into();
+    let td = reconcile_td_once(&h, &td2).await;
+    let rev2 = td.status.as_ref().unwrap().arn.clone().unwrap();
+    assert!(rev2.ends_with(":2"), "{rev2}");
+
+    // The FargateService goes first: Retain, so nothing is deleted in AWS.
+    let fs = deleting(fs);
+    let (client, mut server) = mock_client();
+    let run = spawn_fs(&fs, h.context(client, Leadership::Always));
+    let (events, req) = server.events_then().await;
+    assert_eq!(events.last().unwrap().1, event_reasons::CLEANED_UP);
+    let req = req.expect("the finalizer patch");
+    assert_eq!((req.method.as_str(), req.path.as_str()), ("PATCH", FS_PATH));
+    req.reply(&json_of(&fs));
+    run.await.unwrap().unwrap();
+    server.done().await;
+    h.fs_writer
+        .apply_watcher_event(&watcher::Event::Delete(DeserializeGuard(Ok(fs.clone()))));
+    assert!(h.stores.services.state().is_empty());
+    let ecs_service = ("shop".to_owned(), "shop-web-api".to_owned());
+    assert_eq!(h.backend.lock().services[&ecs_service].status, "ACTIVE");
+    assert_eq!(
+        h.backend.lock().services[&ecs_service].body.task_definition,
+        rev1
+    );
+
+    // The TaskDefinition: revision 2 goes; revision 1, the roles and the log group stay;
+    // the finalizer stays and Ready says why, naming the ECS service.
+    let td = deleting(td);
+    // One context for every attempt, as in the controller (it remembers who ran what).
+    let (client, mut server) = mock_client();
+    let ctx = h.context(client, Leadership::Always);
+    let run = spawn_td(&td, ctx.clone());
+    let (events, req) = server.events_then().await;
+    assert!(
+        events.iter().any(|(_, r, n)| r == event_reasons::DELETED
+            && n.starts_with("deregister")
+            && n.contains(family_revision(&rev2))),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .all(|(_, _, n)| !n.contains(family_revision(&rev1))),
+        "{events:?}"
+    );
+    let status = status_patch(req.expect("the status patch"), &td, TD_PATH);
+    let ready = condition(&status, ct::READY);
+    assert_eq!(ready["status"], "False");
+    assert_eq!(ready["reason"], reasons::DELETING);
+    let message = ready["message"].as_str().unwrap();
+    assert!(message.contains(&rev1), "{message}");
+    assert!(
+        message.contains("ECS service shop/shop-web-api"),
+        "{message}"
+    );
+    let err = run.await.unwrap().expect_err("cleanup waits");
+    assert_eq!(err.metric_label(), reasons::DELETING);
+    assert!(is_active(&h, &rev1), "revision 1 is still registered");
+    assert!(!is_active(&h, &rev2), "revision 2 is deregistered");
+    assert_eq!(has_roles_and_log_group(&h), (true, true));
+
+    // Retried while the service still runs it: the same answer, from one DescribeServices
+    // of that service, not another listing of the account; nothing written.
+    let mut td = td;
+    td.status = Some(serde_json::from_value(status).unwrap());
+    let listings = h.calls.count("list_clusters");
+    let writes = h.calls.total(CallKind::Write);
+    let err = tokio::time::timeout(Duration::from_secs(10), spawn_td(&td, ctx.clone()))
+        .await
+        .expect("no request to the API server")
+        .unwrap()
+        .expect_err("still waiting");
+    assert_eq!(err.metric_label(), reasons::DELETING);
+    assert_eq!(h.calls.count("list_clusters"), listings);
+    assert_eq!(h.calls.total(CallKind::Write), writes);
+    assert!(is_active(&h, &rev1));
+
+    // The ECS service is deleted in AWS: the next attempt finishes the cleanup.
+    h.backend
+        .lock()
+        .services
+        .get_mut(&ecs_service)
+        .unwrap()
+        .status = "INACTIVE".into();
+    let run = spawn_td(&td, ctx.clone());
+    let (events, req) = server.events_then().await;
+    assert!(
+        events.iter().any(|(_, r, n)| r == event_reasons::DELETED
+            && n.starts_with("deregister")
+            && n.contains(family_revision(&rev1))),
+        "{events:?}"
+    );
+    assert_eq!(events.last().unwrap().1, event_reasons::CLEANED_UP);
+    let req = req.expect("the finalizer patch");
+    assert_eq!((req.method.as_str(), req.path.as_str()), ("PATCH", TD_PATH));
+    req.reply(&json_of(&td));
+    assert_eq!(run.await.unwrap().unwrap(), Action::await_change());
+    drop(ctx);
+    server.done().await;
+    assert!(!has_revisions(&h, &td));
+    assert_eq!(has_roles_and_log_group(&h), (false, false));
+}
+
+#[tokio::test]
+async fn a_bogus_revision_arn_in_another_namespace_does_not_hold_a_deletion() {
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    let rev1 = td.status.as_ref().unwrap().arn.clone().unwrap();
+    // Another namespace's FargateService names the revision by ARN; it was never created
+    // in ECS (say it is invalid, or its tenant may not use it).
+    let mut other = finalized(fs.clone());
+    other.metadata.namespace = Some("elsewhere".into());
+    other.metadata.name = Some("squatter".into());
+    other.spec.task_definition_ref = None;
+    other.spec.task_definition_arn = Some(rev1.clone());
+    other.spec.cluster.name = "elsewhere".into();
+    h.cache_fs(&other);
+    // And ECS runs a service of a family that merely starts with this one's (ListTaskDefinitions'
+    // familyPrefix would match it).
+    h.cache_td(&td);
+    let (_, _) = reconcile_fs_once(&h, &finalized(fs)).await;
+    {
+        let mut sim = h.backend.lock();
+        let mut revision = sim.revision(&rev1).unwrap().clone();
+        let lookalike = rev1.replace("shop-web-api:", "shop-web-api-v2:");
+        revision.arn = lookalike.clone();
+        revision.body.family = "shop-web-api-v2".into();
+        sim.revisions
+            .insert("shop-web-api-v2".into(), vec![(revision, true)]);
+        let mut service = sim
+            .services
+            .remove(&("shop".to_owned(), "shop-web-api".to_owned()))
+            .unwrap();
+        service.arn = service.arn.replace("shop-web-api", "lookalike");
+        service.body.task_definition = lookalike;
+        sim.services
+            .insert(("shop".into(), "lookalike".into()), service);
+        sim.finish_deployments();
+    }
+
+    let td = deleting(td);
+    let (client, mut server) = mock_client();
+    let run = spawn_td(&td, h.context(client, Leadership::Always));
+    let (events, req) = server.events_then().await;
+    assert!(
+        events.iter().any(|(_, r, n)| r == event_reasons::DELETED
+            && n.starts_with("deregister")
+            && n.contains(family_revision(&rev1))),
+        "{events:?}"
+    );
+    let req = req.expect("the finalizer patch");
+    assert_eq!((req.method.as_str(), req.path.as_str()), ("PATCH", TD_PATH));
+    req.reply(&json_of(&td));
+    assert_eq!(run.await.unwrap().unwrap(), Action::await_change());
+    server.done().await;
+    assert!(!has_revisions(&h, &td));
+    assert_eq!(has_roles_and_log_group(&h), (false, false));
+}
+
 #[tokio::test]
 async fn an_unchanged_object_gets_no_status_write_and_no_aws_write() {
     let mut h = Harness::new();

@@ -590,6 +590,64 @@ async fn delete_removes_what_the_operator_made_and_nothing_else_and_retain_keeps
         .all(|r| r.applied.is_empty() && r.failure.is_none()));
 }
 
+/// The controller's cleanup, which has no manifests: it asks ECS (ListClusters,
+/// ListServices, DescribeServices through the real SDK client) which services run the
+/// family, so a retained service whose object is gone keeps its revision, roles and log group.
+#[tokio::test]
+async fn a_cleanup_asking_ecs_keeps_what_a_retained_service_runs_until_it_is_deleted() {
+    use fargate_operator::engine::{cleanup_task_definition_asking_ecs, Sync};
+    use std::collections::BTreeSet;
+
+    let (aws, calls) = aws().await;
+    let raw = raw().await;
+    let m = only(&examples("asking"), "reports");
+    assert_converged(&apply(&aws, &m).await);
+    let td = &m.task_definitions[0];
+    let (cluster, service) = ("analytics-asking", "analytics-asking-reports");
+    let family = "analytics-asking-reports";
+    let revisions = raw.active_revisions(family).await;
+    assert_eq!(revisions.len(), 1, "{revisions:?}");
+
+    let (known, none) = (Default::default(), BTreeSet::new());
+    let (c, running) = cleanup_task_definition_asking_ecs(&aws, td, &known, &none, 5).await;
+    match &c.sync {
+        Sync::Waiting { reason, message } => {
+            assert_eq!(*reason, reasons::DELETING);
+            assert!(message.contains(&revisions[0]), "{message}");
+            assert!(
+                message.contains(&format!("ECS service {cluster}/{service}")),
+                "{message}"
+            );
+        }
+        other => panic!("cleanup should wait: {other:?}"),
+    }
+    assert!(c.applied.is_empty(), "{:?}", c.applied);
+    assert_eq!(
+        running,
+        BTreeSet::from([(cluster.to_owned(), service.to_owned())])
+    );
+    assert!(calls.count("list_clusters") > 0 && calls.count("list_services") > 0);
+    assert_eq!(raw.active_revisions(family).await, revisions);
+    assert!(raw.role_exists(&format!("fgo-{family}-exec")).await);
+    assert!(raw.log_group_exists(&format!("/ecs/{family}")).await);
+
+    // The service is deleted in AWS: the next attempt cleans up.
+    raw.ecs
+        .delete_service()
+        .cluster(cluster)
+        .service(service)
+        .force(true)
+        .send()
+        .await
+        .expect("delete service");
+    let (c, running) = cleanup_task_definition_asking_ecs(&aws, td, &known, &running, 5).await;
+    assert_eq!(c.sync, Sync::InSync, "{c:?}");
+    assert!(running.is_empty());
+    assert!(raw.active_revisions(family).await.is_empty());
+    assert!(!raw.role_exists(&format!("fgo-{family}-exec")).await);
+    assert!(!raw.log_group_exists(&format!("/ecs/{family}")).await);
+}
+
 #[tokio::test]
 async fn a_task_role_asking_for_a_policy_outside_the_allowlist_is_refused_without_iam_writes() {
     let (aws, calls) = aws().await;

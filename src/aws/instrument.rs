@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::retry::RetryPolicy;
-use super::{AwsError, Ecs, Iam, LoadBalancing, Logs, NewRole, RevisionPage, Scaling};
+use super::{AwsError, Ecs, Iam, LoadBalancing, Logs, NamePage, NewRole, RevisionPage, Scaling};
 use crate::plan::model::{
     ObservedCluster, ObservedLogGroup, ObservedRevision, ObservedRole, ObservedScaling,
     ObservedService, ObservedStoppedTask, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef,
@@ -188,6 +188,8 @@ instrumented!(Ecs, "ecs",
     Write fn create_service(&self, cluster: &str, name: &str, body: &ServiceBody, tags: &Tags, client_token: &str) -> String;
     Write fn update_service(&self, cluster: &str, name: &str, update: &ServiceUpdate) -> ();
     Write fn delete_service(&self, cluster: &str, name: &str) -> ();
+    Read fn list_clusters(&self, next_token: Option<&str>) -> NamePage;
+    Read fn list_services(&self, cluster: &str, next_token: Option<&str>) -> NamePage;
     Read fn stopped_tasks(&self, cluster: &str, service: &str, limit: usize) -> Vec<ObservedStoppedTask>;
 );
 

@@ -21,7 +21,8 @@ pub enum Category {
     /// ECS DescribeServices (published: burst 100, 20/s; 10 services per call).
     EcsDescribeServices,
     /// Other ECS reads: DescribeClusters, DescribeTaskDefinition, ListTaskDefinitions,
-    /// DescribeTasks, ListTasks (published: burst 100, 20/s for most).
+    /// DescribeTasks, ListTasks, ListClusters, ListServices (published: burst 100, 20/s for
+    /// most).
     EcsRead,
     /// Other ECS writes: CreateCluster, DeregisterTaskDefinition, TagResource, UntagResource.
     EcsWrite,

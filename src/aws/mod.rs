@@ -111,6 +111,16 @@ pub trait Ecs: Send + Sync {
         update: &ServiceUpdate,
     ) -> Result<(), AwsError>;
     async fn delete_service(&self, cluster: &str, name: &str) -> Result<(), AwsError>;
+    /// One page (at most 100) of the names of the account's clusters in this region.
+    /// `next_token` continues a listing; the page's own token is `None` on the last page.
+    async fn list_clusters(&self, next_token: Option<&str>) -> Result<NamePage, AwsError>;
+    /// One page (at most 100) of the names of a cluster's services (ECS lists ACTIVE and
+    /// DRAINING ones); none when the cluster does not exist.
+    async fn list_services(
+        &self,
+        cluster: &str,
+        next_token: Option<&str>,
+    ) -> Result<NamePage, AwsError>;
     /// The most recently stopped tasks of a service (at most `limit`), newest first.
     async fn stopped_tasks(
         &self,
@@ -124,6 +134,14 @@ pub trait Ecs: Send + Sync {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RevisionPage {
     pub arns: Vec<String>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_token: Option<String>,
+}
+
+/// A page of [`Ecs::list_clusters`] or [`Ecs::list_services`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NamePage {
+    pub names: Vec<String>,
     /// Where the next page starts; `None` on the last page.
     pub next_token: Option<String>,
 }

@@ -100,6 +100,22 @@ where
     result
 }
 
+/// The name in a cluster ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`).
+fn cluster_of_arn(arn: &str) -> Option<&str> {
+    arn.split_once(":cluster/").map(|(_, name)| name)
+}
+
+/// The service name in a service ARN of `cluster`: `.../service/<cluster>/<name>`, or the
+/// old format without the cluster (`.../service/<name>`). An ARN naming another cluster is
+/// `None`.
+fn service_of_arn<'a>(arn: &'a str, cluster: &str) -> Option<&'a str> {
+    let (_, rest) = arn.split_once(":service/")?;
+    match rest.split_once('/') {
+        Some((c, name)) => (c == cluster).then_some(name),
+        None => Some(rest),
+    }
+}
+
 /// NotFound → None.
 fn found<T>(r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
     match r {
@@ -957,6 +973,66 @@ impl super::Ecs for SdkEcs {
         .map(drop)
     }
 
+    async fn list_clusters(&self, next_token: Option<&str>) -> Result<super::NamePage, AwsError> {
+        let page = send(
+            &self.1,
+            "ecs:ListClusters",
+            self.0
+                .list_clusters()
+                .max_results(100)
+                .set_next_token(next_token.map(str::to_owned))
+                .send(),
+        )
+        .await?;
+        Ok(super::NamePage {
+            names: page
+                .cluster_arns()
+                .iter()
+                .filter_map(|arn| cluster_of_arn(arn))
+                .map(str::to_owned)
+                .collect(),
+            next_token: page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    async fn list_services(
+        &self,
+        cluster: &str,
+        next_token: Option<&str>,
+    ) -> Result<super::NamePage, AwsError> {
+        let Some(page) = found(
+            send(
+                &self.1,
+                "ecs:ListServices",
+                self.0
+                    .list_services()
+                    .cluster(cluster)
+                    .max_results(100)
+                    .set_next_token(next_token.map(str::to_owned))
+                    .send(),
+            )
+            .await,
+        )?
+        else {
+            return Ok(super::NamePage::default());
+        };
+        Ok(super::NamePage {
+            names: page
+                .service_arns()
+                .iter()
+                .filter_map(|arn| service_of_arn(arn, cluster))
+                .map(str::to_owned)
+                .collect(),
+            next_token: page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
     async fn stopped_tasks(
         &self,
         cluster: &str,
@@ -1711,6 +1787,20 @@ mod tests {
             .as_deref(),
             Some("app/web/50dc6c495c0c9188/targetgroup/web-api/943f017f100becff")
         );
+    }
+
+    #[test]
+    fn listed_arns_give_names_of_exactly_the_cluster_asked() {
+        let arn = |rest: &str| format!("arn:aws:ecs:us-east-1:123456789012:{rest}");
+        assert_eq!(cluster_of_arn(&arn("cluster/shop")), Some("shop"));
+        assert_eq!(
+            service_of_arn(&arn("service/shop/shop-web-api"), "shop"),
+            Some("shop-web-api")
+        );
+        // A cluster whose name ends like the one asked is another cluster.
+        assert_eq!(service_of_arn(&arn("service/bigshop/web"), "shop"), None);
+        // The old ARN format has no cluster in it.
+        assert_eq!(service_of_arn(&arn("service/web"), "shop"), Some("web"));
     }
 
     #[test]

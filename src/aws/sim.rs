@@ -223,6 +223,33 @@ impl super::Ecs for SimBackend {
         )
     }
 
+    async fn list_clusters(&self, next_token: Option<&str>) -> Result<super::NamePage, AwsError> {
+        let mut sim = self.lock();
+        sim.request("ecs:ListClusters", 1);
+        let names = sim
+            .clusters
+            .iter()
+            .filter(|(_, c)| c.status != "INACTIVE")
+            .map(|(name, _)| name.clone());
+        name_page("ecs:ListClusters", names, next_token)
+    }
+
+    async fn list_services(
+        &self,
+        cluster: &str,
+        next_token: Option<&str>,
+    ) -> Result<super::NamePage, AwsError> {
+        let mut sim = self.lock();
+        sim.request("ecs:ListServices", 1);
+        // Like ECS: ACTIVE and DRAINING services, not INACTIVE ones.
+        let names = sim
+            .services
+            .iter()
+            .filter(|((c, _), s)| c == cluster && s.status != "INACTIVE")
+            .map(|((_, name), _)| name.clone());
+        name_page("ecs:ListServices", names, next_token)
+    }
+
     async fn stopped_tasks(
         &self,
         _cluster: &str,
@@ -233,6 +260,27 @@ impl super::Ecs for SimBackend {
         self.lock().request("ecs:ListTasks", 1);
         Ok(vec![])
     }
+}
+
+/// One page (at most 100) of `names`, from the offset `next_token` holds.
+fn name_page(
+    op: &'static str,
+    names: impl Iterator<Item = String>,
+    next_token: Option<&str>,
+) -> Result<super::NamePage, AwsError> {
+    const PAGE: usize = 100;
+    let start = match next_token {
+        None => 0,
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| AwsError::new(ErrorKind::Invalid, op, format!("invalid nextToken {t}")))?,
+    };
+    let names: Vec<String> = names.skip(start).take(PAGE + 1).collect();
+    let more = names.len() > PAGE;
+    Ok(super::NamePage {
+        names: names.into_iter().take(PAGE).collect(),
+        next_token: more.then(|| (start + PAGE).to_string()),
+    })
 }
 
 fn tag_action(arn: &str, tags: Tags, remove: Vec<String>) -> Action {

@@ -120,6 +120,12 @@ pub struct Context {
     pub revisions: observations::RevisionListing,
     /// Which settled resyncs read deeply (see `Settings::deep_check_every`).
     pub deep_checks: observations::DeepChecks,
+    /// Per TaskDefinition whose cleanup waits for ECS services that run its revisions (by
+    /// object key): those services, described again at the next attempt instead of listing
+    /// the account's. The entry goes when the cleanup finishes.
+    pub cleanup_waits: std::sync::Mutex<
+        std::collections::HashMap<String, BTreeSet<crate::engine::observe::ServiceKey>>,
+    >,
     /// The clock (injectable so tests are deterministic).
     pub now: fn() -> Timestamp,
 }
@@ -141,6 +147,7 @@ impl Context {
                 settings.resync,
             )),
             deep_checks: observations::DeepChecks::new(settings.deep_check_every),
+            cleanup_waits: Default::default(),
             client,
             aws,
             settings,
@@ -256,8 +263,9 @@ pub fn current_revision(td: &TaskDefinition) -> Option<String> {
     current.then(|| status.arn.clone()).flatten()
 }
 
-/// Revisions of `td` that services (as the cache last saw them) run or deploy: never
-/// deregistered, whatever the history limit says.
+/// Revisions of `td` that services (as the cache last saw them) run or deploy, or name by
+/// ARN: never deregistered by the history limit. (Conservative, for an apply; a cleanup
+/// asks ECS instead, see [`revision_users_in_cache`].)
 pub fn revisions_in_use(
     td: &TaskDefinition,
     services: &Store<GuardedFargateService>,
@@ -282,6 +290,46 @@ pub fn revisions_in_use(
         if let Some(s) = &fs.status {
             out.extend(s.task_definition_arn.clone());
             out.extend(s.deployments.iter().map(|d| d.task_definition_arn.clone()));
+        }
+    }
+    out
+}
+
+/// Revisions of `td` that FargateServices of its namespace referencing it by name run or
+/// deploy, as their status in the cache last said, with who runs them: what a cleanup knows
+/// without asking AWS, a fast path only. An ECS service whose object is gone
+/// (`deletionPolicy: Retain`), or that no object names, is found by asking ECS
+/// ([`crate::engine::cleanup_task_definition_asking_ecs`]); a `spec.taskDefinitionArn`
+/// proves nothing (it may be invalid, or never created), so it is not counted here.
+pub fn revision_users_in_cache(
+    td: &TaskDefinition,
+    services: &Store<GuardedFargateService>,
+) -> crate::engine::observe::RevisionUsers {
+    let namespace = td.namespace();
+    let name = td.name_any();
+    let mut out = crate::engine::observe::RevisionUsers::new();
+    for fs in services.state() {
+        let Ok(fs) = &fs.0 else { continue };
+        let by_name = fs.namespace() == namespace
+            && fs
+                .spec
+                .task_definition_ref
+                .as_ref()
+                .is_some_and(|r| r.name == name);
+        let Some(s) = fs.status.as_ref().filter(|_| by_name) else {
+            continue;
+        };
+        let who = format!(
+            "FargateService {}/{}",
+            fs.namespace().unwrap_or_default(),
+            fs.name_any()
+        );
+        let arns = s
+            .task_definition_arn
+            .iter()
+            .chain(s.deployments.iter().map(|d| &d.task_definition_arn));
+        for arn in arns {
+            out.entry(arn.clone()).or_default().insert(who.clone());
         }
     }
     out

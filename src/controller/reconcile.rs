@@ -22,7 +22,9 @@ use tracing::Instrument;
 
 use super::backoff::RetryClass;
 use super::observations;
-use super::{jittered, object_key, revisions_in_use, task_definition_for, Context};
+use super::{
+    jittered, object_key, revision_users_in_cache, revisions_in_use, task_definition_for, Context,
+};
 use crate::api::conditions::{condition_types as ct, is_true, reasons, truncate_message};
 use crate::api::{FargateService, TaskDefinition, FIELD_MANAGER, FINALIZER};
 use crate::engine::report::{unobserved_conditions, ReportInputs};
@@ -333,9 +335,36 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
 }
 
 async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Action, Error> {
-    ctx.deep_checks.reset(&object_key(TASK_DEFINITION, td));
-    let in_use = revisions_in_use(td, &ctx.stores.services);
-    let c = engine::cleanup_task_definition(&ctx.aws, td, &in_use, ctx.settings.max_passes).await;
+    let key = object_key(TASK_DEFINITION, td);
+    ctx.deep_checks.reset(&key);
+    // What the cache knows is a fast path; ECS says which services run the revisions
+    // (read only now, during deletion, never on a resync).
+    let known = revision_users_in_cache(td, &ctx.stores.services);
+    let recheck = lock(&ctx.cleanup_waits)
+        .get(&key)
+        .cloned()
+        .unwrap_or_default();
+    let (c, running) = engine::cleanup_task_definition_asking_ecs(
+        &ctx.aws,
+        td,
+        &known,
+        &recheck,
+        ctx.settings.max_passes,
+    )
+    .await;
+    {
+        let mut waits = lock(&ctx.cleanup_waits);
+        match &c.sync {
+            // A failed attempt may not have read ECS: keep what the last one found.
+            Sync::Failed { .. } if running.is_empty() => {}
+            _ if running.is_empty() || c.sync == Sync::InSync => {
+                waits.remove(&key);
+            }
+            _ => {
+                waits.insert(key, running);
+            }
+        }
+    }
     publish(ctx, td, &c.applied, &c.sync).await;
     if c.sync != Sync::InSync {
         let mut status = td.status.clone().unwrap_or_default();
@@ -528,6 +557,10 @@ async fn publish<K: Resource<DynamicType = ()>>(
         )
         .await;
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn short(s: &str, max: usize) -> String {

@@ -21,6 +21,7 @@ use crate::plan::{
 };
 pub use act::Applied;
 use act::{ActError, Executor};
+use observe::{RevisionUsers, ServiceKey};
 use report::ReportInputs;
 pub use report::Sync;
 
@@ -388,24 +389,142 @@ pub async fn cleanup_fargate_service(aws: &Aws, fs: &FargateService, max_passes:
     }
 }
 
-/// Deletes what a TaskDefinition owns, in order. `in_use`: revisions services still run.
+/// Deletes what a TaskDefinition owns, in order. `in_use`: revisions services still run
+/// (the caller observed every service that may run them: `delete` its manifests' services).
 pub async fn cleanup_task_definition(
     aws: &Aws,
     td: &TaskDefinition,
     in_use: &BTreeSet<String>,
     max_passes: usize,
 ) -> Cleanup {
+    let users = in_use
+        .iter()
+        .map(|arn| (arn.clone(), BTreeSet::new()))
+        .collect();
+    cleanup_task_definition_with(aws, td, Users::Known(&users), max_passes)
+        .await
+        .0
+}
+
+/// Deletes what a TaskDefinition owns, in order, asking ECS which services still run its
+/// revisions — the controller's way, whose cache cannot know an ECS service whose object is
+/// gone (`deletionPolicy: Retain`), or one no object names. `known`: revisions the caller
+/// knows are in use (services it watches that reference this TaskDefinition), a fast path.
+/// `recheck`: the ECS services that ran a revision of the family at the last attempt.
+///
+/// First `known` plus what `recheck` runs now (DescribeServices of those only); when that
+/// leaves anything to delete, every ECS service of the account and region is read before
+/// (ListClusters, ListServices, DescribeServices): nothing is deleted that a live service
+/// runs or needs. A cleanup that waits for a service therefore costs a DescribeServices per
+/// attempt, not a listing of the account. Returns the ECS services found running a revision
+/// of the family: the next attempt's `recheck`.
+pub async fn cleanup_task_definition_asking_ecs(
+    aws: &Aws,
+    td: &TaskDefinition,
+    known: &RevisionUsers,
+    recheck: &BTreeSet<ServiceKey>,
+    max_passes: usize,
+) -> (Cleanup, BTreeSet<ServiceKey>) {
+    cleanup_task_definition_with(aws, td, Users::AskEcs { known, recheck }, max_passes).await
+}
+
+/// Where a TaskDefinition's cleanup learns which revisions services still run.
+enum Users<'a> {
+    Known(&'a RevisionUsers),
+    AskEcs {
+        known: &'a RevisionUsers,
+        recheck: &'a BTreeSet<ServiceKey>,
+    },
+}
+
+fn merge(into: &mut RevisionUsers, from: RevisionUsers) {
+    for (arn, who) in from {
+        into.entry(arn).or_default().extend(who);
+    }
+}
+
+fn with_users(mut o: ObservedTaskDefinition, users: &RevisionUsers) -> ObservedTaskDefinition {
+    o.in_use = users.keys().cloned().collect();
+    o.in_use_by = users.clone();
+    o
+}
+
+async fn cleanup_task_definition_with(
+    aws: &Aws,
+    td: &TaskDefinition,
+    users: Users<'_>,
+    max_passes: usize,
+) -> (Cleanup, BTreeSet<ServiceKey>) {
     if td.spec.deletion_policy == crate::api::fargateservice::DeletionPolicy::Retain {
-        return retained("revisions, managed roles and log groups");
+        return (
+            retained("revisions, managed roles and log groups"),
+            BTreeSet::new(),
+        );
     }
     let owner = owner_of(td, "TaskDefinition");
     let lookups = task_definition_lookups(td);
+    let family = lookups.family.as_str();
+    let failed = |e: &AwsError| Cleanup {
+        sync: failed_from_aws(e),
+        applied: vec![],
+        notes: vec![],
+    };
+    let mut running = BTreeSet::new();
+    let (users, mut first) = match users {
+        Users::Known(users) => (users.clone(), None),
+        Users::AskEcs { known, recheck } => {
+            let mut users = known.clone();
+            match observe::family_users(aws, family, recheck).await {
+                Ok((u, r)) => {
+                    merge(&mut users, u);
+                    running = r;
+                }
+                Err(e) => return (failed(&e), running),
+            }
+            let observed =
+                match observe::observe_task_definition(aws, &lookups, BTreeSet::new()).await {
+                    Ok(o) => with_users(o, &users),
+                    Err(e) => return (failed(&e), running),
+                };
+            let deletes = plan_task_definition_delete(&owner, family, &observed)
+                .is_ok_and(|p| !p.actions.is_empty());
+            if !deletes {
+                (users, Some(observed))
+            } else {
+                let everyone = match observe::all_services(aws).await {
+                    Ok(s) => s,
+                    Err(e) => return (failed(&e), running),
+                };
+                let mut users = known.clone();
+                match observe::family_users(aws, family, &everyone).await {
+                    Ok((u, r)) => {
+                        merge(&mut users, u);
+                        running = r;
+                    }
+                    Err(e) => return (failed(&e), running),
+                }
+                let observed = with_users(observed, &users);
+                (users, Some(observed))
+            }
+        }
+    };
     let (sync, applied, observed, _) = converge(
         aws,
         max_passes,
         true,
-        || observe::observe_task_definition(aws, &lookups, in_use.clone()),
-        |o| plan_task_definition_delete(&owner, o),
+        || {
+            let first = first.take();
+            let (lookups, users) = (&lookups, &users);
+            async move {
+                match first {
+                    Some(o) => Ok(o),
+                    None => observe::observe_task_definition(aws, lookups, BTreeSet::new())
+                        .await
+                        .map(|o| with_users(o, users)),
+                }
+            }
+        },
+        |o| plan_task_definition_delete(&owner, family, o),
         |_, _| {},
     )
     .await;
@@ -417,11 +536,14 @@ pub async fn cleanup_task_definition(
             ));
         }
     }
-    Cleanup {
-        sync,
-        applied,
-        notes,
-    }
+    (
+        Cleanup {
+            sync,
+            applied,
+            notes,
+        },
+        running,
+    )
 }
 
 fn retained(what: &str) -> Cleanup {

@@ -116,6 +116,83 @@ pub async fn observe_services_in(
     Ok(out)
 }
 
+/// An ECS service: `(cluster, name)`.
+pub type ServiceKey = (String, String);
+
+/// Who runs each revision: revision ARN → `ECS service <cluster>/<name>` (or, from the
+/// controller's cache, `FargateService <namespace>/<name>`).
+pub type RevisionUsers = BTreeMap<String, BTreeSet<String>>;
+
+/// The revisions an ECS service runs or deploys: its task definition and every deployment's.
+fn revisions_of(s: &ObservedService) -> impl Iterator<Item = &String> {
+    std::iter::once(&s.body.task_definition).chain(s.deployments.iter().map(|d| &d.task_definition))
+}
+
+/// Every ECS service of the account and region: ListClusters, then ListServices of each
+/// cluster (every page of both). Read-only and account-wide, so made only when a cleanup is
+/// about to delete something (see [`family_users`]).
+pub async fn all_services(aws: &Aws) -> Result<BTreeSet<ServiceKey>, AwsError> {
+    let mut clusters = vec![];
+    let mut token: Option<String> = None;
+    loop {
+        let page = aws.ecs.list_clusters(token.as_deref()).await?;
+        clusters.extend(page.names);
+        match page.next_token {
+            Some(t) => token = Some(t),
+            None => break,
+        }
+    }
+    let mut out = BTreeSet::new();
+    for cluster in clusters {
+        let mut token: Option<String> = None;
+        loop {
+            let page = aws.ecs.list_services(&cluster, token.as_deref()).await?;
+            out.extend(page.names.into_iter().map(|n| (cluster.clone(), n)));
+            match page.next_token {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Which of `services` run or deploy a revision of `family` (exactly: ECS matches families
+/// by prefix, this does not), and which revisions, read with DescribeServices (10 services
+/// per call). Only ACTIVE services count, as in `delete`: a deleted service drains, its
+/// tasks are stopping. Services ECS does not know are skipped.
+pub async fn family_users(
+    aws: &Aws,
+    family: &str,
+    services: &BTreeSet<ServiceKey>,
+) -> Result<(RevisionUsers, BTreeSet<ServiceKey>), AwsError> {
+    let mut by_cluster: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (cluster, name) in services {
+        by_cluster.entry(cluster).or_default().push(name.clone());
+    }
+    let mut users = RevisionUsers::new();
+    let mut running = BTreeSet::new();
+    for (cluster, names) in by_cluster {
+        for chunk in names.chunks(DESCRIBE_SERVICES_BATCH) {
+            for (name, s) in aws.ecs.describe_services(cluster, chunk).await? {
+                if s.status != "ACTIVE" {
+                    continue;
+                }
+                for arn in revisions_of(&s) {
+                    if crate::aws::revision_of_arn(arn).is_some_and(|(f, _)| f == family) {
+                        users
+                            .entry(arn.clone())
+                            .or_default()
+                            .insert(format!("ECS service {cluster}/{name}"));
+                        running.insert((cluster.to_owned(), name.clone()));
+                    }
+                }
+            }
+        }
+    }
+    Ok((users, running))
+}
+
 /// Revision ARNs that services run: each live service's task definition and every
 /// deployment's.
 pub fn revisions_in_use<'a>(
@@ -125,9 +202,7 @@ pub fn revisions_in_use<'a>(
         .into_iter()
         .filter_map(|o| o.service.as_ref())
         .filter(|s| s.status == "ACTIVE" || s.status == "DRAINING")
-        .flat_map(|s| {
-            std::iter::once(s.body.task_definition.clone())
-                .chain(s.deployments.iter().map(|d| d.task_definition.clone()))
-        })
+        .flat_map(revisions_of)
+        .cloned()
         .collect()
 }

@@ -68,24 +68,37 @@ pub fn plan_fargate_service_delete(
     plan
 }
 
-/// The next cleanup steps for a TaskDefinition. Revisions a service still runs are kept, and
-/// so are the roles and log groups those tasks need: once nothing else is left to do, that
-/// is a `Waiting` error naming them.
+/// The next cleanup steps for a TaskDefinition whose ECS family is `family`. Revisions a
+/// service still runs or deploys (`observed.in_use`) are kept, and so are the roles and log
+/// groups those tasks need — also when the revision a service runs is already deregistered,
+/// or not this object's: once nothing else is left to do, that is a `Waiting` error naming
+/// the revisions (and who runs them, where known). Only revisions of `family` exactly count
+/// (ECS matches families by prefix; `shop-web` is not `shop-web-api`).
 pub fn plan_task_definition_delete(
     owner: &Owner,
+    family: &str,
     observed: &ObservedTaskDefinition,
 ) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
     let owned = |tags| owner.ownership(tags) == Ownership::Owned;
-    let mut in_use = vec![];
     for r in observed.revisions.iter().filter(|r| owned(&r.tags)) {
-        if observed.in_use.contains(&r.arn) {
-            in_use.push(r.arn.clone());
-        } else {
+        if !observed.in_use.contains(&r.arn) {
             plan.actions
                 .push(Action::DeregisterTaskDefinition { arn: r.arn.clone() });
         }
     }
+    let in_use: Vec<String> = observed
+        .in_use
+        .iter()
+        .filter(|arn| crate::aws::revision_of_arn(arn).is_some_and(|(f, _)| f == family))
+        .map(|arn| match observed.in_use_by.get(arn) {
+            Some(users) if !users.is_empty() => format!(
+                "{arn} (run by {})",
+                users.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            _ => arn.clone(),
+        })
+        .collect();
     if !in_use.is_empty() {
         if plan.actions.is_empty() {
             return Err(PlanError::Waiting {

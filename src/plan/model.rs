@@ -277,6 +277,10 @@ pub struct ObservedTaskDefinition {
     pub revisions: Vec<ObservedRevision>,
     /// Revision ARNs some service still runs (never deregistered).
     pub in_use: BTreeSet<String>,
+    /// Who runs each of `in_use`, where the caller knows (`ECS service <cluster>/<name>`,
+    /// `FargateService <namespace>/<name>`): for messages only.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub in_use_by: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// One entry of a capacity-provider strategy: `(provider, base, weight)`.

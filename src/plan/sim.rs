@@ -526,6 +526,7 @@ impl SimAws {
                 .map(|(r, _)| r.clone())
                 .collect(),
             in_use,
+            in_use_by: BTreeMap::new(),
         }
     }
 

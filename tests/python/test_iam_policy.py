@@ -221,6 +221,8 @@ SAMPLE_RESOURCE_BY_ACTION = {
     "ecs:DescribeClusters": ECS_CLUSTER,
     "ecs:RegisterTaskDefinition": "*",  # no resource-level permissions
     "ecs:ListTaskDefinitions": "*",
+    "ecs:ListClusters": "*",  # no resource-level permissions
+    "ecs:ListServices": "*",  # no resource-level permissions (a condition key names the cluster)
     "ecs:DescribeTaskDefinition": ECS_TASK_DEFINITION,
     "ecs:DeregisterTaskDefinition": ECS_TASK_DEFINITION,
     "ecs:ListTasks": f"arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/shop/*",

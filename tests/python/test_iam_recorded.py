@@ -183,6 +183,8 @@ BOUNDARY_FROM_ROLE = {"iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRo
 # is a scalable-target ARN with an ID AWS assigns that no request carries: evaluated on "*".
 ON_ANY_RESOURCE = {
     "ecs:ListTaskDefinitions",
+    "ecs:ListClusters",
+    "ecs:ListServices",
     "logs:DescribeLogGroups",
     "elasticloadbalancing:DescribeTargetGroups",
     *(f"application-autoscaling:{op}" for op in (
