@@ -220,7 +220,8 @@ struct ConfigArgs {
         env = "FARGATE_OPERATOR_ALLOWED_POLICY_ARNS"
     )]
     allowed_policy_arns: Vec<String>,
-    /// Permissions boundary put on every managed role.
+    /// Permissions boundary put on every managed role: an IAM policy ARN (the
+    /// `ACCOUNT_ID` placeholder of the install manifests is refused). Empty: none.
     #[arg(long, env = "FARGATE_OPERATOR_ROLE_PERMISSIONS_BOUNDARY")]
     role_permissions_boundary: Option<String>,
     /// Allow inline policies on managed roles without a permissions boundary.
@@ -249,14 +250,17 @@ impl ConfigArgs {
                 serde_norway::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
             }
         };
-        Ok(PlanConfig {
+        let config = PlanConfig {
             region: region.clone(),
             allowed_policy_arns: allowed_policy_arns.iter().cloned().collect::<BTreeSet<_>>(),
-            permissions_boundary: role_permissions_boundary.clone(),
+            // Empty (an environment variable set to ""): no boundary, as when unset.
+            permissions_boundary: role_permissions_boundary.clone().filter(|b| !b.is_empty()),
             allow_inline_policies: *allow_inline_policies,
             image_tag_policy: *image_tag_policy,
             prices,
-        })
+        };
+        config.check()?;
+        Ok(config)
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fargate_operator::api::conditions::{condition_types as ct, reasons};
 use fargate_operator::api::{FargateService, TaskDefinition, FINALIZER};
-use fargate_operator::aws::instrument::{CallCounter, CallKind};
+use fargate_operator::aws::instrument::{Call, CallCounter, CallHook, CallKind};
 use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::controller::reconcile::{
     error_policy, event_reasons, reconcile_fargate_service, reconcile_task_definition, Error,
@@ -108,6 +108,26 @@ impl Harness {
             Arc::new(Metrics::new()),
             self.stores.clone(),
             leadership,
+        );
+        ctx.now = now;
+        Arc::new(ctx)
+    }
+
+    /// Like [`Harness::context`], with `hook` between the operator and AWS (calls it
+    /// refuses never reach AWS or the counter).
+    fn context_with(&self, client: kube::Client, hook: Arc<dyn CallHook>) -> Arc<Context> {
+        let aws = self
+            .backend
+            .aws()
+            .instrumented(self.calls.clone())
+            .instrumented(hook);
+        let mut ctx = Context::new(
+            client,
+            aws,
+            Settings::default(),
+            Arc::new(Metrics::new()),
+            self.stores.clone(),
+            Leadership::Always,
         );
         ctx.now = now;
         Arc::new(ctx)
@@ -1913,4 +1933,262 @@ async fn the_services_a_batch_woke_are_found_by_their_ecs_names() {
             .is_empty(),
         "another cluster's services are not woken"
     );
+}
+
+/// `fs` with `ecs.fargate.dev/restartedAt: value`.
+fn restarted(mut fs: FargateService, value: &str) -> FargateService {
+    fs.metadata.annotations.get_or_insert_default().insert(
+        fargate_operator::api::RESTARTED_AT_ANNOTATION.into(),
+        value.into(),
+    );
+    fs
+}
+
+/// One FargateService reconcile through the context `ctx_of` builds, which may write status
+/// (then Events) and nothing else: returns the object as the watch then shows it (with the
+/// status written, if any), the Events and the result.
+async fn reconcile_fs_with(
+    ctx_of: impl FnOnce(kube::Client) -> Arc<Context>,
+    fs: &FargateService,
+) -> (FargateService, Events, Outcome) {
+    let path = format!(
+        "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/fargateservices/{}",
+        fs.metadata.name.as_deref().unwrap()
+    );
+    let (client, mut server) = mock_client();
+    let run = spawn_fs(fs, ctx_of(client));
+    let (mut events, next) = server.events_then().await;
+    let mut out = fs.clone();
+    if let Some(req) = next {
+        assert!(events.is_empty(), "Events before the status: {events:?}");
+        let status = status_patch(req, fs, &path);
+        out.status = Some(serde_json::from_value(status).expect("status deserialises"));
+        let (after, rest) = server.events_then().await;
+        assert!(rest.is_none(), "nothing after the Events");
+        events = after;
+    }
+    (out, events, run.await.expect("joins"))
+}
+
+fn forced_deployments(h: &Harness) -> usize {
+    h.backend.lock().forced_deployments
+}
+
+fn restart_tag_on_service(h: &Harness) -> Option<String> {
+    let sim = h.backend.lock();
+    let service = sim.services.values().next().expect("one service");
+    service
+        .tags
+        .get(fargate_operator::api::RESTARTED_AT_TAG)
+        .cloned()
+}
+
+#[tokio::test]
+async fn a_restarted_at_ecs_cannot_hold_is_one_clear_condition_and_forces_no_deployment() {
+    let mut h = Harness::new();
+    let (_, services) = settled_services(&mut h, 1).await;
+    // `date -R`: ECS refuses the comma in a tag value.
+    let mut fs = restarted(services[0].clone(), "Sun, 29 Nov 2026 06:00:00 +0000");
+    let writes = h.calls.total(CallKind::Write);
+    let before = h.backend.lock().services.clone();
+    let mut outcomes = vec![];
+    let mut warnings = vec![];
+    for _ in 0..3 {
+        let (next, events, outcome) =
+            reconcile_fs_with(|c| h.context(c, Leadership::Always), &fs).await;
+        fs = next;
+        outcomes.push(outcome);
+        warnings.extend(events.into_iter().filter(|(t, _, _)| t == "Warning"));
+    }
+    assert_eq!(
+        forced_deployments(&h),
+        0,
+        "no deployment forced, however often"
+    );
+    assert_eq!(
+        h.calls.total(CallKind::Write),
+        writes,
+        "nothing written to AWS: {:?}",
+        h.calls.writes()
+    );
+    assert_eq!(
+        h.backend.lock().services,
+        before,
+        "the running service is untouched"
+    );
+
+    let status = serde_json::to_value(&fs.status).unwrap();
+    let degraded = condition(&status, ct::DEGRADED);
+    assert_eq!(degraded["status"], "True");
+    assert_eq!(degraded["reason"], reasons::INVALID_SPEC);
+    let message = degraded["message"].as_str().unwrap();
+    for needle in [
+        "metadata.annotations[ecs.fargate.dev/restartedAt]",
+        "\"Sun, 29 Nov 2026 06:00:00 +0000\" contains ','",
+        "no deployment forced",
+        "ecs.fargate.dev/restartedAt=\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+    let synced = condition(&status, ct::SYNCED);
+    assert_eq!(
+        (&synced["status"], &synced["reason"]),
+        (&json!("False"), &json!(reasons::INVALID_SPEC))
+    );
+    // What runs keeps running, and the status still says so.
+    assert_eq!(status["rolloutState"], "COMPLETED");
+    assert_eq!(status["runningCount"], status["desiredCount"]);
+    assert!(
+        warnings
+            .iter()
+            .all(|(_, r, n)| r == reasons::INVALID_SPEC && n.contains("restartedAt")),
+        "{warnings:?}"
+    );
+    // Not retried until the object changes.
+    for outcome in outcomes {
+        assert_eq!(
+            outcome.expect("not an error to retry"),
+            Action::await_change()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_restarted_at_forces_exactly_one_deployment_and_later_reconciles_nothing() {
+    let mut h = Harness::new();
+    let (_, services) = settled_services(&mut h, 1).await;
+    let value = "2026-11-29T06:00:00Z";
+    let fs = restarted(services[0].clone(), value);
+    // The annotation wakes the object, though its generation is the same.
+    let mut changes = Changes::new(trigger_key::<GuardedFargateService>);
+    assert!(changes.changed(&DeserializeGuard(Ok(services[0].clone()))));
+    assert!(changes.changed(&DeserializeGuard(Ok(fs.clone()))));
+
+    let (mut fs, events, outcome) =
+        reconcile_fs_with(|c| h.context(c, Leadership::Always), &fs).await;
+    outcome.expect("reconciles");
+    assert_eq!(forced_deployments(&h), 1);
+    assert!(
+        events.iter().any(|(t, r, n)| t == "Normal"
+            && r == event_reasons::UPDATED
+            && n.contains("forceNewDeployment")),
+        "{events:?}"
+    );
+    assert_eq!(
+        restart_tag_on_service(&h),
+        Some(fargate_operator::plan::service::restart_tag(value)),
+        "the service records a short hash of the value"
+    );
+
+    h.backend.lock().finish_deployments();
+    let writes = h.calls.total(CallKind::Write);
+    for _ in 0..3 {
+        let (next, _, outcome) = reconcile_fs_with(|c| h.context(c, Leadership::Always), &fs).await;
+        outcome.expect("reconciles");
+        fs = next;
+    }
+    assert_eq!(forced_deployments(&h), 1, "exactly one");
+    assert_eq!(
+        h.calls.total(CallKind::Write),
+        writes,
+        "{:?}",
+        h.calls.writes()
+    );
+}
+
+#[tokio::test]
+async fn a_crash_during_a_restart_never_loses_it_and_forces_at_most_one_extra_deployment() {
+    let value = "2026-11-29T06:00:00Z";
+    // (the call the operator dies after, deployments forced by then, in all)
+    for (dies_after, forced_at_crash, forced_in_all) in [
+        // between the pending mark and the UpdateService
+        ("tag_resource", 0, 1),
+        // between the UpdateService and the tag
+        ("update_service", 1, 2),
+    ] {
+        let mut h = Harness::new();
+        let (_, services) = settled_services(&mut h, 1).await;
+        let fs = restarted(services[0].clone(), value);
+        let crash = Arc::new(support::crash::CrashAfter::operation(dies_after));
+        let (_, _, outcome) = reconcile_fs_with(|c| h.context_with(c, crash.clone()), &fs).await;
+        assert!(crash.crashed(), "{dies_after}");
+        assert!(outcome.is_err(), "{dies_after}");
+        assert_eq!(forced_deployments(&h), forced_at_crash, "{dies_after}");
+
+        // The operator starts again and reconciles the object as it was (the dead process
+        // wrote nothing more).
+        let (mut fs, _, outcome) =
+            reconcile_fs_with(|c| h.context(c, Leadership::Always), &fs).await;
+        outcome.expect("reconciles");
+        assert_eq!(forced_deployments(&h), forced_in_all, "{dies_after}");
+        assert_eq!(
+            restart_tag_on_service(&h),
+            Some(fargate_operator::plan::service::restart_tag(value)),
+            "{dies_after}"
+        );
+        for _ in 0..2 {
+            let (next, _, outcome) =
+                reconcile_fs_with(|c| h.context(c, Leadership::Always), &fs).await;
+            outcome.expect("reconciles");
+            fs = next;
+        }
+        assert_eq!(
+            forced_deployments(&h),
+            forced_in_all,
+            "{dies_after}: then nothing"
+        );
+    }
+}
+
+/// Refuses every call of one operation with AccessDenied (a permission the operator lacks).
+struct Deny(&'static str);
+
+#[async_trait::async_trait]
+impl CallHook for Deny {
+    async fn before(&self, call: Call) -> Result<(), fargate_operator::aws::AwsError> {
+        if call.operation == self.0 {
+            return Err(fargate_operator::aws::AwsError::new(
+                fargate_operator::aws::ErrorKind::AccessDenied,
+                "ecs:TagResource",
+                "not authorized to perform: ecs:TagResource",
+            ));
+        }
+        Ok(())
+    }
+
+    fn after(
+        &self,
+        _call: Call,
+        _error: Option<&fargate_operator::aws::AwsError>,
+    ) -> Option<fargate_operator::aws::AwsError> {
+        None
+    }
+}
+
+#[tokio::test]
+async fn a_restart_whose_tag_aws_refuses_forces_no_deployment_on_any_retry() {
+    let mut h = Harness::new();
+    let (_, services) = settled_services(&mut h, 1).await;
+    let mut fs = restarted(services[0].clone(), "2026-11-29T06:00:00Z");
+    let deny: Arc<dyn CallHook> = Arc::new(Deny("tag_resource"));
+    for _ in 0..3 {
+        let (next, _, outcome) = reconcile_fs_with(|c| h.context_with(c, deny.clone()), &fs).await;
+        let err = outcome.expect_err("retried with backoff");
+        assert_eq!(err.metric_label(), reasons::ACCESS_DENIED);
+        fs = next;
+    }
+    assert_eq!(forced_deployments(&h), 0, "the retries forced nothing");
+    let status = serde_json::to_value(&fs.status).unwrap();
+    assert_eq!(
+        condition(&status, ct::DEGRADED)["reason"],
+        reasons::ACCESS_DENIED
+    );
+
+    // The permission is granted: the restart happens, once.
+    for _ in 0..2 {
+        let (next, _, outcome) = reconcile_fs_with(|c| h.context(c, Leadership::Always), &fs).await;
+        outcome.expect("reconciles");
+        fs = next;
+    }
+    assert_eq!(forced_deployments(&h), 1);
 }

@@ -1,54 +1,27 @@
 //! Crash harness: the executor dies right after its k-th AWS call (AWS did the call, the
 //! operator never saw the answer, and nothing after it is sent), for every k of a create,
-//! an update and a delete; then the operator restarts with a fresh executor. Whatever k,
-//! the objects converge with no duplicate service, role or revision, and no object needs a
-//! human. Runs against the in-memory stand-in (`aws::sim`): moto silently replaces a
-//! duplicate service and drops CreateService's client token, so it cannot show duplicates.
+//! an update, a delete and a restart; then the operator restarts with a fresh executor.
+//! Whatever k, the objects converge with no duplicate service, role or revision, no object
+//! needs a human, and a restart (`restartedAt`) is never lost and forced at most once more.
+//! Runs against the in-memory stand-in (`aws::sim`): moto silently replaces a duplicate
+//! service and drops CreateService's client token, so it cannot show duplicates.
+
+mod support;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use async_trait::async_trait;
+use fargate_operator::api::{RESTARTED_AT_ANNOTATION, RESTARTED_AT_TAG};
 use fargate_operator::aws::instrument::{Call, CallHook};
 use fargate_operator::aws::sim::SimBackend;
-use fargate_operator::aws::{AwsError, ErrorKind};
+use fargate_operator::aws::AwsError;
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
 use fargate_operator::manifests::{self, Manifests};
+use fargate_operator::plan::service::restart_tag;
 use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::PlanConfig;
-
-/// Lets `k` calls through (losing the k-th one's answer), then refuses everything: the
-/// process died after AWS performed call k.
-struct CrashAfter {
-    k: usize,
-    seen: AtomicUsize,
-}
-
-#[async_trait]
-impl CallHook for CrashAfter {
-    async fn before(&self, _call: Call) -> Result<(), AwsError> {
-        let n = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
-        if n > self.k {
-            return Err(AwsError::new(
-                ErrorKind::Transient,
-                "crash",
-                "the operator is down",
-            ));
-        }
-        Ok(())
-    }
-
-    fn after(&self, _call: Call, _error: Option<&AwsError>) -> Option<AwsError> {
-        (self.seen.load(Ordering::SeqCst) == self.k).then(|| {
-            AwsError::new(
-                ErrorKind::Transient,
-                "crash",
-                "crashed before reading the answer",
-            )
-        })
-    }
-}
+use support::crash::CrashAfter;
 
 /// Counts calls (to size the loop over k).
 #[derive(Default)]
@@ -116,10 +89,7 @@ async fn crash_everywhere(
     for k in 1..=calls {
         let backend = fresh();
         setup(&backend).await;
-        let crash = Arc::new(CrashAfter {
-            k,
-            seen: AtomicUsize::new(0),
-        });
+        let crash = Arc::new(CrashAfter::call(k));
         let crashed = step(&backend.aws().instrumented(crash)).await;
         assert!(
             !converged(&crashed) || k == calls,
@@ -193,4 +163,68 @@ async fn a_crash_at_any_call_of_a_delete_leaves_nothing_behind() {
         ),
         (0, 0, 0, 0, 0)
     );
+}
+
+/// The examples with `ecs.fargate.dev/restartedAt: value` on every FargateService.
+fn restarted(m: &Manifests, value: &str) -> Manifests {
+    let mut m = m.clone();
+    for fs in &mut m.services {
+        fs.metadata
+            .annotations
+            .get_or_insert_default()
+            .insert(RESTARTED_AT_ANNOTATION.into(), value.into());
+    }
+    m
+}
+
+#[tokio::test]
+async fn a_crash_at_any_call_of_a_restart_neither_loses_it_nor_forces_it_more_than_once_extra() {
+    let m = examples();
+    let value = "2026-11-29T06:00:00Z";
+    let m2 = restarted(&m, value);
+    let services = m.services.len();
+    let clean = fresh();
+    assert!(converged(&apply(&clean.aws(), &m).await));
+    let count = Arc::new(Count::default());
+    assert!(converged(
+        &apply(&clean.aws().instrumented(count.clone()), &m2).await
+    ));
+    assert_eq!(clean.lock().forced_deployments, services, "one per service");
+    let calls = count.0.load(Ordering::SeqCst);
+
+    for k in 1..=calls {
+        let backend = fresh();
+        assert!(converged(&apply(&backend.aws(), &m).await));
+        apply(
+            &backend.aws().instrumented(Arc::new(CrashAfter::call(k))),
+            &m2,
+        )
+        .await;
+        let mut restarts = 0;
+        while !converged(&apply(&backend.aws(), &m2).await) {
+            restarts += 1;
+            assert!(restarts < 3, "crash at call {k}/{calls}: not converged");
+        }
+        let forced = backend.lock().forced_deployments;
+        // One crash loses one answer: at most one UpdateService is repeated.
+        assert!(
+            (services..=services + 1).contains(&forced),
+            "crash at call {k}/{calls}: {forced} deployments forced for {services} restarts"
+        );
+        for s in backend.lock().services.values() {
+            assert_eq!(
+                s.tags.get(RESTARTED_AT_TAG),
+                Some(&restart_tag(value)),
+                "crash at call {k}/{calls}: {} records the restart as done",
+                s.arn
+            );
+        }
+        assert!(converged(&apply(&backend.aws(), &m2).await));
+        assert_eq!(
+            backend.lock().forced_deployments,
+            forced,
+            "crash at call {k}/{calls}: a later apply forces nothing"
+        );
+    }
+    println!("restart: {calls} crash points");
 }

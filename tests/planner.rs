@@ -1,11 +1,15 @@
 //! Planner behaviour on the examples, against the in-memory AWS model (`plan::sim`).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use fargate_operator::api::images::ImageTagPolicy;
-use fargate_operator::api::{reasons, ADOPT_ANNOTATION, OWNER_TAG, RESTARTED_AT_ANNOTATION};
+use fargate_operator::api::{
+    reasons, ADOPT_ANNOTATION, OWNER_TAG, RESTARTED_AT_ANNOTATION, RESTARTED_AT_TAG,
+};
 use fargate_operator::batch::{plan_all, task_definition_lookups, ObjectPlan, Outcome};
 use fargate_operator::manifests::{load, Manifests};
+use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
 use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{Action, PlanConfig};
 
@@ -203,30 +207,189 @@ fn a_service_not_owned_is_a_conflict_unless_adopted() {
     assert!(message.contains("owned by other/obj"), "{message}");
 }
 
+/// The worker example, settled, with `restartedAt` set to `value`.
+fn restarted(aws: &mut SimAws, value: &str) -> Manifests {
+    let mut m = examples();
+    converge(aws, &m, &PlanConfig::default());
+    annotate(&mut m, "worker", RESTARTED_AT_ANNOTATION, value);
+    m
+}
+
+fn annotate(m: &mut Manifests, name: &str, key: &str, value: &str) {
+    m.services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some(name))
+        .unwrap()
+        .metadata
+        .annotations
+        .get_or_insert_default()
+        .insert(key.into(), value.into());
+}
+
+const WORKER: (&str, &str) = ("shop", "shop-worker");
+
+fn restart_tag_of(aws: &SimAws) -> Option<String> {
+    let key = (WORKER.0.to_owned(), WORKER.1.to_owned());
+    aws.services[&key].tags.get(RESTARTED_AT_TAG).cloned()
+}
+
+/// Applies the first `n` actions of the worker's plan, as a run that crashed after them.
+fn apply_first(aws: &mut SimAws, m: &Manifests, n: usize) {
+    let plans = plan(aws, m, &PlanConfig::default());
+    for a in actions_of(&plans, "worker", "FargateService")
+        .iter()
+        .take(n)
+    {
+        aws.apply(a).unwrap();
+    }
+}
+
 #[test]
 fn restarted_at_forces_one_new_deployment() {
     let mut aws = SimAws::new("123456789012", "us-east-1");
-    let mut m = examples();
+    let m = restarted(&mut aws, "2026-11-21T10:00:00Z");
     let config = PlanConfig::default();
-    converge(&mut aws, &m, &config);
-    let worker = m
-        .services
-        .iter_mut()
-        .find(|s| s.metadata.name.as_deref() == Some("worker"))
-        .unwrap();
-    worker.metadata.annotations.get_or_insert_default().insert(
-        RESTARTED_AT_ANNOTATION.into(),
-        "2026-11-21T10:00:00Z".into(),
-    );
     let plans = plan(&aws, &m, &config);
+    let pending = restart_pending_tag("2026-11-21T10:00:00Z");
+    let done = restart_tag("2026-11-21T10:00:00Z");
     match actions_of(&plans, "worker", "FargateService") {
-        [Action::UpdateService { changes, .. }, Action::TagService { .. }] => {
-            assert_eq!(changes.changed_fields(), vec!["forceNewDeployment"])
+        [Action::TagService {
+            tags: marked,
+            remove,
+            ..
+        }, Action::UpdateService { changes, .. }, Action::TagService { tags, .. }] => {
+            assert_eq!(
+                marked,
+                &BTreeMap::from([(RESTARTED_AT_TAG.to_owned(), pending.clone())]),
+                "recorded as pending before it is forced"
+            );
+            assert!(remove.is_empty());
+            assert_eq!(changes.changed_fields(), vec!["forceNewDeployment"]);
+            assert_eq!(
+                tags,
+                &BTreeMap::from([(RESTARTED_AT_TAG.to_owned(), done.clone())])
+            );
         }
         other => panic!("{other:?}"),
     }
     converge(&mut aws, &m, &config);
     assert!(actions_of(&plan(&aws, &m, &config), "worker", "FargateService").is_empty());
+    assert_eq!(aws.forced_deployments, 1);
+    assert_eq!(restart_tag_of(&aws), Some(done.clone()));
+    assert_eq!(done.len(), 16, "a short hash, not the value: {done}");
+}
+
+#[test]
+fn a_restarted_at_ecs_cannot_hold_as_a_tag_is_refused_naming_the_annotation_and_forces_nothing() {
+    for value in [
+        "Sun, 29 Nov 2026 06:00:00 +0000".to_owned(), // date -R
+        format!("2026-11-29T06:00:00Z {}", "x".repeat(256)),
+    ] {
+        let mut aws = SimAws::new("123456789012", "us-east-1");
+        let m = restarted(&mut aws, &value);
+        let config = PlanConfig::default();
+        let before = aws.services.clone();
+        let (reason, message) = error_of(&plan(&aws, &m, &config), "worker", "FargateService");
+        assert_eq!(reason, reasons::INVALID_SPEC);
+        assert!(
+            message
+                .starts_with("invalid spec: metadata.annotations[ecs.fargate.dev/restartedAt]: "),
+            "{message}"
+        );
+        assert!(
+            message.contains("date -u +%Y-%m-%dT%H:%M:%SZ"),
+            "says what to use instead: {message}"
+        );
+        // However often it is reconciled: no deployment, nothing changed or torn down.
+        for _ in 0..3 {
+            converge(&mut aws, &m, &config);
+        }
+        assert_eq!(aws.forced_deployments, 0, "{value}");
+        assert_eq!(aws.services, before, "{value}");
+    }
+}
+
+#[test]
+fn a_restart_is_marked_pending_before_it_is_forced_so_a_crash_neither_loses_nor_repeats_it_twice() {
+    let value = "2026-11-21T10:00:00Z";
+    let config = PlanConfig::default();
+    let forced = |aws: &SimAws, m: &Manifests| {
+        actions_of(&plan(aws, m, &config), "worker", "FargateService")
+            .iter()
+            .any(|a| matches!(a, Action::UpdateService { changes, .. } if changes.force_new_deployment))
+    };
+
+    // A crash after the pending mark, before the update: the restart is resumed.
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let m = restarted(&mut aws, value);
+    apply_first(&mut aws, &m, 1);
+    assert_eq!(restart_tag_of(&aws), Some(restart_pending_tag(value)));
+    assert_eq!(aws.forced_deployments, 0);
+    assert!(forced(&aws, &m), "the restart is not lost");
+    converge(&mut aws, &m, &config);
+    assert_eq!(aws.forced_deployments, 1);
+
+    // A crash after the update, before the final tag: forced once more, then done.
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let m = restarted(&mut aws, value);
+    apply_first(&mut aws, &m, 2);
+    assert_eq!(aws.forced_deployments, 1);
+    assert!(forced(&aws, &m));
+    converge(&mut aws, &m, &config);
+    assert_eq!(aws.forced_deployments, 2, "at most one extra deployment");
+    assert_eq!(restart_tag_of(&aws), Some(restart_tag(value)));
+    assert!(!forced(&aws, &m));
+}
+
+#[test]
+fn adopting_a_service_with_a_restart_claims_it_before_forcing_and_does_not_lose_the_restart() {
+    let value = "2026-11-21T10:00:00Z";
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = restarted(&mut aws, value);
+    let key = (WORKER.0.to_owned(), WORKER.1.to_owned());
+    aws.services.get_mut(&key).unwrap().tags.clear();
+    annotate(&mut m, "worker", ADOPT_ANNOTATION, "true");
+    // A crash right after the claim (the first action).
+    apply_first(&mut aws, &m, 1);
+    assert!(aws.services[&key].tags.contains_key(OWNER_TAG), "claimed");
+    let marked = restart_tag_of(&aws);
+    converge(&mut aws, &m, &PlanConfig::default());
+    assert_eq!(aws.forced_deployments, 1, "the restart survived the crash");
+    assert_eq!(
+        marked,
+        Some(restart_pending_tag(value)),
+        "claimed as pending"
+    );
+    assert_eq!(restart_tag_of(&aws), Some(restart_tag(value)));
+}
+
+#[test]
+fn a_restart_an_older_version_recorded_as_the_value_itself_is_not_repeated() {
+    let value = "2026-11-21T10:00:00Z";
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let m = restarted(&mut aws, value);
+    let key = (WORKER.0.to_owned(), WORKER.1.to_owned());
+    aws.services
+        .get_mut(&key)
+        .unwrap()
+        .tags
+        .insert(RESTARTED_AT_TAG.into(), value.into());
+    match actions_of(
+        &plan(&aws, &m, &PlanConfig::default()),
+        "worker",
+        "FargateService",
+    ) {
+        [Action::TagService { tags, remove, .. }] => {
+            assert_eq!(
+                tags,
+                &BTreeMap::from([(RESTARTED_AT_TAG.to_owned(), restart_tag(value))])
+            );
+            assert!(remove.is_empty());
+        }
+        other => panic!("only the tag is rewritten as a hash, no deployment: {other:?}"),
+    }
+    converge(&mut aws, &m, &PlanConfig::default());
+    assert_eq!(aws.forced_deployments, 0);
 }
 
 #[test]

@@ -4,6 +4,7 @@ pub mod conditions;
 pub mod fargateservice;
 pub mod images;
 pub mod patterns;
+pub mod restart;
 pub mod taskdefinition;
 pub mod validation;
 
@@ -23,7 +24,8 @@ pub const OWNER_TAG: &str = "ecs.fargate.dev/owner";
 pub const UID_TAG: &str = "ecs.fargate.dev/uid";
 /// Tag carrying the hash of the normalised spec a task-definition revision was registered from.
 pub const SPEC_HASH_TAG: &str = "ecs.fargate.dev/spec-hash";
-/// Tag on an ECS service recording the last `restartedAt` annotation value acted on.
+/// Tag on an ECS service recording the last `restartedAt` annotation value acted on, as a
+/// short hash of it (`pending:<hash>` while its deployment is being forced).
 pub const RESTARTED_AT_TAG: &str = "ecs.fargate.dev/restarted-at";
 /// Tag prefix reserved for the operator; users may not set tags under it.
 pub const RESERVED_TAG_PREFIX: &str = "ecs.fargate.dev/";

@@ -58,6 +58,44 @@ impl Default for PlanConfig {
     }
 }
 
+/// The account-ID placeholder in `iam/controller-policy.json` and the install manifests
+/// (`deploy/base`, the chart's default `managedRoles.permissionsBoundary`).
+pub const ACCOUNT_ID_PLACEHOLDER: &str = "ACCOUNT_ID";
+
+impl PlanConfig {
+    /// Checks the settings a human wrote (flags, environment) before anything runs.
+    pub fn check(&self) -> Result<(), String> {
+        match &self.permissions_boundary {
+            Some(arn) => check_permissions_boundary(arn),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Checks `--role-permissions-boundary`: an IAM managed-policy ARN, with a real account ID.
+/// The install manifests ship `arn:aws:iam::ACCOUNT_ID:policy/fargate-operator-boundary`, as
+/// `iam/controller-policy.json` names it; left as it is, every managed role would be created
+/// with a boundary that does not exist and the operator's own policy would deny it, so the
+/// operator refuses to start and says what to replace.
+pub fn check_permissions_boundary(arn: &str) -> Result<(), String> {
+    const FLAG: &str = "--role-permissions-boundary (FARGATE_OPERATOR_ROLE_PERMISSIONS_BOUNDARY)";
+    if arn.contains(ACCOUNT_ID_PLACEHOLDER) {
+        return Err(format!(
+            "{FLAG} is {arn:?}: replace {ACCOUNT_ID_PLACEHOLDER} with your 12-digit AWS account \
+             ID, the account of the boundary policy created from iam/permissions-boundary.json \
+             (the same replacement as in iam/controller-policy.json)"
+        ));
+    }
+    let pattern = regex::Regex::new(crate::api::patterns::POLICY_ARN).map_err(|e| e.to_string())?;
+    if !pattern.is_match(arn) {
+        return Err(format!(
+            "{FLAG} is {arn:?}, not an IAM policy ARN: use \
+             arn:aws:iam::<account ID>:policy/fargate-operator-boundary (iam/README.md)"
+        ));
+    }
+    Ok(())
+}
+
 /// Who owns the AWS resources: the object's identity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -482,6 +520,31 @@ mod tests {
         assert!(a.len() <= 64 && b.len() <= 64);
         assert_ne!(a, b);
         assert_eq!(bounded_name("short", 64), "short");
+    }
+
+    #[test]
+    fn the_install_placeholder_is_refused_as_a_boundary_and_a_real_arn_accepted() {
+        let placeholder = "arn:aws:iam::ACCOUNT_ID:policy/fargate-operator-boundary";
+        let e = check_permissions_boundary(placeholder).unwrap_err();
+        assert!(
+            e.contains("replace ACCOUNT_ID with your 12-digit AWS account ID"),
+            "{e}"
+        );
+        assert!(e.contains("--role-permissions-boundary"), "{e}");
+        let e = check_permissions_boundary("fargate-operator-boundary").unwrap_err();
+        assert!(e.contains("not an IAM policy ARN"), "{e}");
+        for ok in [
+            "arn:aws:iam::123456789012:policy/fargate-operator-boundary",
+            "arn:aws-us-gov:iam::123456789012:policy/platform/fargate-operator-boundary",
+        ] {
+            assert_eq!(check_permissions_boundary(ok), Ok(()), "{ok}");
+        }
+        let config = |b: Option<&str>| PlanConfig {
+            permissions_boundary: b.map(str::to_owned),
+            ..PlanConfig::default()
+        };
+        assert!(config(Some(placeholder)).check().is_err());
+        assert_eq!(config(None).check(), Ok(()));
     }
 
     #[test]

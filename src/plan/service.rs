@@ -8,6 +8,7 @@ use super::{
     hash_json, Action, Note, Owner, Ownership, Plan, PlanConfig, PlanError, ServiceUpdate,
 };
 use crate::api::fargateservice::{CapacityProvider, FargateServiceSpec};
+use crate::api::restart::validate_restarted_at;
 use crate::api::validation::{
     validate_fargate_service, validate_names, FieldError, ValidationErrors,
 };
@@ -60,6 +61,31 @@ pub fn resource_id(cluster: &str, service: &str) -> String {
 /// token, so a retried create after a crash cannot make a second service.
 pub fn client_token(owner: &Owner) -> String {
     hash_json(&(&owner.uid, owner.generation))[..32].to_owned()
+}
+
+/// The [`RESTARTED_AT_TAG`] value once the restart asked for by the annotation `value` is
+/// done: a short hash of the value, so whatever the annotation holds, the tag is one ECS
+/// accepts (16 hex digits).
+pub fn restart_tag(value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(value.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The [`RESTARTED_AT_TAG`] value while the restart for `value` is being forced: written
+/// before the UpdateService, replaced by [`restart_tag`] after it.
+pub fn restart_pending_tag(value: &str) -> String {
+    format!("pending:{}", restart_tag(value))
+}
+
+/// Whether the annotation `value` still asks for a forced deployment, given the tag the
+/// service carries. Done: the tag holds its hash, or the value itself (as versions before
+/// the hash recorded it, after the deployment). A pending tag, another value's hash or no
+/// tag: not done.
+fn restart_needed(value: Option<&str>, recorded: Option<&str>) -> bool {
+    value.is_some_and(|v| recorded != Some(restart_tag(v).as_str()) && recorded != Some(v))
 }
 
 /// The desired body of the service.
@@ -383,13 +409,25 @@ pub fn plan_fargate_service(
         restarted_at,
         task_definition,
     } = inputs;
-    validate_fargate_service(spec)?;
-    validate_names(
+    let mut errors = validate_fargate_service(spec)
+        .err()
+        .unwrap_or(ValidationErrors(vec![]));
+    if let Err(e) = validate_names(
         &owner.namespace,
         &owner.name,
         spec.service_name.as_deref(),
         "spec.serviceName",
-    )?;
+    ) {
+        errors.0.extend(e.0);
+    }
+    // A restartedAt value that cannot be used refuses the plan: nothing changes in AWS (no
+    // deployment is forced, nothing is torn down) until the annotation is fixed.
+    if let Some(Err(e)) = restarted_at.map(|r| validate_restarted_at(r, &owner.name)) {
+        errors.0.push(e);
+    }
+    if !errors.0.is_empty() {
+        return Err(errors.into());
+    }
     let Some(td) = task_definition else {
         let what = match (&spec.task_definition_ref, &spec.task_definition_arn) {
             (Some(r), _) => format!("TaskDefinition {}/{}", owner.namespace, r.name),
@@ -485,7 +523,8 @@ pub fn plan_fargate_service(
     let mut tags = spec.tags.clone();
     tags.extend(owner.tags());
     if let Some(r) = restarted_at {
-        tags.insert(RESTARTED_AT_TAG.to_owned(), r.to_owned());
+        // A new service starts with a fresh deployment: its restart is done.
+        tags.insert(RESTARTED_AT_TAG.to_owned(), restart_tag(r));
     }
     let live = observed.service.as_ref().filter(|s| s.status != "INACTIVE");
     let mut running_count = initial_count;
@@ -523,29 +562,35 @@ pub fn plan_fargate_service(
                     ));
                 }
             };
-            // Adoption: claim it first, so a crash after the update still finds it ours.
-            let remove: Vec<String> = s
-                .tags
-                .keys()
-                .filter(|k| !tags.contains_key(*k) && !k.starts_with("aws:"))
-                .cloned()
-                .collect();
-            let mut add = tags.clone();
-            add.retain(|k, v| s.tags.get(k) != Some(v));
-            let tag_action = (!add.is_empty() || !remove.is_empty()).then(|| Action::TagService {
-                arn: s.arn.clone(),
-                tags: add,
-                remove: if adopting { vec![] } else { remove },
-            });
-            if adopting {
-                actions.extend(tag_action.clone());
+            // Tags written before the update: an adoption's claim, so a crash after the
+            // update still finds the service ours, and a restart's pending mark.
+            //
+            // A restart is recorded before it is forced, and in two steps: the tag says
+            // `pending:<hash>` before the UpdateService that forces the deployment, and
+            // `<hash>` after it. A crash between the mark and the update resumes the restart
+            // on the next reconcile (a restart is never lost); a crash between the update and
+            // the final tag forces it once more (at most one extra deployment). Forcing
+            // first and tagging after was as safe against crashes, but a tag write that
+            // failed every time (a value ECS refused, a missing permission, the tag limit)
+            // then forced a deployment on every retry; now it fails before any deployment.
+            let force_restart = restart_needed(
+                restarted_at,
+                s.tags.get(RESTARTED_AT_TAG).map(String::as_str),
+            );
+            let mut before = if adopting { tags.clone() } else { Tags::new() };
+            if let (true, Some(r)) = (force_restart, restarted_at) {
+                before.insert(RESTARTED_AT_TAG.to_owned(), restart_pending_tag(r));
+            }
+            before.retain(|k, v| s.tags.get(k) != Some(v));
+            if !before.is_empty() {
+                actions.push(Action::TagService {
+                    arn: s.arn.clone(),
+                    tags: before.clone(),
+                    remove: vec![],
+                });
             }
             let mut update = diff_service(&want, &s.body, spec);
-            if let Some(r) = restarted_at {
-                if s.tags.get(RESTARTED_AT_TAG).map(String::as_str) != Some(r) {
-                    update.force_new_deployment = true;
-                }
-            }
+            update.force_new_deployment |= force_restart;
             if !update.is_empty() {
                 if let Some(c) = update.desired_count {
                     running_count = c;
@@ -556,10 +601,27 @@ pub fn plan_fargate_service(
                     changes: Box::new(update),
                 });
             }
-            // The restartedAt tag is written after the forced deployment, so a crash between
-            // the two repeats the restart instead of losing it.
-            if !adopting {
-                actions.extend(tag_action);
+            // After the update: the rest of the tags (the restart done), against the tags as
+            // the steps before left them. An adopted service keeps the tags it had.
+            let mut current = s.tags.clone();
+            current.extend(before);
+            let mut add = tags.clone();
+            add.retain(|k, v| current.get(k) != Some(v));
+            let remove: Vec<String> = if adopting {
+                vec![]
+            } else {
+                current
+                    .keys()
+                    .filter(|k| !tags.contains_key(*k) && !k.starts_with("aws:"))
+                    .cloned()
+                    .collect()
+            };
+            if !add.is_empty() || !remove.is_empty() {
+                actions.push(Action::TagService {
+                    arn: s.arn.clone(),
+                    tags: add,
+                    remove,
+                });
             }
         }
     }

@@ -54,6 +54,8 @@ pub struct SimAws {
     /// would make them for the calls served: one trait call can be several requests
     /// (a role is GetRole, two listings and one GetRolePolicy per inline policy).
     pub requests: BTreeMap<&'static str, u64>,
+    /// UpdateService calls that forced a new deployment (`forceNewDeployment`).
+    pub forced_deployments: usize,
 }
 
 impl SimAws {
@@ -125,6 +127,14 @@ impl SimAws {
             .and_then(|v| v.get("type").and_then(|a| a.as_str()).map(str::to_owned))
             .unwrap_or_default();
         *self.calls.entry(variant).or_default() += 1;
+        match action {
+            Action::CreateService { tags, .. }
+            | Action::TagService { tags, .. }
+            | Action::CreateCluster { tags, .. }
+            | Action::RegisterTaskDefinition { tags, .. }
+            | Action::TagTaskDefinition { tags, .. } => check_ecs_tags(tags)?,
+            _ => {}
+        }
         match action {
             Action::CreateLogGroup {
                 name,
@@ -384,6 +394,9 @@ impl SimAws {
                 if let Some(v) = &changes.propagate_tags {
                     b.propagate_tags = Some(v.clone());
                 }
+                if changes.force_new_deployment {
+                    self.forced_deployments += 1;
+                }
             }
             Action::TagService { arn, tags, remove } => {
                 let s = self
@@ -577,6 +590,27 @@ impl SimAws {
             .find(|(_, active)| *active)
             .map(|(r, _)| r.arn.clone())
     }
+}
+
+/// ECS refuses a request whose tags break its rules (the `Tag` type of the ECS API
+/// reference): a key of 1 to 128 and a value of 0 to 256 characters, each made of letters,
+/// numbers, spaces and `_ . : / = + - @` only. (`InvalidParameterException`.)
+fn check_ecs_tags(tags: &Tags) -> Result<(), SimError> {
+    let allowed = |s: &str| {
+        s.chars().all(|c| {
+            c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
+        })
+    };
+    for (k, v) in tags {
+        let key_ok = (1..=128).contains(&k.chars().count()) && allowed(k);
+        if !key_ok || v.chars().count() > 256 || !allowed(v) {
+            return Err(SimError::Invalid(format!(
+                "The tag {k:?}={v:?} is invalid: keys are 1-128 and values 0-256 letters, \
+                 numbers, spaces or _ . : / = + - @"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A task definition as DescribeTaskDefinition returns it: AWS fills in `cpu: 0`,

@@ -483,6 +483,12 @@ class TestArgoCdApplications(unittest.TestCase):
             values["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"],
             f"arn:aws:iam::{ACCOUNT}:role/fargate-operator",
         )
+        # The boundary iam/controller-policy.json requires, in the same account
+        # (tests/python/test_deploy.py checks the operator accepts it).
+        self.assertEqual(
+            values["managedRoles"]["permissionsBoundary"],
+            f"arn:aws:iam::{ACCOUNT}:policy/fargate-operator-boundary",
+        )
         self.assertEqual(
             spec["destination"],
             {"server": "https://kubernetes.default.svc", "namespace": "fargate-operator"},

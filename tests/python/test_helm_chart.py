@@ -115,6 +115,10 @@ class ChartTest(unittest.TestCase):
         self.assertEqual(env["FARGATE_OPERATOR_LEADER_ELECT"], "false")
         self.assertEqual(env["FARGATE_OPERATOR_METRICS_ADDR"], "0.0.0.0:8080")
         self.assertNotIn("FARGATE_OPERATOR_NAMESPACES", env)
+        # The placeholder of iam/controller-policy.json, which the operator refuses to start
+        # with (tests/python/test_deploy.py runs it): the install says what to replace.
+        self.assertEqual(env["FARGATE_OPERATOR_ROLE_PERMISSIONS_BOUNDARY"],
+                         "arn:aws:iam::ACCOUNT_ID:policy/fargate-operator-boundary")
         self.assertEqual([d for d in docs if d["kind"] in ("Role", "RoleBinding")], [])
         rules = rules_by_group(only(docs, "ClusterRole")["rules"])
         self.assertEqual(
@@ -123,6 +127,21 @@ class ChartTest(unittest.TestCase):
         )
         service = only(docs, "Service")
         self.assertEqual(service["spec"]["ports"][0]["targetPort"], "http-metrics")
+
+    def test_the_install_notes_say_when_the_boundary_still_needs_the_account(self):
+        def notes(values):
+            with helm.Chart.load(CHART) as chart:
+                out = chart.render(values, name="fgo", namespace="fargate-operator")
+            return next(t for p, t in out.items() if p.endswith("NOTES.txt"))
+
+        text = notes({})
+        self.assertIn("The operator will not start", text)
+        self.assertIn("Replace ACCOUNT_ID with your AWS account ID", text)
+        text = notes(VARIANTS["irsa-servicemonitor"])
+        self.assertNotIn("ACCOUNT_ID", text)
+        self.assertNotIn("permissionsBoundary", text)
+        self.assertIn("permissionsBoundary is empty",
+                      notes({"managedRoles": {"permissionsBoundary": ""}}))
 
     def test_listed_namespaces_get_a_role_each_and_no_cluster_wide_object_access(self):
         docs = render(VARIANTS["namespaced"])

@@ -2,4 +2,6 @@
 #[allow(dead_code)]
 pub mod apiserver;
 #[allow(dead_code)]
+pub mod crash;
+#[allow(dead_code)]
 pub mod moto;
