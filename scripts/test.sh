@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fargate-operator/target}"
 export CARGO_TERM_COLOR=never
+# CI builds from a fresh clone: incremental state would only fill the cache.
+export CARGO_INCREMENTAL=0
 
 # The Python tools the tests use (moto, Helm's engine, Kubernetes schemas, Lua); made once
 # from scripts/requirements.txt.
