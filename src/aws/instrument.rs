@@ -17,22 +17,7 @@ use crate::plan::model::{
 };
 use crate::plan::ServiceUpdate;
 
-/// Whether a call reads or changes AWS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub enum CallKind {
-    Read,
-    Write,
-}
-
-/// One AWS call, as the hook sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Call {
-    /// `ecs`, `iam`, `logs`, `application-autoscaling`, `elasticloadbalancing`.
-    pub service: &'static str,
-    /// The operator-level verb, e.g. `create_service`.
-    pub operation: &'static str,
-    pub kind: CallKind,
-}
+pub use super::call::{Call, CallKind};
 
 /// Sees every call through [`Instrumented`].
 #[async_trait]

@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use super::instrument::{Call, CallKind};
+use super::call::{Call, CallKind};
 use super::{AwsError, ErrorKind};
 
 /// Writes not retried in place after an unknown outcome: RegisterTaskDefinition would add a
