@@ -15,7 +15,7 @@ use regex::Regex;
 use schemars::{json_schema, Schema, SchemaGenerator};
 use serde_json::Value;
 
-use super::fargateservice::FargateServiceSpec;
+use super::fargateservice::{FargateServiceSpec, ScalingSpec};
 use super::patterns;
 use super::taskdefinition::{Container, TaskDefinitionSpec};
 
@@ -260,6 +260,20 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
             "1-255 letters, digits, - or _",
         );
     }
+    task_size(&mut c, spec);
+    if spec.containers.is_empty() {
+        c.fail("spec.containers", "at least one container is required");
+    }
+    c.reserved_tags(spec.tags.keys());
+    containers(&mut c, spec);
+    container_totals(&mut c, spec);
+    volumes(&mut c, spec);
+    roles(&mut c, spec);
+    c.done()
+}
+
+/// The Fargate CPU/memory matrix, ephemeral storage and the history limit.
+fn task_size(c: &mut Check, spec: &TaskDefinitionSpec) {
     if !FARGATE_CPU.contains(&spec.cpu) {
         c.fail(
             "spec.cpu",
@@ -289,11 +303,10 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
         0,
         100,
     );
-    if spec.containers.is_empty() {
-        c.fail("spec.containers", "at least one container is required");
-    }
-    c.reserved_tags(spec.tags.keys());
+}
 
+/// Each container, and names unique within the task.
+fn containers(c: &mut Check, spec: &TaskDefinitionSpec) {
     let names: Vec<&str> = spec.containers.iter().map(|k| k.name.as_str()).collect();
     let volumes: BTreeSet<&str> = spec.volumes.iter().map(|v| v.name.as_str()).collect();
     let mut seen = BTreeSet::new();
@@ -308,8 +321,13 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
                 ),
             );
         }
-        validate_container(&mut c, &at, k, &names, &volumes);
+        validate_container(c, &at, k, &names, &volumes);
     }
+}
+
+/// What the containers add up to: CPU and memory within the task's, one essential
+/// container, each port used once.
+fn container_totals(c: &mut Check, spec: &TaskDefinitionSpec) {
     // Summed in i64: `plan -f` reads specs no API server has range-checked, and ten
     // containers of i32::MAX would overflow an i32.
     let cpu_sum: i64 = spec
@@ -363,6 +381,10 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
             }
         }
     }
+}
+
+/// Task volumes: names and EFS settings.
+fn volumes(c: &mut Check, spec: &TaskDefinitionSpec) {
     for (i, v) in spec.volumes.iter().enumerate() {
         let at = format!("spec.volumes[{i}]");
         c.pattern(
@@ -412,6 +434,10 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
             }
         }
     }
+}
+
+/// The execution and task roles: an existing ARN or a managed role.
+fn roles(c: &mut Check, spec: &TaskDefinitionSpec) {
     for (field, role) in [
         ("spec.executionRole", &spec.execution_role),
         ("spec.taskRole", &spec.task_role),
@@ -448,7 +474,6 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
             ),
         }
     }
-    c.done()
 }
 
 fn validate_container(
@@ -488,6 +513,13 @@ fn validate_container(
             );
         }
     }
+    environment_and_secrets(c, at, k);
+    ports_health_and_logging(c, at, k);
+    references_and_limits(c, at, k, names, volumes);
+}
+
+/// Variables and secrets: names unique across both, secrets as full ARNs.
+fn environment_and_secrets(c: &mut Check, at: &str, k: &Container) {
     let mut env = BTreeSet::new();
     for (i, e) in k.environment.iter().enumerate() {
         if e.name.is_empty() {
@@ -523,6 +555,10 @@ fn validate_container(
             "the full ARN of a Secrets Manager secret or SSM parameter, e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
         );
     }
+}
+
+/// Port mappings, the health check and the awslogs settings.
+fn ports_health_and_logging(c: &mut Check, at: &str, k: &Container) {
     for (i, p) in k.port_mappings.iter().enumerate() {
         c.range(
             format!("{at}.portMappings[{i}].containerPort"),
@@ -593,6 +629,16 @@ fn validate_container(
             }
         }
     }
+}
+
+/// `dependsOn` and `mountPoints` naming what exists, and ulimits.
+fn references_and_limits(
+    c: &mut Check,
+    at: &str,
+    k: &Container,
+    names: &[&str],
+    volumes: &BTreeSet<&str>,
+) {
     for (i, d) in k.depends_on.iter().enumerate() {
         if d.container_name == k.name || !names.contains(&d.container_name.as_str()) {
             c.fail(
@@ -738,6 +784,19 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
         ),
     }
     c.range("spec.desiredCount", spec.desired_count, 0, 5000);
+    network(&mut c, spec);
+    load_balancers(&mut c, spec);
+    deployment(&mut c, spec);
+    capacity_and_placement(&mut c, spec);
+    c.reserved_tags(spec.tags.keys());
+    if let Some(s) = &spec.scaling {
+        scaling(&mut c, spec, s);
+    }
+    c.done()
+}
+
+/// Subnets and security groups.
+fn network(c: &mut Check, spec: &FargateServiceSpec) {
     let n = &spec.network;
     if n.subnets.is_empty() {
         c.fail(
@@ -761,6 +820,10 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             "a security group ID like sg-0123456789abcdef0",
         );
     }
+}
+
+/// Target groups, containers and ports of the load balancers, and the grace period.
+fn load_balancers(c: &mut Check, spec: &FargateServiceSpec) {
     for (i, lb) in spec.load_balancers.iter().enumerate() {
         c.pattern(
             format!("spec.loadBalancers[{i}].targetGroupArn"),
@@ -787,6 +850,10 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
         0,
         i32::MAX,
     );
+}
+
+/// The rolling-update policy and its alarms.
+fn deployment(c: &mut Check, spec: &FargateServiceSpec) {
     if let Some(d) = &spec.deployment {
         c.opt_range(
             "spec.deployment.minimumHealthyPercent",
@@ -823,6 +890,10 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             }
         }
     }
+}
+
+/// The FARGATE / FARGATE_SPOT strategy, the platform version and the service registries.
+fn capacity_and_placement(c: &mut Check, spec: &FargateServiceSpec) {
     let cps = &spec.capacity_provider_strategy;
     let mut providers = BTreeSet::new();
     for (i, item) in cps.iter().enumerate() {
@@ -878,108 +949,113 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             "a Cloud Map service ARN like arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc123",
         );
     }
-    c.reserved_tags(spec.tags.keys());
-    if let Some(s) = &spec.scaling {
-        c.range("spec.scaling.minCapacity", s.min_capacity, 0, 5000);
-        c.range("spec.scaling.maxCapacity", s.max_capacity, 1, 5000);
-        if s.min_capacity > s.max_capacity {
+}
+
+/// Autoscaling: capacity bounds, target tracking and schedules.
+fn scaling(c: &mut Check, spec: &FargateServiceSpec, s: &ScalingSpec) {
+    c.range("spec.scaling.minCapacity", s.min_capacity, 0, 5000);
+    c.range("spec.scaling.maxCapacity", s.max_capacity, 1, 5000);
+    if s.min_capacity > s.max_capacity {
+        c.fail(
+            "spec.scaling.minCapacity",
+            format!(
+                "{} exceeds maxCapacity {}: minCapacity must not exceed maxCapacity",
+                s.min_capacity, s.max_capacity
+            ),
+        );
+    }
+    c.opt_range(
+        "spec.scaling.targetCpuUtilization",
+        s.target_cpu_utilization,
+        1,
+        100,
+    );
+    c.opt_range(
+        "spec.scaling.targetMemoryUtilization",
+        s.target_memory_utilization,
+        1,
+        100,
+    );
+    c.opt_range(
+        "spec.scaling.scaleInCooldownSeconds",
+        s.scale_in_cooldown_seconds,
+        0,
+        86400,
+    );
+    c.opt_range(
+        "spec.scaling.scaleOutCooldownSeconds",
+        s.scale_out_cooldown_seconds,
+        0,
+        86400,
+    );
+    if let Some(r) = &s.requests_per_target {
+        c.range(
+            "spec.scaling.requestsPerTarget.value",
+            r.value,
+            1,
+            1_000_000,
+        );
+        let valid = matches(patterns::TARGET_GROUP_ARN, &r.target_group_arn);
+        if !valid {
+            c.pattern(
+                "spec.scaling.requestsPerTarget.targetGroupArn",
+                &r.target_group_arn,
+                patterns::TARGET_GROUP_ARN,
+                "a target group ARN",
+            );
+        } else if !spec
+            .load_balancers
+            .iter()
+            .any(|lb| lb.target_group_arn == r.target_group_arn)
+        {
             c.fail(
-                "spec.scaling.minCapacity",
+                "spec.scaling.requestsPerTarget.targetGroupArn",
+                "must be one of spec.loadBalancers[].targetGroupArn",
+            );
+        }
+    }
+    schedules(c, s);
+}
+
+/// Scheduled capacity changes: names unique, expressions and bounds valid.
+fn schedules(c: &mut Check, s: &ScalingSpec) {
+    let mut names = BTreeSet::new();
+    for (i, sc) in s.schedules.iter().enumerate() {
+        let at = format!("spec.scaling.schedules[{i}]");
+        if !names.insert(sc.name.as_str()) {
+            c.fail(
+                format!("{at}.name"),
                 format!(
-                    "{} exceeds maxCapacity {}: minCapacity must not exceed maxCapacity",
-                    s.min_capacity, s.max_capacity
+                    "schedule name {:?} is used twice: names must be unique",
+                    sc.name
                 ),
             );
         }
-        c.opt_range(
-            "spec.scaling.targetCpuUtilization",
-            s.target_cpu_utilization,
-            1,
-            100,
+        c.pattern(
+            format!("{at}.name"),
+            &sc.name,
+            patterns::SCHEDULE_NAME,
+            "1-200 letters, digits, - or _",
         );
-        c.opt_range(
-            "spec.scaling.targetMemoryUtilization",
-            s.target_memory_utilization,
-            1,
-            100,
+        c.pattern(
+            format!("{at}.schedule"),
+            &sc.schedule,
+            patterns::SCHEDULE,
+            "cron(...), rate(N minutes|hours|days) or at(yyyy-mm-ddThh:mm:ss)",
         );
-        c.opt_range(
-            "spec.scaling.scaleInCooldownSeconds",
-            s.scale_in_cooldown_seconds,
-            0,
-            86400,
-        );
-        c.opt_range(
-            "spec.scaling.scaleOutCooldownSeconds",
-            s.scale_out_cooldown_seconds,
-            0,
-            86400,
-        );
-        if let Some(r) = &s.requests_per_target {
-            c.range(
-                "spec.scaling.requestsPerTarget.value",
-                r.value,
-                1,
-                1_000_000,
-            );
-            let valid = matches(patterns::TARGET_GROUP_ARN, &r.target_group_arn);
-            if !valid {
-                c.pattern(
-                    "spec.scaling.requestsPerTarget.targetGroupArn",
-                    &r.target_group_arn,
-                    patterns::TARGET_GROUP_ARN,
-                    "a target group ARN",
-                );
-            } else if !spec
-                .load_balancers
-                .iter()
-                .any(|lb| lb.target_group_arn == r.target_group_arn)
-            {
-                c.fail(
-                    "spec.scaling.requestsPerTarget.targetGroupArn",
-                    "must be one of spec.loadBalancers[].targetGroupArn",
-                );
+        c.opt_range(format!("{at}.minCapacity"), sc.min_capacity, 0, 5000);
+        c.opt_range(format!("{at}.maxCapacity"), sc.max_capacity, 0, 5000);
+        if let (Some(lo), Some(hi)) = (sc.min_capacity, sc.max_capacity) {
+            if lo > hi {
+                c.fail(format!("{at}.minCapacity"), "must not exceed maxCapacity");
             }
         }
-        let mut names = BTreeSet::new();
-        for (i, sc) in s.schedules.iter().enumerate() {
-            let at = format!("spec.scaling.schedules[{i}]");
-            if !names.insert(sc.name.as_str()) {
-                c.fail(
-                    format!("{at}.name"),
-                    format!(
-                        "schedule name {:?} is used twice: names must be unique",
-                        sc.name
-                    ),
-                );
-            }
-            c.pattern(
-                format!("{at}.name"),
-                &sc.name,
-                patterns::SCHEDULE_NAME,
-                "1-200 letters, digits, - or _",
-            );
-            c.pattern(
-                format!("{at}.schedule"),
-                &sc.schedule,
-                patterns::SCHEDULE,
-                "cron(...), rate(N minutes|hours|days) or at(yyyy-mm-ddThh:mm:ss)",
-            );
-            c.opt_range(format!("{at}.minCapacity"), sc.min_capacity, 0, 5000);
-            c.opt_range(format!("{at}.maxCapacity"), sc.max_capacity, 0, 5000);
-            if let (Some(lo), Some(hi)) = (sc.min_capacity, sc.max_capacity) {
-                if lo > hi {
-                    c.fail(format!("{at}.minCapacity"), "must not exceed maxCapacity");
-                }
-            }
-            if let Some(tz) = &sc.timezone {
-                if tz.is_empty() {
-                    c.fail(format!("{at}.timezone"), "must be an IANA time zone name");
-                }
+        if let Some(tz) = &sc.timezone {
+            if tz.is_empty() {
+                c.fail(format!("{at}.timezone"), "must be an IANA time zone name");
             }
         }
     }
-    c.done()
 }
 
 /// Checks the immutable fields of a FargateService against its previous spec.
