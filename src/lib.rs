@@ -16,3 +16,4 @@ pub mod metrics;
 pub mod plan;
 pub mod telemetry;
 pub mod tls;
+pub mod util;
