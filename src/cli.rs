@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::api::images::ImageTagPolicy;
 use crate::aws::sdk::AwsSettings;
 use crate::batch::{plan_all, Outcome};
-use crate::controller;
+use crate::controller::{self, Settings};
 use crate::engine::run;
 use crate::plan::{render, PlanConfig, PriceTable};
 use crate::telemetry::LogFormat;
@@ -72,8 +72,8 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
         /// How long --wait waits, e.g. 300s, 10m.
-        #[arg(long, default_value = "10m", value_parser = parse_duration)]
-        timeout: Duration,
+        #[arg(long, default_value_t = Period(run::ApplyOptions::default().timeout), value_parser = parse_period)]
+        timeout: Period,
         /// Output format.
         #[arg(short = 'o', long, value_enum, default_value = "text")]
         output: Output,
@@ -113,15 +113,15 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 8, env = "FARGATE_OPERATOR_CONCURRENCY")]
     concurrency: u16,
     /// How often a settled object is re-read to catch drift (e.g. 300s, 5m).
-    #[arg(long, default_value = "5m", value_parser = parse_duration, env = "FARGATE_OPERATOR_RESYNC")]
-    resync: Duration,
+    #[arg(long, default_value_t = Period(Settings::DEFAULT_RESYNC), value_parser = parse_period, env = "FARGATE_OPERATOR_RESYNC")]
+    resync: Period,
     /// How often a deploying service (or an object waiting on another) is re-read.
-    #[arg(long, default_value = "15s", value_parser = parse_duration, env = "FARGATE_OPERATOR_POLL")]
-    poll: Duration,
+    #[arg(long, default_value_t = Period(Settings::DEFAULT_POLL), value_parser = parse_period, env = "FARGATE_OPERATOR_POLL")]
+    poll: Period,
     /// Every this-many-th resync of a settled object also re-reads what rarely drifts (a
     /// TaskDefinition's roles, log groups and revisions; a service's autoscaling and
     /// cluster); every this-many-squared-th re-reads everything.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), env = "FARGATE_OPERATOR_DEEP_CHECK_EVERY")]
+    #[arg(long, default_value_t = Settings::DEFAULT_DEEP_CHECK_EVERY, value_parser = clap::value_parser!(u32).range(1..=1000), env = "FARGATE_OPERATOR_DEEP_CHECK_EVERY")]
     deep_check_every: u32,
     /// Address of /metrics, /healthz and /readyz. In a pod, use 0.0.0.0:8080.
     #[arg(
@@ -172,6 +172,26 @@ pub struct AwsArgs {
     /// autoscaling, logs, elb.
     #[arg(long, env = "FARGATE_OPERATOR_AWS_RATE_LIMITS", default_value = "")]
     aws_rate_limits: crate::aws::limits::Limits,
+}
+
+/// A duration as the flags write it: whole hours, minutes or seconds. Its `Display` is what
+/// `--help` shows as a default (`5m`, `15s`), so each default is written once, where the
+/// setting it fills is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Period(pub Duration);
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_secs() {
+            s if s > 0 && s % 3600 == 0 => write!(f, "{}h", s / 3600),
+            s if s > 0 && s % 60 == 0 => write!(f, "{}m", s / 60),
+            s => write!(f, "{s}s"),
+        }
+    }
+}
+
+fn parse_period(s: &str) -> Result<Period, String> {
+    parse_duration(s).map(Period)
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -459,10 +479,10 @@ impl RunArgs {
         } = self;
         let plan = config.config()?;
         Ok(controller::run::RunConfig {
-            settings: controller::Settings {
+            settings: Settings {
                 plan,
-                resync,
-                poll,
+                resync: resync.0,
+                poll: poll.0,
                 deep_check_every,
                 ..Default::default()
             },
@@ -525,7 +545,7 @@ impl Command {
                 &aws,
                 run::ApplyOptions {
                     wait,
-                    timeout,
+                    timeout: timeout.0,
                     ..Default::default()
                 },
                 output,
@@ -733,8 +753,8 @@ mod tests {
         };
         assert_eq!(planner.files, [PathBuf::from("a.yaml"), PathBuf::from("b")]);
         assert!(!wait);
-        assert_eq!(timeout, run::ApplyOptions::default().timeout);
-        assert_eq!(timeout, Duration::from_secs(600));
+        assert_eq!(timeout.0, run::ApplyOptions::default().timeout);
+        assert_eq!(timeout.0, Duration::from_secs(600));
         assert!(matches!(output, Output::Text));
 
         let Command::Apply {
@@ -747,7 +767,7 @@ mod tests {
             unreachable!("parsed apply")
         };
         assert!(wait);
-        assert_eq!(timeout, Duration::from_secs(90));
+        assert_eq!(timeout.0, Duration::from_secs(90));
         assert!(matches!(output, Output::Json));
     }
 
@@ -798,6 +818,35 @@ mod tests {
         assert!(parse_duration("").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("1d").is_err());
+    }
+
+    /// The defaults `--help` shows come from the settings they fill.
+    #[test]
+    fn periods_print_as_the_flags_write_them() {
+        for (secs, text) in [
+            (300, "5m"),
+            (15, "15s"),
+            (600, "10m"),
+            (7200, "2h"),
+            (90, "90s"),
+            (0, "0s"),
+        ] {
+            let period = Period(Duration::from_secs(secs));
+            assert_eq!(period.to_string(), text);
+            assert_eq!(parse_period(text), Ok(period), "{text} reads back");
+        }
+        let help = |sub: &str| {
+            let mut cli = Cli::command();
+            cli.find_subcommand_mut(sub)
+                .unwrap()
+                .render_long_help()
+                .to_string()
+        };
+        let run = help("run");
+        assert!(run.contains("[default: 5m]"), "{run}");
+        assert!(run.contains("[default: 15s]"), "{run}");
+        assert!(run.contains("[default: 10]"), "{run}");
+        assert!(help("apply").contains("[default: 10m]"));
     }
 
     /// The environment variables the install manifests and the Helm chart set.

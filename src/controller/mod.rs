@@ -64,15 +64,24 @@ pub struct Settings {
     pub retry: crate::aws::retry::RetryPolicy,
 }
 
+impl Settings {
+    /// `resync` unless told otherwise (`--resync`).
+    pub const DEFAULT_RESYNC: Duration = Duration::from_secs(300);
+    /// `poll` unless told otherwise (`--poll`).
+    pub const DEFAULT_POLL: Duration = Duration::from_secs(15);
+    /// `deep_check_every` unless told otherwise (`--deep-check-every`).
+    pub const DEFAULT_DEEP_CHECK_EVERY: u32 = 10;
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
             plan: PlanConfig::default(),
-            resync: Duration::from_secs(300),
-            poll: Duration::from_secs(15),
+            resync: Self::DEFAULT_RESYNC,
+            poll: Self::DEFAULT_POLL,
             max_passes: crate::engine::DEFAULT_MAX_PASSES,
             backoff: BackoffSettings::default(),
-            deep_check_every: 10,
+            deep_check_every: Self::DEFAULT_DEEP_CHECK_EVERY,
             retry: Default::default(),
         }
     }
