@@ -8,6 +8,7 @@
 pub mod api;
 pub mod aws;
 pub mod batch;
+pub mod cli;
 pub mod controller;
 pub mod crdgen;
 pub mod engine;
@@ -16,3 +17,4 @@ pub mod metrics;
 pub mod plan;
 pub mod telemetry;
 pub mod tls;
+pub mod util;

@@ -190,7 +190,7 @@ impl Metrics {
         let Ok(mut reported) = self.reported.lock() else {
             return;
         };
-        let old = reported.insert((kind, crate::controller::hashed(key)), now);
+        let old = reported.insert((kind, crate::util::hashed(key)), now);
         self.shift(kind, old.unwrap_or_default(), now);
     }
 
@@ -199,7 +199,7 @@ impl Metrics {
         let Ok(mut reported) = self.reported.lock() else {
             return;
         };
-        if let Some(old) = reported.remove(&(kind, crate::controller::hashed(key))) {
+        if let Some(old) = reported.remove(&(kind, crate::util::hashed(key))) {
             self.shift(kind, old, Reported::default());
         }
     }

@@ -18,7 +18,6 @@ pub mod reconcile;
 pub mod run;
 
 use std::collections::BTreeSet;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +35,7 @@ use crate::aws::Aws;
 use crate::batch::task_definition_info;
 use crate::metrics::Metrics;
 use crate::plan::{PlanConfig, TaskDefinitionInfo};
+use crate::util::hashed;
 use backoff::{BackoffSettings, Backoffs};
 
 /// A TaskDefinition as read from the API server (or why it could not be read).
@@ -64,15 +64,24 @@ pub struct Settings {
     pub retry: crate::aws::retry::RetryPolicy,
 }
 
+impl Settings {
+    /// `resync` unless told otherwise (`--resync`).
+    pub const DEFAULT_RESYNC: Duration = Duration::from_secs(300);
+    /// `poll` unless told otherwise (`--poll`).
+    pub const DEFAULT_POLL: Duration = Duration::from_secs(15);
+    /// `deep_check_every` unless told otherwise (`--deep-check-every`).
+    pub const DEFAULT_DEEP_CHECK_EVERY: u32 = 10;
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
             plan: PlanConfig::default(),
-            resync: Duration::from_secs(300),
-            poll: Duration::from_secs(15),
+            resync: Self::DEFAULT_RESYNC,
+            poll: Self::DEFAULT_POLL,
             max_passes: crate::engine::DEFAULT_MAX_PASSES,
             backoff: BackoffSettings::default(),
-            deep_check_every: 10,
+            deep_check_every: Self::DEFAULT_DEEP_CHECK_EVERY,
             retry: Default::default(),
         }
     }
@@ -175,7 +184,7 @@ pub fn reporter() -> kube::runtime::events::Reporter {
 pub fn trigger_key<K: Resource>(obj: &K) -> u64 {
     let meta = obj.meta();
     let annotation = |k: &str| meta.annotations.as_ref().and_then(|a| a.get(k)).cloned();
-    hash((
+    hashed(&(
         &meta.uid,
         meta.generation,
         meta.deletion_timestamp.is_some(),
@@ -192,7 +201,7 @@ pub fn trigger_key<K: Resource>(obj: &K) -> u64 {
 pub fn task_definition_trigger_key(td: &GuardedTaskDefinition) -> u64 {
     let meta = td.meta();
     let status = td.0.as_ref().ok().and_then(|t| t.status.as_ref());
-    hash((
+    hashed(&(
         &meta.uid,
         meta.generation,
         meta.deletion_timestamp.is_some(),
@@ -200,12 +209,6 @@ pub fn task_definition_trigger_key(td: &GuardedTaskDefinition) -> u64 {
         status.and_then(|s| s.observed_generation),
         status.is_some_and(|s| is_true(&s.conditions, ct::SYNCED)),
     ))
-}
-
-fn hash(value: impl Hash) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    value.hash(&mut h);
-    h.finish()
 }
 
 /// The FargateServices (of the same namespace) that reference `td` by name: the ones to
@@ -390,15 +393,6 @@ pub fn object_key<K: Resource>(kind: &str, obj: &K) -> String {
         obj.meta().namespace.as_deref().unwrap_or_default(),
         obj.meta().name.as_deref().unwrap_or_default()
     )
-}
-
-/// A 64-bit hash of `key` (SipHash with fixed keys: the same in every process), for maps
-/// with an entry per object that need not hold its name.
-pub fn hashed<T: std::hash::Hash + ?Sized>(key: &T) -> u64 {
-    use std::hash::{DefaultHasher, Hasher};
-    let mut h = DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
 }
 
 /// `base` ± 10 %, so objects created together do not resync together forever.

@@ -43,7 +43,7 @@ fn key(cluster: &str, name: &str) -> Key {
 }
 
 fn observed_key(cluster: &str, name: &str) -> u64 {
-    super::hashed(&(cluster, name))
+    crate::util::hashed(&(cluster, name))
 }
 
 /// Observations made ahead of a service's own resync, and what a settled service's resync
@@ -368,7 +368,7 @@ impl DeepChecks {
         let Ok(mut counts) = self.counts.lock() else {
             return Depth::Full;
         };
-        let h = super::hashed(key);
+        let h = crate::util::hashed(key);
         let Some(n) = counts.get_mut(&h) else {
             counts.insert(h, 1 + self.phase(h));
             return Depth::Full;
@@ -397,7 +397,7 @@ impl DeepChecks {
     /// `key` changed or was deleted: its next resync reads AWS.
     pub fn reset(&self, key: &str) {
         if let Ok(mut counts) = self.counts.lock() {
-            counts.remove(&super::hashed(key));
+            counts.remove(&crate::util::hashed(key));
         }
     }
 }
@@ -563,7 +563,7 @@ mod tests {
             );
         }
         let phases: std::collections::BTreeSet<u32> = (0..50)
-            .map(|i| d.phase(super::super::hashed(&format!("ns/o{i}"))))
+            .map(|i| d.phase(crate::util::hashed(&format!("ns/o{i}"))))
             .collect();
         assert_eq!(phases.len(), 3, "objects are spread over the phases");
         d.reset("a");

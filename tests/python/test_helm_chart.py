@@ -195,8 +195,8 @@ class ChartTest(unittest.TestCase):
                          "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
 
     def test_every_setting_the_chart_passes_is_one_the_binary_reads(self):
-        main_rs = (ROOT / "src" / "main.rs").read_text()
-        read = set(re.findall(r'env = "([A-Z_]+)"', main_rs)) | {"AWS_ENDPOINT_URL"}
+        cli_rs = (ROOT / "src" / "cli.rs").read_text()
+        read = set(re.findall(r'env = "([A-Z_]+)"', cli_rs)) | {"AWS_ENDPOINT_URL"}
         for name, values in VARIANTS.items():
             for var in env_of(render(values)):
                 with self.subTest(variant=name, var=var):
