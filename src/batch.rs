@@ -3,6 +3,7 @@
 //! same set.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
 
 use kube::ResourceExt;
 use serde::Serialize;
@@ -264,5 +265,54 @@ pub fn plan_all(
             outcome: outcome(result),
         });
     }
+    out
+}
+
+/// The whole plan as text, with a summary line.
+pub fn render_text(plans: &[ObjectPlan]) -> String {
+    let mut out = String::new();
+    let (mut create, mut update, mut delete, mut errors) = (0, 0, 0, 0);
+    for p in plans {
+        let _ = writeln!(out, "{} {}/{} → {}", p.kind, p.namespace, p.name, p.target);
+        match &p.outcome {
+            Outcome::Error { reason, message } => {
+                errors += 1;
+                let _ = writeln!(out, "  ✗ {reason}: {message}");
+            }
+            Outcome::Plan(plan) => {
+                if plan.actions.is_empty() {
+                    let _ = writeln!(out, "  (no changes)");
+                }
+                for a in &plan.actions {
+                    let sign = match a.kind() {
+                        crate::plan::ChangeKind::Create => {
+                            create += 1;
+                            '+'
+                        }
+                        crate::plan::ChangeKind::Update => {
+                            update += 1;
+                            '~'
+                        }
+                        crate::plan::ChangeKind::Delete => {
+                            delete += 1;
+                            '-'
+                        }
+                    };
+                    let _ = writeln!(out, "  {sign} {}", crate::plan::render::describe(a));
+                }
+                for n in &plan.notes {
+                    let _ = writeln!(out, "  ! {}: {}", n.reason, n.message);
+                }
+                if let Some(c) = plan.estimated_monthly_cost_usd {
+                    let _ = writeln!(out, "  $ estimated cost: {c:.2} USD/month at list prices");
+                }
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "Plan: {create} to create, {update} to change, {delete} to delete; {errors} object(s) with errors."
+    );
     out
 }

@@ -13,7 +13,7 @@ use crate::aws::sdk::AwsSettings;
 use crate::batch::{plan_all, Outcome};
 use crate::controller::{self, Settings};
 use crate::engine::run;
-use crate::plan::{render, PlanConfig, PriceTable};
+use crate::plan::{PlanConfig, PriceTable};
 use crate::telemetry::LogFormat;
 
 #[derive(Parser)]
@@ -353,7 +353,7 @@ fn plan(
         )
     };
     match output {
-        Output::Text => print!("{}", render::render(&plans)),
+        Output::Text => print!("{}", crate::batch::render_text(&plans)),
         Output::Json => println!(
             "{}",
             serde_json::to_string_pretty(&plans).map_err(|e| e.to_string())?

@@ -1,11 +1,8 @@
 //! Human-readable plan output.
 
-use std::fmt::Write;
-
 use super::model::RoleRef;
 use super::service::PENDING_REVISION_PREFIX;
-use super::{Action, ChangeKind, ServiceUpdate};
-use crate::batch::{ObjectPlan, Outcome};
+use super::{Action, ServiceUpdate};
 
 fn role(r: &Option<RoleRef>) -> String {
     match r {
@@ -181,53 +178,4 @@ pub fn describe(action: &Action) -> String {
         DeleteRole { name } => format!("delete role {name}"),
         DeleteLogGroup { name } => format!("delete log group {name}"),
     }
-}
-
-/// The whole plan as text, with a summary line.
-pub fn render(plans: &[ObjectPlan]) -> String {
-    let mut out = String::new();
-    let (mut create, mut update, mut delete, mut errors) = (0, 0, 0, 0);
-    for p in plans {
-        let _ = writeln!(out, "{} {}/{} → {}", p.kind, p.namespace, p.name, p.target);
-        match &p.outcome {
-            Outcome::Error { reason, message } => {
-                errors += 1;
-                let _ = writeln!(out, "  ✗ {reason}: {message}");
-            }
-            Outcome::Plan(plan) => {
-                if plan.actions.is_empty() {
-                    let _ = writeln!(out, "  (no changes)");
-                }
-                for a in &plan.actions {
-                    let sign = match a.kind() {
-                        ChangeKind::Create => {
-                            create += 1;
-                            '+'
-                        }
-                        ChangeKind::Update => {
-                            update += 1;
-                            '~'
-                        }
-                        ChangeKind::Delete => {
-                            delete += 1;
-                            '-'
-                        }
-                    };
-                    let _ = writeln!(out, "  {sign} {}", describe(a));
-                }
-                for n in &plan.notes {
-                    let _ = writeln!(out, "  ! {}: {}", n.reason, n.message);
-                }
-                if let Some(c) = plan.estimated_monthly_cost_usd {
-                    let _ = writeln!(out, "  $ estimated cost: {c:.2} USD/month at list prices");
-                }
-            }
-        }
-        out.push('\n');
-    }
-    let _ = writeln!(
-        out,
-        "Plan: {create} to create, {update} to change, {delete} to delete; {errors} object(s) with errors."
-    );
-    out
 }
