@@ -283,15 +283,70 @@ pub struct ObservedTaskDefinition {
     pub in_use_by: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// One entry of a capacity-provider strategy: `(provider, base, weight)`.
-pub type StrategyItem = (String, i32, i32);
+/// One entry of a capacity-provider strategy. Ordered by provider, then base, then weight.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StrategyItem {
+    pub capacity_provider: String,
+    pub base: i32,
+    pub weight: i32,
+}
 
-/// A service registry: `(registryArn, port, containerName, containerPort)`.
-pub type RegistryDef = (String, Option<i32>, Option<String>, Option<i32>);
+impl StrategyItem {
+    pub fn new(capacity_provider: impl Into<String>, base: i32, weight: i32) -> Self {
+        Self {
+            capacity_provider: capacity_provider.into(),
+            base,
+            weight,
+        }
+    }
+}
 
-/// A deployment configuration as UpdateService sends it: `(min healthy %, max %,
-/// (breaker enable, rollback), alarms (names, rollback))`.
-pub type DeploymentDef = (i32, i32, (bool, bool), Option<(Vec<String>, bool)>);
+/// A service registry (Cloud Map). Ordered by its fields, in declaration order.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryDef {
+    pub registry_arn: String,
+    pub port: Option<i32>,
+    pub container_name: Option<String>,
+    pub container_port: Option<i32>,
+}
+
+/// A deployment circuit breaker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CircuitBreakerDef {
+    pub enable: bool,
+    pub rollback: bool,
+}
+
+/// CloudWatch alarms that watch a deployment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmsDef {
+    pub names: Vec<String>,
+    pub rollback: bool,
+}
+
+/// A deployment configuration as UpdateService sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentDef {
+    pub minimum_healthy_percent: i32,
+    pub maximum_percent: i32,
+    pub circuit_breaker: CircuitBreakerDef,
+    /// None means no alarms.
+    pub alarms: Option<AlarmsDef>,
+}
+
+/// A service's awsvpc network configuration as UpdateService sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkDef {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: bool,
+}
 
 /// An ECS service's configuration, in the planner's own terms.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -316,7 +371,6 @@ pub struct ServiceBody {
     /// `(alarm names, rollback)`; None means no alarms.
     pub alarms: Option<(Vec<String>, bool)>,
     pub enable_execute_command: bool,
-    /// `(registryArn, port, containerName, containerPort)`.
     pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: Option<String>,
 }
@@ -343,7 +397,7 @@ impl ServiceBody {
     /// `[FARGATE base 0 weight 1]`.
     pub fn canonical_strategy(&self) -> Vec<StrategyItem> {
         let mut s = if self.capacity_provider_strategy.is_empty() {
-            vec![("FARGATE".to_owned(), 0, 1)]
+            vec![StrategyItem::new("FARGATE", 0, 1)]
         } else {
             self.capacity_provider_strategy.clone()
         };

@@ -128,7 +128,12 @@ pub fn describe(action: &Action) -> String {
                 None => body
                     .capacity_provider_strategy
                     .iter()
-                    .map(|(p, b, w)| format!("{p} base {b} weight {w}"))
+                    .map(|i| {
+                        format!(
+                            "{} base {} weight {}",
+                            i.capacity_provider, i.base, i.weight
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(" + "),
             };

@@ -98,8 +98,8 @@ pub fn desired_body(
         .capacity_provider_strategy
         .iter()
         .map(|i| {
-            (
-                i.capacity_provider.as_str().to_owned(),
+            StrategyItem::new(
+                i.capacity_provider.as_str(),
                 i.base.unwrap_or(0),
                 i.weight.unwrap_or(1),
             )
@@ -138,13 +138,11 @@ pub fn desired_body(
         service_registries: spec
             .service_registries
             .iter()
-            .map(|r| {
-                (
-                    r.registry_arn.clone(),
-                    r.port,
-                    r.container_name.clone(),
-                    r.container_port,
-                )
+            .map(|r| RegistryDef {
+                registry_arn: r.registry_arn.clone(),
+                port: r.port,
+                container_name: r.container_name.clone(),
+                container_port: r.container_port,
             })
             .collect(),
         propagate_tags: spec.propagate_tags.map(|p| p.as_str().to_owned()),
@@ -321,11 +319,11 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
     if (&w.subnets, &w.security_groups, w.assign_public_ip)
         != (&g.subnets, &g.security_groups, g.assign_public_ip)
     {
-        u.network = Some((
-            w.subnets.clone(),
-            w.security_groups.clone(),
-            w.assign_public_ip,
-        ));
+        u.network = Some(NetworkDef {
+            subnets: w.subnets.clone(),
+            security_groups: w.security_groups.clone(),
+            assign_public_ip: w.assign_public_ip,
+        });
     }
     if w.load_balancers != g.load_balancers {
         u.load_balancers = Some(w.load_balancers.clone());
@@ -334,8 +332,16 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
         u.health_check_grace_period_seconds = Some(w.health_check_grace_period_seconds);
     }
     if w.deployment != g.deployment {
-        let (min, max, breaker, alarms) = w.deployment.clone();
-        u.deployment = Some((min, max, breaker, (!alarms.0.is_empty()).then_some(alarms)));
+        let (min, max, (enable, rollback), (names, alarm_rollback)) = w.deployment.clone();
+        u.deployment = Some(DeploymentDef {
+            minimum_healthy_percent: min,
+            maximum_percent: max,
+            circuit_breaker: CircuitBreakerDef { enable, rollback },
+            alarms: (!names.is_empty()).then_some(AlarmsDef {
+                names,
+                rollback: alarm_rollback,
+            }),
+        });
     }
     if w.enable_execute_command != g.enable_execute_command {
         u.enable_execute_command = Some(w.enable_execute_command);

@@ -364,14 +364,14 @@ impl SimAws {
                 if let Some(v) = &changes.platform_version {
                     b.platform_version = Some(v.clone());
                 }
-                if let Some((subnets, sgs, public)) = &changes.network {
-                    b.subnets = subnets.clone();
-                    b.security_groups = if sgs.is_empty() {
+                if let Some(n) = &changes.network {
+                    b.subnets = n.subnets.clone();
+                    b.security_groups = if n.security_groups.is_empty() {
                         vec!["sg-00000000default".into()]
                     } else {
-                        sgs.clone()
+                        n.security_groups.clone()
                     };
-                    b.assign_public_ip = *public;
+                    b.assign_public_ip = n.assign_public_ip;
                 }
                 if let Some(v) = &changes.load_balancers {
                     b.load_balancers = v.clone();
@@ -379,11 +379,12 @@ impl SimAws {
                 if let Some(v) = changes.health_check_grace_period_seconds {
                     b.health_check_grace_period_seconds = Some(v);
                 }
-                if let Some((min, max, breaker, alarms)) = &changes.deployment {
-                    b.minimum_healthy_percent = Some(*min);
-                    b.maximum_percent = Some(*max);
-                    b.circuit_breaker = Some(*breaker);
-                    b.alarms = alarms.clone();
+                if let Some(d) = &changes.deployment {
+                    b.minimum_healthy_percent = Some(d.minimum_healthy_percent);
+                    b.maximum_percent = Some(d.maximum_percent);
+                    b.circuit_breaker =
+                        Some((d.circuit_breaker.enable, d.circuit_breaker.rollback));
+                    b.alarms = d.alarms.clone().map(|a| (a.names, a.rollback));
                 }
                 if let Some(v) = changes.enable_execute_command {
                     b.enable_execute_command = v;
