@@ -66,7 +66,10 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
                 health_check_grace_period_seconds: None,
                 minimum_healthy_percent: Some(100),
                 maximum_percent: Some(200),
-                circuit_breaker: Some((true, true)),
+                circuit_breaker: Some(CircuitBreakerDef {
+                    enable: true,
+                    rollback: true,
+                }),
                 alarms: None,
                 enable_execute_command: false,
                 service_registries: vec![],

@@ -427,24 +427,28 @@ fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
         load_balancers: s
             .load_balancers()
             .iter()
-            .map(|l| {
-                (
-                    l.target_group_arn().unwrap_or_default().to_owned(),
-                    l.container_name().unwrap_or_default().to_owned(),
-                    l.container_port().unwrap_or_default(),
-                )
+            .map(|l| LoadBalancerDef {
+                target_group_arn: l.target_group_arn().unwrap_or_default().to_owned(),
+                container_name: l.container_name().unwrap_or_default().to_owned(),
+                container_port: l.container_port().unwrap_or_default(),
             })
             .collect(),
         health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
         minimum_healthy_percent: dc.and_then(|d| d.minimum_healthy_percent()),
         maximum_percent: dc.and_then(|d| d.maximum_percent()),
-        circuit_breaker: dc
-            .and_then(|d| d.deployment_circuit_breaker())
-            .map(|c| (c.enable(), c.rollback())),
+        circuit_breaker: dc.and_then(|d| d.deployment_circuit_breaker()).map(|c| {
+            CircuitBreakerDef {
+                enable: c.enable(),
+                rollback: c.rollback(),
+            }
+        }),
         alarms: dc
             .and_then(|d| d.alarms())
             .filter(|a| a.enable())
-            .map(|a| (a.alarm_names().to_vec(), a.rollback())),
+            .map(|a| AlarmsDef {
+                names: a.alarm_names().to_vec(),
+                rollback: a.rollback(),
+            }),
         enable_execute_command: s.enable_execute_command(),
         service_registries: s
             .service_registries()
@@ -534,13 +538,13 @@ fn strategy_to_sdk(
         .collect()
 }
 
-fn load_balancers_to_sdk(lbs: &[(String, String, i32)]) -> Vec<ecs::types::LoadBalancer> {
+fn load_balancers_to_sdk(lbs: &[LoadBalancerDef]) -> Vec<ecs::types::LoadBalancer> {
     lbs.iter()
-        .map(|(tg, c, p)| {
+        .map(|l| {
             ecs::types::LoadBalancer::builder()
-                .target_group_arn(tg)
-                .container_name(c)
-                .container_port(*p)
+                .target_group_arn(&l.target_group_arn)
+                .container_name(&l.container_name)
+                .container_port(l.container_port)
                 .build()
         })
         .collect()
@@ -596,15 +600,14 @@ fn deployment_to_sdk(
 
 /// A [`ServiceBody`]'s deployment configuration, defaults filled in.
 fn body_deployment(b: &ServiceBody) -> DeploymentDef {
-    let (enable, rollback) = b.circuit_breaker.unwrap_or((false, false));
     DeploymentDef {
         minimum_healthy_percent: b.minimum_healthy_percent.unwrap_or(100),
         maximum_percent: b.maximum_percent.unwrap_or(200),
-        circuit_breaker: CircuitBreakerDef { enable, rollback },
-        alarms: b
-            .alarms
-            .clone()
-            .map(|(names, rollback)| AlarmsDef { names, rollback }),
+        circuit_breaker: b.circuit_breaker.unwrap_or(CircuitBreakerDef {
+            enable: false,
+            rollback: false,
+        }),
+        alarms: b.alarms.clone(),
     }
 }
 

@@ -297,7 +297,7 @@ pub struct ServiceUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<model::NetworkDef>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub load_balancers: Option<Vec<(String, String, i32)>>,
+    pub load_balancers: Option<Vec<model::LoadBalancerDef>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -348,6 +348,16 @@ pub struct NetworkDef {
     pub assign_public_ip: bool,
 }
 
+/// A load balancer target group the service registers a container port with. Ordered by its
+/// fields, in declaration order.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadBalancerDef {
+    pub target_group_arn: String,
+    pub container_name: String,
+    pub container_port: i32,
+}
+
 /// An ECS service's configuration, in the planner's own terms.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -361,15 +371,14 @@ pub struct ServiceBody {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub assign_public_ip: bool,
-    /// `(targetGroupArn, containerName, containerPort)`.
-    pub load_balancers: Vec<(String, String, i32)>,
+    pub load_balancers: Vec<LoadBalancerDef>,
     pub health_check_grace_period_seconds: Option<i32>,
     pub minimum_healthy_percent: Option<i32>,
     pub maximum_percent: Option<i32>,
-    /// `(enable, rollback)`; None means both false.
-    pub circuit_breaker: Option<(bool, bool)>,
-    /// `(alarm names, rollback)`; None means no alarms.
-    pub alarms: Option<(Vec<String>, bool)>,
+    /// None means both false.
+    pub circuit_breaker: Option<CircuitBreakerDef>,
+    /// None means no alarms.
+    pub alarms: Option<AlarmsDef>,
     pub enable_execute_command: bool,
     pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: Option<String>,
@@ -384,9 +393,10 @@ pub struct CanonicalService {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub assign_public_ip: bool,
-    pub load_balancers: Vec<(String, String, i32)>,
+    pub load_balancers: Vec<LoadBalancerDef>,
     pub health_check_grace_period_seconds: i32,
-    pub deployment: (i32, i32, (bool, bool), (Vec<String>, bool)),
+    /// Defaults filled in; alarms None when there are none, else their names sorted.
+    pub deployment: DeploymentDef,
     pub enable_execute_command: bool,
     pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: String,
@@ -421,12 +431,15 @@ impl ServiceBody {
         let mut service_registries = self.service_registries.clone();
         service_registries.sort();
         let alarms = match &self.alarms {
-            Some((names, rollback)) if !names.is_empty() => {
+            Some(AlarmsDef { names, rollback }) if !names.is_empty() => {
                 let mut names = names.clone();
                 names.sort();
-                (names, *rollback)
+                Some(AlarmsDef {
+                    names,
+                    rollback: *rollback,
+                })
             }
-            _ => (vec![], false),
+            _ => None,
         };
         CanonicalService {
             strategy: self.canonical_strategy(),
@@ -439,12 +452,15 @@ impl ServiceBody {
             assign_public_ip: self.assign_public_ip,
             load_balancers,
             health_check_grace_period_seconds: self.health_check_grace_period_seconds.unwrap_or(0),
-            deployment: (
-                self.minimum_healthy_percent.unwrap_or(100),
-                self.maximum_percent.unwrap_or(200),
-                self.circuit_breaker.unwrap_or((false, false)),
+            deployment: DeploymentDef {
+                minimum_healthy_percent: self.minimum_healthy_percent.unwrap_or(100),
+                maximum_percent: self.maximum_percent.unwrap_or(200),
+                circuit_breaker: self.circuit_breaker.unwrap_or(CircuitBreakerDef {
+                    enable: false,
+                    rollback: false,
+                }),
                 alarms,
-            ),
+            },
             enable_execute_command: self.enable_execute_command,
             service_registries,
             propagate_tags: self.propagate_tags.clone().unwrap_or_else(|| "NONE".into()),

@@ -118,22 +118,23 @@ pub fn desired_body(
         load_balancers: spec
             .load_balancers
             .iter()
-            .map(|l| {
-                (
-                    l.target_group_arn.clone(),
-                    l.container_name.clone(),
-                    l.container_port,
-                )
+            .map(|l| LoadBalancerDef {
+                target_group_arn: l.target_group_arn.clone(),
+                container_name: l.container_name.clone(),
+                container_port: l.container_port,
             })
             .collect(),
         health_check_grace_period_seconds: spec.health_check_grace_period_seconds,
         minimum_healthy_percent: Some(deployment.minimum_healthy_percent.unwrap_or(100)),
         maximum_percent: Some(deployment.maximum_percent.unwrap_or(200)),
-        circuit_breaker: Some((
-            deployment.circuit_breaker.enable,
-            deployment.circuit_breaker.rollback,
-        )),
-        alarms: deployment.alarms.map(|a| (a.names, a.rollback)),
+        circuit_breaker: Some(CircuitBreakerDef {
+            enable: deployment.circuit_breaker.enable,
+            rollback: deployment.circuit_breaker.rollback,
+        }),
+        alarms: deployment.alarms.map(|a| AlarmsDef {
+            names: a.names,
+            rollback: a.rollback,
+        }),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
@@ -332,16 +333,7 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
         u.health_check_grace_period_seconds = Some(w.health_check_grace_period_seconds);
     }
     if w.deployment != g.deployment {
-        let (min, max, (enable, rollback), (names, alarm_rollback)) = w.deployment.clone();
-        u.deployment = Some(DeploymentDef {
-            minimum_healthy_percent: min,
-            maximum_percent: max,
-            circuit_breaker: CircuitBreakerDef { enable, rollback },
-            alarms: (!names.is_empty()).then_some(AlarmsDef {
-                names,
-                rollback: alarm_rollback,
-            }),
-        });
+        u.deployment = Some(w.deployment.clone());
     }
     if w.enable_execute_command != g.enable_execute_command {
         u.enable_execute_command = Some(w.enable_execute_command);

@@ -382,9 +382,8 @@ impl SimAws {
                 if let Some(d) = &changes.deployment {
                     b.minimum_healthy_percent = Some(d.minimum_healthy_percent);
                     b.maximum_percent = Some(d.maximum_percent);
-                    b.circuit_breaker =
-                        Some((d.circuit_breaker.enable, d.circuit_breaker.rollback));
-                    b.alarms = d.alarms.clone().map(|a| (a.names, a.rollback));
+                    b.circuit_breaker = Some(d.circuit_breaker);
+                    b.alarms = d.alarms.clone();
                 }
                 if let Some(v) = changes.enable_execute_command {
                     b.enable_execute_command = v;
