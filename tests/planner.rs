@@ -116,7 +116,10 @@ fn image_change_registers_one_revision_and_updates_only_the_task_definition() {
     assert_eq!(aws.revisions["shop-web-api"].len(), 2);
     let svc = &aws.services[&("shop".to_owned(), "shop-web-api".to_owned())];
     assert!(
-        svc.body.task_definition.ends_with("shop-web-api:2"),
+        svc.body
+            .task_definition
+            .to_string()
+            .ends_with("shop-web-api:2"),
         "{}",
         svc.body.task_definition
     );

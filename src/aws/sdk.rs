@@ -408,7 +408,7 @@ fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
         .and_then(|n| n.awsvpc_configuration());
     let dc = s.deployment_configuration();
     let body = ServiceBody {
-        task_definition: s.task_definition().unwrap_or_default().to_owned(),
+        task_definition: TaskDefinitionRef::Arn(s.task_definition().unwrap_or_default().to_owned()),
         desired_count: s.desired_count(),
         launch_type: s.launch_type().map(|l| l.as_str().to_owned()),
         capacity_provider_strategy: s
@@ -888,7 +888,7 @@ impl super::Ecs for SdkEcs {
                 .create_service()
                 .cluster(cluster)
                 .service_name(name)
-                .task_definition(&body.task_definition)
+                .task_definition(body.task_definition.to_string())
                 .desired_count(body.desired_count)
                 .set_launch_type(
                     body.launch_type
@@ -943,7 +943,7 @@ impl super::Ecs for SdkEcs {
             .update_service()
             .cluster(cluster)
             .service(name)
-            .set_task_definition(u.task_definition.clone())
+            .set_task_definition(u.task_definition.as_ref().map(ToString::to_string))
             .set_desired_count(u.desired_count)
             .set_platform_version(u.platform_version.clone())
             .set_health_check_grace_period_seconds(u.health_check_grace_period_seconds)

@@ -124,8 +124,9 @@ pub type ServiceKey = (String, String);
 pub type RevisionUsers = BTreeMap<String, BTreeSet<String>>;
 
 /// The revisions an ECS service runs or deploys: its task definition and every deployment's.
-fn revisions_of(s: &ObservedService) -> impl Iterator<Item = &String> {
-    std::iter::once(&s.body.task_definition).chain(s.deployments.iter().map(|d| &d.task_definition))
+fn revisions_of(s: &ObservedService) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(s.body.task_definition.to_string())
+        .chain(s.deployments.iter().map(|d| d.task_definition.clone()))
 }
 
 /// Every ECS service of the account and region: ListClusters, then ListServices of each
@@ -179,9 +180,9 @@ pub async fn family_users(
                     continue;
                 }
                 for arn in revisions_of(&s) {
-                    if crate::aws::revision_of_arn(arn).is_some_and(|(f, _)| f == family) {
+                    if crate::aws::revision_of_arn(&arn).is_some_and(|(f, _)| f == family) {
                         users
-                            .entry(arn.clone())
+                            .entry(arn)
                             .or_default()
                             .insert(format!("ECS service {cluster}/{name}"));
                         running.insert((cluster.to_owned(), name.clone()));
@@ -203,6 +204,5 @@ pub fn revisions_in_use<'a>(
         .filter_map(|o| o.service.as_ref())
         .filter(|s| s.status == "ACTIVE" || s.status == "DRAINING")
         .flat_map(revisions_of)
-        .cloned()
         .collect()
 }

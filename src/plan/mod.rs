@@ -287,7 +287,7 @@ pub enum Action {
 #[serde(rename_all = "camelCase")]
 pub struct ServiceUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub task_definition: Option<String>,
+    pub task_definition: Option<model::TaskDefinitionRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub desired_count: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]

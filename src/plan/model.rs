@@ -358,11 +358,77 @@ pub struct LoadBalancerDef {
     pub container_port: i32,
 }
 
+/// The task definition a service runs: a registered revision, or the revision of `family`
+/// that a RegisterTaskDefinition earlier in the same plan registers (resolved when the plan
+/// is carried out). Serialised and shown as the ARN, or as `pending:<family>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskDefinitionRef {
+    Arn(String),
+    Pending { family: String },
+}
+
+impl TaskDefinitionRef {
+    /// The revision ARN; None while pending.
+    pub fn arn(&self) -> Option<&str> {
+        match self {
+            Self::Arn(a) => Some(a),
+            Self::Pending { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TaskDefinitionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Arn(a) => f.write_str(a),
+            Self::Pending { family } => {
+                write!(f, "{}{family}", super::service::PENDING_REVISION_PREFIX)
+            }
+        }
+    }
+}
+
+impl Serialize for TaskDefinitionRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Compares the shown form (`pending:<family>` or the ARN) with a string.
+impl PartialEq<str> for TaskDefinitionRef {
+    fn eq(&self, other: &str) -> bool {
+        match self {
+            Self::Arn(a) => a == other,
+            Self::Pending { family } => other
+                .strip_prefix(super::service::PENDING_REVISION_PREFIX)
+                .is_some_and(|f| f == family),
+        }
+    }
+}
+
+impl PartialEq<String> for TaskDefinitionRef {
+    fn eq(&self, other: &String) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl From<&str> for TaskDefinitionRef {
+    fn from(arn: &str) -> Self {
+        Self::Arn(arn.to_owned())
+    }
+}
+
+impl From<String> for TaskDefinitionRef {
+    fn from(arn: String) -> Self {
+        Self::Arn(arn)
+    }
+}
+
 /// An ECS service's configuration, in the planner's own terms.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceBody {
-    pub task_definition: String,
+    pub task_definition: TaskDefinitionRef,
     pub desired_count: i32,
     /// `Some("FARGATE")` when no strategy is used.
     pub launch_type: Option<String>,

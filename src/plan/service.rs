@@ -14,8 +14,7 @@ use crate::api::validation::{
 };
 use crate::api::{reasons, RESTARTED_AT_TAG};
 
-/// Prefix of the task-definition placeholder used while the referenced TaskDefinition's
-/// revision is registered in the same run (`pending:<family>`).
+/// How a [`TaskDefinitionRef::Pending`] is serialised and shown: `pending:<family>`.
 pub const PENDING_REVISION_PREFIX: &str = "pending:";
 
 /// Tag on clusters the operator created (clusters are shared, so they name no owner).
@@ -91,7 +90,7 @@ fn restart_needed(value: Option<&str>, recorded: Option<&str>) -> bool {
 /// The desired body of the service.
 pub fn desired_body(
     spec: &FargateServiceSpec,
-    task_definition: &str,
+    task_definition: &TaskDefinitionRef,
     desired_count: i32,
 ) -> ServiceBody {
     let strategy: Vec<StrategyItem> = spec
@@ -107,7 +106,7 @@ pub fn desired_body(
         .collect();
     let deployment = spec.deployment.clone().unwrap_or_default();
     ServiceBody {
-        task_definition: task_definition.to_owned(),
+        task_definition: task_definition.clone(),
         desired_count,
         launch_type: strategy.is_empty().then(|| "FARGATE".to_owned()),
         capacity_provider_strategy: strategy,
@@ -509,10 +508,12 @@ pub fn plan_fargate_service(
     }
 
     // 2. Service.
-    let td_arn = td
-        .arn
-        .clone()
-        .unwrap_or_else(|| format!("{PENDING_REVISION_PREFIX}{}", td.family));
+    let td_arn = match &td.arn {
+        Some(arn) => TaskDefinitionRef::Arn(arn.clone()),
+        None => TaskDefinitionRef::Pending {
+            family: td.family.clone(),
+        },
+    };
     let initial_count = match &spec.scaling {
         Some(s) => spec.desired_count.clamp(s.min_capacity, s.max_capacity),
         None => spec.desired_count,

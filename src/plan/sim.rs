@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::*;
-use super::service::PENDING_REVISION_PREFIX;
 use super::Action;
 
 /// Errors the model returns where AWS would.
@@ -87,7 +86,7 @@ impl SimAws {
             s.deployments = vec![super::model::ObservedDeployment {
                 id: "ecs-svc/1".into(),
                 status: "PRIMARY".into(),
-                task_definition: s.body.task_definition.clone(),
+                task_definition: s.body.task_definition.to_string(),
                 desired_count: s.body.desired_count,
                 running_count: s.body.desired_count,
                 rollout_state: Some("COMPLETED".into()),
@@ -111,7 +110,9 @@ impl SimAws {
                 .count(),
             log_groups: self.log_groups.len(),
             scalable_targets: self.scaling.values().filter(|s| s.target.is_some()).count(),
-            service_revisions: active().map(|s| s.body.task_definition.clone()).collect(),
+            service_revisions: active()
+                .map(|s| s.body.task_definition.to_string())
+                .collect(),
         }
     }
 
@@ -292,8 +293,10 @@ impl SimAws {
                 if !self.clusters.contains_key(cluster) {
                     return Err(SimError::NotFound(format!("cluster {cluster}")));
                 }
-                if body.task_definition.starts_with(PENDING_REVISION_PREFIX)
-                    || !self.is_active_revision(&body.task_definition)
+                if !body
+                    .task_definition
+                    .arn()
+                    .is_some_and(|arn| self.is_active_revision(arn))
                 {
                     return Err(SimError::Invalid(format!(
                         "task definition {} is not an active revision",
@@ -339,7 +342,7 @@ impl SimAws {
                 changes,
             } => {
                 if let Some(td) = &changes.task_definition {
-                    if !self.is_active_revision(td) {
+                    if !self.is_active_revision(&td.to_string()) {
                         return Err(SimError::Invalid(format!(
                             "task definition {td} is not active"
                         )));
@@ -519,7 +522,7 @@ impl SimAws {
             .services
             .values()
             .filter(|s| s.status == "ACTIVE")
-            .map(|s| s.body.task_definition.clone())
+            .map(|s| s.body.task_definition.to_string())
             .collect();
         ObservedTaskDefinition {
             log_groups: log_groups
