@@ -87,8 +87,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
                 })
                 .collect(),
         }),
-        scaling: Default::default(),
-        scaling_unread: false,
+        scaling: Some(Default::default()),
         stopped_tasks: vec![],
     }
 }

@@ -67,7 +67,7 @@ pub async fn observe_services(
 }
 
 /// [`observe_services`] with the cluster already observed; the autoscaling of the services
-/// `scaling_in_sync` answers `true` for is not read (`scaling_unread`).
+/// `scaling_in_sync` answers `true` for is not read (`scaling` None).
 pub async fn observe_services_in(
     aws: &Aws,
     cluster: &str,
@@ -88,11 +88,12 @@ pub async fn observe_services_in(
     for name in names {
         let service = services.remove(name);
         let live = service.as_ref().is_some_and(|s| s.status != "INACTIVE");
-        let scaling_unread = live && scaling_in_sync(name);
-        let scaling = if live && !scaling_unread {
-            aws.scaling.describe(&resource_id(cluster, name)).await?
+        let scaling = if !live {
+            Some(Default::default())
+        } else if scaling_in_sync(name) {
+            None
         } else {
-            Default::default()
+            Some(aws.scaling.describe(&resource_id(cluster, name)).await?)
         };
         let stopped_tasks = match &service {
             Some(s) if wants_stopped_tasks(s) => {
@@ -108,7 +109,6 @@ pub async fn observe_services_in(
                 cluster: cluster_state.cloned(),
                 service,
                 scaling,
-                scaling_unread,
                 stopped_tasks,
             },
         );

@@ -674,16 +674,38 @@ pub struct ObservedScaling {
 }
 
 /// Everything a FargateService owns, as AWS reports it.
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservedFargateService {
     pub cluster: Option<ObservedCluster>,
     pub service: Option<ObservedService>,
-    pub scaling: ObservedScaling,
-    /// Autoscaling was not read this time (`scaling` is empty), because its last reading
-    /// needed no change and nothing changed since: no autoscaling change is planned.
-    #[serde(skip)]
-    pub scaling_unread: bool,
+    /// The service's autoscaling; None when it was not read this time, because its last
+    /// reading needed no change and nothing changed since: no autoscaling change is planned.
+    /// Serialised as before: an unread one as empty.
+    #[serde(serialize_with = "serialize_scaling")]
+    pub scaling: Option<ObservedScaling>,
     /// Recently stopped tasks, newest first.
     pub stopped_tasks: Vec<ObservedStoppedTask>,
+}
+
+/// The default is an observation of nothing, autoscaling included (read, and empty).
+impl Default for ObservedFargateService {
+    fn default() -> Self {
+        Self {
+            cluster: None,
+            service: None,
+            scaling: Some(ObservedScaling::default()),
+            stopped_tasks: vec![],
+        }
+    }
+}
+
+fn serialize_scaling<S: serde::Serializer>(
+    scaling: &Option<ObservedScaling>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match scaling {
+        Some(scaling) => scaling.serialize(s),
+        None => ObservedScaling::default().serialize(s),
+    }
 }

@@ -626,8 +626,8 @@ pub fn plan_fargate_service(
     }
 
     // 3. Autoscaling (unless it was not read: in sync at its last reading).
-    if !observed.scaling_unread {
-        plan_scaling(spec, &cluster, &name, &observed.scaling, &mut actions);
+    if let Some(scaling) = &observed.scaling {
+        plan_scaling(spec, &cluster, &name, scaling, &mut actions);
     }
 
     let estimated_monthly_cost_usd = td.size.as_ref().map(|size| {

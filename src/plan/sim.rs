@@ -554,12 +554,12 @@ impl SimAws {
                 .services
                 .get(&(cluster.to_owned(), service.to_owned()))
                 .cloned(),
-            scaling: self
-                .scaling
-                .get(&super::service::resource_id(cluster, service))
-                .cloned()
-                .unwrap_or_default(),
-            scaling_unread: false,
+            scaling: Some(
+                self.scaling
+                    .get(&super::service::resource_id(cluster, service))
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
             stopped_tasks: vec![],
         }
     }
