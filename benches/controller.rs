@@ -1075,7 +1075,7 @@ async fn main() {
             .lock()
             .services
             .get(&(cluster, service))
-            .map(|s| s.body.task_definition.clone())
+            .map(|s| s.body.task_definition.to_string())
             .unwrap_or_default();
         if !runs.ends_with(&format!(":{revision}")) {
             missed.push(format!("{} runs {runs:?}", name(index)));

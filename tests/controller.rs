@@ -668,7 +668,7 @@ async fn a_bogus_revision_arn_in_another_namespace_does_not_hold_a_deletion() {
             .remove(&("shop".to_owned(), "shop-web-api".to_owned()))
             .unwrap();
         service.arn = service.arn.replace("shop-web-api", "lookalike");
-        service.body.task_definition = lookalike;
+        service.body.task_definition = lookalike.into();
         sim.services
             .insert(("shop".into(), "lookalike".into()), service);
         sim.finish_deployments();
@@ -779,7 +779,7 @@ async fn a_task_definition_change_rolls_the_services_that_reference_it() {
     );
     let sim = h.backend.lock();
     let service = sim.services.values().next().unwrap();
-    assert!(service.body.task_definition.ends_with(":2"));
+    assert!(service.body.task_definition.to_string().ends_with(":2"));
 }
 
 #[test]
@@ -1251,7 +1251,7 @@ async fn the_running_controller_rolls_a_service_when_its_task_definition_changes
                 .lock()
                 .services
                 .values()
-                .any(|s| s.body.task_definition.ends_with(":2"))
+                .any(|s| s.body.task_definition.to_string().ends_with(":2"))
         })
         .await;
     assert_eq!(h.calls.count("register_task_definition"), 2);

@@ -9,6 +9,7 @@ use fargate_operator::api::{
 };
 use fargate_operator::batch::{plan_all, task_definition_lookups, ObjectPlan, Outcome};
 use fargate_operator::manifests::{load, Manifests};
+use fargate_operator::plan::model::StrategyItem;
 use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
 use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{Action, PlanConfig};
@@ -115,7 +116,10 @@ fn image_change_registers_one_revision_and_updates_only_the_task_definition() {
     assert_eq!(aws.revisions["shop-web-api"].len(), 2);
     let svc = &aws.services[&("shop".to_owned(), "shop-web-api".to_owned())];
     assert!(
-        svc.body.task_definition.ends_with("shop-web-api:2"),
+        svc.body
+            .task_definition
+            .to_string()
+            .ends_with("shop-web-api:2"),
         "{}",
         svc.body.task_definition
     );
@@ -579,7 +583,7 @@ fn fargate_spot_runs_arm64_tasks_on_platform_version_1_4_0_and_later() {
         });
         assert_eq!(
             strategy,
-            Some(vec![("FARGATE_SPOT".to_owned(), 0, 1)]),
+            Some(vec![StrategyItem::new("FARGATE_SPOT", 0, 1)]),
             "platformVersion {version:?}: {actions:?}"
         );
     }

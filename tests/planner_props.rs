@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use fargate_operator::api::fargateservice::*;
 use fargate_operator::api::taskdefinition::*;
 use fargate_operator::batch::{task_definition_info, task_definition_lookups};
-use fargate_operator::plan::model::{ObservedFargateService, ObservedTaskDefinition};
+use fargate_operator::plan::model::{ObservedFargateService, ObservedTaskDefinition, StrategyItem};
 use fargate_operator::plan::service::service_name;
 use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{
@@ -380,7 +380,7 @@ proptest! {
             b.subnets.reverse();
             if bit() && b.launch_type.is_some() {
                 b.launch_type = None;
-                b.capacity_provider_strategy = vec![("FARGATE".into(), 0, 1)];
+                b.capacity_provider_strategy = vec![StrategyItem::new("FARGATE", 0, 1)];
             }
             if bit() { b.platform_version = Some("LATEST".into()); }
             if bit() { b.health_check_grace_period_seconds = Some(0); }

@@ -66,7 +66,10 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
                 health_check_grace_period_seconds: None,
                 minimum_healthy_percent: Some(100),
                 maximum_percent: Some(200),
-                circuit_breaker: Some((true, true)),
+                circuit_breaker: Some(CircuitBreakerDef {
+                    enable: true,
+                    rollback: true,
+                }),
                 alarms: None,
                 enable_execute_command: false,
                 service_registries: vec![],
@@ -84,8 +87,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
                 })
                 .collect(),
         }),
-        scaling: Default::default(),
-        scaling_unread: false,
+        scaling: Some(Default::default()),
         stopped_tasks: vec![],
     }
 }

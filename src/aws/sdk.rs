@@ -408,13 +408,13 @@ fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
         .and_then(|n| n.awsvpc_configuration());
     let dc = s.deployment_configuration();
     let body = ServiceBody {
-        task_definition: s.task_definition().unwrap_or_default().to_owned(),
+        task_definition: TaskDefinitionRef::Arn(s.task_definition().unwrap_or_default().to_owned()),
         desired_count: s.desired_count(),
         launch_type: s.launch_type().map(|l| l.as_str().to_owned()),
         capacity_provider_strategy: s
             .capacity_provider_strategy()
             .iter()
-            .map(|i| (i.capacity_provider().to_owned(), i.base(), i.weight()))
+            .map(|i| StrategyItem::new(i.capacity_provider(), i.base(), i.weight()))
             .collect(),
         platform_version: s.platform_version().map(str::to_owned),
         subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
@@ -427,35 +427,37 @@ fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
         load_balancers: s
             .load_balancers()
             .iter()
-            .map(|l| {
-                (
-                    l.target_group_arn().unwrap_or_default().to_owned(),
-                    l.container_name().unwrap_or_default().to_owned(),
-                    l.container_port().unwrap_or_default(),
-                )
+            .map(|l| LoadBalancerDef {
+                target_group_arn: l.target_group_arn().unwrap_or_default().to_owned(),
+                container_name: l.container_name().unwrap_or_default().to_owned(),
+                container_port: l.container_port().unwrap_or_default(),
             })
             .collect(),
         health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
         minimum_healthy_percent: dc.and_then(|d| d.minimum_healthy_percent()),
         maximum_percent: dc.and_then(|d| d.maximum_percent()),
-        circuit_breaker: dc
-            .and_then(|d| d.deployment_circuit_breaker())
-            .map(|c| (c.enable(), c.rollback())),
+        circuit_breaker: dc.and_then(|d| d.deployment_circuit_breaker()).map(|c| {
+            CircuitBreakerDef {
+                enable: c.enable(),
+                rollback: c.rollback(),
+            }
+        }),
         alarms: dc
             .and_then(|d| d.alarms())
             .filter(|a| a.enable())
-            .map(|a| (a.alarm_names().to_vec(), a.rollback())),
+            .map(|a| AlarmsDef {
+                names: a.alarm_names().to_vec(),
+                rollback: a.rollback(),
+            }),
         enable_execute_command: s.enable_execute_command(),
         service_registries: s
             .service_registries()
             .iter()
-            .map(|r| {
-                (
-                    r.registry_arn().unwrap_or_default().to_owned(),
-                    r.port(),
-                    r.container_name().map(str::to_owned),
-                    r.container_port(),
-                )
+            .map(|r| RegistryDef {
+                registry_arn: r.registry_arn().unwrap_or_default().to_owned(),
+                port: r.port(),
+                container_name: r.container_name().map(str::to_owned),
+                container_port: r.container_port(),
             })
             .collect(),
         propagate_tags: s.propagate_tags().map(|p| p.as_str().to_owned()),
@@ -497,15 +499,17 @@ fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
 
 fn network_to_sdk(
     op: &'static str,
-    subnets: &[String],
-    security_groups: &[String],
-    public_ip: bool,
+    NetworkDef {
+        subnets,
+        security_groups,
+        assign_public_ip: public_ip,
+    }: &NetworkDef,
 ) -> Result<ecs::types::NetworkConfiguration, AwsError> {
     use ecs::types as t;
     let vpc = t::AwsVpcConfiguration::builder()
-        .set_subnets(Some(subnets.to_vec()))
-        .set_security_groups((!security_groups.is_empty()).then(|| security_groups.to_vec()))
-        .assign_public_ip(if public_ip {
+        .set_subnets(Some(subnets.clone()))
+        .set_security_groups((!security_groups.is_empty()).then(|| security_groups.clone()))
+        .assign_public_ip(if *public_ip {
             t::AssignPublicIp::Enabled
         } else {
             t::AssignPublicIp::Disabled
@@ -523,24 +527,24 @@ fn strategy_to_sdk(
 ) -> Result<Vec<ecs::types::CapacityProviderStrategyItem>, AwsError> {
     items
         .iter()
-        .map(|(p, base, weight)| {
+        .map(|i| {
             ecs::types::CapacityProviderStrategyItem::builder()
-                .capacity_provider(p)
-                .base(*base)
-                .weight(*weight)
+                .capacity_provider(&i.capacity_provider)
+                .base(i.base)
+                .weight(i.weight)
                 .build()
                 .map_err(|e| invalid(op, e))
         })
         .collect()
 }
 
-fn load_balancers_to_sdk(lbs: &[(String, String, i32)]) -> Vec<ecs::types::LoadBalancer> {
+fn load_balancers_to_sdk(lbs: &[LoadBalancerDef]) -> Vec<ecs::types::LoadBalancer> {
     lbs.iter()
-        .map(|(tg, c, p)| {
+        .map(|l| {
             ecs::types::LoadBalancer::builder()
-                .target_group_arn(tg)
-                .container_name(c)
-                .container_port(*p)
+                .target_group_arn(&l.target_group_arn)
+                .container_name(&l.container_name)
+                .container_port(l.container_port)
                 .build()
         })
         .collect()
@@ -548,12 +552,12 @@ fn load_balancers_to_sdk(lbs: &[(String, String, i32)]) -> Vec<ecs::types::LoadB
 
 fn registries_to_sdk(rs: &[RegistryDef]) -> Vec<ecs::types::ServiceRegistry> {
     rs.iter()
-        .map(|(arn, port, name, cport)| {
+        .map(|r| {
             ecs::types::ServiceRegistry::builder()
-                .registry_arn(arn)
-                .set_port(*port)
-                .set_container_name(name.clone())
-                .set_container_port(*cport)
+                .registry_arn(&r.registry_arn)
+                .set_port(r.port)
+                .set_container_name(r.container_name.clone())
+                .set_container_port(r.container_port)
                 .build()
         })
         .collect()
@@ -561,7 +565,12 @@ fn registries_to_sdk(rs: &[RegistryDef]) -> Vec<ecs::types::ServiceRegistry> {
 
 fn deployment_to_sdk(
     op: &'static str,
-    (min, max, (enable, rollback), alarms): &DeploymentDef,
+    DeploymentDef {
+        minimum_healthy_percent: min,
+        maximum_percent: max,
+        circuit_breaker: CircuitBreakerDef { enable, rollback },
+        alarms,
+    }: &DeploymentDef,
 ) -> Result<ecs::types::DeploymentConfiguration, AwsError> {
     use ecs::types as t;
     let breaker = t::DeploymentCircuitBreaker::builder()
@@ -569,7 +578,7 @@ fn deployment_to_sdk(
         .rollback(*rollback)
         .build();
     let alarms = match alarms {
-        Some((names, rollback)) if !names.is_empty() => t::DeploymentAlarms::builder()
+        Some(AlarmsDef { names, rollback }) if !names.is_empty() => t::DeploymentAlarms::builder()
             .set_alarm_names(Some(names.clone()))
             .enable(true)
             .rollback(*rollback)
@@ -591,12 +600,15 @@ fn deployment_to_sdk(
 
 /// A [`ServiceBody`]'s deployment configuration, defaults filled in.
 fn body_deployment(b: &ServiceBody) -> DeploymentDef {
-    (
-        b.minimum_healthy_percent.unwrap_or(100),
-        b.maximum_percent.unwrap_or(200),
-        b.circuit_breaker.unwrap_or((false, false)),
-        b.alarms.clone(),
-    )
+    DeploymentDef {
+        minimum_healthy_percent: b.minimum_healthy_percent.unwrap_or(100),
+        maximum_percent: b.maximum_percent.unwrap_or(200),
+        circuit_breaker: b.circuit_breaker.unwrap_or(CircuitBreakerDef {
+            enable: false,
+            rollback: false,
+        }),
+        alarms: b.alarms.clone(),
+    }
 }
 
 #[async_trait]
@@ -876,7 +888,7 @@ impl super::Ecs for SdkEcs {
                 .create_service()
                 .cluster(cluster)
                 .service_name(name)
-                .task_definition(&body.task_definition)
+                .task_definition(body.task_definition.to_string())
                 .desired_count(body.desired_count)
                 .set_launch_type(
                     body.launch_type
@@ -891,9 +903,11 @@ impl super::Ecs for SdkEcs {
                 .set_platform_version(body.platform_version.clone())
                 .network_configuration(network_to_sdk(
                     OP,
-                    &body.subnets,
-                    &body.security_groups,
-                    body.assign_public_ip,
+                    &NetworkDef {
+                        subnets: body.subnets.clone(),
+                        security_groups: body.security_groups.clone(),
+                        assign_public_ip: body.assign_public_ip,
+                    },
                 )?)
                 .set_load_balancers(Some(load_balancers_to_sdk(&body.load_balancers)))
                 .set_health_check_grace_period_seconds(body.health_check_grace_period_seconds)
@@ -929,7 +943,7 @@ impl super::Ecs for SdkEcs {
             .update_service()
             .cluster(cluster)
             .service(name)
-            .set_task_definition(u.task_definition.clone())
+            .set_task_definition(u.task_definition.as_ref().map(ToString::to_string))
             .set_desired_count(u.desired_count)
             .set_platform_version(u.platform_version.clone())
             .set_health_check_grace_period_seconds(u.health_check_grace_period_seconds)
@@ -943,8 +957,8 @@ impl super::Ecs for SdkEcs {
         if let Some(s) = &u.capacity_provider_strategy {
             req = req.set_capacity_provider_strategy(Some(strategy_to_sdk(OP, s)?));
         }
-        if let Some((subnets, sgs, public)) = &u.network {
-            req = req.network_configuration(network_to_sdk(OP, subnets, sgs, *public)?);
+        if let Some(n) = &u.network {
+            req = req.network_configuration(network_to_sdk(OP, n)?);
         }
         if let Some(lbs) = &u.load_balancers {
             req = req.set_load_balancers(Some(load_balancers_to_sdk(lbs)));

@@ -189,7 +189,7 @@ impl ServiceObservations {
     /// fresh, else in a batch with up to 9 of `siblings()` (settled services of the same
     /// cluster; listed only on a miss) that have no fresh observation, keeping theirs for
     /// later. Autoscaling is read on a deep check (`deep`), and whenever it was not read by
-    /// the service's own last resync or something changed since (`scaling_unread` tells).
+    /// the service's own last resync or something changed since (`scaling` None tells).
     pub async fn observe<I: IntoIterator<Item = String>>(
         &self,
         aws: &Aws,
@@ -200,7 +200,7 @@ impl ServiceObservations {
     ) -> Result<ObservedFargateService, AwsError> {
         let result = self.observe_inner(aws, cluster, name, deep, siblings).await;
         match &result {
-            Ok(o) if !o.scaling_unread => {
+            Ok(o) if o.scaling.is_some() => {
                 if let Ok(mut in_sync) = self.scaling_in_sync.lock() {
                     in_sync.insert(observed_key(cluster, name));
                 }
@@ -228,12 +228,12 @@ impl ServiceObservations {
         let Some(mut o) = self.take(cluster, name) else {
             return Ok(None);
         };
-        if o.scaling_unread && (deep || !self.scaling_in_sync(cluster, name)) {
-            o.scaling = aws
-                .scaling
-                .describe(&crate::plan::service::resource_id(cluster, name))
-                .await?;
-            o.scaling_unread = false;
+        if o.scaling.is_none() && (deep || !self.scaling_in_sync(cluster, name)) {
+            o.scaling = Some(
+                aws.scaling
+                    .describe(&crate::plan::service::resource_id(cluster, name))
+                    .await?,
+            );
         }
         Ok(Some(o))
     }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use crate::aws::{Aws, AwsError, ErrorKind, NewRole};
 use crate::plan::model::RoleRef;
+use crate::plan::model::TaskDefinitionRef;
 use crate::plan::render::describe;
-use crate::plan::service::PENDING_REVISION_PREFIX;
 use crate::plan::{Action, ChangeKind};
 
 /// An action AWS refused.
@@ -123,16 +123,21 @@ impl<'a> Executor<'a> {
         }
     }
 
-    fn resolve_revision(&self, td: &str) -> Result<String, AwsError> {
-        match td.strip_prefix(PENDING_REVISION_PREFIX) {
-            None => Ok(td.to_owned()),
-            Some(family) => self.registered.get(family).cloned().ok_or_else(|| {
-                AwsError::new(
-                    ErrorKind::Invalid,
-                    "ecs:RegisterTaskDefinition",
-                    format!("no revision of family {family} was registered in this run"),
-                )
-            }),
+    fn resolve_revision(&self, td: &TaskDefinitionRef) -> Result<TaskDefinitionRef, AwsError> {
+        match td {
+            TaskDefinitionRef::Arn(_) => Ok(td.clone()),
+            TaskDefinitionRef::Pending { family } => self
+                .registered
+                .get(family)
+                .cloned()
+                .map(TaskDefinitionRef::Arn)
+                .ok_or_else(|| {
+                    AwsError::new(
+                        ErrorKind::Invalid,
+                        "ecs:RegisterTaskDefinition",
+                        format!("no revision of family {family} was registered in this run"),
+                    )
+                }),
         }
     }
 

@@ -67,7 +67,7 @@ pub async fn observe_services(
 }
 
 /// [`observe_services`] with the cluster already observed; the autoscaling of the services
-/// `scaling_in_sync` answers `true` for is not read (`scaling_unread`).
+/// `scaling_in_sync` answers `true` for is not read (`scaling` None).
 pub async fn observe_services_in(
     aws: &Aws,
     cluster: &str,
@@ -88,11 +88,12 @@ pub async fn observe_services_in(
     for name in names {
         let service = services.remove(name);
         let live = service.as_ref().is_some_and(|s| s.status != "INACTIVE");
-        let scaling_unread = live && scaling_in_sync(name);
-        let scaling = if live && !scaling_unread {
-            aws.scaling.describe(&resource_id(cluster, name)).await?
+        let scaling = if !live {
+            Some(Default::default())
+        } else if scaling_in_sync(name) {
+            None
         } else {
-            Default::default()
+            Some(aws.scaling.describe(&resource_id(cluster, name)).await?)
         };
         let stopped_tasks = match &service {
             Some(s) if wants_stopped_tasks(s) => {
@@ -108,7 +109,6 @@ pub async fn observe_services_in(
                 cluster: cluster_state.cloned(),
                 service,
                 scaling,
-                scaling_unread,
                 stopped_tasks,
             },
         );
@@ -124,8 +124,9 @@ pub type ServiceKey = (String, String);
 pub type RevisionUsers = BTreeMap<String, BTreeSet<String>>;
 
 /// The revisions an ECS service runs or deploys: its task definition and every deployment's.
-fn revisions_of(s: &ObservedService) -> impl Iterator<Item = &String> {
-    std::iter::once(&s.body.task_definition).chain(s.deployments.iter().map(|d| &d.task_definition))
+fn revisions_of(s: &ObservedService) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(s.body.task_definition.to_string())
+        .chain(s.deployments.iter().map(|d| d.task_definition.clone()))
 }
 
 /// Every ECS service of the account and region: ListClusters, then ListServices of each
@@ -179,9 +180,9 @@ pub async fn family_users(
                     continue;
                 }
                 for arn in revisions_of(&s) {
-                    if crate::aws::revision_of_arn(arn).is_some_and(|(f, _)| f == family) {
+                    if crate::aws::revision_of_arn(&arn).is_some_and(|(f, _)| f == family) {
                         users
-                            .entry(arn.clone())
+                            .entry(arn)
                             .or_default()
                             .insert(format!("ECS service {cluster}/{name}"));
                         running.insert((cluster.to_owned(), name.clone()));
@@ -203,6 +204,5 @@ pub fn revisions_in_use<'a>(
         .filter_map(|o| o.service.as_ref())
         .filter(|s| s.status == "ACTIVE" || s.status == "DRAINING")
         .flat_map(revisions_of)
-        .cloned()
         .collect()
 }

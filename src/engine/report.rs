@@ -268,8 +268,9 @@ pub fn fargate_service_status(
         conditions: previous.map(|p| p.conditions.clone()).unwrap_or_default(),
         service_arn: service.map(|s| s.arn.clone()),
         cluster_arn: observed.cluster.as_ref().map(|c| c.arn.clone()),
-        task_definition_arn: service.map(|s| s.body.task_definition.clone()),
-        task_definition_revision: service.and_then(|s| revision_of(&s.body.task_definition)),
+        task_definition_arn: service.map(|s| s.body.task_definition.to_string()),
+        task_definition_revision: service
+            .and_then(|s| revision_of(&s.body.task_definition.to_string())),
         desired_count: service.map(|s| s.body.desired_count),
         running_count: service.map(|s| s.running_count),
         pending_count: service.map(|s| s.pending_count),
@@ -336,14 +337,14 @@ pub fn fargate_service_status(
             let desired = s.body.desired_count;
             let running = s.running_count;
             let rollout = primary.and_then(|d| d.rollout_state.as_deref());
-            let on_spec = primary.is_some_and(|d| d.task_definition == s.body.task_definition);
+            let on_spec = primary.is_some_and(|d| s.body.task_definition == d.task_definition);
             // Without rollout state (older ECS, emulators), one deployment left means done.
             let completed = on_spec
                 && match rollout {
                     Some(r) => r == "COMPLETED",
                     None => s.deployments.len() == 1,
                 };
-            let revision = revision_of(&s.body.task_definition).unwrap_or_default();
+            let revision = revision_of(&s.body.task_definition.to_string()).unwrap_or_default();
             if rollout == Some("FAILED") {
                 let reason_text = primary
                     .and_then(|d| d.rollout_state_reason.clone())

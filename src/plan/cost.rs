@@ -57,14 +57,14 @@ pub struct TaskSize {
 /// weighted share beyond the base).
 pub fn spot_tasks(count: i32, strategy: &[StrategyItem]) -> f64 {
     let count = f64::from(count.max(0));
-    let base_item = strategy.iter().find(|(_, base, _)| *base > 0);
-    let base = base_item.map_or(0.0, |(_, b, _)| f64::from(*b).min(count));
-    let base_on_spot = base_item.is_some_and(|(p, _, _)| p == "FARGATE_SPOT");
-    let total_weight: i32 = strategy.iter().map(|(_, _, w)| *w).sum();
+    let base_item = strategy.iter().find(|i| i.base > 0);
+    let base = base_item.map_or(0.0, |i| f64::from(i.base).min(count));
+    let base_on_spot = base_item.is_some_and(|i| i.capacity_provider == "FARGATE_SPOT");
+    let total_weight: i32 = strategy.iter().map(|i| i.weight).sum();
     let spot_weight: i32 = strategy
         .iter()
-        .filter(|(p, _, _)| p == "FARGATE_SPOT")
-        .map(|(_, _, w)| *w)
+        .filter(|i| i.capacity_provider == "FARGATE_SPOT")
+        .map(|i| i.weight)
         .sum();
     let rest = count - base;
     let weighted = if total_weight > 0 {
@@ -121,7 +121,7 @@ mod tests {
         let c = estimate_monthly_cost(
             &size(256, 512),
             1,
-            &[("FARGATE".into(), 0, 1)],
+            &[StrategyItem::new("FARGATE", 0, 1)],
             &PriceTable::default(),
         );
         assert!((c - 9.01).abs() < 0.005, "{c}");
@@ -129,15 +129,18 @@ mod tests {
 
     #[test]
     fn spot_share_follows_base_then_weights() {
-        let s = vec![("FARGATE".into(), 2, 1), ("FARGATE_SPOT".into(), 0, 3)];
+        let s = vec![
+            StrategyItem::new("FARGATE", 2, 1),
+            StrategyItem::new("FARGATE_SPOT", 0, 3),
+        ];
         // 2 on the base, 8 left split 1:3 → 6 on spot
         assert!((spot_tasks(10, &s) - 6.0).abs() < 1e-9);
         assert!((spot_tasks(1, &s) - 0.0).abs() < 1e-9);
-        let all_spot = vec![("FARGATE_SPOT".into(), 0, 1)];
+        let all_spot = vec![StrategyItem::new("FARGATE_SPOT", 0, 1)];
         let on_demand = estimate_monthly_cost(
             &size(1024, 2048),
             4,
-            &[("FARGATE".into(), 0, 1)],
+            &[StrategyItem::new("FARGATE", 0, 1)],
             &PriceTable::default(),
         );
         let spot = estimate_monthly_cost(&size(1024, 2048), 4, &all_spot, &PriceTable::default());

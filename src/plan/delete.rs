@@ -6,7 +6,7 @@
 //! this object's (name and UID) are touched; what is already gone plans nothing, so a cleanup
 //! interrupted anywhere resumes where it stopped. The spec is never validated here.
 
-use super::model::{ObservedFargateService, ObservedTaskDefinition};
+use super::model::{ObservedFargateService, ObservedScaling, ObservedTaskDefinition};
 use super::service::resource_id;
 use super::{Action, Note, Owner, Ownership, Plan, PlanError, ServiceUpdate};
 use crate::api::reasons;
@@ -32,7 +32,9 @@ pub fn plan_fargate_service_delete(
         return plan;
     }
     let rid = resource_id(cluster, name);
-    let scaling = &observed.scaling;
+    // Cleanup reads autoscaling; were it unread, there is nothing known to delete.
+    let unread = ObservedScaling::default();
+    let scaling = observed.scaling.as_ref().unwrap_or(&unread);
     for action in scaling.scheduled_actions.keys() {
         plan.actions.push(Action::DeleteScheduledAction {
             resource_id: rid.clone(),

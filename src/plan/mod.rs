@@ -287,21 +287,19 @@ pub enum Action {
 #[serde(rename_all = "camelCase")]
 pub struct ServiceUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub task_definition: Option<String>,
+    pub task_definition: Option<model::TaskDefinitionRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub desired_count: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity_provider_strategy: Option<Vec<model::StrategyItem>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<String>,
-    /// `(subnets, security groups, assign public IP)`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub network: Option<(Vec<String>, Vec<String>, bool)>,
+    pub network: Option<model::NetworkDef>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub load_balancers: Option<Vec<(String, String, i32)>>,
+    pub load_balancers: Option<Vec<model::LoadBalancerDef>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<i32>,
-    /// `(min healthy %, max %, (breaker enable, rollback), alarms (names, rollback))`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment: Option<model::DeploymentDef>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -283,21 +283,152 @@ pub struct ObservedTaskDefinition {
     pub in_use_by: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// One entry of a capacity-provider strategy: `(provider, base, weight)`.
-pub type StrategyItem = (String, i32, i32);
+/// One entry of a capacity-provider strategy. Ordered by provider, then base, then weight.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StrategyItem {
+    pub capacity_provider: String,
+    pub base: i32,
+    pub weight: i32,
+}
 
-/// A service registry: `(registryArn, port, containerName, containerPort)`.
-pub type RegistryDef = (String, Option<i32>, Option<String>, Option<i32>);
+impl StrategyItem {
+    pub fn new(capacity_provider: impl Into<String>, base: i32, weight: i32) -> Self {
+        Self {
+            capacity_provider: capacity_provider.into(),
+            base,
+            weight,
+        }
+    }
+}
 
-/// A deployment configuration as UpdateService sends it: `(min healthy %, max %,
-/// (breaker enable, rollback), alarms (names, rollback))`.
-pub type DeploymentDef = (i32, i32, (bool, bool), Option<(Vec<String>, bool)>);
+/// A service registry (Cloud Map). Ordered by its fields, in declaration order.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryDef {
+    pub registry_arn: String,
+    pub port: Option<i32>,
+    pub container_name: Option<String>,
+    pub container_port: Option<i32>,
+}
+
+/// A deployment circuit breaker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CircuitBreakerDef {
+    pub enable: bool,
+    pub rollback: bool,
+}
+
+/// CloudWatch alarms that watch a deployment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmsDef {
+    pub names: Vec<String>,
+    pub rollback: bool,
+}
+
+/// A deployment configuration as UpdateService sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentDef {
+    pub minimum_healthy_percent: i32,
+    pub maximum_percent: i32,
+    pub circuit_breaker: CircuitBreakerDef,
+    /// None means no alarms.
+    pub alarms: Option<AlarmsDef>,
+}
+
+/// A service's awsvpc network configuration as UpdateService sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkDef {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: bool,
+}
+
+/// A load balancer target group the service registers a container port with. Ordered by its
+/// fields, in declaration order.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadBalancerDef {
+    pub target_group_arn: String,
+    pub container_name: String,
+    pub container_port: i32,
+}
+
+/// The task definition a service runs: a registered revision, or the revision of `family`
+/// that a RegisterTaskDefinition earlier in the same plan registers (resolved when the plan
+/// is carried out). Serialised and shown as the ARN, or as `pending:<family>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskDefinitionRef {
+    Arn(String),
+    Pending { family: String },
+}
+
+impl TaskDefinitionRef {
+    /// The revision ARN; None while pending.
+    pub fn arn(&self) -> Option<&str> {
+        match self {
+            Self::Arn(a) => Some(a),
+            Self::Pending { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TaskDefinitionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Arn(a) => f.write_str(a),
+            Self::Pending { family } => {
+                write!(f, "{}{family}", super::service::PENDING_REVISION_PREFIX)
+            }
+        }
+    }
+}
+
+impl Serialize for TaskDefinitionRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Compares the shown form (`pending:<family>` or the ARN) with a string.
+impl PartialEq<str> for TaskDefinitionRef {
+    fn eq(&self, other: &str) -> bool {
+        match self {
+            Self::Arn(a) => a == other,
+            Self::Pending { family } => other
+                .strip_prefix(super::service::PENDING_REVISION_PREFIX)
+                .is_some_and(|f| f == family),
+        }
+    }
+}
+
+impl PartialEq<String> for TaskDefinitionRef {
+    fn eq(&self, other: &String) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl From<&str> for TaskDefinitionRef {
+    fn from(arn: &str) -> Self {
+        Self::Arn(arn.to_owned())
+    }
+}
+
+impl From<String> for TaskDefinitionRef {
+    fn from(arn: String) -> Self {
+        Self::Arn(arn)
+    }
+}
 
 /// An ECS service's configuration, in the planner's own terms.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceBody {
-    pub task_definition: String,
+    pub task_definition: TaskDefinitionRef,
     pub desired_count: i32,
     /// `Some("FARGATE")` when no strategy is used.
     pub launch_type: Option<String>,
@@ -306,17 +437,15 @@ pub struct ServiceBody {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub assign_public_ip: bool,
-    /// `(targetGroupArn, containerName, containerPort)`.
-    pub load_balancers: Vec<(String, String, i32)>,
+    pub load_balancers: Vec<LoadBalancerDef>,
     pub health_check_grace_period_seconds: Option<i32>,
     pub minimum_healthy_percent: Option<i32>,
     pub maximum_percent: Option<i32>,
-    /// `(enable, rollback)`; None means both false.
-    pub circuit_breaker: Option<(bool, bool)>,
-    /// `(alarm names, rollback)`; None means no alarms.
-    pub alarms: Option<(Vec<String>, bool)>,
+    /// None means both false.
+    pub circuit_breaker: Option<CircuitBreakerDef>,
+    /// None means no alarms.
+    pub alarms: Option<AlarmsDef>,
     pub enable_execute_command: bool,
-    /// `(registryArn, port, containerName, containerPort)`.
     pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: Option<String>,
 }
@@ -330,9 +459,10 @@ pub struct CanonicalService {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub assign_public_ip: bool,
-    pub load_balancers: Vec<(String, String, i32)>,
+    pub load_balancers: Vec<LoadBalancerDef>,
     pub health_check_grace_period_seconds: i32,
-    pub deployment: (i32, i32, (bool, bool), (Vec<String>, bool)),
+    /// Defaults filled in; alarms None when there are none, else their names sorted.
+    pub deployment: DeploymentDef,
     pub enable_execute_command: bool,
     pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: String,
@@ -343,7 +473,7 @@ impl ServiceBody {
     /// `[FARGATE base 0 weight 1]`.
     pub fn canonical_strategy(&self) -> Vec<StrategyItem> {
         let mut s = if self.capacity_provider_strategy.is_empty() {
-            vec![("FARGATE".to_owned(), 0, 1)]
+            vec![StrategyItem::new("FARGATE", 0, 1)]
         } else {
             self.capacity_provider_strategy.clone()
         };
@@ -367,12 +497,15 @@ impl ServiceBody {
         let mut service_registries = self.service_registries.clone();
         service_registries.sort();
         let alarms = match &self.alarms {
-            Some((names, rollback)) if !names.is_empty() => {
+            Some(AlarmsDef { names, rollback }) if !names.is_empty() => {
                 let mut names = names.clone();
                 names.sort();
-                (names, *rollback)
+                Some(AlarmsDef {
+                    names,
+                    rollback: *rollback,
+                })
             }
-            _ => (vec![], false),
+            _ => None,
         };
         CanonicalService {
             strategy: self.canonical_strategy(),
@@ -385,12 +518,15 @@ impl ServiceBody {
             assign_public_ip: self.assign_public_ip,
             load_balancers,
             health_check_grace_period_seconds: self.health_check_grace_period_seconds.unwrap_or(0),
-            deployment: (
-                self.minimum_healthy_percent.unwrap_or(100),
-                self.maximum_percent.unwrap_or(200),
-                self.circuit_breaker.unwrap_or((false, false)),
+            deployment: DeploymentDef {
+                minimum_healthy_percent: self.minimum_healthy_percent.unwrap_or(100),
+                maximum_percent: self.maximum_percent.unwrap_or(200),
+                circuit_breaker: self.circuit_breaker.unwrap_or(CircuitBreakerDef {
+                    enable: false,
+                    rollback: false,
+                }),
                 alarms,
-            ),
+            },
             enable_execute_command: self.enable_execute_command,
             service_registries,
             propagate_tags: self.propagate_tags.clone().unwrap_or_else(|| "NONE".into()),
@@ -538,16 +674,38 @@ pub struct ObservedScaling {
 }
 
 /// Everything a FargateService owns, as AWS reports it.
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservedFargateService {
     pub cluster: Option<ObservedCluster>,
     pub service: Option<ObservedService>,
-    pub scaling: ObservedScaling,
-    /// Autoscaling was not read this time (`scaling` is empty), because its last reading
-    /// needed no change and nothing changed since: no autoscaling change is planned.
-    #[serde(skip)]
-    pub scaling_unread: bool,
+    /// The service's autoscaling; None when it was not read this time, because its last
+    /// reading needed no change and nothing changed since: no autoscaling change is planned.
+    /// Serialised as before: an unread one as empty.
+    #[serde(serialize_with = "serialize_scaling")]
+    pub scaling: Option<ObservedScaling>,
     /// Recently stopped tasks, newest first.
     pub stopped_tasks: Vec<ObservedStoppedTask>,
+}
+
+/// The default is an observation of nothing, autoscaling included (read, and empty).
+impl Default for ObservedFargateService {
+    fn default() -> Self {
+        Self {
+            cluster: None,
+            service: None,
+            scaling: Some(ObservedScaling::default()),
+            stopped_tasks: vec![],
+        }
+    }
+}
+
+fn serialize_scaling<S: serde::Serializer>(
+    scaling: &Option<ObservedScaling>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match scaling {
+        Some(scaling) => scaling.serialize(s),
+        None => ObservedScaling::default().serialize(s),
+    }
 }

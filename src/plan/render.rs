@@ -1,7 +1,7 @@
 //! Human-readable plan output.
 
 use super::model::RoleRef;
-use super::service::PENDING_REVISION_PREFIX;
+use super::model::TaskDefinitionRef;
 use super::{Action, ServiceUpdate};
 
 fn role(r: &Option<RoleRef>) -> String {
@@ -12,11 +12,15 @@ fn role(r: &Option<RoleRef>) -> String {
     }
 }
 
-fn revision(td: &str) -> String {
-    match td.strip_prefix(PENDING_REVISION_PREFIX) {
-        Some(family) => format!("{family}:<new revision>"),
-        None => td.rsplit('/').next().unwrap_or(td).to_owned(),
+fn revision(td: &TaskDefinitionRef) -> String {
+    match td {
+        TaskDefinitionRef::Pending { family } => format!("{family}:<new revision>"),
+        TaskDefinitionRef::Arn(arn) => revision_of_arn(arn),
     }
+}
+
+fn revision_of_arn(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_owned()
 }
 
 fn update_summary(u: &ServiceUpdate) -> String {
@@ -102,8 +106,8 @@ pub fn describe(action: &Action) -> String {
                 images.join(", ")
             )
         }
-        TagTaskDefinition { arn, .. } => format!("update tags of {}", revision(arn)),
-        DeregisterTaskDefinition { arn } => format!("deregister revision {}", revision(arn)),
+        TagTaskDefinition { arn, .. } => format!("update tags of {}", revision_of_arn(arn)),
+        DeregisterTaskDefinition { arn } => format!("deregister revision {}", revision_of_arn(arn)),
         CreateCluster {
             name,
             capacity_providers,
@@ -125,7 +129,12 @@ pub fn describe(action: &Action) -> String {
                 None => body
                     .capacity_provider_strategy
                     .iter()
-                    .map(|(p, b, w)| format!("{p} base {b} weight {w}"))
+                    .map(|i| {
+                        format!(
+                            "{} base {} weight {}",
+                            i.capacity_provider, i.base, i.weight
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(" + "),
             };

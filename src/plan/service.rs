@@ -14,8 +14,7 @@ use crate::api::validation::{
 };
 use crate::api::{reasons, RESTARTED_AT_TAG};
 
-/// Prefix of the task-definition placeholder used while the referenced TaskDefinition's
-/// revision is registered in the same run (`pending:<family>`).
+/// How a [`TaskDefinitionRef::Pending`] is serialised and shown: `pending:<family>`.
 pub const PENDING_REVISION_PREFIX: &str = "pending:";
 
 /// Tag on clusters the operator created (clusters are shared, so they name no owner).
@@ -91,15 +90,15 @@ fn restart_needed(value: Option<&str>, recorded: Option<&str>) -> bool {
 /// The desired body of the service.
 pub fn desired_body(
     spec: &FargateServiceSpec,
-    task_definition: &str,
+    task_definition: &TaskDefinitionRef,
     desired_count: i32,
 ) -> ServiceBody {
     let strategy: Vec<StrategyItem> = spec
         .capacity_provider_strategy
         .iter()
         .map(|i| {
-            (
-                i.capacity_provider.as_str().to_owned(),
+            StrategyItem::new(
+                i.capacity_provider.as_str(),
                 i.base.unwrap_or(0),
                 i.weight.unwrap_or(1),
             )
@@ -107,7 +106,7 @@ pub fn desired_body(
         .collect();
     let deployment = spec.deployment.clone().unwrap_or_default();
     ServiceBody {
-        task_definition: task_definition.to_owned(),
+        task_definition: task_definition.clone(),
         desired_count,
         launch_type: strategy.is_empty().then(|| "FARGATE".to_owned()),
         capacity_provider_strategy: strategy,
@@ -118,33 +117,32 @@ pub fn desired_body(
         load_balancers: spec
             .load_balancers
             .iter()
-            .map(|l| {
-                (
-                    l.target_group_arn.clone(),
-                    l.container_name.clone(),
-                    l.container_port,
-                )
+            .map(|l| LoadBalancerDef {
+                target_group_arn: l.target_group_arn.clone(),
+                container_name: l.container_name.clone(),
+                container_port: l.container_port,
             })
             .collect(),
         health_check_grace_period_seconds: spec.health_check_grace_period_seconds,
         minimum_healthy_percent: Some(deployment.minimum_healthy_percent.unwrap_or(100)),
         maximum_percent: Some(deployment.maximum_percent.unwrap_or(200)),
-        circuit_breaker: Some((
-            deployment.circuit_breaker.enable,
-            deployment.circuit_breaker.rollback,
-        )),
-        alarms: deployment.alarms.map(|a| (a.names, a.rollback)),
+        circuit_breaker: Some(CircuitBreakerDef {
+            enable: deployment.circuit_breaker.enable,
+            rollback: deployment.circuit_breaker.rollback,
+        }),
+        alarms: deployment.alarms.map(|a| AlarmsDef {
+            names: a.names,
+            rollback: a.rollback,
+        }),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
             .iter()
-            .map(|r| {
-                (
-                    r.registry_arn.clone(),
-                    r.port,
-                    r.container_name.clone(),
-                    r.container_port,
-                )
+            .map(|r| RegistryDef {
+                registry_arn: r.registry_arn.clone(),
+                port: r.port,
+                container_name: r.container_name.clone(),
+                container_port: r.container_port,
             })
             .collect(),
         propagate_tags: spec.propagate_tags.map(|p| p.as_str().to_owned()),
@@ -321,11 +319,11 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
     if (&w.subnets, &w.security_groups, w.assign_public_ip)
         != (&g.subnets, &g.security_groups, g.assign_public_ip)
     {
-        u.network = Some((
-            w.subnets.clone(),
-            w.security_groups.clone(),
-            w.assign_public_ip,
-        ));
+        u.network = Some(NetworkDef {
+            subnets: w.subnets.clone(),
+            security_groups: w.security_groups.clone(),
+            assign_public_ip: w.assign_public_ip,
+        });
     }
     if w.load_balancers != g.load_balancers {
         u.load_balancers = Some(w.load_balancers.clone());
@@ -334,8 +332,7 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
         u.health_check_grace_period_seconds = Some(w.health_check_grace_period_seconds);
     }
     if w.deployment != g.deployment {
-        let (min, max, breaker, alarms) = w.deployment.clone();
-        u.deployment = Some((min, max, breaker, (!alarms.0.is_empty()).then_some(alarms)));
+        u.deployment = Some(w.deployment.clone());
     }
     if w.enable_execute_command != g.enable_execute_command {
         u.enable_execute_command = Some(w.enable_execute_command);
@@ -511,10 +508,12 @@ pub fn plan_fargate_service(
     }
 
     // 2. Service.
-    let td_arn = td
-        .arn
-        .clone()
-        .unwrap_or_else(|| format!("{PENDING_REVISION_PREFIX}{}", td.family));
+    let td_arn = match &td.arn {
+        Some(arn) => TaskDefinitionRef::Arn(arn.clone()),
+        None => TaskDefinitionRef::Pending {
+            family: td.family.clone(),
+        },
+    };
     let initial_count = match &spec.scaling {
         Some(s) => spec.desired_count.clamp(s.min_capacity, s.max_capacity),
         None => spec.desired_count,
@@ -627,8 +626,8 @@ pub fn plan_fargate_service(
     }
 
     // 3. Autoscaling (unless it was not read: in sync at its last reading).
-    if !observed.scaling_unread {
-        plan_scaling(spec, &cluster, &name, &observed.scaling, &mut actions);
+    if let Some(scaling) = &observed.scaling {
+        plan_scaling(spec, &cluster, &name, scaling, &mut actions);
     }
 
     let estimated_monthly_cost_usd = td.size.as_ref().map(|size| {

@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::*;
-use super::service::PENDING_REVISION_PREFIX;
 use super::Action;
 
 /// Errors the model returns where AWS would.
@@ -87,7 +86,7 @@ impl SimAws {
             s.deployments = vec![super::model::ObservedDeployment {
                 id: "ecs-svc/1".into(),
                 status: "PRIMARY".into(),
-                task_definition: s.body.task_definition.clone(),
+                task_definition: s.body.task_definition.to_string(),
                 desired_count: s.body.desired_count,
                 running_count: s.body.desired_count,
                 rollout_state: Some("COMPLETED".into()),
@@ -111,7 +110,9 @@ impl SimAws {
                 .count(),
             log_groups: self.log_groups.len(),
             scalable_targets: self.scaling.values().filter(|s| s.target.is_some()).count(),
-            service_revisions: active().map(|s| s.body.task_definition.clone()).collect(),
+            service_revisions: active()
+                .map(|s| s.body.task_definition.to_string())
+                .collect(),
         }
     }
 
@@ -292,8 +293,10 @@ impl SimAws {
                 if !self.clusters.contains_key(cluster) {
                     return Err(SimError::NotFound(format!("cluster {cluster}")));
                 }
-                if body.task_definition.starts_with(PENDING_REVISION_PREFIX)
-                    || !self.is_active_revision(&body.task_definition)
+                if !body
+                    .task_definition
+                    .arn()
+                    .is_some_and(|arn| self.is_active_revision(arn))
                 {
                     return Err(SimError::Invalid(format!(
                         "task definition {} is not an active revision",
@@ -339,7 +342,7 @@ impl SimAws {
                 changes,
             } => {
                 if let Some(td) = &changes.task_definition {
-                    if !self.is_active_revision(td) {
+                    if !self.is_active_revision(&td.to_string()) {
                         return Err(SimError::Invalid(format!(
                             "task definition {td} is not active"
                         )));
@@ -364,14 +367,14 @@ impl SimAws {
                 if let Some(v) = &changes.platform_version {
                     b.platform_version = Some(v.clone());
                 }
-                if let Some((subnets, sgs, public)) = &changes.network {
-                    b.subnets = subnets.clone();
-                    b.security_groups = if sgs.is_empty() {
+                if let Some(n) = &changes.network {
+                    b.subnets = n.subnets.clone();
+                    b.security_groups = if n.security_groups.is_empty() {
                         vec!["sg-00000000default".into()]
                     } else {
-                        sgs.clone()
+                        n.security_groups.clone()
                     };
-                    b.assign_public_ip = *public;
+                    b.assign_public_ip = n.assign_public_ip;
                 }
                 if let Some(v) = &changes.load_balancers {
                     b.load_balancers = v.clone();
@@ -379,11 +382,11 @@ impl SimAws {
                 if let Some(v) = changes.health_check_grace_period_seconds {
                     b.health_check_grace_period_seconds = Some(v);
                 }
-                if let Some((min, max, breaker, alarms)) = &changes.deployment {
-                    b.minimum_healthy_percent = Some(*min);
-                    b.maximum_percent = Some(*max);
-                    b.circuit_breaker = Some(*breaker);
-                    b.alarms = alarms.clone();
+                if let Some(d) = &changes.deployment {
+                    b.minimum_healthy_percent = Some(d.minimum_healthy_percent);
+                    b.maximum_percent = Some(d.maximum_percent);
+                    b.circuit_breaker = Some(d.circuit_breaker);
+                    b.alarms = d.alarms.clone();
                 }
                 if let Some(v) = changes.enable_execute_command {
                     b.enable_execute_command = v;
@@ -519,7 +522,7 @@ impl SimAws {
             .services
             .values()
             .filter(|s| s.status == "ACTIVE")
-            .map(|s| s.body.task_definition.clone())
+            .map(|s| s.body.task_definition.to_string())
             .collect();
         ObservedTaskDefinition {
             log_groups: log_groups
@@ -551,12 +554,12 @@ impl SimAws {
                 .services
                 .get(&(cluster.to_owned(), service.to_owned()))
                 .cloned(),
-            scaling: self
-                .scaling
-                .get(&super::service::resource_id(cluster, service))
-                .cloned()
-                .unwrap_or_default(),
-            scaling_unread: false,
+            scaling: Some(
+                self.scaling
+                    .get(&super::service::resource_id(cluster, service))
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
             stopped_tasks: vec![],
         }
     }
