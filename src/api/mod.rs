@@ -45,6 +45,14 @@ pub fn owner_key(namespace: &str, name: &str) -> String {
     format!("{namespace}/{name}")
 }
 
+/// `(family, revision)` of a task-definition ARN
+/// (`arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`).
+pub fn revision_of_arn(arn: &str) -> Option<(&str, i32)> {
+    let (_, family_revision) = arn.rsplit_once('/')?;
+    let (family, revision) = family_revision.rsplit_once(':')?;
+    Some((family, revision.parse().ok()?))
+}
+
 /// The default ECS family / service name for an object: `<namespace>-<name>`.
 pub fn default_aws_name(namespace: &str, name: &str) -> String {
     format!("{namespace}-{name}")

@@ -147,13 +147,7 @@ pub struct NamePage {
     pub next_token: Option<String>,
 }
 
-/// `(family, revision)` of a task-definition ARN
-/// (`arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`).
-pub fn revision_of_arn(arn: &str) -> Option<(&str, i32)> {
-    let (_, family_revision) = arn.rsplit_once('/')?;
-    let (family, revision) = family_revision.rsplit_once(':')?;
-    Some((family, revision.parse().ok()?))
-}
+pub use crate::api::revision_of_arn;
 
 /// Parameters of a role to create.
 #[derive(Clone, Copy, Debug)]

@@ -92,7 +92,7 @@ pub fn plan_task_definition_delete(
     let in_use: Vec<String> = observed
         .in_use
         .iter()
-        .filter(|arn| crate::aws::revision_of_arn(arn).is_some_and(|(f, _)| f == family))
+        .filter(|arn| crate::api::revision_of_arn(arn).is_some_and(|(f, _)| f == family))
         .map(|arn| match observed.in_use_by.get(arn) {
             Some(users) if !users.is_empty() => format!(
                 "{arn} (run by {})",

@@ -576,7 +576,7 @@ impl SimAws {
 
     /// A revision by ARN, ACTIVE or INACTIVE.
     pub fn revision(&self, arn: &str) -> Option<&ObservedRevision> {
-        let (family, _) = crate::aws::revision_of_arn(arn)?;
+        let (family, _) = crate::api::revision_of_arn(arn)?;
         self.revisions
             .get(family)?
             .iter()
