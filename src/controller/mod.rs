@@ -278,12 +278,7 @@ pub fn revisions_in_use(
     let mut out = BTreeSet::new();
     for fs in services.state() {
         let Ok(fs) = &fs.0 else { continue };
-        let by_name = fs.namespace() == namespace
-            && fs
-                .spec
-                .task_definition_ref
-                .as_ref()
-                .is_some_and(|r| r.name == name);
+        let by_name = references_by_name(fs, &namespace, &name);
         if let Some(arn) = &fs.spec.task_definition_arn {
             out.insert(arn.clone());
         }
@@ -296,6 +291,16 @@ pub fn revisions_in_use(
         }
     }
     out
+}
+
+/// Whether `fs` names the TaskDefinition `namespace/name` in `spec.taskDefinitionRef`.
+fn references_by_name(fs: &FargateService, namespace: &Option<String>, name: &str) -> bool {
+    fs.namespace() == *namespace
+        && fs
+            .spec
+            .task_definition_ref
+            .as_ref()
+            .is_some_and(|r| r.name == name)
 }
 
 /// Revisions of `td` that FargateServices of its namespace referencing it by name run or
@@ -313,12 +318,7 @@ pub fn revision_users_in_cache(
     let mut out = crate::engine::observe::RevisionUsers::new();
     for fs in services.state() {
         let Ok(fs) = &fs.0 else { continue };
-        let by_name = fs.namespace() == namespace
-            && fs
-                .spec
-                .task_definition_ref
-                .as_ref()
-                .is_some_and(|r| r.name == name);
+        let by_name = references_by_name(fs, &namespace, &name);
         let Some(s) = fs.status.as_ref().filter(|_| by_name) else {
             continue;
         };
