@@ -238,7 +238,8 @@ impl RateLimits {
         }
     }
 
-    /// No limits at all (tests of other things, emulators).
+    /// No limits at all, for tests of other things.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn unlimited() -> Self {
         Self {
             buckets: BTreeMap::new(),
