@@ -56,20 +56,15 @@ pub trait Ecs: Send + Sync {
     }
     /// The ARNs of a family's ACTIVE revisions, oldest first (every page).
     async fn family_revision_arns(&self, family: &str) -> Result<Vec<String>, AwsError> {
-        let mut arns = vec![];
-        let mut token: Option<String> = None;
-        loop {
+        let arns = every_page(|token| async move {
             let page = self.list_revisions(Some(family), token.as_deref()).await?;
-            arns.extend(
-                page.arns
-                    .into_iter()
-                    .filter(|a| revision_of_arn(a).is_some_and(|(f, _)| f == family)),
-            );
-            match page.next_token {
-                Some(t) => token = Some(t),
-                None => return Ok(arns),
-            }
-        }
+            Ok((page.arns, page.next_token))
+        })
+        .await?;
+        Ok(arns
+            .into_iter()
+            .filter(|a| revision_of_arn(a).is_some_and(|(f, _)| f == family))
+            .collect())
     }
     /// Registers a revision (roles given by ARN); returns its ARN.
     async fn register_task_definition(
@@ -148,6 +143,25 @@ pub struct NamePage {
 }
 
 pub use crate::api::revision_of_arn;
+
+/// Every item of a listing read one page at a time: `page` gets the next token (`None`
+/// first) and returns the page's items and its own next token (`None` on the last page).
+pub async fn every_page<T, F, Fut>(mut page: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut all = vec![];
+    let mut token = None;
+    loop {
+        let (items, next) = page(token).await?;
+        all.extend(items);
+        match next {
+            Some(t) => token = Some(t),
+            None => return Ok(all),
+        }
+    }
+}
 
 /// Parameters of a role to create.
 #[derive(Clone, Copy, Debug)]

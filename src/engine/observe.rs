@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::aws::{Aws, AwsError};
+use crate::aws::{every_page, Aws, AwsError};
 use crate::batch::TaskDefinitionLookups;
 use crate::plan::model::{
     ObservedCluster, ObservedFargateService, ObservedService, ObservedTaskDefinition,
@@ -133,27 +133,20 @@ fn revisions_of(s: &ObservedService) -> impl Iterator<Item = String> + '_ {
 /// cluster (every page of both). Read-only and account-wide, so made only when a cleanup is
 /// about to delete something (see [`family_users`]).
 pub async fn all_services(aws: &Aws) -> Result<BTreeSet<ServiceKey>, AwsError> {
-    let mut clusters = vec![];
-    let mut token: Option<String> = None;
-    loop {
+    let clusters = every_page(|token| async move {
         let page = aws.ecs.list_clusters(token.as_deref()).await?;
-        clusters.extend(page.names);
-        match page.next_token {
-            Some(t) => token = Some(t),
-            None => break,
-        }
-    }
+        Ok((page.names, page.next_token))
+    })
+    .await?;
     let mut out = BTreeSet::new();
     for cluster in clusters {
-        let mut token: Option<String> = None;
-        loop {
-            let page = aws.ecs.list_services(&cluster, token.as_deref()).await?;
-            out.extend(page.names.into_iter().map(|n| (cluster.clone(), n)));
-            match page.next_token {
-                Some(t) => token = Some(t),
-                None => break,
-            }
-        }
+        let cluster = cluster.as_str();
+        let names = every_page(|token| async move {
+            let page = aws.ecs.list_services(cluster, token.as_deref()).await?;
+            Ok((page.names, page.next_token))
+        })
+        .await?;
+        out.extend(names.into_iter().map(|n| (cluster.to_owned(), n)));
     }
     Ok(out)
 }
