@@ -1070,7 +1070,7 @@ async fn main() {
             *n
         };
         let (cluster, service) =
-            fargate_operator::batch::service_location(&pair(&example, index).1);
+            fargate_operator::api::names::service_location(&pair(&example, index).1);
         let runs = backend
             .lock()
             .services

@@ -681,7 +681,7 @@ impl Steady {
         config: &PlanConfig,
         pairs: &[(TaskDefinition, FargateService)],
     ) -> Arc<Self> {
-        use fargate_operator::batch::service_location;
+        use fargate_operator::api::names::service_location;
         let mut by_cluster: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut settled = vec![];
         let mut infos = vec![];
@@ -708,7 +708,7 @@ impl Steady {
 
     /// One resync of every object, one at a time.
     async fn pass(self: &Arc<Self>, aws: &Aws, config: &PlanConfig) {
-        use fargate_operator::batch::{service_location, task_definition_lookups};
+        use fargate_operator::api::names::{service_location, task_definition_lookups};
         use fargate_operator::controller::observations::settled_task_definition_done;
         for i in 0..self.pairs.len() {
             let (td, fs) = &self.pairs[i];
@@ -760,9 +760,8 @@ fn planner_throughput(
     (td, fs): &(TaskDefinition, FargateService),
     for_at_least: Duration,
 ) -> f64 {
-    use fargate_operator::batch::{
-        owner_of, service_location, task_definition_info, task_definition_lookups,
-    };
+    use fargate_operator::api::names::{owner_of, service_location, task_definition_lookups};
+    use fargate_operator::plan::service::task_definition_info;
     use fargate_operator::plan::{
         plan_fargate_service, plan_task_definition, ServiceInputs, TaskDefinitionInputs,
     };

@@ -2,91 +2,24 @@
 //! first, then the FargateServices, whose references resolve to the TaskDefinitions in the
 //! same set.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use kube::ResourceExt;
 use serde::Serialize;
 
-use crate::api::{FargateService, TaskDefinition, ADOPT_ANNOTATION, RESTARTED_AT_ANNOTATION};
+use crate::api::names::{
+    owner_of, service_location, task_definition_lookups, Ownership, TaskDefinitionLookups,
+};
+use crate::api::RESTARTED_AT_ANNOTATION;
 use crate::manifests::Manifests;
-use crate::plan::cost::TaskSize;
 use crate::plan::model::{ObservedFargateService, ObservedTaskDefinition};
-use crate::plan::service::service_name;
-use crate::plan::taskdef::{self, family, RoleKind, TaskDefinitionInputs};
+use crate::plan::service::{referenced_task_definition, task_definition_info};
+use crate::plan::taskdef::TaskDefinitionInputs;
 use crate::plan::{
-    plan_fargate_service, plan_task_definition, Owner, Plan, PlanConfig, PlanError, ServiceInputs,
+    plan_fargate_service, plan_task_definition, Plan, PlanConfig, PlanError, ServiceInputs,
     TaskDefinitionInfo,
 };
-
-/// The identity of an object as the planner sees it. Objects read from files have no UID;
-/// they get a stable one derived from kind, namespace and name, so repeated runs agree.
-pub fn owner_of<K: kube::Resource>(obj: &K, kind: &str) -> Owner {
-    let namespace = obj.namespace().unwrap_or_else(|| "default".into());
-    let name = obj.name_any();
-    let uid = obj.meta().uid.clone().unwrap_or_else(|| {
-        let h = crate::plan::hash_json(&(kind, &namespace, &name));
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
-    });
-    Owner {
-        namespace,
-        name,
-        uid,
-        generation: obj.meta().generation.unwrap_or(1),
-        adopt: obj
-            .annotations()
-            .get(ADOPT_ANNOTATION)
-            .is_some_and(|v| v == "true"),
-    }
-}
-
-/// What a TaskDefinition's observation must read.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TaskDefinitionLookups {
-    pub family: String,
-    pub log_groups: BTreeSet<String>,
-    pub roles: BTreeSet<String>,
-}
-
-/// Names to look up for a TaskDefinition (valid or not, so observation never fails on a bad
-/// spec).
-pub fn task_definition_lookups(td: &TaskDefinition) -> TaskDefinitionLookups {
-    let owner = owner_of(td, "TaskDefinition");
-    let family = family(&owner, &td.spec);
-    let log_groups = td
-        .spec
-        .containers
-        .iter()
-        .map(|c| {
-            c.logging
-                .as_ref()
-                .and_then(|l| l.group.clone())
-                .unwrap_or_else(|| format!("/ecs/{family}"))
-        })
-        .collect();
-    let roles = [RoleKind::Execution, RoleKind::Task]
-        .into_iter()
-        .map(|k| taskdef::role_name(&owner, k))
-        .collect();
-    TaskDefinitionLookups {
-        family,
-        log_groups,
-        roles,
-    }
-}
-
-/// Where a FargateService lives in ECS: `(cluster, service)`.
-pub fn service_location(fs: &FargateService) -> (String, String) {
-    let owner = owner_of(fs, "FargateService");
-    (fs.spec.cluster.name.clone(), service_name(&owner, &fs.spec))
-}
 
 /// One object's plan.
 #[derive(Debug, Clone, Serialize)]
@@ -129,64 +62,6 @@ fn outcome(r: Result<Plan, PlanError>) -> Outcome {
     }
 }
 
-/// Task-definition facts the service planner needs, from a TaskDefinition spec.
-pub fn task_definition_info(td: &TaskDefinition, arn: Option<String>) -> TaskDefinitionInfo {
-    let owner = owner_of(td, "TaskDefinition");
-    TaskDefinitionInfo {
-        arn,
-        family: family(&owner, &td.spec),
-        size: Some(TaskSize {
-            cpu: td.spec.cpu,
-            memory: td.spec.memory,
-            arm64: td.spec.runtime_platform.as_ref().is_some_and(|p| {
-                p.cpu_architecture == crate::api::taskdefinition::CpuArchitecture::Arm64
-            }),
-            ephemeral_storage_gib: td.spec.ephemeral_storage_gib,
-        }),
-        containers: Some(
-            td.spec
-                .containers
-                .iter()
-                .map(|c| {
-                    (
-                        c.name.clone(),
-                        c.port_mappings.iter().map(|p| p.container_port).collect(),
-                    )
-                })
-                .collect(),
-        ),
-    }
-}
-
-/// The task definition a FargateService runs: its TaskDefinition's entry in `infos` (keyed
-/// by namespace and name; absent until a revision is registered), or what is known of a
-/// revision given by ARN.
-pub fn referenced_task_definition(
-    fs: &FargateService,
-    infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
-) -> Option<TaskDefinitionInfo> {
-    let namespace = owner_of(fs, "FargateService").namespace;
-    match (&fs.spec.task_definition_ref, &fs.spec.task_definition_arn) {
-        (Some(r), _) => infos.get(&(namespace, r.name.clone())).cloned(),
-        (None, Some(arn)) => Some(external_task_definition(arn)),
-        (None, None) => None,
-    }
-}
-
-/// What the service planner knows of a task definition given by ARN (not managed here).
-fn external_task_definition(arn: &str) -> TaskDefinitionInfo {
-    let family = arn
-        .rsplit_once('/')
-        .and_then(|(_, f)| f.rsplit_once(':'))
-        .map_or(arn, |(f, _)| f);
-    TaskDefinitionInfo {
-        arn: Some(arn.to_owned()),
-        family: family.to_owned(),
-        size: None,
-        containers: None,
-    }
-}
-
 /// Plans every object. `observe_td` / `observe_service` supply AWS state (empty for a plan
 /// against an empty account); `revision_arn` gives a TaskDefinition's current revision ARN
 /// when it needs no new one (None: it is registered in this run).
@@ -221,7 +96,7 @@ pub fn plan_all(
                     observed
                         .revisions
                         .iter()
-                        .filter(|r| owner.ownership(&r.tags) == crate::plan::Ownership::Owned)
+                        .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
                         .max_by_key(|r| r.revision)
                         .map(|r| r.arn.clone())
                 })

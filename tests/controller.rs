@@ -1443,10 +1443,10 @@ impl Script {
 fn ecs_names(services: &[FargateService]) -> (String, Vec<String>) {
     let names = services
         .iter()
-        .map(|fs| fargate_operator::batch::service_location(fs).1)
+        .map(|fs| fargate_operator::api::names::service_location(fs).1)
         .collect();
     (
-        fargate_operator::batch::service_location(&services[0]).0,
+        fargate_operator::api::names::service_location(&services[0]).0,
         names,
     )
 }
@@ -1622,9 +1622,9 @@ async fn a_deep_check_finds_a_deregistered_revision_and_a_detached_policy() {
     );
 
     // Someone detaches the execution role's managed policy.
-    let role = fargate_operator::plan::taskdef::role_name(
-        &fargate_operator::batch::owner_of(&td, "TaskDefinition"),
-        fargate_operator::plan::taskdef::RoleKind::Execution,
+    let role = fargate_operator::api::names::role_name(
+        &fargate_operator::api::names::owner_of(&td, "TaskDefinition"),
+        fargate_operator::api::names::RoleKind::Execution,
     );
     let policy = {
         let sim = h.backend.lock();
@@ -1671,7 +1671,7 @@ async fn a_deep_check_finds_a_deregistered_revision_and_a_detached_policy() {
         Value::from(arn.clone()),
         "a new revision is reported"
     );
-    let family = fargate_operator::batch::task_definition_lookups(&td).family;
+    let family = fargate_operator::api::names::task_definition_lookups(&td).family;
     assert_eq!(
         h.backend.lock().latest_revision(&family).map(Value::from),
         Some(new_arn)
@@ -1809,8 +1809,8 @@ async fn a_deep_check_finds_autoscaling_drift_that_shallow_resyncs_do_not_read()
     assert_eq!(reported, None, "a settled service's first resync wrote");
 
     // Someone deletes one of the service's scheduled actions.
-    let (cluster, name) = fargate_operator::batch::service_location(&fs);
-    let rid = fargate_operator::plan::service::resource_id(&cluster, &name);
+    let (cluster, name) = fargate_operator::api::names::service_location(&fs);
+    let rid = fargate_operator::api::names::resource_id(&cluster, &name);
     let action = {
         let sim = h.backend.lock();
         let scaling = &sim.scaling[&rid];

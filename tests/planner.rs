@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use fargate_operator::api::images::ImageTagPolicy;
+use fargate_operator::api::names::task_definition_lookups;
 use fargate_operator::api::{
     reasons, ADOPT_ANNOTATION, OWNER_TAG, RESTARTED_AT_ANNOTATION, RESTARTED_AT_TAG,
 };
-use fargate_operator::batch::{plan_all, task_definition_lookups, ObjectPlan, Outcome};
+use fargate_operator::batch::{plan_all, ObjectPlan, Outcome};
 use fargate_operator::manifests::{load, Manifests};
 use fargate_operator::plan::model::StrategyItem;
 use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
@@ -490,7 +491,7 @@ fn old_revisions_beyond_the_limit_are_deregistered_unless_in_use() {
     let old = observed.revisions[0].arn.clone();
     observed.in_use.insert(old.clone());
     m.task_definitions[idx].spec.revision_history_limit = 0;
-    let owner = fargate_operator::batch::owner_of(&m.task_definitions[idx], "TaskDefinition");
+    let owner = fargate_operator::api::names::owner_of(&m.task_definitions[idx], "TaskDefinition");
     let plan = fargate_operator::plan::plan_task_definition(
         fargate_operator::plan::TaskDefinitionInputs {
             owner: &owner,

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use fargate_operator::api::fargateservice::*;
+use fargate_operator::api::names::{service_name, task_definition_lookups};
 use fargate_operator::api::taskdefinition::*;
-use fargate_operator::batch::{task_definition_info, task_definition_lookups};
 use fargate_operator::plan::model::{ObservedFargateService, ObservedTaskDefinition, StrategyItem};
-use fargate_operator::plan::service::service_name;
+use fargate_operator::plan::service::task_definition_info;
 use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{
     plan_fargate_service, plan_task_definition, Owner, Plan, PlanConfig, ServiceInputs,

@@ -3,10 +3,10 @@
 //! covered here with observed state written by hand (what DescribeServices/DescribeTasks
 //! return for them) fed to the pure report function.
 
+use fargate_operator::api::names::Owner;
 use fargate_operator::api::FargateServiceStatus;
 use fargate_operator::engine::report::{fargate_service_status, ReportInputs, Sync};
 use fargate_operator::plan::model::*;
-use fargate_operator::plan::Owner;
 use k8s_openapi::jiff::Timestamp;
 
 const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/shop-web-api:1";

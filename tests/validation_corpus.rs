@@ -5,9 +5,10 @@
 
 use std::path::PathBuf;
 
+use fargate_operator::api::names::validate_names;
 use fargate_operator::api::validation::{
-    validate_fargate_service, validate_fargate_service_update, validate_names,
-    validate_task_definition, validate_task_definition_update,
+    validate_fargate_service, validate_fargate_service_update, validate_task_definition,
+    validate_task_definition_update,
 };
 use fargate_operator::api::{FargateService, TaskDefinition};
 use kube::core::cel::Validator;

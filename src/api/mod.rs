@@ -3,6 +3,7 @@
 pub mod conditions;
 pub mod fargateservice;
 pub mod images;
+pub mod names;
 pub mod patterns;
 pub mod restart;
 pub mod taskdefinition;
@@ -10,6 +11,8 @@ pub mod validation;
 
 pub use conditions::{condition_types, reasons};
 pub use fargateservice::{FargateService, FargateServiceSpec, FargateServiceStatus};
+// The ARN parser the AWS adapters and the in-memory stand-in share (`crate::api::revision_of_arn`).
+pub use names::revision_of_arn;
 pub use taskdefinition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
 pub use validation::{FieldError, ValidationErrors};
 
@@ -27,6 +30,8 @@ pub const SPEC_HASH_TAG: &str = "ecs.fargate.dev/spec-hash";
 /// Tag on an ECS service recording the last `restartedAt` annotation value acted on, as a
 /// short hash of it (`pending:<hash>` while its deployment is being forced).
 pub const RESTARTED_AT_TAG: &str = "ecs.fargate.dev/restarted-at";
+/// Tag on clusters the operator created (clusters are shared, so they name no owner).
+pub const MANAGED_BY_TAG: &str = "ecs.fargate.dev/managed-by";
 /// Tag prefix reserved for the operator; users may not set tags under it.
 pub const RESERVED_TAG_PREFIX: &str = "ecs.fargate.dev/";
 
@@ -39,21 +44,3 @@ pub const RESTARTED_AT_ANNOTATION: &str = "ecs.fargate.dev/restartedAt";
 pub const FINALIZER: &str = "ecs.fargate.dev/cleanup";
 /// The one field manager used for server-side apply.
 pub const FIELD_MANAGER: &str = "fargate-operator";
-
-/// `namespace/name`, the value of [`OWNER_TAG`].
-pub fn owner_key(namespace: &str, name: &str) -> String {
-    format!("{namespace}/{name}")
-}
-
-/// `(family, revision)` of a task-definition ARN
-/// (`arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`).
-pub fn revision_of_arn(arn: &str) -> Option<(&str, i32)> {
-    let (_, family_revision) = arn.rsplit_once('/')?;
-    let (family, revision) = family_revision.rsplit_once(':')?;
-    Some((family, revision.parse().ok()?))
-}
-
-/// The default ECS family / service name for an object: `<namespace>-<name>`.
-pub fn default_aws_name(namespace: &str, name: &str) -> String {
-    format!("{namespace}-{name}")
-}

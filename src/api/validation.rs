@@ -686,53 +686,6 @@ fn references_and_limits(
     }
 }
 
-/// Checks what the operator derives from an object's namespace and name against AWS's
-/// limits, before any AWS call: the owner tag `namespace/name` (a tag value: at most 256
-/// characters) and, when the spec names no ECS name itself (`explicit` is `None`; `field`
-/// says where it would), the default ECS family or service name `<namespace>-<name>` (at most
-/// 255 letters, digits, `-` and `_`: Kubernetes names may contain `.`, ECS names may not).
-/// The API server cannot check these (a CEL rule does not see the namespace), except the `.`,
-/// which a root rule of each CRD refuses too.
-pub fn validate_names(
-    namespace: &str,
-    name: &str,
-    explicit: Option<&str>,
-    field: &str,
-) -> Result<(), ValidationErrors> {
-    let mut c = Check::default();
-    let owner = super::owner_key(namespace, name);
-    let n = owner.chars().count();
-    if n > TAG_VALUE_MAX as usize {
-        c.fail(
-            "metadata.name",
-            format!(
-                "{owner:?} is {n} characters: the operator tags what it creates with {}={owner}, and AWS tag values are at most {TAG_VALUE_MAX}: use a shorter name",
-                super::OWNER_TAG
-            ),
-        );
-    }
-    if explicit.is_none() {
-        let derived = super::default_aws_name(namespace, name);
-        let n = derived.chars().count();
-        if name.contains('.') {
-            c.fail(
-                "metadata.name",
-                format!(
-                    "{name:?} contains '.', which ECS names cannot: set {field} to a name of letters, digits, - and _, or rename the object"
-                ),
-            );
-        } else if n > 255 {
-            c.fail(
-                "metadata.name",
-                format!(
-                    "the ECS name derived from it, {derived:?}, is {n} characters; ECS allows 255: set {field}, or use a shorter name"
-                ),
-            );
-        }
-    }
-    c.done()
-}
-
 /// Checks the immutable fields of a TaskDefinition against its previous spec.
 pub fn validate_task_definition_update(
     old: &TaskDefinitionSpec,

@@ -28,12 +28,13 @@ use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Client, Resource, ResourceExt};
 
 use crate::api::conditions::{condition_types as ct, is_true};
+use crate::api::names::service_location;
 use crate::api::{
     FargateService, TaskDefinition, ADOPT_ANNOTATION, FINALIZER, RESTARTED_AT_ANNOTATION,
 };
 use crate::aws::Aws;
-use crate::batch::task_definition_info;
 use crate::metrics::Metrics;
+use crate::plan::service::task_definition_info;
 use crate::plan::{PlanConfig, TaskDefinitionInfo};
 use crate::util::hashed;
 use backoff::{BackoffSettings, Backoffs};
@@ -254,7 +255,7 @@ pub fn task_definition_for(
             infos.insert((namespace, r.name.clone()), info);
         }
     }
-    crate::batch::referenced_task_definition(fs, &infos)
+    crate::plan::service::referenced_task_definition(fs, &infos)
 }
 
 /// A TaskDefinition's registered revision for its current generation, if its status says so.
@@ -363,7 +364,7 @@ pub fn settled_services_of(cluster: &str, services: &Store<GuardedFargateService
                 settled(fs.metadata.generation, s.observed_generation, &s.conditions)
             })
         })
-        .map(|fs| crate::batch::service_location(fs).1)
+        .map(|fs| service_location(fs).1)
         .collect()
 }
 
@@ -378,7 +379,7 @@ pub fn services_named(
         .iter()
         .filter(|g| {
             g.0.as_ref().is_ok_and(|fs| {
-                let (c, n) = crate::batch::service_location(fs);
+                let (c, n) = service_location(fs);
                 c == cluster && names.contains(&n)
             })
         })

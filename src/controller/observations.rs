@@ -231,7 +231,7 @@ impl ServiceObservations {
         if o.scaling.is_none() && (deep || !self.scaling_in_sync(cluster, name)) {
             o.scaling = Some(
                 aws.scaling
-                    .describe(&crate::plan::service::resource_id(cluster, name))
+                    .describe(&crate::api::names::resource_id(cluster, name))
                     .await?,
             );
         }

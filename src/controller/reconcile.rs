@@ -26,6 +26,7 @@ use super::{
     jittered, object_key, revision_users_in_cache, revisions_in_use, task_definition_for, Context,
 };
 use crate::api::conditions::{condition_types as ct, is_true, reasons, truncate_message};
+use crate::api::names::{owner_of, service_location, task_definition_lookups};
 use crate::api::{FargateService, TaskDefinition, FIELD_MANAGER, FINALIZER};
 use crate::engine::report::{unobserved_conditions, ReportInputs};
 use crate::engine::{self, Applied, Sync};
@@ -241,7 +242,7 @@ async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Act
     let is_settled = td.status.as_ref().is_some_and(|s| {
         super::settled(td.metadata.generation, s.observed_generation, &s.conditions)
     });
-    let family = crate::batch::task_definition_lookups(td).family;
+    let family = task_definition_lookups(td).family;
     if !is_settled {
         ctx.deep_checks.reset(&key);
     } else {
@@ -296,7 +297,7 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
     // A settled service's resync shares its DescribeServices with its cluster's others and
     // reads its autoscaling on deep checks only.
     let key = object_key(FARGATE_SERVICE, fs);
-    let (cluster, name) = crate::batch::service_location(fs);
+    let (cluster, name) = service_location(fs);
     let first = if is_settled {
         let deep = ctx.deep_checks.due(&key);
         let siblings = || super::settled_services_of(&cluster, &ctx.stores.services);
@@ -376,7 +377,7 @@ async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<A
 }
 
 async fn cleanup_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Action, Error> {
-    let (cluster, name) = crate::batch::service_location(fs);
+    let (cluster, name) = service_location(fs);
     ctx.observations.forget(&cluster, &name);
     ctx.deep_checks.reset(&object_key(FARGATE_SERVICE, fs));
     let c = engine::cleanup_fargate_service(&ctx.aws, fs, ctx.settings.max_passes).await;
@@ -396,7 +397,7 @@ fn cleanup_conditions<K: Resource>(
     sync: &Sync,
     previous: &[Condition],
 ) -> Vec<Condition> {
-    let owner = crate::batch::owner_of(obj, "");
+    let owner = owner_of(obj, "");
     let sync = match sync {
         Sync::Applying { pending } => Sync::Waiting {
             reason: reasons::DELETING,

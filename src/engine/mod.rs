@@ -10,14 +10,15 @@ use std::collections::BTreeSet;
 
 use k8s_openapi::jiff::Timestamp;
 
+use crate::api::names::{owner_of, service_location, task_definition_lookups, Ownership};
 use crate::api::{FargateService, FargateServiceStatus, TaskDefinition, TaskDefinitionStatus};
 use crate::aws::{Aws, AwsError};
-use crate::batch::{owner_of, service_location, task_definition_info, task_definition_lookups};
 use crate::plan::delete::{plan_fargate_service_delete, plan_task_definition_delete};
 use crate::plan::model::{ObservedFargateService, ObservedTaskDefinition};
+use crate::plan::service::task_definition_info;
 use crate::plan::{
-    plan_fargate_service, plan_task_definition, Note, Ownership, Plan, PlanConfig, PlanError,
-    ServiceInputs, TaskDefinitionInfo, TaskDefinitionInputs,
+    plan_fargate_service, plan_task_definition, Note, Plan, PlanConfig, PlanError, ServiceInputs,
+    TaskDefinitionInfo, TaskDefinitionInputs,
 };
 pub use act::Applied;
 use act::{ActError, Executor};
@@ -163,14 +164,8 @@ pub async fn reconcile_task_definition(
     now: Timestamp,
 ) -> (Reconciled<TaskDefinitionStatus>, Option<TaskDefinitionInfo>) {
     let owner = owner_of(td, "TaskDefinition");
-    let valid = crate::api::validation::validate_task_definition(&td.spec).and_then(|()| {
-        crate::api::validation::validate_names(
-            &owner.namespace,
-            &owner.name,
-            td.spec.family.as_deref(),
-            "spec.family",
-        )
-    });
+    let valid = crate::api::validation::validate_task_definition(&td.spec)
+        .and_then(|()| owner.validate_family(&td.spec));
     if let Err(e) = valid {
         let mut status = td.status.clone().unwrap_or_default();
         let sync = refuse(&owner, e, &mut status.conditions, now);
@@ -248,14 +243,8 @@ pub async fn reconcile_fargate_service(
     now: Timestamp,
 ) -> Reconciled<FargateServiceStatus> {
     let owner = owner_of(fs, "FargateService");
-    let valid = crate::api::validation::validate_fargate_service(&fs.spec).and_then(|()| {
-        crate::api::validation::validate_names(
-            &owner.namespace,
-            &owner.name,
-            fs.spec.service_name.as_deref(),
-            "spec.serviceName",
-        )
-    });
+    let valid = crate::api::validation::validate_fargate_service(&fs.spec)
+        .and_then(|()| owner.validate_service_name(&fs.spec));
     if let Err(e) = valid {
         let mut status = fs.status.clone().unwrap_or_default();
         let sync = refuse(&owner, e, &mut status.conditions, now);
@@ -325,7 +314,7 @@ pub async fn reconcile_fargate_service(
 /// A spec that fails validation is refused before AWS is asked anything: the conditions say
 /// why; the rest of the status stays as last observed (what runs keeps running).
 fn refuse(
-    owner: &crate::plan::Owner,
+    owner: &crate::api::names::Owner,
     errors: crate::api::validation::ValidationErrors,
     conditions: &mut Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
     now: Timestamp,

@@ -2,12 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::api::names::{resource_id, TaskDefinitionLookups};
 use crate::aws::{every_page, Aws, AwsError};
-use crate::batch::TaskDefinitionLookups;
 use crate::plan::model::{
     ObservedCluster, ObservedFargateService, ObservedService, ObservedTaskDefinition,
 };
-use crate::plan::service::resource_id;
 
 /// DescribeServices takes at most this many services per call.
 pub const DESCRIBE_SERVICES_BATCH: usize = 10;

@@ -6,11 +6,12 @@ use k8s_openapi::jiff::Timestamp;
 
 use crate::api::conditions::{condition, condition_types as ct, reasons, set_condition};
 use crate::api::fargateservice::{DeploymentStatus, ServiceEvent, StoppedTask};
+use crate::api::names::{Owner, Ownership};
 use crate::api::{FargateServiceStatus, TaskDefinitionStatus};
 use crate::plan::model::{
     ObservedDeployment, ObservedFargateService, ObservedTaskDefinition, RoleRef,
 };
-use crate::plan::{Note, Owner, Ownership};
+use crate::plan::Note;
 
 /// Recent ECS service events shown on the status.
 pub const EVENTS_SHOWN: usize = 5;

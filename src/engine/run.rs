@@ -16,14 +16,13 @@ use super::{
     reconcile_task_definition, Sync,
 };
 use crate::api::conditions::{condition_types as ct, is_true};
+use crate::api::names::{owner_of, service_location, task_definition_lookups};
 use crate::api::{FargateServiceStatus, TaskDefinitionStatus};
 use crate::aws::{Aws, AwsError};
-use crate::batch::{
-    owner_of, plan_all, referenced_task_definition, service_location, task_definition_lookups,
-    ObjectPlan,
-};
+use crate::batch::{plan_all, ObjectPlan};
 use crate::manifests::Manifests;
 use crate::plan::model::{ObservedFargateService, ObservedTaskDefinition};
+use crate::plan::service::referenced_task_definition;
 use crate::plan::{PlanConfig, TaskDefinitionInfo};
 
 /// Options of `apply`.

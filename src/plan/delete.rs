@@ -7,8 +7,8 @@
 //! interrupted anywhere resumes where it stopped. The spec is never validated here.
 
 use super::model::{ObservedFargateService, ObservedScaling, ObservedTaskDefinition};
-use super::service::resource_id;
-use super::{Action, Note, Owner, Ownership, Plan, PlanError, ServiceUpdate};
+use super::{Action, Note, Plan, PlanError, ServiceUpdate};
+use crate::api::names::{resource_id, Owner, Ownership};
 use crate::api::reasons;
 
 /// The next cleanup steps for a FargateService's ECS service `cluster/name`.

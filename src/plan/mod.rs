@@ -17,6 +17,10 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::api::images::ImageTagPolicy;
+pub(crate) use crate::api::names::hash_json;
+/// The identity the planner plans for, and how an AWS resource relates to it (defined with
+/// the other derived names in [`crate::api::names`]).
+pub use crate::api::names::{Owner, Ownership};
 use crate::api::ValidationErrors;
 pub use cost::PriceTable;
 use model::{ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody};
@@ -94,58 +98,6 @@ pub fn check_permissions_boundary(arn: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// Who owns the AWS resources: the object's identity.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Owner {
-    pub namespace: String,
-    pub name: String,
-    pub uid: String,
-    pub generation: i64,
-    /// `ecs.fargate.dev/adopt: "true"`.
-    pub adopt: bool,
-}
-
-impl Owner {
-    /// The ownership tags every created resource carries.
-    pub fn tags(&self) -> Tags {
-        Tags::from([
-            (
-                crate::api::OWNER_TAG.to_owned(),
-                crate::api::owner_key(&self.namespace, &self.name),
-            ),
-            (crate::api::UID_TAG.to_owned(), self.uid.clone()),
-        ])
-    }
-
-    /// How `tags` relate to this owner.
-    pub fn ownership(&self, tags: &Tags) -> Ownership {
-        let key = crate::api::owner_key(&self.namespace, &self.name);
-        match (
-            tags.get(crate::api::OWNER_TAG),
-            tags.get(crate::api::UID_TAG),
-        ) {
-            (Some(o), Some(u)) if *o == key && *u == self.uid => Ownership::Owned,
-            (Some(o), _) if *o == key => Ownership::PreviousIncarnation,
-            (Some(o), _) => Ownership::Other(o.clone()),
-            (None, _) => Ownership::Unmanaged,
-        }
-    }
-}
-
-/// How an AWS resource relates to an object.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Ownership {
-    /// Tagged with this object's name and UID.
-    Owned,
-    /// Tagged with this object's name but another UID (deleted and re-created object).
-    PreviousIncarnation,
-    /// Tagged as owned by another object.
-    Other(String),
-    /// Not tagged by the operator.
-    Unmanaged,
 }
 
 /// One AWS change, in the order the plan lists them.
@@ -484,41 +436,9 @@ pub(crate) fn conflict(resource: String, ownership: &Ownership, hint: &str) -> P
     }
 }
 
-/// A hex SHA-256 of `value`'s JSON.
-pub(crate) fn hash_json<T: Serialize>(value: &T) -> String {
-    use sha2::{Digest, Sha256};
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    let digest = Sha256::digest(&bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A name of at most `max` characters: `base` if it fits, else a prefix of it plus a hash of
-/// the whole, so distinct long names stay distinct.
-pub(crate) fn bounded_name(base: &str, max: usize) -> String {
-    if base.len() <= max {
-        return base.to_owned();
-    }
-    let hash = &hash_json(&base)[..8];
-    let keep = max - hash.len() - 1;
-    let mut prefix: String = base.chars().take(keep).collect();
-    while prefix.len() > keep {
-        prefix.pop();
-    }
-    format!("{prefix}-{hash}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bounded_names_stay_distinct_and_short() {
-        let a = bounded_name(&format!("fgo-{}-a-exec", "x".repeat(80)), 64);
-        let b = bounded_name(&format!("fgo-{}-b-exec", "x".repeat(80)), 64);
-        assert!(a.len() <= 64 && b.len() <= 64);
-        assert_ne!(a, b);
-        assert_eq!(bounded_name("short", 64), "short");
-    }
 
     #[test]
     fn the_install_placeholder_is_refused_as_a_boundary_and_a_real_arn_accepted() {
@@ -543,23 +463,5 @@ mod tests {
         };
         assert!(config(Some(placeholder)).check().is_err());
         assert_eq!(config(None).check(), Ok(()));
-    }
-
-    #[test]
-    fn ownership_classification() {
-        let o = Owner {
-            namespace: "ns".into(),
-            name: "a".into(),
-            uid: "u1".into(),
-            generation: 1,
-            adopt: false,
-        };
-        assert_eq!(o.ownership(&o.tags()), Ownership::Owned);
-        let mut t = o.tags();
-        t.insert(crate::api::UID_TAG.into(), "u0".into());
-        assert_eq!(o.ownership(&t), Ownership::PreviousIncarnation);
-        t.insert(crate::api::OWNER_TAG.into(), "ns/b".into());
-        assert_eq!(o.ownership(&t), Ownership::Other("ns/b".into()));
-        assert_eq!(o.ownership(&Tags::new()), Ownership::Unmanaged);
     }
 }

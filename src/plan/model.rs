@@ -11,8 +11,9 @@ use serde::Serialize;
 /// Resource tags.
 pub type Tags = BTreeMap<String, String>;
 
-/// IAM path of every role the operator manages.
-pub const ROLE_PATH: &str = "/fargate-operator/";
+/// IAM path of every role the operator manages (with the other derived names in
+/// [`crate::api::names`]).
+pub use crate::api::names::ROLE_PATH;
 
 /// A role a task definition refers to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]

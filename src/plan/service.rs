@@ -4,21 +4,19 @@ use std::collections::BTreeMap;
 
 use super::cost::{estimate_monthly_cost, TaskSize};
 use super::model::*;
-use super::{
-    hash_json, Action, Note, Owner, Ownership, Plan, PlanConfig, PlanError, ServiceUpdate,
-};
+use super::{Action, Note, Plan, PlanConfig, PlanError, ServiceUpdate};
 use crate::api::fargateservice::{CapacityProvider, FargateServiceSpec};
-use crate::api::restart::validate_restarted_at;
-use crate::api::validation::{
-    validate_fargate_service, validate_names, FieldError, ValidationErrors,
+/// The Application Auto Scaling resource ID of a service (`plan::sim` reads scaling by it).
+pub use crate::api::names::resource_id;
+use crate::api::names::{
+    client_token, owner_of, scaling_policy_name, service_name, Owner, Ownership,
 };
-use crate::api::{reasons, RESTARTED_AT_TAG};
+use crate::api::restart::validate_restarted_at;
+use crate::api::validation::{validate_fargate_service, FieldError, ValidationErrors};
+use crate::api::{reasons, FargateService, TaskDefinition, MANAGED_BY_TAG, RESTARTED_AT_TAG};
 
 /// How a [`TaskDefinitionRef::Pending`] is serialised and shown: `pending:<family>`.
 pub const PENDING_REVISION_PREFIX: &str = "pending:";
-
-/// Tag on clusters the operator created (clusters are shared, so they name no owner).
-pub const MANAGED_BY_TAG: &str = "ecs.fargate.dev/managed-by";
 
 /// What the service planner knows of the task definition it deploys.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -33,6 +31,61 @@ pub struct TaskDefinitionInfo {
     pub containers: Option<BTreeMap<String, Vec<i32>>>,
 }
 
+/// Task-definition facts the service planner needs, from a TaskDefinition spec; `arn`: the
+/// revision to deploy (None: it is registered in this same run).
+pub fn task_definition_info(td: &TaskDefinition, arn: Option<String>) -> TaskDefinitionInfo {
+    let owner = owner_of(td, "TaskDefinition");
+    TaskDefinitionInfo {
+        arn,
+        family: crate::api::names::family(&owner, &td.spec),
+        size: Some(TaskSize {
+            cpu: td.spec.cpu,
+            memory: td.spec.memory,
+            arm64: td.spec.runtime_platform.as_ref().is_some_and(|p| {
+                p.cpu_architecture == crate::api::taskdefinition::CpuArchitecture::Arm64
+            }),
+            ephemeral_storage_gib: td.spec.ephemeral_storage_gib,
+        }),
+        containers: Some(
+            td.spec
+                .containers
+                .iter()
+                .map(|c| {
+                    (
+                        c.name.clone(),
+                        c.port_mappings.iter().map(|p| p.container_port).collect(),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The task definition a FargateService runs: its TaskDefinition's entry in `infos` (keyed
+/// by namespace and name; absent until a revision is registered), or what is known of a
+/// revision given by ARN.
+pub fn referenced_task_definition(
+    fs: &FargateService,
+    infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
+) -> Option<TaskDefinitionInfo> {
+    let namespace = owner_of(fs, "FargateService").namespace;
+    match (&fs.spec.task_definition_ref, &fs.spec.task_definition_arn) {
+        (Some(r), _) => infos.get(&(namespace, r.name.clone())).cloned(),
+        (None, Some(arn)) => Some(external_task_definition(arn)),
+        (None, None) => None,
+    }
+}
+
+/// What the service planner knows of a task definition given by ARN (not managed here).
+fn external_task_definition(arn: &str) -> TaskDefinitionInfo {
+    TaskDefinitionInfo {
+        arn: Some(arn.to_owned()),
+        family: crate::api::names::family_of_arn(arn).to_owned(),
+        size: None,
+        containers: None,
+    }
+}
+
 /// What the FargateService planner reads.
 #[derive(Clone, Copy, Debug)]
 pub struct ServiceInputs<'a> {
@@ -42,24 +95,6 @@ pub struct ServiceInputs<'a> {
     pub restarted_at: Option<&'a str>,
     /// The task definition to deploy; `None` while it cannot be resolved.
     pub task_definition: Option<&'a TaskDefinitionInfo>,
-}
-
-/// The ECS service name of a FargateService.
-pub fn service_name(owner: &Owner, spec: &FargateServiceSpec) -> String {
-    spec.service_name
-        .clone()
-        .unwrap_or_else(|| crate::api::default_aws_name(&owner.namespace, &owner.name))
-}
-
-/// The Application Auto Scaling resource ID of a service.
-pub fn resource_id(cluster: &str, service: &str) -> String {
-    format!("service/{cluster}/{service}")
-}
-
-/// The idempotency token of CreateService: the same object generation always sends the same
-/// token, so a retried create after a crash cannot make a second service.
-pub fn client_token(owner: &Owner) -> String {
-    hash_json(&(&owner.uid, owner.generation))[..32].to_owned()
 }
 
 /// The [`RESTARTED_AT_TAG`] value once the restart asked for by the annotation `value` is
@@ -161,9 +196,8 @@ fn desired_policies(
     );
     let mut add =
         |suffix: &str, metric: &str, label: Option<String>, tg: Option<String>, value: f64| {
-            // Application Auto Scaling policy names are at most 256 characters.
             out.insert(
-                super::bounded_name(&format!("{service}-{suffix}"), 256),
+                scaling_policy_name(service, suffix),
                 (
                     TargetTrackingDef {
                         metric: metric.to_owned(),
@@ -409,12 +443,7 @@ pub fn plan_fargate_service(
     let mut errors = validate_fargate_service(spec)
         .err()
         .unwrap_or(ValidationErrors(vec![]));
-    if let Err(e) = validate_names(
-        &owner.namespace,
-        &owner.name,
-        spec.service_name.as_deref(),
-        "spec.serviceName",
-    ) {
+    if let Err(e) = owner.validate_service_name(spec) {
         errors.0.extend(e.0);
     }
     // A restartedAt value that cannot be used refuses the plan: nothing changes in AWS (no

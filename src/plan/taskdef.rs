@@ -6,14 +6,13 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::model::*;
-use super::{
-    bounded_name, conflict, hash_json, Action, Note, Owner, Ownership, Plan, PlanConfig, PlanError,
-};
+use super::{conflict, hash_json, Action, Note, Plan, PlanConfig, PlanError};
 use crate::api::images::{mutable_reason, ImageTagPolicy};
+/// Which of a task's two roles (defined with the role names in [`crate::api::names`]).
+pub use crate::api::names::RoleKind;
+use crate::api::names::{family, log_group_name, role_name, Owner, Ownership};
 use crate::api::taskdefinition::{Container, RoleSpec, TaskDefinitionSpec};
-use crate::api::validation::{
-    validate_names, validate_task_definition, FieldError, ValidationErrors,
-};
+use crate::api::validation::{validate_task_definition, FieldError, ValidationErrors};
 use crate::api::{reasons, SPEC_HASH_TAG};
 
 /// What the TaskDefinition planner reads.
@@ -21,13 +20,6 @@ use crate::api::{reasons, SPEC_HASH_TAG};
 pub struct TaskDefinitionInputs<'a> {
     pub owner: &'a Owner,
     pub spec: &'a TaskDefinitionSpec,
-}
-
-/// Which of a task's two roles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum RoleKind {
-    Execution,
-    Task,
 }
 
 /// A managed role as it should be.
@@ -61,25 +53,6 @@ pub struct DesiredTaskDefinition {
     pub tags: Tags,
     pub spec_hash: String,
     pub notes: Vec<Note>,
-}
-
-/// The ECS family of a TaskDefinition.
-pub fn family(owner: &Owner, spec: &TaskDefinitionSpec) -> String {
-    spec.family
-        .clone()
-        .unwrap_or_else(|| crate::api::default_aws_name(&owner.namespace, &owner.name))
-}
-
-/// Name of the managed role of `kind` (IAM role names are at most 64 characters).
-pub fn role_name(owner: &Owner, kind: RoleKind) -> String {
-    let suffix = match kind {
-        RoleKind::Execution => "exec",
-        RoleKind::Task => "task",
-    };
-    bounded_name(
-        &format!("fgo-{}-{}-{suffix}", owner.namespace, owner.name),
-        64,
-    )
 }
 
 /// The trust policy of every managed role: only ECS tasks may assume it.
@@ -116,10 +89,7 @@ fn container_def(
     region: &str,
 ) -> (ContainerDef, Option<(String, DesiredLogGroup)>) {
     let logging = c.logging.clone();
-    let group = logging
-        .as_ref()
-        .and_then(|l| l.group.clone())
-        .unwrap_or_else(|| format!("/ecs/{family}"));
+    let group = log_group_name(family, logging.as_ref());
     let prefix = logging
         .as_ref()
         .and_then(|l| l.stream_prefix.clone())
@@ -281,12 +251,7 @@ pub fn desired(
 ) -> Result<DesiredTaskDefinition, PlanError> {
     let TaskDefinitionInputs { owner, spec } = inputs;
     validate_task_definition(spec)?;
-    validate_names(
-        &owner.namespace,
-        &owner.name,
-        spec.family.as_deref(),
-        "spec.family",
-    )?;
+    owner.validate_family(spec)?;
     let mut notes = vec![];
     let mut denied = vec![];
     for (i, c) in spec.containers.iter().enumerate() {

@@ -1,0 +1,337 @@
+//! Every name and identity the operator derives from an object, in one place: who owns what
+//! it makes in AWS ([`Owner`], its tags, [`Ownership`]) and what each AWS resource is called
+//! (the ECS family, cluster and service, the Application Auto Scaling resource and policies,
+//! the managed roles, the log groups), with the check that those names fit AWS's limits
+//! ([`validate_names`]). No I/O.
+//!
+//! Names cannot collide (DESIGN.md rule 9): a derived name joins namespace and name, and one
+//! longer than AWS allows keeps a prefix and a hash of the whole ([`bounded_name`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kube::ResourceExt;
+use serde::Serialize;
+
+use super::fargateservice::{FargateService, FargateServiceSpec};
+use super::taskdefinition::{Logging, TaskDefinition, TaskDefinitionSpec};
+use super::validation::{FieldError, ValidationErrors, TAG_VALUE_MAX};
+use super::{ADOPT_ANNOTATION, OWNER_TAG, UID_TAG};
+
+/// Who owns the AWS resources: the object's identity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Owner {
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+    pub generation: i64,
+    /// `ecs.fargate.dev/adopt: "true"`.
+    pub adopt: bool,
+}
+
+/// The identity of an object as the planner sees it. Objects read from files have no UID;
+/// they get a stable one derived from kind, namespace and name, so repeated runs agree.
+pub fn owner_of<K: kube::Resource>(obj: &K, kind: &str) -> Owner {
+    let namespace = obj.namespace().unwrap_or_else(|| "default".into());
+    let name = obj.name_any();
+    let uid = obj.meta().uid.clone().unwrap_or_else(|| {
+        let h = hash_json(&(kind, &namespace, &name));
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
+    });
+    Owner {
+        namespace,
+        name,
+        uid,
+        generation: obj.meta().generation.unwrap_or(1),
+        adopt: obj
+            .annotations()
+            .get(ADOPT_ANNOTATION)
+            .is_some_and(|v| v == "true"),
+    }
+}
+
+impl Owner {
+    /// The ownership tags every created resource carries.
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (OWNER_TAG.to_owned(), owner_key(&self.namespace, &self.name)),
+            (UID_TAG.to_owned(), self.uid.clone()),
+        ])
+    }
+
+    /// How `tags` relate to this owner.
+    pub fn ownership(&self, tags: &BTreeMap<String, String>) -> Ownership {
+        let key = owner_key(&self.namespace, &self.name);
+        match (tags.get(OWNER_TAG), tags.get(UID_TAG)) {
+            (Some(o), Some(u)) if *o == key && *u == self.uid => Ownership::Owned,
+            (Some(o), _) if *o == key => Ownership::PreviousIncarnation,
+            (Some(o), _) => Ownership::Other(o.clone()),
+            (None, _) => Ownership::Unmanaged,
+        }
+    }
+
+    /// The names [`validate_names`] checks for a TaskDefinition: its owner tag and family.
+    pub fn validate_family(&self, spec: &TaskDefinitionSpec) -> Result<(), ValidationErrors> {
+        validate_names(
+            &self.namespace,
+            &self.name,
+            spec.family.as_deref(),
+            "spec.family",
+        )
+    }
+
+    /// The names [`validate_names`] checks for a FargateService: its owner tag and ECS
+    /// service name.
+    pub fn validate_service_name(&self, spec: &FargateServiceSpec) -> Result<(), ValidationErrors> {
+        validate_names(
+            &self.namespace,
+            &self.name,
+            spec.service_name.as_deref(),
+            "spec.serviceName",
+        )
+    }
+}
+
+/// How an AWS resource relates to an object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ownership {
+    /// Tagged with this object's name and UID.
+    Owned,
+    /// Tagged with this object's name but another UID (deleted and re-created object).
+    PreviousIncarnation,
+    /// Tagged as owned by another object.
+    Other(String),
+    /// Not tagged by the operator.
+    Unmanaged,
+}
+
+/// `namespace/name`, the value of [`OWNER_TAG`].
+pub fn owner_key(namespace: &str, name: &str) -> String {
+    format!("{namespace}/{name}")
+}
+
+/// The default ECS family / service name for an object: `<namespace>-<name>`.
+pub fn default_aws_name(namespace: &str, name: &str) -> String {
+    format!("{namespace}-{name}")
+}
+
+/// The ECS family of a TaskDefinition.
+pub fn family(owner: &Owner, spec: &TaskDefinitionSpec) -> String {
+    spec.family
+        .clone()
+        .unwrap_or_else(|| default_aws_name(&owner.namespace, &owner.name))
+}
+
+/// The ECS service name of a FargateService.
+pub fn service_name(owner: &Owner, spec: &FargateServiceSpec) -> String {
+    spec.service_name
+        .clone()
+        .unwrap_or_else(|| default_aws_name(&owner.namespace, &owner.name))
+}
+
+/// Where a FargateService lives in ECS: `(cluster, service)`.
+pub fn service_location(fs: &FargateService) -> (String, String) {
+    let owner = owner_of(fs, "FargateService");
+    (fs.spec.cluster.name.clone(), service_name(&owner, &fs.spec))
+}
+
+/// The Application Auto Scaling resource ID of a service.
+pub fn resource_id(cluster: &str, service: &str) -> String {
+    format!("service/{cluster}/{service}")
+}
+
+/// The name of a service's target-tracking policy `suffix` (`cpu`, `memory`, `requests`):
+/// Application Auto Scaling policy names are at most 256 characters.
+pub fn scaling_policy_name(service: &str, suffix: &str) -> String {
+    bounded_name(&format!("{service}-{suffix}"), 256)
+}
+
+/// The idempotency token of CreateService: the same object generation always sends the same
+/// token, so a retried create after a crash cannot make a second service.
+pub fn client_token(owner: &Owner) -> String {
+    hash_json(&(&owner.uid, owner.generation))[..32].to_owned()
+}
+
+/// IAM path of every role the operator manages.
+pub const ROLE_PATH: &str = "/fargate-operator/";
+
+/// Which of a task's two roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum RoleKind {
+    Execution,
+    Task,
+}
+
+/// Name of the managed role of `kind` (IAM role names are at most 64 characters).
+pub fn role_name(owner: &Owner, kind: RoleKind) -> String {
+    let suffix = match kind {
+        RoleKind::Execution => "exec",
+        RoleKind::Task => "task",
+    };
+    bounded_name(
+        &format!("fgo-{}-{}-{suffix}", owner.namespace, owner.name),
+        64,
+    )
+}
+
+/// The log group of a container of `family`: its `logging.group`, else `/ecs/<family>`.
+pub fn log_group_name(family: &str, logging: Option<&Logging>) -> String {
+    logging
+        .and_then(|l| l.group.clone())
+        .unwrap_or_else(|| format!("/ecs/{family}"))
+}
+
+/// The AWS names of what a TaskDefinition owns: what its observation must read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskDefinitionLookups {
+    pub family: String,
+    pub log_groups: BTreeSet<String>,
+    pub roles: BTreeSet<String>,
+}
+
+/// Names to look up for a TaskDefinition (valid or not, so observation never fails on a bad
+/// spec).
+pub fn task_definition_lookups(td: &TaskDefinition) -> TaskDefinitionLookups {
+    let owner = owner_of(td, "TaskDefinition");
+    let family = family(&owner, &td.spec);
+    let log_groups = td
+        .spec
+        .containers
+        .iter()
+        .map(|c| log_group_name(&family, c.logging.as_ref()))
+        .collect();
+    let roles = [RoleKind::Execution, RoleKind::Task]
+        .into_iter()
+        .map(|k| role_name(&owner, k))
+        .collect();
+    TaskDefinitionLookups {
+        family,
+        log_groups,
+        roles,
+    }
+}
+
+/// `(family, revision)` of a task-definition ARN
+/// (`arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`).
+pub fn revision_of_arn(arn: &str) -> Option<(&str, i32)> {
+    let (_, family_revision) = arn.rsplit_once('/')?;
+    let (family, revision) = family_revision.rsplit_once(':')?;
+    Some((family, revision.parse().ok()?))
+}
+
+/// The family of a task-definition ARN, as far as it can be read (the ARN itself when it
+/// has no `/<family>:<revision>` end).
+pub fn family_of_arn(arn: &str) -> &str {
+    arn.rsplit_once('/')
+        .and_then(|(_, f)| f.rsplit_once(':'))
+        .map_or(arn, |(f, _)| f)
+}
+
+/// A hex SHA-256 of `value`'s JSON.
+pub(crate) fn hash_json<T: Serialize>(value: &T) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A name of at most `max` characters: `base` if it fits, else a prefix of it plus a hash of
+/// the whole, so distinct long names stay distinct.
+pub(crate) fn bounded_name(base: &str, max: usize) -> String {
+    if base.len() <= max {
+        return base.to_owned();
+    }
+    let hash = &hash_json(&base)[..8];
+    let keep = max - hash.len() - 1;
+    let mut prefix: String = base.chars().take(keep).collect();
+    while prefix.len() > keep {
+        prefix.pop();
+    }
+    format!("{prefix}-{hash}")
+}
+
+/// Checks what the operator derives from an object's namespace and name against AWS's
+/// limits, before any AWS call: the owner tag `namespace/name` (a tag value: at most 256
+/// characters) and, when the spec names no ECS name itself (`explicit` is `None`; `field`
+/// says where it would), the default ECS family or service name `<namespace>-<name>` (at most
+/// 255 letters, digits, `-` and `_`: Kubernetes names may contain `.`, ECS names may not).
+/// The API server cannot check these (a CEL rule does not see the namespace), except the `.`,
+/// which a root rule of each CRD refuses too.
+pub fn validate_names(
+    namespace: &str,
+    name: &str,
+    explicit: Option<&str>,
+    field: &str,
+) -> Result<(), ValidationErrors> {
+    let mut errors = vec![];
+    let mut fail = |message: String| {
+        errors.push(FieldError {
+            field: "metadata.name".into(),
+            message,
+        })
+    };
+    let owner = owner_key(namespace, name);
+    let n = owner.chars().count();
+    if n > TAG_VALUE_MAX as usize {
+        fail(format!(
+            "{owner:?} is {n} characters: the operator tags what it creates with {OWNER_TAG}={owner}, and AWS tag values are at most {TAG_VALUE_MAX}: use a shorter name",
+        ));
+    }
+    if explicit.is_none() {
+        let derived = default_aws_name(namespace, name);
+        let n = derived.chars().count();
+        if name.contains('.') {
+            fail(format!(
+                "{name:?} contains '.', which ECS names cannot: set {field} to a name of letters, digits, - and _, or rename the object"
+            ));
+        } else if n > 255 {
+            fail(format!(
+                "the ECS name derived from it, {derived:?}, is {n} characters; ECS allows 255: set {field}, or use a shorter name"
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ValidationErrors(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_names_stay_distinct_and_short() {
+        let a = bounded_name(&format!("fgo-{}-a-exec", "x".repeat(80)), 64);
+        let b = bounded_name(&format!("fgo-{}-b-exec", "x".repeat(80)), 64);
+        assert!(a.len() <= 64 && b.len() <= 64);
+        assert_ne!(a, b);
+        assert_eq!(bounded_name("short", 64), "short");
+    }
+
+    #[test]
+    fn ownership_classification() {
+        let o = Owner {
+            namespace: "ns".into(),
+            name: "a".into(),
+            uid: "u1".into(),
+            generation: 1,
+            adopt: false,
+        };
+        assert_eq!(o.ownership(&o.tags()), Ownership::Owned);
+        let mut t = o.tags();
+        t.insert(UID_TAG.into(), "u0".into());
+        assert_eq!(o.ownership(&t), Ownership::PreviousIncarnation);
+        t.insert(OWNER_TAG.into(), "ns/b".into());
+        assert_eq!(o.ownership(&t), Ownership::Other("ns/b".into()));
+        assert_eq!(o.ownership(&BTreeMap::new()), Ownership::Unmanaged);
+    }
+}
