@@ -73,11 +73,8 @@ impl RetryPolicy {
 
     /// The pause after failed attempt number `attempt` (1-based).
     pub fn delay(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .first
-            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
-            .min(self.max);
-        ceiling.mul_f64(fastrand::f64())
+        let step = attempt.saturating_sub(1);
+        crate::util::backoff_delay(self.first, self.max, step, crate::util::Jitter::Full)
     }
 }
 

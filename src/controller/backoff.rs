@@ -1,4 +1,5 @@
-//! Per-object retry delays: exponential with jitter (backon), separate for failures that
+//! Per-object retry delays: exponential with jitter ([`crate::util::backoff_delay`], the
+//! same helper as the in-place retries of `aws::retry`), separate for failures that
 //! pass by themselves (throttling, AWS or API-server unavailable) and for the rest (AWS
 //! refused the request, access denied, a conflict), reset when the object reconciles.
 //! kube-runtime's controller has no per-object backoff of its own.
@@ -7,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
+use crate::util::{backoff_delay, Jitter};
 
 /// How a failure is retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +52,8 @@ impl Default for BackoffSettings {
 #[derive(Debug)]
 pub struct Backoffs {
     settings: BackoffSettings,
-    failing: Mutex<HashMap<String, (RetryClass, ExponentialBackoff)>>,
+    /// By object: the class of its last failure and how many delays of that class it had.
+    failing: Mutex<HashMap<String, (RetryClass, u32)>>,
 }
 
 impl Backoffs {
@@ -62,33 +64,25 @@ impl Backoffs {
         }
     }
 
-    /// The delay before retrying `key` after another failure of `class`. A change of class
-    /// starts that class's sequence over. Jitter adds up to 100 % to each step, so objects
-    /// that failed together do not retry together.
+    /// The delay before retrying `key` after another failure of `class`: `first`, doubling
+    /// per failure up to `max`. A change of class starts that class's sequence over. Jitter
+    /// adds up to 100 % to each step ([`Jitter::Added`]), so objects that failed together do
+    /// not retry together.
     pub fn next(&self, key: &str, class: RetryClass) -> Duration {
         let bounds = match class {
             RetryClass::Transient => self.settings.transient,
             RetryClass::Other => self.settings.other,
         };
-        let fresh = || {
-            ExponentialBuilder::new()
-                .with_min_delay(bounds.first)
-                .with_max_delay(bounds.max)
-                .with_factor(2.0)
-                .with_jitter()
-                .without_max_times()
-                .build()
-        };
         let Ok(mut failing) = self.failing.lock() else {
             return bounds.max;
         };
-        let entry = failing
-            .entry(key.to_owned())
-            .or_insert_with(|| (class, fresh()));
+        let entry = failing.entry(key.to_owned()).or_insert((class, 0));
         if entry.0 != class {
-            *entry = (class, fresh());
+            *entry = (class, 0);
         }
-        entry.1.next().unwrap_or(bounds.max)
+        let step = entry.1;
+        entry.1 = entry.1.saturating_add(1);
+        backoff_delay(bounds.first, bounds.max, step, Jitter::Added)
     }
 
     /// `key` reconciled: its next failure starts from the first delay again.
