@@ -11,6 +11,19 @@ use serde::Serialize;
 /// Resource tags.
 pub type Tags = BTreeMap<String, String>;
 
+/// What turns `current` tags into `want`: the tags to add or change, and the keys to remove
+/// (never AWS's own `aws:` tags).
+pub fn tag_changes(current: &Tags, want: &Tags) -> (Tags, Vec<String>) {
+    let mut add = want.clone();
+    add.retain(|k, v| current.get(k) != Some(v));
+    let remove = current
+        .keys()
+        .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
+        .cloned()
+        .collect();
+    (add, remove)
+}
+
 /// IAM path of every role the operator manages (with the other derived names in
 /// [`crate::api::names`]).
 pub use crate::api::names::ROLE_PATH;

@@ -244,6 +244,7 @@ fn desired_policies(
     out
 }
 
+/// Step 3: the service's autoscaling against what Application Auto Scaling has.
 fn plan_scaling(
     spec: &FargateServiceSpec,
     cluster: &str,
@@ -252,24 +253,8 @@ fn plan_scaling(
     actions: &mut Vec<Action>,
 ) {
     let rid = resource_id(cluster, service);
-    let want = desired_policies(spec, service);
     let Some(s) = &spec.scaling else {
-        // Scaling removed: policies and schedules first, then the target.
-        for name in observed.policies.keys() {
-            actions.push(Action::DeleteScalingPolicy {
-                resource_id: rid.clone(),
-                name: name.clone(),
-            });
-        }
-        for name in observed.scheduled_actions.keys() {
-            actions.push(Action::DeleteScheduledAction {
-                resource_id: rid.clone(),
-                name: name.clone(),
-            });
-        }
-        if observed.target.is_some() {
-            actions.push(Action::DeregisterScalableTarget { resource_id: rid });
-        }
+        remove_scaling(&rid, observed, actions);
         return;
     };
     if observed.target != Some((s.min_capacity, s.max_capacity)) {
@@ -279,14 +264,46 @@ fn plan_scaling(
             max: s.max_capacity,
         });
     }
-    for (name, (policy, tg)) in &want {
+    plan_scaling_policies(&rid, &desired_policies(spec, service), observed, actions);
+    plan_scheduled_actions(&rid, s, observed, actions);
+}
+
+/// Scaling removed from the spec: policies and schedules first, then the target.
+fn remove_scaling(rid: &str, observed: &ObservedScaling, actions: &mut Vec<Action>) {
+    for name in observed.policies.keys() {
+        actions.push(Action::DeleteScalingPolicy {
+            resource_id: rid.to_owned(),
+            name: name.clone(),
+        });
+    }
+    for name in observed.scheduled_actions.keys() {
+        actions.push(Action::DeleteScheduledAction {
+            resource_id: rid.to_owned(),
+            name: name.clone(),
+        });
+    }
+    if observed.target.is_some() {
+        actions.push(Action::DeregisterScalableTarget {
+            resource_id: rid.to_owned(),
+        });
+    }
+}
+
+/// Target-tracking policies: put those that differ, delete those no longer wanted.
+fn plan_scaling_policies(
+    rid: &str,
+    want: &BTreeMap<String, (TargetTrackingDef, Option<String>)>,
+    observed: &ObservedScaling,
+    actions: &mut Vec<Action>,
+) {
+    for (name, (policy, tg)) in want {
         if !observed
             .policies
             .get(name)
             .is_some_and(|p| p.same_as(policy))
         {
             actions.push(Action::PutScalingPolicy {
-                resource_id: rid.clone(),
+                resource_id: rid.to_owned(),
                 name: name.clone(),
                 policy: policy.clone(),
                 target_group_arn: tg.clone(),
@@ -296,11 +313,20 @@ fn plan_scaling(
     for name in observed.policies.keys() {
         if !want.contains_key(name) {
             actions.push(Action::DeleteScalingPolicy {
-                resource_id: rid.clone(),
+                resource_id: rid.to_owned(),
                 name: name.clone(),
             });
         }
     }
+}
+
+/// Scheduled actions: put those that differ, delete those no longer in the spec.
+fn plan_scheduled_actions(
+    rid: &str,
+    s: &crate::api::fargateservice::ScalingSpec,
+    observed: &ObservedScaling,
+    actions: &mut Vec<Action>,
+) {
     for sc in &s.schedules {
         let def = ScheduledActionDef {
             schedule: sc.schedule.clone(),
@@ -314,7 +340,7 @@ fn plan_scaling(
             .is_some_and(|o| o.same_as(&def))
         {
             actions.push(Action::PutScheduledAction {
-                resource_id: rid.clone(),
+                resource_id: rid.to_owned(),
                 name: sc.name.clone(),
                 action: def,
             });
@@ -323,7 +349,7 @@ fn plan_scaling(
     for name in observed.scheduled_actions.keys() {
         if !s.schedules.iter().any(|sc| &sc.name == name) {
             actions.push(Action::DeleteScheduledAction {
-                resource_id: rid.clone(),
+                resource_id: rid.to_owned(),
                 name: name.clone(),
             });
         }
@@ -440,61 +466,11 @@ pub fn plan_fargate_service(
         restarted_at,
         task_definition,
     } = inputs;
-    let mut errors = validate_fargate_service(spec)
-        .err()
-        .unwrap_or(ValidationErrors(vec![]));
-    if let Err(e) = owner.validate_service_name(spec) {
-        errors.0.extend(e.0);
-    }
-    // A restartedAt value that cannot be used refuses the plan: nothing changes in AWS (no
-    // deployment is forced, nothing is torn down) until the annotation is fixed.
-    if let Some(Err(e)) = restarted_at.map(|r| validate_restarted_at(r, &owner.name)) {
-        errors.0.push(e);
-    }
-    if !errors.0.is_empty() {
-        return Err(errors.into());
-    }
+    check_spec(owner, spec, restarted_at)?;
     let Some(td) = task_definition else {
-        let what = match (&spec.task_definition_ref, &spec.task_definition_arn) {
-            (Some(r), _) => format!("TaskDefinition {}/{}", owner.namespace, r.name),
-            (_, Some(arn)) => arn.clone(),
-            _ => "the task definition".to_owned(),
-        };
-        return Err(PlanError::Waiting {
-            reason: reasons::WAITING_FOR_TASK_DEFINITION,
-            message: format!("waiting for {what} to exist and have a registered revision"),
-        });
+        return Err(waiting_for_task_definition(owner, spec));
     };
-    if let Some(containers) = &td.containers {
-        let mut errors = vec![];
-        for (i, lb) in spec.load_balancers.iter().enumerate() {
-            match containers.get(&lb.container_name) {
-                None => errors.push(FieldError {
-                    field: format!("spec.loadBalancers[{i}].containerName"),
-                    message: format!(
-                        "{:?} is not a container of task definition {} (containers: {:?})",
-                        lb.container_name,
-                        td.family,
-                        containers.keys().collect::<Vec<_>>()
-                    ),
-                }),
-                Some(ports) if !ports.contains(&lb.container_port) => errors.push(FieldError {
-                    field: format!("spec.loadBalancers[{i}].containerPort"),
-                    message: format!(
-                        "{} is not a portMapping of container {:?} (ports: {ports:?}): add it to the TaskDefinition's portMappings",
-                        lb.container_port, lb.container_name
-                    ),
-                }),
-                Some(_) => {}
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ValidationErrors(errors).into());
-        }
-    }
-    if let Some(e) = platform_version_error(spec, td) {
-        return Err(ValidationErrors(vec![e]).into());
-    }
+    check_against_task_definition(spec, td)?;
 
     let cluster = spec.cluster.name.clone();
     let name = service_name(owner, spec);
@@ -502,157 +478,28 @@ pub fn plan_fargate_service(
     let mut notes = vec![];
 
     // 1. Cluster.
-    let cluster_active = observed
-        .cluster
-        .as_ref()
-        .is_some_and(|c| c.status == "ACTIVE" || c.status == "PROVISIONING");
-    if !cluster_active {
-        if !spec.cluster.create {
-            return Err(PlanError::Waiting {
-                reason: reasons::CLUSTER_NOT_FOUND,
-                message: format!(
-                    "ECS cluster {cluster} does not exist and spec.cluster.create is false: create the cluster, or set spec.cluster.create: true"
-                ),
-            });
-        }
-        let mut tags = spec.tags.clone();
-        tags.insert(MANAGED_BY_TAG.to_owned(), "fargate-operator".to_owned());
-        actions.push(Action::CreateCluster {
-            name: cluster.clone(),
-            capacity_providers: vec!["FARGATE".into(), "FARGATE_SPOT".into()],
-            tags,
-        });
-    } else if let Some(c) = &observed.cluster {
-        for item in &spec.capacity_provider_strategy {
-            let p = item.capacity_provider.as_str();
-            if !c.capacity_providers.iter().any(|x| x == p) {
-                notes.push(Note {
-                    reason: reasons::AWS_REJECTED,
-                    message: format!(
-                        "cluster {cluster} has no {p} capacity provider: ECS will reject the strategy until it is added (aws ecs put-cluster-capacity-providers)"
-                    ),
-                });
-            }
-        }
-    }
+    plan_cluster(spec, observed.cluster.as_ref(), &mut actions, &mut notes)?;
 
     // 2. Service.
-    let td_arn = match &td.arn {
-        Some(arn) => TaskDefinitionRef::Arn(arn.clone()),
-        None => TaskDefinitionRef::Pending {
-            family: td.family.clone(),
-        },
+    let initial_count = initial_desired_count(spec);
+    let want = desired_body(spec, &task_definition_ref(td), initial_count);
+    let target = ServiceTarget {
+        owner,
+        spec,
+        restarted_at,
+        cluster: &cluster,
+        name: &name,
+        want: &want,
+        tags: service_tags(owner, spec, restarted_at),
     };
-    let initial_count = match &spec.scaling {
-        Some(s) => spec.desired_count.clamp(s.min_capacity, s.max_capacity),
-        None => spec.desired_count,
-    };
-    let want = desired_body(spec, &td_arn, initial_count);
-    let mut tags = spec.tags.clone();
-    tags.extend(owner.tags());
-    if let Some(r) = restarted_at {
-        // A new service starts with a fresh deployment: its restart is done.
-        tags.insert(RESTARTED_AT_TAG.to_owned(), restart_tag(r));
-    }
     let live = observed.service.as_ref().filter(|s| s.status != "INACTIVE");
-    let mut running_count = initial_count;
-    match live {
-        None => actions.push(Action::CreateService {
-            cluster: cluster.clone(),
-            name: name.clone(),
-            body: Box::new(want.clone()),
-            tags,
-            client_token: client_token(owner),
-        }),
-        Some(s) if s.status == "DRAINING" => {
-            return Err(PlanError::Waiting {
-                reason: reasons::DEPLOYING,
-                message: format!(
-                "ECS service {name} is draining after a delete; it is re-created once ECS finishes"
-            ),
-            })
+    let running_count = match live {
+        None => {
+            actions.push(create_service(&target));
+            initial_count
         }
-        Some(s) => {
-            running_count = s.body.desired_count;
-            let ownership = owner.ownership(&s.tags);
-            let adopting = match &ownership {
-                Ownership::Owned => false,
-                Ownership::Unmanaged | Ownership::PreviousIncarnation if owner.adopt => true,
-                other => {
-                    let hint = match other {
-                        Ownership::Other(_) => "two objects cannot own one ECS service: set spec.serviceName to another name",
-                        _ => "add the annotation ecs.fargate.dev/adopt: \"true\" to take it over, or set spec.serviceName to another name",
-                    };
-                    return Err(super::conflict(
-                        format!("ECS service {name} in cluster {cluster}"),
-                        other,
-                        hint,
-                    ));
-                }
-            };
-            // Tags written before the update: an adoption's claim, so a crash after the
-            // update still finds the service ours, and a restart's pending mark.
-            //
-            // A restart is recorded before it is forced, and in two steps: the tag says
-            // `pending:<hash>` before the UpdateService that forces the deployment, and
-            // `<hash>` after it. A crash between the mark and the update resumes the restart
-            // on the next reconcile (a restart is never lost); a crash between the update and
-            // the final tag forces it once more (at most one extra deployment). Forcing
-            // first and tagging after was as safe against crashes, but a tag write that
-            // failed every time (a value ECS refused, a missing permission, the tag limit)
-            // then forced a deployment on every retry; now it fails before any deployment.
-            let force_restart = restart_needed(
-                restarted_at,
-                s.tags.get(RESTARTED_AT_TAG).map(String::as_str),
-            );
-            let mut before = if adopting { tags.clone() } else { Tags::new() };
-            if let (true, Some(r)) = (force_restart, restarted_at) {
-                before.insert(RESTARTED_AT_TAG.to_owned(), restart_pending_tag(r));
-            }
-            before.retain(|k, v| s.tags.get(k) != Some(v));
-            if !before.is_empty() {
-                actions.push(Action::TagService {
-                    arn: s.arn.clone(),
-                    tags: before.clone(),
-                    remove: vec![],
-                });
-            }
-            let mut update = diff_service(&want, &s.body, spec);
-            update.force_new_deployment |= force_restart;
-            if !update.is_empty() {
-                if let Some(c) = update.desired_count {
-                    running_count = c;
-                }
-                actions.push(Action::UpdateService {
-                    cluster: cluster.clone(),
-                    name: name.clone(),
-                    changes: Box::new(update),
-                });
-            }
-            // After the update: the rest of the tags (the restart done), against the tags as
-            // the steps before left them. An adopted service keeps the tags it had.
-            let mut current = s.tags.clone();
-            current.extend(before);
-            let mut add = tags.clone();
-            add.retain(|k, v| current.get(k) != Some(v));
-            let remove: Vec<String> = if adopting {
-                vec![]
-            } else {
-                current
-                    .keys()
-                    .filter(|k| !tags.contains_key(*k) && !k.starts_with("aws:"))
-                    .cloned()
-                    .collect()
-            };
-            if !add.is_empty() || !remove.is_empty() {
-                actions.push(Action::TagService {
-                    arn: s.arn.clone(),
-                    tags: add,
-                    remove,
-                });
-            }
-        }
-    }
+        Some(s) => plan_live_service(&target, s, &mut actions)?,
+    };
 
     // 3. Autoscaling (unless it was not read: in sync at its last reading).
     if let Some(scaling) = &observed.scaling {
@@ -672,5 +519,309 @@ pub fn plan_fargate_service(
         notes,
         spec_hash: None,
         estimated_monthly_cost_usd,
+    })
+}
+
+/// The spec, the names derived from the object and the `restartedAt` annotation, checked
+/// before anything is planned. A restartedAt value that cannot be used refuses the plan:
+/// nothing changes in AWS (no deployment is forced, nothing is torn down) until the
+/// annotation is fixed.
+fn check_spec(
+    owner: &Owner,
+    spec: &FargateServiceSpec,
+    restarted_at: Option<&str>,
+) -> Result<(), PlanError> {
+    let mut errors = validate_fargate_service(spec)
+        .err()
+        .unwrap_or(ValidationErrors(vec![]));
+    if let Err(e) = owner.validate_service_name(spec) {
+        errors.0.extend(e.0);
+    }
+    if let Some(Err(e)) = restarted_at.map(|r| validate_restarted_at(r, &owner.name)) {
+        errors.0.push(e);
+    }
+    if errors.0.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.into())
+    }
+}
+
+/// The service waits (not an error of its spec) while its task definition cannot be
+/// resolved.
+fn waiting_for_task_definition(owner: &Owner, spec: &FargateServiceSpec) -> PlanError {
+    let what = match (&spec.task_definition_ref, &spec.task_definition_arn) {
+        (Some(r), _) => format!("TaskDefinition {}/{}", owner.namespace, r.name),
+        (_, Some(arn)) => arn.clone(),
+        _ => "the task definition".to_owned(),
+    };
+    PlanError::Waiting {
+        reason: reasons::WAITING_FOR_TASK_DEFINITION,
+        message: format!("waiting for {what} to exist and have a registered revision"),
+    }
+}
+
+/// What the spec asks of the task definition it runs: every load balancer names one of its
+/// containers and ports, and the platform version runs its architecture.
+fn check_against_task_definition(
+    spec: &FargateServiceSpec,
+    td: &TaskDefinitionInfo,
+) -> Result<(), PlanError> {
+    if let Some(containers) = &td.containers {
+        let errors = load_balancer_errors(spec, td, containers);
+        if !errors.is_empty() {
+            return Err(ValidationErrors(errors).into());
+        }
+    }
+    match platform_version_error(spec, td) {
+        Some(e) => Err(ValidationErrors(vec![e]).into()),
+        None => Ok(()),
+    }
+}
+
+/// Load balancers naming a container the task definition does not have, or a port its
+/// container does not map.
+fn load_balancer_errors(
+    spec: &FargateServiceSpec,
+    td: &TaskDefinitionInfo,
+    containers: &BTreeMap<String, Vec<i32>>,
+) -> Vec<FieldError> {
+    let mut errors = vec![];
+    for (i, lb) in spec.load_balancers.iter().enumerate() {
+        match containers.get(&lb.container_name) {
+            None => errors.push(FieldError {
+                field: format!("spec.loadBalancers[{i}].containerName"),
+                message: format!(
+                    "{:?} is not a container of task definition {} (containers: {:?})",
+                    lb.container_name,
+                    td.family,
+                    containers.keys().collect::<Vec<_>>()
+                ),
+            }),
+            Some(ports) if !ports.contains(&lb.container_port) => errors.push(FieldError {
+                field: format!("spec.loadBalancers[{i}].containerPort"),
+                message: format!(
+                    "{} is not a portMapping of container {:?} (ports: {ports:?}): add it to the TaskDefinition's portMappings",
+                    lb.container_port, lb.container_name
+                ),
+            }),
+            Some(_) => {}
+        }
+    }
+    errors
+}
+
+/// Step 1: the cluster. A missing (or inactive) one is created when the spec asks, else the
+/// service waits; a live one missing a capacity provider the strategy names is a note.
+fn plan_cluster(
+    spec: &FargateServiceSpec,
+    observed: Option<&ObservedCluster>,
+    actions: &mut Vec<Action>,
+    notes: &mut Vec<Note>,
+) -> Result<(), PlanError> {
+    let cluster = &spec.cluster.name;
+    let cluster_active =
+        observed.is_some_and(|c| c.status == "ACTIVE" || c.status == "PROVISIONING");
+    if !cluster_active {
+        if !spec.cluster.create {
+            return Err(PlanError::Waiting {
+                reason: reasons::CLUSTER_NOT_FOUND,
+                message: format!(
+                    "ECS cluster {cluster} does not exist and spec.cluster.create is false: create the cluster, or set spec.cluster.create: true"
+                ),
+            });
+        }
+        let mut tags = spec.tags.clone();
+        tags.insert(MANAGED_BY_TAG.to_owned(), "fargate-operator".to_owned());
+        actions.push(Action::CreateCluster {
+            name: cluster.clone(),
+            capacity_providers: vec!["FARGATE".into(), "FARGATE_SPOT".into()],
+            tags,
+        });
+    } else if let Some(c) = observed {
+        for item in &spec.capacity_provider_strategy {
+            let p = item.capacity_provider.as_str();
+            if !c.capacity_providers.iter().any(|x| x == p) {
+                notes.push(Note {
+                    reason: reasons::AWS_REJECTED,
+                    message: format!(
+                        "cluster {cluster} has no {p} capacity provider: ECS will reject the strategy until it is added (aws ecs put-cluster-capacity-providers)"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The revision to deploy: its ARN, or the family's revision registered in this same run.
+fn task_definition_ref(td: &TaskDefinitionInfo) -> TaskDefinitionRef {
+    match &td.arn {
+        Some(arn) => TaskDefinitionRef::Arn(arn.clone()),
+        None => TaskDefinitionRef::Pending {
+            family: td.family.clone(),
+        },
+    }
+}
+
+/// The desired count a new service starts with: the spec's, within the autoscaling bounds.
+fn initial_desired_count(spec: &FargateServiceSpec) -> i32 {
+    match &spec.scaling {
+        Some(s) => spec.desired_count.clamp(s.min_capacity, s.max_capacity),
+        None => spec.desired_count,
+    }
+}
+
+/// The tags the ECS service carries: the user's, the owner's, and, when the object asks for
+/// a restart, that restart as done (a new service starts with a fresh deployment).
+fn service_tags(owner: &Owner, spec: &FargateServiceSpec, restarted_at: Option<&str>) -> Tags {
+    let mut tags = spec.tags.clone();
+    tags.extend(owner.tags());
+    if let Some(r) = restarted_at {
+        tags.insert(RESTARTED_AT_TAG.to_owned(), restart_tag(r));
+    }
+    tags
+}
+
+/// Step 2's inputs: the object, where its ECS service is, and how it should be.
+struct ServiceTarget<'a> {
+    owner: &'a Owner,
+    spec: &'a FargateServiceSpec,
+    restarted_at: Option<&'a str>,
+    cluster: &'a str,
+    name: &'a str,
+    want: &'a ServiceBody,
+    /// [`service_tags`].
+    tags: Tags,
+}
+
+/// Step 2 with no live service: create it (idempotently, by client token).
+fn create_service(t: &ServiceTarget<'_>) -> Action {
+    Action::CreateService {
+        cluster: t.cluster.to_owned(),
+        name: t.name.to_owned(),
+        body: Box::new(t.want.clone()),
+        tags: t.tags.clone(),
+        client_token: client_token(t.owner),
+    }
+}
+
+/// Step 2 with a live service: wait while it drains, refuse one that is not this object's
+/// (unless adopted), else tag and update it. Returns the desired count it runs at after the
+/// plan (for the cost estimate).
+fn plan_live_service(
+    t: &ServiceTarget<'_>,
+    s: &ObservedService,
+    actions: &mut Vec<Action>,
+) -> Result<i32, PlanError> {
+    if s.status == "DRAINING" {
+        return Err(PlanError::Waiting {
+            reason: reasons::DEPLOYING,
+            message: format!(
+                "ECS service {} is draining after a delete; it is re-created once ECS finishes",
+                t.name
+            ),
+        });
+    }
+    let adopting = claim(t, s)?;
+    let mut running_count = s.body.desired_count;
+    // Tags written before the update: an adoption's claim, so a crash after the update
+    // still finds the service ours, and a restart's pending mark.
+    let force_restart = restart_needed(
+        t.restarted_at,
+        s.tags.get(RESTARTED_AT_TAG).map(String::as_str),
+    );
+    let before = tags_before_update(t, s, adopting, force_restart);
+    if !before.is_empty() {
+        actions.push(Action::TagService {
+            arn: s.arn.clone(),
+            tags: before.clone(),
+            remove: vec![],
+        });
+    }
+    let mut update = diff_service(t.want, &s.body, t.spec);
+    update.force_new_deployment |= force_restart;
+    if !update.is_empty() {
+        if let Some(c) = update.desired_count {
+            running_count = c;
+        }
+        actions.push(Action::UpdateService {
+            cluster: t.cluster.to_owned(),
+            name: t.name.to_owned(),
+            changes: Box::new(update),
+        });
+    }
+    actions.extend(tags_after_update(t, s, before, adopting));
+    Ok(running_count)
+}
+
+/// Whether the live service is this object's: `Ok(false)` when it owns it, `Ok(true)` when
+/// it adopts an unmanaged one (or one of an earlier object of the same name) as the
+/// annotation asks, a conflict otherwise.
+fn claim(t: &ServiceTarget<'_>, s: &ObservedService) -> Result<bool, PlanError> {
+    match t.owner.ownership(&s.tags) {
+        Ownership::Owned => Ok(false),
+        Ownership::Unmanaged | Ownership::PreviousIncarnation if t.owner.adopt => Ok(true),
+        other => {
+            let hint = match other {
+                Ownership::Other(_) => "two objects cannot own one ECS service: set spec.serviceName to another name",
+                _ => "add the annotation ecs.fargate.dev/adopt: \"true\" to take it over, or set spec.serviceName to another name",
+            };
+            Err(super::conflict(
+                format!("ECS service {} in cluster {}", t.name, t.cluster),
+                &other,
+                hint,
+            ))
+        }
+    }
+}
+
+/// The tags written before the UpdateService: all of them when adopting (the claim), and a
+/// restart's pending mark; only those the service does not carry already.
+///
+/// A restart is recorded before it is forced, and in two steps: the tag says
+/// `pending:<hash>` before the UpdateService that forces the deployment, and `<hash>` after
+/// it. A crash between the mark and the update resumes the restart on the next reconcile (a
+/// restart is never lost); a crash between the update and the final tag forces it once more
+/// (at most one extra deployment). Forcing first and tagging after was as safe against
+/// crashes, but a tag write that failed every time (a value ECS refused, a missing
+/// permission, the tag limit) then forced a deployment on every retry; now it fails before
+/// any deployment.
+fn tags_before_update(
+    t: &ServiceTarget<'_>,
+    s: &ObservedService,
+    adopting: bool,
+    force_restart: bool,
+) -> Tags {
+    let mut before = if adopting {
+        t.tags.clone()
+    } else {
+        Tags::new()
+    };
+    if let (true, Some(r)) = (force_restart, t.restarted_at) {
+        before.insert(RESTARTED_AT_TAG.to_owned(), restart_pending_tag(r));
+    }
+    before.retain(|k, v| s.tags.get(k) != Some(v));
+    before
+}
+
+/// After the update: the rest of the tags (the restart done), against the tags as the steps
+/// before left them. An adopted service keeps the tags it had.
+fn tags_after_update(
+    t: &ServiceTarget<'_>,
+    s: &ObservedService,
+    before: Tags,
+    adopting: bool,
+) -> Option<Action> {
+    let mut current = s.tags.clone();
+    current.extend(before);
+    let (add, mut remove) = tag_changes(&current, &t.tags);
+    if adopting {
+        remove.clear();
+    }
+    (!add.is_empty() || !remove.is_empty()).then(|| Action::TagService {
+        arn: s.arn.clone(),
+        tags: add,
+        remove,
     })
 }

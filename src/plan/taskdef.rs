@@ -88,16 +88,7 @@ fn container_def(
     family: &str,
     region: &str,
 ) -> (ContainerDef, Option<(String, DesiredLogGroup)>) {
-    let logging = c.logging.clone();
-    let group = log_group_name(family, logging.as_ref());
-    let prefix = logging
-        .as_ref()
-        .and_then(|l| l.stream_prefix.clone())
-        .unwrap_or_else(|| c.name.clone());
-    let log_group = DesiredLogGroup {
-        create: logging.as_ref().is_none_or(|l| l.create_group),
-        retention_days: logging.as_ref().and_then(|l| l.retention_days),
-    };
+    let (log_configuration, log_group) = container_logging(c, family, region);
     let def = ContainerDef {
         name: c.name.clone(),
         image: c.image.clone(),
@@ -119,17 +110,7 @@ fn container_def(
             .iter()
             .map(|s| (s.name.clone(), s.value_from.clone()))
             .collect(),
-        port_mappings: c
-            .port_mappings
-            .iter()
-            .map(|p| PortMappingDef {
-                container_port: p.container_port,
-                host_port: Some(p.container_port),
-                protocol: Some(p.protocol.map_or("tcp", |p| p.as_str()).to_owned()),
-                name: p.name.clone(),
-                app_protocol: p.app_protocol.map(|a| a.as_str().to_owned()),
-            })
-            .collect(),
+        port_mappings: port_mapping_defs(c),
         health_check: c.health_check.as_ref().map(|h| HealthCheckDef {
             command: h.command.clone(),
             interval: h.interval_seconds,
@@ -137,14 +118,7 @@ fn container_def(
             retries: h.retries,
             start_period: h.start_period_seconds,
         }),
-        log_configuration: Some(LogConfigDef {
-            log_driver: "awslogs".into(),
-            options: BTreeMap::from([
-                ("awslogs-group".to_owned(), group.clone()),
-                ("awslogs-region".to_owned(), region.to_owned()),
-                ("awslogs-stream-prefix".to_owned(), prefix),
-            ]),
-        }),
+        log_configuration: Some(log_configuration),
         depends_on: c
             .depends_on
             .iter()
@@ -170,7 +144,50 @@ fn container_def(
             })
             .collect(),
     };
-    (def, Some((group, log_group)))
+    (def, Some(log_group))
+}
+
+/// A container's port mappings with the values AWS fills in on Fargate (host port = container
+/// port, protocol `tcp`), so an unchanged spec compares equal to what AWS returns.
+fn port_mapping_defs(c: &Container) -> Vec<PortMappingDef> {
+    c.port_mappings
+        .iter()
+        .map(|p| PortMappingDef {
+            container_port: p.container_port,
+            host_port: Some(p.container_port),
+            protocol: Some(p.protocol.map_or("tcp", |p| p.as_str()).to_owned()),
+            name: p.name.clone(),
+            app_protocol: p.app_protocol.map(|a| a.as_str().to_owned()),
+        })
+        .collect()
+}
+
+/// A container's awslogs configuration and the log group it writes to (by name): its
+/// `logging`, else `/ecs/<family>` with the container's name as stream prefix, created by
+/// the operator.
+fn container_logging(
+    c: &Container,
+    family: &str,
+    region: &str,
+) -> (LogConfigDef, (String, DesiredLogGroup)) {
+    let logging = c.logging.as_ref();
+    let group = log_group_name(family, logging);
+    let prefix = logging
+        .and_then(|l| l.stream_prefix.clone())
+        .unwrap_or_else(|| c.name.clone());
+    let log_group = DesiredLogGroup {
+        create: logging.is_none_or(|l| l.create_group),
+        retention_days: logging.and_then(|l| l.retention_days),
+    };
+    let config = LogConfigDef {
+        log_driver: "awslogs".into(),
+        options: BTreeMap::from([
+            ("awslogs-group".to_owned(), group.clone()),
+            ("awslogs-region".to_owned(), region.to_owned()),
+            ("awslogs-stream-prefix".to_owned(), prefix),
+        ]),
+    };
+    (config, (group, log_group))
 }
 
 fn execution_policy(
@@ -252,26 +269,7 @@ pub fn desired(
     let TaskDefinitionInputs { owner, spec } = inputs;
     validate_task_definition(spec)?;
     owner.validate_family(spec)?;
-    let mut notes = vec![];
-    let mut denied = vec![];
-    for (i, c) in spec.containers.iter().enumerate() {
-        if let Some(why) = mutable_reason(&c.image) {
-            match config.image_tag_policy {
-                ImageTagPolicy::Allow => {}
-                ImageTagPolicy::Warn => notes.push(Note {
-                    reason: reasons::MUTABLE_IMAGE_TAG,
-                    message: format!("spec.containers[{i}].image: {why}"),
-                }),
-                ImageTagPolicy::Deny => denied.push(FieldError {
-                    field: format!("spec.containers[{i}].image"),
-                    message: format!("{why} (the operator runs with --image-tag-policy=deny)"),
-                }),
-            }
-        }
-    }
-    if !denied.is_empty() {
-        return Err(ValidationErrors(denied).into());
-    }
+    let notes = image_tag_notes(spec, config.image_tag_policy)?;
 
     let family = family(owner, spec);
     let mut containers = vec![];
@@ -296,27 +294,7 @@ pub fn desired(
         execution_role: exec.as_ref().map(|(r, _)| r.clone()),
         task_role: task.as_ref().map(|(r, _)| r.clone()),
         containers,
-        volumes: spec
-            .volumes
-            .iter()
-            .map(|v| VolumeDef {
-                name: v.name.clone(),
-                efs: v.efs.as_ref().map(|e| {
-                    let needs_tls = e.access_point_id.is_some()
-                        || e.iam == Some(crate::api::taskdefinition::Toggle::Enabled);
-                    EfsDef {
-                        file_system_id: e.file_system_id.clone(),
-                        root_directory: e.root_directory.clone(),
-                        transit_encryption: e
-                            .transit_encryption
-                            .map(|t| t.as_str().to_owned())
-                            .or_else(|| needs_tls.then(|| "ENABLED".to_owned())),
-                        access_point_id: e.access_point_id.clone(),
-                        iam: e.iam.map(|t| t.as_str().to_owned()),
-                    }
-                }),
-            })
-            .collect(),
+        volumes: spec.volumes.iter().map(volume_def).collect(),
     };
 
     let mut roles = vec![];
@@ -327,46 +305,13 @@ pub fn desired(
         let Some((RoleRef::Managed(name), Some(managed))) = r else {
             continue;
         };
-        let mut attached = BTreeSet::new();
-        if kind == RoleKind::Execution {
-            attached.insert(super::ECS_EXECUTION_POLICY_ARN.to_owned());
-        }
-        for (i, arn) in managed.policy_arns.iter().enumerate() {
-            let builtin = kind == RoleKind::Execution && arn == super::ECS_EXECUTION_POLICY_ARN;
-            if !builtin && !config.allowed_policy_arns.contains(arn) {
-                return Err(PlanError::PolicyNotAllowed {
-                    field: format!("{field}.managed.policyArns[{i}]"),
-                    message: format!(
-                        "{arn} is not in the operator's allowlist (--allowed-policy-arns); ask the operator's admin to allow it, or use a role you create yourself via {field}.arn"
-                    ),
-                });
-            }
-            attached.insert(arn.clone());
-        }
-        let mut inline = BTreeMap::new();
-        if kind == RoleKind::Execution {
-            let groups: BTreeSet<String> = log_groups.keys().cloned().collect();
-            if let Some(p) = execution_policy(&body, &groups, &config.region) {
-                inline.insert(EXECUTION_INLINE_POLICY.to_owned(), p);
-            }
-        }
-        if let Some(doc) = &managed.policy {
-            if config.permissions_boundary.is_none() && !config.allow_inline_policies {
-                return Err(PlanError::PolicyNotAllowed {
-                    field: format!("{field}.managed.policy"),
-                    message: "inline policies on managed roles need a permissions boundary (--role-permissions-boundary) or --allow-inline-policies on the operator; otherwise any user who can create a TaskDefinition could mint an administrator role".into(),
-                });
-            }
-            inline.insert(USER_INLINE_POLICY.to_owned(), doc.clone());
-        }
-        roles.push(DesiredRole {
+        let role = ManagedRoleInputs {
             name,
             kind,
-            trust_policy: ecs_tasks_trust_policy(),
-            permissions_boundary: config.permissions_boundary.clone(),
-            attached_policies: attached,
-            inline_policies: inline,
-        });
+            field,
+            managed: &managed,
+        };
+        roles.push(desired_role(role, &body, &log_groups, config)?);
     }
 
     check_sizes(&body, &roles)?;
@@ -382,6 +327,124 @@ pub fn desired(
         tags,
         spec_hash,
         notes,
+    })
+}
+
+/// What the image-tag policy says of the containers' images: a note per mutable tag
+/// (`warn`), an invalid spec naming each (`deny`), or nothing (`allow`).
+fn image_tag_notes(
+    spec: &TaskDefinitionSpec,
+    policy: ImageTagPolicy,
+) -> Result<Vec<Note>, PlanError> {
+    let mut notes = vec![];
+    let mut denied = vec![];
+    for (i, c) in spec.containers.iter().enumerate() {
+        if let Some(why) = mutable_reason(&c.image) {
+            match policy {
+                ImageTagPolicy::Allow => {}
+                ImageTagPolicy::Warn => notes.push(Note {
+                    reason: reasons::MUTABLE_IMAGE_TAG,
+                    message: format!("spec.containers[{i}].image: {why}"),
+                }),
+                ImageTagPolicy::Deny => denied.push(FieldError {
+                    field: format!("spec.containers[{i}].image"),
+                    message: format!("{why} (the operator runs with --image-tag-policy=deny)"),
+                }),
+            }
+        }
+    }
+    if denied.is_empty() {
+        Ok(notes)
+    } else {
+        Err(ValidationErrors(denied).into())
+    }
+}
+
+/// A volume as ECS stores it: an EFS volume with an access point or IAM authorisation needs
+/// transit encryption, which ECS turns on for it when the spec does not say.
+fn volume_def(v: &crate::api::taskdefinition::Volume) -> VolumeDef {
+    VolumeDef {
+        name: v.name.clone(),
+        efs: v.efs.as_ref().map(|e| {
+            let needs_tls = e.access_point_id.is_some()
+                || e.iam == Some(crate::api::taskdefinition::Toggle::Enabled);
+            EfsDef {
+                file_system_id: e.file_system_id.clone(),
+                root_directory: e.root_directory.clone(),
+                transit_encryption: e
+                    .transit_encryption
+                    .map(|t| t.as_str().to_owned())
+                    .or_else(|| needs_tls.then(|| "ENABLED".to_owned())),
+                access_point_id: e.access_point_id.clone(),
+                iam: e.iam.map(|t| t.as_str().to_owned()),
+            }
+        }),
+    }
+}
+
+/// A managed role the spec asks for: its name, which of the two it is, the spec field that
+/// asks (for errors) and what it asks.
+struct ManagedRoleInputs<'a> {
+    name: String,
+    kind: RoleKind,
+    field: &'static str,
+    managed: &'a crate::api::taskdefinition::ManagedRole,
+}
+
+/// A managed role as it should be: AWS's execution policy (execution role), the attached
+/// policies the operator's allowlist permits, the execution role's inline policy for its
+/// secrets and log groups, and the user's inline policy when the operator allows one.
+fn desired_role(
+    role: ManagedRoleInputs<'_>,
+    body: &TaskDefBody,
+    log_groups: &BTreeMap<String, DesiredLogGroup>,
+    config: &PlanConfig,
+) -> Result<DesiredRole, PlanError> {
+    let ManagedRoleInputs {
+        name,
+        kind,
+        field,
+        managed,
+    } = role;
+    let mut attached = BTreeSet::new();
+    if kind == RoleKind::Execution {
+        attached.insert(super::ECS_EXECUTION_POLICY_ARN.to_owned());
+    }
+    for (i, arn) in managed.policy_arns.iter().enumerate() {
+        let builtin = kind == RoleKind::Execution && arn == super::ECS_EXECUTION_POLICY_ARN;
+        if !builtin && !config.allowed_policy_arns.contains(arn) {
+            return Err(PlanError::PolicyNotAllowed {
+                field: format!("{field}.managed.policyArns[{i}]"),
+                message: format!(
+                    "{arn} is not in the operator's allowlist (--allowed-policy-arns); ask the operator's admin to allow it, or use a role you create yourself via {field}.arn"
+                ),
+            });
+        }
+        attached.insert(arn.clone());
+    }
+    let mut inline = BTreeMap::new();
+    if kind == RoleKind::Execution {
+        let groups: BTreeSet<String> = log_groups.keys().cloned().collect();
+        if let Some(p) = execution_policy(body, &groups, &config.region) {
+            inline.insert(EXECUTION_INLINE_POLICY.to_owned(), p);
+        }
+    }
+    if let Some(doc) = &managed.policy {
+        if config.permissions_boundary.is_none() && !config.allow_inline_policies {
+            return Err(PlanError::PolicyNotAllowed {
+                field: format!("{field}.managed.policy"),
+                message: "inline policies on managed roles need a permissions boundary (--role-permissions-boundary) or --allow-inline-policies on the operator; otherwise any user who can create a TaskDefinition could mint an administrator role".into(),
+            });
+        }
+        inline.insert(USER_INLINE_POLICY.to_owned(), doc.clone());
+    }
+    Ok(DesiredRole {
+        name,
+        kind,
+        trust_policy: ecs_tasks_trust_policy(),
+        permissions_boundary: config.permissions_boundary.clone(),
+        attached_policies: attached,
+        inline_policies: inline,
     })
 }
 
@@ -439,6 +502,8 @@ fn check_sizes(body: &TaskDefBody, roles: &[DesiredRole]) -> Result<(), PlanErro
     }
 }
 
+/// A managed role: created with its policies when missing, refused when not this object's,
+/// else brought in line with what it should be.
 fn plan_role(
     role: &DesiredRole,
     observed: Option<&ObservedRole>,
@@ -446,30 +511,7 @@ fn plan_role(
     actions: &mut Vec<Action>,
 ) -> Result<(), PlanError> {
     let Some(obs) = observed else {
-        actions.push(Action::CreateRole {
-            name: role.name.clone(),
-            path: ROLE_PATH.to_owned(),
-            trust_policy: role.trust_policy.clone(),
-            permissions_boundary: role.permissions_boundary.clone(),
-            description: format!(
-                "{:?} role of {}/{}, managed by fargate-operator",
-                role.kind, owner.namespace, owner.name
-            ),
-            tags: owner.tags(),
-        });
-        for p in &role.attached_policies {
-            actions.push(Action::AttachRolePolicy {
-                role: role.name.clone(),
-                policy_arn: p.clone(),
-            });
-        }
-        for (name, doc) in &role.inline_policies {
-            actions.push(Action::PutRolePolicy {
-                role: role.name.clone(),
-                policy_name: name.clone(),
-                document: doc.clone(),
-            });
-        }
+        create_role(role, owner, actions);
         return Ok(());
     };
     let ownership = owner.ownership(&obs.tags);
@@ -480,6 +522,41 @@ fn plan_role(
             "delete or rename that role, or give this TaskDefinition an existing role with arn:",
         ));
     }
+    update_role(role, obs, actions);
+    Ok(())
+}
+
+/// A missing managed role: create it, then attach and put its policies.
+fn create_role(role: &DesiredRole, owner: &Owner, actions: &mut Vec<Action>) {
+    actions.push(Action::CreateRole {
+        name: role.name.clone(),
+        path: ROLE_PATH.to_owned(),
+        trust_policy: role.trust_policy.clone(),
+        permissions_boundary: role.permissions_boundary.clone(),
+        description: format!(
+            "{:?} role of {}/{}, managed by fargate-operator",
+            role.kind, owner.namespace, owner.name
+        ),
+        tags: owner.tags(),
+    });
+    for p in &role.attached_policies {
+        actions.push(Action::AttachRolePolicy {
+            role: role.name.clone(),
+            policy_arn: p.clone(),
+        });
+    }
+    for (name, doc) in &role.inline_policies {
+        actions.push(Action::PutRolePolicy {
+            role: role.name.clone(),
+            policy_name: name.clone(),
+            document: doc.clone(),
+        });
+    }
+}
+
+/// An owned managed role: its trust policy, boundary and policies where they differ. Attach
+/// before detach, so the role never loses a permission it keeps.
+fn update_role(role: &DesiredRole, obs: &ObservedRole, actions: &mut Vec<Action>) {
     if obs.trust_policy != role.trust_policy {
         actions.push(Action::UpdateAssumeRolePolicy {
             role: role.name.clone(),
@@ -498,7 +575,6 @@ fn plan_role(
         }),
         _ => {}
     }
-    // Attach before detach, so the role never loses a permission it keeps.
     for p in role.attached_policies.difference(&obs.attached_policies) {
         actions.push(Action::AttachRolePolicy {
             role: role.name.clone(),
@@ -528,7 +604,6 @@ fn plan_role(
             });
         }
     }
-    Ok(())
 }
 
 /// Plans one TaskDefinition against what AWS has.
@@ -543,66 +618,84 @@ pub fn plan_task_definition(
     let mut notes = want.notes.clone();
 
     // The family: its newest revision must be ours (or adopted).
-    let owned: Vec<&ObservedRevision> = observed
-        .revisions
-        .iter()
-        .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
-        .collect();
-    if let Some(newest) = observed.revisions.iter().max_by_key(|r| r.revision) {
-        let ownership = owner.ownership(&newest.tags);
-        let adoptable = owner.adopt
-            && ownership != Ownership::Owned
-            && !matches!(ownership, Ownership::Other(_));
-        if ownership != Ownership::Owned && !adoptable {
-            return Err(conflict(
-                format!("task-definition family {}", want.body.family),
-                &ownership,
-                "set spec.family to another name (or add the annotation ecs.fargate.dev/adopt: \"true\" to take over an unmanaged family)",
-            ));
-        }
-    }
+    check_family_owner(owner, &want, observed)?;
 
     // 1 and 2. Log groups and managed roles.
     plan_log_groups_and_roles(&want, observed, owner, &mut actions, &mut notes)?;
 
     // 3. The revision.
+    let owned: Vec<&ObservedRevision> = observed
+        .revisions
+        .iter()
+        .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
+        .collect();
     let latest = owned.iter().max_by_key(|r| r.revision).copied();
-    let current_matches = latest.is_some_and(|r| {
+    let current = latest.filter(|r| {
         r.tags.get(SPEC_HASH_TAG) == Some(&want.spec_hash) || want.body.same_as_observed(&r.body)
     });
-    if current_matches {
-        if let Some(r) = latest {
-            let remove: Vec<String> = r
-                .tags
-                .keys()
-                .filter(|k| !want.tags.contains_key(*k) && !k.starts_with("aws:"))
-                .cloned()
-                .collect();
-            let mut add = want.tags.clone();
-            add.retain(|k, v| r.tags.get(k) != Some(v));
-            // The spec-hash tag may legitimately differ when the bodies matched structurally.
-            add.remove(SPEC_HASH_TAG);
-            if !add.is_empty() || !remove.is_empty() {
-                actions.push(Action::TagTaskDefinition {
-                    arn: r.arn.clone(),
-                    tags: add,
-                    remove,
-                });
-            }
-        }
-    } else {
-        actions.push(Action::RegisterTaskDefinition {
+    match current {
+        Some(r) => actions.extend(retag_revision(&want, r)),
+        None => actions.push(Action::RegisterTaskDefinition {
             body: Box::new(want.body.clone()),
             tags: want.tags.clone(),
-        });
+        }),
     }
 
     // 4. Old revisions beyond the history limit, unless a service still runs them.
     let limit = usize::try_from(inputs.spec.revision_history_limit).unwrap_or(0);
+    deregister_old_revisions(&owned, current, limit, observed, &mut actions);
+
+    Ok(task_definition_plan(actions, notes, want.spec_hash))
+}
+
+/// The family's newest revision must be this object's, or one it may adopt (unmanaged or an
+/// earlier object's of the same name, with the adopt annotation).
+fn check_family_owner(
+    owner: &Owner,
+    want: &DesiredTaskDefinition,
+    observed: &ObservedTaskDefinition,
+) -> Result<(), PlanError> {
+    let Some(newest) = observed.revisions.iter().max_by_key(|r| r.revision) else {
+        return Ok(());
+    };
+    let ownership = owner.ownership(&newest.tags);
+    let adoptable =
+        owner.adopt && ownership != Ownership::Owned && !matches!(ownership, Ownership::Other(_));
+    if ownership != Ownership::Owned && !adoptable {
+        return Err(conflict(
+            format!("task-definition family {}", want.body.family),
+            &ownership,
+            "set spec.family to another name (or add the annotation ecs.fargate.dev/adopt: \"true\" to take over an unmanaged family)",
+        ));
+    }
+    Ok(())
+}
+
+/// The current revision matches the spec: only its tags may need a change. The spec-hash tag
+/// may legitimately differ when the bodies matched structurally.
+fn retag_revision(want: &DesiredTaskDefinition, r: &ObservedRevision) -> Option<Action> {
+    let (mut add, remove) = tag_changes(&r.tags, &want.tags);
+    add.remove(SPEC_HASH_TAG);
+    (!add.is_empty() || !remove.is_empty()).then(|| Action::TagTaskDefinition {
+        arn: r.arn.clone(),
+        tags: add,
+        remove,
+    })
+}
+
+/// Owned revisions beyond the newest `limit` (the current one not counted) are deregistered,
+/// unless a service still runs them.
+fn deregister_old_revisions(
+    owned: &[&ObservedRevision],
+    current: Option<&ObservedRevision>,
+    limit: usize,
+    observed: &ObservedTaskDefinition,
+    actions: &mut Vec<Action>,
+) {
     let mut older: Vec<&ObservedRevision> = owned
         .iter()
         .copied()
-        .filter(|r| !(current_matches && Some(r.arn.as_str()) == latest.map(|l| l.arn.as_str())))
+        .filter(|r| Some(r.arn.as_str()) != current.map(|c| c.arn.as_str()))
         .collect();
     older.sort_by_key(|r| std::cmp::Reverse(r.revision));
     for r in older.iter().skip(limit) {
@@ -610,13 +703,16 @@ pub fn plan_task_definition(
             actions.push(Action::DeregisterTaskDefinition { arn: r.arn.clone() });
         }
     }
+}
 
-    Ok(Plan {
+/// A TaskDefinition's plan (it has a spec hash and no cost estimate).
+fn task_definition_plan(actions: Vec<Action>, notes: Vec<Note>, spec_hash: String) -> Plan {
+    Plan {
         actions,
         notes,
-        spec_hash: Some(want.spec_hash),
+        spec_hash: Some(spec_hash),
         estimated_monthly_cost_usd: None,
-    })
+    }
 }
 
 /// The log groups and managed roles of a TaskDefinition: what to change (into `actions`)
@@ -680,10 +776,5 @@ pub fn plan_log_groups_and_roles_only(
     let mut actions = vec![];
     let mut notes = vec![];
     plan_log_groups_and_roles(&want, observed, owner, &mut actions, &mut notes)?;
-    Ok(Plan {
-        actions,
-        notes,
-        spec_hash: Some(want.spec_hash),
-        estimated_monthly_cost_usd: None,
-    })
+    Ok(task_definition_plan(actions, notes, want.spec_hash))
 }
