@@ -9,7 +9,8 @@ use crate::api::fargateservice::{DeploymentStatus, ServiceEvent, StoppedTask};
 use crate::api::names::{Owner, Ownership};
 use crate::api::{FargateServiceStatus, TaskDefinitionStatus};
 use crate::plan::model::{
-    ObservedDeployment, ObservedFargateService, ObservedTaskDefinition, RoleRef,
+    ObservedDeployment, ObservedFargateService, ObservedService, ObservedStoppedTask,
+    ObservedTaskDefinition, RoleRef,
 };
 use crate::plan::Note;
 
@@ -117,7 +118,7 @@ pub fn task_definition_status(
     };
     sync_conditions(&mut status.conditions, inputs);
     let notes = notes_suffix(inputs.notes);
-    let (ready, progressing, degraded) = match (inputs.sync, current) {
+    let readiness = not_synced(inputs).unwrap_or_else(|| match (inputs.sync, current) {
         (Sync::InSync, Some(r)) => (
             condition(
                 ct::READY,
@@ -140,33 +141,42 @@ pub fn task_definition_status(
             ),
             degraded_ok(inputs),
         ),
-        (Sync::InSync, None) | (Sync::Applying { .. }, _) => (
-            condition(
-                ct::READY,
-                false,
-                reasons::APPLYING,
-                "the revision for this generation is being registered",
-                g,
-                now,
-            ),
-            condition(
-                ct::PROGRESSING,
-                true,
-                reasons::APPLYING,
-                "registering",
-                g,
-                now,
-            ),
-            degraded_ok(inputs),
+        _ => applying(
+            inputs,
+            "the revision for this generation is being registered",
+            "registering",
         ),
-        (Sync::Waiting { reason, message }, _) => not_synced(inputs, reason, message, false),
-        (Sync::Failed { reason, message }, _) => not_synced(inputs, reason, message, true),
-    };
-    for c in [ready, progressing, degraded] {
-        set_condition(&mut status.conditions, c);
-    }
-    order(&mut status.conditions);
+    });
+    set_readiness(&mut status.conditions, readiness);
     status
+}
+
+/// Ready, Progressing and Degraded of one object.
+type Readiness = (Condition, Condition, Condition);
+
+/// Sets Ready, Progressing and Degraded, and puts the conditions in order.
+fn set_readiness(conditions: &mut Vec<Condition>, (ready, progressing, degraded): Readiness) {
+    for c in [ready, progressing, degraded] {
+        set_condition(conditions, c);
+    }
+    order(conditions);
+}
+
+/// Changes to AWS are still being made: not Ready, Progressing, not Degraded.
+fn applying(inputs: &ReportInputs<'_>, ready: &str, progressing: &str) -> Readiness {
+    let g = Some(inputs.owner.generation);
+    (
+        condition(ct::READY, false, reasons::APPLYING, ready, g, inputs.now),
+        condition(
+            ct::PROGRESSING,
+            true,
+            reasons::APPLYING,
+            progressing,
+            g,
+            inputs.now,
+        ),
+        degraded_ok(inputs),
+    )
 }
 
 fn degraded_ok(inputs: &ReportInputs<'_>) -> Condition {
@@ -181,13 +191,13 @@ fn degraded_ok(inputs: &ReportInputs<'_>) -> Condition {
 }
 
 /// Ready, Progressing and Degraded when the reconcile waits or failed (the same on both
-/// kinds): waiting is progress, failing is degradation.
-fn not_synced(
-    inputs: &ReportInputs<'_>,
-    reason: &str,
-    message: &str,
-    failed: bool,
-) -> (Condition, Condition, Condition) {
+/// kinds): waiting is progress, failing is degradation. None when it did neither.
+fn not_synced(inputs: &ReportInputs<'_>) -> Option<Readiness> {
+    let (reason, message, failed) = match inputs.sync {
+        Sync::Waiting { reason, message } => (reason, message, false),
+        Sync::Failed { reason, message } => (reason, message, true),
+        Sync::InSync | Sync::Applying { .. } => return None,
+    };
     let g = Some(inputs.owner.generation);
     let cond = |t: &str, s: bool| condition(t, s, reason, message, g, inputs.now);
     let degraded = if failed {
@@ -195,11 +205,11 @@ fn not_synced(
     } else {
         degraded_ok(inputs)
     };
-    (
+    Some((
         cond(ct::READY, false),
         cond(ct::PROGRESSING, !failed),
         degraded,
-    )
+    ))
 }
 
 /// The conditions of a reconcile that ended without a fresh observation (the spec was
@@ -209,15 +219,9 @@ fn not_synced(
 pub fn unobserved_conditions(inputs: &ReportInputs<'_>, previous: &[Condition]) -> Vec<Condition> {
     let mut conditions = previous.to_vec();
     sync_conditions(&mut conditions, inputs);
-    let (ready, progressing, degraded) = match inputs.sync {
-        Sync::Waiting { reason, message } => not_synced(inputs, reason, message, false),
-        Sync::Failed { reason, message } => not_synced(inputs, reason, message, true),
-        Sync::InSync | Sync::Applying { .. } => return conditions,
-    };
-    for c in [ready, progressing, degraded] {
-        set_condition(&mut conditions, c);
+    if let Some(readiness) = not_synced(inputs) {
+        set_readiness(&mut conditions, readiness);
     }
-    order(&mut conditions);
     conditions
 }
 
@@ -260,12 +264,34 @@ pub fn fargate_service_status(
     estimated_monthly_cost_usd: Option<f64>,
     previous: Option<&FargateServiceStatus>,
 ) -> FargateServiceStatus {
-    let g = Some(inputs.owner.generation);
-    let now = inputs.now;
     let service = observed.service.as_ref().filter(|s| s.status != "INACTIVE");
-    let primary = service.and_then(|s| s.deployments.iter().find(|d| d.status == "PRIMARY"));
-    let mut status = FargateServiceStatus {
-        observed_generation: g,
+    let mut status = observed_service_status(inputs, observed, service, previous);
+    status.estimated_monthly_cost_usd =
+        estimated_monthly_cost_usd.or_else(|| previous.and_then(|p| p.estimated_monthly_cost_usd));
+    sync_conditions(&mut status.conditions, inputs);
+    let readiness = not_synced(inputs).unwrap_or_else(|| match (inputs.sync, service) {
+        (Sync::InSync, Some(s)) => deployment_readiness(inputs, s, &observed.stopped_tasks),
+        _ => applying(
+            inputs,
+            "changes to AWS are being applied",
+            "changes to AWS are being applied",
+        ),
+    });
+    set_readiness(&mut status.conditions, readiness);
+    status
+}
+
+/// The status fields read from AWS (everything but the conditions' update and the cost):
+/// the service, its deployments, its newest events and stopped tasks.
+fn observed_service_status(
+    inputs: &ReportInputs<'_>,
+    observed: &ObservedFargateService,
+    service: Option<&ObservedService>,
+    previous: Option<&FargateServiceStatus>,
+) -> FargateServiceStatus {
+    let primary = service.and_then(primary_deployment);
+    FargateServiceStatus {
+        observed_generation: Some(inputs.owner.generation),
         conditions: previous.map(|p| p.conditions.clone()).unwrap_or_default(),
         service_arn: service.map(|s| s.arn.clone()),
         cluster_arn: observed.cluster.as_ref().map(|c| c.arn.clone()),
@@ -303,102 +329,86 @@ pub fn fargate_service_status(
                 stopped_at: t.stopped_at.clone(),
             })
             .collect(),
-        estimated_monthly_cost_usd: estimated_monthly_cost_usd
-            .or_else(|| previous.and_then(|p| p.estimated_monthly_cost_usd)),
-    };
-    sync_conditions(&mut status.conditions, inputs);
+        estimated_monthly_cost_usd: None,
+    }
+}
+
+/// The deployment ECS rolls out (or has rolled out) for the current spec.
+fn primary_deployment(s: &ObservedService) -> Option<&ObservedDeployment> {
+    s.deployments.iter().find(|d| d.status == "PRIMARY")
+}
+
+/// Readiness of a service in sync with its spec, from its PRIMARY deployment: failed, still
+/// deploying, completed with tasks missing, or completed with every task running (Ready).
+fn deployment_readiness(
+    inputs: &ReportInputs<'_>,
+    s: &ObservedService,
+    stopped_tasks: &[ObservedStoppedTask],
+) -> Readiness {
+    let (g, now) = (Some(inputs.owner.generation), inputs.now);
+    let cond = |t: &str, st: bool, r: &str, m: String| condition(t, st, r, m, g, now);
     let notes = notes_suffix(inputs.notes);
-    let why_stopped = observed
-        .stopped_tasks
+    let why_stopped = stopped_tasks
         .first()
         .and_then(|t| t.stopped_reason.clone())
         .map(|r| format!(" Last stopped task: {r}"))
         .unwrap_or_default();
-
-    let cond = |t: &str, s: bool, r: &str, m: String| condition(t, s, r, m, g, now);
-    let (ready, progressing, degraded) = match (inputs.sync, service) {
-        (Sync::Waiting { reason, message }, _) => not_synced(inputs, reason, message, false),
-        (Sync::Failed { reason, message }, _) => not_synced(inputs, reason, message, true),
-        (Sync::Applying { .. }, _) | (Sync::InSync, None) => (
-            cond(
-                ct::READY,
-                false,
-                reasons::APPLYING,
-                "changes to AWS are being applied".into(),
-            ),
+    let primary = primary_deployment(s);
+    let desired = s.body.desired_count;
+    let running = s.running_count;
+    let rollout = primary.and_then(|d| d.rollout_state.as_deref());
+    let on_spec = primary.is_some_and(|d| s.body.task_definition == d.task_definition);
+    // Without rollout state (older ECS, emulators), one deployment left means done.
+    let completed = on_spec
+        && match rollout {
+            Some(r) => r == "COMPLETED",
+            None => s.deployments.len() == 1,
+        };
+    let revision = revision_of(&s.body.task_definition.to_string()).unwrap_or_default();
+    if rollout == Some("FAILED") {
+        let reason_text = primary
+            .and_then(|d| d.rollout_state_reason.clone())
+            .unwrap_or_else(|| "the deployment failed".into());
+        let m = format!("{reason_text}.{why_stopped}");
+        (
+            cond(ct::READY, false, reasons::DEPLOYMENT_FAILED, m.clone()),
             cond(
                 ct::PROGRESSING,
-                true,
-                reasons::APPLYING,
-                "changes to AWS are being applied".into(),
+                false,
+                reasons::DEPLOYMENT_FAILED,
+                m.clone(),
             ),
+            cond(ct::DEGRADED, true, reasons::DEPLOYMENT_FAILED, m),
+        )
+    } else if !completed {
+        let m = format!(
+            "deploying revision {revision}: {running}/{desired} tasks running.{why_stopped}"
+        );
+        (
+            cond(ct::READY, false, reasons::DEPLOYING, m.clone()),
+            cond(ct::PROGRESSING, true, reasons::DEPLOYING, m),
             degraded_ok(inputs),
-        ),
-        (Sync::InSync, Some(s)) => {
-            let desired = s.body.desired_count;
-            let running = s.running_count;
-            let rollout = primary.and_then(|d| d.rollout_state.as_deref());
-            let on_spec = primary.is_some_and(|d| s.body.task_definition == d.task_definition);
-            // Without rollout state (older ECS, emulators), one deployment left means done.
-            let completed = on_spec
-                && match rollout {
-                    Some(r) => r == "COMPLETED",
-                    None => s.deployments.len() == 1,
-                };
-            let revision = revision_of(&s.body.task_definition.to_string()).unwrap_or_default();
-            if rollout == Some("FAILED") {
-                let reason_text = primary
-                    .and_then(|d| d.rollout_state_reason.clone())
-                    .unwrap_or_else(|| "the deployment failed".into());
-                let m = format!("{reason_text}.{why_stopped}");
-                (
-                    cond(ct::READY, false, reasons::DEPLOYMENT_FAILED, m.clone()),
-                    cond(
-                        ct::PROGRESSING,
-                        false,
-                        reasons::DEPLOYMENT_FAILED,
-                        m.clone(),
-                    ),
-                    cond(ct::DEGRADED, true, reasons::DEPLOYMENT_FAILED, m),
-                )
-            } else if !completed {
-                let m = format!(
-                    "deploying revision {revision}: {running}/{desired} tasks running.{why_stopped}"
-                );
-                (
-                    cond(ct::READY, false, reasons::DEPLOYING, m.clone()),
-                    cond(ct::PROGRESSING, true, reasons::DEPLOYING, m),
-                    degraded_ok(inputs),
-                )
-            } else if running < desired {
-                let m = format!(
-                    "{running}/{desired} tasks running (revision {revision}).{why_stopped}"
-                );
-                let degraded = if observed.stopped_tasks.is_empty() {
-                    degraded_ok(inputs)
-                } else {
-                    cond(ct::DEGRADED, true, reasons::TASKS_NOT_RUNNING, m.clone())
-                };
-                (
-                    cond(ct::READY, false, reasons::TASKS_NOT_RUNNING, m.clone()),
-                    cond(ct::PROGRESSING, false, reasons::TASKS_NOT_RUNNING, m),
-                    degraded,
-                )
-            } else {
-                let m = format!(
-                    "deployment of revision {revision} completed: {running}/{desired} tasks running.{notes}"
-                );
-                (
-                    cond(ct::READY, true, reasons::DEPLOYMENT_COMPLETED, m.clone()),
-                    cond(ct::PROGRESSING, false, reasons::DEPLOYMENT_COMPLETED, m),
-                    degraded_ok(inputs),
-                )
-            }
-        }
-    };
-    for c in [ready, progressing, degraded] {
-        set_condition(&mut status.conditions, c);
+        )
+    } else if running < desired {
+        let m = format!("{running}/{desired} tasks running (revision {revision}).{why_stopped}");
+        let degraded = if stopped_tasks.is_empty() {
+            degraded_ok(inputs)
+        } else {
+            cond(ct::DEGRADED, true, reasons::TASKS_NOT_RUNNING, m.clone())
+        };
+        (
+            cond(ct::READY, false, reasons::TASKS_NOT_RUNNING, m.clone()),
+            cond(ct::PROGRESSING, false, reasons::TASKS_NOT_RUNNING, m),
+            degraded,
+        )
+    } else {
+        let m = format!(
+            "deployment of revision {revision} completed: {running}/{desired} tasks running.{notes}"
+        );
+        (
+            cond(ct::READY, true, reasons::DEPLOYMENT_COMPLETED, m.clone()),
+            cond(ct::PROGRESSING, false, reasons::DEPLOYMENT_COMPLETED, m),
+            degraded_ok(inputs),
+        )
     }
-    order(&mut status.conditions);
-    status
 }
