@@ -140,34 +140,15 @@ fn static_kind<K: Resource<DynamicType = ()>>() -> &'static str {
     }
 }
 
-/// Reconciles a TaskDefinition. (Boxed: the controller needs a `Send` future, which the
-/// compiler proves here, where the lifetimes are concrete.)
+/// Reconciles a TaskDefinition.
 pub fn reconcile_task_definition(
     obj: Arc<DeserializeGuard<TaskDefinition>>,
     ctx: Arc<Context>,
 ) -> BoxFuture<'static, Result<Action, Error>> {
-    async move {
-        let td = match &obj.0 {
-            Ok(o) => Arc::new(o.clone()),
-            Err(bad) => return invalid_object::<TaskDefinition>(bad, &ctx).await,
-        };
-        let span = tracing::info_span!(
-            "reconcile",
-            kind = TASK_DEFINITION,
-            namespace = %td.namespace().unwrap_or_default(),
-            name = %td.name_any(),
-            generation = td.metadata.generation.unwrap_or_default(),
-        );
-        guarded(TASK_DEFINITION, td, &ctx, |event| async {
-            match event {
-                Finalize::Apply(o) => apply_task_definition(&o, &ctx).await,
-                Finalize::Cleanup(o) => cleanup_task_definition(&o, &ctx).await,
-            }
-        })
-        .instrument(span)
-        .await
-    }
-    .boxed()
+    reconcile(obj, ctx, |event, ctx| match event {
+        Finalize::Apply(o) => async move { apply_task_definition(&o, ctx).await }.boxed(),
+        Finalize::Cleanup(o) => async move { cleanup_task_definition(&o, ctx).await }.boxed(),
+    })
 }
 
 /// Reconciles a FargateService.
@@ -175,26 +156,46 @@ pub fn reconcile_fargate_service(
     obj: Arc<DeserializeGuard<FargateService>>,
     ctx: Arc<Context>,
 ) -> BoxFuture<'static, Result<Action, Error>> {
+    reconcile(obj, ctx, |event, ctx| match event {
+        Finalize::Apply(o) => async move { apply_fargate_service(&o, ctx).await }.boxed(),
+        Finalize::Cleanup(o) => async move { cleanup_fargate_service(&o, ctx).await }.boxed(),
+    })
+}
+
+/// One reconcile of either kind: an object that cannot be read gets a Warning Event;
+/// otherwise `handle` applies or cleans it up, [`guarded`], in a span naming the object.
+/// (Boxed: the controller needs a `Send` future; `handle` boxes the kind's own steps.)
+fn reconcile<K>(
+    obj: Arc<DeserializeGuard<K>>,
+    ctx: Arc<Context>,
+    handle: for<'a> fn(Finalize<K>, &'a Context) -> BoxFuture<'a, Result<Action, Error>>,
+) -> BoxFuture<'static, Result<Action, Error>>
+where
+    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Serialize
+        + Debug
+        + Send
+        + std::marker::Sync
+        + 'static,
+{
     async move {
-        let fs = match &obj.0 {
+        let obj = match &obj.0 {
             Ok(o) => Arc::new(o.clone()),
-            Err(bad) => return invalid_object::<FargateService>(bad, &ctx).await,
+            Err(bad) => return invalid_object::<K>(bad, &ctx).await,
         };
+        let kind = static_kind::<K>();
         let span = tracing::info_span!(
             "reconcile",
-            kind = FARGATE_SERVICE,
-            namespace = %fs.namespace().unwrap_or_default(),
-            name = %fs.name_any(),
-            generation = fs.metadata.generation.unwrap_or_default(),
+            kind,
+            namespace = %obj.namespace().unwrap_or_default(),
+            name = %obj.name_any(),
+            generation = obj.meta().generation.unwrap_or_default(),
         );
-        guarded(FARGATE_SERVICE, fs, &ctx, |event| async {
-            match event {
-                Finalize::Apply(o) => apply_fargate_service(&o, &ctx).await,
-                Finalize::Cleanup(o) => cleanup_fargate_service(&o, &ctx).await,
-            }
-        })
-        .instrument(span)
-        .await
+        guarded(kind, obj, &ctx, |event| handle(event, &ctx))
+            .instrument(span)
+            .await
     }
     .boxed()
 }

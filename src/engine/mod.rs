@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 
 use k8s_openapi::jiff::Timestamp;
 
-use crate::api::names::{owner_of, service_location, task_definition_lookups, Ownership};
+use crate::api::names::{
+    owner_of, service_location, task_definition_lookups, Owner, Ownership, TaskDefinitionLookups,
+};
 use crate::api::{FargateService, FargateServiceStatus, TaskDefinition, TaskDefinitionStatus};
 use crate::aws::{Aws, AwsError};
 use crate::plan::delete::{plan_fargate_service_delete, plan_task_definition_delete};
@@ -65,12 +67,14 @@ fn failed_from_act(e: &ActError) -> Sync {
     }
 }
 
-/// Runs passes of `observe` → `plan` → act until the plan is empty. Returns the outcome, the
-/// actions applied, the last observation and the last plan.
+/// Runs passes of `observe` → `plan` → act until the plan is empty; `first`, an observation
+/// already made, serves the first pass. Returns the outcome, the actions applied, the last
+/// observation and the last plan.
 async fn converge<O: Default, F: std::future::Future<Output = Result<O, AwsError>>>(
     aws: &Aws,
     max_passes: usize,
     cleanup: bool,
+    mut first: Option<O>,
     // A plain closure returning a future (not an async closure), so the reconcile future
     // can be proven `Send` for the controller.
     mut observe: impl FnMut() -> F,
@@ -82,7 +86,11 @@ async fn converge<O: Default, F: std::future::Future<Output = Result<O, AwsError
     let mut last_plan = None;
     let mut observed = O::default();
     for _ in 0..max_passes.max(1) {
-        observed = match observe().await {
+        let next = match first.take() {
+            Some(o) => Ok(o),
+            None => observe().await,
+        };
+        observed = match next {
             Ok(o) => o,
             Err(e) => return (failed_from_aws(&e), applied, observed, last_plan),
         };
@@ -184,6 +192,7 @@ pub async fn reconcile_task_definition(
         aws,
         max_passes,
         false,
+        None,
         || observe::observe_task_definition(aws, &lookups, in_use.clone()),
         |o: &ObservedTaskDefinition| {
             plan_task_definition(
@@ -262,21 +271,12 @@ pub async fn reconcile_fargate_service(
         .as_ref()
         .and_then(|a| a.get(crate::api::RESTARTED_AT_ANNOTATION))
         .map(String::as_str);
-    let mut first = first;
     let (sync, applied, observed, plan) = converge(
         aws,
         max_passes,
         false,
-        || {
-            let first = first.take();
-            let (cluster, name) = (&cluster, &name);
-            async move {
-                match first {
-                    Some(o) => Ok(o),
-                    None => observe_one(aws, cluster, name).await,
-                }
-            }
-        },
+        first,
+        || observe_one(aws, &cluster, &name),
         |o: &ObservedFargateService| {
             plan_fargate_service(
                 ServiceInputs {
@@ -364,6 +364,7 @@ pub async fn cleanup_fargate_service(aws: &Aws, fs: &FargateService, max_passes:
         aws,
         max_passes,
         true,
+        None,
         || observe_one(aws, &cluster, &name),
         |o| Ok(plan_fargate_service_delete(&owner, &cluster, &name, o)),
         |_, _| {},
@@ -453,47 +454,21 @@ async fn cleanup_task_definition_with(
     let owner = owner_of(td, "TaskDefinition");
     let lookups = task_definition_lookups(td);
     let family = lookups.family.as_str();
-    let failed = |e: &AwsError| Cleanup {
-        sync: failed_from_aws(e),
-        applied: vec![],
-        notes: vec![],
-    };
     let mut running = BTreeSet::new();
-    let (users, mut first) = match users {
+    let (users, first) = match users {
         Users::Known(users) => (users.clone(), None),
         Users::AskEcs { known, recheck } => {
-            let mut users = known.clone();
-            match observe::family_users(aws, family, recheck).await {
-                Ok((u, r)) => {
-                    merge(&mut users, u);
-                    running = r;
+            let asked = users_asking_ecs(aws, &owner, &lookups, known, recheck, &mut running);
+            match asked.await {
+                Ok((users, observed)) => (users, Some(observed)),
+                Err(e) => {
+                    let failed = Cleanup {
+                        sync: failed_from_aws(&e),
+                        applied: vec![],
+                        notes: vec![],
+                    };
+                    return (failed, running);
                 }
-                Err(e) => return (failed(&e), running),
-            }
-            let observed =
-                match observe::observe_task_definition(aws, &lookups, BTreeSet::new()).await {
-                    Ok(o) => with_users(o, &users),
-                    Err(e) => return (failed(&e), running),
-                };
-            let deletes = plan_task_definition_delete(&owner, family, &observed)
-                .is_ok_and(|p| !p.actions.is_empty());
-            if !deletes {
-                (users, Some(observed))
-            } else {
-                let everyone = match observe::all_services(aws).await {
-                    Ok(s) => s,
-                    Err(e) => return (failed(&e), running),
-                };
-                let mut users = known.clone();
-                match observe::family_users(aws, family, &everyone).await {
-                    Ok((u, r)) => {
-                        merge(&mut users, u);
-                        running = r;
-                    }
-                    Err(e) => return (failed(&e), running),
-                }
-                let observed = with_users(observed, &users);
-                (users, Some(observed))
             }
         }
     };
@@ -501,30 +476,25 @@ async fn cleanup_task_definition_with(
         aws,
         max_passes,
         true,
+        first,
         || {
-            let first = first.take();
             let (lookups, users) = (&lookups, &users);
             async move {
-                match first {
-                    Some(o) => Ok(o),
-                    None => observe::observe_task_definition(aws, lookups, BTreeSet::new())
-                        .await
-                        .map(|o| with_users(o, users)),
-                }
+                observe::observe_task_definition(aws, lookups, BTreeSet::new())
+                    .await
+                    .map(|o| with_users(o, users))
             }
         },
         |o| plan_task_definition_delete(&owner, family, o),
         |_, _| {},
     )
     .await;
-    let mut notes = vec![];
-    for (name, g) in &observed.log_groups {
-        if owner.ownership(&g.tags) != Ownership::Owned {
-            notes.push(format!(
-                "log group {name} was not created by this object; kept"
-            ));
-        }
-    }
+    let notes = observed
+        .log_groups
+        .iter()
+        .filter(|(_, g)| owner.ownership(&g.tags) != Ownership::Owned)
+        .map(|(name, _)| format!("log group {name} was not created by this object; kept"))
+        .collect();
     (
         Cleanup {
             sync,
@@ -533,6 +503,40 @@ async fn cleanup_task_definition_with(
         },
         running,
     )
+}
+
+/// The revisions of a TaskDefinition's family that services run, asking ECS, and the
+/// cleanup's first observation (with those users). First `known` plus what `recheck` runs
+/// now; when that leaves anything to delete, every ECS service of the account and region
+/// is read instead. `running` is set to the ECS services found running a revision of the
+/// family (kept when a later read fails).
+async fn users_asking_ecs(
+    aws: &Aws,
+    owner: &Owner,
+    lookups: &TaskDefinitionLookups,
+    known: &RevisionUsers,
+    recheck: &BTreeSet<ServiceKey>,
+    running: &mut BTreeSet<ServiceKey>,
+) -> Result<(RevisionUsers, ObservedTaskDefinition), AwsError> {
+    let family = lookups.family.as_str();
+    let mut users = known.clone();
+    let (u, r) = observe::family_users(aws, family, recheck).await?;
+    merge(&mut users, u);
+    *running = r;
+    let observed = observe::observe_task_definition(aws, lookups, BTreeSet::new()).await?;
+    let observed = with_users(observed, &users);
+    let deletes =
+        plan_task_definition_delete(owner, family, &observed).is_ok_and(|p| !p.actions.is_empty());
+    if !deletes {
+        return Ok((users, observed));
+    }
+    let everyone = observe::all_services(aws).await?;
+    let mut users = known.clone();
+    let (u, r) = observe::family_users(aws, family, &everyone).await?;
+    merge(&mut users, u);
+    *running = r;
+    let observed = with_users(observed, &users);
+    Ok((users, observed))
 }
 
 fn retained(what: &str) -> Cleanup {
