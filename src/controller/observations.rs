@@ -260,9 +260,33 @@ impl ServiceObservations {
             return Ok(o);
         }
         let cluster_state = self.cluster(aws, cluster).await?;
+        let names = self.batch(cluster, name, siblings);
+        let mut observed = observe_services_in(aws, cluster, cluster_state.as_ref(), &names, |n| {
+            !(n == name && deep) && self.scaling_in_sync(cluster, n)
+        })
+        .await?;
+        let mine = observed.remove(name).unwrap_or_default();
+        let now = Instant::now();
+        if let Ok(mut at) = self.observed_at.lock() {
+            for n in &names {
+                at.insert(observed_key(cluster, n), now);
+            }
+        }
+        self.keep_ahead(cluster, Arc::new(cluster_state), observed, now);
+        Ok(mine)
+    }
+
+    /// The services one DescribeServices reads for `name`: it, then the siblings observed
+    /// longest ago (never first) with no fresh observation, up to a batch. With their
+    /// resyncs woken (or waiting), a cluster's services settle into batches that come due
+    /// together.
+    fn batch<I: IntoIterator<Item = String>>(
+        &self,
+        cluster: &str,
+        name: &str,
+        siblings: impl FnOnce() -> I,
+    ) -> Vec<String> {
         let mut names = vec![name.to_owned()];
-        // The siblings observed longest ago (never first): with their resyncs woken (or
-        // waiting), a cluster's services settle into batches that come due together.
         let mut candidates: Vec<(Option<Instant>, String)> = {
             let at = self.observed_at.lock().ok();
             siblings()
@@ -283,18 +307,18 @@ impl ServiceObservations {
                 .take(DESCRIBE_SERVICES_BATCH - 1)
                 .map(|(_, s)| s),
         );
-        let mut observed = observe_services_in(aws, cluster, cluster_state.as_ref(), &names, |n| {
-            !(n == name && deep) && self.scaling_in_sync(cluster, n)
-        })
-        .await?;
-        let mine = observed.remove(name).unwrap_or_default();
-        let cluster_state = Arc::new(cluster_state);
-        let now = Instant::now();
-        if let Ok(mut at) = self.observed_at.lock() {
-            for n in &names {
-                at.insert(observed_key(cluster, n), now);
-            }
-        }
+        names
+    }
+
+    /// Keeps the siblings' observations for their own resyncs (dropping expired ones) and
+    /// wakes those resyncs, so they run while the observations are fresh.
+    fn keep_ahead(
+        &self,
+        cluster: &str,
+        cluster_state: Arc<Option<ObservedCluster>>,
+        observed: std::collections::BTreeMap<String, ObservedFargateService>,
+        now: Instant,
+    ) {
         let woken: Vec<String> = observed.keys().cloned().collect();
         if let Ok(mut ahead) = self.ahead.lock() {
             // Forget what expired, so the map holds at most a period's worth.
@@ -318,7 +342,6 @@ impl ServiceObservations {
                 wake(cluster, &woken);
             }
         }
-        Ok(mine)
     }
 
     /// Observations waiting.

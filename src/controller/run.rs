@@ -106,21 +106,7 @@ pub async fn run_with(
     // The probes answer from the start: /healthz while the process lives, /readyz only once
     // the CRDs are established and the caches synced.
     let health = Arc::new(Health::new());
-    let listener = tokio::net::TcpListener::bind(config.metrics_addr)
-        .await
-        .map_err(|source| RunError::Http {
-            addr: config.metrics_addr,
-            source,
-        })?;
-    tracing::info!(
-        addr = %listener.local_addr().unwrap_or(config.metrics_addr),
-        "serving /metrics, /healthz, /readyz"
-    );
-    let server = tokio::spawn(http::serve(
-        listener,
-        http::router(metrics.clone(), health.clone()),
-        shutdown.clone(),
-    ));
+    let server = serve_http(&config, &metrics, &health, &shutdown).await?;
 
     for name in [
         "taskdefinitions.ecs.fargate.dev",
@@ -136,28 +122,100 @@ pub async fn run_with(
     let aws = aws
         .instrumented(metrics.clone())
         .retried(config.settings.retry);
-    let settings = config.settings.clone();
-
-    let (leadership, lease_task) = match &config.leader_election {
-        None => (Leadership::Always, None),
-        Some(l) => {
-            let manager = kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &l.name)
-                .with_namespace(&l.namespace)
-                .with_identity(&l.identity)
-                .with_duration(l.duration_secs)
-                .with_grace(l.grace_secs)
-                .build()
-                .await
-                .map_err(|source| RunError::Lease {
-                    name: l.name.clone(),
-                    source,
-                })?;
-            let (rx, task) = manager.watch().await;
-            (Leadership::Lease(rx), Some(task))
-        }
-    };
+    let (leadership, lease_task) = elect_leader(&client, config.leader_election.as_ref()).await?;
     health.set_leadership(leadership.clone());
 
+    let shared = ScopeShared {
+        aws,
+        settings: config.settings.clone(),
+        metrics,
+        leadership: leadership.clone(),
+        shutdown,
+    };
+    run_scopes(&client, &config, &shared, &health).await;
+    drop(shared);
+
+    // Controllers have drained; give the lease back so a standby takes over at once.
+    drop(leadership);
+    drop(health);
+    if let Some(task) = lease_task {
+        release_lease(task).await;
+    }
+    if let Ok(Err(e)) = server.await {
+        tracing::warn!(error = %e, "metrics server");
+    }
+    Ok(())
+}
+
+/// Serves `/metrics`, `/healthz` and `/readyz` on the configured address until shutdown.
+async fn serve_http(
+    config: &RunConfig,
+    metrics: &Arc<Metrics>,
+    health: &Arc<Health>,
+    shutdown: &Shutdown,
+) -> Result<tokio::task::JoinHandle<std::io::Result<()>>, RunError> {
+    let listener = tokio::net::TcpListener::bind(config.metrics_addr)
+        .await
+        .map_err(|source| RunError::Http {
+            addr: config.metrics_addr,
+            source,
+        })?;
+    tracing::info!(
+        addr = %listener.local_addr().unwrap_or(config.metrics_addr),
+        "serving /metrics, /healthz, /readyz"
+    );
+    Ok(tokio::spawn(http::serve(
+        listener,
+        http::router(metrics.clone(), health.clone()),
+        shutdown.clone(),
+    )))
+}
+
+/// The Lease's holder, watched until shutdown.
+type LeaseTask =
+    tokio::task::JoinHandle<kube_lease_manager::Result<kube_lease_manager::LeaseManager>>;
+
+/// Who may write: every replica without leader election, else the holder of the Lease
+/// (and the task that keeps holding or watching it).
+async fn elect_leader(
+    client: &Client,
+    lease: Option<&LeaseSettings>,
+) -> Result<(Leadership, Option<LeaseTask>), RunError> {
+    let Some(l) = lease else {
+        return Ok((Leadership::Always, None));
+    };
+    let manager = kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &l.name)
+        .with_namespace(&l.namespace)
+        .with_identity(&l.identity)
+        .with_duration(l.duration_secs)
+        .with_grace(l.grace_secs)
+        .build()
+        .await
+        .map_err(|source| RunError::Lease {
+            name: l.name.clone(),
+            source,
+        })?;
+    let (rx, task) = manager.watch().await;
+    Ok((Leadership::Lease(rx), Some(task)))
+}
+
+/// Waits for the Lease task to end (it releases the Lease once every receiver is gone).
+async fn release_lease(task: LeaseTask) {
+    match task.await {
+        Ok(Ok(_)) => tracing::info!("lease released"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "releasing the lease"),
+        Err(e) => tracing::warn!(error = %e, "lease task"),
+    }
+}
+
+/// Runs the controllers of every scope (all namespaces, or each watched one) until they
+/// have drained after shutdown; `/readyz` turns ready once every scope's caches synced.
+async fn run_scopes(
+    client: &Client,
+    config: &RunConfig,
+    shared: &ScopeShared,
+    health: &Arc<Health>,
+) {
     let scopes: Vec<Option<String>> = if config.namespaces.is_empty() {
         vec![None]
     } else {
@@ -166,18 +224,8 @@ pub async fn run_with(
     let mut readiness = vec![];
     let mut running = vec![];
     for scope in scopes {
-        let (ready, controllers) = scope_controllers(
-            &client,
-            scope.as_deref(),
-            &config,
-            ScopeShared {
-                aws: aws.clone(),
-                settings: settings.clone(),
-                metrics: metrics.clone(),
-                leadership: leadership.clone(),
-                shutdown: shutdown.clone(),
-            },
-        );
+        let (ready, controllers) =
+            scope_controllers(client, scope.as_deref(), config, shared.clone());
         readiness.push(ready);
         running.push(controllers);
     }
@@ -188,21 +236,6 @@ pub async fn run_with(
         health_for_ready.set_synced();
     };
     tokio::join!(ready, futures::future::join_all(running));
-
-    // Controllers have drained; give the lease back so a standby takes over at once.
-    drop(leadership);
-    drop(health);
-    if let Some(task) = lease_task {
-        match task.await {
-            Ok(Ok(_)) => tracing::info!("lease released"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "releasing the lease"),
-            Err(e) => tracing::warn!(error = %e, "lease task"),
-        }
-    }
-    if let Ok(Err(e)) = server.await {
-        tracing::warn!(error = %e, "metrics server");
-    }
-    Ok(())
 }
 
 /// Waits until the CRD `name` is established. Failing to read it (the API server unreachable,
@@ -272,6 +305,8 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// What every scope's controllers share.
+#[derive(Clone)]
 struct ScopeShared {
     aws: crate::aws::Aws,
     settings: Settings,
@@ -300,10 +335,6 @@ fn scope_controllers(
     config: &RunConfig,
     shared: ScopeShared,
 ) -> (BoxFuture<'static, ()>, BoxFuture<'static, ()>) {
-    let mut wc = watcher::Config::default().any_semantic();
-    if let Some(selector) = &config.label_selector {
-        wc = wc.labels(selector);
-    }
     let (td_store, td_writer) = reflector::store_shared::<GuardedTaskDefinition>(SUBSCRIBER_BUFFER);
     let (fs_store, fs_writer) = reflector::store_shared::<GuardedFargateService>(SUBSCRIBER_BUFFER);
     // Subscriptions exist before the reflectors run, so nothing is missed.
@@ -314,31 +345,13 @@ fn scope_controllers(
     ) else {
         unreachable!("store_shared writers always allow subscriptions")
     };
-    let reflectors = futures::future::join(
-        drain(
-            "TaskDefinition",
-            watcher(
-                api_for::<GuardedTaskDefinition>(client, namespace),
-                wc.clone(),
-            )
-            .default_backoff()
-            .modify(trim_for_cache)
-            .reflect_shared(td_writer),
-        ),
-        drain(
-            "FargateService",
-            watcher(api_for::<GuardedFargateService>(client, namespace), wc)
-                .default_backoff()
-                .modify(trim_for_cache)
-                .reflect_shared(fs_writer),
-        ),
-    );
+    let reflectors = reflectors(client, namespace, config, td_writer, fs_writer);
 
     let ctx = Arc::new(Context::new(
         client.clone(),
-        shared.aws,
-        shared.settings,
-        shared.metrics,
+        shared.aws.clone(),
+        shared.settings.clone(),
+        shared.metrics.clone(),
         Stores {
             task_definitions: td_store.clone(),
             services: fs_store.clone(),
@@ -346,16 +359,7 @@ fn scope_controllers(
         shared.leadership.clone(),
     ));
     let controller_config = controller::Config::default().concurrency(config.concurrency);
-    // The services a batched DescribeServices observed ahead are reconciled now, while
-    // their observations are fresh.
-    let (wake, woken) = futures::channel::mpsc::unbounded();
-    let services = fs_store.clone();
-    ctx.observations.wake_with(Box::new(move |cluster, names| {
-        for r in super::services_named(cluster, names, &services) {
-            // Fails only once the controller is gone.
-            let _ = wake.unbounded_send(r);
-        }
-    }));
+    let woken = wake_observed_services(&ctx, fs_store.clone());
 
     let mut td_changes = Changes::new(trigger_key::<GuardedTaskDefinition>);
     let td_controller = Controller::for_shared_stream(
@@ -399,6 +403,55 @@ fn scope_controllers(
     }
     .boxed();
     (ready, all)
+}
+
+/// Both kinds' watches of one scope, feeding their shared stores (objects trimmed first).
+fn reflectors(
+    client: &Client,
+    namespace: Option<&str>,
+    config: &RunConfig,
+    td_writer: reflector::store::Writer<GuardedTaskDefinition>,
+    fs_writer: reflector::store::Writer<GuardedFargateService>,
+) -> impl std::future::Future<Output = ((), ())> + Send + 'static {
+    let mut wc = watcher::Config::default().any_semantic();
+    if let Some(selector) = &config.label_selector {
+        wc = wc.labels(selector);
+    }
+    futures::future::join(
+        drain(
+            "TaskDefinition",
+            watcher(
+                api_for::<GuardedTaskDefinition>(client, namespace),
+                wc.clone(),
+            )
+            .default_backoff()
+            .modify(trim_for_cache)
+            .reflect_shared(td_writer),
+        ),
+        drain(
+            "FargateService",
+            watcher(api_for::<GuardedFargateService>(client, namespace), wc)
+                .default_backoff()
+                .modify(trim_for_cache)
+                .reflect_shared(fs_writer),
+        ),
+    )
+}
+
+/// The services a batched DescribeServices observed ahead are reconciled now, while their
+/// observations are fresh: the stream of them, for the FargateService controller.
+fn wake_observed_services(
+    ctx: &Context,
+    services: Store<GuardedFargateService>,
+) -> futures::channel::mpsc::UnboundedReceiver<reflector::ObjectRef<GuardedFargateService>> {
+    let (wake, woken) = futures::channel::mpsc::unbounded();
+    ctx.observations.wake_with(Box::new(move |cluster, names| {
+        for r in super::services_named(cluster, names, &services) {
+            // Fails only once the controller is gone.
+            let _ = wake.unbounded_send(r);
+        }
+    }));
+    woken
 }
 
 /// kubectl's copy of the last applied object, kept in an annotation.
