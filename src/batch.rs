@@ -9,7 +9,7 @@ use kube::ResourceExt;
 use serde::Serialize;
 
 use crate::api::names::{
-    owner_of, service_location, task_definition_lookups, Ownership, TaskDefinitionLookups,
+    owner_of, service_location, task_definition_lookups, Owner, Ownership, TaskDefinitionLookups,
 };
 use crate::api::RESTARTED_AT_ANNOTATION;
 use crate::manifests::Manifests;
@@ -86,24 +86,9 @@ pub fn plan_all(
             config,
         );
         if let Ok(plan) = &result {
-            // A revision registered in this run is pending; else the newest owned one.
-            let registers = plan
-                .actions
-                .iter()
-                .any(|a| matches!(a, crate::plan::Action::RegisterTaskDefinition { .. }));
-            let current = (!registers)
-                .then(|| {
-                    observed
-                        .revisions
-                        .iter()
-                        .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
-                        .max_by_key(|r| r.revision)
-                        .map(|r| r.arn.clone())
-                })
-                .flatten();
             infos.insert(
                 (owner.namespace.clone(), owner.name.clone()),
-                task_definition_info(td, current),
+                task_definition_info(td, current_revision(&owner, plan, &observed)),
             );
         }
         out.push(ObjectPlan {
@@ -141,6 +126,28 @@ pub fn plan_all(
         });
     }
     out
+}
+
+/// The revision a TaskDefinition's services deploy after its plan: None when the plan
+/// registers one (pending, known by family), else the newest owned one.
+fn current_revision(
+    owner: &Owner,
+    plan: &Plan,
+    observed: &ObservedTaskDefinition,
+) -> Option<String> {
+    let registers = plan
+        .actions
+        .iter()
+        .any(|a| matches!(a, crate::plan::Action::RegisterTaskDefinition { .. }));
+    if registers {
+        return None;
+    }
+    observed
+        .revisions
+        .iter()
+        .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
+        .max_by_key(|r| r.revision)
+        .map(|r| r.arn.clone())
 }
 
 /// The whole plan as text, with a summary line.

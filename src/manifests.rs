@@ -88,7 +88,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, ManifestError> {
         collect_files(p, &mut files)?;
     }
     let mut out = Manifests::default();
-    let mut seen = BTreeSet::new();
+    let mut seen = Seen::new();
     for file in &files {
         let path = file.display().to_string();
         let text = std::fs::read_to_string(file).map_err(|source| ManifestError::Read {
@@ -113,39 +113,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, ManifestError> {
             let ours = api_version.split('/').next() == Some(GROUP);
             match (ours, kind) {
                 (true, "TaskDefinition") => {
-                    let mut td: TaskDefinition =
-                        serde_path_to_error::deserialize(value).map_err(|e| {
-                            parse(format!("TaskDefinition: {}: {}", e.path(), e.inner()))
-                        })?;
-                    td.metadata
-                        .namespace
-                        .get_or_insert_with(|| "default".into());
-                    if !seen.insert(("TaskDefinition", td.namespace(), td.name_any())) {
-                        return Err(ManifestError::Duplicate {
-                            kind: "TaskDefinition",
-                            namespace: td.namespace().unwrap_or_default(),
-                            name: td.name_any(),
-                            path,
-                        });
-                    }
+                    let td = object("TaskDefinition", value, &mut seen, parse, &path)?;
                     out.task_definitions.push(td);
                 }
                 (true, "FargateService") => {
-                    let mut fs: FargateService =
-                        serde_path_to_error::deserialize(value).map_err(|e| {
-                            parse(format!("FargateService: {}: {}", e.path(), e.inner()))
-                        })?;
-                    fs.metadata
-                        .namespace
-                        .get_or_insert_with(|| "default".into());
-                    if !seen.insert(("FargateService", fs.namespace(), fs.name_any())) {
-                        return Err(ManifestError::Duplicate {
-                            kind: "FargateService",
-                            namespace: fs.namespace().unwrap_or_default(),
-                            name: fs.name_any(),
-                            path,
-                        });
-                    }
+                    let fs = object("FargateService", value, &mut seen, parse, &path)?;
                     out.services.push(fs);
                 }
                 (true, other) => return Err(parse(format!("unknown kind {other:?} in {GROUP}"))),
@@ -164,4 +136,32 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, ManifestError> {
         return Err(ManifestError::Empty(names.join(", ")));
     }
     Ok(out)
+}
+
+/// The objects of a set so far, by kind, namespace and name.
+type Seen = BTreeSet<(&'static str, Option<String>, String)>;
+
+/// One of the operator's objects from a document: deserialised (an error names the field),
+/// in `default` when it names no namespace, and not already in the set.
+fn object<K: kube::Resource + serde::de::DeserializeOwned>(
+    kind: &'static str,
+    value: serde_json::Value,
+    seen: &mut Seen,
+    parse: impl Fn(String) -> ManifestError,
+    path: &str,
+) -> Result<K, ManifestError> {
+    let mut obj: K = serde_path_to_error::deserialize(value)
+        .map_err(|e| parse(format!("{kind}: {}: {}", e.path(), e.inner())))?;
+    obj.meta_mut()
+        .namespace
+        .get_or_insert_with(|| "default".into());
+    if !seen.insert((kind, obj.namespace(), obj.name_any())) {
+        return Err(ManifestError::Duplicate {
+            kind,
+            namespace: obj.namespace().unwrap_or_default(),
+            name: obj.name_any(),
+            path: path.to_owned(),
+        });
+    }
+    Ok(obj)
 }
