@@ -51,11 +51,11 @@
 //!   (1/s, burst 16 at AWS) is not what is measured. `poll` is 600 s so no deployment poll runs
 //!   between edits; each edit waits for the previous one's requests to end.
 
-mod common;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -64,28 +64,21 @@ use fargate_operator::api::{FargateService, TaskDefinition, FINALIZER};
 use fargate_operator::aws::instrument::{Call, CallHook};
 use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::AwsError;
-use fargate_operator::controller::run::{run_with, RunConfig};
-use fargate_operator::controller::Settings;
+use fargate_operator::controller::run::run_with;
 use fargate_operator::engine::{self, Sync};
 use fargate_operator::metrics::Metrics;
-use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::PlanConfig;
-use http::{Request, Response};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry, Time};
 use k8s_openapi::jiff::Timestamp;
-use kube::client::Body;
 use kube::core::DeserializeGuard;
 use kube::Resource;
-use kube::{Client, CustomResourceExt};
 use serde_json::{json, Value};
+use support::apiserver::{mock_client, query_param, run_config, ApiServer, Crds, Req, Watches};
 use tokio::sync::{mpsc, oneshot};
 
 const NAMESPACE: &str = "bench";
 const GROUP_PATH: &str = "/apis/ecs.fargate.dev/v1alpha1";
 const CLUSTERS: usize = 10;
-
-type Handle = tower_test::mock::Handle<Request<Body>, Response<Body>>;
-type Responder = tower_test::mock::SendResponse<Response<Body>>;
 
 // ---------------------------------------------------------------- memory
 
@@ -550,30 +543,10 @@ struct Script {
     /// Objects changed since the templates (edited, or a status written): the whole object.
     changed: HashMap<(Res, usize), Value>,
     resource_version: u64,
-    held: HashMap<Res, Responder>,
-    pending: HashMap<Res, Vec<String>>,
-    /// The CRD watches after start-up: never answered.
-    parked: Vec<Responder>,
-    crds: Vec<Value>,
+    watches: Watches,
+    crds: Crds,
     stats: Arc<Stats>,
     epoch: Instant,
-}
-
-fn respond(to: Responder, status: u16, body: Vec<u8>) {
-    to.send_response(
-        Response::builder()
-            .status(status)
-            .body(Body::from(body))
-            .expect("response builds"),
-    );
-}
-
-fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v)
 }
 
 impl Script {
@@ -589,33 +562,11 @@ impl Script {
         }
     }
 
-    fn deliver(&mut self, res: Res, line: String) {
-        self.pending.entry(res).or_default().push(line);
-        self.flush(res);
-    }
-
-    /// Answers the held watch with the pending events (the watcher then watches again).
-    fn flush(&mut self, res: Res) {
-        if self.pending.get(&res).is_none_or(|p| p.is_empty()) {
-            return;
-        }
-        if let Some(req) = self.held.remove(&res) {
-            let lines: String = self
-                .pending
-                .remove(&res)
-                .unwrap_or_default()
-                .iter()
-                .map(|l| format!("{l}\n"))
-                .collect();
-            respond(req, 200, lines.into_bytes());
-        }
-    }
-
     fn modified(&mut self, res: Res, i: usize, mut obj: Value) -> Value {
         obj["metadata"]["resourceVersion"] = json!(self.next_version());
         self.changed.insert((res, i), obj.clone());
-        self.deliver(
-            res,
+        self.watches.deliver(
+            res.plural(),
             json!({"type": "MODIFIED", "object": obj.clone()}).to_string(),
         );
         obj
@@ -641,7 +592,7 @@ impl Script {
                         "apiVersion": "v1", "kind": "Status", "metadata": {}, "status": "Failure",
                         "message": "too old resource version", "reason": "Expired", "code": 410,
                     }});
-                    self.deliver(res, gone.to_string());
+                    self.watches.deliver(res.plural(), gone.to_string());
                 }
             }
         }
@@ -683,58 +634,31 @@ impl Script {
         out.into_bytes()
     }
 
-    async fn answer(&mut self, req: Request<Body>, to: Responder) {
+    fn answer(&mut self, req: Req) {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let method = req.method().to_string();
-        let path = req.uri().path().to_owned();
-        let query = req.uri().query().unwrap_or_default().to_owned();
-        let bytes = req
-            .into_body()
-            .collect_bytes()
-            .await
-            .map(|b| b.to_vec())
-            .unwrap_or_default();
-        self.respond_to(&method, &path, &query, bytes, to);
+        if let Some(req) = self.crds.answer(req) {
+            self.answer_objects(req);
+        }
         self.stats
             .last_request
             .store(self.epoch.elapsed().as_nanos() as u64, Ordering::Relaxed);
     }
 
-    fn respond_to(&mut self, method: &str, path: &str, query: &str, body: Vec<u8>, to: Responder) {
-        let watch = query_param(query, "watch") == Some("true");
-        let crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
-        let objects = path
+    /// Lists, watches and status patches of both kinds, and Events; anything else refused.
+    fn answer_objects(&mut self, req: Req) {
+        let objects = req
+            .path
             .strip_prefix(GROUP_PATH)
             .map(|p| p.trim_start_matches('/').split('/').collect::<Vec<_>>())
             .unwrap_or_default();
-        match (method, path, objects.as_slice()) {
-            ("GET", p, _) if p == crds && watch => self.parked.push(to),
-            ("GET", p, _) if p == crds => {
-                let wanted = query_param(query, "fieldSelector")
-                    .and_then(|s| urlencoding::decode(s).ok())
-                    .and_then(|s| s.strip_prefix("metadata.name=").map(str::to_owned))
-                    .unwrap_or_default();
-                let items: Vec<Value> = self
-                    .crds
-                    .iter()
-                    .filter(|c| c["metadata"]["name"] == wanted.as_str())
-                    .cloned()
-                    .collect();
-                let list = json!({
-                    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinitionList",
-                    "metadata": {"resourceVersion": "1"}, "items": items,
-                });
-                respond(to, 200, list.to_string().into_bytes());
-            }
+        match (req.method.as_str(), req.path.as_str(), objects.as_slice()) {
             ("GET", _, [plural]) if Res::of(plural).is_some() => {
                 let res = Res::of(plural).expect("matched");
-                if watch {
-                    // A newer watch replaces one the client gave up on.
-                    self.held.insert(res, to);
-                    self.flush(res);
+                if req.is_watch() {
+                    self.watches.hold(res.plural(), req);
                 } else {
-                    let page = self.list_page(res, query);
-                    respond(to, 200, page);
+                    let page = self.list_page(res, &req.query);
+                    req.reply_raw(page);
                 }
             }
             ("PATCH", _, ["namespaces", NAMESPACE, plural, object, "status"])
@@ -745,16 +669,15 @@ impl Script {
                     .strip_prefix("app-")
                     .and_then(|i| i.parse::<usize>().ok())
                     .filter(|i| *i < self.pairs);
-                let applied: Option<Value> = serde_json::from_slice(&body).ok();
-                match (index, applied) {
-                    (Some(i), Some(applied)) => {
+                match index {
+                    Some(i) => {
                         self.stats.status_patches.fetch_add(1, Ordering::Relaxed);
                         let mut obj = self.object(res, i);
-                        obj["status"] = applied["status"].clone();
+                        obj["status"] = req.body["status"].clone();
                         let obj = self.modified(res, i, obj);
-                        respond(to, 200, obj.to_string().into_bytes());
+                        req.reply(&obj);
                     }
-                    _ => self.refuse(method, path, query, to),
+                    _ => self.refuse(req),
                 }
             }
             ("POST" | "PATCH", p, _)
@@ -763,47 +686,36 @@ impl Script {
                 )) =>
             {
                 self.stats.events.fetch_add(1, Ordering::Relaxed);
-                respond(to, 200, body);
+                let body = req.body.clone();
+                req.reply(&body);
             }
-            _ => self.refuse(method, path, query, to),
+            _ => self.refuse(req),
         }
     }
 
-    fn refuse(&mut self, method: &str, path: &str, query: &str, to: Responder) {
+    fn refuse(&mut self, req: Req) {
         if let Ok(mut u) = self.stats.unexpected.lock() {
-            u.push(format!("{method} {path}?{query}"));
+            u.push(format!("{} {}?{}", req.method, req.path, req.query));
         }
-        let status = json!({
-            "apiVersion": "v1", "kind": "Status", "status": "Failure",
-            "message": "not scripted", "reason": "InternalError", "code": 500,
-        });
-        respond(to, 500, status.to_string().into_bytes());
+        req.fail_with(500, "InternalError", "not scripted");
     }
 }
 
 /// Answers the controller's requests and the bench's commands until every client is gone.
-async fn serve(mut handle: Handle, mut script: Script, mut commands: mpsc::UnboundedReceiver<Cmd>) {
+async fn serve(
+    mut server: ApiServer,
+    mut script: Script,
+    mut commands: mpsc::UnboundedReceiver<Cmd>,
+) {
     loop {
         tokio::select! {
-            req = handle.next_request() => match req {
-                Some((req, to)) => script.answer(req, to).await,
+            req = server.next() => match req {
+                Some(req) => script.answer(req),
                 None => break,
             },
             Some(cmd) = commands.recv() => script.command(cmd),
         }
     }
-}
-
-fn established(
-    mut crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
-) -> Value {
-    crd.metadata.resource_version = Some("1".into());
-    let mut v = serde_json::to_value(&crd).expect("serialises");
-    v["status"] = json!({"conditions": [
-        {"type": "Established", "status": "True"},
-        {"type": "NamesAccepted", "status": "True"},
-    ]});
-    v
 }
 
 // ---------------------------------------------------------------- AWS side
@@ -911,12 +823,8 @@ async fn main() {
     let rss_at_start = proc_kib("VmRSS");
 
     // The stand-in, converged; the templates serving every object with its status.
-    let example = {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/web-api.yaml");
-        let m = fargate_operator::manifests::load(&[path]).expect("example loads");
-        (m.task_definitions[0].clone(), m.services[0].clone())
-    };
-    let backend = SimBackend::new(SimAws::new("123456789012", "us-east-1"));
+    let example = support::examples::web_api_pair();
+    let backend = support::sim::fresh();
     let converged = converge_all(&backend, &example, pairs).await;
     println!(
         "converged {pairs} pairs in the stand-in in {:.1} s; status mismatches: {}",
@@ -931,25 +839,19 @@ async fn main() {
 
     let updates = Arc::new(Updates::default());
     let stats = Arc::new(Stats::default());
-    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let client = Client::new(service, "default");
+    let (client, api_server) = mock_client();
     let (commands, commands_rx) = mpsc::unbounded_channel();
     let script = Script {
         pairs,
         templates: templates.clone(),
         changed: HashMap::new(),
         resource_version: 1000,
-        held: HashMap::new(),
-        pending: HashMap::new(),
-        parked: vec![],
-        crds: vec![
-            established(TaskDefinition::crd()),
-            established(FargateService::crd()),
-        ],
+        watches: Watches::default(),
+        crds: Crds::both(),
         stats: stats.clone(),
         epoch,
     };
-    let server = tokio::spawn(serve(handle, script, commands_rx));
+    let server = tokio::spawn(serve(api_server.without_timeout(), script, commands_rx));
 
     // (a) Before the controller starts.
     let rss_before = proc_kib("VmRSS");
@@ -958,18 +860,7 @@ async fn main() {
 
     let sim_calls_before = backend.lock().total_calls();
     let metrics = Arc::new(Metrics::new());
-    let config = RunConfig {
-        settings: Settings {
-            poll: Duration::from_secs(600),
-            ..Default::default()
-        },
-        namespaces: vec![],
-        label_selector: None,
-        concurrency: 16,
-        metrics_addr: "127.0.0.1:0".parse().expect("address"),
-        leader_election: None,
-        aws: Default::default(),
-    };
+    let config = run_config(16);
     let (stop, stopped) = oneshot::channel::<()>();
     let started = Instant::now();
     let running = tokio::spawn(run_with(
@@ -1278,7 +1169,7 @@ async fn main() {
     }
 
     if bench {
-        common::write_section("controller", &md);
+        support::benchmarks::write_section("controller", &md);
     } else {
         assert!(missed.is_empty(), "edits without UpdateService: {missed:?}");
         assert_eq!(latencies.len(), edits);

@@ -15,10 +15,10 @@
 //! resync pass over the converged objects (AWS calls per object; writes must be 0), which is
 //! also what a restart with a fresh process does.
 
-mod common;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,9 +39,9 @@ use fargate_operator::controller::observations::{
 };
 use fargate_operator::controller::Settings;
 use fargate_operator::engine::{self, Sync};
-use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{PlanConfig, TaskDefinitionInfo};
 use k8s_openapi::jiff::Timestamp;
+use support::sim::requests;
 use tokio::sync::Semaphore;
 
 /// AWS's side: refuses a call when its published bucket (scaled) is empty.
@@ -162,12 +162,6 @@ fn stack(
     aws.instrumented(ours).retried(retry)
 }
 
-/// AWS API requests the stand-in served (as the SDK would make them), in total and for ECS
-/// reads.
-fn requests(backend: &SimBackend) -> BTreeMap<&'static str, u64> {
-    backend.lock().requests.clone()
-}
-
 fn requests_since(
     now: &BTreeMap<&'static str, u64>,
     before: &BTreeMap<&'static str, u64>,
@@ -185,21 +179,14 @@ fn ecs_read(op: &str) -> bool {
         .is_some_and(|o| ["Describe", "List"].iter().any(|p| o.starts_with(p)))
 }
 
+/// `n` copies of the web-api example (`app-00000`.., namespace `bench`) over 10 clusters.
 fn objects(n: usize) -> Vec<(TaskDefinition, FargateService)> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/web-api.yaml");
-    let m = fargate_operator::manifests::load(&[path]).expect("example loads");
+    let example = support::examples::web_api_pair();
     (0..n)
         .map(|i| {
-            let mut td = m.task_definitions[0].clone();
-            let mut fs = m.services[0].clone();
             let name = format!("app-{i:05}");
-            td.metadata.name = Some(name.clone());
-            td.metadata.namespace = Some("bench".into());
-            fs.metadata.name = Some(name.clone());
-            fs.metadata.namespace = Some("bench".into());
-            fs.spec.task_definition_ref.as_mut().expect("ref").name = name;
-            fs.spec.cluster.name = format!("bench-{}", i % 10);
-            (td, fs)
+            let cluster = format!("bench-{}", i % 10);
+            support::examples::copy(&example, &name, Some("bench"), cluster)
         })
         .collect()
 }
@@ -352,7 +339,7 @@ async fn main() {
     let enforced = scaled(&published_limits(), scale);
     let ours = scaled(&Limits::default(), scale);
 
-    let backend = SimBackend::new(SimAws::new("123456789012", "us-east-1"));
+    let backend = support::sim::fresh();
     let enforce = Arc::new(Enforce {
         buckets: RateLimits::new(&enforced),
         throttled: AtomicUsize::new(0),
@@ -457,7 +444,7 @@ async fn main() {
 
     // 5. Faults: a cold start of a fresh account with 50 % of calls throttled and 5 %
     // failing with a server error, compared with the clean cold start above.
-    let faulty = SimBackend::new(SimAws::new("123456789012", "us-east-1"));
+    let faulty = support::sim::fresh();
     let faults = Arc::new(Faults::new(
         FaultRates {
             throttling: 0.5,
@@ -620,7 +607,7 @@ async fn main() {
         );
     }
     if bench {
-        common::write_section("scale", &md);
+        support::benchmarks::write_section("scale", &md);
     } else {
         assert!(
             cold.failed.is_empty() && resync.failed.is_empty(),

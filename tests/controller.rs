@@ -18,9 +18,7 @@ use fargate_operator::controller::{
     backoff::RetryClass, services_referencing, task_definition_trigger_key, trigger_key, Changes,
     Context, GuardedFargateService, GuardedTaskDefinition, Leadership, Settings, Stores,
 };
-use fargate_operator::manifests;
 use fargate_operator::metrics::Metrics;
-use fargate_operator::plan::sim::SimAws;
 use k8s_openapi::jiff::Timestamp;
 use kube::core::DeserializeGuard;
 use kube::runtime::controller::Action;
@@ -41,10 +39,7 @@ fn now() -> Timestamp {
 
 /// The web-api example as the API server would hold it.
 fn web_api() -> (TaskDefinition, FargateService) {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/web-api.yaml");
-    let m = manifests::load(&[path]).expect("example loads");
-    let mut td = m.task_definitions[0].clone();
-    let mut fs = m.services[0].clone();
+    let (mut td, mut fs) = support::examples::web_api_pair();
     stored(&mut td.metadata, "0a6b7e4c-1111-4e8e-9f7a-5d2b3c4d5e6f");
     stored(&mut fs.metadata, "0a6b7e4c-2222-4e8e-9f7a-5d2b3c4d5e6f");
     (td, fs)
@@ -83,7 +78,7 @@ struct Harness {
 
 impl Harness {
     fn new() -> Self {
-        let backend = SimBackend::new(SimAws::new("123456789012", "us-east-1"));
+        let backend = support::sim::fresh();
         let (task_definitions, td_writer) = reflector::store();
         let (services, fs_writer) = reflector::store();
         Self {
@@ -1174,8 +1169,8 @@ async fn full_reconcile_of_both_kinds_against_moto() {
 /// watch, and fails on any request it does not expect.
 #[tokio::test]
 async fn the_running_controller_rolls_a_service_when_its_task_definition_changes() {
-    use fargate_operator::controller::run::{run_with, RunConfig};
-    use kube::CustomResourceExt;
+    use fargate_operator::controller::run::run_with;
+    use support::apiserver::{Crds, Watches};
 
     let h = Harness::new();
     let (td, fs) = web_api();
@@ -1184,32 +1179,16 @@ async fn the_running_controller_rolls_a_service_when_its_task_definition_changes
         td: finalized(td),
         fs: finalized(fs),
         resource_version: 100,
-        held_watches: Default::default(),
-        pending: Default::default(),
+        watches: Watches::default(),
         td_statuses: vec![],
         fs_statuses: vec![],
-        crds: vec![
-            established(TaskDefinition::crd()),
-            established(FargateService::crd()),
-        ],
-        parked: vec![],
+        crds: Crds::both(),
     };
     let (client, mut server) = mock_client();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let metrics = Arc::new(Metrics::new());
-    let config = RunConfig {
-        // Only the TaskDefinition's watch can wake the service in time: no poll fallback.
-        settings: Settings {
-            poll: Duration::from_secs(600),
-            ..Default::default()
-        },
-        namespaces: vec![],
-        label_selector: None,
-        concurrency: 4,
-        metrics_addr: "127.0.0.1:0".parse().unwrap(),
-        leader_election: None,
-        aws: Default::default(),
-    };
+    // Only the TaskDefinition's watch can wake the service in time: no poll fallback.
+    let config = support::apiserver::run_config(4);
     let aws = h.backend.aws().instrumented(h.calls.clone());
     let mut running = tokio::spawn(run_with(client, aws, metrics.clone(), config, async {
         let _ = stopped.await;
@@ -1278,18 +1257,6 @@ async fn the_running_controller_rolls_a_service_when_its_task_definition_changes
     assert!(text.contains(r#"fargate_operator_aws_calls_total{service="ecs",operation="update_service",outcome="ok"} 1"#), "{text}");
 }
 
-fn established(
-    mut crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
-) -> Value {
-    crd.metadata.resource_version = Some("1".into());
-    let mut v = json_of(&crd);
-    v["status"] = json!({"conditions": [
-        {"type": "Established", "status": "True"},
-        {"type": "NamesAccepted", "status": "True"},
-    ]});
-    v
-}
-
 /// This scenario's side of the API server.
 struct Script {
     /// The TaskDefinition exists (lists include it) once pushed.
@@ -1297,15 +1264,10 @@ struct Script {
     td: TaskDefinition,
     fs: FargateService,
     resource_version: u64,
-    /// Watch requests waiting for the next event, by resource (`taskdefinitions`, ...).
-    held_watches: std::collections::HashMap<String, support::apiserver::Req>,
-    /// Events for a watch that has not been re-opened yet.
-    pending: std::collections::HashMap<String, Vec<Value>>,
+    watches: support::apiserver::Watches,
     td_statuses: Vec<Value>,
     fs_statuses: Vec<Value>,
-    crds: Vec<Value>,
-    /// Requests left unanswered on purpose (the CRD watch after start-up).
-    parked: Vec<support::apiserver::Req>,
+    crds: support::apiserver::Crds,
 }
 
 impl Script {
@@ -1339,65 +1301,23 @@ impl Script {
     }
 
     fn deliver(&mut self, resource: &str, object: Value) {
-        self.pending
-            .entry(resource.into())
-            .or_default()
-            .push(json!({"type": "MODIFIED", "object": object}));
-        self.flush(resource);
-    }
-
-    /// Answers the held watch with the pending events (the watcher then watches again).
-    fn flush(&mut self, resource: &str) {
-        let events = self.pending.remove(resource).unwrap_or_default();
-        if events.is_empty() {
-            return;
-        }
-        match self.held_watches.remove(resource) {
-            Some(req) => {
-                let lines: String = events.iter().map(|e| format!("{e}\n")).collect();
-                req.reply_raw(lines.into_bytes());
-            }
-            None => {
-                self.pending.insert(resource.into(), events);
-            }
-        }
+        let event = json!({"type": "MODIFIED", "object": object});
+        self.watches.deliver(resource, event.to_string());
     }
 
     fn answer(&mut self, req: support::apiserver::Req) {
-        let watch = req.query.contains("watch=true");
+        let Some(req) = self.crds.answer(req) else {
+            return;
+        };
         let base = "/apis/ecs.fargate.dev/v1alpha1";
         match (req.method.as_str(), req.path.as_str()) {
-            ("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions") if watch => {
-                self.parked.push(req)
-            }
-            ("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions") => {
-                let name = req
-                    .query
-                    .split("metadata.name%3D")
-                    .nth(1)
-                    .and_then(|s| s.split('&').next())
-                    .expect("the CRD is asked for by name")
-                    .to_owned();
-                let items: Vec<Value> = self
-                    .crds
-                    .iter()
-                    .filter(|c| c["metadata"]["name"] == name.as_str())
-                    .cloned()
-                    .collect();
-                assert_eq!(items.len(), 1, "unknown CRD {name}");
-                req.reply(&json!({
-                    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinitionList",
-                    "metadata": {"resourceVersion": "1"}, "items": items,
-                }));
-            }
             ("GET", p)
                 if p == format!("{base}/taskdefinitions")
                     || p == format!("{base}/fargateservices") =>
             {
                 let resource = p.rsplit('/').next().unwrap().to_owned();
-                if watch {
-                    self.held_watches.insert(resource.clone(), req);
-                    self.flush(&resource);
+                if req.is_watch() {
+                    self.watches.hold(&resource, req);
                 } else {
                     let (kind, items) = if resource == "taskdefinitions" {
                         let items = if self.td_created {

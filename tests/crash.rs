@@ -8,7 +8,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -16,12 +15,11 @@ use fargate_operator::api::{RESTARTED_AT_ANNOTATION, RESTARTED_AT_TAG};
 use fargate_operator::aws::instrument::{Call, CallHook};
 use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::AwsError;
-use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
-use fargate_operator::manifests::{self, Manifests};
+use fargate_operator::engine::run::{self, ObjectResult};
+use fargate_operator::manifests::Manifests;
 use fargate_operator::plan::service::restart_tag;
-use fargate_operator::plan::sim::SimAws;
-use fargate_operator::plan::PlanConfig;
 use support::crash::CrashAfter;
+use support::sim::{apply, fresh};
 
 /// Counts calls (to size the loop over k).
 #[derive(Default)]
@@ -35,9 +33,7 @@ impl CallHook for Count {
 }
 
 fn examples() -> Manifests {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
-    manifests::load(&[root.join("web-api.yaml"), root.join("worker-spot.yaml")])
-        .expect("examples load")
+    support::examples::load(&["web-api.yaml", "worker-spot.yaml"])
 }
 
 fn updated(m: &Manifests) -> Manifests {
@@ -51,20 +47,12 @@ fn updated(m: &Manifests) -> Manifests {
     m
 }
 
-async fn apply(aws: &fargate_operator::aws::Aws, m: &Manifests) -> Vec<ObjectResult> {
-    run::apply(aws, &PlanConfig::default(), m, &ApplyOptions::default()).await
-}
-
 /// Every object finished: applied and in sync, or (delete) cleaned up.
 fn converged(results: &[ObjectResult]) -> bool {
     results.iter().all(|r| {
         let cleanup = r.task_definition.is_none() && r.fargate_service.is_none();
         r.failure.is_none() && (cleanup || r.synced())
     })
-}
-
-fn fresh() -> SimBackend {
-    SimBackend::new(SimAws::new("123456789012", "us-east-1"))
 }
 
 /// Runs `step` with a crash after every k in 1..=calls of a clean run, then a restart

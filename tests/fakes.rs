@@ -4,24 +4,20 @@
 //! owned by another object are tested here; faults are injected through the instrumenting
 //! wrapper's hook.
 
-use std::path::PathBuf;
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use fargate_operator::api::reasons;
 use fargate_operator::aws::instrument::{Call, CallHook};
-use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::{AwsError, ErrorKind};
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
-use fargate_operator::manifests::{self, Manifests};
-use fargate_operator::plan::sim::SimAws;
+use fargate_operator::manifests::Manifests;
 use fargate_operator::plan::PlanConfig;
-
-fn web_api() -> Manifests {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/web-api.yaml");
-    manifests::load(&[path]).expect("example loads")
-}
+use support::examples::web_api;
+use support::sim::{apply, fresh};
 
 fn service(results: &[ObjectResult]) -> &ObjectResult {
     results
@@ -78,13 +74,9 @@ impl CallHook for Fault {
     }
 }
 
-async fn apply(aws: &fargate_operator::aws::Aws, m: &Manifests) -> Vec<ObjectResult> {
-    run::apply(aws, &PlanConfig::default(), m, &ApplyOptions::default()).await
-}
-
 #[tokio::test]
 async fn a_lost_create_service_answer_does_not_create_a_second_service() {
-    let backend = SimBackend::new(SimAws::new("123456789012", "us-east-1"));
+    let backend = fresh();
     let fault = Fault::new("create_service", ErrorKind::Transient, true, 1);
     let aws = backend.aws().instrumented(fault.clone());
     let m = web_api();
@@ -118,7 +110,7 @@ async fn a_lost_create_service_answer_does_not_create_a_second_service() {
 
 #[tokio::test]
 async fn a_service_owned_by_another_object_is_a_conflict_even_with_adopt() {
-    let backend = SimBackend::new(SimAws::new("123456789012", "us-east-1"));
+    let backend = fresh();
     let aws = backend.aws();
     let m = web_api();
     assert!(apply(&aws, &m).await.iter().all(|r| r.failure.is_none()));
@@ -152,7 +144,7 @@ async fn a_service_owned_by_another_object_is_a_conflict_even_with_adopt() {
 
 #[tokio::test]
 async fn throttling_on_update_is_reported_and_leaves_the_running_service_alone() {
-    let backend = SimBackend::new(SimAws::new("123456789012", "us-east-1"));
+    let backend = fresh();
     let m = web_api();
     assert!(apply(&backend.aws(), &m)
         .await
@@ -177,12 +169,7 @@ async fn throttling_on_update_is_reported_and_leaves_the_running_service_alone()
         svc.failure.as_ref().map(|f| f.0.as_str()),
         Some(reasons::THROTTLED)
     );
-    let status = svc.fargate_service.as_ref().expect("status");
-    let degraded = status
-        .conditions
-        .iter()
-        .find(|c| c.type_ == "Degraded")
-        .expect("Degraded");
+    let degraded = support::results::condition(svc, "Degraded");
     assert_eq!(degraded.reason, reasons::THROTTLED);
     let sim = backend.lock();
     let s = sim.services.values().next().expect("service");

@@ -7,7 +7,8 @@
 //! are seeded, so each run is the same run. The objects that failed are applied again, as
 //! the controller's requeue would, at most `ROUNDS` times.
 
-use std::path::PathBuf;
+mod support;
+
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,37 +18,28 @@ use fargate_operator::aws::retry::RetryPolicy;
 use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::Aws;
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
-use fargate_operator::manifests::{self, Manifests};
-use fargate_operator::plan::sim::{Inventory, SimAws};
+use fargate_operator::manifests::Manifests;
+use fargate_operator::plan::sim::Inventory;
 use fargate_operator::plan::PlanConfig;
+use support::sim::fresh;
 
 const ROUNDS: usize = 10;
 
 /// `n` copies of the web-api example over 3 clusters.
 fn objects(n: usize) -> Manifests {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/web-api.yaml");
-    let one = manifests::load(&[path]).expect("example loads");
+    let one = support::examples::web_api_pair();
     let mut m = Manifests {
         task_definitions: vec![],
         services: vec![],
         skipped: vec![],
     };
     for i in 0..n {
-        let name = format!("app-{i:03}");
-        let mut td = one.task_definitions[0].clone();
-        td.metadata.name = Some(name.clone());
-        let mut fs = one.services[0].clone();
-        fs.metadata.name = Some(name.clone());
-        fs.spec.task_definition_ref.as_mut().expect("ref").name = name;
-        fs.spec.cluster.name = format!("faults-{}", i % 3);
+        let cluster = format!("faults-{}", i % 3);
+        let (td, fs) = support::examples::copy(&one, &format!("app-{i:03}"), None, cluster);
         m.task_definitions.push(td);
         m.services.push(fs);
     }
     m
-}
-
-fn fresh() -> SimBackend {
-    SimBackend::new(SimAws::new("123456789012", "us-east-1"))
 }
 
 /// Retries in place with short delays (the default's shape, 1/100 of its times).
@@ -95,7 +87,7 @@ async fn converge(aws: &Aws, m: &Manifests) -> usize {
 }
 
 fn requests(backend: &SimBackend) -> u64 {
-    backend.lock().requests.values().sum()
+    support::sim::requests(backend).values().sum()
 }
 
 /// A clean run of `m`: its account inventory and the API requests it took.

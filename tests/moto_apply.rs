@@ -10,22 +10,22 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use aws_sdk_ecs::types::{ServiceField, TaskDefinitionField};
 use fargate_operator::api::{reasons, FargateService, TaskDefinition};
 use fargate_operator::aws::instrument::CallKind;
-use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
-use fargate_operator::manifests::{self, Manifests};
-use fargate_operator::plan::PlanConfig;
+use fargate_operator::engine::run::{self};
+use fargate_operator::manifests::Manifests;
+use support::examples::{only, with_services_named};
 use support::moto::{aws, moto, sdk_config};
+use support::results::{assert_converged, assert_no_failure, condition, result};
+use support::sim::apply;
 
 /// The examples, moved to namespaces and clusters of their own (`<ns>-<tag>`), with moto's
 /// subnets and security group in place of the placeholders.
 fn examples(tag: &str) -> Manifests {
     let info = moto();
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut m = manifests::load(&[root]).expect("examples load");
+    let mut m = support::examples::all();
     for td in &mut m.task_definitions {
         retag(&mut td.metadata, tag);
     }
@@ -43,24 +43,6 @@ fn retag(meta: &mut kube::api::ObjectMeta, tag: &str) {
     meta.namespace = Some(format!("{ns}-{tag}"));
 }
 
-fn only(m: &Manifests, name: &str) -> Manifests {
-    Manifests {
-        task_definitions: m
-            .task_definitions
-            .iter()
-            .filter(|t| t.metadata.name.as_deref() == Some(name))
-            .cloned()
-            .collect(),
-        services: m
-            .services
-            .iter()
-            .filter(|s| s.metadata.name.as_deref() == Some(name))
-            .cloned()
-            .collect(),
-        skipped: vec![],
-    }
-}
-
 fn td_mut<'a>(m: &'a mut Manifests, name: &str) -> &'a mut TaskDefinition {
     m.task_definitions
         .iter_mut()
@@ -73,30 +55,6 @@ fn fs_mut<'a>(m: &'a mut Manifests, name: &str) -> &'a mut FargateService {
         .iter_mut()
         .find(|t| t.metadata.name.as_deref() == Some(name))
         .expect("service in manifests")
-}
-
-fn result<'a>(results: &'a [ObjectResult], kind: &str, name: &str) -> &'a ObjectResult {
-    results
-        .iter()
-        .find(|r| r.kind == kind && r.name == name)
-        .unwrap_or_else(|| panic!("no result for {kind} {name}"))
-}
-
-fn assert_converged(results: &[ObjectResult]) {
-    for r in results {
-        assert!(
-            r.failure.is_none() && r.synced(),
-            "{} {}/{} did not converge: {:?}",
-            r.kind,
-            r.namespace,
-            r.name,
-            r.failure
-        );
-    }
-}
-
-async fn apply(aws: &fargate_operator::aws::Aws, m: &Manifests) -> Vec<ObjectResult> {
-    run::apply(aws, &PlanConfig::default(), m, &ApplyOptions::default()).await
 }
 
 /// Clients that read AWS directly, bypassing the operator's code.
@@ -539,15 +497,7 @@ async fn delete_removes_what_the_operator_made_and_nothing_else_and_retain_keeps
         .expect("other role");
 
     let results = run::delete(&aws, &m, 5).await;
-    for r in &results {
-        assert!(
-            r.failure.is_none(),
-            "{} {}: {:?}",
-            r.kind,
-            r.name,
-            r.failure
-        );
-    }
+    assert_no_failure(&results);
     // web-api and worker: everything gone.
     for (cluster, name, family) in [
         ("shop-delete", "shop-delete-web-api", "shop-delete-web-api"),
@@ -668,12 +618,7 @@ async fn a_task_role_asking_for_a_policy_outside_the_allowlist_is_refused_withou
     let (reason, message) = td.failure.clone().expect("refused");
     assert_eq!(reason, reasons::POLICY_NOT_ALLOWED);
     assert!(message.contains("AdministratorAccess"), "{message}");
-    let status = td.task_definition.as_ref().expect("status");
-    let degraded = status
-        .conditions
-        .iter()
-        .find(|c| c.type_ == "Degraded")
-        .expect("Degraded");
+    let degraded = condition(td, "Degraded");
     assert_eq!(
         (degraded.status.as_str(), degraded.reason.as_str()),
         ("True", "PolicyNotAllowed")
@@ -702,17 +647,10 @@ async fn a_task_role_asking_for_a_policy_outside_the_allowlist_is_refused_withou
 async fn autoscaling_of_a_service_whose_name_extends_another_is_left_alone() {
     let (aws, calls) = aws().await;
     let raw = raw().await;
-    let mut m = only(&examples("prefix"), "web-api");
-    let template = m.services.pop().expect("the web-api service");
-    m.services = ["scale-app9", "scale-app99"]
-        .into_iter()
-        .map(|name| {
-            let mut fs = template.clone();
-            fs.metadata.name = Some(name.to_owned());
-            fs.spec.service_name = Some(name.to_owned());
-            fs
-        })
-        .collect();
+    let m = with_services_named(
+        only(&examples("prefix"), "web-api"),
+        &["scale-app9", "scale-app99"],
+    );
     let app9 = "service/shop-prefix/scale-app9";
     let app99 = "service/shop-prefix/scale-app99";
     assert_converged(&apply(&aws, &m).await);
@@ -783,15 +721,7 @@ async fn autoscaling_of_a_service_whose_name_extends_another_is_left_alone() {
 
     // Deleting scale-app99 leaves scale-app9's autoscaling alone.
     let results = run::delete(&aws, &only(&m, "scale-app99"), 5).await;
-    for r in &results {
-        assert!(
-            r.failure.is_none(),
-            "{} {}: {:?}",
-            r.kind,
-            r.name,
-            r.failure
-        );
-    }
+    assert_no_failure(&results);
     assert_eq!(raw.scalable_targets(app99).await, 0);
     assert_eq!(raw.scalable_targets(app9).await, 1);
     assert_eq!(policies(app9).await, ["scale-app9-cpu"]);
@@ -807,14 +737,6 @@ async fn autoscaling_of_a_service_whose_name_extends_another_is_left_alone() {
     assert_eq!(calls.writes(), BTreeMap::new());
 
     let results = run::delete(&aws, &only(&m, "scale-app9"), 5).await;
-    for r in &results {
-        assert!(
-            r.failure.is_none(),
-            "{} {}: {:?}",
-            r.kind,
-            r.name,
-            r.failure
-        );
-    }
+    assert_no_failure(&results);
     assert_eq!(raw.scalable_targets(app9).await, 0);
 }

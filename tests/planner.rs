@@ -1,7 +1,8 @@
 //! Planner behaviour on the examples, against the in-memory AWS model (`plan::sim`).
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use fargate_operator::api::images::ImageTagPolicy;
 use fargate_operator::api::names::task_definition_lookups;
@@ -9,14 +10,14 @@ use fargate_operator::api::{
     reasons, ADOPT_ANNOTATION, OWNER_TAG, RESTARTED_AT_ANNOTATION, RESTARTED_AT_TAG,
 };
 use fargate_operator::batch::{plan_all, ObjectPlan, Outcome};
-use fargate_operator::manifests::{load, Manifests};
+use fargate_operator::manifests::Manifests;
 use fargate_operator::plan::model::StrategyItem;
 use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
 use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{Action, PlanConfig};
 
 fn examples() -> Manifests {
-    load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")]).unwrap()
+    support::examples::all()
 }
 
 fn plan(aws: &SimAws, m: &Manifests, config: &PlanConfig) -> Vec<ObjectPlan> {

@@ -6,8 +6,9 @@
 //! answered with the items of `service/shop/scale-app99` too (and the other way round).
 //! ECS, IAM and logs are the in-memory stand-in (`aws::sim`).
 
+mod support;
+
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use aws_sdk_applicationautoscaling as aas;
@@ -18,13 +19,12 @@ use axum::routing::post;
 use axum::Router;
 use fargate_operator::aws::limits::RateLimits;
 use fargate_operator::aws::sdk::SdkScaling;
-use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::{Aws, Scaling};
-use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
-use fargate_operator::manifests::{self, Manifests};
-use fargate_operator::plan::sim::SimAws;
-use fargate_operator::plan::PlanConfig;
+use fargate_operator::engine::run::{self};
+use fargate_operator::manifests::Manifests;
 use serde_json::{json, Value};
+use support::results::assert_no_failure;
+use support::sim::{apply, fresh};
 
 const APP9: &str = "service/shop/scale-app9";
 const APP99: &str = "service/shop/scale-app99";
@@ -250,20 +250,14 @@ async fn start() -> (Fake, aas::Client) {
 /// items of another namespace and dimension added.
 async fn setup() -> (Fake, aas::Client, Aws) {
     let (fake, client) = start().await;
-    let backend = SimBackend::new(SimAws::new("123456789012", "us-east-1"));
+    let backend = fresh();
     let aws = Aws {
         scaling: Arc::new(scaling(client.clone())),
         ..backend.aws()
     };
     fake.lock().exact = true;
-    let results = run::apply(
-        &aws,
-        &PlanConfig::default(),
-        &two_services(),
-        &ApplyOptions::default(),
-    )
-    .await;
-    assert_ok(&results);
+    let results = apply(&aws, &two_services()).await;
+    assert_no_failure(&results);
     seed_other_dimension(&fake);
     let mut b = fake.lock();
     b.exact = false;
@@ -311,44 +305,10 @@ fn seed_other_dimension(fake: &Fake) {
 /// Two services of the web-api example, `scale-app9` and `scale-app99`, each with a CPU
 /// policy and the `night` and `morning` schedules.
 fn two_services() -> Manifests {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/web-api.yaml");
-    let mut m = manifests::load(&[path]).expect("example loads");
-    let template = m.services.pop().expect("the example has a FargateService");
-    m.services = ["scale-app9", "scale-app99"]
-        .into_iter()
-        .map(|name| {
-            let mut fs = template.clone();
-            fs.metadata.name = Some(name.to_owned());
-            fs.spec.service_name = Some(name.to_owned());
-            fs
-        })
-        .collect();
-    m
-}
-
-fn only(m: &Manifests, name: &str) -> Manifests {
-    Manifests {
-        task_definitions: vec![],
-        services: m
-            .services
-            .iter()
-            .filter(|s| s.metadata.name.as_deref() == Some(name))
-            .cloned()
-            .collect(),
-        skipped: vec![],
-    }
-}
-
-fn assert_ok(results: &[ObjectResult]) {
-    for r in results {
-        assert!(
-            r.failure.is_none(),
-            "{} {}: {:?}",
-            r.kind,
-            r.name,
-            r.failure
-        );
-    }
+    support::examples::with_services_named(
+        support::examples::web_api(),
+        &["scale-app9", "scale-app99"],
+    )
 }
 
 /// `(operation, ResourceId, namespace, dimension, name)` of each write sent.
@@ -430,12 +390,12 @@ async fn reconciling_and_deleting_scale_app9_never_touches_scale_app99() {
     let m = two_services();
 
     // Reconciling both again: the other service's items are not drift to remove.
-    let results = run::apply(&aws, &PlanConfig::default(), &m, &ApplyOptions::default()).await;
+    let results = apply(&aws, &m).await;
     assert_eq!(writes(&fake), vec![], "a second apply writes nothing");
-    assert_ok(&results);
+    assert_no_failure(&results);
 
     // Deleting scale-app9: only scale-app9's own policy, schedules and target go.
-    let results = run::delete(&aws, &only(&m, "scale-app9"), 10).await;
+    let results = run::delete(&aws, &support::examples::only(&m, "scale-app9"), 10).await;
     let sent = writes(&fake);
     assert!(!sent.is_empty(), "scale-app9's autoscaling is deleted");
     for (op, rid, ns, dim, name) in &sent {
@@ -449,7 +409,7 @@ async fn reconciling_and_deleting_scale_app9_never_touches_scale_app99() {
             "{op} of {name:?} is not scale-app9's: {sent:?}"
         );
     }
-    assert_ok(&results);
+    assert_no_failure(&results);
     let b = fake.lock();
     assert_eq!(names(&b.targets, APP9, "ResourceId"), Vec::<String>::new());
     assert_eq!(names(&b.targets, APP99, "ResourceId"), [APP99]);

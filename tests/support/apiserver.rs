@@ -1,8 +1,14 @@
-//! The Kubernetes side of controller tests: kube's `tower-test` mock client and a verifier
-//! in the style of controller-rs's `ApiServerVerifier`. Each expected request is asserted
-//! (method, path, body) and answered; when the code under test has dropped every client,
-//! [`ApiServer::done`] proves nothing else was asked.
+//! The Kubernetes side of controller tests and the controller bench: kube's `tower-test`
+//! mock client and a verifier in the style of controller-rs's `ApiServerVerifier`. Each
+//! expected request is asserted (method, path, body) and answered; when the code under test
+//! has dropped every client, [`ApiServer::done`] proves nothing else was asked.
+//!
+//! For the running controller (`run_with`), the API server's side is scripted instead: the
+//! pieces every script needs are here ([`Crds`] for the CRD lookups, [`Watches`] for the
+//! watches held until an event is due, [`established`], [`query_param`], [`run_config`]);
+//! each script keeps its own objects.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -20,10 +26,18 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// A mock client and the verifier on the other end of it.
 pub fn mock_client() -> (Client, ApiServer) {
     let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    (Client::new(service, "default"), ApiServer(handle))
+    let server = ApiServer {
+        handle,
+        timeout: Some(REQUEST_TIMEOUT),
+    };
+    (Client::new(service, "default"), server)
 }
 
-pub struct ApiServer(Handle);
+pub struct ApiServer {
+    handle: Handle,
+    /// How long [`ApiServer::next`] waits for a request (None: as long as it takes).
+    timeout: Option<Duration>,
+}
 
 /// One request the client made.
 pub struct Req {
@@ -38,45 +52,61 @@ impl Req {
     /// Answers 200 with `body`.
     pub fn reply(self, body: &Value) {
         let bytes = serde_json::to_vec(body).expect("response serialises");
-        self.respond.send_response(
-            Response::builder()
-                .status(200)
-                .body(Body::from(bytes))
-                .expect("response builds"),
-        );
+        self.reply_raw(bytes);
     }
 
-    /// Answers 200 with raw bytes (a watch's event lines).
+    /// Answers 200 with raw bytes (a watch's event lines, a list page).
     pub fn reply_raw(self, bytes: Vec<u8>) {
-        self.respond.send_response(
-            Response::builder()
-                .status(200)
-                .body(Body::from(bytes))
-                .expect("response builds"),
-        );
+        self.send(200, bytes);
     }
 
     /// Answers with a Kubernetes `Status` error.
     pub fn fail(self, code: u16, reason: &str) {
+        self.fail_with(code, reason, reason);
+    }
+
+    /// Answers with a Kubernetes `Status` error saying `message`.
+    pub fn fail_with(self, code: u16, reason: &str, message: &str) {
         let status = serde_json::json!({
             "apiVersion": "v1", "kind": "Status", "status": "Failure",
-            "message": reason, "reason": reason, "code": code,
+            "message": message, "reason": reason, "code": code,
         });
+        self.send(code, serde_json::to_vec(&status).expect("status"));
+    }
+
+    fn send(self, code: u16, bytes: Vec<u8>) {
         self.respond.send_response(
             Response::builder()
                 .status(code)
-                .body(Body::from(serde_json::to_vec(&status).expect("status")))
+                .body(Body::from(bytes))
                 .expect("response builds"),
         );
+    }
+
+    /// Whether this is a watch (`?watch=true`) rather than a list or a get.
+    pub fn is_watch(&self) -> bool {
+        query_param(&self.query, "watch") == Some("true")
     }
 }
 
 impl ApiServer {
+    /// Waits for requests as long as it takes (a running controller may be quiet for long).
+    pub fn without_timeout(self) -> Self {
+        Self {
+            timeout: None,
+            ..self
+        }
+    }
+
     /// The next request, or None once every client is gone.
     pub async fn next(&mut self) -> Option<Req> {
-        let (request, respond) = tokio::time::timeout(REQUEST_TIMEOUT, self.0.next_request())
-            .await
-            .expect("the code under test neither made a request nor dropped its client")?;
+        let next = self.handle.next_request();
+        let (request, respond) = match self.timeout {
+            Some(timeout) => tokio::time::timeout(timeout, next)
+                .await
+                .expect("the code under test neither made a request nor dropped its client")?,
+            None => next.await?,
+        };
         let method = request.method().to_string();
         let path = request.uri().path().to_owned();
         let query = request.uri().query().unwrap_or_default().to_owned();
@@ -150,6 +180,142 @@ impl ApiServer {
                 return (events, Some(req));
             }
         }
+    }
+}
+
+/// `key`'s value in a URL query (as sent, not decoded).
+pub fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
+}
+
+/// `crd` as the API server serves it once established.
+pub fn established(
+    mut crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+) -> Value {
+    crd.metadata.resource_version = Some("1".into());
+    let mut v = serde_json::to_value(&crd).expect("serialises");
+    v["status"] = serde_json::json!({"conditions": [
+        {"type": "Established", "status": "True"},
+        {"type": "NamesAccepted", "status": "True"},
+    ]});
+    v
+}
+
+/// The CRD side of a scripted API server: both kinds' CRDs, established; a lookup by name
+/// is answered (an unknown name fails the test), a watch is left unanswered (held).
+pub struct Crds {
+    crds: Vec<Value>,
+    /// CRD watches after start-up: never answered.
+    parked: Vec<Req>,
+}
+
+impl Crds {
+    const PATH: &'static str = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+
+    /// Both kinds' CRDs.
+    pub fn both() -> Self {
+        use fargate_operator::api::{FargateService, TaskDefinition};
+        use kube::CustomResourceExt;
+        Self {
+            crds: vec![
+                established(TaskDefinition::crd()),
+                established(FargateService::crd()),
+            ],
+            parked: vec![],
+        }
+    }
+
+    /// Answers `req` if it is about CRDs; else hands it back.
+    pub fn answer(&mut self, req: Req) -> Option<Req> {
+        if req.method != "GET" || req.path != Self::PATH {
+            return Some(req);
+        }
+        if req.is_watch() {
+            self.parked.push(req);
+            return None;
+        }
+        let name = query_param(&req.query, "fieldSelector")
+            .and_then(|s| urlencoding::decode(s).ok())
+            .and_then(|s| s.strip_prefix("metadata.name=").map(str::to_owned))
+            .expect("the CRD is asked for by name");
+        let items: Vec<Value> = self
+            .crds
+            .iter()
+            .filter(|c| c["metadata"]["name"] == name.as_str())
+            .cloned()
+            .collect();
+        assert_eq!(items.len(), 1, "unknown CRD {name}");
+        req.reply(&serde_json::json!({
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinitionList",
+            "metadata": {"resourceVersion": "1"}, "items": items,
+        }));
+        None
+    }
+}
+
+/// Watches held until an event is due, by resource (`taskdefinitions`, ...): an event is
+/// delivered by answering the held watch (the watcher then watches again); events for a
+/// watch not re-opened yet wait for it.
+#[derive(Default)]
+pub struct Watches {
+    held: HashMap<String, Req>,
+    pending: HashMap<String, Vec<String>>,
+}
+
+impl Watches {
+    /// Holds a watch request of `resource` (a newer one replaces one the client gave up on)
+    /// and answers it if events are waiting.
+    pub fn hold(&mut self, resource: &str, req: Req) {
+        self.held.insert(resource.to_owned(), req);
+        self.flush(resource);
+    }
+
+    /// Delivers a watch event (one JSON line) of `resource`.
+    pub fn deliver(&mut self, resource: &str, event: String) {
+        self.pending
+            .entry(resource.to_owned())
+            .or_default()
+            .push(event);
+        self.flush(resource);
+    }
+
+    /// Answers the held watch with the pending events.
+    fn flush(&mut self, resource: &str) {
+        if self.pending.get(resource).is_none_or(|p| p.is_empty()) {
+            return;
+        }
+        if let Some(req) = self.held.remove(resource) {
+            let lines: String = self
+                .pending
+                .remove(resource)
+                .unwrap_or_default()
+                .iter()
+                .map(|l| format!("{l}\n"))
+                .collect();
+            req.reply_raw(lines.into_bytes());
+        }
+    }
+}
+
+/// The running controller's configuration against a scripted API server: every namespace,
+/// `concurrency` reconciles per kind, no leader election, metrics on a free port, and no
+/// deployment poll (600 s), so only watches wake objects.
+pub fn run_config(concurrency: u16) -> fargate_operator::controller::run::RunConfig {
+    fargate_operator::controller::run::RunConfig {
+        settings: fargate_operator::controller::Settings {
+            poll: Duration::from_secs(600),
+            ..Default::default()
+        },
+        namespaces: vec![],
+        label_selector: None,
+        concurrency,
+        metrics_addr: "127.0.0.1:0".parse().expect("address"),
+        leader_election: None,
+        aws: Default::default(),
     }
 }
 

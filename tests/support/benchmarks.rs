@@ -1,4 +1,4 @@
-//! What the bench binaries share.
+//! What the bench binaries share: their section of BENCHMARKS.md.
 
 use std::path::PathBuf;
 

@@ -1,0 +1,26 @@
+//! The in-memory AWS stand-in (`aws::sim`) as the tests and benches set it up, and `apply`
+//! over it (or any AWS) with the default settings.
+
+use std::collections::BTreeMap;
+
+use fargate_operator::aws::sim::SimBackend;
+use fargate_operator::aws::Aws;
+use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
+use fargate_operator::manifests::Manifests;
+use fargate_operator::plan::sim::SimAws;
+use fargate_operator::plan::PlanConfig;
+
+/// An empty account (123456789012, us-east-1).
+pub fn fresh() -> SimBackend {
+    SimBackend::new(SimAws::new("123456789012", "us-east-1"))
+}
+
+/// `apply` of `m` with the default plan settings and options.
+pub async fn apply(aws: &Aws, m: &Manifests) -> Vec<ObjectResult> {
+    run::apply(aws, &PlanConfig::default(), m, &ApplyOptions::default()).await
+}
+
+/// AWS API requests the stand-in served so far (as the SDK would make them), by operation.
+pub fn requests(backend: &SimBackend) -> BTreeMap<&'static str, u64> {
+    backend.lock().requests.clone()
+}
