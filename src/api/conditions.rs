@@ -170,3 +170,28 @@ mod tests {
         assert!(out.ends_with("..."));
     }
 }
+
+/// What the operator writes on either kind's status besides the kind's own fields: the
+/// conditions and the generation they are for.
+pub trait ObjectStatus: Clone + Default + PartialEq + serde::Serialize {
+    fn conditions(&self) -> &[Condition];
+    fn conditions_mut(&mut self) -> &mut Vec<Condition>;
+    fn set_observed_generation(&mut self, generation: i64);
+}
+
+macro_rules! object_status {
+    ($($status:ty),*) => {$(
+        impl ObjectStatus for $status {
+            fn conditions(&self) -> &[Condition] {
+                &self.conditions
+            }
+            fn conditions_mut(&mut self) -> &mut Vec<Condition> {
+                &mut self.conditions
+            }
+            fn set_observed_generation(&mut self, generation: i64) {
+                self.observed_generation = Some(generation);
+            }
+        }
+    )*};
+}
+object_status!(super::TaskDefinitionStatus, super::FargateServiceStatus);

@@ -11,6 +11,7 @@ use futures::FutureExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::{Patch, PatchParams};
 use kube::core::error_boundary::InvalidObject;
+use kube::core::object::HasStatus;
 use kube::core::DeserializeGuard;
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
@@ -25,7 +26,9 @@ use super::observations;
 use super::{
     jittered, object_key, revision_users_in_cache, revisions_in_use, task_definition_for, Context,
 };
-use crate::api::conditions::{condition_types as ct, is_true, reasons, truncate_message};
+use crate::api::conditions::{
+    condition_types as ct, is_true, reasons, truncate_message, ObjectStatus,
+};
 use crate::api::names::{owner_of, service_location, task_definition_lookups};
 use crate::api::{FargateService, TaskDefinition, FIELD_MANAGER, FINALIZER};
 use crate::engine::report::{unobserved_conditions, ReportInputs};
@@ -279,14 +282,7 @@ async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Act
     // What this reconcile found or changed may differ from the shared listing (made before
     // it, or during it).
     ctx.revisions.changed(&family).await;
-    let api = namespaced::<TaskDefinition>(ctx, td);
-    write_status(ctx, &api, td, &r.status, td.status.as_ref()).await?;
-    ctx.metrics.report_conditions(
-        TASK_DEFINITION,
-        &object_key(TASK_DEFINITION, td),
-        &r.status.conditions,
-    );
-    publish(ctx, td, &r.applied, &r.sync).await;
+    reported(ctx, TASK_DEFINITION, td, &r).await?;
     next_action(ctx, &r.sync, false)
 }
 
@@ -326,11 +322,7 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
         // change (a change that failed is planned again from a fresh reading).
         ctx.observations.forget(&cluster, &name);
     }
-    let api = namespaced::<FargateService>(ctx, fs);
-    write_status(ctx, &api, fs, &r.status, fs.status.as_ref()).await?;
-    ctx.metrics
-        .report_conditions(FARGATE_SERVICE, &key, &r.status.conditions);
-    publish(ctx, fs, &r.applied, &r.sync).await;
+    reported(ctx, FARGATE_SERVICE, fs, &r).await?;
     // A deployment in progress is followed closely; a settled service is resynced.
     let deploying = is_true(&r.status.conditions, ct::PROGRESSING);
     next_action(ctx, &r.sync, deploying)
@@ -367,13 +359,6 @@ async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<A
             }
         }
     }
-    publish(ctx, td, &c.applied, &c.sync).await;
-    if c.sync != Sync::InSync {
-        let mut status = td.status.clone().unwrap_or_default();
-        status.conditions = cleanup_conditions(ctx, td, &c.sync, &status.conditions);
-        let api = namespaced::<TaskDefinition>(ctx, td);
-        write_status(ctx, &api, td, &status, td.status.as_ref()).await?;
-    }
     cleaned_up(ctx, TASK_DEFINITION, td, c).await
 }
 
@@ -382,13 +367,6 @@ async fn cleanup_fargate_service(fs: &FargateService, ctx: &Context) -> Result<A
     ctx.observations.forget(&cluster, &name);
     ctx.deep_checks.reset(&object_key(FARGATE_SERVICE, fs));
     let c = engine::cleanup_fargate_service(&ctx.aws, fs, ctx.settings.max_passes).await;
-    publish(ctx, fs, &c.applied, &c.sync).await;
-    if c.sync != Sync::InSync {
-        let mut status = fs.status.clone().unwrap_or_default();
-        status.conditions = cleanup_conditions(ctx, fs, &c.sync, &status.conditions);
-        let api = namespaced::<FargateService>(ctx, fs);
-        write_status(ctx, &api, fs, &status, fs.status.as_ref()).await?;
-    }
     cleaned_up(ctx, FARGATE_SERVICE, fs, c).await
 }
 
@@ -417,7 +395,32 @@ fn cleanup_conditions<K: Resource>(
     )
 }
 
-/// After a cleanup: `Ok` lets the finalizer go; anything else keeps it and retries.
+/// After a reconcile: the status written (when it changed), its conditions in the metrics,
+/// an Event per AWS change and one for a failure.
+async fn reported<K>(
+    ctx: &Context,
+    kind: &'static str,
+    obj: &K,
+    r: &engine::Reconciled<K::Status>,
+) -> Result<(), Error>
+where
+    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+        + HasStatus
+        + Clone
+        + DeserializeOwned
+        + Debug,
+    K::Status: ObjectStatus,
+{
+    let api = namespaced::<K>(ctx, obj);
+    write_status(ctx, &api, obj, &r.status, obj.status()).await?;
+    ctx.metrics
+        .report_conditions(kind, &object_key(kind, obj), r.status.conditions());
+    publish(ctx, obj, &r.applied, &r.sync).await;
+    Ok(())
+}
+
+/// After a cleanup: its Events, and on an object whose cleanup is not finished, conditions
+/// that say why. `Ok` lets the finalizer go; anything else keeps it and retries.
 async fn cleaned_up<K>(
     ctx: &Context,
     kind: &'static str,
@@ -425,8 +428,20 @@ async fn cleaned_up<K>(
     c: engine::Cleanup,
 ) -> Result<Action, Error>
 where
-    K: Resource<DynamicType = ()>,
+    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+        + HasStatus
+        + Clone
+        + DeserializeOwned
+        + Debug,
+    K::Status: ObjectStatus,
 {
+    publish(ctx, obj, &c.applied, &c.sync).await;
+    if c.sync != Sync::InSync {
+        let mut status = obj.status().cloned().unwrap_or_default();
+        *status.conditions_mut() = cleanup_conditions(ctx, obj, &c.sync, status.conditions());
+        let api = namespaced::<K>(ctx, obj);
+        write_status(ctx, &api, obj, &status, obj.status()).await?;
+    }
     match c.sync {
         Sync::InSync => {
             let note = if c.notes.is_empty() {

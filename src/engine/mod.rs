@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use k8s_openapi::jiff::Timestamp;
 
+use crate::api::conditions::ObjectStatus;
 use crate::api::names::{
     owner_of, service_location, task_definition_lookups, Owner, Ownership, TaskDefinitionLookups,
 };
@@ -175,17 +176,7 @@ pub async fn reconcile_task_definition(
     let valid = crate::api::validation::validate_task_definition(&td.spec)
         .and_then(|()| owner.validate_family(&td.spec));
     if let Err(e) = valid {
-        let mut status = td.status.clone().unwrap_or_default();
-        let sync = refuse(&owner, e, &mut status.conditions, now);
-        status.observed_generation = Some(owner.generation);
-        return (
-            Reconciled {
-                sync,
-                applied: vec![],
-                status,
-            },
-            None,
-        );
+        return (refused(&owner, td.status.as_ref(), e, now), None);
     }
     let lookups = task_definition_lookups(td);
     let (sync, applied, observed, plan) = converge(
@@ -255,14 +246,7 @@ pub async fn reconcile_fargate_service(
     let valid = crate::api::validation::validate_fargate_service(&fs.spec)
         .and_then(|()| owner.validate_service_name(&fs.spec));
     if let Err(e) = valid {
-        let mut status = fs.status.clone().unwrap_or_default();
-        let sync = refuse(&owner, e, &mut status.conditions, now);
-        status.observed_generation = Some(owner.generation);
-        return Reconciled {
-            sync,
-            applied: vec![],
-            status,
-        };
+        return refused(&owner, fs.status.as_ref(), e, now);
     }
     let (cluster, name) = service_location(fs);
     let restarted_at = fs
@@ -313,23 +297,29 @@ pub async fn reconcile_fargate_service(
 
 /// A spec that fails validation is refused before AWS is asked anything: the conditions say
 /// why; the rest of the status stays as last observed (what runs keeps running).
-fn refuse(
-    owner: &crate::api::names::Owner,
+fn refused<S: ObjectStatus>(
+    owner: &Owner,
+    previous: Option<&S>,
     errors: crate::api::validation::ValidationErrors,
-    conditions: &mut Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
     now: Timestamp,
-) -> Sync {
+) -> Reconciled<S> {
+    let mut status = previous.cloned().unwrap_or_default();
     let sync = failed_from_plan(&PlanError::Invalid(errors));
-    *conditions = report::unobserved_conditions(
+    *status.conditions_mut() = report::unobserved_conditions(
         &ReportInputs {
             owner,
             sync: &sync,
             notes: &[],
             now,
         },
-        conditions,
+        status.conditions(),
     );
-    sync
+    status.set_observed_generation(owner.generation);
+    Reconciled {
+        sync,
+        applied: vec![],
+        status,
+    }
 }
 
 async fn observe_one(
