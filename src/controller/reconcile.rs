@@ -165,13 +165,16 @@ pub fn reconcile_fargate_service(
     })
 }
 
+/// A kind's steps: apply or clean up the object the finalizer hands over.
+type Handler<K> = for<'a> fn(Finalize<K>, &'a Context) -> BoxFuture<'a, Result<Action, Error>>;
+
 /// One reconcile of either kind: an object that cannot be read gets a Warning Event;
 /// otherwise `handle` applies or cleans it up, [`guarded`], in a span naming the object.
 /// (Boxed: the controller needs a `Send` future; `handle` boxes the kind's own steps.)
 fn reconcile<K>(
     obj: Arc<DeserializeGuard<K>>,
     ctx: Arc<Context>,
-    handle: for<'a> fn(Finalize<K>, &'a Context) -> BoxFuture<'a, Result<Action, Error>>,
+    handle: Handler<K>,
 ) -> BoxFuture<'static, Result<Action, Error>>
 where
     K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
