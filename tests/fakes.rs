@@ -1,4 +1,4 @@
-//! What moto cannot show, against the in-memory stand-in (`aws::sim::SimBackend`, the AWS
+//! What moto cannot show, against the in-memory stand-in (`testing::SimBackend`, the AWS
 //! model the planner is property-tested against): moto drops CreateService's client token
 //! and silently replaces a duplicate service, so a lost CreateService answer and a service
 //! owned by another object are tested here; faults are injected through the instrumenting
@@ -11,12 +11,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use fargate_operator::api::reasons;
 use fargate_operator::aws::instrument::{Call, CallHook};
-use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::{AwsError, ErrorKind};
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
 use fargate_operator::manifests::{self, Manifests};
-use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::PlanConfig;
+use fargate_operator::testing::SimAws;
+use fargate_operator::testing::SimBackend;
 
 fn web_api() -> Manifests {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/web-api.yaml");
@@ -52,14 +52,14 @@ impl Fault {
     }
 
     fn fire(&self, call: Call) -> Option<AwsError> {
-        if call.operation != self.operation {
+        if call.operation() != self.operation {
             return None;
         }
         self.calls.fetch_add(1, Ordering::SeqCst);
         let left = self.times.load(Ordering::SeqCst);
         (left > 0).then(|| {
             self.times.store(left - 1, Ordering::SeqCst);
-            AwsError::new(self.kind, "injected", format!("injected {:?}", self.kind))
+            AwsError::new(self.kind, call.op, format!("injected {:?}", self.kind))
         })
     }
 }

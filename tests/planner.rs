@@ -1,4 +1,4 @@
-//! Planner behaviour on the examples, against the in-memory AWS model (`plan::sim`).
+//! Planner behaviour on the examples, against the in-memory AWS model (`testing::sim`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -11,8 +11,8 @@ use fargate_operator::batch::{plan_all, task_definition_lookups, ObjectPlan, Out
 use fargate_operator::manifests::{load, Manifests};
 use fargate_operator::plan::model::StrategyItem;
 use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
-use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{Action, PlanConfig};
+use fargate_operator::testing::SimAws;
 
 fn examples() -> Manifests {
     load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")]).unwrap()

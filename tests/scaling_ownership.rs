@@ -4,7 +4,7 @@
 //! matches the Describe calls' ResourceId filter loosely (either ID a prefix of the other)
 //! and ignores their namespace and dimension filters, so `service/shop/scale-app9` is
 //! answered with the items of `service/shop/scale-app99` too (and the other way round).
-//! ECS, IAM and logs are the in-memory stand-in (`aws::sim`).
+//! ECS, IAM and logs are the in-memory stand-in (`testing::backend`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,12 +18,12 @@ use axum::routing::post;
 use axum::Router;
 use fargate_operator::aws::limits::RateLimits;
 use fargate_operator::aws::sdk::SdkScaling;
-use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::{Aws, Scaling};
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
 use fargate_operator::manifests::{self, Manifests};
-use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::PlanConfig;
+use fargate_operator::testing::SimAws;
+use fargate_operator::testing::SimBackend;
 use serde_json::{json, Value};
 
 const APP9: &str = "service/shop/scale-app9";

@@ -7,19 +7,16 @@
 
 pub mod call;
 pub mod error;
-#[cfg(any(test, feature = "test-util"))]
-pub mod faults;
 pub mod instrument;
 pub mod limits;
 pub mod retry;
 pub mod sdk;
-#[cfg(any(test, feature = "test-util"))]
-pub mod sim;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use crate::plan::op::{AwsOp, CallKind};
 pub use error::{AwsError, ErrorKind};
 
 use crate::plan::model::{
