@@ -316,23 +316,7 @@ impl Action {
             DeleteRolePolicy { role, policy_name } => {
                 format!("delete inline policy {policy_name} from role {role}")
             }
-            RegisterTaskDefinition { body, .. } => {
-                let images: Vec<String> = body
-                    .containers
-                    .iter()
-                    .map(|c| format!("{}={}", c.name, c.image))
-                    .collect();
-                format!(
-                    "register task definition {} ({} CPU / {} MiB, {}; execution role: {}; task role: {}; {})",
-                    body.family,
-                    body.cpu,
-                    body.memory,
-                    body.cpu_architecture.as_deref().unwrap_or("X86_64"),
-                    role(&body.execution_role),
-                    role(&body.task_role),
-                    images.join(", ")
-                )
-            }
+            RegisterTaskDefinition { body, .. } => describe_registration(body),
             TagTaskDefinition { arn, .. } => format!("update tags of {}", revision_of_arn(arn)),
             DeregisterTaskDefinition { arn } => {
                 format!("deregister revision {}", revision_of_arn(arn))
@@ -352,28 +336,7 @@ impl Action {
                 name,
                 body,
                 ..
-            } => {
-                let placement = match &body.launch_type {
-                    Some(l) => l.clone(),
-                    None => body
-                        .capacity_provider_strategy
-                        .iter()
-                        .map(|i| {
-                            format!(
-                                "{} base {} weight {}",
-                                i.capacity_provider, i.base, i.weight
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" + "),
-                };
-                format!(
-                    "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s)",
-                    body.desired_count,
-                    revision(&body.task_definition),
-                    body.load_balancers.len()
-                )
-            }
+            } => describe_creation(cluster, name, body),
             UpdateService { name, changes, .. } => {
                 format!("update ECS service {name}: {}", update_summary(changes))
             }
@@ -400,17 +363,7 @@ impl Action {
                 policy.metric, policy.target_value
             ),
             DeleteScalingPolicy { name, .. } => format!("delete scaling policy {name}"),
-            PutScheduledAction { name, action, .. } => format!(
-                "put scheduled action {name}: {} ({}) min {} max {}",
-                action.schedule,
-                action.timezone.as_deref().unwrap_or("UTC"),
-                action
-                    .min_capacity
-                    .map_or("unchanged".into(), |v| v.to_string()),
-                action
-                    .max_capacity
-                    .map_or("unchanged".into(), |v| v.to_string())
-            ),
+            PutScheduledAction { name, action, .. } => describe_schedule(name, action),
             DeleteScheduledAction { name, .. } => format!("delete scheduled action {name}"),
             DeleteService { cluster, name } => {
                 format!("delete service {name} in cluster {cluster}")
@@ -454,4 +407,56 @@ fn update_summary(u: &ServiceUpdate) -> String {
         }
     }
     parts.join(", ")
+}
+
+fn describe_registration(body: &TaskDefBody) -> String {
+    let images: Vec<String> = body
+        .containers
+        .iter()
+        .map(|c| format!("{}={}", c.name, c.image))
+        .collect();
+    format!(
+        "register task definition {} ({} CPU / {} MiB, {}; execution role: {}; task role: {}; {})",
+        body.family,
+        body.cpu,
+        body.memory,
+        body.cpu_architecture.as_deref().unwrap_or("X86_64"),
+        role(&body.execution_role),
+        role(&body.task_role),
+        images.join(", ")
+    )
+}
+
+fn describe_creation(cluster: &str, name: &str, body: &ServiceBody) -> String {
+    let placement = match &body.launch_type {
+        Some(l) => l.clone(),
+        None => body
+            .capacity_provider_strategy
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} base {} weight {}",
+                    i.capacity_provider, i.base, i.weight
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" + "),
+    };
+    format!(
+        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s)",
+        body.desired_count,
+        revision(&body.task_definition),
+        body.load_balancers.len()
+    )
+}
+
+fn describe_schedule(name: &str, action: &ScheduledActionDef) -> String {
+    let capacity = |v: Option<i32>| v.map_or("unchanged".into(), |v| v.to_string());
+    format!(
+        "put scheduled action {name}: {} ({}) min {} max {}",
+        action.schedule,
+        action.timezone.as_deref().unwrap_or("UTC"),
+        capacity(action.min_capacity),
+        capacity(action.max_capacity)
+    )
 }

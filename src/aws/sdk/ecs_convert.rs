@@ -49,98 +49,128 @@ pub(super) fn container_to_sdk(
     c: &ContainerDef,
 ) -> Result<ecs::types::ContainerDefinition, AwsError> {
     use ecs::types as t;
-    let mut b = t::ContainerDefinition::builder()
+    let bad = |e: ecs::error::BuildError| invalid(op, e);
+    let environment = c
+        .environment
+        .iter()
+        .map(|(name, value)| t::KeyValuePair::builder().name(name).value(value).build())
+        .collect();
+    let secrets = c
+        .secrets
+        .iter()
+        .map(|(name, from)| t::Secret::builder().name(name).value_from(from).build())
+        .collect::<Result<_, _>>()
+        .map_err(bad)?;
+    let depends_on = c
+        .depends_on
+        .iter()
+        .map(|(name, condition)| {
+            t::ContainerDependency::builder()
+                .container_name(name)
+                .condition(t::ContainerCondition::from(condition.as_str()))
+                .build()
+        })
+        .collect::<Result<_, _>>()
+        .map_err(bad)?;
+    let ulimits = c
+        .ulimits
+        .iter()
+        .map(|(name, soft, hard)| {
+            t::Ulimit::builder()
+                .name(t::UlimitName::from(name.as_str()))
+                .soft_limit(*soft)
+                .hard_limit(*hard)
+                .build()
+        })
+        .collect::<Result<_, _>>()
+        .map_err(bad)?;
+    let health_check = c
+        .health_check
+        .as_ref()
+        .map(health_check_to_sdk)
+        .transpose()
+        .map_err(bad)?;
+    let log_configuration = c
+        .log_configuration
+        .as_ref()
+        .map(log_configuration_to_sdk)
+        .transpose()
+        .map_err(bad)?;
+    Ok(t::ContainerDefinition::builder()
         .name(&c.name)
         .image(&c.image)
         .set_cpu(c.cpu)
         .set_memory(c.memory)
         .set_memory_reservation(c.memory_reservation)
         .set_essential(c.essential)
-        .set_command((!c.command.is_empty()).then(|| c.command.clone()))
-        .set_entry_point((!c.entry_point.is_empty()).then(|| c.entry_point.clone()))
+        .set_command(listed(c.command.clone()))
+        .set_entry_point(listed(c.entry_point.clone()))
         .set_working_directory(c.working_directory.clone())
         .set_user(c.user.clone())
-        .set_readonly_root_filesystem(c.readonly_root_filesystem);
-    for (name, value) in &c.environment {
-        b = b.environment(t::KeyValuePair::builder().name(name).value(value).build());
-    }
-    for (name, from) in &c.secrets {
-        b = b.secrets(
-            t::Secret::builder()
-                .name(name)
-                .value_from(from)
-                .build()
-                .map_err(|e| invalid(op, e))?,
-        );
-    }
-    for p in &c.port_mappings {
-        b = b.port_mappings(
-            t::PortMapping::builder()
-                .container_port(p.container_port)
-                .set_host_port(p.host_port)
-                .set_protocol(p.protocol.as_deref().map(t::TransportProtocol::from))
-                .set_name(p.name.clone())
-                .set_app_protocol(p.app_protocol.as_deref().map(t::ApplicationProtocol::from))
-                .build(),
-        );
-    }
-    if let Some(h) = &c.health_check {
-        b = b.health_check(
-            t::HealthCheck::builder()
-                .set_command(Some(h.command.clone()))
-                .set_interval(h.interval)
-                .set_timeout(h.timeout)
-                .set_retries(h.retries)
-                .set_start_period(h.start_period)
-                .build()
-                .map_err(|e| invalid(op, e))?,
-        );
-    }
-    if let Some(l) = &c.log_configuration {
-        b = b.log_configuration(
-            t::LogConfiguration::builder()
-                .log_driver(t::LogDriver::from(l.log_driver.as_str()))
-                .set_options(Some(l.options.clone().into_iter().collect()))
-                .build()
-                .map_err(|e| invalid(op, e))?,
-        );
-    }
-    for (name, condition) in &c.depends_on {
-        b = b.depends_on(
-            t::ContainerDependency::builder()
-                .container_name(name)
-                .condition(t::ContainerCondition::from(condition.as_str()))
-                .build()
-                .map_err(|e| invalid(op, e))?,
-        );
-    }
-    for (name, soft, hard) in &c.ulimits {
-        b = b.ulimits(
-            t::Ulimit::builder()
-                .name(t::UlimitName::from(name.as_str()))
-                .soft_limit(*soft)
-                .hard_limit(*hard)
-                .build()
-                .map_err(|e| invalid(op, e))?,
-        );
-    }
-    if let Some(init) = c.init_process_enabled {
-        b = b.linux_parameters(
+        .set_readonly_root_filesystem(c.readonly_root_filesystem)
+        .set_environment(listed(environment))
+        .set_secrets(listed(secrets))
+        .set_port_mappings(listed(
+            c.port_mappings.iter().map(port_mapping_to_sdk).collect(),
+        ))
+        .set_health_check(health_check)
+        .set_log_configuration(log_configuration)
+        .set_depends_on(listed(depends_on))
+        .set_ulimits(listed(ulimits))
+        .set_linux_parameters(c.init_process_enabled.map(|init| {
             t::LinuxParameters::builder()
                 .init_process_enabled(init)
-                .build(),
-        );
-    }
-    for m in &c.mount_points {
-        b = b.mount_points(
-            t::MountPoint::builder()
-                .source_volume(&m.source_volume)
-                .container_path(&m.container_path)
-                .set_read_only(m.read_only)
-                .build(),
-        );
-    }
-    Ok(b.build())
+                .build()
+        }))
+        .set_mount_points(listed(
+            c.mount_points.iter().map(mount_point_to_sdk).collect(),
+        ))
+        .build())
+}
+
+/// A list field as the request sends it: left out when empty.
+fn listed<T>(items: Vec<T>) -> Option<Vec<T>> {
+    (!items.is_empty()).then_some(items)
+}
+
+fn port_mapping_to_sdk(p: &PortMappingDef) -> ecs::types::PortMapping {
+    use ecs::types as t;
+    t::PortMapping::builder()
+        .container_port(p.container_port)
+        .set_host_port(p.host_port)
+        .set_protocol(p.protocol.as_deref().map(t::TransportProtocol::from))
+        .set_name(p.name.clone())
+        .set_app_protocol(p.app_protocol.as_deref().map(t::ApplicationProtocol::from))
+        .build()
+}
+
+fn health_check_to_sdk(
+    h: &HealthCheckDef,
+) -> Result<ecs::types::HealthCheck, ecs::error::BuildError> {
+    ecs::types::HealthCheck::builder()
+        .set_command(Some(h.command.clone()))
+        .set_interval(h.interval)
+        .set_timeout(h.timeout)
+        .set_retries(h.retries)
+        .set_start_period(h.start_period)
+        .build()
+}
+
+fn log_configuration_to_sdk(
+    l: &LogConfigDef,
+) -> Result<ecs::types::LogConfiguration, ecs::error::BuildError> {
+    ecs::types::LogConfiguration::builder()
+        .log_driver(ecs::types::LogDriver::from(l.log_driver.as_str()))
+        .set_options(Some(l.options.clone().into_iter().collect()))
+        .build()
+}
+
+fn mount_point_to_sdk(m: &MountPointDef) -> ecs::types::MountPoint {
+    ecs::types::MountPoint::builder()
+        .source_volume(&m.source_volume)
+        .container_path(&m.container_path)
+        .set_read_only(m.read_only)
+        .build()
 }
 
 pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> ContainerDef {
@@ -174,13 +204,7 @@ pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> Contain
         port_mappings: c
             .port_mappings()
             .iter()
-            .map(|p| PortMappingDef {
-                container_port: p.container_port().unwrap_or_default(),
-                host_port: p.host_port(),
-                protocol: p.protocol().map(|p| p.as_str().to_owned()),
-                name: s(p.name()),
-                app_protocol: p.app_protocol().map(|p| p.as_str().to_owned()),
-            })
+            .map(port_mapping_from_sdk)
             .collect(),
         health_check: c.health_check().map(|h| HealthCheckDef {
             command: h.command().to_vec(),
@@ -193,7 +217,7 @@ pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> Contain
             log_driver: l.log_driver().as_str().to_owned(),
             options: l
                 .options()
-                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .map(|o| o.clone().into_iter().collect())
                 .unwrap_or_default(),
         }),
         depends_on: c
@@ -222,6 +246,16 @@ pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> Contain
                 read_only: m.read_only(),
             })
             .collect(),
+    }
+}
+
+fn port_mapping_from_sdk(p: &ecs::types::PortMapping) -> PortMappingDef {
+    PortMappingDef {
+        container_port: p.container_port().unwrap_or_default(),
+        host_port: p.host_port(),
+        protocol: p.protocol().map(|p| p.as_str().to_owned()),
+        name: p.name().map(str::to_owned),
+        app_protocol: p.app_protocol().map(|p| p.as_str().to_owned()),
     }
 }
 
@@ -271,11 +305,49 @@ pub(super) fn task_definition_from_sdk(td: &ecs::types::TaskDefinition) -> TaskD
 }
 
 pub(super) fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
+    let body = service_body_from_sdk(s);
+    ObservedService {
+        arn: s.service_arn().unwrap_or_default().to_owned(),
+        status: s.status().unwrap_or_default().to_owned(),
+        body,
+        tags: from_ecs_tags(s.tags()),
+        running_count: s.running_count(),
+        pending_count: s.pending_count(),
+        deployments: s.deployments().iter().map(deployment_from_sdk).collect(),
+        events: s
+            .events()
+            .iter()
+            .map(|e| ObservedEvent {
+                id: e.id().unwrap_or_default().to_owned(),
+                created_at: rfc3339(e.created_at()).unwrap_or_default(),
+                message: e.message().unwrap_or_default().to_owned(),
+            })
+            .collect(),
+    }
+}
+
+fn deployment_from_sdk(d: &ecs::types::Deployment) -> ObservedDeployment {
+    ObservedDeployment {
+        id: d.id().unwrap_or_default().to_owned(),
+        status: d.status().unwrap_or_default().to_owned(),
+        task_definition: d.task_definition().unwrap_or_default().to_owned(),
+        desired_count: d.desired_count(),
+        running_count: d.running_count(),
+        pending_count: d.pending_count(),
+        failed_tasks: d.failed_tasks(),
+        rollout_state: d.rollout_state().map(|r| r.as_str().to_owned()),
+        rollout_state_reason: d.rollout_state_reason().map(str::to_owned),
+        created_at: rfc3339(d.created_at()),
+    }
+}
+
+/// The planner's body of a described service.
+fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
     let vpc = s
         .network_configuration()
         .and_then(|n| n.awsvpc_configuration());
     let dc = s.deployment_configuration();
-    let body = ServiceBody {
+    ServiceBody {
         task_definition: TaskDefinitionRef::Arn(s.task_definition().unwrap_or_default().to_owned()),
         desired_count: s.desired_count(),
         launch_type: s.launch_type().map(|l| l.as_str().to_owned()),
@@ -329,39 +401,6 @@ pub(super) fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
             })
             .collect(),
         propagate_tags: s.propagate_tags().map(|p| p.as_str().to_owned()),
-    };
-    ObservedService {
-        arn: s.service_arn().unwrap_or_default().to_owned(),
-        status: s.status().unwrap_or_default().to_owned(),
-        body,
-        tags: from_ecs_tags(s.tags()),
-        running_count: s.running_count(),
-        pending_count: s.pending_count(),
-        deployments: s
-            .deployments()
-            .iter()
-            .map(|d| ObservedDeployment {
-                id: d.id().unwrap_or_default().to_owned(),
-                status: d.status().unwrap_or_default().to_owned(),
-                task_definition: d.task_definition().unwrap_or_default().to_owned(),
-                desired_count: d.desired_count(),
-                running_count: d.running_count(),
-                pending_count: d.pending_count(),
-                failed_tasks: d.failed_tasks(),
-                rollout_state: d.rollout_state().map(|r| r.as_str().to_owned()),
-                rollout_state_reason: d.rollout_state_reason().map(str::to_owned),
-                created_at: rfc3339(d.created_at()),
-            })
-            .collect(),
-        events: s
-            .events()
-            .iter()
-            .map(|e| ObservedEvent {
-                id: e.id().unwrap_or_default().to_owned(),
-                created_at: rfc3339(e.created_at()).unwrap_or_default(),
-                message: e.message().unwrap_or_default().to_owned(),
-            })
-            .collect(),
     }
 }
 

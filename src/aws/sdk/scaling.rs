@@ -63,16 +63,13 @@ where
     ))
 }
 
-#[async_trait]
-impl aws::Scaling for SdkScaling {
-    async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError> {
-        // Every item is checked against `resource_id` here, whatever the request filtered
-        // by: scaling policies and scheduled actions carry no ownership tags, so their
-        // ResourceId is the only proof they are this service's, and a backend that
-        // matches the filter loosely (moto matches DescribeScalingPolicies' ResourceId as
-        // a substring) would otherwise hand `service/c/app9` the items of
-        // `service/c/app99`, which the planner would then delete.
-        let targets = pages(DESCRIBE_TARGETS, |token| async move {
+impl SdkScaling {
+    /// Every page of DescribeScalableTargets for `resource_id`.
+    async fn targets(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<aas::types::ScalableTarget>, AwsError> {
+        pages(DESCRIBE_TARGETS, |token| async move {
             let page = send(
                 &self.1,
                 DESCRIBE_TARGETS,
@@ -88,18 +85,15 @@ impl aws::Scaling for SdkScaling {
             let next = page.next_token().map(str::to_owned);
             Ok((page.scalable_targets, next))
         })
-        .await?;
-        let Some(target) = targets.iter().find(|t| {
-            belongs_to(
-                resource_id,
-                t.resource_id(),
-                t.service_namespace(),
-                Some(t.scalable_dimension()),
-            )
-        }) else {
-            return Ok(ObservedScaling::default());
-        };
-        let policies = pages(DESCRIBE_POLICIES, |token| async move {
+        .await
+    }
+
+    /// Every page of DescribeScalingPolicies for `resource_id`.
+    async fn policies(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<aas::types::ScalingPolicy>, AwsError> {
+        pages(DESCRIBE_POLICIES, |token| async move {
             let page = send(
                 &self.1,
                 DESCRIBE_POLICIES,
@@ -115,8 +109,15 @@ impl aws::Scaling for SdkScaling {
             let next = page.next_token().map(str::to_owned);
             Ok((page.scaling_policies, next))
         })
-        .await?;
-        let actions = pages(DESCRIBE_ACTIONS, |token| async move {
+        .await
+    }
+
+    /// Every page of DescribeScheduledActions for `resource_id`.
+    async fn scheduled_actions(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<aas::types::ScheduledAction>, AwsError> {
+        pages(DESCRIBE_ACTIONS, |token| async move {
             let page = send(
                 &self.1,
                 DESCRIBE_ACTIONS,
@@ -132,7 +133,63 @@ impl aws::Scaling for SdkScaling {
             let next = page.next_token().map(str::to_owned);
             Ok((page.scheduled_actions, next))
         })
-        .await?;
+        .await
+    }
+}
+
+/// A target-tracking policy on a predefined metric (the only kind the operator puts), by
+/// name; other policies are `None`.
+fn target_tracking_from_sdk(p: &aas::types::ScalingPolicy) -> Option<(String, TargetTrackingDef)> {
+    let c = p.target_tracking_scaling_policy_configuration()?;
+    let m = c.predefined_metric_specification()?;
+    Some((
+        p.policy_name().to_owned(),
+        TargetTrackingDef {
+            metric: m.predefined_metric_type().as_str().to_owned(),
+            resource_label: m.resource_label().map(str::to_owned),
+            target_value: c.target_value(),
+            scale_in_cooldown: c.scale_in_cooldown().unwrap_or_default(),
+            scale_out_cooldown: c.scale_out_cooldown().unwrap_or_default(),
+        },
+    ))
+}
+
+/// A scheduled action, by name.
+fn scheduled_action_from_sdk(a: &aas::types::ScheduledAction) -> (String, ScheduledActionDef) {
+    let target = a.scalable_target_action();
+    (
+        a.scheduled_action_name().to_owned(),
+        ScheduledActionDef {
+            schedule: a.schedule().to_owned(),
+            timezone: a.timezone().map(str::to_owned),
+            min_capacity: target.and_then(|t| t.min_capacity()),
+            max_capacity: target.and_then(|t| t.max_capacity()),
+        },
+    )
+}
+
+#[async_trait]
+impl aws::Scaling for SdkScaling {
+    async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError> {
+        // Every item is checked against `resource_id` here, whatever the request filtered
+        // by: scaling policies and scheduled actions carry no ownership tags, so their
+        // ResourceId is the only proof they are this service's, and a backend that
+        // matches the filter loosely (moto matches DescribeScalingPolicies' ResourceId as
+        // a substring) would otherwise hand `service/c/app9` the items of
+        // `service/c/app99`, which the planner would then delete.
+        let targets = self.targets(resource_id).await?;
+        let Some(target) = targets.iter().find(|t| {
+            belongs_to(
+                resource_id,
+                t.resource_id(),
+                t.service_namespace(),
+                Some(t.scalable_dimension()),
+            )
+        }) else {
+            return Ok(ObservedScaling::default());
+        };
+        let policies = self.policies(resource_id).await?;
+        let actions = self.scheduled_actions(resource_id).await?;
         Ok(ObservedScaling {
             target: Some((target.min_capacity(), target.max_capacity())),
             policies: policies
@@ -145,20 +202,7 @@ impl aws::Scaling for SdkScaling {
                         Some(p.scalable_dimension()),
                     )
                 })
-                .filter_map(|p| {
-                    let c = p.target_tracking_scaling_policy_configuration()?;
-                    let m = c.predefined_metric_specification()?;
-                    Some((
-                        p.policy_name().to_owned(),
-                        TargetTrackingDef {
-                            metric: m.predefined_metric_type().as_str().to_owned(),
-                            resource_label: m.resource_label().map(str::to_owned),
-                            target_value: c.target_value(),
-                            scale_in_cooldown: c.scale_in_cooldown().unwrap_or_default(),
-                            scale_out_cooldown: c.scale_out_cooldown().unwrap_or_default(),
-                        },
-                    ))
-                })
+                .filter_map(target_tracking_from_sdk)
                 .collect(),
             scheduled_actions: actions
                 .iter()
@@ -170,17 +214,7 @@ impl aws::Scaling for SdkScaling {
                         a.scalable_dimension(),
                     )
                 })
-                .map(|a| {
-                    (
-                        a.scheduled_action_name().to_owned(),
-                        ScheduledActionDef {
-                            schedule: a.schedule().to_owned(),
-                            timezone: a.timezone().map(str::to_owned),
-                            min_capacity: a.scalable_target_action().and_then(|t| t.min_capacity()),
-                            max_capacity: a.scalable_target_action().and_then(|t| t.max_capacity()),
-                        },
-                    )
-                })
+                .map(scheduled_action_from_sdk)
                 .collect(),
         })
     }
