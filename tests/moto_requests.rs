@@ -12,9 +12,7 @@ use std::sync::Arc;
 
 use fargate_operator::aws::limits::{Limits, RateLimits};
 use fargate_operator::aws::{Aws, AwsOp, NewRole};
-use fargate_operator::plan::model::{
-    ContainerDef, ServiceBody, Tags, TaskDefBody, TaskDefinitionRef,
-};
+use fargate_operator::plan::model::Tags;
 use support::moto::sdk_config;
 
 async fn aws() -> (Aws, Arc<RateLimits>) {
@@ -40,55 +38,52 @@ fn table(op: AwsOp, found: Option<u64>) -> BTreeMap<AwsOp, u64> {
 }
 
 /// A service `web` in a new cluster (moto registers scalable targets of existing services
-/// only).
-async fn web_service(aws: &Aws, cluster: &str) {
+/// only), made with plain SDK clients.
+async fn web_service(cluster: &str) {
+    use aws_sdk_ecs::types::{
+        AwsVpcConfiguration, ContainerDefinition, LaunchType, NetworkConfiguration, NetworkMode,
+    };
     let info = support::moto::moto();
-    aws.ecs
-        .create_cluster(cluster, &["FARGATE".to_owned()], &Tags::new())
+    let ecs = aws_sdk_ecs::Client::new(&sdk_config().await);
+    ecs.create_cluster()
+        .cluster_name(cluster)
+        .send()
         .await
         .unwrap();
-    let body = TaskDefBody {
-        family: format!("{cluster}_web"),
-        cpu: "256".into(),
-        memory: "512".into(),
-        cpu_architecture: None,
-        operating_system_family: None,
-        ephemeral_storage_gib: None,
-        execution_role: None,
-        task_role: None,
-        containers: vec![ContainerDef {
-            name: "web".into(),
-            image: "public.ecr.aws/nginx/nginx:1.27".into(),
-            ..ContainerDef::default()
-        }],
-        volumes: vec![],
-    };
-    let arn = aws
-        .ecs
-        .register_task_definition(&body, &Tags::new())
+    let container = ContainerDefinition::builder()
+        .name("web")
+        .image("public.ecr.aws/nginx/nginx:1.27")
+        .build();
+    let registered = ecs
+        .register_task_definition()
+        .family(format!("{cluster}_web"))
+        .cpu("256")
+        .memory("512")
+        .network_mode(NetworkMode::Awsvpc)
+        .container_definitions(container)
+        .send()
         .await
         .unwrap();
-    let service = ServiceBody {
-        task_definition: TaskDefinitionRef::Arn(arn),
-        desired_count: 1,
-        launch_type: Some("FARGATE".into()),
-        capacity_provider_strategy: vec![],
-        platform_version: None,
-        subnets: info.subnets.clone(),
-        security_groups: vec![info.security_group.clone()],
-        assign_public_ip: false,
-        load_balancers: vec![],
-        health_check_grace_period_seconds: None,
-        minimum_healthy_percent: None,
-        maximum_percent: None,
-        circuit_breaker: None,
-        alarms: None,
-        enable_execute_command: false,
-        service_registries: vec![],
-        propagate_tags: None,
-    };
-    aws.ecs
-        .create_service(cluster, "web", &service, &Tags::new(), cluster)
+    let revision = registered
+        .task_definition()
+        .and_then(|t| t.task_definition_arn());
+    let vpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(info.subnets.clone()))
+        .security_groups(info.security_group.clone())
+        .build()
+        .unwrap();
+    ecs.create_service()
+        .cluster(cluster)
+        .service_name("web")
+        .set_task_definition(revision.map(str::to_owned))
+        .desired_count(1)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(
+            NetworkConfiguration::builder()
+                .awsvpc_configuration(vpc)
+                .build(),
+        )
+        .send()
         .await
         .unwrap();
 }
@@ -183,7 +178,7 @@ async fn reading_autoscaling_and_stopped_tasks_sends_the_tables_requests() {
         table(AwsOp::DescribeScalableTargets, None)
     );
 
-    web_service(&aws, &cluster).await;
+    web_service(&cluster).await;
     aws.scaling
         .register_scalable_target(&resource_id, 1, 4)
         .await

@@ -218,14 +218,20 @@ impl<'a> Executor<'a> {
                 tags,
                 client_token,
             } => {
-                self.create_service(cluster, name, body, tags, client_token)
+                let body = self.resolved(body)?;
+                let ecs = &aws.ecs;
+                ecs.create_service(cluster, name, &body, tags, client_token)
                     .await
+                    .map(drop)
             }
             UpdateService {
                 cluster,
                 name,
                 changes,
-            } => self.update_service(cluster, name, changes).await,
+            } => {
+                let changes = self.resolved_update(changes)?;
+                aws.ecs.update_service(cluster, name, &changes).await
+            }
             DeleteService { cluster, name } => aws.ecs.delete_service(cluster, name).await,
             RegisterScalableTarget {
                 resource_id,
@@ -313,36 +319,20 @@ impl<'a> Executor<'a> {
         Ok(())
     }
 
-    /// CreateService on the revision registered in this run, if the plan left it pending.
-    async fn create_service(
-        &self,
-        cluster: &str,
-        name: &str,
-        body: &ServiceBody,
-        tags: &Tags,
-        client_token: &str,
-    ) -> Result<(), AwsError> {
+    /// A service body on the revision registered in this run, if the plan left it pending.
+    fn resolved(&self, body: &ServiceBody) -> Result<ServiceBody, AwsError> {
         let mut body = body.clone();
         body.task_definition = self.resolve_revision(&body.task_definition)?;
-        self.aws
-            .ecs
-            .create_service(cluster, name, &body, tags, client_token)
-            .await
-            .map(drop)
+        Ok(body)
     }
 
-    /// UpdateService, on the revision registered in this run if the plan left it pending.
-    async fn update_service(
-        &self,
-        cluster: &str,
-        name: &str,
-        changes: &ServiceUpdate,
-    ) -> Result<(), AwsError> {
+    /// An update to the revision registered in this run, if the plan left it pending.
+    fn resolved_update(&self, changes: &ServiceUpdate) -> Result<ServiceUpdate, AwsError> {
         let mut changes = changes.clone();
         if let Some(td) = &changes.task_definition {
             changes.task_definition = Some(self.resolve_revision(td)?);
         }
-        self.aws.ecs.update_service(cluster, name, &changes).await
+        Ok(changes)
     }
 
     /// PutScalingPolicy; request-count tracking first reads its target group's resource
