@@ -1,7 +1,8 @@
 //! Wrappers around any implementation of the AWS traits: [`Instrumented`] reports every
 //! call to a [`CallHook`] (counting for tests and metrics, rate limits, fault injection: the
 //! hook may fail or delay a call before it reaches AWS), and [`Retried`] retries a failed
-//! call in place under a [`RetryPolicy`].
+//! call in place under a [`RetryPolicy`]. `aws_trait!` declares each AWS trait (in
+//! `aws/mod.rs`) together with both wrappers, so a method is written once.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -9,15 +10,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::retry::RetryPolicy;
-use super::{
-    AwsError, AwsOp, Ecs, Iam, LoadBalancing, Logs, NamePage, NewRole, RevisionPage, Scaling,
-};
-use crate::plan::model::{
-    ObservedCluster, ObservedLogGroup, ObservedRevision, ObservedRole, ObservedScaling,
-    ObservedService, ObservedStoppedTask, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef,
-    TaskDefBody,
-};
-use crate::plan::ServiceUpdate;
+use super::{AwsError, AwsOp};
 
 pub use super::call::{Call, CallKind};
 
@@ -95,8 +88,8 @@ impl CallHook for CallCounter {
 
 /// Delegates to `inner`, telling `hook` about each call.
 pub struct Instrumented<I: ?Sized> {
-    inner: Arc<I>,
-    hook: Arc<dyn CallHook>,
+    pub(super) inner: Arc<I>,
+    pub(super) hook: Arc<dyn CallHook>,
 }
 
 impl<I: ?Sized> Instrumented<I> {
@@ -107,8 +100,8 @@ impl<I: ?Sized> Instrumented<I> {
 
 /// Delegates to `inner`, retrying a failed call in place as `policy` allows.
 pub struct Retried<I: ?Sized> {
-    inner: Arc<I>,
-    policy: RetryPolicy,
+    pub(super) inner: Arc<I>,
+    pub(super) policy: RetryPolicy,
 }
 
 impl<I: ?Sized> Retried<I> {
@@ -117,14 +110,14 @@ impl<I: ?Sized> Retried<I> {
     }
 }
 
-/// The operator calls of one trait (`<dyn Ecs as Calls>::OPS`), from its `instrumented!`
-/// list.
+/// The operator calls of one trait (`<dyn Ecs as Calls>::OPS`), from its declaration
+/// (`aws_trait!`).
 pub trait Calls {
     const OPS: &'static [AwsOp];
 }
 
 /// Whether two strings are equal, at compile time.
-const fn same_str(a: &str, b: &str) -> bool {
+pub(crate) const fn same_str(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
@@ -139,30 +132,50 @@ const fn same_str(a: &str, b: &str) -> bool {
     true
 }
 
-/// Both wrappers for one trait, from its list of methods, each with the operation it is
-/// named after (its first request: `AwsOp` says its service, kind and metrics label).
-macro_rules! instrumented {
-    ($trait:ident, $(
-        $op:ident fn $method:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty;
-    )*) => {
+/// One AWS trait, declared once: each method with the operation it is named after (its
+/// first request: [`AwsOp`] says its service, kind and metrics label). Makes the trait (its
+/// methods return `Result<_, AwsError>`; methods in an optional `provided` block are copied
+/// in as written), and
+/// both wrappers, [`Instrumented`] and [`Retried`].
+macro_rules! aws_trait {
+    (
+        $(#[$tmeta:meta])*
+        pub trait $trait:ident {
+            $(
+                $(#[$meta:meta])*
+                $op:ident => fn $method:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty;
+            )*
+        }
+        $(provided { $($provided:tt)* })?
+    ) => {
+        $(#[$tmeta])*
+        #[async_trait::async_trait]
+        pub trait $trait: Send + Sync {
+            $(
+                $(#[$meta])*
+                async fn $method(&self $(, $arg: $ty)*) -> Result<$ret, AwsError>;
+            )*
+            $($($provided)*)?
+        }
+
         // Each method's metrics label is its name: the table says so, checked at compile
         // time.
         $(
             const _: () = assert!(
-                same_str(AwsOp::$op.metrics_label(), stringify!($method)),
+                $crate::aws::instrument::same_str(AwsOp::$op.metrics_label(), stringify!($method)),
                 concat!("the metrics label of AwsOp::", stringify!($op), " is not ", stringify!($method)),
             );
         )*
 
-        impl Calls for dyn $trait {
+        impl $crate::aws::instrument::Calls for dyn $trait {
             const OPS: &'static [AwsOp] = &[$(AwsOp::$op,)*];
         }
 
-        #[async_trait]
-        impl $trait for Instrumented<dyn $trait> {
+        #[async_trait::async_trait]
+        impl $trait for $crate::aws::instrument::Instrumented<dyn $trait> {
             $(
                 async fn $method(&self $(, $arg: $ty)*) -> Result<$ret, AwsError> {
-                    let call = Call { op: AwsOp::$op };
+                    let call = $crate::aws::instrument::Call { op: AwsOp::$op };
                     self.hook.before(call).await?;
                     let result = self.inner.$method($($arg),*).await;
                     match self.hook.after(call, result.as_ref().err()) {
@@ -173,11 +186,11 @@ macro_rules! instrumented {
             )*
         }
 
-        #[async_trait]
-        impl $trait for Retried<dyn $trait> {
+        #[async_trait::async_trait]
+        impl $trait for $crate::aws::instrument::Retried<dyn $trait> {
             $(
                 async fn $method(&self $(, $arg: $ty)*) -> Result<$ret, AwsError> {
-                    let call = Call { op: AwsOp::$op };
+                    let call = $crate::aws::instrument::Call { op: AwsOp::$op };
                     let mut attempt = 1;
                     loop {
                         match self.inner.$method($($arg),*).await {
@@ -194,62 +207,12 @@ macro_rules! instrumented {
     };
 }
 
-instrumented!(Ecs,
-    ListTaskDefinitions fn list_revisions(&self, family: Option<&str>, next_token: Option<&str>) -> RevisionPage;
-    DescribeTaskDefinition fn describe_revision(&self, arn: &str) -> Option<ObservedRevision>;
-    RegisterTaskDefinition fn register_task_definition(&self, body: &TaskDefBody, tags: &Tags) -> String;
-    DeregisterTaskDefinition fn deregister_task_definition(&self, arn: &str) -> ();
-    TagResource fn tag_resource(&self, arn: &str, tags: &Tags) -> ();
-    UntagResource fn untag_resource(&self, arn: &str, keys: &[String]) -> ();
-    DescribeClusters fn describe_cluster(&self, name: &str) -> Option<ObservedCluster>;
-    CreateCluster fn create_cluster(&self, name: &str, capacity_providers: &[String], tags: &Tags) -> ();
-    DescribeServices fn describe_services(&self, cluster: &str, names: &[String]) -> Vec<(String, ObservedService)>;
-    CreateService fn create_service(&self, cluster: &str, name: &str, body: &ServiceBody, tags: &Tags, client_token: &str) -> String;
-    UpdateService fn update_service(&self, cluster: &str, name: &str, update: &ServiceUpdate) -> ();
-    DeleteService fn delete_service(&self, cluster: &str, name: &str) -> ();
-    ListClusters fn list_clusters(&self, next_token: Option<&str>) -> NamePage;
-    ListServices fn list_services(&self, cluster: &str, next_token: Option<&str>) -> NamePage;
-    ListTasks fn stopped_tasks(&self, cluster: &str, service: &str, limit: usize) -> Vec<ObservedStoppedTask>;
-);
-
-instrumented!(Iam,
-    GetRole fn get_role(&self, name: &str) -> Option<ObservedRole>;
-    CreateRole fn create_role(&self, role: NewRole<'_>) -> String;
-    UpdateAssumeRolePolicy fn update_assume_role_policy(&self, role: &str, policy: &serde_json::Value) -> ();
-    PutRolePermissionsBoundary fn put_role_permissions_boundary(&self, role: &str, arn: &str) -> ();
-    DeleteRolePermissionsBoundary fn delete_role_permissions_boundary(&self, role: &str) -> ();
-    AttachRolePolicy fn attach_role_policy(&self, role: &str, policy_arn: &str) -> ();
-    DetachRolePolicy fn detach_role_policy(&self, role: &str, policy_arn: &str) -> ();
-    PutRolePolicy fn put_role_policy(&self, role: &str, name: &str, document: &serde_json::Value) -> ();
-    DeleteRolePolicy fn delete_role_policy(&self, role: &str, name: &str) -> ();
-    DeleteRole fn delete_role(&self, role: &str) -> ();
-);
-
-instrumented!(Logs,
-    DescribeLogGroups fn describe_log_group(&self, name: &str) -> Option<ObservedLogGroup>;
-    CreateLogGroup fn create_log_group(&self, name: &str, tags: &Tags) -> ();
-    PutRetentionPolicy fn put_retention_policy(&self, name: &str, days: i32) -> ();
-    DeleteRetentionPolicy fn delete_retention_policy(&self, name: &str) -> ();
-    DeleteLogGroup fn delete_log_group(&self, name: &str) -> ();
-);
-
-instrumented!(Scaling,
-    DescribeScalableTargets fn describe(&self, resource_id: &str) -> ObservedScaling;
-    RegisterScalableTarget fn register_scalable_target(&self, resource_id: &str, min: i32, max: i32) -> ();
-    DeregisterScalableTarget fn deregister_scalable_target(&self, resource_id: &str) -> ();
-    PutScalingPolicy fn put_scaling_policy(&self, resource_id: &str, name: &str, policy: &TargetTrackingDef) -> ();
-    DeleteScalingPolicy fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> ();
-    PutScheduledAction fn put_scheduled_action(&self, resource_id: &str, name: &str, action: &ScheduledActionDef) -> ();
-    DeleteScheduledAction fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> ();
-);
-
-instrumented!(LoadBalancing,
-    DescribeTargetGroups fn resource_label(&self, target_group_arn: &str) -> String;
-);
+pub(crate) use aws_trait;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::{Ecs, Iam, LoadBalancing, Logs, Scaling};
 
     #[test]
     fn every_operator_call_is_one_trait_method() {

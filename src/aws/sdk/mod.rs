@@ -1,7 +1,8 @@
-//! The AWS traits on the AWS SDK for Rust, one file per service ([`ecs`], [`iam`],
-//! [`logs`], [`scaling`], [`elbv2`]), with the ECS conversions between the planner's types
-//! and the SDK's in [`ecs_convert`]. Every request goes through [`send`]: one rate-limit
-//! token, one tracing span and one classified [`AwsError`], all named by its [`AwsOp`].
+//! The AWS traits on the AWS SDK for Rust, one file per service (`ecs.rs`, `iam.rs`,
+//! `logs.rs`, `scaling.rs`, `elbv2.rs`), with the ECS conversions between the planner's
+//! types and the SDK's in `ecs_convert.rs`. Every request goes through `send`: one
+//! rate-limit token, one tracing span and one classified [`AwsError`], all named by its
+//! [`AwsOp`].
 
 mod ecs;
 mod ecs_convert;
