@@ -1,6 +1,6 @@
 //! Controller benchmark (a bench binary, not a test): the *running* controller
 //! (`controller::run::run_with`: reflectors, both Controllers, triggers, shutdown) on kube's
-//! `tower-test` mock client, with the in-memory AWS stand-in (`aws::sim`) behind it.
+//! `tower-test` mock client, with the in-memory AWS stand-in (`testing::backend`) behind it.
 //!
 //!   cargo bench --bench controller                 # 5,000 + 5,000 objects, 200 edits; writes BENCHMARKS.md's section
 //!   FGO_BENCH_PAIRS=1000 FGO_BENCH_EDITS=100 cargo bench --bench controller
@@ -62,12 +62,12 @@ use std::time::{Duration, Instant};
 
 use fargate_operator::api::{FargateService, TaskDefinition, FINALIZER};
 use fargate_operator::aws::instrument::{Call, CallHook};
-use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::AwsError;
 use fargate_operator::controller::run::run_with;
 use fargate_operator::engine::{self, Sync};
 use fargate_operator::metrics::Metrics;
 use fargate_operator::plan::PlanConfig;
+use fargate_operator::testing::SimBackend;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry, Time};
 use k8s_openapi::jiff::Timestamp;
 use kube::core::DeserializeGuard;
@@ -729,7 +729,7 @@ struct Updates {
 
 impl CallHook for Updates {
     fn after(&self, call: Call, error: Option<&AwsError>) -> Option<AwsError> {
-        if call.operation == "update_service" && error.is_none() {
+        if call.operation() == "update_service" && error.is_none() {
             if let Ok(mut at) = self.at.lock() {
                 at.push(Instant::now());
             }

@@ -25,13 +25,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use fargate_operator::api::{FargateService, TaskDefinition};
-use fargate_operator::aws::faults::{FaultRates, Faults};
 use fargate_operator::aws::instrument::{Call, CallHook, CallKind};
 use fargate_operator::aws::limits::{
     published, Bucket, Category, Limits, RateLimits, DEFAULT_SHARE,
 };
 use fargate_operator::aws::retry::RetryPolicy;
-use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::{Aws, AwsError, ErrorKind};
 use fargate_operator::controller::backoff::{BackoffSettings, Backoffs, Bounds, RetryClass};
 use fargate_operator::controller::observations::{
@@ -40,6 +38,8 @@ use fargate_operator::controller::observations::{
 use fargate_operator::controller::Settings;
 use fargate_operator::engine::{self, Sync};
 use fargate_operator::plan::{PlanConfig, TaskDefinitionInfo};
+use fargate_operator::testing::SimBackend;
+use fargate_operator::testing::{FaultRates, Faults};
 use k8s_openapi::jiff::Timestamp;
 use support::sim::requests;
 use tokio::sync::Semaphore;
@@ -53,13 +53,13 @@ struct Enforce {
 #[async_trait]
 impl CallHook for Enforce {
     async fn before(&self, call: Call) -> Result<(), AwsError> {
-        if self.buckets.try_acquire(Category::of_call(&call)) {
+        if self.buckets.try_acquire(call.op.category()) {
             return Ok(());
         }
         self.throttled.fetch_add(1, Ordering::Relaxed);
         Err(AwsError::new(
             ErrorKind::Throttled,
-            "stand-in",
+            call.op,
             "Rate exceeded",
         ))
     }
@@ -83,12 +83,12 @@ impl CallHook for Counts {
             return None;
         }
         if let Ok(mut m) = self.by_category.lock() {
-            *m.entry(Category::of_call(&call)).or_default() += 1;
+            *m.entry(call.op.category()).or_default() += 1;
         }
-        match call.kind {
+        match call.kind() {
             CallKind::Read => {
                 self.reads.fetch_add(1, Ordering::Relaxed);
-                if call.service == "ecs" {
+                if call.service() == "ecs" {
                     self.ecs_reads.fetch_add(1, Ordering::Relaxed);
                 }
             }

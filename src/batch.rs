@@ -180,7 +180,7 @@ pub fn render_text(plans: &[ObjectPlan]) -> String {
                             '-'
                         }
                     };
-                    let _ = writeln!(out, "  {sign} {}", crate::plan::render::describe(a));
+                    let _ = writeln!(out, "  {sign} {}", a.describe());
                 }
                 for n in &plan.notes {
                     let _ = writeln!(out, "  ! {}: {}", n.reason, n.message);

@@ -16,5 +16,7 @@ pub mod manifests;
 pub mod metrics;
 pub mod plan;
 pub mod telemetry;
+#[cfg(feature = "test-util")]
+pub mod testing;
 pub mod tls;
 pub mod util;

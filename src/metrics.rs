@@ -233,8 +233,8 @@ impl CallHook for Metrics {
         let outcome = error.map_or("ok", |e| e.kind.label());
         self.aws_calls
             .get_or_create(&AwsCallLabels {
-                service: call.service,
-                operation: call.operation,
+                service: call.service(),
+                operation: call.operation(),
                 outcome,
             })
             .inc();
@@ -282,14 +282,12 @@ mod tests {
     fn aws_calls_are_counted_by_outcome() {
         let m = Metrics::new();
         let call = Call {
-            service: "ecs",
-            operation: "create_service",
-            kind: crate::aws::instrument::CallKind::Write,
+            op: crate::aws::AwsOp::CreateService,
         };
         m.after(call, None);
         let throttled = AwsError {
             kind: crate::aws::ErrorKind::Throttled,
-            operation: "ecs:CreateService",
+            op: crate::aws::AwsOp::CreateService,
             code: Some("ThrottlingException".into()),
             message: "Rate exceeded".into(),
         };

@@ -1,6 +1,6 @@
 //! The controller's reconcile against kube's `tower-test` mock client (every request to the
 //! API server asserted: method, path, body) and the in-memory AWS stand-in
-//! (`aws::sim::SimBackend`; tests/controller_moto.rs runs the same against moto).
+//! (`testing::SimBackend`; tests/controller_moto.rs runs the same against moto).
 
 mod support;
 
@@ -10,7 +10,6 @@ use std::time::Duration;
 use fargate_operator::api::conditions::{condition_types as ct, reasons};
 use fargate_operator::api::{FargateService, TaskDefinition, FINALIZER};
 use fargate_operator::aws::instrument::{Call, CallCounter, CallHook, CallKind};
-use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::controller::reconcile::{
     error_policy, event_reasons, reconcile_fargate_service, reconcile_task_definition, Error,
 };
@@ -19,6 +18,7 @@ use fargate_operator::controller::{
     Context, GuardedFargateService, GuardedTaskDefinition, Leadership, Settings, Stores,
 };
 use fargate_operator::metrics::Metrics;
+use fargate_operator::testing::SimBackend;
 use k8s_openapi::jiff::Timestamp;
 use kube::core::DeserializeGuard;
 use kube::runtime::controller::Action;
@@ -1660,8 +1660,8 @@ async fn the_account_revision_listing_is_shared_and_given_up_when_too_large() {
 
 #[tokio::test]
 async fn overlapping_resyncs_of_one_cluster_share_the_batch_in_flight() {
-    use fargate_operator::aws::faults::{FaultRates, Faults};
     use fargate_operator::controller::observations::ServiceObservations;
+    use fargate_operator::testing::{FaultRates, Faults};
     let mut h = Harness::new();
     let (_, services) = ten_settled_services(&mut h).await;
     // Every AWS call takes 20 ms, so the ten resyncs below overlap.
@@ -2066,10 +2066,10 @@ struct Deny(&'static str);
 #[async_trait::async_trait]
 impl CallHook for Deny {
     async fn before(&self, call: Call) -> Result<(), fargate_operator::aws::AwsError> {
-        if call.operation == self.0 {
+        if call.operation() == self.0 {
             return Err(fargate_operator::aws::AwsError::new(
                 fargate_operator::aws::ErrorKind::AccessDenied,
-                "ecs:TagResource",
+                fargate_operator::aws::AwsOp::TagResource,
                 "not authorized to perform: ecs:TagResource",
             ));
         }

@@ -3,7 +3,7 @@
 //! an update, a delete and a restart; then the operator restarts with a fresh executor.
 //! Whatever k, the objects converge with no duplicate service, role or revision, no object
 //! needs a human, and a restart (`restartedAt`) is never lost and forced at most once more.
-//! Runs against the in-memory stand-in (`aws::sim`): moto silently replaces a duplicate
+//! Runs against the in-memory stand-in (`testing::backend`): moto silently replaces a duplicate
 //! service and drops CreateService's client token, so it cannot show duplicates.
 
 mod support;
@@ -13,11 +13,11 @@ use std::sync::Arc;
 
 use fargate_operator::api::{RESTARTED_AT_ANNOTATION, RESTARTED_AT_TAG};
 use fargate_operator::aws::instrument::{Call, CallHook};
-use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::AwsError;
 use fargate_operator::engine::run::{self, ObjectResult};
 use fargate_operator::manifests::Manifests;
 use fargate_operator::plan::service::restart_tag;
+use fargate_operator::testing::SimBackend;
 use support::crash::CrashAfter;
 use support::sim::{apply, fresh};
 

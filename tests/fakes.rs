@@ -1,4 +1,4 @@
-//! What moto cannot show, against the in-memory stand-in (`aws::sim::SimBackend`, the AWS
+//! What moto cannot show, against the in-memory stand-in (`testing::SimBackend`, the AWS
 //! model the planner is property-tested against): moto drops CreateService's client token
 //! and silently replaces a duplicate service, so a lost CreateService answer and a service
 //! owned by another object are tested here; faults are injected through the instrumenting
@@ -48,14 +48,14 @@ impl Fault {
     }
 
     fn fire(&self, call: Call) -> Option<AwsError> {
-        if call.operation != self.operation {
+        if call.operation() != self.operation {
             return None;
         }
         self.calls.fetch_add(1, Ordering::SeqCst);
         let left = self.times.load(Ordering::SeqCst);
         (left > 0).then(|| {
             self.times.store(left - 1, Ordering::SeqCst);
-            AwsError::new(self.kind, "injected", format!("injected {:?}", self.kind))
+            AwsError::new(self.kind, call.op, format!("injected {:?}", self.kind))
         })
     }
 }

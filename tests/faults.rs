@@ -1,4 +1,4 @@
-//! Fault injection (`aws::faults`) under the production retry layer (`Aws::retried`), on the
+//! Fault injection (`testing::faults`) under the production retry layer (`Aws::retried`), on the
 //! in-memory AWS stand-in: throttling, server errors and lost answers at chosen rates.
 //!
 //! The stand-in rather than moto: the faults are injected at the AWS trait, below the
@@ -13,14 +13,12 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fargate_operator::aws::faults::{FaultRates, Faults};
 use fargate_operator::aws::retry::RetryPolicy;
-use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::Aws;
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
 use fargate_operator::manifests::Manifests;
-use fargate_operator::plan::sim::Inventory;
 use fargate_operator::plan::PlanConfig;
+use fargate_operator::testing::{FaultRates, Faults, Inventory, SimBackend};
 use support::sim::fresh;
 
 const ROUNDS: usize = 10;

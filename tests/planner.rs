@@ -1,4 +1,4 @@
-//! Planner behaviour on the examples, against the in-memory AWS model (`plan::sim`).
+//! Planner behaviour on the examples, against the in-memory AWS model (`testing::sim`).
 
 mod support;
 
@@ -13,8 +13,8 @@ use fargate_operator::batch::{plan_all, ObjectPlan, Outcome};
 use fargate_operator::manifests::Manifests;
 use fargate_operator::plan::model::StrategyItem;
 use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
-use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{Action, PlanConfig};
+use fargate_operator::testing::SimAws;
 
 fn examples() -> Manifests {
     support::examples::all()

@@ -1,4 +1,4 @@
-//! Property tests of the planner against the in-memory AWS model (`plan::sim`):
+//! Property tests of the planner against the in-memory AWS model (`testing::sim`):
 //! 1. for generated valid specs, applying the plan and planning again yields an empty plan;
 //! 2. observed states that differ from the converged one only in AWS defaults and ordering
 //!    plan nothing.
@@ -10,11 +10,11 @@ use fargate_operator::api::names::{service_name, task_definition_lookups};
 use fargate_operator::api::taskdefinition::*;
 use fargate_operator::plan::model::{ObservedFargateService, ObservedTaskDefinition, StrategyItem};
 use fargate_operator::plan::service::task_definition_info;
-use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::{
     plan_fargate_service, plan_task_definition, Owner, Plan, PlanConfig, ServiceInputs,
     TaskDefinitionInputs,
 };
+use fargate_operator::testing::SimAws;
 use proptest::prelude::*;
 
 const SIZES: [(i32, i32); 8] = [

@@ -4,7 +4,7 @@
 //! matches the Describe calls' ResourceId filter loosely (either ID a prefix of the other)
 //! and ignores their namespace and dimension filters, so `service/shop/scale-app9` is
 //! answered with the items of `service/shop/scale-app99` too (and the other way round).
-//! ECS, IAM and logs are the in-memory stand-in (`aws::sim`).
+//! ECS, IAM and logs are the in-memory stand-in (`testing::backend`).
 
 mod support;
 

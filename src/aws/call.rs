@@ -2,19 +2,28 @@
 //! [`super::retry`] decides whether to repeat it): its own module, so that neither of those
 //! two depends on the other for it.
 
-/// Whether a call reads or changes AWS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub enum CallKind {
-    Read,
-    Write,
-}
+pub use crate::plan::op::{AwsOp, CallKind};
 
-/// One AWS call, as the hook sees it.
+/// One operator call (a method of the AWS traits), as the hook sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Call {
+    /// The operation the call is named after (its first request).
+    pub op: AwsOp,
+}
+
+impl Call {
     /// `ecs`, `iam`, `logs`, `application-autoscaling`, `elasticloadbalancing`.
-    pub service: &'static str,
-    /// The operator-level verb, e.g. `create_service`.
-    pub operation: &'static str,
-    pub kind: CallKind,
+    pub fn service(self) -> &'static str {
+        self.op.service()
+    }
+
+    /// The operator-level verb, e.g. `create_service` (the metrics label).
+    pub fn operation(self) -> &'static str {
+        self.op.metrics_label()
+    }
+
+    /// Whether the call reads or changes AWS.
+    pub fn kind(self) -> CallKind {
+        self.op.kind()
+    }
 }

@@ -2,6 +2,7 @@
 //! on (retry soon, retry with backoff, give up until the spec changes, or treat as done).
 
 use crate::api::reasons;
+use crate::plan::op::AwsOp;
 
 /// What kind of failure an AWS call had.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -36,11 +37,11 @@ impl ErrorKind {
 
 /// An AWS call failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{operation}: {message}")]
+#[error("{op}: {message}")]
 pub struct AwsError {
     pub kind: ErrorKind,
-    /// `service:Operation`, e.g. `ecs:CreateService`.
-    pub operation: &'static str,
+    /// The request that failed (shown as its IAM action, e.g. `ecs:CreateService`).
+    pub op: AwsOp,
     /// AWS's error code, when it sent one.
     pub code: Option<String>,
     /// AWS's message (or the transport error).
@@ -48,10 +49,10 @@ pub struct AwsError {
 }
 
 impl AwsError {
-    pub fn new(kind: ErrorKind, operation: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, op: AwsOp, message: impl Into<String>) -> Self {
         Self {
             kind,
-            operation,
+            op,
             code: None,
             message: message.into(),
         }
@@ -157,8 +158,8 @@ fn looks_missing(message: &str) -> bool {
         || m.contains("could not be found")
 }
 
-/// Turns an SDK error into an [`AwsError`] for `operation`.
-pub(crate) fn from_sdk<E>(operation: &'static str, err: aws_sdk_ecs::error::SdkError<E>) -> AwsError
+/// Turns an SDK error into an [`AwsError`] for `op`.
+pub(crate) fn from_sdk<E>(op: AwsOp, err: aws_sdk_ecs::error::SdkError<E>) -> AwsError
 where
     E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -173,26 +174,26 @@ where
             );
             AwsError {
                 kind: classify(e.code(), Some(status), &message),
-                operation,
+                op,
                 code: e.code().map(str::to_owned),
                 message,
             }
         }
         SdkError::TimeoutError(_) => {
-            AwsError::new(ErrorKind::Transient, operation, "timed out waiting for AWS")
+            AwsError::new(ErrorKind::Transient, op, "timed out waiting for AWS")
         }
         SdkError::DispatchFailure(_) => AwsError::new(
             ErrorKind::Transient,
-            operation,
+            op,
             format!("could not reach AWS: {}", error_chain(&err)),
         ),
         SdkError::ResponseError(_) => AwsError::new(
             ErrorKind::Transient,
-            operation,
+            op,
             format!("unreadable response from AWS: {}", error_chain(&err)),
         ),
         // Building the request failed: usually missing credentials or region.
-        _ => AwsError::new(ErrorKind::Invalid, operation, error_chain(&err)),
+        _ => AwsError::new(ErrorKind::Invalid, op, error_chain(&err)),
     }
 }
 
@@ -279,10 +280,10 @@ mod tests {
 
     #[test]
     fn reasons_and_retryability() {
-        let e = AwsError::new(ErrorKind::Throttled, "ecs:UpdateService", "slow down");
+        let e = AwsError::new(ErrorKind::Throttled, AwsOp::UpdateService, "slow down");
         assert!(e.is_retryable());
         assert_eq!(e.reason(), reasons::THROTTLED);
-        let e = AwsError::new(ErrorKind::Invalid, "ecs:CreateService", "bad subnet");
+        let e = AwsError::new(ErrorKind::Invalid, AwsOp::CreateService, "bad subnet");
         assert!(!e.is_retryable());
         assert_eq!(e.reason(), reasons::AWS_REJECTED);
         assert_eq!(e.to_string(), "ecs:CreateService: bad subnet");

@@ -1,7 +1,8 @@
 //! Wrappers around any implementation of the AWS traits: [`Instrumented`] reports every
 //! call to a [`CallHook`] (counting for tests and metrics, rate limits, fault injection: the
 //! hook may fail or delay a call before it reaches AWS), and [`Retried`] retries a failed
-//! call in place under a [`RetryPolicy`].
+//! call in place under a [`RetryPolicy`]. `aws_trait!` declares each AWS trait (in
+//! `aws/mod.rs`) together with both wrappers, so a method is written once.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -9,13 +10,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::retry::RetryPolicy;
-use super::{AwsError, Ecs, Iam, LoadBalancing, Logs, NamePage, NewRole, RevisionPage, Scaling};
-use crate::plan::model::{
-    ObservedCluster, ObservedLogGroup, ObservedRevision, ObservedRole, ObservedScaling,
-    ObservedService, ObservedStoppedTask, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef,
-    TaskDefBody,
-};
-use crate::plan::ServiceUpdate;
+use super::{AwsError, AwsOp};
 
 pub use super::call::{Call, CallKind};
 
@@ -31,16 +26,21 @@ pub trait CallHook: Send + Sync {
     fn after(&self, call: Call, error: Option<&AwsError>) -> Option<AwsError>;
 }
 
-/// Counts calls by `(service, operation, kind)`; the counts tests and `apply` report.
+/// Counts calls by operation; the counts tests and `apply` report.
 #[derive(Default, Debug)]
 pub struct CallCounter {
-    counts: Mutex<BTreeMap<(&'static str, &'static str, CallKind), usize>>,
+    counts: Mutex<BTreeMap<AwsOp, usize>>,
 }
 
 impl CallCounter {
-    /// A snapshot of the counts.
+    /// A snapshot of the counts, by `(service, operation, kind)`: the operation is the
+    /// call's metrics label (`create_service`).
     pub fn snapshot(&self) -> BTreeMap<(&'static str, &'static str, CallKind), usize> {
-        self.counts.lock().map(|c| c.clone()).unwrap_or_default()
+        let counts = self.counts.lock().map(|c| c.clone()).unwrap_or_default();
+        counts
+            .into_iter()
+            .map(|(op, n)| ((op.service(), op.metrics_label(), op.kind()), n))
+            .collect()
     }
 
     /// Calls of `kind`.
@@ -80,8 +80,7 @@ impl CallCounter {
 impl CallHook for CallCounter {
     fn after(&self, call: Call, _error: Option<&AwsError>) -> Option<AwsError> {
         if let Ok(mut c) = self.counts.lock() {
-            *c.entry((call.service, call.operation, call.kind))
-                .or_default() += 1;
+            *c.entry(call.op).or_default() += 1;
         }
         None
     }
@@ -89,8 +88,8 @@ impl CallHook for CallCounter {
 
 /// Delegates to `inner`, telling `hook` about each call.
 pub struct Instrumented<I: ?Sized> {
-    inner: Arc<I>,
-    hook: Arc<dyn CallHook>,
+    pub(super) inner: Arc<I>,
+    pub(super) hook: Arc<dyn CallHook>,
 }
 
 impl<I: ?Sized> Instrumented<I> {
@@ -101,8 +100,8 @@ impl<I: ?Sized> Instrumented<I> {
 
 /// Delegates to `inner`, retrying a failed call in place as `policy` allows.
 pub struct Retried<I: ?Sized> {
-    inner: Arc<I>,
-    policy: RetryPolicy,
+    pub(super) inner: Arc<I>,
+    pub(super) policy: RetryPolicy,
 }
 
 impl<I: ?Sized> Retried<I> {
@@ -111,20 +110,72 @@ impl<I: ?Sized> Retried<I> {
     }
 }
 
-/// Both wrappers for one trait, from its list of methods.
-macro_rules! instrumented {
-    ($trait:ident, $service:literal, $(
-        $kind:ident fn $method:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty;
-    )*) => {
-        #[async_trait]
-        impl $trait for Instrumented<dyn $trait> {
+/// The operator calls of one trait (`<dyn Ecs as Calls>::OPS`), from its declaration
+/// (`aws_trait!`).
+pub trait Calls {
+    const OPS: &'static [AwsOp];
+}
+
+/// Whether two strings are equal, at compile time.
+pub(crate) const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// One AWS trait, declared once: each method with the operation it is named after (its
+/// first request: [`AwsOp`] says its service, kind and metrics label). Makes the trait (its
+/// methods return `Result<_, AwsError>`; methods in an optional `provided` block are copied
+/// in as written), and
+/// both wrappers, [`Instrumented`] and [`Retried`].
+macro_rules! aws_trait {
+    (
+        $(#[$tmeta:meta])*
+        pub trait $trait:ident {
+            $(
+                $(#[$meta:meta])*
+                $op:ident => fn $method:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty;
+            )*
+        }
+        $(provided { $($provided:tt)* })?
+    ) => {
+        $(#[$tmeta])*
+        #[async_trait::async_trait]
+        pub trait $trait: Send + Sync {
+            $(
+                $(#[$meta])*
+                async fn $method(&self $(, $arg: $ty)*) -> Result<$ret, AwsError>;
+            )*
+            $($($provided)*)?
+        }
+
+        // Each method's metrics label is its name: the table says so, checked at compile
+        // time.
+        $(
+            const _: () = assert!(
+                $crate::aws::instrument::same_str(AwsOp::$op.metrics_label(), stringify!($method)),
+                concat!("the metrics label of AwsOp::", stringify!($op), " is not ", stringify!($method)),
+            );
+        )*
+
+        impl $crate::aws::instrument::Calls for dyn $trait {
+            const OPS: &'static [AwsOp] = &[$(AwsOp::$op,)*];
+        }
+
+        #[async_trait::async_trait]
+        impl $trait for $crate::aws::instrument::Instrumented<dyn $trait> {
             $(
                 async fn $method(&self $(, $arg: $ty)*) -> Result<$ret, AwsError> {
-                    let call = Call {
-                        service: $service,
-                        operation: stringify!($method),
-                        kind: CallKind::$kind,
-                    };
+                    let call = $crate::aws::instrument::Call { op: AwsOp::$op };
                     self.hook.before(call).await?;
                     let result = self.inner.$method($($arg),*).await;
                     match self.hook.after(call, result.as_ref().err()) {
@@ -135,15 +186,11 @@ macro_rules! instrumented {
             )*
         }
 
-        #[async_trait]
-        impl $trait for Retried<dyn $trait> {
+        #[async_trait::async_trait]
+        impl $trait for $crate::aws::instrument::Retried<dyn $trait> {
             $(
                 async fn $method(&self $(, $arg: $ty)*) -> Result<$ret, AwsError> {
-                    let call = Call {
-                        service: $service,
-                        operation: stringify!($method),
-                        kind: CallKind::$kind,
-                    };
+                    let call = $crate::aws::instrument::Call { op: AwsOp::$op };
                     let mut attempt = 1;
                     loop {
                         match self.inner.$method($($arg),*).await {
@@ -160,55 +207,25 @@ macro_rules! instrumented {
     };
 }
 
-instrumented!(Ecs, "ecs",
-    Read fn list_revisions(&self, family: Option<&str>, next_token: Option<&str>) -> RevisionPage;
-    Read fn describe_revision(&self, arn: &str) -> Option<ObservedRevision>;
-    Write fn register_task_definition(&self, body: &TaskDefBody, tags: &Tags) -> String;
-    Write fn deregister_task_definition(&self, arn: &str) -> ();
-    Write fn tag_resource(&self, arn: &str, tags: &Tags) -> ();
-    Write fn untag_resource(&self, arn: &str, keys: &[String]) -> ();
-    Read fn describe_cluster(&self, name: &str) -> Option<ObservedCluster>;
-    Write fn create_cluster(&self, name: &str, capacity_providers: &[String], tags: &Tags) -> ();
-    Read fn describe_services(&self, cluster: &str, names: &[String]) -> Vec<(String, ObservedService)>;
-    Write fn create_service(&self, cluster: &str, name: &str, body: &ServiceBody, tags: &Tags, client_token: &str) -> String;
-    Write fn update_service(&self, cluster: &str, name: &str, update: &ServiceUpdate) -> ();
-    Write fn delete_service(&self, cluster: &str, name: &str) -> ();
-    Read fn list_clusters(&self, next_token: Option<&str>) -> NamePage;
-    Read fn list_services(&self, cluster: &str, next_token: Option<&str>) -> NamePage;
-    Read fn stopped_tasks(&self, cluster: &str, service: &str, limit: usize) -> Vec<ObservedStoppedTask>;
-);
+pub(crate) use aws_trait;
 
-instrumented!(Iam, "iam",
-    Read fn get_role(&self, name: &str) -> Option<ObservedRole>;
-    Write fn create_role(&self, role: NewRole<'_>) -> String;
-    Write fn update_assume_role_policy(&self, role: &str, policy: &serde_json::Value) -> ();
-    Write fn put_role_permissions_boundary(&self, role: &str, arn: &str) -> ();
-    Write fn delete_role_permissions_boundary(&self, role: &str) -> ();
-    Write fn attach_role_policy(&self, role: &str, policy_arn: &str) -> ();
-    Write fn detach_role_policy(&self, role: &str, policy_arn: &str) -> ();
-    Write fn put_role_policy(&self, role: &str, name: &str, document: &serde_json::Value) -> ();
-    Write fn delete_role_policy(&self, role: &str, name: &str) -> ();
-    Write fn delete_role(&self, role: &str) -> ();
-);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{Ecs, Iam, LoadBalancing, Logs, Scaling};
 
-instrumented!(Logs, "logs",
-    Read fn describe_log_group(&self, name: &str) -> Option<ObservedLogGroup>;
-    Write fn create_log_group(&self, name: &str, tags: &Tags) -> ();
-    Write fn put_retention_policy(&self, name: &str, days: i32) -> ();
-    Write fn delete_retention_policy(&self, name: &str) -> ();
-    Write fn delete_log_group(&self, name: &str) -> ();
-);
-
-instrumented!(Scaling, "application-autoscaling",
-    Read fn describe(&self, resource_id: &str) -> ObservedScaling;
-    Write fn register_scalable_target(&self, resource_id: &str, min: i32, max: i32) -> ();
-    Write fn deregister_scalable_target(&self, resource_id: &str) -> ();
-    Write fn put_scaling_policy(&self, resource_id: &str, name: &str, policy: &TargetTrackingDef) -> ();
-    Write fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> ();
-    Write fn put_scheduled_action(&self, resource_id: &str, name: &str, action: &ScheduledActionDef) -> ();
-    Write fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> ();
-);
-
-instrumented!(LoadBalancing, "elasticloadbalancing",
-    Read fn resource_label(&self, target_group_arn: &str) -> String;
-);
+    #[test]
+    fn every_operator_call_is_one_trait_method() {
+        let mut listed: Vec<AwsOp> = [
+            <dyn Ecs as Calls>::OPS,
+            <dyn Iam as Calls>::OPS,
+            <dyn Logs as Calls>::OPS,
+            <dyn Scaling as Calls>::OPS,
+            <dyn LoadBalancing as Calls>::OPS,
+        ]
+        .concat();
+        listed.sort_unstable();
+        let calls: Vec<AwsOp> = AwsOp::ALL.iter().copied().filter(|o| o.is_call()).collect();
+        assert_eq!(listed, calls);
+    }
+}

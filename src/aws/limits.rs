@@ -11,95 +11,8 @@ use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
-/// An API category with a bucket of its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Category {
-    /// ECS CreateService, UpdateService, DeleteService (published: burst 50, 5/s).
-    EcsServiceWrite,
-    /// ECS RegisterTaskDefinition (published: burst 20, 1/s).
-    EcsRegisterTaskDefinition,
-    /// ECS DescribeServices (published: burst 100, 20/s; 10 services per call).
-    EcsDescribeServices,
-    /// Other ECS reads: DescribeClusters, DescribeTaskDefinition, ListTaskDefinitions,
-    /// DescribeTasks, ListTasks, ListClusters, ListServices (published: burst 100, 20/s for
-    /// most).
-    EcsRead,
-    /// Other ECS writes: CreateCluster, DeregisterTaskDefinition, TagResource, UntagResource.
-    EcsWrite,
-    /// IAM (global, no published per-API rate).
-    Iam,
-    /// Application Auto Scaling.
-    AutoScaling,
-    /// CloudWatch Logs (most control-plane calls: 5/s).
-    Logs,
-    /// Elastic Load Balancing reads.
-    Elb,
-}
-
-impl Category {
-    pub const ALL: [Category; 9] = [
-        Category::EcsServiceWrite,
-        Category::EcsRegisterTaskDefinition,
-        Category::EcsDescribeServices,
-        Category::EcsRead,
-        Category::EcsWrite,
-        Category::Iam,
-        Category::AutoScaling,
-        Category::Logs,
-        Category::Elb,
-    ];
-
-    /// The flag/config name, e.g. `ecs-service-write`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::EcsServiceWrite => "ecs-service-write",
-            Self::EcsRegisterTaskDefinition => "ecs-register-task-definition",
-            Self::EcsDescribeServices => "ecs-describe-services",
-            Self::EcsRead => "ecs-read",
-            Self::EcsWrite => "ecs-write",
-            Self::Iam => "iam",
-            Self::AutoScaling => "autoscaling",
-            Self::Logs => "logs",
-            Self::Elb => "elb",
-        }
-    }
-
-    /// The category of an IAM-style operation name (`ecs:CreateService`).
-    pub fn of(operation: &str) -> Category {
-        let (service, op) = operation.split_once(':').unwrap_or(("", operation));
-        match (service, op) {
-            ("ecs", "CreateService" | "UpdateService" | "DeleteService") => Self::EcsServiceWrite,
-            ("ecs", "RegisterTaskDefinition") => Self::EcsRegisterTaskDefinition,
-            ("ecs", "DescribeServices") => Self::EcsDescribeServices,
-            ("ecs", o) if o.starts_with("Describe") || o.starts_with("List") => Self::EcsRead,
-            ("ecs", _) => Self::EcsWrite,
-            ("iam", _) => Self::Iam,
-            ("application-autoscaling", _) => Self::AutoScaling,
-            ("logs", _) => Self::Logs,
-            _ => Self::Elb,
-        }
-    }
-}
-
-impl Category {
-    /// The category of a call through the AWS traits (`Instrumented`), for rate limiting at
-    /// the trait level (stand-ins and benchmarks; the SDK adapter limits each request).
-    pub fn of_call(call: &super::instrument::Call) -> Category {
-        match (call.service, call.operation) {
-            ("ecs", "create_service" | "update_service" | "delete_service") => {
-                Self::EcsServiceWrite
-            }
-            ("ecs", "register_task_definition") => Self::EcsRegisterTaskDefinition,
-            ("ecs", "describe_services") => Self::EcsDescribeServices,
-            ("ecs", _) if call.kind == super::instrument::CallKind::Read => Self::EcsRead,
-            ("ecs", _) => Self::EcsWrite,
-            ("iam", _) => Self::Iam,
-            ("application-autoscaling", _) => Self::AutoScaling,
-            ("logs", _) => Self::Logs,
-            _ => Self::Elb,
-        }
-    }
-}
+use crate::plan::op::AwsOp;
+pub use crate::plan::op::Category;
 
 /// One bucket: `burst` requests at once, refilled at `per_second`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -203,10 +116,12 @@ impl FromStr for Limits {
     }
 }
 
-/// The live buckets, and how long requests waited for them.
+/// The live buckets, how long requests waited for them, and how many requests of each
+/// operation took a token (every SDK request does, so these are the requests sent).
 pub struct RateLimits {
     buckets: BTreeMap<Category, DefaultDirectRateLimiter>,
     waited_micros: BTreeMap<Category, AtomicU64>,
+    sent: BTreeMap<AwsOp, AtomicU64>,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -235,6 +150,7 @@ impl RateLimits {
                 .into_iter()
                 .map(|c| (c, AtomicU64::new(0)))
                 .collect(),
+            sent: counters(),
         }
     }
 
@@ -244,12 +160,25 @@ impl RateLimits {
         Self {
             buckets: BTreeMap::new(),
             waited_micros: BTreeMap::new(),
+            sent: counters(),
         }
     }
 
-    /// Waits for a token for `operation` (`ecs:CreateService`).
-    pub async fn acquire(&self, operation: &str) {
-        self.acquire_category(Category::of(operation)).await;
+    /// Waits for a token for one request of `op`, and counts it.
+    pub async fn acquire(&self, op: AwsOp) {
+        if let Some(n) = self.sent.get(&op) {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
+        self.acquire_category(op.category()).await;
+    }
+
+    /// The requests that took a token, by operation (those with none left out).
+    pub fn sent(&self) -> BTreeMap<AwsOp, u64> {
+        self.sent
+            .iter()
+            .map(|(op, n)| (*op, n.load(Ordering::Relaxed)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
     }
 
     /// Takes a token now if there is one.
@@ -285,11 +214,18 @@ impl RateLimits {
     }
 }
 
+fn counters() -> BTreeMap<AwsOp, AtomicU64> {
+    AwsOp::ALL
+        .iter()
+        .map(|op| (*op, AtomicU64::new(0)))
+        .collect()
+}
+
 /// As a hook on the AWS traits: every call waits for its category's token.
 #[async_trait::async_trait]
 impl super::instrument::CallHook for RateLimits {
     async fn before(&self, call: super::instrument::Call) -> Result<(), super::AwsError> {
-        self.acquire_category(Category::of_call(&call)).await;
+        self.acquire_category(call.op.category()).await;
         Ok(())
     }
 
@@ -305,28 +241,41 @@ impl super::instrument::CallHook for RateLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::op::CallKind;
 
     #[test]
     fn operations_fall_into_the_published_categories() {
-        assert_eq!(Category::of("ecs:CreateService"), Category::EcsServiceWrite);
-        assert_eq!(Category::of("ecs:UpdateService"), Category::EcsServiceWrite);
-        assert_eq!(Category::of("ecs:DeleteService"), Category::EcsServiceWrite);
+        use AwsOp::*;
+        assert_eq!(CreateService.category(), Category::EcsServiceWrite);
+        assert_eq!(UpdateService.category(), Category::EcsServiceWrite);
+        assert_eq!(DeleteService.category(), Category::EcsServiceWrite);
         assert_eq!(
-            Category::of("ecs:RegisterTaskDefinition"),
+            RegisterTaskDefinition.category(),
             Category::EcsRegisterTaskDefinition
         );
-        assert_eq!(
-            Category::of("ecs:DescribeServices"),
-            Category::EcsDescribeServices
-        );
-        assert_eq!(Category::of("ecs:ListTaskDefinitions"), Category::EcsRead);
-        assert_eq!(Category::of("ecs:TagResource"), Category::EcsWrite);
-        assert_eq!(Category::of("iam:CreateRole"), Category::Iam);
-        assert_eq!(
-            Category::of("application-autoscaling:PutScalingPolicy"),
-            Category::AutoScaling
-        );
-        assert_eq!(Category::of("logs:CreateLogGroup"), Category::Logs);
+        assert_eq!(DescribeServices.category(), Category::EcsDescribeServices);
+        assert_eq!(ListTaskDefinitions.category(), Category::EcsRead);
+        assert_eq!(TagResource.category(), Category::EcsWrite);
+        assert_eq!(CreateRole.category(), Category::Iam);
+        assert_eq!(PutScalingPolicy.category(), Category::AutoScaling);
+        assert_eq!(CreateLogGroup.category(), Category::Logs);
+        // The rest of ECS: reads are Describe*/List*, writes the others.
+        for op in AwsOp::ALL.iter().filter(|o| o.service() == "ecs") {
+            let special = [
+                CreateService,
+                UpdateService,
+                DeleteService,
+                RegisterTaskDefinition,
+                DescribeServices,
+            ];
+            if !special.contains(op) {
+                let want = match op.kind() {
+                    CallKind::Read => Category::EcsRead,
+                    CallKind::Write => Category::EcsWrite,
+                };
+                assert_eq!(op.category(), want, "{op:?}");
+            }
+        }
     }
 
     #[test]
@@ -389,14 +338,18 @@ mod tests {
         let limits: Limits = "logs=3/10".parse().unwrap();
         let r = RateLimits::new(&limits);
         for _ in 0..3 {
-            r.acquire("logs:CreateLogGroup").await;
+            r.acquire(AwsOp::CreateLogGroup).await;
         }
         assert_eq!(r.waited()[&Category::Logs], Duration::ZERO);
         // The fourth waits for a refill (up to 100 ms at 10/s) instead of failing.
-        r.acquire("logs:CreateLogGroup").await;
+        r.acquire(AwsOp::CreateLogGroup).await;
         assert!(r.waited()[&Category::Logs] > Duration::ZERO);
         // Other categories are not affected.
-        r.acquire("iam:GetRole").await;
+        r.acquire(AwsOp::GetRole).await;
         assert_eq!(r.waited()[&Category::Iam], Duration::ZERO);
+        assert_eq!(
+            r.sent(),
+            BTreeMap::from([(AwsOp::CreateLogGroup, 4), (AwsOp::GetRole, 1)])
+        );
     }
 }

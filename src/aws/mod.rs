@@ -7,19 +7,14 @@
 
 pub mod call;
 pub mod error;
-#[cfg(any(test, feature = "test-util"))]
-pub mod faults;
 pub mod instrument;
 pub mod limits;
 pub mod retry;
 pub mod sdk;
-#[cfg(any(test, feature = "test-util"))]
-pub mod sim;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
+pub use crate::plan::op::{AwsOp, CallKind};
 pub use error::{AwsError, ErrorKind};
 
 use crate::plan::model::{
@@ -29,101 +24,107 @@ use crate::plan::model::{
 };
 use crate::plan::ServiceUpdate;
 
-/// Amazon ECS: task definitions, clusters, services, tasks.
-#[async_trait]
-pub trait Ecs: Send + Sync {
-    /// One page (at most 100) of the ARNs of ACTIVE task-definition revisions, oldest first:
-    /// of `family` (which ECS matches as a prefix, so callers filter with
-    /// [`revision_of_arn`]), or of every family in the account and region when `None`.
-    /// `next_token` continues a listing; the page's own token is `None` on the last page.
-    async fn list_revisions(
-        &self,
-        family: Option<&str>,
-        next_token: Option<&str>,
-    ) -> Result<RevisionPage, AwsError>;
-    /// One revision with its tags, if ECS knows it.
-    async fn describe_revision(&self, arn: &str) -> Result<Option<ObservedRevision>, AwsError>;
-    /// The ACTIVE revisions of a family with their tags, oldest first: every page of
-    /// [`Ecs::list_revisions`], then [`Ecs::describe_revision`] for each.
-    async fn family_revisions(&self, family: &str) -> Result<Vec<ObservedRevision>, AwsError> {
-        let mut out = vec![];
-        for arn in self.family_revision_arns(family).await? {
-            if let Some(r) = self.describe_revision(&arn).await? {
-                out.push(r);
+instrument::aws_trait! {
+    /// Amazon ECS: task definitions, clusters, services, tasks.
+    pub trait Ecs {
+        /// One page (at most 100) of the ARNs of ACTIVE task-definition revisions, oldest first:
+        /// of `family` (which ECS matches as a prefix, so callers filter with
+        /// [`revision_of_arn`]), or of every family in the account and region when `None`.
+        /// `next_token` continues a listing; the page's own token is `None` on the last page.
+        ListTaskDefinitions => fn list_revisions(
+            &self,
+            family: Option<&str>,
+            next_token: Option<&str>
+        ) -> RevisionPage;
+        /// One revision with its tags, if ECS knows it.
+        DescribeTaskDefinition => fn describe_revision(
+            &self,
+            arn: &str
+        ) -> Option<ObservedRevision>;
+        /// Registers a revision (roles given by ARN); returns its ARN.
+        RegisterTaskDefinition => fn register_task_definition(
+            &self,
+            body: &TaskDefBody,
+            tags: &Tags
+        ) -> String;
+        DeregisterTaskDefinition => fn deregister_task_definition(&self, arn: &str) -> ();
+        /// Adds tags to a task definition, service or cluster.
+        TagResource => fn tag_resource(&self, arn: &str, tags: &Tags) -> ();
+        UntagResource => fn untag_resource(&self, arn: &str, keys: &[String]) -> ();
+        /// The cluster, if it exists (any status).
+        DescribeClusters => fn describe_cluster(&self, name: &str) -> Option<ObservedCluster>;
+        CreateCluster => fn create_cluster(
+            &self,
+            name: &str,
+            capacity_providers: &[String],
+            tags: &Tags
+        ) -> ();
+        /// Up to 10 services of one cluster, with tags, deployments and events; names ECS does
+        /// not know are left out.
+        DescribeServices => fn describe_services(
+            &self,
+            cluster: &str,
+            names: &[String]
+        ) -> Vec<(String, ObservedService)>;
+        /// Creates a service; returns its ARN.
+        CreateService => fn create_service(
+            &self,
+            cluster: &str,
+            name: &str,
+            body: &ServiceBody,
+            tags: &Tags,
+            client_token: &str
+        ) -> String;
+        UpdateService => fn update_service(
+            &self,
+            cluster: &str,
+            name: &str,
+            update: &ServiceUpdate
+        ) -> ();
+        DeleteService => fn delete_service(&self, cluster: &str, name: &str) -> ();
+        /// One page (at most 100) of the names of the account's clusters in this region.
+        /// `next_token` continues a listing; the page's own token is `None` on the last page.
+        ListClusters => fn list_clusters(&self, next_token: Option<&str>) -> NamePage;
+        /// One page (at most 100) of the names of a cluster's services (ECS lists ACTIVE and
+        /// DRAINING ones); none when the cluster does not exist.
+        ListServices => fn list_services(
+            &self,
+            cluster: &str,
+            next_token: Option<&str>
+        ) -> NamePage;
+        /// The most recently stopped tasks of a service (at most `limit`), newest first.
+        ListTasks => fn stopped_tasks(
+            &self,
+            cluster: &str,
+            service: &str,
+            limit: usize
+        ) -> Vec<ObservedStoppedTask>;
+    }
+    provided {
+        /// The ACTIVE revisions of a family with their tags, oldest first: every page of
+        /// [`Ecs::list_revisions`], then [`Ecs::describe_revision`] for each.
+        async fn family_revisions(&self, family: &str) -> Result<Vec<ObservedRevision>, AwsError> {
+            let mut out = vec![];
+            for arn in self.family_revision_arns(family).await? {
+                if let Some(r) = self.describe_revision(&arn).await? {
+                    out.push(r);
+                }
             }
+            Ok(out)
         }
-        Ok(out)
+        /// The ARNs of a family's ACTIVE revisions, oldest first (every page).
+        async fn family_revision_arns(&self, family: &str) -> Result<Vec<String>, AwsError> {
+            let arns = every_page(|token| async move {
+                let page = self.list_revisions(Some(family), token.as_deref()).await?;
+                Ok((page.arns, page.next_token))
+            })
+            .await?;
+            Ok(arns
+                .into_iter()
+                .filter(|a| revision_of_arn(a).is_some_and(|(f, _)| f == family))
+                .collect())
+        }
     }
-    /// The ARNs of a family's ACTIVE revisions, oldest first (every page).
-    async fn family_revision_arns(&self, family: &str) -> Result<Vec<String>, AwsError> {
-        let arns = every_page(|token| async move {
-            let page = self.list_revisions(Some(family), token.as_deref()).await?;
-            Ok((page.arns, page.next_token))
-        })
-        .await?;
-        Ok(arns
-            .into_iter()
-            .filter(|a| revision_of_arn(a).is_some_and(|(f, _)| f == family))
-            .collect())
-    }
-    /// Registers a revision (roles given by ARN); returns its ARN.
-    async fn register_task_definition(
-        &self,
-        body: &TaskDefBody,
-        tags: &Tags,
-    ) -> Result<String, AwsError>;
-    async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError>;
-    /// Adds tags to a task definition, service or cluster.
-    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;
-    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError>;
-    /// The cluster, if it exists (any status).
-    async fn describe_cluster(&self, name: &str) -> Result<Option<ObservedCluster>, AwsError>;
-    async fn create_cluster(
-        &self,
-        name: &str,
-        capacity_providers: &[String],
-        tags: &Tags,
-    ) -> Result<(), AwsError>;
-    /// Up to 10 services of one cluster, with tags, deployments and events; names ECS does
-    /// not know are left out.
-    async fn describe_services(
-        &self,
-        cluster: &str,
-        names: &[String],
-    ) -> Result<Vec<(String, ObservedService)>, AwsError>;
-    /// Creates a service; returns its ARN.
-    async fn create_service(
-        &self,
-        cluster: &str,
-        name: &str,
-        body: &ServiceBody,
-        tags: &Tags,
-        client_token: &str,
-    ) -> Result<String, AwsError>;
-    async fn update_service(
-        &self,
-        cluster: &str,
-        name: &str,
-        update: &ServiceUpdate,
-    ) -> Result<(), AwsError>;
-    async fn delete_service(&self, cluster: &str, name: &str) -> Result<(), AwsError>;
-    /// One page (at most 100) of the names of the account's clusters in this region.
-    /// `next_token` continues a listing; the page's own token is `None` on the last page.
-    async fn list_clusters(&self, next_token: Option<&str>) -> Result<NamePage, AwsError>;
-    /// One page (at most 100) of the names of a cluster's services (ECS lists ACTIVE and
-    /// DRAINING ones); none when the cluster does not exist.
-    async fn list_services(
-        &self,
-        cluster: &str,
-        next_token: Option<&str>,
-    ) -> Result<NamePage, AwsError>;
-    /// The most recently stopped tasks of a service (at most `limit`), newest first.
-    async fn stopped_tasks(
-        &self,
-        cluster: &str,
-        service: &str,
-        limit: usize,
-    ) -> Result<Vec<ObservedStoppedTask>, AwsError>;
 }
 
 /// A page of [`Ecs::list_revisions`].
@@ -174,81 +175,96 @@ pub struct NewRole<'a> {
     pub tags: &'a Tags,
 }
 
-/// AWS IAM: the roles the operator manages.
-#[async_trait]
-pub trait Iam: Send + Sync {
-    /// The role with its tags, boundary, attached and inline policies, if it exists.
-    async fn get_role(&self, name: &str) -> Result<Option<ObservedRole>, AwsError>;
-    /// Creates a role; returns its ARN.
-    async fn create_role(&self, role: NewRole<'_>) -> Result<String, AwsError>;
-    async fn update_assume_role_policy(
-        &self,
-        role: &str,
-        policy: &serde_json::Value,
-    ) -> Result<(), AwsError>;
-    async fn put_role_permissions_boundary(&self, role: &str, arn: &str) -> Result<(), AwsError>;
-    async fn delete_role_permissions_boundary(&self, role: &str) -> Result<(), AwsError>;
-    async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError>;
-    async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError>;
-    async fn put_role_policy(
-        &self,
-        role: &str,
-        name: &str,
-        document: &serde_json::Value,
-    ) -> Result<(), AwsError>;
-    async fn delete_role_policy(&self, role: &str, name: &str) -> Result<(), AwsError>;
-    async fn delete_role(&self, role: &str) -> Result<(), AwsError>;
+instrument::aws_trait! {
+    /// AWS IAM: the roles the operator manages.
+    pub trait Iam {
+        /// The role with its tags, boundary, attached and inline policies, if it exists.
+        GetRole => fn get_role(&self, name: &str) -> Option<ObservedRole>;
+        /// Creates a role; returns its ARN.
+        CreateRole => fn create_role(&self, role: NewRole<'_>) -> String;
+        UpdateAssumeRolePolicy => fn update_assume_role_policy(
+            &self,
+            role: &str,
+            policy: &serde_json::Value
+        ) -> ();
+        PutRolePermissionsBoundary => fn put_role_permissions_boundary(
+            &self,
+            role: &str,
+            arn: &str
+        ) -> ();
+        DeleteRolePermissionsBoundary => fn delete_role_permissions_boundary(
+            &self,
+            role: &str
+        ) -> ();
+        AttachRolePolicy => fn attach_role_policy(&self, role: &str, policy_arn: &str) -> ();
+        DetachRolePolicy => fn detach_role_policy(&self, role: &str, policy_arn: &str) -> ();
+        PutRolePolicy => fn put_role_policy(
+            &self,
+            role: &str,
+            name: &str,
+            document: &serde_json::Value
+        ) -> ();
+        DeleteRolePolicy => fn delete_role_policy(&self, role: &str, name: &str) -> ();
+        DeleteRole => fn delete_role(&self, role: &str) -> ();
+    }
 }
 
-/// Amazon CloudWatch Logs: the tasks' log groups.
-#[async_trait]
-pub trait Logs: Send + Sync {
-    /// The log group (exact name) with its retention and tags, if it exists.
-    async fn describe_log_group(&self, name: &str) -> Result<Option<ObservedLogGroup>, AwsError>;
-    async fn create_log_group(&self, name: &str, tags: &Tags) -> Result<(), AwsError>;
-    async fn put_retention_policy(&self, name: &str, days: i32) -> Result<(), AwsError>;
-    async fn delete_retention_policy(&self, name: &str) -> Result<(), AwsError>;
-    async fn delete_log_group(&self, name: &str) -> Result<(), AwsError>;
+instrument::aws_trait! {
+    /// Amazon CloudWatch Logs: the tasks' log groups.
+    pub trait Logs {
+        /// The log group (exact name) with its retention and tags, if it exists.
+        DescribeLogGroups => fn describe_log_group(&self, name: &str) -> Option<ObservedLogGroup>;
+        CreateLogGroup => fn create_log_group(&self, name: &str, tags: &Tags) -> ();
+        PutRetentionPolicy => fn put_retention_policy(&self, name: &str, days: i32) -> ();
+        DeleteRetentionPolicy => fn delete_retention_policy(&self, name: &str) -> ();
+        DeleteLogGroup => fn delete_log_group(&self, name: &str) -> ();
+    }
 }
 
-/// Application Auto Scaling for ECS services' desired count.
-#[async_trait]
-pub trait Scaling: Send + Sync {
-    /// Scalable target, policies and scheduled actions of `service/<cluster>/<service>`:
-    /// only items whose ResourceId is `resource_id` exactly, in the `ecs` namespace, on
-    /// `ecs:service:DesiredCount`, whatever the backend's filter returned. Policies and
-    /// scheduled actions carry no ownership tags, so this is their only ownership proof.
-    async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError>;
-    async fn register_scalable_target(
-        &self,
-        resource_id: &str,
-        min: i32,
-        max: i32,
-    ) -> Result<(), AwsError>;
-    async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), AwsError>;
-    /// Puts a target-tracking policy; `policy.resource_label` is the full label.
-    async fn put_scaling_policy(
-        &self,
-        resource_id: &str,
-        name: &str,
-        policy: &TargetTrackingDef,
-    ) -> Result<(), AwsError>;
-    async fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> Result<(), AwsError>;
-    async fn put_scheduled_action(
-        &self,
-        resource_id: &str,
-        name: &str,
-        action: &ScheduledActionDef,
-    ) -> Result<(), AwsError>;
-    async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError>;
+instrument::aws_trait! {
+    /// Application Auto Scaling for ECS services' desired count.
+    pub trait Scaling {
+        /// Scalable target, policies and scheduled actions of `service/<cluster>/<service>`:
+        /// only items whose ResourceId is `resource_id` exactly, in the `ecs` namespace, on
+        /// `ecs:service:DesiredCount`, whatever the backend's filter returned. Policies and
+        /// scheduled actions carry no ownership tags, so this is their only ownership proof.
+        DescribeScalableTargets => fn describe(&self, resource_id: &str) -> ObservedScaling;
+        RegisterScalableTarget => fn register_scalable_target(
+            &self,
+            resource_id: &str,
+            min: i32,
+            max: i32
+        ) -> ();
+        DeregisterScalableTarget => fn deregister_scalable_target(&self, resource_id: &str) -> ();
+        /// Puts a target-tracking policy; `policy.resource_label` is the full label.
+        PutScalingPolicy => fn put_scaling_policy(
+            &self,
+            resource_id: &str,
+            name: &str,
+            policy: &TargetTrackingDef
+        ) -> ();
+        DeleteScalingPolicy => fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> ();
+        PutScheduledAction => fn put_scheduled_action(
+            &self,
+            resource_id: &str,
+            name: &str,
+            action: &ScheduledActionDef
+        ) -> ();
+        DeleteScheduledAction => fn delete_scheduled_action(
+            &self,
+            resource_id: &str,
+            name: &str
+        ) -> ();
+    }
 }
 
-/// Elastic Load Balancing v2, read only: what request-count scaling needs.
-#[async_trait]
-pub trait LoadBalancing: Send + Sync {
-    /// The `ALBRequestCountPerTarget` resource label of a target group:
-    /// `app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>`.
-    async fn resource_label(&self, target_group_arn: &str) -> Result<String, AwsError>;
+instrument::aws_trait! {
+    /// Elastic Load Balancing v2, read only: what request-count scaling needs.
+    pub trait LoadBalancing {
+        /// The `ALBRequestCountPerTarget` resource label of a target group:
+        /// `app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>`.
+        DescribeTargetGroups => fn resource_label(&self, target_group_arn: &str) -> String;
+    }
 }
 
 /// The AWS clients the operator uses, shared by every reconcile.

@@ -17,14 +17,14 @@
 use std::time::Duration;
 
 use super::call::{Call, CallKind};
-use super::{AwsError, ErrorKind};
+use super::{AwsError, AwsOp, ErrorKind};
 
 /// Writes not retried in place after an unknown outcome: RegisterTaskDefinition would add a
 /// second revision; CreateRole and CreateLogGroup would fail with AlreadyExists.
-pub const NOT_REPEATABLE: &[&str] = &[
-    "register_task_definition",
-    "create_role",
-    "create_log_group",
+pub const NOT_REPEATABLE: &[AwsOp] = &[
+    AwsOp::RegisterTaskDefinition,
+    AwsOp::CreateRole,
+    AwsOp::CreateLogGroup,
 ];
 
 /// How a call is retried in place.
@@ -65,7 +65,7 @@ impl RetryPolicy {
             && match error.kind {
                 ErrorKind::Throttled => true,
                 ErrorKind::Transient => {
-                    call.kind == CallKind::Read || !NOT_REPEATABLE.contains(&call.operation)
+                    call.kind() == CallKind::Read || !NOT_REPEATABLE.contains(&call.op)
                 }
                 _ => false,
             }
@@ -82,20 +82,20 @@ impl RetryPolicy {
 mod tests {
     use super::*;
 
+    /// A read or a write that may be repeated.
     fn call(kind: CallKind) -> Call {
-        named(kind, "op")
+        named(match kind {
+            CallKind::Read => AwsOp::DescribeServices,
+            CallKind::Write => AwsOp::TagResource,
+        })
     }
 
-    fn named(kind: CallKind, operation: &'static str) -> Call {
-        Call {
-            service: "ecs",
-            operation,
-            kind,
-        }
+    fn named(op: AwsOp) -> Call {
+        Call { op }
     }
 
     fn error(kind: ErrorKind) -> AwsError {
-        AwsError::new(kind, "ecs:Op", "x")
+        AwsError::new(kind, AwsOp::DescribeServices, "x")
     }
 
     #[test]
@@ -106,14 +106,11 @@ mod tests {
             assert!(p.retries(call(kind), &error(ErrorKind::Throttled), 1));
         }
         assert!(p.retries(call(CallKind::Read), &transient, 1));
-        assert!(p.retries(named(CallKind::Write, "update_service"), &transient, 1));
-        assert!(p.retries(named(CallKind::Write, "create_service"), &transient, 1));
+        assert!(p.retries(named(AwsOp::UpdateService), &transient, 1));
+        assert!(p.retries(named(AwsOp::CreateService), &transient, 1));
         for op in NOT_REPEATABLE {
-            assert!(
-                !p.retries(named(CallKind::Write, op), &transient, 1),
-                "{op}"
-            );
-            assert!(p.retries(named(CallKind::Write, op), &error(ErrorKind::Throttled), 1));
+            assert!(!p.retries(named(*op), &transient, 1), "{op}");
+            assert!(p.retries(named(*op), &error(ErrorKind::Throttled), 1));
         }
         for kind in [
             ErrorKind::NotFound,

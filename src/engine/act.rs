@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::aws::AwsOp;
 use crate::aws::{Aws, AwsError, ErrorKind, NewRole};
-use crate::plan::model::RoleRef;
-use crate::plan::model::TaskDefinitionRef;
-use crate::plan::render::describe;
-use crate::plan::{Action, ChangeKind};
+use crate::plan::model::{
+    RoleRef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody, TaskDefinitionRef,
+};
+use crate::plan::{Action, ChangeKind, ServiceUpdate};
 
 /// An action AWS refused.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -28,7 +29,7 @@ pub struct ActError {
 pub struct Applied {
     pub kind: ChangeKind,
     /// The action's name, e.g. `RegisterTaskDefinition`.
-    pub action: String,
+    pub action: &'static str,
     /// The action, described for humans.
     pub description: String,
 }
@@ -75,7 +76,7 @@ impl<'a> Executor<'a> {
     pub async fn run(&mut self, actions: &[Action], cleanup: bool) -> Result<ActReport, ActError> {
         let mut report = ActReport::default();
         for action in actions {
-            let described = describe(action);
+            let described = action.describe();
             match self.one(action).await {
                 Ok(()) => {
                     tracing::info!(action = %described, "applied");
@@ -117,7 +118,7 @@ impl<'a> Executor<'a> {
             }
             None => Err(AwsError::new(
                 ErrorKind::NotFound,
-                "iam:GetRole",
+                AwsOp::GetRole,
                 format!("managed role {name} does not exist yet"),
             )),
         }
@@ -134,33 +135,28 @@ impl<'a> Executor<'a> {
                 .ok_or_else(|| {
                     AwsError::new(
                         ErrorKind::Invalid,
-                        "ecs:RegisterTaskDefinition",
+                        AwsOp::RegisterTaskDefinition,
                         format!("no revision of family {family} was registered in this run"),
                     )
                 }),
         }
     }
 
+    /// One action: the trait call it is made with (or a named step when it takes more
+    /// than one).
     async fn one(&mut self, action: &Action) -> Result<(), AwsError> {
+        use Action::*;
         let aws = self.aws;
         match action {
-            Action::CreateLogGroup {
+            CreateLogGroup {
                 name,
                 retention_days,
                 tags,
-            } => {
-                aws.logs.create_log_group(name, tags).await?;
-                if let Some(days) = retention_days {
-                    aws.logs.put_retention_policy(name, *days).await?;
-                }
-                Ok(())
-            }
-            Action::PutRetentionPolicy { name, days } => {
-                aws.logs.put_retention_policy(name, *days).await
-            }
-            Action::DeleteRetentionPolicy { name } => aws.logs.delete_retention_policy(name).await,
-            Action::DeleteLogGroup { name } => aws.logs.delete_log_group(name).await,
-            Action::CreateRole {
+            } => self.create_log_group(name, *retention_days, tags).await,
+            PutRetentionPolicy { name, days } => aws.logs.put_retention_policy(name, *days).await,
+            DeleteRetentionPolicy { name } => aws.logs.delete_retention_policy(name).await,
+            DeleteLogGroup { name } => aws.logs.delete_log_group(name).await,
+            CreateRole {
                 name,
                 path,
                 trust_policy,
@@ -168,97 +164,76 @@ impl<'a> Executor<'a> {
                 description,
                 tags,
             } => {
-                let arn = aws
-                    .iam
-                    .create_role(NewRole {
-                        name,
-                        path,
-                        trust_policy,
-                        permissions_boundary: permissions_boundary.as_deref(),
-                        description,
-                        tags,
-                    })
-                    .await?;
-                self.role_arns.insert(name.clone(), arn);
-                Ok(())
+                let permissions_boundary = permissions_boundary.as_deref();
+                let role = NewRole {
+                    name,
+                    path,
+                    trust_policy,
+                    permissions_boundary,
+                    description,
+                    tags,
+                };
+                self.create_role(role).await
             }
-            Action::UpdateAssumeRolePolicy { role, trust_policy } => {
+            UpdateAssumeRolePolicy { role, trust_policy } => {
                 aws.iam.update_assume_role_policy(role, trust_policy).await
             }
-            Action::PutRolePermissionsBoundary { role, arn } => {
+            PutRolePermissionsBoundary { role, arn } => {
                 aws.iam.put_role_permissions_boundary(role, arn).await
             }
-            Action::DeleteRolePermissionsBoundary { role } => {
+            DeleteRolePermissionsBoundary { role } => {
                 aws.iam.delete_role_permissions_boundary(role).await
             }
-            Action::AttachRolePolicy { role, policy_arn } => {
+            AttachRolePolicy { role, policy_arn } => {
                 aws.iam.attach_role_policy(role, policy_arn).await
             }
-            Action::DetachRolePolicy { role, policy_arn } => {
+            DetachRolePolicy { role, policy_arn } => {
                 aws.iam.detach_role_policy(role, policy_arn).await
             }
-            Action::PutRolePolicy {
+            PutRolePolicy {
                 role,
                 policy_name,
                 document,
             } => aws.iam.put_role_policy(role, policy_name, document).await,
-            Action::DeleteRolePolicy { role, policy_name } => {
+            DeleteRolePolicy { role, policy_name } => {
                 aws.iam.delete_role_policy(role, policy_name).await
             }
-            Action::DeleteRole { name } => aws.iam.delete_role(name).await,
-            Action::RegisterTaskDefinition { body, tags } => {
-                let mut body = (**body).clone();
-                body.execution_role = self.role_arn(&body.execution_role).await?;
-                body.task_role = self.role_arn(&body.task_role).await?;
-                let arn = aws.ecs.register_task_definition(&body, tags).await?;
-                self.registered.insert(body.family.clone(), arn);
-                Ok(())
+            DeleteRole { name } => aws.iam.delete_role(name).await,
+            RegisterTaskDefinition { body, tags } => {
+                self.register_task_definition(body, tags).await
             }
-            Action::TagTaskDefinition { arn, tags, remove }
-            | Action::TagService { arn, tags, remove } => {
-                if !tags.is_empty() {
-                    aws.ecs.tag_resource(arn, tags).await?;
-                }
-                if !remove.is_empty() {
-                    aws.ecs.untag_resource(arn, remove).await?;
-                }
-                Ok(())
+            TagTaskDefinition { arn, tags, remove } | TagService { arn, tags, remove } => {
+                self.tag(arn, tags, remove).await
             }
-            Action::DeregisterTaskDefinition { arn } => {
-                aws.ecs.deregister_task_definition(arn).await
-            }
-            Action::CreateCluster {
+            DeregisterTaskDefinition { arn } => aws.ecs.deregister_task_definition(arn).await,
+            CreateCluster {
                 name,
                 capacity_providers,
                 tags,
             } => aws.ecs.create_cluster(name, capacity_providers, tags).await,
-            Action::CreateService {
+            CreateService {
                 cluster,
                 name,
                 body,
                 tags,
                 client_token,
             } => {
-                let mut body = (**body).clone();
-                body.task_definition = self.resolve_revision(&body.task_definition)?;
-                aws.ecs
-                    .create_service(cluster, name, &body, tags, client_token)
+                let body = self.resolved(body)?;
+                let ecs = &aws.ecs;
+                ecs.create_service(cluster, name, &body, tags, client_token)
                     .await
                     .map(drop)
             }
-            Action::UpdateService {
+            UpdateService {
                 cluster,
                 name,
                 changes,
             } => {
-                let mut changes = (**changes).clone();
-                if let Some(td) = &changes.task_definition {
-                    changes.task_definition = Some(self.resolve_revision(td)?);
-                }
+                let changes = self.resolved_update(changes)?;
                 aws.ecs.update_service(cluster, name, &changes).await
             }
-            Action::DeleteService { cluster, name } => aws.ecs.delete_service(cluster, name).await,
-            Action::RegisterScalableTarget {
+            DeleteService { cluster, name } => aws.ecs.delete_service(cluster, name).await,
+            RegisterScalableTarget {
                 resource_id,
                 min,
                 max,
@@ -267,27 +242,22 @@ impl<'a> Executor<'a> {
                     .register_scalable_target(resource_id, *min, *max)
                     .await
             }
-            Action::DeregisterScalableTarget { resource_id } => {
+            DeregisterScalableTarget { resource_id } => {
                 aws.scaling.deregister_scalable_target(resource_id).await
             }
-            Action::PutScalingPolicy {
+            PutScalingPolicy {
                 resource_id,
                 name,
                 policy,
                 target_group_arn,
             } => {
-                let mut policy = policy.clone();
-                if let Some(tg) = target_group_arn {
-                    policy.resource_label = Some(aws.elb.resource_label(tg).await?);
-                }
-                aws.scaling
-                    .put_scaling_policy(resource_id, name, &policy)
+                self.put_scaling_policy(resource_id, name, policy, target_group_arn.as_deref())
                     .await
             }
-            Action::DeleteScalingPolicy { resource_id, name } => {
+            DeleteScalingPolicy { resource_id, name } => {
                 aws.scaling.delete_scaling_policy(resource_id, name).await
             }
-            Action::PutScheduledAction {
+            PutScheduledAction {
                 resource_id,
                 name,
                 action,
@@ -296,9 +266,91 @@ impl<'a> Executor<'a> {
                     .put_scheduled_action(resource_id, name, action)
                     .await
             }
-            Action::DeleteScheduledAction { resource_id, name } => {
+            DeleteScheduledAction { resource_id, name } => {
                 aws.scaling.delete_scheduled_action(resource_id, name).await
             }
         }
+    }
+
+    /// CreateLogGroup, then its retention if the spec sets one.
+    async fn create_log_group(
+        &self,
+        name: &str,
+        retention_days: Option<i32>,
+        tags: &Tags,
+    ) -> Result<(), AwsError> {
+        self.aws.logs.create_log_group(name, tags).await?;
+        if let Some(days) = retention_days {
+            self.aws.logs.put_retention_policy(name, days).await?;
+        }
+        Ok(())
+    }
+
+    /// CreateRole, remembering the new role's ARN for the task definitions that name it.
+    async fn create_role(&mut self, role: NewRole<'_>) -> Result<(), AwsError> {
+        let arn = self.aws.iam.create_role(role).await?;
+        self.role_arns.insert(role.name.to_owned(), arn);
+        Ok(())
+    }
+
+    /// RegisterTaskDefinition with its managed roles resolved to ARNs, remembering the new
+    /// revision for the services of the same run.
+    async fn register_task_definition(
+        &mut self,
+        body: &TaskDefBody,
+        tags: &Tags,
+    ) -> Result<(), AwsError> {
+        let mut body = body.clone();
+        body.execution_role = self.role_arn(&body.execution_role).await?;
+        body.task_role = self.role_arn(&body.task_role).await?;
+        let arn = self.aws.ecs.register_task_definition(&body, tags).await?;
+        self.registered.insert(body.family.clone(), arn);
+        Ok(())
+    }
+
+    /// TagResource for the tags to set, UntagResource for the keys to remove.
+    async fn tag(&self, arn: &str, tags: &Tags, remove: &[String]) -> Result<(), AwsError> {
+        if !tags.is_empty() {
+            self.aws.ecs.tag_resource(arn, tags).await?;
+        }
+        if !remove.is_empty() {
+            self.aws.ecs.untag_resource(arn, remove).await?;
+        }
+        Ok(())
+    }
+
+    /// A service body on the revision registered in this run, if the plan left it pending.
+    fn resolved(&self, body: &ServiceBody) -> Result<ServiceBody, AwsError> {
+        let mut body = body.clone();
+        body.task_definition = self.resolve_revision(&body.task_definition)?;
+        Ok(body)
+    }
+
+    /// An update to the revision registered in this run, if the plan left it pending.
+    fn resolved_update(&self, changes: &ServiceUpdate) -> Result<ServiceUpdate, AwsError> {
+        let mut changes = changes.clone();
+        if let Some(td) = &changes.task_definition {
+            changes.task_definition = Some(self.resolve_revision(td)?);
+        }
+        Ok(changes)
+    }
+
+    /// PutScalingPolicy; request-count tracking first reads its target group's resource
+    /// label from ELB.
+    async fn put_scaling_policy(
+        &self,
+        resource_id: &str,
+        name: &str,
+        policy: &TargetTrackingDef,
+        target_group_arn: Option<&str>,
+    ) -> Result<(), AwsError> {
+        let mut policy = policy.clone();
+        if let Some(tg) = target_group_arn {
+            policy.resource_label = Some(self.aws.elb.resource_label(tg).await?);
+        }
+        self.aws
+            .scaling
+            .put_scaling_policy(resource_id, name, &policy)
+            .await
     }
 }

@@ -3,13 +3,12 @@
 //! No I/O, no clock, no randomness. An unchanged spec against the state it produced plans
 //! nothing (property-tested in `tests/planner_props.rs`).
 
+pub mod action;
 pub mod cost;
 pub mod delete;
 pub mod model;
-pub mod render;
+pub mod op;
 pub mod service;
-#[cfg(any(test, feature = "test-util"))]
-pub mod sim;
 pub mod taskdef;
 
 use std::collections::BTreeSet;
@@ -22,8 +21,9 @@ pub(crate) use crate::api::names::hash_json;
 /// the other derived names in [`crate::api::names`]).
 pub use crate::api::names::{Owner, Ownership};
 use crate::api::ValidationErrors;
+pub use action::{Action, ChangeKind};
 pub use cost::PriceTable;
-use model::{ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody};
+pub use op::AwsOp;
 pub use service::{plan_fargate_service, ServiceInputs, TaskDefinitionInfo};
 pub use taskdef::{plan_task_definition, TaskDefinitionInputs};
 
@@ -100,140 +100,6 @@ pub fn check_permissions_boundary(arn: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// One AWS change, in the order the plan lists them.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum Action {
-    CreateLogGroup {
-        name: String,
-        retention_days: Option<i32>,
-        tags: Tags,
-    },
-    PutRetentionPolicy {
-        name: String,
-        days: i32,
-    },
-    DeleteRetentionPolicy {
-        name: String,
-    },
-    CreateRole {
-        name: String,
-        path: String,
-        trust_policy: serde_json::Value,
-        permissions_boundary: Option<String>,
-        description: String,
-        tags: Tags,
-    },
-    UpdateAssumeRolePolicy {
-        role: String,
-        trust_policy: serde_json::Value,
-    },
-    PutRolePermissionsBoundary {
-        role: String,
-        arn: String,
-    },
-    DeleteRolePermissionsBoundary {
-        role: String,
-    },
-    AttachRolePolicy {
-        role: String,
-        policy_arn: String,
-    },
-    DetachRolePolicy {
-        role: String,
-        policy_arn: String,
-    },
-    PutRolePolicy {
-        role: String,
-        policy_name: String,
-        document: serde_json::Value,
-    },
-    DeleteRolePolicy {
-        role: String,
-        policy_name: String,
-    },
-    RegisterTaskDefinition {
-        body: Box<TaskDefBody>,
-        tags: Tags,
-    },
-    TagTaskDefinition {
-        arn: String,
-        tags: Tags,
-        remove: Vec<String>,
-    },
-    DeregisterTaskDefinition {
-        arn: String,
-    },
-    CreateCluster {
-        name: String,
-        capacity_providers: Vec<String>,
-        tags: Tags,
-    },
-    CreateService {
-        cluster: String,
-        name: String,
-        body: Box<ServiceBody>,
-        tags: Tags,
-        /// Idempotency token derived from the object's UID and generation.
-        client_token: String,
-    },
-    UpdateService {
-        cluster: String,
-        name: String,
-        changes: Box<ServiceUpdate>,
-    },
-    TagService {
-        arn: String,
-        tags: Tags,
-        remove: Vec<String>,
-    },
-    RegisterScalableTarget {
-        resource_id: String,
-        min: i32,
-        max: i32,
-    },
-    DeregisterScalableTarget {
-        resource_id: String,
-    },
-    PutScalingPolicy {
-        resource_id: String,
-        name: String,
-        policy: TargetTrackingDef,
-        /// For request-count tracking: the target group whose load balancer the label names.
-        target_group_arn: Option<String>,
-    },
-    DeleteScalingPolicy {
-        resource_id: String,
-        name: String,
-    },
-    PutScheduledAction {
-        resource_id: String,
-        name: String,
-        action: ScheduledActionDef,
-    },
-    DeleteScheduledAction {
-        resource_id: String,
-        name: String,
-    },
-    /// Deletes an ECS service (cleanup only; it is scaled to 0 first).
-    DeleteService {
-        cluster: String,
-        name: String,
-    },
-    /// Deletes a managed role (cleanup only; its policies are removed first).
-    DeleteRole {
-        name: String,
-    },
-    /// Deletes a log group the operator created (cleanup only).
-    DeleteLogGroup {
-        name: String,
-    },
-}
-
 /// What an UpdateService changes; `None` fields are left alone.
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -300,54 +166,6 @@ impl ServiceUpdate {
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
         self.changed_fields().is_empty()
-    }
-}
-
-/// Whether an action creates, changes or removes something (for the plan summary).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChangeKind {
-    Create,
-    Update,
-    Delete,
-}
-
-impl Action {
-    /// The variant name, e.g. `RegisterTaskDefinition` (the plan's JSON `type` tag in
-    /// PascalCase).
-    pub fn name(&self) -> String {
-        let tag = serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v["type"].as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let mut chars = tag.chars();
-        chars
-            .next()
-            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-            .unwrap_or_default()
-    }
-
-    /// Create, update or delete.
-    pub fn kind(&self) -> ChangeKind {
-        use Action::*;
-        match self {
-            CreateLogGroup { .. }
-            | CreateRole { .. }
-            | RegisterTaskDefinition { .. }
-            | CreateCluster { .. }
-            | CreateService { .. } => ChangeKind::Create,
-            DeleteRetentionPolicy { .. }
-            | DeleteRolePermissionsBoundary { .. }
-            | DetachRolePolicy { .. }
-            | DeleteRolePolicy { .. }
-            | DeregisterTaskDefinition { .. }
-            | DeregisterScalableTarget { .. }
-            | DeleteScalingPolicy { .. }
-            | DeleteScheduledAction { .. }
-            | DeleteService { .. }
-            | DeleteRole { .. }
-            | DeleteLogGroup { .. } => ChangeKind::Delete,
-            _ => ChangeKind::Update,
-        }
     }
 }
 

@@ -6,7 +6,7 @@ use super::cost::{estimate_monthly_cost, TaskSize};
 use super::model::*;
 use super::{Action, Note, Plan, PlanConfig, PlanError, ServiceUpdate};
 use crate::api::fargateservice::{CapacityProvider, FargateServiceSpec};
-/// The Application Auto Scaling resource ID of a service (`plan::sim` reads scaling by it).
+/// The Application Auto Scaling resource ID of a service (`testing::sim` reads scaling by it).
 pub use crate::api::names::resource_id;
 use crate::api::names::{
     client_token, owner_of, scaling_policy_name, service_name, Owner, Ownership,

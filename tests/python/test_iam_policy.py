@@ -2,12 +2,13 @@
 
 Run with:  python -m unittest discover -s tests/python
 
-Every AWS call in the operator goes through `send("<service>:<Operation>", ...)`
-in src/aws/sdk.rs (sometimes via a local `const OP: &str = "...";`). The string is
-the IAM action name. The tests extract those actions from the source, add the
-permissions AWS checks implicitly (IMPLIED), and evaluate each against the
-controller policy with a small IAM evaluator, so a new call in the code without
-a matching grant fails here rather than in production.
+Every AWS request the operator sends goes through `send(limits, AwsOp::<Operation>, ...)`
+in src/aws/sdk/, and `AwsOp` is one table, the `aws_ops!` rows of src/plan/op.rs: one
+row per operation, naming its service (so its IAM action is `<service>:<Operation>`).
+The tests read the actions from those rows, add the permissions AWS checks implicitly
+(IMPLIED), and evaluate each against the controller policy with a small IAM
+evaluator, so a new operation in the code without a matching grant fails here rather
+than in production.
 
 The request context used here (OPERATOR_CONTEXT, CONTEXT_BY_ACTION) is written by
 hand. test_iam_recorded.py checks the same policy against the requests the real
@@ -38,7 +39,7 @@ import unittest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SDK_RS = ROOT / "src" / "aws" / "sdk.rs"
+OP_TABLE = ROOT / "src" / "plan" / "op.rs"
 IAM_DIR = ROOT / "iam"
 CONTROLLER_POLICY = IAM_DIR / "controller-policy.json"
 BOUNDARY_POLICY = IAM_DIR / "permissions-boundary.json"
@@ -141,50 +142,48 @@ def evaluate(policy, action, resource, context):
 # ----------------------------------------------------- actions from the code
 
 ACTION_NAME = re.compile(r"[a-z0-9-]+:[A-Za-z0-9]+")
-SEND_CALL = re.compile(r"\bsend\(\s*")
-LITERAL_ARG = re.compile(r'"([^"\\]*)"\s*,')
-IDENT_ARG = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*,")
-CONST_STR = re.compile(r"\bconst\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*&(?:'static\s+)?str\s*=\s*\"([^\"\\]*)\"\s*;")
-
-
-# The rate limiter every request goes through: `send(&self.1, "svc:Op", ...)`.
-LIMITER_ARG = re.compile(r"\s*&self\.1\s*,")
+# The invocation of the table (not the `macro_rules! aws_ops` definition above it).
+TABLE_START = re.compile(r"^[ \t]*aws_ops! \{[ \t]*$", re.M)
+# `CreateService = "ecs" Write EcsServiceWrite "create_service";` (an operator call) or
+# `DescribeTasks = "ecs" Read EcsRead after ListTasks Once;` (a follow-up request).
+OP_ROW = re.compile(
+    r'([A-Z][A-Za-z0-9]*) = "([a-z0-9-]+)" (?:Read|Write) [A-Z][A-Za-z0-9]* '
+    r'(?:"[a-z_]+"|after [A-Z][A-Za-z0-9]* (?:Once|PerItem));'
+)
+TABLE_SYNTAX = re.compile(r"(calls|follow_ups) \{|\}|//.*")
 
 
 def actions_called(source):
-    """IAM actions passed to `send(limits, ...)`: string literals or `const X: &str` names.
+    """IAM actions of the operation table: the rows of `aws_ops! { ... }` in src/plan/op.rs.
 
-    The first argument is the rate limiter (`&self.1`). `.send()` (the SDK's own method, no
-    arguments) is ignored. Any other action argument raises, so a new calling style cannot
-    silently escape the check.
+    Every line of the table is a row, a section header, a closing brace, a comment or
+    blank; anything else raises, so a new row format cannot silently escape the check.
     """
-    consts = [(m.start(), m.group(1), m.group(2)) for m in CONST_STR.finditer(source)]
+    start = TABLE_START.search(source)
+    if not start:
+        raise ValueError("no `aws_ops! {` table")
     found = set()
-    for call in SEND_CALL.finditer(source):
-        rest = source[call.end():]
-        line = source.count("\n", 0, call.start()) + 1
-        if rest.startswith(")"):
+    depth = 1
+    for offset, line in enumerate(source[start.end():].splitlines()):
+        text = line.strip()
+        if not text:
             continue
-        limiter = LIMITER_ARG.match(rest)
-        if not limiter:
-            raise ValueError(f"line {line}: send() without the rate limiter: {rest[:60]!r}")
-        rest = rest[limiter.end():].lstrip()
-        lit = LITERAL_ARG.match(rest)
-        ident = IDENT_ARG.match(rest)
-        if lit:
-            value = lit.group(1)
-        elif ident:
-            # The nearest preceding definition: the `const OP` of the same fn.
-            defs = [v for pos, name, v in consts if name == ident.group(1) and pos < call.start()]
-            if not defs:
-                raise ValueError(f"line {line}: send({ident.group(1)}, ...) - no `const {ident.group(1)}: &str` before it")
-            value = defs[-1]
-        else:
-            raise ValueError(f"line {line}: cannot read the action passed to send(): {rest[:60]!r}")
-        if not ACTION_NAME.fullmatch(value):
-            raise ValueError(f"line {line}: {value!r} is not an IAM action name")
-        found.add(value)
-    return found
+        row = OP_ROW.fullmatch(text)
+        if row:
+            action = f"{row.group(2)}:{row.group(1)}"
+            if not ACTION_NAME.fullmatch(action):
+                raise ValueError(f"{text!r}: {action!r} is not an IAM action name")
+            found.add(action)
+            continue
+        if not TABLE_SYNTAX.fullmatch(text):
+            raise ValueError(f"cannot read table line {offset + 1}: {text!r}")
+        if text.endswith("{"):
+            depth += 1
+        elif text == "}":
+            depth -= 1
+        if depth == 0:
+            return found
+    raise ValueError("the `aws_ops!` table is not closed")
 
 
 # ------------------------------------------------------ representative requests
@@ -381,25 +380,28 @@ class EvaluatorTest(unittest.TestCase):
 
     def test_action_extraction(self):
         src = '''
-            const OP: &str = "ecs:CreateService";
-            send(&self.1, OP, self.0.create_service().send()).await;
-            send(
-                &self.1,
-                "logs:CreateLogGroup",
-                self.0.create_log_group().send(),
-            );
-            const OP: &str = "ecs:UpdateService";
-            send(&self.1, OP, req.send()).await.map(drop)
+            macro_rules! aws_ops { ($x:ident = $s:literal) => {}; }
+            aws_ops! {
+                calls {
+                    // Amazon ECS
+                    CreateService = "ecs" Write EcsServiceWrite "create_service";
+                    CreateLogGroup = "logs" Write Logs "create_log_group";
+                }
+                follow_ups {
+                    DescribeTasks = "ecs" Read EcsRead after ListTasks Once;
+                }
+            }
+            const NOT_A_ROW: &str = "iam:DeleteRole";
         '''
-        self.assertEqual(actions_called(src), {"ecs:CreateService", "logs:CreateLogGroup", "ecs:UpdateService"})
+        self.assertEqual(actions_called(src), {"ecs:CreateService", "logs:CreateLogGroup", "ecs:DescribeTasks"})
         with self.assertRaises(ValueError):
-            actions_called("send(&self.1, UNKNOWN, x.send())")
+            actions_called("send(&self.1, AwsOp::CreateService, x.send())")
         with self.assertRaises(ValueError):
-            actions_called('send(&self.1, format!("ecs:{}", op), x.send())')
+            actions_called('aws_ops! {\n    calls {\n        CreateService = ecs Write X "create_service";\n    }\n}\n')
         with self.assertRaises(ValueError):
-            actions_called('send(&self.1, "not an action", x.send())')
+            actions_called('aws_ops! {\n    calls {\n        CreateService = "not an action" Write X "c";\n    }\n}\n')
         with self.assertRaises(ValueError):
-            actions_called('send("ecs:CreateService", x.send())')
+            actions_called('aws_ops! {\n    calls {\n        CreateService = "ecs" Write X "c";\n')
 
 
 class PolicyFilesTest(unittest.TestCase):
@@ -422,7 +424,7 @@ class ControllerPolicyTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.policy = load(CONTROLLER_POLICY)
-        cls.called = actions_called(SDK_RS.read_text(encoding="utf-8"))
+        cls.called = actions_called(OP_TABLE.read_text(encoding="utf-8"))
 
     def check(self, action, resource, context=None, **extra):
         ctx = dict(OPERATOR_CONTEXT if context is None else context)
@@ -433,8 +435,8 @@ class ControllerPolicyTest(unittest.TestCase):
         return {k: v for k, v in OPERATOR_CONTEXT.items() if k not in keys}
 
     def test_extraction_sees_the_operators_calls(self):
-        # Both forms of call site are present in sdk.rs today; if either stopped
-        # being recognised the coverage test below would check too little.
+        # Every service's rows are read; if some stopped being recognised the coverage
+        # test below would check too little.
         self.assertGreaterEqual(len(self.called), 30)
         for service in ("ecs", "iam", "logs", "application-autoscaling", "elasticloadbalancing"):
             self.assertTrue(any(a.startswith(service + ":") for a in self.called), service)
@@ -444,7 +446,7 @@ class ControllerPolicyTest(unittest.TestCase):
         for action in sorted(self.called):
             if action in DELIBERATELY_DENIED:
                 continue
-            requests.append((action, sample_resource(action), context_for(action), "called in src/aws/sdk.rs"))
+            requests.append((action, sample_resource(action), context_for(action), "sent (src/plan/op.rs)"))
             for implied in IMPLIED.get(action, []):
                 ctx = {**context_for(action), **IMPLIED_CONTEXT.get((action, implied), {})}
                 res = IMPLIED_RESOURCE.get((action, implied), sample_resource(implied))
@@ -459,7 +461,7 @@ class ControllerPolicyTest(unittest.TestCase):
 
     def test_implied_table_refers_to_called_actions(self):
         stale = sorted(set(IMPLIED) - self.called)
-        self.assertEqual(stale, [], f"IMPLIED lists actions src/aws/sdk.rs no longer calls: {stale}")
+        self.assertEqual(stale, [], f"IMPLIED lists actions src/plan/op.rs no longer names: {stale}")
 
     def test_deliberately_denied_actions_are_explicitly_denied(self):
         for action, reason in DELIBERATELY_DENIED.items():

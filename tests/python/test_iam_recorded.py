@@ -3,7 +3,7 @@
 Run with:  python -m unittest discover -s tests/python -t tests/python
 (after `cargo build --locked`; scripts/test.sh does both).
 
-test_iam_policy.py evaluates every action in src/aws/sdk.rs with a request context
+test_iam_policy.py evaluates every action in src/plan/op.rs with a request context
 written by hand, which can hide a mismatch between the policy's conditions and what the
 code sends (it did: CreateCluster carries no uid tag). This test instead:
 
@@ -695,10 +695,10 @@ class RecordedRequestsTest(unittest.TestCase):
             if r.action in ("ecs:CreateCluster", "ecs:CreateService") and not r.why.startswith("implied"):
                 self.assertTrue(any(k.startswith("aws:RequestTag/") for k in r.context), r)
 
-    def test_recorded_actions_are_the_ones_sdk_rs_calls(self):
+    def test_recorded_actions_are_in_the_operation_table(self):
         # Ties this test to test_iam_policy.py's static list (which also covers the calls
         # the examples do not exercise).
-        called = static.actions_called(static.SDK_RS.read_text(encoding="utf-8"))
+        called = static.actions_called(static.OP_TABLE.read_text(encoding="utf-8"))
         self.assertEqual(sorted(self.recorded - called), [])
 
     def test_implied_permissions_match_the_implied_table(self):

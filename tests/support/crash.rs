@@ -48,20 +48,20 @@ impl CrashAfter {
     }
 }
 
-fn down(why: &str) -> AwsError {
-    AwsError::new(ErrorKind::Transient, "crash", why)
+fn down(call: Call, why: &str) -> AwsError {
+    AwsError::new(ErrorKind::Transient, call.op, why)
 }
 
 #[async_trait]
 impl CallHook for CrashAfter {
-    async fn before(&self, _call: Call) -> Result<(), AwsError> {
+    async fn before(&self, call: Call) -> Result<(), AwsError> {
         let n = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
         let dead = match self.at {
             At::Call(k) => n > k,
             At::Operation(_) => self.crashed(),
         };
         if dead {
-            return Err(down("the operator is down"));
+            return Err(down(call, "the operator is down"));
         }
         Ok(())
     }
@@ -69,11 +69,11 @@ impl CallHook for CrashAfter {
     fn after(&self, call: Call, _error: Option<&AwsError>) -> Option<AwsError> {
         let here = match self.at {
             At::Call(k) => self.seen.load(Ordering::SeqCst) == k,
-            At::Operation(op) => call.operation == op && !self.crashed(),
+            At::Operation(op) => call.operation() == op && !self.crashed(),
         };
         here.then(|| {
             self.crashed.fetch_add(1, Ordering::SeqCst);
-            down("crashed before reading the answer")
+            down(call, "crashed before reading the answer")
         })
     }
 }

@@ -1,14 +1,13 @@
-//! The in-memory AWS stand-in (`aws::sim`) as the tests and benches set it up, and `apply`
+//! The in-memory AWS stand-in (`testing::SimBackend`) as the tests and benches set it up, and `apply`
 //! over it (or any AWS) with the default settings.
 
 use std::collections::BTreeMap;
 
-use fargate_operator::aws::sim::SimBackend;
 use fargate_operator::aws::Aws;
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
 use fargate_operator::manifests::Manifests;
-use fargate_operator::plan::sim::SimAws;
 use fargate_operator::plan::PlanConfig;
+use fargate_operator::testing::{SimAws, SimBackend};
 
 /// An empty account (123456789012, us-east-1).
 pub fn fresh() -> SimBackend {

@@ -1,4 +1,4 @@
-//! The AWS traits on the in-memory account model ([`crate::plan::sim::SimAws`]): a stand-in
+//! The AWS traits on the in-memory account model ([`super::sim::SimAws`]): a stand-in
 //! for what the local emulator cannot do (honour CreateService's client token, refuse a
 //! duplicate service, run tasks) and for fault injection and benchmarks. Writes go through
 //! `SimAws::apply`, so the model's AWS behaviour is the one the planner is tested against.
@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::{Aws, AwsError, ErrorKind, NewRole};
+use super::sim::{SimAws, SimError};
+use crate::aws::{self as aws, Aws, AwsError, AwsOp, ErrorKind, NewRole};
 use crate::plan::model::*;
-use crate::plan::sim::{SimAws, SimError};
 use crate::plan::{Action, ServiceUpdate};
 
 /// A shared in-memory AWS account implementing every trait.
@@ -38,9 +38,11 @@ impl SimBackend {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn apply(&self, op: &'static str, action: Action) -> Result<(), AwsError> {
+    /// One write: the request the action is made with, applied to the model.
+    fn apply(&self, action: Action) -> Result<(), AwsError> {
+        let op = action.op();
         let mut sim = self.lock();
-        sim.request(op, 1);
+        sim.requests_of(op, None);
         sim.apply(&action).map_err(|e| {
             let kind = match e {
                 SimError::NotFound(_) => ErrorKind::NotFound,
@@ -53,21 +55,21 @@ impl SimBackend {
 }
 
 #[async_trait]
-impl super::Ecs for SimBackend {
+impl aws::Ecs for SimBackend {
     async fn list_revisions(
         &self,
         family: Option<&str>,
         next_token: Option<&str>,
-    ) -> Result<super::RevisionPage, AwsError> {
+    ) -> Result<aws::RevisionPage, AwsError> {
         const PAGE: usize = 100;
         let mut sim = self.lock();
-        sim.request("ecs:ListTaskDefinitions", 1);
+        sim.requests_of(AwsOp::ListTaskDefinitions, None);
         let start = match next_token {
             None => 0,
             Some(t) => t.parse::<usize>().map_err(|_| {
                 AwsError::new(
                     ErrorKind::Invalid,
-                    "ecs:ListTaskDefinitions",
+                    AwsOp::ListTaskDefinitions,
                     format!("invalid nextToken {t}"),
                 )
             })?,
@@ -77,7 +79,7 @@ impl super::Ecs for SimBackend {
             .active_revision_arns()
             .filter(|arn| {
                 family.is_none_or(|f| {
-                    super::revision_of_arn(arn).is_some_and(|(got, _)| got.starts_with(f))
+                    aws::revision_of_arn(arn).is_some_and(|(got, _)| got.starts_with(f))
                 })
             })
             .skip(start)
@@ -85,7 +87,7 @@ impl super::Ecs for SimBackend {
             .map(str::to_owned)
             .collect();
         let more = arns.len() > PAGE;
-        Ok(super::RevisionPage {
+        Ok(aws::RevisionPage {
             arns: arns.into_iter().take(PAGE).collect(),
             next_token: more.then(|| (start + PAGE).to_string()),
         })
@@ -93,7 +95,7 @@ impl super::Ecs for SimBackend {
 
     async fn describe_revision(&self, arn: &str) -> Result<Option<ObservedRevision>, AwsError> {
         let mut sim = self.lock();
-        sim.request("ecs:DescribeTaskDefinition", 1);
+        sim.requests_of(AwsOp::DescribeTaskDefinition, None);
         Ok(sim.revision(arn).cloned())
     }
 
@@ -102,39 +104,30 @@ impl super::Ecs for SimBackend {
         body: &TaskDefBody,
         tags: &Tags,
     ) -> Result<String, AwsError> {
-        self.apply(
-            "ecs:RegisterTaskDefinition",
-            Action::RegisterTaskDefinition {
-                body: Box::new(body.clone()),
-                tags: tags.clone(),
-            },
-        )?;
+        self.apply(Action::RegisterTaskDefinition {
+            body: Box::new(body.clone()),
+            tags: tags.clone(),
+        })?;
         self.lock().latest_revision(&body.family).ok_or_else(|| {
-            AwsError::new(ErrorKind::Transient, "ecs:RegisterTaskDefinition", "lost")
+            AwsError::new(ErrorKind::Transient, AwsOp::RegisterTaskDefinition, "lost")
         })
     }
 
     async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
-        self.apply(
-            "ecs:DeregisterTaskDefinition",
-            Action::DeregisterTaskDefinition { arn: arn.into() },
-        )
+        self.apply(Action::DeregisterTaskDefinition { arn: arn.into() })
     }
 
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
-        self.apply("ecs:TagResource", tag_action(arn, tags.clone(), vec![]))
+        self.apply(tag_action(arn, tags.clone(), vec![]))
     }
 
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
-        self.apply(
-            "ecs:UntagResource",
-            tag_action(arn, Tags::new(), keys.to_vec()),
-        )
+        self.apply(tag_action(arn, Tags::new(), keys.to_vec()))
     }
 
     async fn describe_cluster(&self, name: &str) -> Result<Option<ObservedCluster>, AwsError> {
         let mut sim = self.lock();
-        sim.request("ecs:DescribeClusters", 1);
+        sim.requests_of(AwsOp::DescribeClusters, None);
         Ok(sim.clusters.get(name).cloned())
     }
 
@@ -144,14 +137,11 @@ impl super::Ecs for SimBackend {
         capacity_providers: &[String],
         tags: &Tags,
     ) -> Result<(), AwsError> {
-        self.apply(
-            "ecs:CreateCluster",
-            Action::CreateCluster {
-                name: name.into(),
-                capacity_providers: capacity_providers.to_vec(),
-                tags: tags.clone(),
-            },
-        )
+        self.apply(Action::CreateCluster {
+            name: name.into(),
+            capacity_providers: capacity_providers.to_vec(),
+            tags: tags.clone(),
+        })
     }
 
     async fn describe_services(
@@ -160,7 +150,7 @@ impl super::Ecs for SimBackend {
         names: &[String],
     ) -> Result<Vec<(String, ObservedService)>, AwsError> {
         let mut sim = self.lock();
-        sim.request("ecs:DescribeServices", 1);
+        sim.requests_of(AwsOp::DescribeServices, None);
         Ok(names
             .iter()
             .filter_map(|n| {
@@ -179,16 +169,13 @@ impl super::Ecs for SimBackend {
         tags: &Tags,
         client_token: &str,
     ) -> Result<String, AwsError> {
-        self.apply(
-            "ecs:CreateService",
-            Action::CreateService {
-                cluster: cluster.into(),
-                name: name.into(),
-                body: Box::new(body.clone()),
-                tags: tags.clone(),
-                client_token: client_token.into(),
-            },
-        )?;
+        self.apply(Action::CreateService {
+            cluster: cluster.into(),
+            name: name.into(),
+            body: Box::new(body.clone()),
+            tags: tags.clone(),
+            client_token: client_token.into(),
+        })?;
         Ok(self
             .lock()
             .services
@@ -203,51 +190,45 @@ impl super::Ecs for SimBackend {
         name: &str,
         update: &ServiceUpdate,
     ) -> Result<(), AwsError> {
-        self.apply(
-            "ecs:UpdateService",
-            Action::UpdateService {
-                cluster: cluster.into(),
-                name: name.into(),
-                changes: Box::new(update.clone()),
-            },
-        )
+        self.apply(Action::UpdateService {
+            cluster: cluster.into(),
+            name: name.into(),
+            changes: Box::new(update.clone()),
+        })
     }
 
     async fn delete_service(&self, cluster: &str, name: &str) -> Result<(), AwsError> {
-        self.apply(
-            "ecs:DeleteService",
-            Action::DeleteService {
-                cluster: cluster.into(),
-                name: name.into(),
-            },
-        )
+        self.apply(Action::DeleteService {
+            cluster: cluster.into(),
+            name: name.into(),
+        })
     }
 
-    async fn list_clusters(&self, next_token: Option<&str>) -> Result<super::NamePage, AwsError> {
+    async fn list_clusters(&self, next_token: Option<&str>) -> Result<aws::NamePage, AwsError> {
         let mut sim = self.lock();
-        sim.request("ecs:ListClusters", 1);
+        sim.requests_of(AwsOp::ListClusters, None);
         let names = sim
             .clusters
             .iter()
             .filter(|(_, c)| c.status != "INACTIVE")
             .map(|(name, _)| name.clone());
-        name_page("ecs:ListClusters", names, next_token)
+        name_page(AwsOp::ListClusters, names, next_token)
     }
 
     async fn list_services(
         &self,
         cluster: &str,
         next_token: Option<&str>,
-    ) -> Result<super::NamePage, AwsError> {
+    ) -> Result<aws::NamePage, AwsError> {
         let mut sim = self.lock();
-        sim.request("ecs:ListServices", 1);
+        sim.requests_of(AwsOp::ListServices, None);
         // Like ECS: ACTIVE and DRAINING services, not INACTIVE ones.
         let names = sim
             .services
             .iter()
             .filter(|((c, _), s)| c == cluster && s.status != "INACTIVE")
             .map(|((_, name), _)| name.clone());
-        name_page("ecs:ListServices", names, next_token)
+        name_page(AwsOp::ListServices, names, next_token)
     }
 
     async fn stopped_tasks(
@@ -257,17 +238,17 @@ impl super::Ecs for SimBackend {
         _limit: usize,
     ) -> Result<Vec<ObservedStoppedTask>, AwsError> {
         // The stand-in runs no tasks: ListTasks finds none to describe.
-        self.lock().request("ecs:ListTasks", 1);
+        self.lock().requests_of(AwsOp::ListTasks, None);
         Ok(vec![])
     }
 }
 
 /// One page (at most 100) of `names`, from the offset `next_token` holds.
 fn name_page(
-    op: &'static str,
+    op: AwsOp,
     names: impl Iterator<Item = String>,
     next_token: Option<&str>,
-) -> Result<super::NamePage, AwsError> {
+) -> Result<aws::NamePage, AwsError> {
     const PAGE: usize = 100;
     let start = match next_token {
         None => 0,
@@ -277,7 +258,7 @@ fn name_page(
     };
     let names: Vec<String> = names.skip(start).take(PAGE + 1).collect();
     let more = names.len() > PAGE;
-    Ok(super::NamePage {
+    Ok(aws::NamePage {
         names: names.into_iter().take(PAGE).collect(),
         next_token: more.then(|| (start + PAGE).to_string()),
     })
@@ -300,31 +281,24 @@ fn tag_action(arn: &str, tags: Tags, remove: Vec<String>) -> Action {
 }
 
 #[async_trait]
-impl super::Iam for SimBackend {
+impl aws::Iam for SimBackend {
     async fn get_role(&self, name: &str) -> Result<Option<ObservedRole>, AwsError> {
         let mut sim = self.lock();
         let role = sim.roles.get(name).cloned();
-        sim.request("iam:GetRole", 1);
-        if let Some(r) = &role {
-            sim.request("iam:ListAttachedRolePolicies", 1);
-            sim.request("iam:ListRolePolicies", 1);
-            sim.request("iam:GetRolePolicy", r.inline_policies.len() as u64);
-        }
+        let inline_policies = role.as_ref().map(|r| r.inline_policies.len() as u64);
+        sim.requests_of(AwsOp::GetRole, inline_policies);
         Ok(role)
     }
 
     async fn create_role(&self, r: NewRole<'_>) -> Result<String, AwsError> {
-        self.apply(
-            "iam:CreateRole",
-            Action::CreateRole {
-                name: r.name.into(),
-                path: r.path.into(),
-                trust_policy: r.trust_policy.clone(),
-                permissions_boundary: r.permissions_boundary.map(str::to_owned),
-                description: r.description.into(),
-                tags: r.tags.clone(),
-            },
-        )?;
+        self.apply(Action::CreateRole {
+            name: r.name.into(),
+            path: r.path.into(),
+            trust_policy: r.trust_policy.clone(),
+            permissions_boundary: r.permissions_boundary.map(str::to_owned),
+            description: r.description.into(),
+            tags: r.tags.clone(),
+        })?;
         Ok(self
             .lock()
             .roles
@@ -338,50 +312,35 @@ impl super::Iam for SimBackend {
         role: &str,
         policy: &serde_json::Value,
     ) -> Result<(), AwsError> {
-        self.apply(
-            "iam:UpdateAssumeRolePolicy",
-            Action::UpdateAssumeRolePolicy {
-                role: role.into(),
-                trust_policy: policy.clone(),
-            },
-        )
+        self.apply(Action::UpdateAssumeRolePolicy {
+            role: role.into(),
+            trust_policy: policy.clone(),
+        })
     }
 
     async fn put_role_permissions_boundary(&self, role: &str, arn: &str) -> Result<(), AwsError> {
-        self.apply(
-            "iam:PutRolePermissionsBoundary",
-            Action::PutRolePermissionsBoundary {
-                role: role.into(),
-                arn: arn.into(),
-            },
-        )
+        self.apply(Action::PutRolePermissionsBoundary {
+            role: role.into(),
+            arn: arn.into(),
+        })
     }
 
     async fn delete_role_permissions_boundary(&self, role: &str) -> Result<(), AwsError> {
-        self.apply(
-            "iam:DeleteRolePermissionsBoundary",
-            Action::DeleteRolePermissionsBoundary { role: role.into() },
-        )
+        self.apply(Action::DeleteRolePermissionsBoundary { role: role.into() })
     }
 
     async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError> {
-        self.apply(
-            "iam:AttachRolePolicy",
-            Action::AttachRolePolicy {
-                role: role.into(),
-                policy_arn: policy_arn.into(),
-            },
-        )
+        self.apply(Action::AttachRolePolicy {
+            role: role.into(),
+            policy_arn: policy_arn.into(),
+        })
     }
 
     async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError> {
-        self.apply(
-            "iam:DetachRolePolicy",
-            Action::DetachRolePolicy {
-                role: role.into(),
-                policy_arn: policy_arn.into(),
-            },
-        )
+        self.apply(Action::DetachRolePolicy {
+            role: role.into(),
+            policy_arn: policy_arn.into(),
+        })
     }
 
     async fn put_role_policy(
@@ -390,87 +349,67 @@ impl super::Iam for SimBackend {
         name: &str,
         document: &serde_json::Value,
     ) -> Result<(), AwsError> {
-        self.apply(
-            "iam:PutRolePolicy",
-            Action::PutRolePolicy {
-                role: role.into(),
-                policy_name: name.into(),
-                document: document.clone(),
-            },
-        )
+        self.apply(Action::PutRolePolicy {
+            role: role.into(),
+            policy_name: name.into(),
+            document: document.clone(),
+        })
     }
 
     async fn delete_role_policy(&self, role: &str, name: &str) -> Result<(), AwsError> {
-        self.apply(
-            "iam:DeleteRolePolicy",
-            Action::DeleteRolePolicy {
-                role: role.into(),
-                policy_name: name.into(),
-            },
-        )
+        self.apply(Action::DeleteRolePolicy {
+            role: role.into(),
+            policy_name: name.into(),
+        })
     }
 
     async fn delete_role(&self, role: &str) -> Result<(), AwsError> {
-        self.apply("iam:DeleteRole", Action::DeleteRole { name: role.into() })
+        self.apply(Action::DeleteRole { name: role.into() })
     }
 }
 
 #[async_trait]
-impl super::Logs for SimBackend {
+impl aws::Logs for SimBackend {
     async fn describe_log_group(&self, name: &str) -> Result<Option<ObservedLogGroup>, AwsError> {
         let mut sim = self.lock();
         let group = sim.log_groups.get(name).cloned();
-        sim.request("logs:DescribeLogGroups", 1);
-        sim.request("logs:ListTagsForResource", u64::from(group.is_some()));
+        sim.requests_of(AwsOp::DescribeLogGroups, group.is_some().then_some(0));
         Ok(group)
     }
 
     async fn create_log_group(&self, name: &str, tags: &Tags) -> Result<(), AwsError> {
-        self.apply(
-            "logs:CreateLogGroup",
-            Action::CreateLogGroup {
-                name: name.into(),
-                retention_days: None,
-                tags: tags.clone(),
-            },
-        )
+        self.apply(Action::CreateLogGroup {
+            name: name.into(),
+            retention_days: None,
+            tags: tags.clone(),
+        })
     }
 
     async fn put_retention_policy(&self, name: &str, days: i32) -> Result<(), AwsError> {
-        self.apply(
-            "logs:PutRetentionPolicy",
-            Action::PutRetentionPolicy {
-                name: name.into(),
-                days,
-            },
-        )
+        self.apply(Action::PutRetentionPolicy {
+            name: name.into(),
+            days,
+        })
     }
 
     async fn delete_retention_policy(&self, name: &str) -> Result<(), AwsError> {
-        self.apply(
-            "logs:DeleteRetentionPolicy",
-            Action::DeleteRetentionPolicy { name: name.into() },
-        )
+        self.apply(Action::DeleteRetentionPolicy { name: name.into() })
     }
 
     async fn delete_log_group(&self, name: &str) -> Result<(), AwsError> {
-        self.apply(
-            "logs:DeleteLogGroup",
-            Action::DeleteLogGroup { name: name.into() },
-        )
+        self.apply(Action::DeleteLogGroup { name: name.into() })
     }
 }
 
 #[async_trait]
-impl super::Scaling for SimBackend {
+impl aws::Scaling for SimBackend {
     async fn describe(&self, resource_id: &str) -> Result<ObservedScaling, AwsError> {
         let mut sim = self.lock();
         let scaling = sim.scaling.get(resource_id).cloned().unwrap_or_default();
-        sim.request("application-autoscaling:DescribeScalableTargets", 1);
-        if scaling.target.is_some() {
-            sim.request("application-autoscaling:DescribeScalingPolicies", 1);
-            sim.request("application-autoscaling:DescribeScheduledActions", 1);
-        }
+        sim.requests_of(
+            AwsOp::DescribeScalableTargets,
+            scaling.target.is_some().then_some(0),
+        );
         Ok(scaling)
     }
 
@@ -480,23 +419,17 @@ impl super::Scaling for SimBackend {
         min: i32,
         max: i32,
     ) -> Result<(), AwsError> {
-        self.apply(
-            "application-autoscaling:RegisterScalableTarget",
-            Action::RegisterScalableTarget {
-                resource_id: resource_id.into(),
-                min,
-                max,
-            },
-        )
+        self.apply(Action::RegisterScalableTarget {
+            resource_id: resource_id.into(),
+            min,
+            max,
+        })
     }
 
     async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), AwsError> {
-        self.apply(
-            "application-autoscaling:DeregisterScalableTarget",
-            Action::DeregisterScalableTarget {
-                resource_id: resource_id.into(),
-            },
-        )
+        self.apply(Action::DeregisterScalableTarget {
+            resource_id: resource_id.into(),
+        })
     }
 
     async fn put_scaling_policy(
@@ -505,25 +438,19 @@ impl super::Scaling for SimBackend {
         name: &str,
         policy: &TargetTrackingDef,
     ) -> Result<(), AwsError> {
-        self.apply(
-            "application-autoscaling:PutScalingPolicy",
-            Action::PutScalingPolicy {
-                resource_id: resource_id.into(),
-                name: name.into(),
-                policy: policy.clone(),
-                target_group_arn: None,
-            },
-        )
+        self.apply(Action::PutScalingPolicy {
+            resource_id: resource_id.into(),
+            name: name.into(),
+            policy: policy.clone(),
+            target_group_arn: None,
+        })
     }
 
     async fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
-        self.apply(
-            "application-autoscaling:DeleteScalingPolicy",
-            Action::DeleteScalingPolicy {
-                resource_id: resource_id.into(),
-                name: name.into(),
-            },
-        )
+        self.apply(Action::DeleteScalingPolicy {
+            resource_id: resource_id.into(),
+            name: name.into(),
+        })
     }
 
     async fn put_scheduled_action(
@@ -532,32 +459,25 @@ impl super::Scaling for SimBackend {
         name: &str,
         action: &ScheduledActionDef,
     ) -> Result<(), AwsError> {
-        self.apply(
-            "application-autoscaling:PutScheduledAction",
-            Action::PutScheduledAction {
-                resource_id: resource_id.into(),
-                name: name.into(),
-                action: action.clone(),
-            },
-        )
+        self.apply(Action::PutScheduledAction {
+            resource_id: resource_id.into(),
+            name: name.into(),
+            action: action.clone(),
+        })
     }
 
     async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
-        self.apply(
-            "application-autoscaling:DeleteScheduledAction",
-            Action::DeleteScheduledAction {
-                resource_id: resource_id.into(),
-                name: name.into(),
-            },
-        )
+        self.apply(Action::DeleteScheduledAction {
+            resource_id: resource_id.into(),
+            name: name.into(),
+        })
     }
 }
 
 #[async_trait]
-impl super::LoadBalancing for SimBackend {
+impl aws::LoadBalancing for SimBackend {
     async fn resource_label(&self, target_group_arn: &str) -> Result<String, AwsError> {
-        self.lock()
-            .request("elasticloadbalancing:DescribeTargetGroups", 1);
+        self.lock().requests_of(AwsOp::DescribeTargetGroups, None);
         let tg = target_group_arn
             .rsplit_once(':')
             .map_or(target_group_arn, |(_, t)| t);

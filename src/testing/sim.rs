@@ -7,8 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::*;
-use super::Action;
+use crate::plan::model::*;
+use crate::plan::{Action, AwsOp};
 
 /// Errors the model returns where AWS would.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,21 +47,23 @@ pub struct SimAws {
     pub services: BTreeMap<(String, String), ObservedService>,
     pub scaling: BTreeMap<String, ObservedScaling>,
     client_tokens: BTreeMap<String, (String, String)>,
-    /// Every action applied, counted by variant name.
-    pub calls: BTreeMap<String, usize>,
-    /// AWS API requests, by `service:Operation`, as the SDK implementation (`aws::sdk`)
-    /// would make them for the calls served: one trait call can be several requests
-    /// (a role is GetRole, two listings and one GetRolePolicy per inline policy).
+    /// Every action applied, counted by variant name (`CreateService`).
+    pub calls: BTreeMap<&'static str, usize>,
+    /// AWS API requests, by IAM action (`ecs:CreateService`), as the SDK adapter
+    /// (`aws::sdk`) makes them for the calls served ([`AwsOp::requests`]): one trait call
+    /// can be several requests (a role is GetRole, two listings and one GetRolePolicy per
+    /// inline policy).
     pub requests: BTreeMap<&'static str, u64>,
     /// UpdateService calls that forced a new deployment (`forceNewDeployment`).
     pub forced_deployments: usize,
 }
 
 impl SimAws {
-    /// Counts `n` requests of `operation` (see [`SimAws::requests`]).
-    pub fn request(&mut self, operation: &'static str, n: u64) {
-        if n > 0 {
-            *self.requests.entry(operation).or_default() += n;
+    /// Counts the requests of one call of `op` (see [`SimAws::requests`]): `found` is what
+    /// its first request found to follow up, as [`AwsOp::requests`] takes it.
+    pub fn requests_of(&mut self, op: AwsOp, found: Option<u64>) {
+        for (op, n) in op.requests(found) {
+            *self.requests.entry(op.iam_action()).or_default() += n;
         }
     }
 
@@ -83,7 +85,7 @@ impl SimAws {
     pub fn finish_deployments(&mut self) {
         for s in self.services.values_mut() {
             s.running_count = s.body.desired_count;
-            s.deployments = vec![super::model::ObservedDeployment {
+            s.deployments = vec![crate::plan::model::ObservedDeployment {
                 id: "ecs-svc/1".into(),
                 status: "PRIMARY".into(),
                 task_definition: s.body.task_definition.to_string(),
@@ -123,11 +125,7 @@ impl SimAws {
 
     /// Applies one action.
     pub fn apply(&mut self, action: &Action) -> Result<(), SimError> {
-        let variant = serde_json::to_value(action)
-            .ok()
-            .and_then(|v| v.get("type").and_then(|a| a.as_str()).map(str::to_owned))
-            .unwrap_or_default();
-        *self.calls.entry(variant).or_default() += 1;
+        *self.calls.entry(action.name()).or_default() += 1;
         match action {
             Action::CreateService { tags, .. }
             | Action::TagService { tags, .. }
@@ -556,7 +554,7 @@ impl SimAws {
                 .cloned(),
             scaling: Some(
                 self.scaling
-                    .get(&super::service::resource_id(cluster, service))
+                    .get(&crate::plan::service::resource_id(cluster, service))
                     .cloned()
                     .unwrap_or_default(),
             ),

@@ -1,5 +1,5 @@
 //! Fault injection: a [`CallHook`] that makes AWS misbehave at chosen rates, for tests and
-//! benchmarks. Wrap it below the retry layer ([`super::Aws::retried`]) to see what the
+//! benchmarks. Wrap it below the retry layer ([`crate::aws::Aws::retried`]) to see what the
 //! operator does with the failures.
 //!
 //! - **Throttling** and **server errors** refuse the call before it reaches AWS (nothing
@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::instrument::{Call, CallHook};
-use super::{AwsError, ErrorKind};
+use crate::aws::instrument::{Call, CallHook};
+use crate::aws::{AwsError, ErrorKind};
 
 /// Rates, each a probability per call.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -73,7 +73,7 @@ impl CallHook for Faults {
             tokio::time::sleep(self.rates.latency).await;
         }
         let x = self.draw();
-        let operation = call.operation;
+        let operation = call.op;
         if x < self.rates.throttling {
             self.injected.throttled.fetch_add(1, Ordering::Relaxed);
             return Err(AwsError {
@@ -102,7 +102,7 @@ impl CallHook for Faults {
         self.injected.timeouts.fetch_add(1, Ordering::Relaxed);
         Some(AwsError::new(
             ErrorKind::Transient,
-            call.operation,
+            call.op,
             "timed out waiting for AWS (injected; the call was made)",
         ))
     }

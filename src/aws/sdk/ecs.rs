@@ -1,0 +1,396 @@
+//! Amazon ECS on the SDK.
+
+use async_trait::async_trait;
+use aws_sdk_ecs as ecs;
+
+use super::ecs_convert::*;
+use super::{found, invalid, send};
+use crate::aws::limits::RateLimits;
+use crate::aws::{self as aws, AwsError, AwsOp, NamePage, RevisionPage};
+use crate::plan::model::*;
+use crate::plan::ServiceUpdate;
+use std::sync::Arc;
+
+/// ECS on the SDK.
+pub struct SdkEcs(pub ecs::Client, pub Arc<RateLimits>);
+
+/// The name in a cluster ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`).
+fn cluster_of_arn(arn: &str) -> Option<&str> {
+    arn.split_once(":cluster/").map(|(_, name)| name)
+}
+
+/// The service name in a service ARN of `cluster`: `.../service/<cluster>/<name>`, or the
+/// old format without the cluster (`.../service/<name>`). An ARN naming another cluster is
+/// `None`.
+fn service_of_arn<'a>(arn: &'a str, cluster: &str) -> Option<&'a str> {
+    let (_, rest) = arn.split_once(":service/")?;
+    match rest.split_once('/') {
+        Some((c, name)) => (c == cluster).then_some(name),
+        None => Some(rest),
+    }
+}
+
+#[async_trait]
+impl aws::Ecs for SdkEcs {
+    async fn list_revisions(
+        &self,
+        family: Option<&str>,
+        next_token: Option<&str>,
+    ) -> Result<RevisionPage, AwsError> {
+        let page = send(
+            &self.1,
+            AwsOp::ListTaskDefinitions,
+            self.0
+                .list_task_definitions()
+                .set_family_prefix(family.map(str::to_owned))
+                .status(ecs::types::TaskDefinitionStatus::Active)
+                .sort(ecs::types::SortOrder::Asc)
+                .max_results(100)
+                .set_next_token(next_token.map(str::to_owned))
+                .send(),
+        )
+        .await?;
+        Ok(RevisionPage {
+            arns: page.task_definition_arns().to_vec(),
+            next_token: page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    async fn describe_revision(&self, arn: &str) -> Result<Option<ObservedRevision>, AwsError> {
+        let Some((_, revision)) = aws::revision_of_arn(arn) else {
+            return Err(invalid(
+                AwsOp::DescribeTaskDefinition,
+                format!("{arn} is not a task-definition revision ARN"),
+            ));
+        };
+        let Some(d) = found(
+            send(
+                &self.1,
+                AwsOp::DescribeTaskDefinition,
+                self.0
+                    .describe_task_definition()
+                    .task_definition(arn)
+                    .include(ecs::types::TaskDefinitionField::Tags)
+                    .send(),
+            )
+            .await,
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(d.task_definition().map(|td| ObservedRevision {
+            arn: arn.to_owned(),
+            revision,
+            body: task_definition_from_sdk(td),
+            tags: from_ecs_tags(d.tags()),
+        }))
+    }
+
+    async fn register_task_definition(
+        &self,
+        body: &TaskDefBody,
+        tags: &Tags,
+    ) -> Result<String, AwsError> {
+        const OP: AwsOp = AwsOp::RegisterTaskDefinition;
+        let request =
+            register_task_definition_request(self.0.register_task_definition(), body, tags)?;
+        let out = send(&self.1, OP, request.send()).await?;
+        out.task_definition()
+            .and_then(|t| t.task_definition_arn())
+            .map(str::to_owned)
+            .ok_or_else(|| invalid(OP, "response had no task definition ARN"))
+    }
+
+    async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
+        send(
+            &self.1,
+            AwsOp::DeregisterTaskDefinition,
+            self.0
+                .deregister_task_definition()
+                .task_definition(arn)
+                .send(),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+        send(
+            &self.1,
+            AwsOp::TagResource,
+            self.0
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(ecs_tags(tags)))
+                .send(),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+        send(
+            &self.1,
+            AwsOp::UntagResource,
+            self.0
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys.to_vec()))
+                .send(),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn describe_cluster(&self, name: &str) -> Result<Option<ObservedCluster>, AwsError> {
+        let out = send(
+            &self.1,
+            AwsOp::DescribeClusters,
+            self.0
+                .describe_clusters()
+                .clusters(name)
+                .include(ecs::types::ClusterField::Tags)
+                .send(),
+        )
+        .await?;
+        Ok(out.clusters().first().map(|c| ObservedCluster {
+            arn: c.cluster_arn().unwrap_or_default().to_owned(),
+            status: c.status().unwrap_or_default().to_owned(),
+            capacity_providers: c.capacity_providers().to_vec(),
+            tags: from_ecs_tags(c.tags()),
+        }))
+    }
+
+    async fn create_cluster(
+        &self,
+        name: &str,
+        capacity_providers: &[String],
+        tags: &Tags,
+    ) -> Result<(), AwsError> {
+        send(
+            &self.1,
+            AwsOp::CreateCluster,
+            self.0
+                .create_cluster()
+                .cluster_name(name)
+                .set_capacity_providers(Some(capacity_providers.to_vec()))
+                .set_tags(Some(ecs_tags(tags)))
+                .send(),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn describe_services(
+        &self,
+        cluster: &str,
+        names: &[String],
+    ) -> Result<Vec<(String, ObservedService)>, AwsError> {
+        let out = found(
+            send(
+                &self.1,
+                AwsOp::DescribeServices,
+                self.0
+                    .describe_services()
+                    .cluster(cluster)
+                    .set_services(Some(names.to_vec()))
+                    .include(ecs::types::ServiceField::Tags)
+                    .send(),
+            )
+            .await,
+        )?;
+        Ok(out
+            .iter()
+            .flat_map(|o| o.services())
+            .map(|s| {
+                (
+                    s.service_name().unwrap_or_default().to_owned(),
+                    service_from_sdk(s),
+                )
+            })
+            .collect())
+    }
+
+    async fn create_service(
+        &self,
+        cluster: &str,
+        name: &str,
+        body: &ServiceBody,
+        tags: &Tags,
+        client_token: &str,
+    ) -> Result<String, AwsError> {
+        const OP: AwsOp = AwsOp::CreateService;
+        let request = create_service_request(self.0.create_service(), cluster, name, body, tags)?
+            .client_token(client_token);
+        let out = send(&self.1, OP, request.send()).await?;
+        out.service()
+            .and_then(|s| s.service_arn())
+            .map(str::to_owned)
+            .ok_or_else(|| invalid(OP, "response had no service ARN"))
+    }
+
+    async fn update_service(
+        &self,
+        cluster: &str,
+        name: &str,
+        u: &ServiceUpdate,
+    ) -> Result<(), AwsError> {
+        let request = update_service_request(self.0.update_service(), cluster, name, u)?;
+        send(&self.1, AwsOp::UpdateService, request.send())
+            .await
+            .map(drop)
+    }
+
+    async fn delete_service(&self, cluster: &str, name: &str) -> Result<(), AwsError> {
+        send(
+            &self.1,
+            AwsOp::DeleteService,
+            self.0
+                .delete_service()
+                .cluster(cluster)
+                .service(name)
+                .force(true)
+                .send(),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn list_clusters(&self, next_token: Option<&str>) -> Result<NamePage, AwsError> {
+        let page = send(
+            &self.1,
+            AwsOp::ListClusters,
+            self.0
+                .list_clusters()
+                .max_results(100)
+                .set_next_token(next_token.map(str::to_owned))
+                .send(),
+        )
+        .await?;
+        Ok(NamePage {
+            names: page
+                .cluster_arns()
+                .iter()
+                .filter_map(|arn| cluster_of_arn(arn))
+                .map(str::to_owned)
+                .collect(),
+            next_token: page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    async fn list_services(
+        &self,
+        cluster: &str,
+        next_token: Option<&str>,
+    ) -> Result<NamePage, AwsError> {
+        let Some(page) = found(
+            send(
+                &self.1,
+                AwsOp::ListServices,
+                self.0
+                    .list_services()
+                    .cluster(cluster)
+                    .max_results(100)
+                    .set_next_token(next_token.map(str::to_owned))
+                    .send(),
+            )
+            .await,
+        )?
+        else {
+            return Ok(NamePage::default());
+        };
+        Ok(NamePage {
+            names: page
+                .service_arns()
+                .iter()
+                .filter_map(|arn| service_of_arn(arn, cluster))
+                .map(str::to_owned)
+                .collect(),
+            next_token: page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    async fn stopped_tasks(
+        &self,
+        cluster: &str,
+        service: &str,
+        limit: usize,
+    ) -> Result<Vec<ObservedStoppedTask>, AwsError> {
+        let listed = found(
+            send(
+                &self.1,
+                AwsOp::ListTasks,
+                self.0
+                    .list_tasks()
+                    .cluster(cluster)
+                    .service_name(service)
+                    .desired_status(ecs::types::DesiredStatus::Stopped)
+                    .max_results(100)
+                    .send(),
+            )
+            .await,
+        )?;
+        let arns: Vec<String> = listed
+            .iter()
+            .flat_map(|l| l.task_arns().iter().cloned())
+            .collect();
+        if arns.is_empty() {
+            return Ok(vec![]);
+        }
+        let described = send(
+            &self.1,
+            AwsOp::DescribeTasks,
+            self.0
+                .describe_tasks()
+                .cluster(cluster)
+                .set_tasks(Some(arns.into_iter().take(100).collect()))
+                .send(),
+        )
+        .await?;
+        let mut tasks: Vec<(Option<ecs::primitives::DateTime>, ObservedStoppedTask)> = described
+            .tasks()
+            .iter()
+            .map(|t| {
+                (
+                    t.stopped_at().copied(),
+                    ObservedStoppedTask {
+                        task_arn: t.task_arn().unwrap_or_default().to_owned(),
+                        stopped_reason: t.stopped_reason().map(str::to_owned),
+                        stop_code: t.stop_code().map(|c| c.as_str().to_owned()),
+                        stopped_at: rfc3339(t.stopped_at()),
+                    },
+                )
+            })
+            .collect();
+        tasks.sort_by_key(|t| std::cmp::Reverse(t.0));
+        Ok(tasks.into_iter().take(limit).map(|(_, t)| t).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listed_arns_give_names_of_exactly_the_cluster_asked() {
+        let arn = |rest: &str| format!("arn:aws:ecs:us-east-1:123456789012:{rest}");
+        assert_eq!(cluster_of_arn(&arn("cluster/shop")), Some("shop"));
+        assert_eq!(
+            service_of_arn(&arn("service/shop/shop-web-api"), "shop"),
+            Some("shop-web-api")
+        );
+        // A cluster whose name ends like the one asked is another cluster.
+        assert_eq!(service_of_arn(&arn("service/bigshop/web"), "shop"), None);
+        // The old ARN format has no cluster in it.
+        assert_eq!(service_of_arn(&arn("service/web"), "shop"), Some("web"));
+    }
+}

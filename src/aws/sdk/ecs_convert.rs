@@ -1,0 +1,1139 @@
+//! The ECS conversions: the planner's task-definition and service bodies to the SDK's
+//! request inputs, and the SDK's descriptions back to the planner's observed types. The
+//! tests round-trip every field: body → request → the shape ECS returns → body.
+
+use aws_sdk_ecs as ecs;
+use ecs::operation::create_service::builders::CreateServiceFluentBuilder;
+use ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
+use ecs::operation::update_service::builders::UpdateServiceFluentBuilder;
+
+use super::invalid;
+use crate::aws::{AwsError, AwsOp};
+use crate::plan::model::*;
+use crate::plan::ServiceUpdate;
+
+pub(super) fn rfc3339(t: Option<&ecs::primitives::DateTime>) -> Option<String> {
+    t.and_then(|t| t.fmt(ecs::primitives::DateTimeFormat::DateTime).ok())
+}
+
+pub(super) fn ecs_tags(tags: &Tags) -> Vec<ecs::types::Tag> {
+    tags.iter()
+        .map(|(k, v)| ecs::types::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub(super) fn from_ecs_tags(tags: &[ecs::types::Tag]) -> Tags {
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect()
+}
+
+pub(super) fn role_arn(op: AwsOp, role: &Option<RoleRef>) -> Result<Option<String>, AwsError> {
+    match role {
+        None => Ok(None),
+        Some(RoleRef::Arn(a)) => Ok(Some(a.clone())),
+        Some(RoleRef::Managed(name)) => Err(invalid(
+            op,
+            format!("managed role {name} has no ARN yet (it must be created first)"),
+        )),
+    }
+}
+
+pub(super) fn container_to_sdk(
+    op: AwsOp,
+    c: &ContainerDef,
+) -> Result<ecs::types::ContainerDefinition, AwsError> {
+    use ecs::types as t;
+    let bad = |e: ecs::error::BuildError| invalid(op, e);
+    let environment = c
+        .environment
+        .iter()
+        .map(|(name, value)| t::KeyValuePair::builder().name(name).value(value).build())
+        .collect();
+    let secrets = c
+        .secrets
+        .iter()
+        .map(|(name, from)| t::Secret::builder().name(name).value_from(from).build())
+        .collect::<Result<_, _>>()
+        .map_err(bad)?;
+    let depends_on = c
+        .depends_on
+        .iter()
+        .map(|(name, condition)| {
+            t::ContainerDependency::builder()
+                .container_name(name)
+                .condition(t::ContainerCondition::from(condition.as_str()))
+                .build()
+        })
+        .collect::<Result<_, _>>()
+        .map_err(bad)?;
+    let ulimits = c
+        .ulimits
+        .iter()
+        .map(|(name, soft, hard)| {
+            t::Ulimit::builder()
+                .name(t::UlimitName::from(name.as_str()))
+                .soft_limit(*soft)
+                .hard_limit(*hard)
+                .build()
+        })
+        .collect::<Result<_, _>>()
+        .map_err(bad)?;
+    let health_check = c
+        .health_check
+        .as_ref()
+        .map(health_check_to_sdk)
+        .transpose()
+        .map_err(bad)?;
+    let log_configuration = c
+        .log_configuration
+        .as_ref()
+        .map(log_configuration_to_sdk)
+        .transpose()
+        .map_err(bad)?;
+    Ok(t::ContainerDefinition::builder()
+        .name(&c.name)
+        .image(&c.image)
+        .set_cpu(c.cpu)
+        .set_memory(c.memory)
+        .set_memory_reservation(c.memory_reservation)
+        .set_essential(c.essential)
+        .set_command(listed(c.command.clone()))
+        .set_entry_point(listed(c.entry_point.clone()))
+        .set_working_directory(c.working_directory.clone())
+        .set_user(c.user.clone())
+        .set_readonly_root_filesystem(c.readonly_root_filesystem)
+        .set_environment(listed(environment))
+        .set_secrets(listed(secrets))
+        .set_port_mappings(listed(
+            c.port_mappings.iter().map(port_mapping_to_sdk).collect(),
+        ))
+        .set_health_check(health_check)
+        .set_log_configuration(log_configuration)
+        .set_depends_on(listed(depends_on))
+        .set_ulimits(listed(ulimits))
+        .set_linux_parameters(c.init_process_enabled.map(|init| {
+            t::LinuxParameters::builder()
+                .init_process_enabled(init)
+                .build()
+        }))
+        .set_mount_points(listed(
+            c.mount_points.iter().map(mount_point_to_sdk).collect(),
+        ))
+        .build())
+}
+
+/// A list field as the request sends it: left out when empty.
+fn listed<T>(items: Vec<T>) -> Option<Vec<T>> {
+    (!items.is_empty()).then_some(items)
+}
+
+fn port_mapping_to_sdk(p: &PortMappingDef) -> ecs::types::PortMapping {
+    use ecs::types as t;
+    t::PortMapping::builder()
+        .container_port(p.container_port)
+        .set_host_port(p.host_port)
+        .set_protocol(p.protocol.as_deref().map(t::TransportProtocol::from))
+        .set_name(p.name.clone())
+        .set_app_protocol(p.app_protocol.as_deref().map(t::ApplicationProtocol::from))
+        .build()
+}
+
+fn health_check_to_sdk(
+    h: &HealthCheckDef,
+) -> Result<ecs::types::HealthCheck, ecs::error::BuildError> {
+    ecs::types::HealthCheck::builder()
+        .set_command(Some(h.command.clone()))
+        .set_interval(h.interval)
+        .set_timeout(h.timeout)
+        .set_retries(h.retries)
+        .set_start_period(h.start_period)
+        .build()
+}
+
+fn log_configuration_to_sdk(
+    l: &LogConfigDef,
+) -> Result<ecs::types::LogConfiguration, ecs::error::BuildError> {
+    ecs::types::LogConfiguration::builder()
+        .log_driver(ecs::types::LogDriver::from(l.log_driver.as_str()))
+        .set_options(Some(l.options.clone().into_iter().collect()))
+        .build()
+}
+
+fn mount_point_to_sdk(m: &MountPointDef) -> ecs::types::MountPoint {
+    ecs::types::MountPoint::builder()
+        .source_volume(&m.source_volume)
+        .container_path(&m.container_path)
+        .set_read_only(m.read_only)
+        .build()
+}
+
+pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> ContainerDef {
+    let s = |v: Option<&str>| v.map(str::to_owned);
+    ContainerDef {
+        name: c.name().unwrap_or_default().to_owned(),
+        image: c.image().unwrap_or_default().to_owned(),
+        cpu: Some(c.cpu()),
+        memory: c.memory(),
+        memory_reservation: c.memory_reservation(),
+        essential: c.essential(),
+        command: c.command().to_vec(),
+        entry_point: c.entry_point().to_vec(),
+        working_directory: s(c.working_directory()),
+        user: s(c.user()),
+        environment: c
+            .environment()
+            .iter()
+            .map(|e| {
+                (
+                    e.name().unwrap_or_default().to_owned(),
+                    e.value().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect(),
+        secrets: c
+            .secrets()
+            .iter()
+            .map(|e| (e.name().to_owned(), e.value_from().to_owned()))
+            .collect(),
+        port_mappings: c
+            .port_mappings()
+            .iter()
+            .map(port_mapping_from_sdk)
+            .collect(),
+        health_check: c.health_check().map(|h| HealthCheckDef {
+            command: h.command().to_vec(),
+            interval: h.interval(),
+            timeout: h.timeout(),
+            retries: h.retries(),
+            start_period: h.start_period(),
+        }),
+        log_configuration: c.log_configuration().map(|l| LogConfigDef {
+            log_driver: l.log_driver().as_str().to_owned(),
+            options: l
+                .options()
+                .map(|o| o.clone().into_iter().collect())
+                .unwrap_or_default(),
+        }),
+        depends_on: c
+            .depends_on()
+            .iter()
+            .map(|d| {
+                (
+                    d.container_name().to_owned(),
+                    d.condition().as_str().to_owned(),
+                )
+            })
+            .collect(),
+        readonly_root_filesystem: c.readonly_root_filesystem(),
+        ulimits: c
+            .ulimits()
+            .iter()
+            .map(|u| (u.name().as_str().to_owned(), u.soft_limit(), u.hard_limit()))
+            .collect(),
+        init_process_enabled: c.linux_parameters().and_then(|l| l.init_process_enabled()),
+        mount_points: c
+            .mount_points()
+            .iter()
+            .map(|m| MountPointDef {
+                source_volume: m.source_volume().unwrap_or_default().to_owned(),
+                container_path: m.container_path().unwrap_or_default().to_owned(),
+                read_only: m.read_only(),
+            })
+            .collect(),
+    }
+}
+
+fn port_mapping_from_sdk(p: &ecs::types::PortMapping) -> PortMappingDef {
+    PortMappingDef {
+        container_port: p.container_port().unwrap_or_default(),
+        host_port: p.host_port(),
+        protocol: p.protocol().map(|p| p.as_str().to_owned()),
+        name: p.name().map(str::to_owned),
+        app_protocol: p.app_protocol().map(|p| p.as_str().to_owned()),
+    }
+}
+
+pub(super) fn task_definition_from_sdk(td: &ecs::types::TaskDefinition) -> TaskDefBody {
+    let role = |a: Option<&str>| a.map(|a| RoleRef::Arn(a.to_owned()));
+    TaskDefBody {
+        family: td.family().unwrap_or_default().to_owned(),
+        cpu: td.cpu().unwrap_or_default().to_owned(),
+        memory: td.memory().unwrap_or_default().to_owned(),
+        cpu_architecture: td
+            .runtime_platform()
+            .and_then(|p| p.cpu_architecture())
+            .map(|a| a.as_str().to_owned()),
+        operating_system_family: td
+            .runtime_platform()
+            .and_then(|p| p.operating_system_family())
+            .map(|a| a.as_str().to_owned()),
+        ephemeral_storage_gib: td.ephemeral_storage().map(|e| e.size_in_gib()),
+        execution_role: role(td.execution_role_arn()),
+        task_role: role(td.task_role_arn()),
+        containers: td
+            .container_definitions()
+            .iter()
+            .map(container_from_sdk)
+            .collect(),
+        volumes: td
+            .volumes()
+            .iter()
+            .map(|v| VolumeDef {
+                name: v.name().unwrap_or_default().to_owned(),
+                efs: v.efs_volume_configuration().map(|e| EfsDef {
+                    file_system_id: e.file_system_id().to_owned(),
+                    root_directory: e.root_directory().map(str::to_owned),
+                    transit_encryption: e.transit_encryption().map(|t| t.as_str().to_owned()),
+                    access_point_id: e
+                        .authorization_config()
+                        .and_then(|a| a.access_point_id())
+                        .map(str::to_owned),
+                    iam: e
+                        .authorization_config()
+                        .and_then(|a| a.iam())
+                        .map(|i| i.as_str().to_owned()),
+                }),
+            })
+            .collect(),
+    }
+}
+
+pub(super) fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
+    let body = service_body_from_sdk(s);
+    ObservedService {
+        arn: s.service_arn().unwrap_or_default().to_owned(),
+        status: s.status().unwrap_or_default().to_owned(),
+        body,
+        tags: from_ecs_tags(s.tags()),
+        running_count: s.running_count(),
+        pending_count: s.pending_count(),
+        deployments: s.deployments().iter().map(deployment_from_sdk).collect(),
+        events: s
+            .events()
+            .iter()
+            .map(|e| ObservedEvent {
+                id: e.id().unwrap_or_default().to_owned(),
+                created_at: rfc3339(e.created_at()).unwrap_or_default(),
+                message: e.message().unwrap_or_default().to_owned(),
+            })
+            .collect(),
+    }
+}
+
+fn deployment_from_sdk(d: &ecs::types::Deployment) -> ObservedDeployment {
+    ObservedDeployment {
+        id: d.id().unwrap_or_default().to_owned(),
+        status: d.status().unwrap_or_default().to_owned(),
+        task_definition: d.task_definition().unwrap_or_default().to_owned(),
+        desired_count: d.desired_count(),
+        running_count: d.running_count(),
+        pending_count: d.pending_count(),
+        failed_tasks: d.failed_tasks(),
+        rollout_state: d.rollout_state().map(|r| r.as_str().to_owned()),
+        rollout_state_reason: d.rollout_state_reason().map(str::to_owned),
+        created_at: rfc3339(d.created_at()),
+    }
+}
+
+/// The planner's body of a described service.
+fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
+    let vpc = s
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration());
+    let dc = s.deployment_configuration();
+    ServiceBody {
+        task_definition: TaskDefinitionRef::Arn(s.task_definition().unwrap_or_default().to_owned()),
+        desired_count: s.desired_count(),
+        launch_type: s.launch_type().map(|l| l.as_str().to_owned()),
+        capacity_provider_strategy: s
+            .capacity_provider_strategy()
+            .iter()
+            .map(|i| StrategyItem::new(i.capacity_provider(), i.base(), i.weight()))
+            .collect(),
+        platform_version: s.platform_version().map(str::to_owned),
+        subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
+        security_groups: vpc
+            .map(|v| v.security_groups().to_vec())
+            .unwrap_or_default(),
+        assign_public_ip: vpc
+            .and_then(|v| v.assign_public_ip())
+            .is_some_and(|a| *a == ecs::types::AssignPublicIp::Enabled),
+        load_balancers: s
+            .load_balancers()
+            .iter()
+            .map(|l| LoadBalancerDef {
+                target_group_arn: l.target_group_arn().unwrap_or_default().to_owned(),
+                container_name: l.container_name().unwrap_or_default().to_owned(),
+                container_port: l.container_port().unwrap_or_default(),
+            })
+            .collect(),
+        health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
+        minimum_healthy_percent: dc.and_then(|d| d.minimum_healthy_percent()),
+        maximum_percent: dc.and_then(|d| d.maximum_percent()),
+        circuit_breaker: dc.and_then(|d| d.deployment_circuit_breaker()).map(|c| {
+            CircuitBreakerDef {
+                enable: c.enable(),
+                rollback: c.rollback(),
+            }
+        }),
+        alarms: dc
+            .and_then(|d| d.alarms())
+            .filter(|a| a.enable())
+            .map(|a| AlarmsDef {
+                names: a.alarm_names().to_vec(),
+                rollback: a.rollback(),
+            }),
+        enable_execute_command: s.enable_execute_command(),
+        service_registries: s
+            .service_registries()
+            .iter()
+            .map(|r| RegistryDef {
+                registry_arn: r.registry_arn().unwrap_or_default().to_owned(),
+                port: r.port(),
+                container_name: r.container_name().map(str::to_owned),
+                container_port: r.container_port(),
+            })
+            .collect(),
+        propagate_tags: s.propagate_tags().map(|p| p.as_str().to_owned()),
+    }
+}
+
+pub(super) fn network_to_sdk(
+    op: AwsOp,
+    NetworkDef {
+        subnets,
+        security_groups,
+        assign_public_ip: public_ip,
+    }: &NetworkDef,
+) -> Result<ecs::types::NetworkConfiguration, AwsError> {
+    use ecs::types as t;
+    let vpc = t::AwsVpcConfiguration::builder()
+        .set_subnets(Some(subnets.clone()))
+        .set_security_groups((!security_groups.is_empty()).then(|| security_groups.clone()))
+        .assign_public_ip(if *public_ip {
+            t::AssignPublicIp::Enabled
+        } else {
+            t::AssignPublicIp::Disabled
+        })
+        .build()
+        .map_err(|e| invalid(op, e))?;
+    Ok(t::NetworkConfiguration::builder()
+        .awsvpc_configuration(vpc)
+        .build())
+}
+
+pub(super) fn strategy_to_sdk(
+    op: AwsOp,
+    items: &[StrategyItem],
+) -> Result<Vec<ecs::types::CapacityProviderStrategyItem>, AwsError> {
+    items
+        .iter()
+        .map(|i| {
+            ecs::types::CapacityProviderStrategyItem::builder()
+                .capacity_provider(&i.capacity_provider)
+                .base(i.base)
+                .weight(i.weight)
+                .build()
+                .map_err(|e| invalid(op, e))
+        })
+        .collect()
+}
+
+pub(super) fn load_balancers_to_sdk(lbs: &[LoadBalancerDef]) -> Vec<ecs::types::LoadBalancer> {
+    lbs.iter()
+        .map(|l| {
+            ecs::types::LoadBalancer::builder()
+                .target_group_arn(&l.target_group_arn)
+                .container_name(&l.container_name)
+                .container_port(l.container_port)
+                .build()
+        })
+        .collect()
+}
+
+pub(super) fn registries_to_sdk(rs: &[RegistryDef]) -> Vec<ecs::types::ServiceRegistry> {
+    rs.iter()
+        .map(|r| {
+            ecs::types::ServiceRegistry::builder()
+                .registry_arn(&r.registry_arn)
+                .set_port(r.port)
+                .set_container_name(r.container_name.clone())
+                .set_container_port(r.container_port)
+                .build()
+        })
+        .collect()
+}
+
+pub(super) fn deployment_to_sdk(
+    op: AwsOp,
+    DeploymentDef {
+        minimum_healthy_percent: min,
+        maximum_percent: max,
+        circuit_breaker: CircuitBreakerDef { enable, rollback },
+        alarms,
+    }: &DeploymentDef,
+) -> Result<ecs::types::DeploymentConfiguration, AwsError> {
+    use ecs::types as t;
+    let breaker = t::DeploymentCircuitBreaker::builder()
+        .enable(*enable)
+        .rollback(*rollback)
+        .build();
+    let alarms = match alarms {
+        Some(AlarmsDef { names, rollback }) if !names.is_empty() => t::DeploymentAlarms::builder()
+            .set_alarm_names(Some(names.clone()))
+            .enable(true)
+            .rollback(*rollback)
+            .build(),
+        _ => t::DeploymentAlarms::builder()
+            .set_alarm_names(Some(vec![]))
+            .enable(false)
+            .rollback(false)
+            .build(),
+    }
+    .map_err(|e| invalid(op, e))?;
+    Ok(t::DeploymentConfiguration::builder()
+        .minimum_healthy_percent(*min)
+        .maximum_percent(*max)
+        .deployment_circuit_breaker(breaker)
+        .alarms(alarms)
+        .build())
+}
+
+/// A [`ServiceBody`]'s deployment configuration, defaults filled in.
+pub(super) fn body_deployment(b: &ServiceBody) -> DeploymentDef {
+    DeploymentDef {
+        minimum_healthy_percent: b.minimum_healthy_percent.unwrap_or(100),
+        maximum_percent: b.maximum_percent.unwrap_or(200),
+        circuit_breaker: b.circuit_breaker.unwrap_or(CircuitBreakerDef {
+            enable: false,
+            rollback: false,
+        }),
+        alarms: b.alarms.clone(),
+    }
+}
+
+/// The RegisterTaskDefinition request for `body` (its roles given by ARN) and `tags`.
+pub(super) fn register_task_definition_request(
+    request: RegisterTaskDefinitionFluentBuilder,
+    body: &TaskDefBody,
+    tags: &Tags,
+) -> Result<RegisterTaskDefinitionFluentBuilder, AwsError> {
+    use ecs::types as t;
+    const OP: AwsOp = AwsOp::RegisterTaskDefinition;
+    let containers = body
+        .containers
+        .iter()
+        .map(|c| container_to_sdk(OP, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let volumes = body
+        .volumes
+        .iter()
+        .map(|v| volume_to_sdk(OP, v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let platform = t::RuntimePlatform::builder()
+        .set_cpu_architecture(
+            body.cpu_architecture
+                .as_deref()
+                .map(t::CpuArchitecture::from),
+        )
+        .set_operating_system_family(
+            body.operating_system_family
+                .as_deref()
+                .map(t::OsFamily::from),
+        )
+        .build();
+    Ok(request
+        .family(&body.family)
+        .cpu(&body.cpu)
+        .memory(&body.memory)
+        .network_mode(t::NetworkMode::Awsvpc)
+        .requires_compatibilities(t::Compatibility::Fargate)
+        .runtime_platform(platform)
+        .set_ephemeral_storage(
+            body.ephemeral_storage_gib
+                .map(|g| t::EphemeralStorage::builder().size_in_gib(g).build()),
+        )
+        .set_execution_role_arn(role_arn(OP, &body.execution_role)?)
+        .set_task_role_arn(role_arn(OP, &body.task_role)?)
+        .set_container_definitions(Some(containers))
+        .set_volumes(Some(volumes))
+        .set_tags(Some(ecs_tags(tags))))
+}
+
+pub(super) fn volume_to_sdk(op: AwsOp, v: &VolumeDef) -> Result<ecs::types::Volume, AwsError> {
+    use ecs::types as t;
+    let efs = v
+        .efs
+        .as_ref()
+        .map(|e| {
+            let authorization = (e.access_point_id.is_some() || e.iam.is_some()).then(|| {
+                t::EfsAuthorizationConfig::builder()
+                    .set_access_point_id(e.access_point_id.clone())
+                    .set_iam(e.iam.as_deref().map(t::EfsAuthorizationConfigIam::from))
+                    .build()
+            });
+            t::EfsVolumeConfiguration::builder()
+                .file_system_id(&e.file_system_id)
+                .set_root_directory(e.root_directory.clone())
+                .set_transit_encryption(
+                    e.transit_encryption
+                        .as_deref()
+                        .map(t::EfsTransitEncryption::from),
+                )
+                .set_authorization_config(authorization)
+                .build()
+                .map_err(|err| invalid(op, err))
+        })
+        .transpose()?;
+    Ok(t::Volume::builder()
+        .name(&v.name)
+        .set_efs_volume_configuration(efs)
+        .build())
+}
+
+/// The CreateService request for service `name` of `cluster` (without its client token).
+pub(super) fn create_service_request(
+    request: CreateServiceFluentBuilder,
+    cluster: &str,
+    name: &str,
+    body: &ServiceBody,
+    tags: &Tags,
+) -> Result<CreateServiceFluentBuilder, AwsError> {
+    const OP: AwsOp = AwsOp::CreateService;
+    let strategy = (!body.capacity_provider_strategy.is_empty())
+        .then(|| strategy_to_sdk(OP, &body.capacity_provider_strategy))
+        .transpose()?;
+    let network = NetworkDef {
+        subnets: body.subnets.clone(),
+        security_groups: body.security_groups.clone(),
+        assign_public_ip: body.assign_public_ip,
+    };
+    Ok(request
+        .cluster(cluster)
+        .service_name(name)
+        .task_definition(body.task_definition.to_string())
+        .desired_count(body.desired_count)
+        .set_launch_type(
+            body.launch_type
+                .as_deref()
+                .map(ecs::types::LaunchType::from),
+        )
+        .set_capacity_provider_strategy(strategy)
+        .set_platform_version(body.platform_version.clone())
+        .network_configuration(network_to_sdk(OP, &network)?)
+        .set_load_balancers(Some(load_balancers_to_sdk(&body.load_balancers)))
+        .set_health_check_grace_period_seconds(body.health_check_grace_period_seconds)
+        .deployment_configuration(deployment_to_sdk(OP, &body_deployment(body))?)
+        .enable_execute_command(body.enable_execute_command)
+        .set_service_registries(Some(registries_to_sdk(&body.service_registries)))
+        .set_propagate_tags(
+            body.propagate_tags
+                .as_deref()
+                .map(ecs::types::PropagateTags::from),
+        )
+        .enable_ecs_managed_tags(true)
+        .set_tags(Some(ecs_tags(tags))))
+}
+
+/// The UpdateService request for service `name` of `cluster`: the fields `u` changes.
+pub(super) fn update_service_request(
+    request: UpdateServiceFluentBuilder,
+    cluster: &str,
+    name: &str,
+    u: &ServiceUpdate,
+) -> Result<UpdateServiceFluentBuilder, AwsError> {
+    const OP: AwsOp = AwsOp::UpdateService;
+    let mut req = request
+        .cluster(cluster)
+        .service(name)
+        .set_task_definition(u.task_definition.as_ref().map(ToString::to_string))
+        .set_desired_count(u.desired_count)
+        .set_platform_version(u.platform_version.clone())
+        .set_health_check_grace_period_seconds(u.health_check_grace_period_seconds)
+        .set_enable_execute_command(u.enable_execute_command)
+        .set_propagate_tags(
+            u.propagate_tags
+                .as_deref()
+                .map(ecs::types::PropagateTags::from),
+        )
+        .force_new_deployment(u.force_new_deployment);
+    if let Some(s) = &u.capacity_provider_strategy {
+        req = req.set_capacity_provider_strategy(Some(strategy_to_sdk(OP, s)?));
+    }
+    if let Some(n) = &u.network {
+        req = req.network_configuration(network_to_sdk(OP, n)?);
+    }
+    if let Some(lbs) = &u.load_balancers {
+        req = req.set_load_balancers(Some(load_balancers_to_sdk(lbs)));
+    }
+    if let Some(d) = &u.deployment {
+        req = req.deployment_configuration(deployment_to_sdk(OP, d)?);
+    }
+    if let Some(r) = &u.service_registries {
+        req = req.set_service_registries(Some(registries_to_sdk(r)));
+    }
+    Ok(req)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Round trips: a planner body → the request the adapter sends → the shape ECS returns
+    //! for it (built from the request's own fields, as DescribeTaskDefinition and
+    //! DescribeServices return them) → the observed body, equal to the start.
+
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A client that never sends anything: the tests only build requests.
+    fn client() -> ecs::Client {
+        let conf = ecs::Config::builder()
+            .behavior_version(ecs::config::BehaviorVersion::latest())
+            .region(ecs::config::Region::new("us-east-1"))
+            .build();
+        ecs::Client::from_conf(conf)
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn tags() -> Tags {
+        Tags::from([
+            ("ecs.fargate.dev/owner".into(), "shop/web".into()),
+            ("ecs.fargate.dev/uid".into(), "0b1c".into()),
+        ])
+    }
+
+    /// A container with every field the planner sets.
+    fn full_container() -> ContainerDef {
+        ContainerDef {
+            name: "web".into(),
+            image: "public.ecr.aws/nginx/nginx:1.27".into(),
+            cpu: Some(256),
+            memory: Some(512),
+            memory_reservation: Some(256),
+            essential: Some(true),
+            command: strings(&["nginx", "-g", "daemon off;"]),
+            entry_point: strings(&["/docker-entrypoint.sh"]),
+            working_directory: Some("/srv".into()),
+            user: Some("101:101".into()),
+            environment: vec![("MODE".into(), "prod".into()), ("A".into(), "1".into())],
+            secrets: vec![(
+                "DB_PASSWORD".into(),
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf".into(),
+            )],
+            port_mappings: vec![
+                PortMappingDef {
+                    container_port: 8080,
+                    host_port: Some(8080),
+                    protocol: Some("tcp".into()),
+                    name: Some("http".into()),
+                    app_protocol: Some("http".into()),
+                },
+                PortMappingDef {
+                    container_port: 9090,
+                    host_port: None,
+                    protocol: Some("udp".into()),
+                    name: None,
+                    app_protocol: None,
+                },
+            ],
+            health_check: Some(HealthCheckDef {
+                command: strings(&["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"]),
+                interval: Some(15),
+                timeout: Some(4),
+                retries: Some(2),
+                start_period: Some(20),
+            }),
+            log_configuration: Some(LogConfigDef {
+                log_driver: "awslogs".into(),
+                options: BTreeMap::from([
+                    ("awslogs-group".into(), "/ecs/shop/web".into()),
+                    ("awslogs-region".into(), "us-east-1".into()),
+                    ("awslogs-stream-prefix".into(), "web".into()),
+                ]),
+            }),
+            depends_on: vec![("init".into(), "SUCCESS".into())],
+            readonly_root_filesystem: Some(true),
+            ulimits: vec![("nofile".into(), 1024, 4096)],
+            init_process_enabled: Some(true),
+            mount_points: vec![
+                MountPointDef {
+                    source_volume: "data".into(),
+                    container_path: "/data".into(),
+                    read_only: Some(false),
+                },
+                MountPointDef {
+                    source_volume: "scratch".into(),
+                    container_path: "/tmp/scratch".into(),
+                    read_only: None,
+                },
+            ],
+        }
+    }
+
+    /// A task definition with every field the planner sets, and a container with few.
+    fn full_task_definition() -> TaskDefBody {
+        TaskDefBody {
+            family: "shop_web".into(),
+            cpu: "512".into(),
+            memory: "1024".into(),
+            cpu_architecture: Some("ARM64".into()),
+            operating_system_family: Some("LINUX".into()),
+            ephemeral_storage_gib: Some(40),
+            execution_role: Some(RoleRef::Arn(
+                "arn:aws:iam::123456789012:role/fargate-operator/fgo-shop-web-exec".into(),
+            )),
+            task_role: Some(RoleRef::Arn(
+                "arn:aws:iam::123456789012:role/app-task".into(),
+            )),
+            containers: vec![
+                full_container(),
+                ContainerDef {
+                    name: "init".into(),
+                    image: "busybox:1.36".into(),
+                    cpu: Some(0),
+                    essential: Some(false),
+                    ..ContainerDef::default()
+                },
+            ],
+            volumes: vec![
+                VolumeDef {
+                    name: "data".into(),
+                    efs: Some(EfsDef {
+                        file_system_id: "fs-0123456789abcdef0".into(),
+                        root_directory: Some("/app".into()),
+                        transit_encryption: Some("ENABLED".into()),
+                        access_point_id: Some("fsap-0123456789abcdef0".into()),
+                        iam: Some("ENABLED".into()),
+                    }),
+                },
+                VolumeDef {
+                    name: "efs-plain".into(),
+                    efs: Some(EfsDef {
+                        file_system_id: "fs-0fedcba9876543210".into(),
+                        root_directory: None,
+                        transit_encryption: None,
+                        access_point_id: None,
+                        iam: None,
+                    }),
+                },
+                VolumeDef {
+                    name: "scratch".into(),
+                    efs: None,
+                },
+            ],
+        }
+    }
+
+    /// The task definition ECS describes after registering `request`.
+    fn registered(request: &RegisterTaskDefinitionFluentBuilder) -> ecs::types::TaskDefinition {
+        let input = request.as_input();
+        ecs::types::TaskDefinition::builder()
+            .task_definition_arn("arn:aws:ecs:us-east-1:123456789012:task-definition/shop_web:1")
+            .set_family(input.get_family().clone())
+            .set_cpu(input.get_cpu().clone())
+            .set_memory(input.get_memory().clone())
+            .set_network_mode(input.get_network_mode().clone())
+            .set_requires_compatibilities(input.get_requires_compatibilities().clone())
+            .set_runtime_platform(input.get_runtime_platform().clone())
+            .set_ephemeral_storage(input.get_ephemeral_storage().clone())
+            .set_execution_role_arn(input.get_execution_role_arn().clone())
+            .set_task_role_arn(input.get_task_role_arn().clone())
+            .set_container_definitions(input.get_container_definitions().clone())
+            .set_volumes(input.get_volumes().clone())
+            .revision(1)
+            .build()
+    }
+
+    #[test]
+    fn a_task_definition_round_trips_through_register_and_describe() {
+        let body = full_task_definition();
+        let request =
+            register_task_definition_request(client().register_task_definition(), &body, &tags())
+                .unwrap();
+        let input = request.as_input();
+        assert_eq!(
+            input.get_network_mode(),
+            &Some(ecs::types::NetworkMode::Awsvpc)
+        );
+        assert_eq!(
+            input.get_requires_compatibilities(),
+            &Some(vec![ecs::types::Compatibility::Fargate])
+        );
+        assert_eq!(task_definition_from_sdk(&registered(&request)), body);
+        assert_eq!(
+            from_ecs_tags(input.get_tags().as_deref().unwrap_or_default()),
+            tags()
+        );
+    }
+
+    #[test]
+    fn a_minimal_task_definition_comes_back_with_only_ecs_defaults() {
+        let body = TaskDefBody {
+            family: "shop_min".into(),
+            cpu: "256".into(),
+            memory: "512".into(),
+            cpu_architecture: None,
+            operating_system_family: None,
+            ephemeral_storage_gib: None,
+            execution_role: None,
+            task_role: None,
+            containers: vec![ContainerDef {
+                name: "app".into(),
+                image: "busybox:1.36".into(),
+                ..ContainerDef::default()
+            }],
+            volumes: vec![],
+        };
+        let request = register_task_definition_request(
+            client().register_task_definition(),
+            &body,
+            &Tags::new(),
+        )
+        .unwrap();
+        // ECS reports a container's CPU as 0 when none was given; nothing else is added.
+        let mut want = body.clone();
+        want.containers[0].cpu = Some(0);
+        assert_eq!(task_definition_from_sdk(&registered(&request)), want);
+    }
+
+    #[test]
+    fn a_managed_role_without_an_arn_is_refused_before_sending() {
+        let mut body = full_task_definition();
+        body.task_role = Some(RoleRef::Managed("fgo-shop-web-task".into()));
+        let e =
+            register_task_definition_request(client().register_task_definition(), &body, &tags())
+                .unwrap_err();
+        assert_eq!(e.op, AwsOp::RegisterTaskDefinition);
+        assert!(e.message.contains("fgo-shop-web-task"), "{e}");
+    }
+
+    fn full_service(strategy: bool) -> ServiceBody {
+        ServiceBody {
+            task_definition: TaskDefinitionRef::Arn(
+                "arn:aws:ecs:us-east-1:123456789012:task-definition/shop_web:3".into(),
+            ),
+            desired_count: 3,
+            launch_type: (!strategy).then(|| "FARGATE".into()),
+            capacity_provider_strategy: if strategy {
+                vec![
+                    StrategyItem::new("FARGATE", 1, 1),
+                    StrategyItem::new("FARGATE_SPOT", 0, 3),
+                ]
+            } else {
+                vec![]
+            },
+            platform_version: Some("1.4.0".into()),
+            subnets: strings(&["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"]),
+            security_groups: strings(&["sg-0123456789abcdef0"]),
+            assign_public_ip: true,
+            load_balancers: vec![LoadBalancerDef {
+                target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/943f017f100becff".into(),
+                container_name: "web".into(),
+                container_port: 8080,
+            }],
+            health_check_grace_period_seconds: Some(60),
+            minimum_healthy_percent: Some(50),
+            maximum_percent: Some(150),
+            circuit_breaker: Some(CircuitBreakerDef {
+                enable: true,
+                rollback: true,
+            }),
+            alarms: Some(AlarmsDef {
+                names: strings(&["web-5xx", "web-latency"]),
+                rollback: true,
+            }),
+            enable_execute_command: true,
+            service_registries: vec![RegistryDef {
+                registry_arn: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc".into(),
+                port: Some(80),
+                container_name: Some("web".into()),
+                container_port: Some(8080),
+            }],
+            propagate_tags: Some("SERVICE".into()),
+        }
+    }
+
+    /// The service ECS describes after `request` created it.
+    fn created(request: &CreateServiceFluentBuilder) -> ecs::types::Service {
+        let input = request.as_input();
+        ecs::types::Service::builder()
+            .service_arn("arn:aws:ecs:us-east-1:123456789012:service/shop/shop_web")
+            .set_service_name(input.get_service_name().clone())
+            .status("ACTIVE")
+            .set_task_definition(input.get_task_definition().clone())
+            .set_desired_count(*input.get_desired_count())
+            .set_launch_type(input.get_launch_type().clone())
+            .set_capacity_provider_strategy(input.get_capacity_provider_strategy().clone())
+            .set_platform_version(input.get_platform_version().clone())
+            .set_network_configuration(input.get_network_configuration().clone())
+            .set_load_balancers(input.get_load_balancers().clone())
+            .set_health_check_grace_period_seconds(*input.get_health_check_grace_period_seconds())
+            .set_deployment_configuration(input.get_deployment_configuration().clone())
+            .set_enable_execute_command(*input.get_enable_execute_command())
+            .set_service_registries(input.get_service_registries().clone())
+            .set_propagate_tags(input.get_propagate_tags().clone())
+            .set_tags(input.get_tags().clone())
+            .build()
+    }
+
+    #[test]
+    fn a_service_round_trips_through_create_and_describe() {
+        for strategy in [false, true] {
+            let body = full_service(strategy);
+            let request = create_service_request(
+                client().create_service(),
+                "shop",
+                "shop_web",
+                &body,
+                &tags(),
+            )
+            .unwrap();
+            let input = request.as_input();
+            assert_eq!(input.get_cluster().as_deref(), Some("shop"));
+            assert_eq!(input.get_enable_ecs_managed_tags(), &Some(true));
+            let observed = service_from_sdk(&created(&request));
+            assert_eq!(observed.body, body, "strategy: {strategy}");
+            assert_eq!(observed.tags, tags());
+            assert_eq!(observed.status, "ACTIVE");
+        }
+    }
+
+    #[test]
+    fn a_service_without_deployment_settings_comes_back_with_the_defaults_sent() {
+        let body = ServiceBody {
+            security_groups: vec![],
+            assign_public_ip: false,
+            minimum_healthy_percent: None,
+            maximum_percent: None,
+            circuit_breaker: None,
+            alarms: None,
+            load_balancers: vec![],
+            service_registries: vec![],
+            health_check_grace_period_seconds: None,
+            platform_version: None,
+            propagate_tags: None,
+            enable_execute_command: false,
+            ..full_service(false)
+        };
+        let request = create_service_request(
+            client().create_service(),
+            "shop",
+            "shop_web",
+            &body,
+            &tags(),
+        )
+        .unwrap();
+        // CreateService always sends a deployment configuration: ECS's defaults, no alarms.
+        let want = ServiceBody {
+            minimum_healthy_percent: Some(100),
+            maximum_percent: Some(200),
+            circuit_breaker: Some(CircuitBreakerDef {
+                enable: false,
+                rollback: false,
+            }),
+            ..body.clone()
+        };
+        assert_eq!(service_from_sdk(&created(&request)).body, want);
+    }
+
+    #[test]
+    fn an_update_round_trips_every_field_it_changes() {
+        let after = ServiceBody {
+            task_definition: TaskDefinitionRef::Arn(
+                "arn:aws:ecs:us-east-1:123456789012:task-definition/shop_web:4".into(),
+            ),
+            desired_count: 5,
+            launch_type: None,
+            ..full_service(true)
+        };
+        let update = ServiceUpdate {
+            task_definition: Some(after.task_definition.clone()),
+            desired_count: Some(after.desired_count),
+            capacity_provider_strategy: Some(after.capacity_provider_strategy.clone()),
+            platform_version: after.platform_version.clone(),
+            network: Some(NetworkDef {
+                subnets: after.subnets.clone(),
+                security_groups: after.security_groups.clone(),
+                assign_public_ip: after.assign_public_ip,
+            }),
+            load_balancers: Some(after.load_balancers.clone()),
+            health_check_grace_period_seconds: after.health_check_grace_period_seconds,
+            deployment: Some(body_deployment(&after)),
+            enable_execute_command: Some(after.enable_execute_command),
+            service_registries: Some(after.service_registries.clone()),
+            propagate_tags: after.propagate_tags.clone(),
+            force_new_deployment: true,
+        };
+        let request =
+            update_service_request(client().update_service(), "shop", "shop_web", &update).unwrap();
+        let u = request.as_input();
+        assert_eq!(u.get_service().as_deref(), Some("shop_web"));
+        assert_eq!(u.get_force_new_deployment(), &Some(true));
+        // Every field the update sends is the one CreateService sends for the new body, so
+        // ECS describes the updated service as it would a service created with it (the
+        // create round trip above); moving to a capacity-provider strategy drops the launch
+        // type.
+        let create = create_service_request(
+            client().create_service(),
+            "shop",
+            "shop_web",
+            &after,
+            &tags(),
+        )
+        .unwrap();
+        let c = create.as_input();
+        assert_eq!(c.get_launch_type(), &None);
+        assert_eq!(u.get_task_definition(), c.get_task_definition());
+        assert_eq!(u.get_desired_count(), c.get_desired_count());
+        assert_eq!(
+            u.get_capacity_provider_strategy(),
+            c.get_capacity_provider_strategy()
+        );
+        assert_eq!(u.get_platform_version(), c.get_platform_version());
+        assert_eq!(u.get_network_configuration(), c.get_network_configuration());
+        assert_eq!(u.get_load_balancers(), c.get_load_balancers());
+        assert_eq!(
+            u.get_health_check_grace_period_seconds(),
+            c.get_health_check_grace_period_seconds()
+        );
+        assert_eq!(
+            u.get_deployment_configuration(),
+            c.get_deployment_configuration()
+        );
+        assert_eq!(
+            u.get_enable_execute_command(),
+            c.get_enable_execute_command()
+        );
+        assert_eq!(u.get_service_registries(), c.get_service_registries());
+        assert_eq!(u.get_propagate_tags(), c.get_propagate_tags());
+        assert_eq!(service_from_sdk(&created(&create)).body, after);
+    }
+
+    #[test]
+    fn an_update_leaves_out_the_fields_it_does_not_change() {
+        let update = ServiceUpdate {
+            desired_count: Some(2),
+            ..ServiceUpdate::default()
+        };
+        let request =
+            update_service_request(client().update_service(), "shop", "shop_web", &update).unwrap();
+        let u = request.as_input();
+        assert_eq!(u.get_desired_count(), &Some(2));
+        assert_eq!(u.get_task_definition(), &None);
+        assert_eq!(u.get_capacity_provider_strategy(), &None);
+        assert_eq!(u.get_network_configuration(), &None);
+        assert_eq!(u.get_load_balancers(), &None);
+        assert_eq!(u.get_deployment_configuration(), &None);
+        assert_eq!(u.get_service_registries(), &None);
+        assert_eq!(u.get_enable_execute_command(), &None);
+        assert_eq!(u.get_force_new_deployment(), &Some(false));
+    }
+}

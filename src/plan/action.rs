@@ -1,0 +1,462 @@
+//! [`Action`]: one AWS change the planner asks for. Everything the rest of the operator
+//! needs to know about an action is in the one `impl` below: its name, whether it creates,
+//! changes or removes, the AWS operation it is made with, and its one-line description.
+
+use serde::Serialize;
+
+use super::model::{
+    RoleRef, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody,
+    TaskDefinitionRef,
+};
+use super::op::AwsOp;
+use super::ServiceUpdate;
+
+/// One AWS change, in the order the plan lists them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Action {
+    CreateLogGroup {
+        name: String,
+        retention_days: Option<i32>,
+        tags: Tags,
+    },
+    PutRetentionPolicy {
+        name: String,
+        days: i32,
+    },
+    DeleteRetentionPolicy {
+        name: String,
+    },
+    CreateRole {
+        name: String,
+        path: String,
+        trust_policy: serde_json::Value,
+        permissions_boundary: Option<String>,
+        description: String,
+        tags: Tags,
+    },
+    UpdateAssumeRolePolicy {
+        role: String,
+        trust_policy: serde_json::Value,
+    },
+    PutRolePermissionsBoundary {
+        role: String,
+        arn: String,
+    },
+    DeleteRolePermissionsBoundary {
+        role: String,
+    },
+    AttachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    DetachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    PutRolePolicy {
+        role: String,
+        policy_name: String,
+        document: serde_json::Value,
+    },
+    DeleteRolePolicy {
+        role: String,
+        policy_name: String,
+    },
+    RegisterTaskDefinition {
+        body: Box<TaskDefBody>,
+        tags: Tags,
+    },
+    TagTaskDefinition {
+        arn: String,
+        tags: Tags,
+        remove: Vec<String>,
+    },
+    DeregisterTaskDefinition {
+        arn: String,
+    },
+    CreateCluster {
+        name: String,
+        capacity_providers: Vec<String>,
+        tags: Tags,
+    },
+    CreateService {
+        cluster: String,
+        name: String,
+        body: Box<ServiceBody>,
+        tags: Tags,
+        /// Idempotency token derived from the object's UID and generation.
+        client_token: String,
+    },
+    UpdateService {
+        cluster: String,
+        name: String,
+        changes: Box<ServiceUpdate>,
+    },
+    TagService {
+        arn: String,
+        tags: Tags,
+        remove: Vec<String>,
+    },
+    RegisterScalableTarget {
+        resource_id: String,
+        min: i32,
+        max: i32,
+    },
+    DeregisterScalableTarget {
+        resource_id: String,
+    },
+    PutScalingPolicy {
+        resource_id: String,
+        name: String,
+        policy: TargetTrackingDef,
+        /// For request-count tracking: the target group whose load balancer the label names.
+        target_group_arn: Option<String>,
+    },
+    DeleteScalingPolicy {
+        resource_id: String,
+        name: String,
+    },
+    PutScheduledAction {
+        resource_id: String,
+        name: String,
+        action: ScheduledActionDef,
+    },
+    DeleteScheduledAction {
+        resource_id: String,
+        name: String,
+    },
+    /// Deletes an ECS service (cleanup only; it is scaled to 0 first).
+    DeleteService {
+        cluster: String,
+        name: String,
+    },
+    /// Deletes a managed role (cleanup only; its policies are removed first).
+    DeleteRole {
+        name: String,
+    },
+    /// Deletes a log group the operator created (cleanup only).
+    DeleteLogGroup {
+        name: String,
+    },
+}
+
+/// Whether an action creates, changes or removes something (for the plan summary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    Create,
+    Update,
+    Delete,
+}
+
+/// The variant names, each once: `name()` gives each its own (the plan's JSON `type` tag in
+/// PascalCase); leaving one out does not compile.
+macro_rules! variant_names {
+    ($action:expr, $($variant:ident),* $(,)?) => {
+        match $action {
+            $(Action::$variant { .. } => stringify!($variant),)*
+        }
+    };
+}
+
+impl Action {
+    /// The variant name, e.g. `RegisterTaskDefinition`.
+    pub fn name(&self) -> &'static str {
+        variant_names!(
+            self,
+            CreateLogGroup,
+            PutRetentionPolicy,
+            DeleteRetentionPolicy,
+            CreateRole,
+            UpdateAssumeRolePolicy,
+            PutRolePermissionsBoundary,
+            DeleteRolePermissionsBoundary,
+            AttachRolePolicy,
+            DetachRolePolicy,
+            PutRolePolicy,
+            DeleteRolePolicy,
+            RegisterTaskDefinition,
+            TagTaskDefinition,
+            DeregisterTaskDefinition,
+            CreateCluster,
+            CreateService,
+            UpdateService,
+            TagService,
+            RegisterScalableTarget,
+            DeregisterScalableTarget,
+            PutScalingPolicy,
+            DeleteScalingPolicy,
+            PutScheduledAction,
+            DeleteScheduledAction,
+            DeleteService,
+            DeleteRole,
+            DeleteLogGroup,
+        )
+    }
+
+    /// Create, update or delete.
+    pub fn kind(&self) -> ChangeKind {
+        use Action::*;
+        match self {
+            CreateLogGroup { .. }
+            | CreateRole { .. }
+            | RegisterTaskDefinition { .. }
+            | CreateCluster { .. }
+            | CreateService { .. } => ChangeKind::Create,
+            DeleteRetentionPolicy { .. }
+            | DeleteRolePermissionsBoundary { .. }
+            | DetachRolePolicy { .. }
+            | DeleteRolePolicy { .. }
+            | DeregisterTaskDefinition { .. }
+            | DeregisterScalableTarget { .. }
+            | DeleteScalingPolicy { .. }
+            | DeleteScheduledAction { .. }
+            | DeleteService { .. }
+            | DeleteRole { .. }
+            | DeleteLogGroup { .. } => ChangeKind::Delete,
+            _ => ChangeKind::Update,
+        }
+    }
+
+    /// The AWS operation the change is made with. An action may need more (a log group with
+    /// a retention is CreateLogGroup then PutRetentionPolicy; a tag change that also removes
+    /// tags is TagResource then UntagResource); this is the one it is named after, and a tag
+    /// change that only removes is UntagResource.
+    pub fn op(&self) -> AwsOp {
+        use Action::*;
+        match self {
+            CreateLogGroup { .. } => AwsOp::CreateLogGroup,
+            PutRetentionPolicy { .. } => AwsOp::PutRetentionPolicy,
+            DeleteRetentionPolicy { .. } => AwsOp::DeleteRetentionPolicy,
+            CreateRole { .. } => AwsOp::CreateRole,
+            UpdateAssumeRolePolicy { .. } => AwsOp::UpdateAssumeRolePolicy,
+            PutRolePermissionsBoundary { .. } => AwsOp::PutRolePermissionsBoundary,
+            DeleteRolePermissionsBoundary { .. } => AwsOp::DeleteRolePermissionsBoundary,
+            AttachRolePolicy { .. } => AwsOp::AttachRolePolicy,
+            DetachRolePolicy { .. } => AwsOp::DetachRolePolicy,
+            PutRolePolicy { .. } => AwsOp::PutRolePolicy,
+            DeleteRolePolicy { .. } => AwsOp::DeleteRolePolicy,
+            RegisterTaskDefinition { .. } => AwsOp::RegisterTaskDefinition,
+            TagTaskDefinition { tags, remove, .. } | TagService { tags, remove, .. } => {
+                if tags.is_empty() && !remove.is_empty() {
+                    AwsOp::UntagResource
+                } else {
+                    AwsOp::TagResource
+                }
+            }
+            DeregisterTaskDefinition { .. } => AwsOp::DeregisterTaskDefinition,
+            CreateCluster { .. } => AwsOp::CreateCluster,
+            CreateService { .. } => AwsOp::CreateService,
+            UpdateService { .. } => AwsOp::UpdateService,
+            RegisterScalableTarget { .. } => AwsOp::RegisterScalableTarget,
+            DeregisterScalableTarget { .. } => AwsOp::DeregisterScalableTarget,
+            PutScalingPolicy { .. } => AwsOp::PutScalingPolicy,
+            DeleteScalingPolicy { .. } => AwsOp::DeleteScalingPolicy,
+            PutScheduledAction { .. } => AwsOp::PutScheduledAction,
+            DeleteScheduledAction { .. } => AwsOp::DeleteScheduledAction,
+            DeleteService { .. } => AwsOp::DeleteService,
+            DeleteRole { .. } => AwsOp::DeleteRole,
+            DeleteLogGroup { .. } => AwsOp::DeleteLogGroup,
+        }
+    }
+
+    /// One line describing the action, for humans (`plan`, Events, logs).
+    pub fn describe(&self) -> String {
+        use Action::*;
+        match self {
+            CreateLogGroup {
+                name,
+                retention_days,
+                ..
+            } => match retention_days {
+                Some(d) => format!("create log group {name} (retention {d} days)"),
+                None => format!("create log group {name}"),
+            },
+            PutRetentionPolicy { name, days } => {
+                format!("set retention of log group {name} to {days} days")
+            }
+            DeleteRetentionPolicy { name } => format!("remove retention of log group {name}"),
+            CreateRole {
+                name,
+                path,
+                permissions_boundary,
+                ..
+            } => match permissions_boundary {
+                Some(b) => format!(
+                    "create IAM role {path}{name} (trusts ecs-tasks.amazonaws.com, boundary {b})"
+                ),
+                None => format!("create IAM role {path}{name} (trusts ecs-tasks.amazonaws.com)"),
+            },
+            UpdateAssumeRolePolicy { role, .. } => format!("reset trust policy of role {role}"),
+            PutRolePermissionsBoundary { role, arn } => {
+                format!("set permissions boundary of role {role} to {arn}")
+            }
+            DeleteRolePermissionsBoundary { role } => {
+                format!("remove permissions boundary of role {role}")
+            }
+            AttachRolePolicy { role, policy_arn } => format!("attach {policy_arn} to role {role}"),
+            DetachRolePolicy { role, policy_arn } => {
+                format!("detach {policy_arn} from role {role}")
+            }
+            PutRolePolicy {
+                role,
+                policy_name,
+                document,
+            } => {
+                let n = document
+                    .get("Statement")
+                    .and_then(|s| s.as_array())
+                    .map_or(0, Vec::len);
+                format!("put inline policy {policy_name} on role {role} ({n} statements)")
+            }
+            DeleteRolePolicy { role, policy_name } => {
+                format!("delete inline policy {policy_name} from role {role}")
+            }
+            RegisterTaskDefinition { body, .. } => describe_registration(body),
+            TagTaskDefinition { arn, .. } => format!("update tags of {}", revision_of_arn(arn)),
+            DeregisterTaskDefinition { arn } => {
+                format!("deregister revision {}", revision_of_arn(arn))
+            }
+            CreateCluster {
+                name,
+                capacity_providers,
+                ..
+            } => {
+                format!(
+                    "create ECS cluster {name} (capacity providers {})",
+                    capacity_providers.join(", ")
+                )
+            }
+            CreateService {
+                cluster,
+                name,
+                body,
+                ..
+            } => describe_creation(cluster, name, body),
+            UpdateService { name, changes, .. } => {
+                format!("update ECS service {name}: {}", update_summary(changes))
+            }
+            TagService { arn, tags, remove } => {
+                let service = arn.rsplit('/').next().unwrap_or(arn);
+                format!(
+                    "tag ECS service {service} (+{} −{})",
+                    tags.len(),
+                    remove.len()
+                )
+            }
+            RegisterScalableTarget {
+                resource_id,
+                min,
+                max,
+            } => {
+                format!("register scalable target {resource_id} (min {min}, max {max})")
+            }
+            DeregisterScalableTarget { resource_id } => {
+                format!("deregister scalable target {resource_id}")
+            }
+            PutScalingPolicy { name, policy, .. } => format!(
+                "put target-tracking policy {name}: {} at {}",
+                policy.metric, policy.target_value
+            ),
+            DeleteScalingPolicy { name, .. } => format!("delete scaling policy {name}"),
+            PutScheduledAction { name, action, .. } => describe_schedule(name, action),
+            DeleteScheduledAction { name, .. } => format!("delete scheduled action {name}"),
+            DeleteService { cluster, name } => {
+                format!("delete service {name} in cluster {cluster}")
+            }
+            DeleteRole { name } => format!("delete role {name}"),
+            DeleteLogGroup { name } => format!("delete log group {name}"),
+        }
+    }
+}
+
+fn role(r: &Option<RoleRef>) -> String {
+    match r {
+        None => "none".into(),
+        Some(RoleRef::Arn(a)) => a.clone(),
+        Some(RoleRef::Managed(n)) => format!("managed role {n}"),
+    }
+}
+
+fn revision(td: &TaskDefinitionRef) -> String {
+    match td {
+        TaskDefinitionRef::Pending { family } => format!("{family}:<new revision>"),
+        TaskDefinitionRef::Arn(arn) => revision_of_arn(arn),
+    }
+}
+
+fn revision_of_arn(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_owned()
+}
+
+fn update_summary(u: &ServiceUpdate) -> String {
+    let mut parts = vec![];
+    if let Some(td) = &u.task_definition {
+        parts.push(format!("taskDefinition → {}", revision(td)));
+    }
+    if let Some(c) = u.desired_count {
+        parts.push(format!("desiredCount → {c}"));
+    }
+    for f in u.changed_fields() {
+        if f != "taskDefinition" && f != "desiredCount" {
+            parts.push(f.to_owned());
+        }
+    }
+    parts.join(", ")
+}
+
+fn describe_registration(body: &TaskDefBody) -> String {
+    let images: Vec<String> = body
+        .containers
+        .iter()
+        .map(|c| format!("{}={}", c.name, c.image))
+        .collect();
+    format!(
+        "register task definition {} ({} CPU / {} MiB, {}; execution role: {}; task role: {}; {})",
+        body.family,
+        body.cpu,
+        body.memory,
+        body.cpu_architecture.as_deref().unwrap_or("X86_64"),
+        role(&body.execution_role),
+        role(&body.task_role),
+        images.join(", ")
+    )
+}
+
+fn describe_creation(cluster: &str, name: &str, body: &ServiceBody) -> String {
+    let placement = match &body.launch_type {
+        Some(l) => l.clone(),
+        None => body
+            .capacity_provider_strategy
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} base {} weight {}",
+                    i.capacity_provider, i.base, i.weight
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" + "),
+    };
+    format!(
+        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s)",
+        body.desired_count,
+        revision(&body.task_definition),
+        body.load_balancers.len()
+    )
+}
+
+fn describe_schedule(name: &str, action: &ScheduledActionDef) -> String {
+    let capacity = |v: Option<i32>| v.map_or("unchanged".into(), |v| v.to_string());
+    format!(
+        "put scheduled action {name}: {} ({}) min {} max {}",
+        action.schedule,
+        action.timezone.as_deref().unwrap_or("UTC"),
+        capacity(action.min_capacity),
+        capacity(action.max_capacity)
+    )
+}
