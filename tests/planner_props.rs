@@ -97,6 +97,42 @@ fn container(i: usize) -> impl Strategy<Value = Container> {
         )
 }
 
+/// Task-level settings beyond size and containers: pidMode, fault injection, and an EFS
+/// volume (with or without a transit-encryption port).
+#[derive(Clone, Debug)]
+struct TaskExtras {
+    pid_task: bool,
+    fault_injection: Option<bool>,
+    efs: Option<Option<i32>>,
+}
+
+fn task_extras() -> impl Strategy<Value = TaskExtras> {
+    (
+        any::<bool>(),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(proptest::option::of(1i32..65536)),
+    )
+        .prop_map(|(pid_task, fault_injection, efs)| TaskExtras {
+            pid_task,
+            fault_injection,
+            efs,
+        })
+}
+
+fn efs_volume(port: Option<i32>) -> Volume {
+    Volume {
+        name: "shared".into(),
+        efs: Some(EfsVolume {
+            file_system_id: "fs-0123456789abcdef0".into(),
+            root_directory: None,
+            transit_encryption: port.map(|_| Toggle::Enabled),
+            access_point_id: None,
+            iam: None,
+            transit_encryption_port: port,
+        }),
+    }
+}
+
 fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
     (
         proptest::sample::select(SIZES.to_vec()),
@@ -104,8 +140,9 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
         any::<bool>(),
         any::<bool>(),
         0i32..4,
+        task_extras(),
     )
-        .prop_flat_map(|(size, n, arm, task_role, history)| {
+        .prop_flat_map(|(size, n, arm, task_role, history, extras)| {
             let containers: Vec<_> = (0..n).map(container).collect();
             (
                 Just(size),
@@ -113,10 +150,11 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
                 Just(arm),
                 Just(task_role),
                 Just(history),
+                Just(extras),
             )
         })
         .prop_map(
-            |((cpu, memory), containers, arm, task_role, history)| TaskDefinitionSpec {
+            |((cpu, memory), containers, arm, task_role, history, extras)| TaskDefinitionSpec {
                 deletion_policy: Default::default(),
                 family: None,
                 cpu,
@@ -128,7 +166,9 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
                 ephemeral_storage_gib: None,
                 revision_history_limit: history,
                 containers,
-                volumes: vec![],
+                volumes: extras.efs.map(efs_volume).into_iter().collect(),
+                pid_mode: extras.pid_task.then_some(PidMode::Task),
+                enable_fault_injection: extras.fault_injection,
                 execution_role: None,
                 task_role: task_role.then(|| RoleSpec {
                     arn: None,
@@ -367,6 +407,14 @@ proptest! {
                 }
                 if bit() { c.readonly_root_filesystem.get_or_insert(false); }
                 if bit() { c.init_process_enabled.get_or_insert(false); }
+            }
+            if bit() { b.enable_fault_injection = b.enable_fault_injection.filter(|on| *on); }
+            else { b.enable_fault_injection.get_or_insert(false); }
+            for v in &mut b.volumes {
+                if let Some(e) = &mut v.efs {
+                    if bit() { e.root_directory.get_or_insert_with(|| "/".into()); }
+                    if bit() { e.iam.get_or_insert_with(|| "DISABLED".into()); }
+                }
             }
         }
         let plan = w.plan_td(&otd);

@@ -122,6 +122,18 @@ pub struct TaskDefinitionSpec {
     #[schemars(schema_with = "crate::api::validation::tags_schema")]
     pub tags: BTreeMap<String, String>,
 
+    /// Process namespace of the containers: `task` makes all containers of the task share
+    /// one (a sidecar can see and signal the others' processes). Unset, each container has
+    /// its own. `task` is the only value Fargate accepts (`host` is EC2 only); it needs
+    /// platform version 1.4.0 or later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_mode: Option<PidMode>,
+
+    /// Accept fault-injection requests (AWS Fault Injection Service's ECS network actions)
+    /// from the task's containers (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_fault_injection: Option<bool>,
+
     /// `Delete` (default) deregisters the revisions and deletes the managed roles and the log
     /// groups the operator created when this object is deleted; `Retain` leaves them all in
     /// place (a new object of the same name must adopt them).
@@ -178,6 +190,23 @@ pub enum OperatingSystemFamily {
     #[default]
     #[serde(rename = "LINUX")]
     Linux,
+}
+
+/// A task's process namespace.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PidMode {
+    /// All containers of the task share one process namespace.
+    Task,
+}
+
+impl PidMode {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Task => "task",
+        }
+    }
 }
 
 /// One container of the task.
@@ -538,6 +567,9 @@ pub struct Volume {
     validation = Rule::new("!has(self.accessPointId) || !has(self.rootDirectory) || self.rootDirectory == '/'")
         .message("efs.rootDirectory must be omitted (or /) with an accessPointId: the access point sets the root")
         .field_path(".rootDirectory"),
+    validation = Rule::new("!has(self.transitEncryptionPort) || (has(self.transitEncryption) ? self.transitEncryption == 'ENABLED' : (has(self.accessPointId) || (has(self.iam) && self.iam == 'ENABLED')))")
+        .message("efs.transitEncryptionPort is the port of encrypted NFS traffic: it needs transitEncryption: ENABLED")
+        .field_path(".transitEncryptionPort"),
 )]
 pub struct EfsVolume {
     /// File system ID, e.g. `fs-0123456789abcdef0`.
@@ -558,6 +590,11 @@ pub struct EfsVolume {
     /// Use the task role for EFS IAM authorization: `ENABLED` or `DISABLED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iam: Option<Toggle>,
+    /// Local port of the encrypted NFS traffic (1-65535). Unset, the EFS mount helper picks
+    /// one. Needs transit encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub transit_encryption_port: Option<i32>,
 }
 
 /// `ENABLED` / `DISABLED`.

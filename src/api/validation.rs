@@ -394,45 +394,64 @@ fn volumes(c: &mut Check, spec: &TaskDefinitionSpec) {
             "1-64 letters, digits, - or _",
         );
         if let Some(efs) = &v.efs {
-            c.pattern(
-                format!("{at}.efs.fileSystemId"),
-                &efs.file_system_id,
-                patterns::EFS_ID,
-                "an EFS file system ID like fs-0123456789abcdef0",
-            );
-            if let Some(ap) = &efs.access_point_id {
-                c.pattern(
-                    format!("{at}.efs.accessPointId"),
-                    ap,
-                    patterns::EFS_ACCESS_POINT_ID,
-                    "an EFS access point ID like fsap-0123456789abcdef0",
-                );
-            }
-            if let Some(root) = &efs.root_directory {
-                c.pattern(
-                    format!("{at}.efs.rootDirectory"),
-                    root,
-                    patterns::ABSOLUTE_PATH,
-                    "an absolute path",
-                );
-            }
-            use super::taskdefinition::Toggle;
-            let needs_tls = efs.access_point_id.is_some() || efs.iam == Some(Toggle::Enabled);
-            if needs_tls && efs.transit_encryption == Some(Toggle::Disabled) {
-                c.fail(
-                    format!("{at}.efs.transitEncryption"),
-                    "must be ENABLED when accessPointId or iam: ENABLED is used",
-                );
-            }
-            if efs.access_point_id.is_some()
-                && efs.root_directory.as_deref().is_some_and(|r| r != "/")
-            {
-                c.fail(
-                    format!("{at}.efs.rootDirectory"),
-                    "must be omitted (or /) with an accessPointId: the access point sets the root",
-                );
-            }
+            efs_volume(c, &at, efs);
         }
+    }
+}
+
+/// An EFS volume: IDs, root, and the transit-encryption settings access points, IAM
+/// authorisation and a transit-encryption port need.
+fn efs_volume(c: &mut Check, at: &str, efs: &super::taskdefinition::EfsVolume) {
+    use super::taskdefinition::Toggle;
+    c.pattern(
+        format!("{at}.efs.fileSystemId"),
+        &efs.file_system_id,
+        patterns::EFS_ID,
+        "an EFS file system ID like fs-0123456789abcdef0",
+    );
+    if let Some(ap) = &efs.access_point_id {
+        c.pattern(
+            format!("{at}.efs.accessPointId"),
+            ap,
+            patterns::EFS_ACCESS_POINT_ID,
+            "an EFS access point ID like fsap-0123456789abcdef0",
+        );
+    }
+    if let Some(root) = &efs.root_directory {
+        c.pattern(
+            format!("{at}.efs.rootDirectory"),
+            root,
+            patterns::ABSOLUTE_PATH,
+            "an absolute path",
+        );
+    }
+    let needs_tls = efs.access_point_id.is_some() || efs.iam == Some(Toggle::Enabled);
+    if needs_tls && efs.transit_encryption == Some(Toggle::Disabled) {
+        c.fail(
+            format!("{at}.efs.transitEncryption"),
+            "must be ENABLED when accessPointId or iam: ENABLED is used",
+        );
+    }
+    if efs.access_point_id.is_some() && efs.root_directory.as_deref().is_some_and(|r| r != "/") {
+        c.fail(
+            format!("{at}.efs.rootDirectory"),
+            "must be omitted (or /) with an accessPointId: the access point sets the root",
+        );
+    }
+    c.opt_range(
+        format!("{at}.efs.transitEncryptionPort"),
+        efs.transit_encryption_port,
+        1,
+        65535,
+    );
+    let tls = efs
+        .transit_encryption
+        .map_or(needs_tls, |t| t == Toggle::Enabled);
+    if efs.transit_encryption_port.is_some() && !tls {
+        c.fail(
+            format!("{at}.efs.transitEncryptionPort"),
+            "is the port of encrypted NFS traffic: it needs transitEncryption: ENABLED",
+        );
     }
 }
 

@@ -73,6 +73,14 @@ pub struct TaskDefBody {
     pub containers: Vec<ContainerDef>,
     /// Volumes.
     pub volumes: Vec<VolumeDef>,
+    /// `task`; None means each container has its own process namespace. (Left out of the
+    /// JSON when None, as the new fields below: the spec hash of a spec without them is the
+    /// one earlier versions computed.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid_mode: Option<String>,
+    /// None means false, ECS's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_fault_injection: Option<bool>,
 }
 
 /// A container definition.
@@ -161,6 +169,9 @@ pub struct EfsDef {
     pub transit_encryption: Option<String>,
     pub access_point_id: Option<String>,
     pub iam: Option<String>,
+    /// None: the EFS mount helper picks the port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transit_encryption_port: Option<i32>,
 }
 
 /// ECS's health-check defaults.
@@ -177,6 +188,8 @@ impl TaskDefBody {
         if b.ephemeral_storage_gib == Some(20) {
             b.ephemeral_storage_gib = None;
         }
+        // Canonically absent when false, so the spec hash of a spec without it is unchanged.
+        b.enable_fault_injection = b.enable_fault_injection.filter(|on| *on);
         for c in &mut b.containers {
             c.normalize();
         }

@@ -295,6 +295,8 @@ pub fn desired(
         task_role: task.as_ref().map(|(r, _)| r.clone()),
         containers,
         volumes: spec.volumes.iter().map(volume_def).collect(),
+        pid_mode: spec.pid_mode.map(|p| p.as_str().to_owned()),
+        enable_fault_injection: spec.enable_fault_injection,
     };
 
     let mut roles = vec![];
@@ -377,6 +379,7 @@ fn volume_def(v: &crate::api::taskdefinition::Volume) -> VolumeDef {
                     .or_else(|| needs_tls.then(|| "ENABLED".to_owned())),
                 access_point_id: e.access_point_id.clone(),
                 iam: e.iam.map(|t| t.as_str().to_owned()),
+                transit_encryption_port: e.transit_encryption_port,
             }
         }),
     }

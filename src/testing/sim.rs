@@ -615,9 +615,11 @@ fn check_ecs_tags(tags: &Tags) -> Result<(), SimError> {
 }
 
 /// A task definition as DescribeTaskDefinition returns it: AWS fills in `cpu: 0`,
-/// `essential`, `hostPort`, `protocol`, health-check defaults and empty flags.
+/// `essential`, `hostPort`, `protocol`, health-check defaults, empty flags and
+/// `enableFaultInjection: false`.
 pub fn aws_fill_defaults(body: &TaskDefBody) -> TaskDefBody {
     let mut b = body.clone();
+    b.enable_fault_injection.get_or_insert(false);
     for c in &mut b.containers {
         c.cpu.get_or_insert(0);
         c.essential.get_or_insert(true);

@@ -298,9 +298,12 @@ pub(super) fn task_definition_from_sdk(td: &ecs::types::TaskDefinition) -> TaskD
                         .authorization_config()
                         .and_then(|a| a.iam())
                         .map(|i| i.as_str().to_owned()),
+                    transit_encryption_port: e.transit_encryption_port(),
                 }),
             })
             .collect(),
+        pid_mode: td.pid_mode().map(|p| p.as_str().to_owned()),
+        enable_fault_injection: td.enable_fault_injection(),
     }
 }
 
@@ -563,6 +566,8 @@ pub(super) fn register_task_definition_request(
         .set_task_role_arn(role_arn(OP, &body.task_role)?)
         .set_container_definitions(Some(containers))
         .set_volumes(Some(volumes))
+        .set_pid_mode(body.pid_mode.as_deref().map(t::PidMode::from))
+        .set_enable_fault_injection(body.enable_fault_injection)
         .set_tags(Some(ecs_tags(tags))))
 }
 
@@ -587,6 +592,7 @@ pub(super) fn volume_to_sdk(op: AwsOp, v: &VolumeDef) -> Result<ecs::types::Volu
                         .map(t::EfsTransitEncryption::from),
                 )
                 .set_authorization_config(authorization)
+                .set_transit_encryption_port(e.transit_encryption_port)
                 .build()
                 .map_err(|err| invalid(op, err))
         })
@@ -812,6 +818,7 @@ mod tests {
                         transit_encryption: Some("ENABLED".into()),
                         access_point_id: Some("fsap-0123456789abcdef0".into()),
                         iam: Some("ENABLED".into()),
+                        transit_encryption_port: Some(20049),
                     }),
                 },
                 VolumeDef {
@@ -822,6 +829,7 @@ mod tests {
                         transit_encryption: None,
                         access_point_id: None,
                         iam: None,
+                        transit_encryption_port: None,
                     }),
                 },
                 VolumeDef {
@@ -829,6 +837,8 @@ mod tests {
                     efs: None,
                 },
             ],
+            pid_mode: Some("task".into()),
+            enable_fault_injection: Some(true),
         }
     }
 
@@ -848,6 +858,8 @@ mod tests {
             .set_task_role_arn(input.get_task_role_arn().clone())
             .set_container_definitions(input.get_container_definitions().clone())
             .set_volumes(input.get_volumes().clone())
+            .set_pid_mode(input.get_pid_mode().clone())
+            .set_enable_fault_injection(*input.get_enable_fault_injection())
             .revision(1)
             .build()
     }
@@ -891,6 +903,8 @@ mod tests {
                 ..ContainerDef::default()
             }],
             volumes: vec![],
+            pid_mode: None,
+            enable_fault_injection: None,
         };
         let request = register_task_definition_request(
             client().register_task_definition(),
