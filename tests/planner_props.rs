@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use fargate_operator::api::fargateservice::*;
 use fargate_operator::api::names::{service_name, task_definition_lookups};
 use fargate_operator::api::taskdefinition::*;
-use fargate_operator::plan::model::{ObservedFargateService, ObservedTaskDefinition, StrategyItem};
+use fargate_operator::plan::model::{
+    ObservedFargateService, ObservedTaskDefinition, StrategyItem, ThresholdDef,
+};
 use fargate_operator::plan::service::task_definition_info;
 use fargate_operator::plan::{
     plan_fargate_service, plan_task_definition, Owner, Plan, PlanConfig, ServiceInputs,
@@ -179,6 +181,40 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
         )
 }
 
+/// Service settings of issue 19: AZ rebalancing, the circuit breaker's newer settings and
+/// early success.
+#[derive(Clone, Debug)]
+struct ServiceExtras {
+    az: Option<bool>,
+    reset: Option<bool>,
+    threshold: Option<(u8, i32)>,
+    early_success: Option<(i32, bool)>,
+}
+
+fn service_extras() -> impl Strategy<Value = ServiceExtras> {
+    (
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of((0u8..3, 1i32..200)),
+        proptest::option::of((0i32..=100, any::<bool>())),
+    )
+        .prop_map(|(az, reset, threshold, early_success)| ServiceExtras {
+            az,
+            reset,
+            threshold,
+            early_success,
+        })
+}
+
+fn threshold((kind, value): (u8, i32)) -> BreakerThreshold {
+    let kind = match kind {
+        0 => ThresholdType::BoundedPercent,
+        1 => ThresholdType::UnboundedPercent,
+        _ => ThresholdType::Count,
+    };
+    BreakerThreshold { kind, value }
+}
+
 fn service(arm: bool) -> impl Strategy<Value = FargateServiceSpec> {
     (
         0i32..6,
@@ -193,70 +229,91 @@ fn service(arm: bool) -> impl Strategy<Value = FargateServiceSpec> {
         any::<bool>(),
         proptest::option::of((50i32..100, any::<bool>())),
         any::<bool>(),
+        service_extras(),
     )
         .prop_map(
-            move |(count, subnets, sgs, scaling, spot, deployment, exec)| FargateServiceSpec {
-                cluster: ClusterSpec::default(),
-                service_name: None,
-                task_definition_ref: Some(LocalObjectRef { name: "td".into() }),
-                task_definition_arn: None,
-                desired_count: count,
-                network: NetworkSpec {
-                    subnets: subnets.into_iter().map(|s| format!("subnet-{s}")).collect(),
-                    security_groups: sgs.into_iter().map(|s| format!("sg-{s}")).collect(),
-                    assign_public_ip: false,
-                },
-                load_balancers: vec![],
-                health_check_grace_period_seconds: None,
-                deployment: deployment.map(|(min, rollback)| DeploymentSpec {
-                    minimum_healthy_percent: Some(min),
-                    maximum_percent: None,
-                    circuit_breaker: CircuitBreaker {
-                        enable: true,
-                        rollback,
+            move |(count, subnets, sgs, scaling, spot, deployment, exec, extras)| {
+                FargateServiceSpec {
+                    cluster: ClusterSpec::default(),
+                    service_name: None,
+                    task_definition_ref: Some(LocalObjectRef { name: "td".into() }),
+                    task_definition_arn: None,
+                    desired_count: count,
+                    network: NetworkSpec {
+                        subnets: subnets.into_iter().map(|s| format!("subnet-{s}")).collect(),
+                        security_groups: sgs.into_iter().map(|s| format!("sg-{s}")).collect(),
+                        assign_public_ip: false,
                     },
-                    alarms: None,
-                }),
-                capacity_provider_strategy: if spot && !arm {
-                    vec![
-                        CapacityProviderStrategyItem {
-                            capacity_provider: CapacityProvider::Fargate,
-                            base: Some(1),
-                            weight: Some(1),
+                    load_balancers: vec![],
+                    health_check_grace_period_seconds: None,
+                    deployment: deployment.map(|(min, rollback)| DeploymentSpec {
+                        minimum_healthy_percent: Some(min),
+                        maximum_percent: None,
+                        circuit_breaker: CircuitBreaker {
+                            enable: true,
+                            rollback,
+                            reset_on_healthy_task: extras.reset,
+                            threshold: extras.threshold.map(threshold),
                         },
-                        CapacityProviderStrategyItem {
-                            capacity_provider: CapacityProvider::FargateSpot,
-                            base: None,
-                            weight: Some(3),
-                        },
-                    ]
-                } else {
-                    vec![]
-                },
-                platform_version: None,
-                enable_execute_command: exec,
-                service_registries: vec![],
-                propagate_tags: None,
-                tags: BTreeMap::new(),
-                deletion_policy: DeletionPolicy::Delete,
-                scaling: scaling.map(|(min, max, cpu, schedules)| ScalingSpec {
-                    min_capacity: min,
-                    max_capacity: max,
-                    target_cpu_utilization: cpu,
-                    target_memory_utilization: None,
-                    requests_per_target: None,
-                    scale_in_cooldown_seconds: None,
-                    scale_out_cooldown_seconds: None,
-                    schedules: (0..schedules)
-                        .map(|i| ScalingSchedule {
-                            name: format!("s{i}"),
-                            schedule: format!("cron(0 {i} * * ? *)"),
-                            timezone: None,
-                            min_capacity: Some(min),
-                            max_capacity: Some(max),
-                        })
-                        .collect(),
-                }),
+                        alarms: None,
+                        // At least minimumHealthyPercent, as validation asks.
+                        early_success: extras.early_success.map(|(p, deferred)| EarlySuccess {
+                            healthy_percent: p.max(min),
+                            source_revision_cleanup: if deferred {
+                                RevisionCleanup::Deferred
+                            } else {
+                                RevisionCleanup::Blocking
+                            },
+                        }),
+                    }),
+                    capacity_provider_strategy: if spot && !arm {
+                        vec![
+                            CapacityProviderStrategyItem {
+                                capacity_provider: CapacityProvider::Fargate,
+                                base: Some(1),
+                                weight: Some(1),
+                            },
+                            CapacityProviderStrategyItem {
+                                capacity_provider: CapacityProvider::FargateSpot,
+                                base: None,
+                                weight: Some(3),
+                            },
+                        ]
+                    } else {
+                        vec![]
+                    },
+                    platform_version: None,
+                    enable_execute_command: exec,
+                    service_registries: vec![],
+                    propagate_tags: None,
+                    tags: BTreeMap::new(),
+                    deletion_policy: DeletionPolicy::Delete,
+                    availability_zone_rebalancing: extras.az.map(|on| {
+                        if on {
+                            Toggle::Enabled
+                        } else {
+                            Toggle::Disabled
+                        }
+                    }),
+                    scaling: scaling.map(|(min, max, cpu, schedules)| ScalingSpec {
+                        min_capacity: min,
+                        max_capacity: max,
+                        target_cpu_utilization: cpu,
+                        target_memory_utilization: None,
+                        requests_per_target: None,
+                        scale_in_cooldown_seconds: None,
+                        scale_out_cooldown_seconds: None,
+                        schedules: (0..schedules)
+                            .map(|i| ScalingSchedule {
+                                name: format!("s{i}"),
+                                schedule: format!("cron(0 {i} * * ? *)"),
+                                timezone: None,
+                                min_capacity: Some(min),
+                                max_capacity: Some(max),
+                            })
+                            .collect(),
+                    }),
+                }
             },
         )
 }
@@ -434,6 +491,19 @@ proptest! {
             if bit() { b.health_check_grace_period_seconds = Some(0); }
             if bit() { b.propagate_tags = Some("NONE".into()); }
             if bit() { b.capacity_provider_strategy.reverse(); }
+            // ECS's defaults of the newer circuit-breaker settings, spelled out or not.
+            if let Some(cb) = &mut b.circuit_breaker {
+                if bit() { cb.reset_on_healthy_task.get_or_insert(true); }
+                if bit() { cb.threshold.get_or_insert_with(ThresholdDef::ecs_default); }
+            }
+            // AZ rebalancing the spec leaves to ECS: whatever ECS reports is not drift.
+            if w.fs.availability_zone_rebalancing.is_none() {
+                b.availability_zone_rebalancing = match (bit(), bit()) {
+                    (true, true) => None,
+                    (true, false) => Some("ENABLED".into()),
+                    _ => Some("DISABLED".into()),
+                };
+            }
         }
         let plan = w.plan_fs(&ofs);
         prop_assert!(plan.is_empty(), "FargateService: {:?}", plan.actions);

@@ -140,6 +140,13 @@ pub struct FargateServiceSpec {
     /// Application Auto Scaling. When set, the autoscaler owns the running count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scaling: Option<ScalingSpec>,
+
+    /// Move tasks between Availability Zones when they become unbalanced (after an AZ
+    /// outage, or a scale-in): `ENABLED` or `DISABLED`. Unset leaves it to ECS: `ENABLED`
+    /// for a new service, and an existing service keeps its setting. Changing it starts no
+    /// deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone_rebalancing: Option<super::taskdefinition::Toggle>,
 }
 
 fn default_desired_count() -> i32 {
@@ -223,9 +230,14 @@ pub struct LoadBalancer {
 /// Rolling-update policy.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema, Default)]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("(has(self.minimumHealthyPercent) ? self.minimumHealthyPercent : 100) < (has(self.maximumPercent) ? self.maximumPercent : 200)")
-    .message("deployment.maximumPercent must be greater than minimumHealthyPercent, or a rolling update can neither start nor stop a task")
-    .field_path(".maximumPercent"))]
+#[x_kube(
+    validation = Rule::new("(has(self.minimumHealthyPercent) ? self.minimumHealthyPercent : 100) < (has(self.maximumPercent) ? self.maximumPercent : 200)")
+        .message("deployment.maximumPercent must be greater than minimumHealthyPercent, or a rolling update can neither start nor stop a task")
+        .field_path(".maximumPercent"),
+    validation = Rule::new("!has(self.earlySuccess) || self.earlySuccess.healthyPercent >= (has(self.minimumHealthyPercent) ? self.minimumHealthyPercent : 100)")
+        .message("deployment.earlySuccess.healthyPercent must be at least minimumHealthyPercent (default 100)")
+        .field_path(".earlySuccess.healthyPercent"),
+)]
 pub struct DeploymentSpec {
     /// Lower bound of running tasks during a deployment, in percent of desiredCount (0-100,
     /// default 100).
@@ -243,6 +255,43 @@ pub struct DeploymentSpec {
     /// CloudWatch alarms that fail a deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alarms: Option<DeploymentAlarms>,
+    /// Declare a rolling deployment successful as soon as this share of the new tasks is
+    /// healthy, instead of waiting for the service to settle completely. Unset: wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_success: Option<EarlySuccess>,
+}
+
+/// Early success of a rolling deployment.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EarlySuccess {
+    /// Percent of desiredCount that must run healthy in the new revision (0-100, at least
+    /// `minimumHealthyPercent`). ECS scales the rest in afterwards.
+    #[schemars(range(min = 0, max = 100))]
+    pub healthy_percent: i32,
+    /// When the old revision's tasks go: `BLOCKING` (before the deployment counts as done)
+    /// or `DEFERRED` (after, in the background).
+    pub source_revision_cleanup: RevisionCleanup,
+}
+
+/// When a deployment removes the tasks of the revision it replaces.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RevisionCleanup {
+    /// Before the deployment completes.
+    Blocking,
+    /// After it completes, in the background.
+    Deferred,
+}
+
+impl RevisionCleanup {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blocking => "BLOCKING",
+            Self::Deferred => "DEFERRED",
+        }
+    }
 }
 
 /// Deployment circuit breaker.
@@ -255,6 +304,14 @@ pub struct CircuitBreaker {
     /// Roll back to the last completed deployment when it trips (default true).
     #[serde(default = "default_true")]
     pub rollback: bool,
+    /// Start counting failures from 0 again each time a task becomes healthy (ECS's
+    /// default, true); false counts every failure of the deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_on_healthy_task: Option<bool>,
+    /// How many task failures trip the breaker. Default: 50 percent of desiredCount,
+    /// kept within 3 and 200 (`{type: BOUNDED_PERCENT, value: 50}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<BreakerThreshold>,
 }
 
 impl Default for CircuitBreaker {
@@ -262,6 +319,46 @@ impl Default for CircuitBreaker {
         Self {
             enable: true,
             rollback: true,
+            reset_on_healthy_task: None,
+            threshold: None,
+        }
+    }
+}
+
+/// The circuit breaker's failure threshold.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BreakerThreshold {
+    /// `BOUNDED_PERCENT` (default: value percent of desiredCount, kept within 3 and 200),
+    /// `UNBOUNDED_PERCENT` (the same without the bounds) or `COUNT` (value failures).
+    #[serde(default, rename = "type")]
+    pub kind: ThresholdType,
+    /// The percentage or the count (1-5000). ECS publishes no bound; 5000 is the most
+    /// tasks a service may run, so no count or percentage beyond it changes anything.
+    #[schemars(range(min = 1, max = 5000))]
+    pub value: i32,
+}
+
+/// How the circuit breaker reads its threshold value.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ThresholdType {
+    /// Percent of desiredCount, kept within 3 and 200 failures.
+    #[default]
+    BoundedPercent,
+    /// Percent of desiredCount, unbounded.
+    UnboundedPercent,
+    /// A number of failures.
+    Count,
+}
+
+impl ThresholdType {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BoundedPercent => "BOUNDED_PERCENT",
+            Self::UnboundedPercent => "UNBOUNDED_PERCENT",
+            Self::Count => "COUNT",
         }
     }
 }

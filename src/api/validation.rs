@@ -845,6 +845,7 @@ fn deployment(c: &mut Check, spec: &FargateServiceSpec) {
                 "must be greater than minimumHealthyPercent, or a rolling update can neither start nor stop a task",
             );
         }
+        breaker_and_early_success(c, d);
         if let Some(a) = &d.alarms {
             if a.names.is_empty() {
                 c.fail(
@@ -860,6 +861,32 @@ fn deployment(c: &mut Check, spec: &FargateServiceSpec) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// The circuit breaker's threshold and the early-success percentage.
+fn breaker_and_early_success(c: &mut Check, d: &super::fargateservice::DeploymentSpec) {
+    if let Some(t) = &d.circuit_breaker.threshold {
+        c.range(
+            "spec.deployment.circuitBreaker.threshold.value",
+            t.value,
+            1,
+            5000,
+        );
+    }
+    if let Some(e) = &d.early_success {
+        let field = "spec.deployment.earlySuccess.healthyPercent";
+        c.range(field, e.healthy_percent, 0, 100);
+        let min = d.minimum_healthy_percent.unwrap_or(100);
+        if e.healthy_percent < min {
+            c.fail(
+                field,
+                format!(
+                    "{} is below minimumHealthyPercent {min} (default 100): it must be at least minimumHealthyPercent",
+                    e.healthy_percent
+                ),
+            );
         }
     }
 }

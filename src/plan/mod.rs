@@ -126,6 +126,8 @@ pub struct ServiceUpdate {
     pub service_registries: Option<Vec<model::RegistryDef>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability_zone_rebalancing: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub force_new_deployment: bool,
 }
@@ -159,6 +161,10 @@ impl ServiceUpdate {
         );
         push(self.service_registries.is_some(), "serviceRegistries");
         push(self.propagate_tags.is_some(), "propagateTags");
+        push(
+            self.availability_zone_rebalancing.is_some(),
+            "availabilityZoneRebalancing",
+        );
         push(self.force_new_deployment, "forceNewDeployment");
         out
     }

@@ -340,11 +340,71 @@ pub struct RegistryDef {
 }
 
 /// A deployment circuit breaker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CircuitBreakerDef {
     pub enable: bool,
     pub rollback: bool,
+    /// None means true, ECS's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_on_healthy_task: Option<bool>,
+    /// None means ECS's default, [`ThresholdDef::ecs_default`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<ThresholdDef>,
+}
+
+impl CircuitBreakerDef {
+    /// A breaker with ECS's defaults for the newer settings left out.
+    pub fn new(enable: bool, rollback: bool) -> Self {
+        Self {
+            enable,
+            rollback,
+            reset_on_healthy_task: None,
+            threshold: None,
+        }
+    }
+
+    /// ECS's defaults spelled out: reset on a healthy task, 50 percent bounded.
+    fn canonical(&self) -> Self {
+        Self {
+            reset_on_healthy_task: Some(self.reset_on_healthy_task.unwrap_or(true)),
+            threshold: Some(
+                self.threshold
+                    .clone()
+                    .unwrap_or_else(ThresholdDef::ecs_default),
+            ),
+            ..self.clone()
+        }
+    }
+}
+
+/// The circuit breaker's failure threshold: `BOUNDED_PERCENT`, `UNBOUNDED_PERCENT` or
+/// `COUNT`, and its value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThresholdDef {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: i32,
+}
+
+impl ThresholdDef {
+    /// ECS's default: 50 percent of the desired count, within 3 and 200.
+    pub fn ecs_default() -> Self {
+        Self {
+            kind: "BOUNDED_PERCENT".into(),
+            value: 50,
+        }
+    }
+}
+
+/// Early success of a rolling deployment: the healthy percentage of the new revision that
+/// completes it, and when the old revision's tasks go (`BLOCKING` / `DEFERRED`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EarlySuccessDef {
+    pub healthy_percent: i32,
+    pub source_revision_cleanup: String,
 }
 
 /// CloudWatch alarms that watch a deployment.
@@ -364,6 +424,9 @@ pub struct DeploymentDef {
     pub circuit_breaker: CircuitBreakerDef,
     /// None means no alarms.
     pub alarms: Option<AlarmsDef>,
+    /// None means off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub early_success: Option<EarlySuccessDef>,
 }
 
 /// A service's awsvpc network configuration as UpdateService sends it.
@@ -475,6 +538,11 @@ pub struct ServiceBody {
     pub enable_execute_command: bool,
     pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: Option<String>,
+    /// `ENABLED` / `DISABLED`; None: ECS's choice (and, observed, a service that never had
+    /// one, which ECS treats as `DISABLED`).
+    pub availability_zone_rebalancing: Option<String>,
+    /// None means off.
+    pub early_success: Option<EarlySuccessDef>,
 }
 
 /// The canonical, comparable form of a [`ServiceBody`] (without desired count and task
@@ -548,11 +616,13 @@ impl ServiceBody {
             deployment: DeploymentDef {
                 minimum_healthy_percent: self.minimum_healthy_percent.unwrap_or(100),
                 maximum_percent: self.maximum_percent.unwrap_or(200),
-                circuit_breaker: self.circuit_breaker.unwrap_or(CircuitBreakerDef {
-                    enable: false,
-                    rollback: false,
-                }),
+                circuit_breaker: self
+                    .circuit_breaker
+                    .clone()
+                    .unwrap_or_else(|| CircuitBreakerDef::new(false, false))
+                    .canonical(),
                 alarms,
+                early_success: self.early_success.clone(),
             },
             enable_execute_command: self.enable_execute_command,
             service_registries,

@@ -161,14 +161,18 @@ pub fn desired_body(
         health_check_grace_period_seconds: spec.health_check_grace_period_seconds,
         minimum_healthy_percent: Some(deployment.minimum_healthy_percent.unwrap_or(100)),
         maximum_percent: Some(deployment.maximum_percent.unwrap_or(200)),
-        circuit_breaker: Some(CircuitBreakerDef {
-            enable: deployment.circuit_breaker.enable,
-            rollback: deployment.circuit_breaker.rollback,
-        }),
+        circuit_breaker: Some(circuit_breaker_def(&deployment.circuit_breaker)),
         alarms: deployment.alarms.map(|a| AlarmsDef {
             names: a.names,
             rollback: a.rollback,
         }),
+        early_success: deployment.early_success.map(|e| EarlySuccessDef {
+            healthy_percent: e.healthy_percent,
+            source_revision_cleanup: e.source_revision_cleanup.as_str().to_owned(),
+        }),
+        availability_zone_rebalancing: spec
+            .availability_zone_rebalancing
+            .map(|t| t.as_str().to_owned()),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
@@ -181,6 +185,18 @@ pub fn desired_body(
             })
             .collect(),
         propagate_tags: spec.propagate_tags.map(|p| p.as_str().to_owned()),
+    }
+}
+
+/// The spec's circuit breaker; its newer settings only when the spec gives them.
+fn circuit_breaker_def(cb: &crate::api::fargateservice::CircuitBreaker) -> CircuitBreakerDef {
+    CircuitBreakerDef {
+        reset_on_healthy_task: cb.reset_on_healthy_task,
+        threshold: cb.threshold.as_ref().map(|t| ThresholdDef {
+            kind: t.kind.as_str().to_owned(),
+            value: t.value,
+        }),
+        ..CircuitBreakerDef::new(cb.enable, cb.rollback)
     }
 }
 
@@ -402,6 +418,18 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
     }
     if w.propagate_tags != g.propagate_tags {
         u.propagate_tags = Some(w.propagate_tags.clone());
+    }
+    // Unset in the spec: ECS's choice, never drift. A service that never had a value is
+    // DISABLED to ECS.
+    if let Some(want_az) = &want.availability_zone_rebalancing {
+        if got
+            .availability_zone_rebalancing
+            .as_deref()
+            .unwrap_or("DISABLED")
+            != want_az
+        {
+            u.availability_zone_rebalancing = Some(want_az.clone());
+        }
     }
     u
 }

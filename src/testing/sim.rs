@@ -320,6 +320,10 @@ impl SimAws {
                 if stored.security_groups.is_empty() {
                     stored.security_groups = vec!["sg-00000000default".into()];
                 }
+                // ECS's CreateService default.
+                stored
+                    .availability_zone_rebalancing
+                    .get_or_insert_with(|| "ENABLED".into());
                 self.services.insert(
                     key,
                     ObservedService {
@@ -383,8 +387,9 @@ impl SimAws {
                 if let Some(d) = &changes.deployment {
                     b.minimum_healthy_percent = Some(d.minimum_healthy_percent);
                     b.maximum_percent = Some(d.maximum_percent);
-                    b.circuit_breaker = Some(d.circuit_breaker);
+                    b.circuit_breaker = Some(d.circuit_breaker.clone());
                     b.alarms = d.alarms.clone();
+                    b.early_success = d.early_success.clone();
                 }
                 if let Some(v) = changes.enable_execute_command {
                     b.enable_execute_command = v;
@@ -394,6 +399,9 @@ impl SimAws {
                 }
                 if let Some(v) = &changes.propagate_tags {
                     b.propagate_tags = Some(v.clone());
+                }
+                if let Some(v) = &changes.availability_zone_rebalancing {
+                    b.availability_zone_rebalancing = Some(v.clone());
                 }
                 if changes.force_new_deployment {
                     self.forced_deployments += 1;

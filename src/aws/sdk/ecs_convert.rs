@@ -379,12 +379,9 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
         health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
         minimum_healthy_percent: dc.and_then(|d| d.minimum_healthy_percent()),
         maximum_percent: dc.and_then(|d| d.maximum_percent()),
-        circuit_breaker: dc.and_then(|d| d.deployment_circuit_breaker()).map(|c| {
-            CircuitBreakerDef {
-                enable: c.enable(),
-                rollback: c.rollback(),
-            }
-        }),
+        circuit_breaker: dc
+            .and_then(|d| d.deployment_circuit_breaker())
+            .map(circuit_breaker_from_sdk),
         alarms: dc
             .and_then(|d| d.alarms())
             .filter(|a| a.enable())
@@ -404,6 +401,30 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
             })
             .collect(),
         propagate_tags: s.propagate_tags().map(|p| p.as_str().to_owned()),
+        availability_zone_rebalancing: s
+            .availability_zone_rebalancing()
+            .map(|a| a.as_str().to_owned()),
+        early_success: dc
+            .and_then(|d| d.early_success_criteria())
+            .filter(|e| e.enable())
+            .map(|e| EarlySuccessDef {
+                healthy_percent: e.healthy_percent().unwrap_or_default(),
+                source_revision_cleanup: e
+                    .source_service_revision_cleanup()
+                    .map(|c| c.as_str().to_owned())
+                    .unwrap_or_default(),
+            }),
+    }
+}
+
+fn circuit_breaker_from_sdk(c: &ecs::types::DeploymentCircuitBreaker) -> CircuitBreakerDef {
+    CircuitBreakerDef {
+        reset_on_healthy_task: c.reset_on_healthy_task(),
+        threshold: c.threshold_configuration().map(|t| ThresholdDef {
+            kind: t.r#type().as_str().to_owned(),
+            value: t.value(),
+        }),
+        ..CircuitBreakerDef::new(c.enable(), c.rollback())
     }
 }
 
@@ -478,15 +499,13 @@ pub(super) fn deployment_to_sdk(
     DeploymentDef {
         minimum_healthy_percent: min,
         maximum_percent: max,
-        circuit_breaker: CircuitBreakerDef { enable, rollback },
+        circuit_breaker,
         alarms,
+        early_success,
     }: &DeploymentDef,
 ) -> Result<ecs::types::DeploymentConfiguration, AwsError> {
     use ecs::types as t;
-    let breaker = t::DeploymentCircuitBreaker::builder()
-        .enable(*enable)
-        .rollback(*rollback)
-        .build();
+    let breaker = circuit_breaker_to_sdk(op, circuit_breaker)?;
     let alarms = match alarms {
         Some(AlarmsDef { names, rollback }) if !names.is_empty() => t::DeploymentAlarms::builder()
             .set_alarm_names(Some(names.clone()))
@@ -500,11 +519,50 @@ pub(super) fn deployment_to_sdk(
             .build(),
     }
     .map_err(|e| invalid(op, e))?;
+    // Always sent, as the alarms are: off is said out loud, so an update that removes it
+    // turns it off (an UpdateService without it would keep the service's).
+    let early_success = match early_success {
+        Some(e) => t::DeploymentEarlySuccessCriteria::builder()
+            .enable(true)
+            .healthy_percent(e.healthy_percent)
+            .source_service_revision_cleanup(t::ServiceRevisionCleanup::from(
+                e.source_revision_cleanup.as_str(),
+            ))
+            .build(),
+        None => t::DeploymentEarlySuccessCriteria::builder()
+            .enable(false)
+            .build(),
+    };
     Ok(t::DeploymentConfiguration::builder()
         .minimum_healthy_percent(*min)
         .maximum_percent(*max)
         .deployment_circuit_breaker(breaker)
         .alarms(alarms)
+        .early_success_criteria(early_success)
+        .build())
+}
+
+fn circuit_breaker_to_sdk(
+    op: AwsOp,
+    c: &CircuitBreakerDef,
+) -> Result<ecs::types::DeploymentCircuitBreaker, AwsError> {
+    use ecs::types as t;
+    let threshold = c
+        .threshold
+        .as_ref()
+        .map(|th| {
+            t::ThresholdConfiguration::builder()
+                .r#type(t::ThresholdType::from(th.kind.as_str()))
+                .value(th.value)
+                .build()
+                .map_err(|e| invalid(op, e))
+        })
+        .transpose()?;
+    Ok(t::DeploymentCircuitBreaker::builder()
+        .enable(c.enable)
+        .rollback(c.rollback)
+        .set_reset_on_healthy_task(c.reset_on_healthy_task)
+        .set_threshold_configuration(threshold)
         .build())
 }
 
@@ -513,11 +571,12 @@ pub(super) fn body_deployment(b: &ServiceBody) -> DeploymentDef {
     DeploymentDef {
         minimum_healthy_percent: b.minimum_healthy_percent.unwrap_or(100),
         maximum_percent: b.maximum_percent.unwrap_or(200),
-        circuit_breaker: b.circuit_breaker.unwrap_or(CircuitBreakerDef {
-            enable: false,
-            rollback: false,
-        }),
+        circuit_breaker: b
+            .circuit_breaker
+            .clone()
+            .unwrap_or_else(|| CircuitBreakerDef::new(false, false)),
         alarms: b.alarms.clone(),
+        early_success: b.early_success.clone(),
     }
 }
 
@@ -643,6 +702,11 @@ pub(super) fn create_service_request(
                 .as_deref()
                 .map(ecs::types::PropagateTags::from),
         )
+        .set_availability_zone_rebalancing(
+            body.availability_zone_rebalancing
+                .as_deref()
+                .map(ecs::types::AvailabilityZoneRebalancing::from),
+        )
         .enable_ecs_managed_tags(true)
         .set_tags(Some(ecs_tags(tags))))
 }
@@ -667,6 +731,11 @@ pub(super) fn update_service_request(
             u.propagate_tags
                 .as_deref()
                 .map(ecs::types::PropagateTags::from),
+        )
+        .set_availability_zone_rebalancing(
+            u.availability_zone_rebalancing
+                .as_deref()
+                .map(ecs::types::AvailabilityZoneRebalancing::from),
         )
         .force_new_deployment(u.force_new_deployment);
     if let Some(s) = &u.capacity_provider_strategy {
@@ -957,13 +1026,22 @@ mod tests {
             minimum_healthy_percent: Some(50),
             maximum_percent: Some(150),
             circuit_breaker: Some(CircuitBreakerDef {
-                enable: true,
-                rollback: true,
+                reset_on_healthy_task: Some(false),
+                threshold: Some(ThresholdDef {
+                    kind: "COUNT".into(),
+                    value: 7,
+                }),
+                ..CircuitBreakerDef::new(true, true)
             }),
             alarms: Some(AlarmsDef {
                 names: strings(&["web-5xx", "web-latency"]),
                 rollback: true,
             }),
+            early_success: Some(EarlySuccessDef {
+                healthy_percent: 80,
+                source_revision_cleanup: "DEFERRED".into(),
+            }),
+            availability_zone_rebalancing: Some("DISABLED".into()),
             enable_execute_command: true,
             service_registries: vec![RegistryDef {
                 registry_arn: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc".into(),
@@ -994,6 +1072,7 @@ mod tests {
             .set_enable_execute_command(*input.get_enable_execute_command())
             .set_service_registries(input.get_service_registries().clone())
             .set_propagate_tags(input.get_propagate_tags().clone())
+            .set_availability_zone_rebalancing(input.get_availability_zone_rebalancing().clone())
             .set_tags(input.get_tags().clone())
             .build()
     }
@@ -1029,6 +1108,8 @@ mod tests {
             maximum_percent: None,
             circuit_breaker: None,
             alarms: None,
+            early_success: None,
+            availability_zone_rebalancing: None,
             load_balancers: vec![],
             service_registries: vec![],
             health_check_grace_period_seconds: None,
@@ -1049,10 +1130,7 @@ mod tests {
         let want = ServiceBody {
             minimum_healthy_percent: Some(100),
             maximum_percent: Some(200),
-            circuit_breaker: Some(CircuitBreakerDef {
-                enable: false,
-                rollback: false,
-            }),
+            circuit_breaker: Some(CircuitBreakerDef::new(false, false)),
             ..body.clone()
         };
         assert_eq!(service_from_sdk(&created(&request)).body, want);
@@ -1084,6 +1162,7 @@ mod tests {
             enable_execute_command: Some(after.enable_execute_command),
             service_registries: Some(after.service_registries.clone()),
             propagate_tags: after.propagate_tags.clone(),
+            availability_zone_rebalancing: after.availability_zone_rebalancing.clone(),
             force_new_deployment: true,
         };
         let request =
@@ -1128,6 +1207,10 @@ mod tests {
         );
         assert_eq!(u.get_service_registries(), c.get_service_registries());
         assert_eq!(u.get_propagate_tags(), c.get_propagate_tags());
+        assert_eq!(
+            u.get_availability_zone_rebalancing(),
+            c.get_availability_zone_rebalancing()
+        );
         assert_eq!(service_from_sdk(&created(&create)).body, after);
     }
 
@@ -1148,6 +1231,7 @@ mod tests {
         assert_eq!(u.get_deployment_configuration(), &None);
         assert_eq!(u.get_service_registries(), &None);
         assert_eq!(u.get_enable_execute_command(), &None);
+        assert_eq!(u.get_availability_zone_rebalancing(), &None);
         assert_eq!(u.get_force_new_deployment(), &Some(false));
     }
 }
