@@ -96,7 +96,9 @@ fn sdk_fields(src: &Path, name: &str) -> Option<BTreeMap<String, String>> {
     let start = text.find(&format!("pub struct {name} {{"))?;
     let body = &text[start..];
     let body = &body[..body.find("\n}")?];
-    let field = Regex::new(r"(?m)^    pub (\w+): (.+),$").unwrap();
+    // A field named by a Rust keyword is a raw identifier (`pub r#type: ...`): named
+    // without its `r#`, as the API does.
+    let field = Regex::new(r"(?m)^    pub (?:r#)?(\w+): (.+),$").unwrap();
     Some(
         field
             .captures_iter(body)
@@ -328,6 +330,9 @@ fn the_checks_can_fail() {
     assert!(sdk_fields(&src, "CreateServiceInput")
         .unwrap()
         .contains_key("desired_count"));
+    assert!(sdk_fields(&src, "ThresholdConfiguration")
+        .unwrap()
+        .contains_key("type"));
     assert!(check_mapped("`TaskDefinition` `spec.containers[].image`", "").is_ok());
     assert!(check_mapped("`TaskDefinition` `spec.containers[].noSuchField`", "").is_err());
     assert!(check_mapped("`FargateService` `metadata.annotations[x/y]`", "\"x/z\"").is_err());
