@@ -552,6 +552,54 @@ fn cross_object_mistakes_are_caught_before_aws() {
     assert_eq!(reason, reasons::WAITING_FOR_TASK_DEFINITION);
 }
 
+#[test]
+fn a_vpc_lattice_port_must_be_a_named_port_of_the_task_definition() {
+    use fargate_operator::api::fargateservice::VpcLattice;
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let lattice = |port: &str| VpcLattice {
+        role_arn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
+        target_group_arn:
+            "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0".into(),
+        port_name: port.into(),
+    };
+    let web = |m: &mut Manifests| {
+        m.services
+            .iter_mut()
+            .find(|s| s.metadata.name.as_deref() == Some("web-api"))
+            .unwrap()
+            .spec
+            .vpc_lattice = vec![lattice("grpc")];
+    };
+    web(&mut m);
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "web-api", "FargateService");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(message.contains("spec.vpcLattice[0].portName"), "{message}");
+    assert!(
+        message.contains("\"http\""),
+        "names the ports there are: {message}"
+    );
+
+    // The container's port named `http`: one UpdateService, then nothing.
+    m.services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("web-api"))
+        .unwrap()
+        .spec
+        .vpc_lattice = vec![lattice("http")];
+    let plans = plan(&aws, &m, &config);
+    match actions_of(&plans, "web-api", "FargateService") {
+        [Action::UpdateService { changes, .. }] => {
+            assert_eq!(changes.changed_fields(), vec!["vpcLatticeConfigurations"])
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+}
+
 fn spot_on(m: &mut Manifests, service: &str, platform_version: Option<&str>) {
     use fargate_operator::api::fargateservice::{CapacityProvider, CapacityProviderStrategyItem};
     let s = m

@@ -72,7 +72,7 @@ fn container(i: usize) -> impl Strategy<Value = Container> {
                 port_mappings: vec![PortMapping {
                     container_port: 8000 + i as i32,
                     protocol: udp.then_some(Protocol::Udp),
-                    name: None,
+                    name: Some(format!("p{i}")),
                     app_protocol: None,
                 }],
                 health_check: hc.map(|(interval, retries)| HealthCheck {
@@ -189,6 +189,8 @@ struct ServiceExtras {
     reset: Option<bool>,
     threshold: Option<(u8, i32)>,
     early_success: Option<(i32, bool)>,
+    /// How many VPC Lattice target groups (0-2), through container 0's named port.
+    lattice: usize,
 }
 
 fn service_extras() -> impl Strategy<Value = ServiceExtras> {
@@ -197,13 +199,17 @@ fn service_extras() -> impl Strategy<Value = ServiceExtras> {
         proptest::option::of(any::<bool>()),
         proptest::option::of((0u8..3, 1i32..200)),
         proptest::option::of((0i32..=100, any::<bool>())),
+        0usize..3,
     )
-        .prop_map(|(az, reset, threshold, early_success)| ServiceExtras {
-            az,
-            reset,
-            threshold,
-            early_success,
-        })
+        .prop_map(
+            |(az, reset, threshold, early_success, lattice)| ServiceExtras {
+                az,
+                reset,
+                threshold,
+                early_success,
+                lattice,
+            },
+        )
 }
 
 fn threshold((kind, value): (u8, i32)) -> BreakerThreshold {
@@ -288,6 +294,15 @@ fn service(arm: bool) -> impl Strategy<Value = FargateServiceSpec> {
                     propagate_tags: None,
                     tags: BTreeMap::new(),
                     deletion_policy: DeletionPolicy::Delete,
+                    vpc_lattice: (0..extras.lattice)
+                        .map(|i| VpcLattice {
+                            role_arn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
+                            target_group_arn: format!(
+                                "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-{i:017}"
+                            ),
+                            port_name: "p0".into(),
+                        })
+                        .collect(),
                     availability_zone_rebalancing: extras.az.map(|on| {
                         if on {
                             Toggle::Enabled
@@ -491,6 +506,7 @@ proptest! {
             if bit() { b.health_check_grace_period_seconds = Some(0); }
             if bit() { b.propagate_tags = Some("NONE".into()); }
             if bit() { b.capacity_provider_strategy.reverse(); }
+            if bit() { b.vpc_lattice.reverse(); }
             // ECS's defaults of the newer circuit-breaker settings, spelled out or not.
             if let Some(cb) = &mut b.circuit_breaker {
                 if bit() { cb.reset_on_healthy_task.get_or_insert(true); }

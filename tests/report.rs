@@ -73,6 +73,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
                 propagate_tags: None,
                 availability_zone_rebalancing: Some("ENABLED".into()),
                 early_success: None,
+                vpc_lattice: vec![],
             },
             tags: owner().tags(),
             running_count: running,

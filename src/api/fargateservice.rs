@@ -147,6 +147,34 @@ pub struct FargateServiceSpec {
     /// deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone_rebalancing: Option<super::taskdefinition::Toggle>,
+
+    /// Amazon VPC Lattice target groups to register the tasks with (at most 5), each through
+    /// a named port mapping of the task definition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 5))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["targetGroupArn".into()]))]
+    pub vpc_lattice: Vec<VpcLattice>,
+}
+
+/// A VPC Lattice target group the tasks are registered with. (ECS publishes no limit on
+/// how many; 5 is its limit of load-balancer target groups per service.)
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcLattice {
+    /// The ECS infrastructure role ECS uses to manage the Lattice registration, e.g.
+    /// `arn:aws:iam::123456789012:role/ecsInfrastructureRole` (trusted by
+    /// `ecs.amazonaws.com`, with AWS's `AmazonECSInfrastructureRolePolicyForVpcLattice`).
+    /// The operator passes it to ECS: its policy must allow `iam:PassRole` on it
+    /// (iam/README.md).
+    #[schemars(regex(pattern = patterns::ROLE_ARN), length(max = 2048))]
+    pub role_arn: String,
+    /// The Lattice target group, e.g.
+    /// `arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0`.
+    #[schemars(regex(pattern = patterns::LATTICE_TARGET_GROUP_ARN), length(max = 256))]
+    pub target_group_arn: String,
+    /// The `name` of a port mapping of the task definition.
+    #[schemars(regex(pattern = patterns::PORT_NAME), length(max = 64))]
+    pub port_name: String,
 }
 
 fn default_desired_count() -> i32 {

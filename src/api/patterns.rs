@@ -24,6 +24,9 @@ pub const TARGET_GROUP_ARN: &str =
 /// An ECS task-definition revision ARN.
 pub const TASK_DEFINITION_ARN: &str =
     "^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/[A-Za-z0-9_-]{1,255}:[0-9]{1,9}$";
+/// An Amazon VPC Lattice target group ARN (target group IDs are `tg-` and 17 characters).
+pub const LATTICE_TARGET_GROUP_ARN: &str =
+    "^arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:[0-9]{12}:targetgroup/tg-[0-9a-z]{17}$";
 /// A Cloud Map service ARN (service registries).
 pub const SERVICE_REGISTRY_ARN: &str =
     "^arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:[0-9]{12}:service/srv-[A-Za-z0-9]{1,64}$";
@@ -63,6 +66,7 @@ pub const ALL: &[&str] = &[
     TARGET_GROUP_ARN,
     TASK_DEFINITION_ARN,
     SERVICE_REGISTRY_ARN,
+    LATTICE_TARGET_GROUP_ARN,
     SUBNET_ID,
     SECURITY_GROUP_ID,
     EFS_ID,

@@ -940,6 +940,7 @@ fn capacity_and_placement(c: &mut Check, spec: &FargateServiceSpec) {
             "LATEST or a version like 1.4.0",
         );
     }
+    vpc_lattice(c, spec);
     for (i, r) in spec.service_registries.iter().enumerate() {
         c.pattern(
             format!("spec.serviceRegistries[{i}].registryArn"),
@@ -947,6 +948,38 @@ fn capacity_and_placement(c: &mut Check, spec: &FargateServiceSpec) {
             patterns::SERVICE_REGISTRY_ARN,
             "a Cloud Map service ARN like arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc123",
         );
+    }
+}
+
+/// VPC Lattice target groups: ARNs, port names, each target group once.
+fn vpc_lattice(c: &mut Check, spec: &FargateServiceSpec) {
+    let mut seen = BTreeSet::new();
+    for (i, l) in spec.vpc_lattice.iter().enumerate() {
+        let at = format!("spec.vpcLattice[{i}]");
+        c.pattern(
+            format!("{at}.roleArn"),
+            &l.role_arn,
+            patterns::ROLE_ARN,
+            "an IAM role ARN like arn:aws:iam::123456789012:role/ecsInfrastructureRole",
+        );
+        c.pattern(
+            format!("{at}.targetGroupArn"),
+            &l.target_group_arn,
+            patterns::LATTICE_TARGET_GROUP_ARN,
+            "a VPC Lattice target group ARN like arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0",
+        );
+        c.pattern(
+            format!("{at}.portName"),
+            &l.port_name,
+            patterns::PORT_NAME,
+            "the name of a port mapping of the task definition",
+        );
+        if !seen.insert(l.target_group_arn.as_str()) {
+            c.fail(
+                format!("{at}.targetGroupArn"),
+                "names a target group twice: each target group may appear once",
+            );
+        }
     }
 }
 

@@ -128,6 +128,8 @@ pub struct ServiceUpdate {
     pub propagate_tags: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability_zone_rebalancing: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_lattice: Option<Vec<model::VpcLatticeDef>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub force_new_deployment: bool,
 }
@@ -165,6 +167,7 @@ impl ServiceUpdate {
             self.availability_zone_rebalancing.is_some(),
             "availabilityZoneRebalancing",
         );
+        push(self.vpc_lattice.is_some(), "vpcLatticeConfigurations");
         push(self.force_new_deployment, "forceNewDeployment");
         out
     }

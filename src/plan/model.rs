@@ -448,6 +448,16 @@ pub struct LoadBalancerDef {
     pub container_port: i32,
 }
 
+/// A VPC Lattice target group the service registers a named port with. Ordered by its
+/// fields, in declaration order.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcLatticeDef {
+    pub target_group_arn: String,
+    pub port_name: String,
+    pub role_arn: String,
+}
+
 /// The task definition a service runs: a registered revision, or the revision of `family`
 /// that a RegisterTaskDefinition earlier in the same plan registers (resolved when the plan
 /// is carried out). Serialised and shown as the ARN, or as `pending:<family>`.
@@ -543,6 +553,8 @@ pub struct ServiceBody {
     pub availability_zone_rebalancing: Option<String>,
     /// None means off.
     pub early_success: Option<EarlySuccessDef>,
+    /// Reported on the primary deployment, not the service.
+    pub vpc_lattice: Vec<VpcLatticeDef>,
 }
 
 /// The canonical, comparable form of a [`ServiceBody`] (without desired count and task
@@ -561,6 +573,7 @@ pub struct CanonicalService {
     pub enable_execute_command: bool,
     pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: String,
+    pub vpc_lattice: Vec<VpcLatticeDef>,
 }
 
 impl ServiceBody {
@@ -591,6 +604,8 @@ impl ServiceBody {
         load_balancers.sort();
         let mut service_registries = self.service_registries.clone();
         service_registries.sort();
+        let mut vpc_lattice = self.vpc_lattice.clone();
+        vpc_lattice.sort();
         let alarms = match &self.alarms {
             Some(AlarmsDef { names, rollback }) if !names.is_empty() => {
                 let mut names = names.clone();
@@ -627,6 +642,7 @@ impl ServiceBody {
             enable_execute_command: self.enable_execute_command,
             service_registries,
             propagate_tags: self.propagate_tags.clone().unwrap_or_else(|| "NONE".into()),
+            vpc_lattice,
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct TaskDefinitionInfo {
     pub size: Option<TaskSize>,
     /// Container name → its container ports, when known (to check loadBalancers).
     pub containers: Option<BTreeMap<String, Vec<i32>>>,
+    /// The names of its port mappings, when known (to check vpcLattice).
+    pub port_names: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Task-definition facts the service planner needs, from a TaskDefinition spec; `arn`: the
@@ -58,6 +60,13 @@ pub fn task_definition_info(td: &TaskDefinition, arn: Option<String>) -> TaskDef
                 })
                 .collect(),
         ),
+        port_names: Some(
+            td.spec
+                .containers
+                .iter()
+                .flat_map(|c| c.port_mappings.iter().filter_map(|p| p.name.clone()))
+                .collect(),
+        ),
     }
 }
 
@@ -83,6 +92,7 @@ fn external_task_definition(arn: &str) -> TaskDefinitionInfo {
         family: crate::api::names::family_of_arn(arn).to_owned(),
         size: None,
         containers: None,
+        port_names: None,
     }
 }
 
@@ -173,6 +183,15 @@ pub fn desired_body(
         availability_zone_rebalancing: spec
             .availability_zone_rebalancing
             .map(|t| t.as_str().to_owned()),
+        vpc_lattice: spec
+            .vpc_lattice
+            .iter()
+            .map(|l| VpcLatticeDef {
+                target_group_arn: l.target_group_arn.clone(),
+                port_name: l.port_name.clone(),
+                role_arn: l.role_arn.clone(),
+            })
+            .collect(),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
@@ -419,6 +438,9 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
     if w.propagate_tags != g.propagate_tags {
         u.propagate_tags = Some(w.propagate_tags.clone());
     }
+    if w.vpc_lattice != g.vpc_lattice {
+        u.vpc_lattice = Some(w.vpc_lattice.clone());
+    }
     // Unset in the spec: ECS's choice, never drift. A service that never had a value is
     // DISABLED to ECS.
     if let Some(want_az) = &want.availability_zone_rebalancing {
@@ -590,16 +612,21 @@ fn waiting_for_task_definition(owner: &Owner, spec: &FargateServiceSpec) -> Plan
 }
 
 /// What the spec asks of the task definition it runs: every load balancer names one of its
-/// containers and ports, and the platform version runs its architecture.
+/// containers and ports, every VPC Lattice registration one of its port names, and the
+/// platform version runs its architecture.
 fn check_against_task_definition(
     spec: &FargateServiceSpec,
     td: &TaskDefinitionInfo,
 ) -> Result<(), PlanError> {
+    let mut errors = vec![];
     if let Some(containers) = &td.containers {
-        let errors = load_balancer_errors(spec, td, containers);
-        if !errors.is_empty() {
-            return Err(ValidationErrors(errors).into());
-        }
+        errors.extend(load_balancer_errors(spec, td, containers));
+    }
+    if let Some(names) = &td.port_names {
+        errors.extend(lattice_port_errors(spec, td, names));
+    }
+    if !errors.is_empty() {
+        return Err(ValidationErrors(errors).into());
     }
     match platform_version_error(spec, td) {
         Some(e) => Err(ValidationErrors(vec![e]).into()),
@@ -637,6 +664,26 @@ fn load_balancer_errors(
         }
     }
     errors
+}
+
+/// VPC Lattice registrations naming a port the task definition does not name.
+fn lattice_port_errors(
+    spec: &FargateServiceSpec,
+    td: &TaskDefinitionInfo,
+    names: &std::collections::BTreeSet<String>,
+) -> Vec<FieldError> {
+    spec.vpc_lattice
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !names.contains(&l.port_name))
+        .map(|(i, l)| FieldError {
+            field: format!("spec.vpcLattice[{i}].portName"),
+            message: format!(
+                "{:?} is not the name of a port mapping of task definition {} (names: {names:?}): name the port in the TaskDefinition's portMappings[].name",
+                l.port_name, td.family
+            ),
+        })
+        .collect()
 }
 
 /// Step 1: the cluster. A missing (or inactive) one is created when the spec asks, else the

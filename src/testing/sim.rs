@@ -403,6 +403,9 @@ impl SimAws {
                 if let Some(v) = &changes.availability_zone_rebalancing {
                     b.availability_zone_rebalancing = Some(v.clone());
                 }
+                if let Some(v) = &changes.vpc_lattice {
+                    b.vpc_lattice = v.clone();
+                }
                 if changes.force_new_deployment {
                     self.forced_deployments += 1;
                 }

@@ -307,6 +307,41 @@ pub(super) fn task_definition_from_sdk(td: &ecs::types::TaskDefinition) -> TaskD
     }
 }
 
+/// The VPC Lattice registrations of a described service: ECS reports them on its
+/// deployments only, so those of the primary one (the newest configuration).
+fn vpc_lattice_from_sdk(s: &ecs::types::Service) -> Vec<VpcLatticeDef> {
+    s.deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .map(|d| {
+            d.vpc_lattice_configurations()
+                .iter()
+                .map(|l| VpcLatticeDef {
+                    target_group_arn: l.target_group_arn().to_owned(),
+                    port_name: l.port_name().to_owned(),
+                    role_arn: l.role_arn().to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn vpc_lattice_to_sdk(
+    op: AwsOp,
+    ls: &[VpcLatticeDef],
+) -> Result<Vec<ecs::types::VpcLatticeConfiguration>, AwsError> {
+    ls.iter()
+        .map(|l| {
+            ecs::types::VpcLatticeConfiguration::builder()
+                .role_arn(&l.role_arn)
+                .target_group_arn(&l.target_group_arn)
+                .port_name(&l.port_name)
+                .build()
+                .map_err(|e| invalid(op, e))
+        })
+        .collect()
+}
+
 pub(super) fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
     let body = service_body_from_sdk(s);
     ObservedService {
@@ -404,6 +439,7 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
         availability_zone_rebalancing: s
             .availability_zone_rebalancing()
             .map(|a| a.as_str().to_owned()),
+        vpc_lattice: vpc_lattice_from_sdk(s),
         early_success: dc
             .and_then(|d| d.early_success_criteria())
             .filter(|e| e.enable())
@@ -707,6 +743,7 @@ pub(super) fn create_service_request(
                 .as_deref()
                 .map(ecs::types::AvailabilityZoneRebalancing::from),
         )
+        .set_vpc_lattice_configurations(listed(vpc_lattice_to_sdk(OP, &body.vpc_lattice)?))
         .enable_ecs_managed_tags(true)
         .set_tags(Some(ecs_tags(tags))))
 }
@@ -752,6 +789,10 @@ pub(super) fn update_service_request(
     }
     if let Some(r) = &u.service_registries {
         req = req.set_service_registries(Some(registries_to_sdk(r)));
+    }
+    if let Some(l) = &u.vpc_lattice {
+        // An empty list removes every registration.
+        req = req.set_vpc_lattice_configurations(Some(vpc_lattice_to_sdk(OP, l)?));
     }
     Ok(req)
 }
@@ -1042,6 +1083,13 @@ mod tests {
                 source_revision_cleanup: "DEFERRED".into(),
             }),
             availability_zone_rebalancing: Some("DISABLED".into()),
+            vpc_lattice: vec![VpcLatticeDef {
+                target_group_arn:
+                    "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0"
+                        .into(),
+                port_name: "http".into(),
+                role_arn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
+            }],
             enable_execute_command: true,
             service_registries: vec![RegistryDef {
                 registry_arn: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc".into(),
@@ -1074,6 +1122,15 @@ mod tests {
             .set_propagate_tags(input.get_propagate_tags().clone())
             .set_availability_zone_rebalancing(input.get_availability_zone_rebalancing().clone())
             .set_tags(input.get_tags().clone())
+            // ECS reports the Lattice registrations on the deployment it starts.
+            .deployments(
+                ecs::types::Deployment::builder()
+                    .id("ecs-svc/1")
+                    .status("PRIMARY")
+                    .set_task_definition(input.get_task_definition().clone())
+                    .set_vpc_lattice_configurations(input.get_vpc_lattice_configurations().clone())
+                    .build(),
+            )
             .build()
     }
 
@@ -1110,6 +1167,7 @@ mod tests {
             alarms: None,
             early_success: None,
             availability_zone_rebalancing: None,
+            vpc_lattice: vec![],
             load_balancers: vec![],
             service_registries: vec![],
             health_check_grace_period_seconds: None,
@@ -1163,6 +1221,7 @@ mod tests {
             service_registries: Some(after.service_registries.clone()),
             propagate_tags: after.propagate_tags.clone(),
             availability_zone_rebalancing: after.availability_zone_rebalancing.clone(),
+            vpc_lattice: Some(after.vpc_lattice.clone()),
             force_new_deployment: true,
         };
         let request =
@@ -1211,6 +1270,10 @@ mod tests {
             u.get_availability_zone_rebalancing(),
             c.get_availability_zone_rebalancing()
         );
+        assert_eq!(
+            u.get_vpc_lattice_configurations(),
+            c.get_vpc_lattice_configurations()
+        );
         assert_eq!(service_from_sdk(&created(&create)).body, after);
     }
 
@@ -1232,6 +1295,7 @@ mod tests {
         assert_eq!(u.get_service_registries(), &None);
         assert_eq!(u.get_enable_execute_command(), &None);
         assert_eq!(u.get_availability_zone_rebalancing(), &None);
+        assert_eq!(u.get_vpc_lattice_configurations(), &None);
         assert_eq!(u.get_force_new_deployment(), &Some(false));
     }
 }
