@@ -565,15 +565,15 @@ fn a_vpc_lattice_port_must_be_a_named_port_of_the_task_definition() {
             "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0".into(),
         port_name: port.into(),
     };
-    let web = |m: &mut Manifests| {
+    let set_lattice = |m: &mut Manifests, port: &str| {
         m.services
             .iter_mut()
             .find(|s| s.metadata.name.as_deref() == Some("web-api"))
             .unwrap()
             .spec
-            .vpc_lattice = vec![lattice("grpc")];
+            .vpc_lattice = vec![lattice(port)];
     };
-    web(&mut m);
+    set_lattice(&mut m, "grpc");
     let (reason, message) = error_of(&plan(&aws, &m, &config), "web-api", "FargateService");
     assert_eq!(reason, reasons::INVALID_SPEC);
     assert!(message.contains("spec.vpcLattice[0].portName"), "{message}");
@@ -583,12 +583,7 @@ fn a_vpc_lattice_port_must_be_a_named_port_of_the_task_definition() {
     );
 
     // The container's port named `http`: one UpdateService, then nothing.
-    m.services
-        .iter_mut()
-        .find(|s| s.metadata.name.as_deref() == Some("web-api"))
-        .unwrap()
-        .spec
-        .vpc_lattice = vec![lattice("http")];
+    set_lattice(&mut m, "http");
     let plans = plan(&aws, &m, &config);
     match actions_of(&plans, "web-api", "FargateService") {
         [Action::UpdateService { changes, .. }] => {
