@@ -16,6 +16,8 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
 use super::patterns;
+use super::taskdefinition::{Container, Logging, TaskDefinitionSpec};
+use super::validation::Check;
 
 /// Most Docker labels on one container. ECS documents no limit of its own (the task
 /// definition's 64 KiB is the real one, checked before registering); 100 keeps the CRD's
@@ -330,4 +332,217 @@ kernel_capabilities! {
     SysPacct = "SYS_PACCT", SysPtrace = "SYS_PTRACE", SysRawio = "SYS_RAWIO",
     SysResource = "SYS_RESOURCE", SysTime = "SYS_TIME", SysTtyConfig = "SYS_TTY_CONFIG",
     Syslog = "SYSLOG", WakeAlarm = "WAKE_ALARM",
+}
+
+/// `validate()`'s twin of the CRD rules on the fields above, for one container at `at`
+/// (`names`: the task's container names).
+pub(super) fn validate_newer_fields(c: &mut Check, at: &str, k: &Container, names: &[&str]) {
+    if let Some(r) = &k.repository_credentials {
+        c.pattern(
+            format!("{at}.repositoryCredentials.credentialsParameter"),
+            &r.credentials_parameter,
+            patterns::SECRETSMANAGER_ARN,
+            "the full ARN of a Secrets Manager secret, e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-AbCdEf",
+        );
+    }
+    if let Some(r) = &k.restart_policy {
+        c.opt_range(
+            format!("{at}.restartPolicy.restartAttemptPeriodSeconds"),
+            r.restart_attempt_period_seconds,
+            60,
+            1800,
+        );
+        unique(
+            c,
+            &format!("{at}.restartPolicy.ignoredExitCodes"),
+            r.ignored_exit_codes.iter(),
+        );
+    }
+    for (i, f) in k.environment_files.iter().enumerate() {
+        c.pattern(
+            format!("{at}.environmentFiles[{i}].value"),
+            &f.value,
+            patterns::ENV_FILE_ARN,
+            "the ARN of an S3 object ending in .env, e.g. arn:aws:s3:::my-bucket/app/prod.env",
+        );
+    }
+    for (i, v) in k.volumes_from.iter().enumerate() {
+        if v.source_container == k.name || !names.contains(&v.source_container.as_str()) {
+            c.fail(
+                format!("{at}.volumesFrom[{i}].sourceContainer"),
+                format!(
+                    "{:?} must name another container of this task (one of {names:?})",
+                    v.source_container
+                ),
+            );
+        }
+    }
+    let sources = k.volumes_from.iter().map(|v| &v.source_container);
+    unique(c, &format!("{at}.volumesFrom"), sources);
+    c.opt_range(
+        format!("{at}.startTimeoutSeconds"),
+        k.start_timeout_seconds,
+        2,
+        120,
+    );
+    c.opt_range(
+        format!("{at}.stopTimeoutSeconds"),
+        k.stop_timeout_seconds,
+        2,
+        120,
+    );
+    for key in k.docker_labels.keys() {
+        let n = key.chars().count();
+        if !(1..=DOCKER_LABEL_KEY_MAX).contains(&n) {
+            c.fail(
+                format!("{at}.dockerLabels"),
+                format!("key {key:?} is {n} characters long: a label key is 1 to {DOCKER_LABEL_KEY_MAX} characters"),
+            );
+        }
+    }
+    for (i, s) in k.system_controls.iter().enumerate() {
+        c.pattern(
+            format!("{at}.systemControls[{i}].namespace"),
+            &s.namespace,
+            patterns::SYSCTL,
+            "a sysctl Fargate allows: net.*, fs.mqueue.* or kernel.msgmax, msgmnb, msgmni, sem, shmall, shmmax, shmmni, shm_rmid_forced",
+        );
+    }
+    unique(
+        c,
+        &format!("{at}.systemControls"),
+        k.system_controls.iter().map(|s| &s.namespace),
+    );
+    for (i, spec) in k.credential_specs.iter().enumerate() {
+        c.pattern(
+            format!("{at}.credentialSpecs[{i}]"),
+            spec,
+            patterns::CREDENTIAL_SPEC,
+            "credentialspecdomainless:<ARN> or credentialspec:<ARN>, the ARN of an S3 object or SSM parameter",
+        );
+    }
+    if let Some(f) = &k.firelens_configuration {
+        firelens_options(c, at, f);
+    }
+    if let Some(caps) = k
+        .linux_parameters
+        .as_ref()
+        .and_then(|l| l.capabilities.as_ref())
+    {
+        let at = format!("{at}.linuxParameters.capabilities");
+        unique(c, &format!("{at}.add"), caps.add.iter().map(|a| a.as_str()));
+        unique(
+            c,
+            &format!("{at}.drop"),
+            caps.drop.iter().map(|d| d.as_str()),
+        );
+    }
+    if let Some(l) = &k.logging {
+        log_driver_settings(c, &format!("{at}.logging"), l);
+    }
+}
+
+/// A list that is a set (or a map keyed by these values) names each value once.
+fn unique<T: Ord + std::fmt::Debug>(c: &mut Check, field: &str, values: impl Iterator<Item = T>) {
+    let mut seen = std::collections::BTreeSet::new();
+    for v in values {
+        if let Some(v) = seen.replace(v) {
+            c.fail(field, format!("{v:?} is given twice: each may appear once"));
+        }
+    }
+}
+
+fn firelens_options(c: &mut Check, at: &str, f: &FirelensConfiguration) {
+    let field = format!("{at}.firelensConfiguration.options");
+    for key in f.options.keys() {
+        if !FIRELENS_OPTIONS.contains(&key.as_str()) {
+            c.fail(
+                &field,
+                format!("{key:?} is not a FireLens option: use {FIRELENS_OPTIONS:?}"),
+            );
+        }
+    }
+    if f.options
+        .get("config-file-type")
+        .is_some_and(|t| t != "file")
+    {
+        c.fail(
+            field,
+            "config-file-type must be file on Fargate (it cannot read the configuration from S3)",
+        );
+    }
+}
+
+/// `logging`'s driver-specific settings, options and secret options.
+fn log_driver_settings(c: &mut Check, at: &str, l: &Logging) {
+    let awslogs = l.driver.unwrap_or_default() == LogDriver::Awslogs;
+    if !awslogs && (l.group.is_some() || l.stream_prefix.is_some() || l.retention_days.is_some()) {
+        c.fail(
+            format!("{at}.driver"),
+            "group, streamPrefix and retentionDays are awslogs settings: remove them, or use driver: awslogs",
+        );
+    }
+    for key in l.options.keys() {
+        let n = key.chars().count();
+        if !(1..=DRIVER_OPTION_KEY_MAX).contains(&n) || RESERVED_LOG_OPTIONS.contains(&key.as_str())
+        {
+            c.fail(
+                format!("{at}.options"),
+                format!("{key:?}: keys are 1-{DRIVER_OPTION_KEY_MAX} characters, and {RESERVED_LOG_OPTIONS:?} are set by group, streamPrefix, createGroup, mode and maxBufferSize"),
+            );
+        }
+    }
+    if let Some(size) = &l.max_buffer_size {
+        c.pattern(
+            format!("{at}.maxBufferSize"),
+            size,
+            patterns::BUFFER_SIZE,
+            "a size like 25m (a number, then k, m or g)",
+        );
+        if l.mode == Some(LogMode::Blocking) {
+            c.fail(
+                format!("{at}.maxBufferSize"),
+                "applies to mode: non-blocking only",
+            );
+        }
+    }
+    for (i, s) in l.secret_options.iter().enumerate() {
+        c.pattern(
+            format!("{at}.secretOptions[{i}].valueFrom"),
+            &s.value_from,
+            patterns::SECRET_ARN,
+            "the full ARN of a Secrets Manager secret or SSM parameter",
+        );
+    }
+    unique(
+        c,
+        &format!("{at}.secretOptions"),
+        l.secret_options.iter().map(|s| &s.name),
+    );
+}
+
+/// The task's FireLens router: at most one, and there must be one when a container logs
+/// with `awsfirelens`.
+pub(super) fn validate_log_router(c: &mut Check, spec: &TaskDefinitionSpec) {
+    let routers = spec
+        .containers
+        .iter()
+        .filter(|k| k.firelens_configuration.is_some())
+        .count();
+    if routers > 1 {
+        c.fail(
+            "spec.containers",
+            "at most one container may have firelensConfiguration (the task's log router)",
+        );
+    }
+    let uses_firelens = spec
+        .containers
+        .iter()
+        .any(|k| k.logging.as_ref().and_then(|l| l.driver) == Some(LogDriver::Awsfirelens));
+    if uses_firelens && routers == 0 {
+        c.fail(
+            "spec.containers",
+            "logging.driver awsfirelens needs a log router: give one container firelensConfiguration",
+        );
+    }
 }

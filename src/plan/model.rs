@@ -365,6 +365,9 @@ impl ContainerDef {
         self.interactive = self.interactive.filter(|i| *i);
         self.pseudo_terminal = self.pseudo_terminal.filter(|t| *t);
         self.system_controls.sort();
+        if let Some(l) = &mut self.log_configuration {
+            l.secret_options.sort();
+        }
         self.capabilities_add.sort();
         self.capabilities_drop.sort();
     }

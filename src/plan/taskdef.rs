@@ -165,7 +165,11 @@ fn with_newer_fields(def: ContainerDef, c: &Container) -> ContainerDef {
             ignored_exit_codes: r.ignored_exit_codes.clone(),
             restart_attempt_period: r.restart_attempt_period_seconds,
         }),
-        environment_files: c.environment_files.iter().map(|f| f.value.clone()).collect(),
+        environment_files: c
+            .environment_files
+            .iter()
+            .map(|f| f.value.clone())
+            .collect(),
         volumes_from: c
             .volumes_from
             .iter()
@@ -187,8 +191,16 @@ fn with_newer_fields(def: ContainerDef, c: &Container) -> ContainerDef {
             router_type: f.router_type.as_str().to_owned(),
             options: f.options.clone(),
         }),
-        capabilities_add: capabilities.add.iter().map(|a| a.as_str().to_owned()).collect(),
-        capabilities_drop: capabilities.drop.iter().map(|d| d.as_str().to_owned()).collect(),
+        capabilities_add: capabilities
+            .add
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect(),
+        capabilities_drop: capabilities
+            .drop
+            .iter()
+            .map(|d| d.as_str().to_owned())
+            .collect(),
         ..def
     }
 }

@@ -128,8 +128,8 @@ pub(super) fn container_to_sdk(
 /// `linuxParameters`, sent when the container sets any of it.
 fn linux_parameters_to_sdk(c: &ContainerDef) -> Option<ecs::types::LinuxParameters> {
     use ecs::types as t;
-    let capabilities = (!c.capabilities_add.is_empty() || !c.capabilities_drop.is_empty())
-        .then(|| {
+    let capabilities =
+        (!c.capabilities_add.is_empty() || !c.capabilities_drop.is_empty()).then(|| {
             t::KernelCapabilities::builder()
                 .set_add(listed(c.capabilities_add.clone()))
                 .set_drop(listed(c.capabilities_drop.clone()))
@@ -939,7 +939,13 @@ mod tests {
                     ("awslogs-group".into(), "/ecs/shop/web".into()),
                     ("awslogs-region".into(), "us-east-1".into()),
                     ("awslogs-stream-prefix".into(), "web".into()),
+                    ("mode".into(), "non-blocking".into()),
+                    ("max-buffer-size".into(), "25m".into()),
                 ]),
+                secret_options: vec![(
+                    "splunk-token".into(),
+                    "arn:aws:ssm:us-east-1:123456789012:parameter/splunk/token".into(),
+                )],
             }),
             depends_on: vec![("init".into(), "SUCCESS".into())],
             readonly_root_filesystem: Some(true),
@@ -957,6 +963,35 @@ mod tests {
                     read_only: None,
                 },
             ],
+            repository_credentials: Some(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-AbCdEf".into(),
+            ),
+            restart_policy: Some(RestartPolicyDef {
+                enabled: true,
+                ignored_exit_codes: vec![0, 143],
+                restart_attempt_period: Some(120),
+            }),
+            environment_files: strings(&[
+                "arn:aws:s3:::shop-config/web/base.env",
+                "arn:aws:s3:::shop-config/web/prod.env",
+            ]),
+            volumes_from: vec![("init".into(), Some(true))],
+            start_timeout: Some(60),
+            stop_timeout: Some(110),
+            version_consistency: Some("disabled".into()),
+            interactive: Some(true),
+            pseudo_terminal: Some(false),
+            docker_labels: BTreeMap::from([("team".into(), "shop".into())]),
+            system_controls: vec![("net.ipv4.tcp_keepalive_time".into(), "120".into())],
+            credential_specs: strings(&[
+                "credentialspecdomainless:arn:aws:ssm:us-east-1:123456789012:parameter/gmsa",
+            ]),
+            firelens_configuration: Some(FirelensDef {
+                router_type: "fluentbit".into(),
+                options: BTreeMap::from([("enable-ecs-log-metadata".into(), "true".into())]),
+            }),
+            capabilities_add: strings(&["SYS_PTRACE"]),
+            capabilities_drop: strings(&["NET_RAW", "MKNOD"]),
         }
     }
 
