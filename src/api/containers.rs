@@ -227,7 +227,7 @@ impl LogMode {
     validation = Rule::new("!has(self.options) || self.options.all(k, k in ['enable-ecs-log-metadata', 'config-file-type', 'config-file-value'])")
         .message("firelensConfiguration.options takes enable-ecs-log-metadata, config-file-type and config-file-value only")
         .field_path(".options"),
-    validation = Rule::new("!has(self.options) || !('config-file-type' in self.options) || self.options['config-file-type'] == 'file'")
+    validation = Rule::new("!has(self.options) || self.options.all(k, k != 'config-file-type' || self.options[k] == 'file')")
         .message("firelensConfiguration.options config-file-type must be file on Fargate (it cannot read the configuration from S3)")
         .field_path(".options"),
 )]
@@ -354,7 +354,7 @@ pub(super) fn validate_newer_fields(c: &mut Check, at: &str, k: &Container, name
         );
         unique(
             c,
-            &format!("{at}.restartPolicy.ignoredExitCodes"),
+            |i| format!("{at}.restartPolicy.ignoredExitCodes[{i}]"),
             r.ignored_exit_codes.iter(),
         );
     }
@@ -378,7 +378,11 @@ pub(super) fn validate_newer_fields(c: &mut Check, at: &str, k: &Container, name
         }
     }
     let sources = k.volumes_from.iter().map(|v| &v.source_container);
-    unique(c, &format!("{at}.volumesFrom"), sources);
+    unique(
+        c,
+        |i| format!("{at}.volumesFrom[{i}].sourceContainer"),
+        sources,
+    );
     c.opt_range(
         format!("{at}.startTimeoutSeconds"),
         k.start_timeout_seconds,
@@ -410,7 +414,7 @@ pub(super) fn validate_newer_fields(c: &mut Check, at: &str, k: &Container, name
     }
     unique(
         c,
-        &format!("{at}.systemControls"),
+        |i| format!("{at}.systemControls[{i}].namespace"),
         k.system_controls.iter().map(|s| &s.namespace),
     );
     for (i, spec) in k.credential_specs.iter().enumerate() {
@@ -430,10 +434,14 @@ pub(super) fn validate_newer_fields(c: &mut Check, at: &str, k: &Container, name
         .and_then(|l| l.capabilities.as_ref())
     {
         let at = format!("{at}.linuxParameters.capabilities");
-        unique(c, &format!("{at}.add"), caps.add.iter().map(|a| a.as_str()));
         unique(
             c,
-            &format!("{at}.drop"),
+            |i| format!("{at}.add[{i}]"),
+            caps.add.iter().map(|a| a.as_str()),
+        );
+        unique(
+            c,
+            |i| format!("{at}.drop[{i}]"),
             caps.drop.iter().map(|d| d.as_str()),
         );
     }
@@ -442,12 +450,20 @@ pub(super) fn validate_newer_fields(c: &mut Check, at: &str, k: &Container, name
     }
 }
 
-/// A list that is a set (or a map keyed by these values) names each value once.
-fn unique<T: Ord + std::fmt::Debug>(c: &mut Check, field: &str, values: impl Iterator<Item = T>) {
+/// A list that is a set (or a map keyed by these values) names each value once: the second
+/// of two is refused at `field(i)`.
+fn unique<T: Ord + std::fmt::Debug>(
+    c: &mut Check,
+    field: impl Fn(usize) -> String,
+    values: impl Iterator<Item = T>,
+) {
     let mut seen = std::collections::BTreeSet::new();
-    for v in values {
+    for (i, v) in values.enumerate() {
         if let Some(v) = seen.replace(v) {
-            c.fail(field, format!("{v:?} is given twice: each may appear once"));
+            c.fail(
+                field(i),
+                format!("{v:?} is given twice: each may appear once"),
+            );
         }
     }
 }
@@ -516,7 +532,7 @@ fn log_driver_settings(c: &mut Check, at: &str, l: &Logging) {
     }
     unique(
         c,
-        &format!("{at}.secretOptions"),
+        |i| format!("{at}.secretOptions[{i}].name"),
         l.secret_options.iter().map(|s| &s.name),
     );
 }
