@@ -96,7 +96,9 @@ fn sdk_fields(src: &Path, name: &str) -> Option<BTreeMap<String, String>> {
     let start = text.find(&format!("pub struct {name} {{"))?;
     let body = &text[start..];
     let body = &body[..body.find("\n}")?];
-    let field = Regex::new(r"(?m)^    pub (\w+): (.+),$").unwrap();
+    // A field named after a Rust keyword is a raw identifier (`pub r#type: ...`): the page
+    // names it `type`.
+    let field = Regex::new(r"(?m)^    pub (?:r#)?(\w+): (.+),$").unwrap();
     Some(
         field
             .captures_iter(body)
@@ -321,6 +323,9 @@ fn the_checks_can_fail() {
     let (_, src) = sdk_source();
     let fields = sdk_fields(&src, "ContainerDefinition").unwrap();
     assert!(fields.contains_key("stop_timeout") && fields.len() > 30);
+    assert!(sdk_fields(&src, "EnvironmentFile")
+        .unwrap()
+        .contains_key("type"));
     assert!(
         sdk_fields(&src, "TransportProtocol").is_none(),
         "an enum is not a struct"
