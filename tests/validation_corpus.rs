@@ -373,8 +373,8 @@ fn examples_are_accepted_by_schema_and_rust() {
         }
     }
     assert!(
-        seen >= 6,
-        "expected 3 examples with 2 objects each, saw {seen}"
+        seen >= 8,
+        "expected 4 examples with 2 objects each, saw {seen}"
     );
 }
 
