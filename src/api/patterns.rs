@@ -67,8 +67,6 @@ pub const CREDENTIAL_SPEC: &str = "^credentialspec(domainless)?:arn:aws[a-z-]*:(
 /// `kernel.sem`, `kernel.shm*`, `fs.mqueue.*`) and the network ones (`net.*`), per the ECS API
 /// reference of `SystemControl`.
 pub const SYSCTL: &str = "^(kernel\\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)|fs\\.mqueue\\.[A-Za-z0-9_.-]{1,200}|net\\.[A-Za-z0-9_./-]{1,200})$";
-/// A container port range, `first-last` (ECS: `containerPortRange`).
-pub const PORT_RANGE: &str = "^[0-9]{1,5}-[0-9]{1,5}$";
 /// A log driver buffer size (`max-buffer-size`): a number with an optional unit, e.g. `25m`.
 pub const BUFFER_SIZE: &str = "^[0-9]{1,12}[kmgKMG]?$";
 
@@ -99,6 +97,5 @@ pub const ALL: &[&str] = &[
     ENV_FILE_ARN,
     CREDENTIAL_SPEC,
     SYSCTL,
-    PORT_RANGE,
     BUFFER_SIZE,
 ];
