@@ -55,12 +55,7 @@ pub(super) fn container_to_sdk(
         .iter()
         .map(|(name, value)| t::KeyValuePair::builder().name(name).value(value).build())
         .collect();
-    let secrets = c
-        .secrets
-        .iter()
-        .map(|(name, from)| t::Secret::builder().name(name).value_from(from).build())
-        .collect::<Result<_, _>>()
-        .map_err(bad)?;
+    let secrets = secrets_to_sdk(&c.secrets).map_err(bad)?;
     let depends_on = c
         .depends_on
         .iter()
@@ -232,6 +227,26 @@ fn newer_fields_to_sdk(
         .set_firelens_configuration(firelens))
 }
 
+/// `(name, valueFrom)` pairs (a container's secrets, a log driver's secret options) as ECS
+/// secrets.
+fn secrets_to_sdk(
+    pairs: &[(String, String)],
+) -> Result<Vec<ecs::types::Secret>, ecs::error::BuildError> {
+    pairs
+        .iter()
+        .map(|(name, from)| {
+            ecs::types::Secret::builder()
+                .name(name)
+                .value_from(from)
+                .build()
+        })
+        .collect()
+}
+
+fn secret_from_sdk(s: &ecs::types::Secret) -> (String, String) {
+    (s.name().to_owned(), s.value_from().to_owned())
+}
+
 /// A list field as the request sends it: left out when empty.
 fn listed<T>(items: Vec<T>) -> Option<Vec<T>> {
     (!items.is_empty()).then_some(items)
@@ -263,16 +278,7 @@ fn health_check_to_sdk(
 fn log_configuration_to_sdk(
     l: &LogConfigDef,
 ) -> Result<ecs::types::LogConfiguration, ecs::error::BuildError> {
-    let secret_options = l
-        .secret_options
-        .iter()
-        .map(|(name, from)| {
-            ecs::types::Secret::builder()
-                .name(name)
-                .value_from(from)
-                .build()
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let secret_options = secrets_to_sdk(&l.secret_options)?;
     ecs::types::LogConfiguration::builder()
         .log_driver(ecs::types::LogDriver::from(l.log_driver.as_str()))
         .set_options(Some(l.options.clone().into_iter().collect()))
@@ -311,11 +317,7 @@ pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> Contain
                 )
             })
             .collect(),
-        secrets: c
-            .secrets()
-            .iter()
-            .map(|e| (e.name().to_owned(), e.value_from().to_owned()))
-            .collect(),
+        secrets: c.secrets().iter().map(secret_from_sdk).collect(),
         port_mappings: c
             .port_mappings()
             .iter()
@@ -334,11 +336,7 @@ pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> Contain
                 .options()
                 .map(|o| o.clone().into_iter().collect())
                 .unwrap_or_default(),
-            secret_options: l
-                .secret_options()
-                .iter()
-                .map(|e| (e.name().to_owned(), e.value_from().to_owned()))
-                .collect(),
+            secret_options: l.secret_options().iter().map(secret_from_sdk).collect(),
         }),
         depends_on: c
             .depends_on()
