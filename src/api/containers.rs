@@ -337,6 +337,13 @@ kernel_capabilities! {
 /// `validate()`'s twin of the CRD rules on the fields above, for one container at `at`
 /// (`names`: the task's container names).
 pub(super) fn validate_newer_fields(c: &mut Check, at: &str, k: &Container, names: &[&str]) {
+    sources_and_lifecycle(c, at, k, names);
+    runtime_settings(c, at, k);
+}
+
+/// Where the container's image, environment and volumes come from, and its restarts and
+/// timeouts.
+fn sources_and_lifecycle(c: &mut Check, at: &str, k: &Container, names: &[&str]) {
     if let Some(r) = &k.repository_credentials {
         c.pattern(
             format!("{at}.repositoryCredentials.credentialsParameter"),
@@ -395,6 +402,10 @@ pub(super) fn validate_newer_fields(c: &mut Check, at: &str, k: &Container, name
         2,
         120,
     );
+}
+
+/// Labels, sysctls, credential specs, FireLens, capabilities and logging.
+fn runtime_settings(c: &mut Check, at: &str, k: &Container) {
     for key in k.docker_labels.keys() {
         let n = key.chars().count();
         if !(1..=DOCKER_LABEL_KEY_MAX).contains(&n) {

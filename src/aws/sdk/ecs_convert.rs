@@ -186,30 +186,10 @@ fn newer_fields_to_sdk(
                 .build()
         })
         .transpose()?;
-    let volumes_from = c
-        .volumes_from
-        .iter()
-        .map(|(source, read_only)| {
-            t::VolumeFrom::builder()
-                .source_container(source)
-                .set_read_only(*read_only)
-                .build()
-        })
-        .collect();
-    let system_controls = c
-        .system_controls
-        .iter()
-        .map(|(namespace, value)| {
-            t::SystemControl::builder()
-                .namespace(namespace)
-                .value(value)
-                .build()
-        })
-        .collect();
     Ok(b.set_repository_credentials(repository_credentials)
         .set_restart_policy(restart_policy)
         .set_environment_files(listed(environment_files))
-        .set_volumes_from(listed(volumes_from))
+        .set_volumes_from(listed(volumes_from_to_sdk(c)))
         .set_start_timeout(c.start_timeout)
         .set_stop_timeout(c.stop_timeout)
         .set_version_consistency(
@@ -222,9 +202,35 @@ fn newer_fields_to_sdk(
         .set_docker_labels(
             (!c.docker_labels.is_empty()).then(|| c.docker_labels.clone().into_iter().collect()),
         )
-        .set_system_controls(listed(system_controls))
+        .set_system_controls(listed(system_controls_to_sdk(c)))
         .set_credential_specs(listed(c.credential_specs.clone()))
         .set_firelens_configuration(firelens))
+}
+
+/// `volumesFrom` as ECS takes it.
+fn volumes_from_to_sdk(c: &ContainerDef) -> Vec<ecs::types::VolumeFrom> {
+    c.volumes_from
+        .iter()
+        .map(|(source, read_only)| {
+            ecs::types::VolumeFrom::builder()
+                .source_container(source)
+                .set_read_only(*read_only)
+                .build()
+        })
+        .collect()
+}
+
+/// `systemControls` as ECS takes them.
+fn system_controls_to_sdk(c: &ContainerDef) -> Vec<ecs::types::SystemControl> {
+    c.system_controls
+        .iter()
+        .map(|(namespace, value)| {
+            ecs::types::SystemControl::builder()
+                .namespace(namespace)
+                .value(value)
+                .build()
+        })
+        .collect()
 }
 
 /// `(name, valueFrom)` pairs (a container's secrets, a log driver's secret options) as ECS
