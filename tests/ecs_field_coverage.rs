@@ -323,6 +323,9 @@ fn the_checks_can_fail() {
     let (_, src) = sdk_source();
     let fields = sdk_fields(&src, "ContainerDefinition").unwrap();
     assert!(fields.contains_key("stop_timeout") && fields.len() > 30);
+    assert!(sdk_fields(&src, "EnvironmentFile")
+        .unwrap()
+        .contains_key("type"));
     assert!(
         sdk_fields(&src, "TransportProtocol").is_none(),
         "an enum is not a struct"

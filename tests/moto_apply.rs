@@ -740,3 +740,70 @@ async fn autoscaling_of_a_service_whose_name_extends_another_is_left_alone() {
     assert_no_failure(&results);
     assert_eq!(raw.scalable_targets(app9).await, 0);
 }
+
+/// Moto keeps a container definition as sent, so the fields of issue 19 round-trip through
+/// RegisterTaskDefinition and DescribeTaskDefinition there, and a second apply registers
+/// nothing.
+#[tokio::test]
+async fn the_newer_container_fields_round_trip_through_moto() {
+    let (aws, calls) = aws().await;
+    let raw = raw().await;
+    let m = only(&examples("fields"), "ledger");
+    assert_converged(&apply(&aws, &m).await);
+    let td = raw
+        .ecs
+        .describe_task_definition()
+        .task_definition("payments-fields-ledger")
+        .send()
+        .await
+        .expect("ledger registered");
+    let def = td.task_definition().expect("task definition");
+    let api = &def.container_definitions()[0];
+    assert_eq!(
+        api.repository_credentials()
+            .map(|r| r.credentials_parameter()),
+        Some("arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/ghcr-pull-AbCdEf")
+    );
+    assert_eq!(
+        api.environment_files()[0].value(),
+        "arn:aws:s3:::payments-config-123456789012/ledger/prod.env"
+    );
+    assert_eq!(api.stop_timeout(), Some(60));
+    let restart = api.restart_policy().expect("restart policy");
+    assert!(restart.enabled());
+    assert_eq!(restart.ignored_exit_codes(), [0]);
+    assert_eq!(restart.restart_attempt_period(), Some(120));
+    assert_eq!(
+        api.docker_labels()
+            .and_then(|l| l.get("com.example.team"))
+            .map(String::as_str),
+        Some("payments")
+    );
+    assert_eq!(
+        api.system_controls()[0].namespace(),
+        Some("net.ipv4.tcp_keepalive_time")
+    );
+    let caps = api
+        .linux_parameters()
+        .and_then(|l| l.capabilities())
+        .expect("capabilities");
+    assert_eq!(caps.drop(), ["NET_RAW"]);
+    let logs = api.log_configuration().expect("log configuration");
+    assert_eq!(logs.log_driver().as_str(), "awsfirelens");
+    let options = logs.options().expect("options");
+    assert_eq!(options["mode"], "non-blocking");
+    assert_eq!(options["Name"], "cloudwatch_logs");
+    let router = &def.container_definitions()[1];
+    assert_eq!(
+        router.firelens_configuration().map(|f| f.r#type().as_str()),
+        Some("fluentbit")
+    );
+
+    calls.reset();
+    assert_converged(&apply(&aws, &m).await);
+    assert_eq!(calls.total(CallKind::Write), 0, "{:?}", calls.writes());
+    assert_eq!(
+        raw.active_revisions("payments-fields-ledger").await.len(),
+        1
+    );
+}

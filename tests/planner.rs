@@ -78,8 +78,8 @@ fn examples_converge_and_then_plan_nothing() {
     let config = PlanConfig::default();
     let rounds = converge(&mut aws, &m, &config);
     assert!(rounds <= 3, "{rounds} rounds");
-    assert_eq!(aws.services.len(), 3);
-    assert_eq!(aws.revisions.values().flatten().count(), 3);
+    assert_eq!(aws.services.len(), 4);
+    assert_eq!(aws.revisions.values().flatten().count(), 4);
     let calls = aws.total_calls();
     assert!(plan(&aws, &m, &config)
         .iter()
@@ -737,4 +737,157 @@ fn names_aws_refuses_are_refused_by_the_planner() {
     let (reason, message) = error_of(&plan(&aws, &m, &config), &long, "TaskDefinition");
     assert_eq!(reason, reasons::INVALID_SPEC);
     assert!(message.contains("256"), "{message}");
+}
+
+/// The private-registry + FireLens example: the managed execution role may read exactly the
+/// registry secret, the `.env` object (and locate its bucket) and write the router's log
+/// group; the application, which logs through FireLens, has no log group of its own.
+#[test]
+fn the_execution_role_reads_exactly_what_the_new_container_fields_name() {
+    let m = support::examples::load(&["private-registry-firelens.yaml"]);
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    converge(&mut aws, &m, &PlanConfig::default());
+    let lookups = task_definition_lookups(&m.task_definitions[0]);
+    assert_eq!(
+        lookups.log_groups.iter().collect::<Vec<_>>(),
+        ["/ecs/payments-ledger"],
+        "only the router logs with awslogs"
+    );
+    let role = &aws.roles["fgo-payments-ledger-exec"];
+    let policy = &role.inline_policies["fargate-operator-execution"];
+    let grants: BTreeMap<&str, (&serde_json::Value, &serde_json::Value)> = policy["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .map(|s| {
+            (
+                s["Sid"].as_str().expect("sid"),
+                (&s["Action"], &s["Resource"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        grants.keys().copied().collect::<Vec<_>>(),
+        [
+            "LocateS3Buckets",
+            "ReadS3Objects",
+            "ReadSecrets",
+            "WriteLogs"
+        ]
+    );
+    assert_eq!(
+        *grants["ReadSecrets"].1,
+        (serde_json::json!([
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/ghcr-pull-AbCdEf"
+        ]))
+    );
+    assert_eq!(
+        *grants["ReadS3Objects"].1,
+        (serde_json::json!(["arn:aws:s3:::payments-config-123456789012/ledger/prod.env"]))
+    );
+    assert_eq!(
+        *grants["ReadS3Objects"].0,
+        serde_json::json!(["s3:GetObject"])
+    );
+    assert_eq!(
+        *grants["LocateS3Buckets"].1,
+        serde_json::json!(["arn:aws:s3:::payments-config-123456789012"])
+    );
+    assert_eq!(
+        *grants["WriteLogs"].1,
+        serde_json::json!(["arn:aws:logs:us-east-1:*:log-group:/ecs/payments-ledger:*"])
+    );
+    // What ECS is asked to register: FireLens for the API, awslogs non-blocking for the router.
+    let revision = aws.revisions.values().flatten().next().expect("registered");
+    let body = &revision.0.body;
+    let api = &body.containers[0];
+    let logs = api.log_configuration.as_ref().expect("log configuration");
+    assert_eq!(logs.log_driver, "awsfirelens");
+    assert_eq!(logs.options["mode"], "non-blocking");
+    assert_eq!(logs.options["max-buffer-size"], "25m");
+    assert!(!logs.options.contains_key("awslogs-group"));
+    let router = &body.containers[1];
+    assert_eq!(
+        router
+            .firelens_configuration
+            .as_ref()
+            .map(|f| f.router_type.as_str()),
+        Some("fluentbit")
+    );
+    let router_logs = router
+        .log_configuration
+        .as_ref()
+        .expect("log configuration");
+    assert_eq!(router_logs.log_driver, "awslogs");
+    assert_eq!(router_logs.options["awslogs-stream-prefix"], "firelens");
+    assert_eq!(router_logs.options["mode"], "non-blocking");
+}
+
+/// Credential specs and a log driver's secret options are read by the execution role too:
+/// an SSM credential spec and secret option as parameters, an S3 one as an object.
+#[test]
+fn credential_specs_and_log_secret_options_are_granted_to_the_execution_role() {
+    let td: fargate_operator::api::TaskDefinition = serde_norway::from_str(
+        r#"
+apiVersion: ecs.fargate.dev/v1alpha1
+kind: TaskDefinition
+metadata: {name: ad, namespace: corp}
+spec:
+  cpu: 256
+  memory: 512
+  containers:
+    - name: app
+      image: "app:1.0"
+      credentialSpecs: ["credentialspecdomainless:arn:aws:ssm:us-east-1:123456789012:parameter/gmsa/app"]
+      logging:
+        driver: splunk
+        options: {splunk-url: "https://splunk.example.com:8088"}
+        secretOptions:
+          - {name: splunk-token, valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:splunk-AbCdEf:token::"}
+    - name: sidecar
+      image: "sidecar:1.0"
+      essential: false
+      credentialSpecs: ["credentialspec:arn:aws:s3:::corp-gmsa/sidecar.json"]
+"#,
+    )
+    .expect("valid manifest");
+    let m = Manifests {
+        task_definitions: vec![td],
+        services: vec![],
+        skipped: vec![],
+    };
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    converge(&mut aws, &m, &PlanConfig::default());
+    let policy = &aws.roles["fgo-corp-ad-exec"].inline_policies["fargate-operator-execution"];
+    let resources = |sid: &str| {
+        policy["Statement"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .map(|s| s["Resource"].clone())
+    };
+    assert_eq!(
+        resources("ReadParameters"),
+        Some(serde_json::json!([
+            "arn:aws:ssm:us-east-1:123456789012:parameter/gmsa/app"
+        ]))
+    );
+    assert_eq!(
+        resources("ReadSecrets"),
+        Some(serde_json::json!([
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:splunk-AbCdEf"
+        ]))
+    );
+    assert_eq!(
+        resources("ReadS3Objects"),
+        Some(serde_json::json!(["arn:aws:s3:::corp-gmsa/sidecar.json"]))
+    );
+    // The sidecar logs with awslogs (the default); the Splunk container has no group.
+    assert_eq!(
+        resources("WriteLogs"),
+        Some(serde_json::json!([
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/corp-ad:*"
+        ]))
+    );
 }

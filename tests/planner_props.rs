@@ -9,7 +9,7 @@ use fargate_operator::api::fargateservice::*;
 use fargate_operator::api::names::{service_name, task_definition_lookups};
 use fargate_operator::api::taskdefinition::*;
 use fargate_operator::plan::model::{
-    ObservedFargateService, ObservedTaskDefinition, StrategyItem, ThresholdDef,
+    ObservedFargateService, ObservedTaskDefinition, RestartPolicyDef, StrategyItem, ThresholdDef,
 };
 use fargate_operator::plan::service::task_definition_info;
 use fargate_operator::plan::{
@@ -30,8 +30,155 @@ const SIZES: [(i32, i32); 8] = [
     (16384, 40960),
 ];
 
+/// A container's fields of issue 19 (on a container whose other fields are placeholders):
+/// each left out or set, to values AWS accepts on Fargate. Container `i` may mount the
+/// volumes of `c0` and be the FireLens router when it is `c0`.
+fn newer_fields(i: usize) -> impl Strategy<Value = Container> {
+    (
+        (
+            any::<bool>(),
+            proptest::option::of((
+                any::<bool>(),
+                proptest::collection::vec(0i32..256, 0..3),
+                proptest::option::of(60i32..1800),
+            )),
+            0usize..3,
+            proptest::option::of(any::<bool>()),
+        ),
+        (
+            proptest::option::of(2i32..120),
+            proptest::option::of(2i32..120),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
+        ),
+        (
+            proptest::collection::btree_map("[a-z.]{1,12}", "[a-z0-9]{0,8}", 0..3),
+            proptest::collection::btree_map("[a-z]{1,8}", "[0-9]{1,4}", 0..3),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            0u8..4,
+        ),
+    )
+        .prop_map(move |(refs, flags, misc)| {
+            let (private, restart, env_files, volumes_from) = refs;
+            let (start, stop, consistency, interactive, tty) = flags;
+            let (labels, sysctls, gmsa, router, caps, driver) = misc;
+            Container {
+                repository_credentials: private.then(|| RepositoryCredentials {
+                    credentials_parameter: format!(
+                        "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry{i}-AbCdEf"
+                    ),
+                }),
+                restart_policy: restart.map(|(enabled, codes, period)| RestartPolicy {
+                    enabled,
+                    ignored_exit_codes: codes
+                        .into_iter()
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect(),
+                    restart_attempt_period_seconds: period,
+                }),
+                environment_files: (0..env_files)
+                    .map(|f| EnvironmentFile {
+                        value: format!("arn:aws:s3:::config-{i}/app/{f}.env"),
+                        file_type: EnvironmentFileType::S3,
+                    })
+                    .collect(),
+                volumes_from: volumes_from
+                    .filter(|_| i > 0)
+                    .map(|read_only| VolumeFrom {
+                        source_container: "c0".into(),
+                        read_only: Some(read_only),
+                    })
+                    .into_iter()
+                    .collect(),
+                start_timeout_seconds: start,
+                stop_timeout_seconds: stop,
+                version_consistency: consistency.map(|on| {
+                    if on {
+                        VersionConsistency::Enabled
+                    } else {
+                        VersionConsistency::Disabled
+                    }
+                }),
+                interactive,
+                pseudo_terminal: tty,
+                docker_labels: labels,
+                system_controls: sysctls
+                    .into_iter()
+                    .map(|(k, v)| SystemControl {
+                        namespace: format!("net.ipv4.{k}"),
+                        value: v,
+                    })
+                    .collect(),
+                credential_specs: gmsa
+                    .then(|| format!("credentialspec:arn:aws:s3:::gmsa-{i}/spec.json"))
+                    .into_iter()
+                    .collect(),
+                firelens_configuration: (router && i == 0).then(|| FirelensConfiguration {
+                    router_type: FirelensType::Fluentbit,
+                    options: BTreeMap::from([("enable-ecs-log-metadata".into(), "true".into())]),
+                }),
+                linux_parameters: caps.then(|| LinuxParameters {
+                    init_process_enabled: None,
+                    capabilities: Some(Capabilities {
+                        add: vec![AddCapability::SysPtrace],
+                        drop: vec![KernelCapability::NetRaw, KernelCapability::Mknod],
+                    }),
+                }),
+                logging: log_driver(i, driver),
+                ..placeholder_container()
+            }
+        })
+}
+
+/// A container of placeholders, for struct-update syntax.
+fn placeholder_container() -> Container {
+    serde_json::from_value(serde_json::json!({"name": "x", "image": "x:1"})).expect("valid")
+}
+
+/// Logging with each driver: 0 none (the default), 1 awslogs non-blocking with options,
+/// 2 Splunk with a secret option, 3 FireLens.
+fn log_driver(i: usize, choice: u8) -> Option<Logging> {
+    let logging = |driver| Logging {
+        driver: Some(driver),
+        group: None,
+        stream_prefix: None,
+        create_group: true,
+        retention_days: None,
+        mode: None,
+        max_buffer_size: None,
+        options: BTreeMap::new(),
+        secret_options: vec![],
+    };
+    match choice {
+        1 => Some(Logging {
+            mode: Some(LogMode::NonBlocking),
+            max_buffer_size: Some("25m".into()),
+            options: BTreeMap::from([("awslogs-datetime-format".into(), "%Y-%m-%d".into())]),
+            ..logging(LogDriver::Awslogs)
+        }),
+        2 => Some(Logging {
+            options: BTreeMap::from([("splunk-url".into(), "https://splunk.example.com".into())]),
+            secret_options: vec![Secret {
+                name: "splunk-token".into(),
+                value_from: format!("arn:aws:ssm:us-east-1:123456789012:parameter/splunk{i}"),
+            }],
+            ..logging(LogDriver::Splunk)
+        }),
+        3 => Some(Logging {
+            options: BTreeMap::from([("Name".into(), "cloudwatch".into())]),
+            ..logging(LogDriver::Awsfirelens)
+        }),
+        _ => None,
+    }
+}
+
 fn container(i: usize) -> impl Strategy<Value = Container> {
     (
+        newer_fields(i),
         1u8..9,
         proptest::option::of(0i32..64),
         proptest::collection::btree_map("[A-Z]{1,4}", "[a-z0-9]{0,6}", 0..4),
@@ -46,7 +193,7 @@ fn container(i: usize) -> impl Strategy<Value = Container> {
         any::<bool>(),
     )
         .prop_map(
-            move |(v, cpu, env, hc, retention, ro, init, secrets, udp)| Container {
+            move |(newer_fields, v, cpu, env, hc, retention, ro, init, secrets, udp)| Container {
                 name: format!("c{i}"),
                 image: format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/app{i}:1.{v}"),
                 cpu,
@@ -82,19 +229,34 @@ fn container(i: usize) -> impl Strategy<Value = Container> {
                     retries,
                     start_period_seconds: None,
                 }),
-                logging: retention.map(|d| Logging {
-                    group: None,
-                    stream_prefix: None,
-                    create_group: true,
-                    retention_days: Some(d),
-                }),
+                logging: retention
+                    .map(|d| Logging {
+                        driver: None,
+                        group: None,
+                        stream_prefix: None,
+                        create_group: true,
+                        retention_days: Some(d),
+                        mode: None,
+                        max_buffer_size: None,
+                        options: BTreeMap::new(),
+                        secret_options: vec![],
+                    })
+                    .or_else(|| newer_fields.logging.clone()),
                 depends_on: vec![],
                 readonly_root_filesystem: ro,
                 ulimits: vec![],
-                linux_parameters: init.map(|b| LinuxParameters {
-                    init_process_enabled: Some(b),
-                }),
+                linux_parameters: match init {
+                    Some(b) => Some(LinuxParameters {
+                        init_process_enabled: Some(b),
+                        capabilities: newer_fields
+                            .linux_parameters
+                            .as_ref()
+                            .and_then(|l| l.capabilities.clone()),
+                    }),
+                    None => newer_fields.linux_parameters.clone(),
+                },
                 mount_points: vec![],
+                ..newer_fields
             },
         )
 }
@@ -155,8 +317,9 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
                 Just(extras),
             )
         })
-        .prop_map(
-            |((cpu, memory), containers, arm, task_role, history, extras)| TaskDefinitionSpec {
+        .prop_map(|((cpu, memory), mut containers, arm, task_role, history, extras)| {
+            with_log_router(&mut containers);
+            TaskDefinitionSpec {
                 deletion_policy: Default::default(),
                 family: None,
                 cpu,
@@ -177,8 +340,26 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
                     managed: Some(ManagedRole::default()),
                 }),
                 tags: BTreeMap::from([("team".to_owned(), "t".to_owned())]),
-            },
-        )
+            }
+        })
+}
+
+/// A FireLens router on `c0` when a container logs to one; the router itself never logs
+/// through FireLens.
+fn with_log_router(containers: &mut [Container]) {
+    let firelens =
+        |c: &Container| c.logging.as_ref().and_then(|l| l.driver) == Some(LogDriver::Awsfirelens);
+    if containers.iter().any(firelens) {
+        containers[0]
+            .firelens_configuration
+            .get_or_insert(FirelensConfiguration {
+                router_type: FirelensType::Fluentbit,
+                options: BTreeMap::new(),
+            });
+    }
+    if containers[0].firelens_configuration.is_some() && firelens(&containers[0]) {
+        containers[0].logging = None;
+    }
 }
 
 /// Service settings of issue 19: AZ rebalancing, the circuit breaker's newer settings and
@@ -479,6 +660,30 @@ proptest! {
                 }
                 if bit() { c.readonly_root_filesystem.get_or_insert(false); }
                 if bit() { c.init_process_enabled.get_or_insert(false); }
+                // Issue 19's container fields: ECS's defaults spelled out, sets reordered.
+                if bit() { c.stop_timeout.get_or_insert(30); }
+                if bit() { c.version_consistency.get_or_insert_with(|| "enabled".into()); }
+                if bit() { c.interactive.get_or_insert(false); }
+                if bit() { c.pseudo_terminal.get_or_insert(false); }
+                if bit() && c.restart_policy.is_none() {
+                    c.restart_policy = Some(RestartPolicyDef {
+                        enabled: false,
+                        ignored_exit_codes: vec![],
+                        restart_attempt_period: None,
+                    });
+                }
+                if let Some(r) = &mut c.restart_policy {
+                    if bit() { r.restart_attempt_period.get_or_insert(300); }
+                    if bit() { r.ignored_exit_codes.reverse(); }
+                }
+                for v in &mut c.volumes_from {
+                    if bit() { v.1.get_or_insert(false); }
+                }
+                if bit() { c.system_controls.reverse(); }
+                if bit() { c.capabilities_drop.reverse(); }
+                if let Some(l) = &mut c.log_configuration {
+                    if bit() { l.secret_options.reverse(); }
+                }
             }
             if bit() { b.enable_fault_injection = b.enable_fault_injection.filter(|on| *on); }
             else { b.enable_fault_injection.get_or_insert(false); }

@@ -296,6 +296,36 @@ fn schema_and_rust_refuse_what_exceeds_a_bound() {
             json!({"spec": {"containers": [{"name": "a", "image": "a:1", "secrets": [{"name": "S", "valueFrom": format!("arn:aws:ssm:us-east-1:123456789012:parameter/{}", long(1012))}]}]}}),
         ),
         (
+            "eleven-environment-files",
+            "TaskDefinition",
+            "spec.containers[0].environmentFiles",
+            json!({"spec": {"containers": [{"name": "a", "image": "a:1", "environmentFiles": (0..11).map(|i| json!({"value": format!("arn:aws:s3:::b/{i}.env")})).collect::<Vec<_>>()}]}}),
+        ),
+        (
+            "docker-labels-over-100",
+            "TaskDefinition",
+            "spec.containers[0].dockerLabels",
+            json!({"spec": {"containers": [{"name": "a", "image": "a:1", "dockerLabels": tags(101)}]}}),
+        ),
+        (
+            "docker-label-key-over-255",
+            "TaskDefinition",
+            "spec.containers[0].dockerLabels",
+            json!({"spec": {"containers": [{"name": "a", "image": "a:1", "dockerLabels": {long(256): "x"}}]}}),
+        ),
+        (
+            "log-option-value-over-4096",
+            "TaskDefinition",
+            "spec.containers[0].logging.options.splunk-url",
+            json!({"spec": {"containers": [{"name": "a", "image": "a:1", "logging": {"driver": "splunk", "options": {"splunk-url": long(4097)}}}]}}),
+        ),
+        (
+            "restart-policy-51-ignored-exit-codes",
+            "TaskDefinition",
+            "spec.containers[0].restartPolicy.ignoredExitCodes",
+            json!({"spec": {"containers": [{"name": "a", "image": "a:1", "restartPolicy": {"enabled": true, "ignoredExitCodes": (0..51).collect::<Vec<_>>()}}]}}),
+        ),
+        (
             "schedule-expression-over-1600",
             "FargateService",
             "spec.scaling.schedules[0].schedule",
@@ -343,8 +373,8 @@ fn examples_are_accepted_by_schema_and_rust() {
         }
     }
     assert!(
-        seen >= 6,
-        "expected 3 examples with 2 objects each, saw {seen}"
+        seen >= 8,
+        "expected 4 examples with 2 objects each, saw {seen}"
     );
 }
 

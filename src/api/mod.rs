@@ -1,6 +1,7 @@
 //! The public contract: CRD types, conditions, validation. No I/O.
 
 pub mod conditions;
+pub mod containers;
 pub mod fargateservice;
 pub mod images;
 pub mod names;

@@ -13,7 +13,7 @@ use kube::ResourceExt;
 use serde::Serialize;
 
 use super::fargateservice::{FargateService, FargateServiceSpec};
-use super::taskdefinition::{Logging, TaskDefinition, TaskDefinitionSpec};
+use super::taskdefinition::{LogDriver, Logging, TaskDefinition, TaskDefinitionSpec};
 use super::validation::{FieldError, ValidationErrors, TAG_VALUE_MAX};
 use super::{ADOPT_ANNOTATION, OWNER_TAG, UID_TAG};
 
@@ -181,11 +181,17 @@ pub fn role_name(owner: &Owner, kind: RoleKind) -> String {
     )
 }
 
-/// The log group of a container of `family`: its `logging.group`, else `/ecs/<family>`.
-pub fn log_group_name(family: &str, logging: Option<&Logging>) -> String {
-    logging
-        .and_then(|l| l.group.clone())
-        .unwrap_or_else(|| format!("/ecs/{family}"))
+/// The log group of a container of `family`: its `logging.group`, else `/ecs/<family>`; None
+/// when it logs with another driver than awslogs (no group).
+pub fn log_group_name(family: &str, logging: Option<&Logging>) -> Option<String> {
+    if logging.and_then(|l| l.driver).unwrap_or_default() != LogDriver::Awslogs {
+        return None;
+    }
+    Some(
+        logging
+            .and_then(|l| l.group.clone())
+            .unwrap_or_else(|| format!("/ecs/{family}")),
+    )
 }
 
 /// The AWS names of what a TaskDefinition owns: what its observation must read.
@@ -205,7 +211,7 @@ pub fn task_definition_lookups(td: &TaskDefinition) -> TaskDefinitionLookups {
         .spec
         .containers
         .iter()
-        .map(|c| log_group_name(&family, c.logging.as_ref()))
+        .filter_map(|c| log_group_name(&family, c.logging.as_ref()))
         .collect();
     let roles = [RoleKind::Execution, RoleKind::Task]
         .into_iter()

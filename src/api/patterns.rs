@@ -55,6 +55,24 @@ pub const PLATFORM_VERSION: &str = "^(LATEST|[0-9]+\\.[0-9]+\\.[0-9]+)$";
 /// A scheduled-action name.
 pub const SCHEDULE_NAME: &str = "^[A-Za-z0-9_-]{1,200}$";
 
+/// A Secrets Manager secret ARN, without a JSON-key suffix (private registry credentials).
+pub const SECRETSMANAGER_ARN: &str =
+    "^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$";
+/// An S3 object ARN of a `.env` file (ECS requires the extension). Bucket names are 3-63
+/// characters; an object key is up to 1024 bytes, written `{0,1000}` then `{0,20}` because RE2
+/// allows repeat counts up to 1000 only.
+pub const ENV_FILE_ARN: &str =
+    "^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.{0,1000}.{0,20}\\.env$";
+/// A credential spec reference (gMSA): `credentialspec:` or `credentialspecdomainless:`, then
+/// the ARN of an S3 object or an SSM parameter holding the CredSpec file.
+pub const CREDENTIAL_SPEC: &str = "^credentialspec(domainless)?:arn:aws[a-z-]*:(s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.{1,1000}.{0,24}|ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]{1,1000}[A-Za-z0-9/_.-]{0,11})$";
+/// A namespaced kernel parameter Fargate lets a container set: the IPC ones (`kernel.msg*`,
+/// `kernel.sem`, `kernel.shm*`, `fs.mqueue.*`) and the network ones (`net.*`), per the ECS API
+/// reference of `SystemControl`.
+pub const SYSCTL: &str = "^(kernel\\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)|fs\\.mqueue\\.[A-Za-z0-9_.-]{1,200}|net\\.[A-Za-z0-9_./-]{1,200})$";
+/// A log driver buffer size (`max-buffer-size`): a number with an optional unit, e.g. `25m`.
+pub const BUFFER_SIZE: &str = "^[0-9]{1,12}[kmgKMG]?$";
+
 /// Every pattern above, so the validator can compile them once.
 pub const ALL: &[&str] = &[
     ECS_NAME,
@@ -79,4 +97,9 @@ pub const ALL: &[&str] = &[
     ABSOLUTE_PATH,
     PLATFORM_VERSION,
     SCHEDULE_NAME,
+    SECRETSMANAGER_ARN,
+    ENV_FILE_ARN,
+    CREDENTIAL_SPEC,
+    SYSCTL,
+    BUFFER_SIZE,
 ];

@@ -9,6 +9,7 @@ use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::containers::*;
 use super::patterns;
 
 /// A container blueprint for Amazon ECS on Fargate. Every change to the spec registers a new
@@ -50,6 +51,15 @@ use super::patterns;
         .field_path(".containers"),
     validation = Rule::new("self.containers.all(c, !has(c.dependsOn) || c.dependsOn.all(d, d.containerName != c.name && self.containers.exists(o, o.name == d.containerName)))")
         .message("spec.containers[].dependsOn[].containerName must name another container of this task")
+        .field_path(".containers"),
+    validation = Rule::new("self.containers.all(c, !has(c.volumesFrom) || c.volumesFrom.all(v, v.sourceContainer != c.name && self.containers.exists(o, o.name == v.sourceContainer)))")
+        .message("spec.containers[].volumesFrom[].sourceContainer must name another container of this task")
+        .field_path(".containers"),
+    validation = Rule::new("self.containers.filter(c, has(c.firelensConfiguration)).size() <= 1")
+        .message("spec.containers: at most one container may have firelensConfiguration (the task's log router)")
+        .field_path(".containers"),
+    validation = Rule::new("!self.containers.exists(c, has(c.logging) && has(c.logging.driver) && c.logging.driver == 'awsfirelens') || self.containers.exists(c, has(c.firelensConfiguration))")
+        .message("spec.containers: logging.driver awsfirelens needs a log router: give one container firelensConfiguration")
         .field_path(".containers"),
     validation = Rule::new("self.containers.all(c, !has(c.mountPoints) || c.mountPoints.all(m, has(self.volumes) && self.volumes.exists(v, v.name == m.sourceVolume)))")
         .message("spec.containers[].mountPoints[].sourceVolume must name a volume in spec.volumes")
@@ -212,9 +222,14 @@ impl PidMode {
 /// One container of the task.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("!has(self.memory) || !has(self.memoryReservation) || self.memoryReservation <= self.memory")
-    .message("memoryReservation must not exceed memory (the hard limit)")
-    .field_path(".memoryReservation"))]
+#[x_kube(
+    validation = Rule::new("!has(self.memory) || !has(self.memoryReservation) || self.memoryReservation <= self.memory")
+        .message("memoryReservation must not exceed memory (the hard limit)")
+        .field_path(".memoryReservation"),
+    validation = Rule::new("!has(self.dockerLabels) || self.dockerLabels.all(k, k.size() >= 1 && k.size() <= 255)")
+        .message("dockerLabels: a label key is 1 to 255 characters")
+        .field_path(".dockerLabels"),
+)]
 pub struct Container {
     /// Container name: 1-64 letters, digits, `-` and `_`, unique within the task. (ECS allows
     /// 255; 64 keeps the admission rules that cross-check names within the API server's CEL
@@ -290,8 +305,9 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
 
-    /// CloudWatch Logs (awslogs) settings. Logging is on by default: group `/ecs/<family>`,
-    /// stream prefix = container name, group created by the operator.
+    /// Where logs go. Logging is on by default: CloudWatch Logs (awslogs), group
+    /// `/ecs/<family>`, stream prefix = container name, group created by the operator. Set
+    /// `driver` for Splunk or the task's FireLens router.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
 
@@ -317,6 +333,76 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 10))]
     pub mount_points: Vec<MountPoint>,
+
+    /// Credentials for an image in a private registry outside ECR (a Secrets Manager secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_credentials: Option<RepositoryCredentials>,
+
+    /// Restart the container in place when it exits, instead of stopping the task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<RestartPolicy>,
+
+    /// `.env` files in S3 loaded into the environment, in order (at most 10, ECS's limit).
+    /// Variables in `environment` win over the files'.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 10))]
+    pub environment_files: Vec<EnvironmentFile>,
+
+    /// Mount the volumes of other containers of this task.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 9))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["sourceContainer".into()]))]
+    pub volumes_from: Vec<VolumeFrom>,
+
+    /// Seconds to wait for this container to reach the condition others depend on before
+    /// giving up on them (2-120 on Fargate; platform 1.3.0 or later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 120))]
+    pub start_timeout_seconds: Option<i32>,
+
+    /// Seconds between SIGTERM and SIGKILL when the container is stopped (2-120 on Fargate,
+    /// default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 120))]
+    pub stop_timeout_seconds: Option<i32>,
+
+    /// `enabled` (ECS's default) resolves the image tag to a digest at deployment, so every
+    /// task runs the same image; `disabled` runs the tag as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_consistency: Option<VersionConsistency>,
+
+    /// Keep stdin open (`docker run -i`). Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactive: Option<bool>,
+
+    /// Allocate a TTY (`docker run -t`). Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudo_terminal: Option<bool>,
+
+    /// Docker labels on the container (at most 100; keys 1-255 characters, values up to
+    /// 4096).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(schema_with = "crate::api::containers::docker_labels_schema")]
+    pub docker_labels: BTreeMap<String, String>,
+
+    /// Namespaced kernel parameters (sysctls), at most 20. Fargate platform 1.4.0 or later.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["namespace".into()]))]
+    pub system_controls: Vec<SystemControl>,
+
+    /// A gMSA credential spec for Active Directory (at most 1, ECS's limit):
+    /// `credentialspecdomainless:<ARN>` or `credentialspec:<ARN>`, the ARN of an S3 object
+    /// or SSM parameter. The managed execution role may read exactly that object or parameter;
+    /// a domainless spec's own Secrets Manager secret must be granted by you.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 1), inner(regex(pattern = patterns::CREDENTIAL_SPEC), length(max = 2100)))]
+    pub credential_specs: Vec<String>,
+
+    /// Makes this container the task's FireLens log router (at most one per task); other
+    /// containers send it their logs with `logging.driver: awsfirelens`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firelens_configuration: Option<FirelensConfiguration>,
 }
 
 /// A plain environment variable.
@@ -438,13 +524,29 @@ pub struct HealthCheck {
     pub start_period_seconds: Option<i32>,
 }
 
-/// CloudWatch Logs settings (the awslogs driver).
+/// Where the container's logs go: CloudWatch Logs (awslogs, the default, with a log group the
+/// operator can create), Splunk, or the task's FireLens router.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("!has(self.retentionDays) || self.retentionDays in [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]")
-    .message("logging.retentionDays must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653")
-    .field_path(".retentionDays"))]
+#[x_kube(
+    validation = Rule::new("!has(self.retentionDays) || self.retentionDays in [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]")
+        .message("logging.retentionDays must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653")
+        .field_path(".retentionDays"),
+    validation = Rule::new("!has(self.driver) || self.driver == 'awslogs' || (!has(self.group) && !has(self.streamPrefix) && !has(self.retentionDays))")
+        .message("logging.group, streamPrefix and retentionDays are awslogs settings: remove them, or use driver: awslogs")
+        .field_path(".driver"),
+    validation = Rule::new("!has(self.options) || self.options.all(k, k.size() >= 1 && k.size() <= 256 && !(k in ['awslogs-group', 'awslogs-region', 'awslogs-stream-prefix', 'awslogs-create-group', 'mode', 'max-buffer-size']))")
+        .message("logging.options: keys are 1-256 characters, and awslogs-group, awslogs-region, awslogs-stream-prefix, awslogs-create-group, mode and max-buffer-size are set by group, streamPrefix, createGroup, mode and maxBufferSize")
+        .field_path(".options"),
+    validation = Rule::new("!has(self.maxBufferSize) || !has(self.mode) || self.mode == 'non-blocking'")
+        .message("logging.maxBufferSize applies to mode: non-blocking only")
+        .field_path(".maxBufferSize"),
+)]
 pub struct Logging {
+    /// `awslogs` (default), `splunk` or `awsfirelens` (the drivers Fargate supports).
+    /// `group`, `streamPrefix`, `createGroup` and `retentionDays` apply to awslogs only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver: Option<LogDriver>,
     /// Log group. Defaults to `/ecs/<family>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = patterns::LOG_GROUP), length(max = 512))]
@@ -460,6 +562,27 @@ pub struct Logging {
     /// Retention in days for a group the operator creates. Unset keeps logs forever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<i32>,
+    /// `non-blocking`: buffer log lines in memory (`maxBufferSize`) and drop them when the
+    /// buffer is full, so the application never blocks on logging; `blocking`: never drop,
+    /// block instead. Unset leaves ECS's default (the account's `defaultLogDriverMode`,
+    /// non-blocking unless changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<LogMode>,
+    /// Buffer of the non-blocking mode, e.g. `25m` (ECS's default is `10m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::BUFFER_SIZE), length(max = 13))]
+    pub max_buffer_size: Option<String>,
+    /// More options for the driver (at most 50), e.g. `awslogs-datetime-format`, Splunk's
+    /// `splunk-url`, or a FireLens output's `Name`, `region`, `log_group_name`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(schema_with = "crate::api::containers::driver_options_schema")]
+    pub options: BTreeMap<String, String>,
+    /// Driver options read from Secrets Manager or SSM at task start (e.g. `splunk-token`),
+    /// at most 20. The managed execution role is granted read access to exactly these ARNs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
+    pub secret_options: Vec<Secret>,
 }
 
 /// A start-up dependency on another container.
@@ -526,6 +649,9 @@ pub struct LinuxParameters {
     /// Run an init process (tini) as PID 1 that forwards signals and reaps zombies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_process_enabled: Option<bool>,
+    /// Linux capabilities to add (Fargate: `SYS_PTRACE` only) or drop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Capabilities>,
 }
 
 /// A volume mounted into a container.

@@ -128,17 +128,17 @@ pub const LOG_RETENTION_DAYS: [i32; 22] = [
 
 /// Collects errors.
 #[derive(Default)]
-struct Check(Vec<FieldError>);
+pub(super) struct Check(Vec<FieldError>);
 
 impl Check {
-    fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldError {
             field: field.into(),
             message: message.into(),
         });
     }
 
-    fn pattern(
+    pub(super) fn pattern(
         &mut self,
         field: impl Into<String>,
         value: &str,
@@ -159,7 +159,13 @@ impl Check {
         }
     }
 
-    fn opt_range(&mut self, field: impl Into<String>, value: Option<i32>, min: i32, max: i32) {
+    pub(super) fn opt_range(
+        &mut self,
+        field: impl Into<String>,
+        value: Option<i32>,
+        min: i32,
+        max: i32,
+    ) {
         if let Some(v) = value {
             self.range(field, v, min, max);
         }
@@ -267,6 +273,7 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
     c.reserved_tags(spec.tags.keys());
     containers(&mut c, spec);
     container_totals(&mut c, spec);
+    super::containers::validate_log_router(&mut c, spec);
     volumes(&mut c, spec);
     roles(&mut c, spec);
     c.done()
@@ -535,6 +542,7 @@ fn validate_container(
     environment_and_secrets(c, at, k);
     ports_health_and_logging(c, at, k);
     references_and_limits(c, at, k, names, volumes);
+    super::containers::validate_newer_fields(c, at, k, names);
 }
 
 /// Variables and secrets: names unique across both, secrets as full ARNs.

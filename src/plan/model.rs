@@ -111,6 +111,70 @@ pub struct ContainerDef {
     pub ulimits: Vec<(String, i32, i32)>,
     pub init_process_enabled: Option<bool>,
     pub mount_points: Vec<MountPointDef>,
+    // The fields below are left out of the JSON when unset, so the spec hash of a spec that
+    // does not use them is what it was before they existed.
+    /// Secrets Manager ARN of a private registry's credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository_credentials: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<RestartPolicyDef>,
+    /// S3 object ARNs (type `s3`), in order: later files do not override earlier ones.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub environment_files: Vec<String>,
+    /// `(sourceContainer, readOnly)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes_from: Vec<(String, Option<bool>)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_timeout: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<i32>,
+    /// `enabled` / `disabled`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_consistency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interactive: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pseudo_terminal: Option<bool>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub docker_labels: BTreeMap<String, String>,
+    /// `(namespace, value)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub system_controls: Vec<(String, String)>,
+    /// `credentialspec[domainless]:<ARN>`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub credential_specs: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firelens_configuration: Option<FirelensDef>,
+    /// `linuxParameters.capabilities.add`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities_add: Vec<String>,
+    /// `linuxParameters.capabilities.drop`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities_drop: Vec<String>,
+}
+
+/// A container restart policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestartPolicyDef {
+    pub enabled: bool,
+    pub ignored_exit_codes: Vec<i32>,
+    pub restart_attempt_period: Option<i32>,
+}
+
+/// ECS's restart attempt period when a policy gives none, in seconds.
+pub const RESTART_ATTEMPT_PERIOD_DEFAULT: i32 = 300;
+/// Fargate's stop timeout when a container gives none, in seconds.
+pub const STOP_TIMEOUT_DEFAULT: i32 = 30;
+
+/// A FireLens log router configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FirelensDef {
+    /// `fluentbit` / `fluentd`.
+    #[serde(rename = "type")]
+    pub router_type: String,
+    pub options: BTreeMap<String, String>,
 }
 
 /// A port mapping.
@@ -141,6 +205,9 @@ pub struct HealthCheckDef {
 pub struct LogConfigDef {
     pub log_driver: String,
     pub options: BTreeMap<String, String>,
+    /// `(name, valueFrom)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secret_options: Vec<(String, String)>,
 }
 
 /// A mount point.
@@ -222,12 +289,39 @@ impl TaskDefBody {
         self.normalized() == observed.normalized()
     }
 
-    /// Secret ARNs referenced by any container (for the execution role's policy).
+    /// Secrets Manager and SSM ARNs ECS reads for any container at task start (for the
+    /// execution role's policy): its secrets, its log driver's secret options, its private
+    /// registry credentials and a credential spec kept in SSM.
     pub fn secret_arns(&self) -> BTreeSet<String> {
-        self.containers
-            .iter()
-            .flat_map(|c| c.secrets.iter().map(|(_, v)| v.clone()))
-            .collect()
+        let mut arns = BTreeSet::new();
+        for c in &self.containers {
+            arns.extend(c.secrets.iter().map(|(_, v)| v.clone()));
+            if let Some(l) = &c.log_configuration {
+                arns.extend(l.secret_options.iter().map(|(_, v)| v.clone()));
+            }
+            arns.extend(c.repository_credentials.iter().cloned());
+            arns.extend(
+                c.credential_spec_arns()
+                    .filter(|a| a.contains(":ssm:"))
+                    .map(str::to_owned),
+            );
+        }
+        arns
+    }
+
+    /// S3 object ARNs ECS reads for any container at task start (for the execution role's
+    /// policy): environment files and credential specs kept in S3.
+    pub fn s3_object_arns(&self) -> BTreeSet<String> {
+        let mut arns = BTreeSet::new();
+        for c in &self.containers {
+            arns.extend(c.environment_files.iter().cloned());
+            arns.extend(
+                c.credential_spec_arns()
+                    .filter(|a| a.contains(":s3:::"))
+                    .map(str::to_owned),
+            );
+        }
+        arns
     }
 }
 
@@ -257,6 +351,45 @@ impl ContainerDef {
             m.read_only.get_or_insert(false);
         }
         self.mount_points.sort();
+        self.normalize_newer_fields();
+    }
+
+    /// The fields added for issue 19, each brought to its canonical form: ECS's default (or
+    /// the same meaning) as absent, so a spec that does not use a field hashes as before, and
+    /// sets sorted.
+    fn normalize_newer_fields(&mut self) {
+        if self.restart_policy.as_ref().is_some_and(|r| !r.enabled) {
+            // A disabled policy restarts nothing: the same as none.
+            self.restart_policy = None;
+        }
+        if let Some(r) = &mut self.restart_policy {
+            r.ignored_exit_codes.sort();
+            r.ignored_exit_codes.dedup();
+            if r.restart_attempt_period == Some(RESTART_ATTEMPT_PERIOD_DEFAULT) {
+                r.restart_attempt_period = None;
+            }
+        }
+        for v in &mut self.volumes_from {
+            v.1 = v.1.filter(|read_only| *read_only);
+        }
+        self.volumes_from.sort();
+        self.stop_timeout = self.stop_timeout.filter(|t| *t != STOP_TIMEOUT_DEFAULT);
+        self.version_consistency = self.version_consistency.take().filter(|v| v != "enabled");
+        self.interactive = self.interactive.filter(|i| *i);
+        self.pseudo_terminal = self.pseudo_terminal.filter(|t| *t);
+        self.system_controls.sort();
+        if let Some(l) = &mut self.log_configuration {
+            l.secret_options.sort();
+        }
+        self.capabilities_add.sort();
+        self.capabilities_drop.sort();
+    }
+
+    /// The ARNs of the credential specs, without their `credentialspec[domainless]:` prefix.
+    pub fn credential_spec_arns(&self) -> impl Iterator<Item = &str> {
+        self.credential_specs
+            .iter()
+            .filter_map(|s| s.split_once(':').map(|(_, arn)| arn))
     }
 }
 

@@ -89,7 +89,7 @@ fn container_def(
     region: &str,
 ) -> (ContainerDef, Option<(String, DesiredLogGroup)>) {
     let (log_configuration, log_group) = container_logging(c, family, region);
-    let def = ContainerDef {
+    let basics = ContainerDef {
         name: c.name.clone(),
         image: c.image.clone(),
         cpu: c.cpu,
@@ -143,8 +143,66 @@ fn container_def(
                 read_only: m.read_only,
             })
             .collect(),
+        ..ContainerDef::default()
     };
-    (def, Some(log_group))
+    (with_newer_fields(basics, c), log_group)
+}
+
+/// `def` with the container fields added for issue 19, as the spec gives them.
+fn with_newer_fields(def: ContainerDef, c: &Container) -> ContainerDef {
+    let capabilities = c
+        .linux_parameters
+        .as_ref()
+        .and_then(|l| l.capabilities.clone())
+        .unwrap_or_default();
+    ContainerDef {
+        repository_credentials: c
+            .repository_credentials
+            .as_ref()
+            .map(|r| r.credentials_parameter.clone()),
+        restart_policy: c.restart_policy.as_ref().map(|r| RestartPolicyDef {
+            enabled: r.enabled,
+            ignored_exit_codes: r.ignored_exit_codes.clone(),
+            restart_attempt_period: r.restart_attempt_period_seconds,
+        }),
+        environment_files: c
+            .environment_files
+            .iter()
+            .map(|f| f.value.clone())
+            .collect(),
+        volumes_from: c
+            .volumes_from
+            .iter()
+            .map(|v| (v.source_container.clone(), v.read_only))
+            .collect(),
+        start_timeout: c.start_timeout_seconds,
+        stop_timeout: c.stop_timeout_seconds,
+        version_consistency: c.version_consistency.map(|v| v.as_str().to_owned()),
+        interactive: c.interactive,
+        pseudo_terminal: c.pseudo_terminal,
+        docker_labels: c.docker_labels.clone(),
+        system_controls: c
+            .system_controls
+            .iter()
+            .map(|s| (s.namespace.clone(), s.value.clone()))
+            .collect(),
+        credential_specs: c.credential_specs.clone(),
+        firelens_configuration: c.firelens_configuration.as_ref().map(|f| FirelensDef {
+            router_type: f.router_type.as_str().to_owned(),
+            options: f.options.clone(),
+        }),
+        capabilities_add: capabilities
+            .add
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect(),
+        capabilities_drop: capabilities
+            .drop
+            .iter()
+            .map(|d| d.as_str().to_owned())
+            .collect(),
+        ..def
+    }
 }
 
 /// A container's port mappings with the values AWS fills in on Fargate (host port = container
@@ -162,32 +220,50 @@ fn port_mapping_defs(c: &Container) -> Vec<PortMappingDef> {
         .collect()
 }
 
-/// A container's awslogs configuration and the log group it writes to (by name): its
-/// `logging`, else `/ecs/<family>` with the container's name as stream prefix, created by
-/// the operator.
+/// A container's log configuration, and for awslogs the log group it writes to (by name):
+/// its `logging`, else awslogs to `/ecs/<family>` with the container's name as stream prefix,
+/// created by the operator. `mode`, `maxBufferSize` and `options` are passed on for every
+/// driver; group, region and stream prefix are the operator's for awslogs.
 fn container_logging(
     c: &Container,
     family: &str,
     region: &str,
-) -> (LogConfigDef, (String, DesiredLogGroup)) {
+) -> (LogConfigDef, Option<(String, DesiredLogGroup)>) {
     let logging = c.logging.as_ref();
-    let group = log_group_name(family, logging);
-    let prefix = logging
-        .and_then(|l| l.stream_prefix.clone())
-        .unwrap_or_else(|| c.name.clone());
-    let log_group = DesiredLogGroup {
-        create: logging.is_none_or(|l| l.create_group),
-        retention_days: logging.and_then(|l| l.retention_days),
-    };
+    let driver = logging.and_then(|l| l.driver).unwrap_or_default();
+    let mut options = logging.map(|l| l.options.clone()).unwrap_or_default();
+    if let Some(mode) = logging.and_then(|l| l.mode) {
+        options.insert("mode".to_owned(), mode.as_str().to_owned());
+    }
+    if let Some(size) = logging.and_then(|l| l.max_buffer_size.clone()) {
+        options.insert("max-buffer-size".to_owned(), size);
+    }
+    let log_group = log_group_name(family, logging).map(|group| {
+        let prefix = logging
+            .and_then(|l| l.stream_prefix.clone())
+            .unwrap_or_else(|| c.name.clone());
+        options.insert("awslogs-group".to_owned(), group.clone());
+        options.insert("awslogs-region".to_owned(), region.to_owned());
+        options.insert("awslogs-stream-prefix".to_owned(), prefix);
+        let desired = DesiredLogGroup {
+            create: logging.is_none_or(|l| l.create_group),
+            retention_days: logging.and_then(|l| l.retention_days),
+        };
+        (group, desired)
+    });
     let config = LogConfigDef {
-        log_driver: "awslogs".into(),
-        options: BTreeMap::from([
-            ("awslogs-group".to_owned(), group.clone()),
-            ("awslogs-region".to_owned(), region.to_owned()),
-            ("awslogs-stream-prefix".to_owned(), prefix),
-        ]),
+        log_driver: driver.as_str().to_owned(),
+        options,
+        secret_options: logging
+            .map(|l| {
+                l.secret_options
+                    .iter()
+                    .map(|s| (s.name.clone(), s.value_from.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
-    (config, (group, log_group))
+    (config, log_group)
 }
 
 fn execution_policy(
@@ -224,6 +300,7 @@ fn execution_policy(
             "Resource": params,
         }));
     }
+    statements.extend(s3_read_statements(&body.s3_object_arns()));
     if !log_groups.is_empty() {
         let resources: Vec<String> = log_groups
             .iter()
@@ -237,6 +314,33 @@ fn execution_policy(
         }));
     }
     (!statements.is_empty()).then(|| json!({"Version": "2012-10-17", "Statement": statements}))
+}
+
+/// The execution role's grants on the S3 objects ECS reads at task start (environment
+/// files, credential specs): `s3:GetObject` on exactly those objects and
+/// `s3:GetBucketLocation` on their buckets, as the ECS developer guide asks for.
+fn s3_read_statements(objects: &BTreeSet<String>) -> Vec<serde_json::Value> {
+    if objects.is_empty() {
+        return vec![];
+    }
+    let buckets: BTreeSet<&str> = objects
+        .iter()
+        .filter_map(|arn| arn.split_once('/').map(|(bucket, _)| bucket))
+        .collect();
+    vec![
+        json!({
+            "Sid": "ReadS3Objects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": objects,
+        }),
+        json!({
+            "Sid": "LocateS3Buckets",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation"],
+            "Resource": buckets,
+        }),
+    ]
 }
 
 fn role_ref(

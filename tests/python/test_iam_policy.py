@@ -615,7 +615,10 @@ class BoundaryPolicyTest(unittest.TestCase):
     def test_allows_what_an_execution_role_needs(self):
         for action in ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
                        "ecr:BatchGetImage", "logs:CreateLogStream", "logs:PutLogEvents",
-                       "secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"):
+                       "secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt",
+                       # S3 .env files and gMSA credential specs (spec.containers[].environmentFiles,
+                       # credentialSpecs): the managed execution role reads the objects.
+                       "s3:GetObject", "s3:GetBucketLocation"):
             with self.subTest(action=action):
                 self.assertEqual(evaluate(self.policy, action, "arn:aws:x:us-east-1:123456789012:y", {}), ALLOW)
 

@@ -55,12 +55,7 @@ pub(super) fn container_to_sdk(
         .iter()
         .map(|(name, value)| t::KeyValuePair::builder().name(name).value(value).build())
         .collect();
-    let secrets = c
-        .secrets
-        .iter()
-        .map(|(name, from)| t::Secret::builder().name(name).value_from(from).build())
-        .collect::<Result<_, _>>()
-        .map_err(bad)?;
+    let secrets = secrets_to_sdk(&c.secrets).map_err(bad)?;
     let depends_on = c
         .depends_on
         .iter()
@@ -96,7 +91,8 @@ pub(super) fn container_to_sdk(
         .map(log_configuration_to_sdk)
         .transpose()
         .map_err(bad)?;
-    Ok(t::ContainerDefinition::builder()
+    let builder = newer_fields_to_sdk(t::ContainerDefinition::builder(), c).map_err(bad)?;
+    Ok(builder
         .name(&c.name)
         .image(&c.image)
         .set_cpu(c.cpu)
@@ -117,15 +113,144 @@ pub(super) fn container_to_sdk(
         .set_log_configuration(log_configuration)
         .set_depends_on(listed(depends_on))
         .set_ulimits(listed(ulimits))
-        .set_linux_parameters(c.init_process_enabled.map(|init| {
-            t::LinuxParameters::builder()
-                .init_process_enabled(init)
-                .build()
-        }))
+        .set_linux_parameters(linux_parameters_to_sdk(c))
         .set_mount_points(listed(
             c.mount_points.iter().map(mount_point_to_sdk).collect(),
         ))
         .build())
+}
+
+/// `linuxParameters`, sent when the container sets any of it.
+fn linux_parameters_to_sdk(c: &ContainerDef) -> Option<ecs::types::LinuxParameters> {
+    use ecs::types as t;
+    let capabilities =
+        (!c.capabilities_add.is_empty() || !c.capabilities_drop.is_empty()).then(|| {
+            t::KernelCapabilities::builder()
+                .set_add(listed(c.capabilities_add.clone()))
+                .set_drop(listed(c.capabilities_drop.clone()))
+                .build()
+        });
+    (c.init_process_enabled.is_some() || capabilities.is_some()).then(|| {
+        t::LinuxParameters::builder()
+            .set_init_process_enabled(c.init_process_enabled)
+            .set_capabilities(capabilities)
+            .build()
+    })
+}
+
+/// The container fields added for issue 19, on `b`.
+fn newer_fields_to_sdk(
+    b: ecs::types::builders::ContainerDefinitionBuilder,
+    c: &ContainerDef,
+) -> Result<ecs::types::builders::ContainerDefinitionBuilder, ecs::error::BuildError> {
+    use ecs::types as t;
+    let repository_credentials = c
+        .repository_credentials
+        .as_ref()
+        .map(|arn| {
+            t::RepositoryCredentials::builder()
+                .credentials_parameter(arn)
+                .build()
+        })
+        .transpose()?;
+    let restart_policy = c
+        .restart_policy
+        .as_ref()
+        .map(|r| {
+            t::ContainerRestartPolicy::builder()
+                .enabled(r.enabled)
+                .set_ignored_exit_codes(listed(r.ignored_exit_codes.clone()))
+                .set_restart_attempt_period(r.restart_attempt_period)
+                .build()
+        })
+        .transpose()?;
+    let environment_files = c
+        .environment_files
+        .iter()
+        .map(|arn| {
+            t::EnvironmentFile::builder()
+                .value(arn)
+                .r#type(t::EnvironmentFileType::S3)
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let firelens = c
+        .firelens_configuration
+        .as_ref()
+        .map(|f| {
+            t::FirelensConfiguration::builder()
+                .r#type(t::FirelensConfigurationType::from(f.router_type.as_str()))
+                .set_options(
+                    (!f.options.is_empty()).then(|| f.options.clone().into_iter().collect()),
+                )
+                .build()
+        })
+        .transpose()?;
+    Ok(b.set_repository_credentials(repository_credentials)
+        .set_restart_policy(restart_policy)
+        .set_environment_files(listed(environment_files))
+        .set_volumes_from(listed(volumes_from_to_sdk(c)))
+        .set_start_timeout(c.start_timeout)
+        .set_stop_timeout(c.stop_timeout)
+        .set_version_consistency(
+            c.version_consistency
+                .as_deref()
+                .map(t::VersionConsistency::from),
+        )
+        .set_interactive(c.interactive)
+        .set_pseudo_terminal(c.pseudo_terminal)
+        .set_docker_labels(
+            (!c.docker_labels.is_empty()).then(|| c.docker_labels.clone().into_iter().collect()),
+        )
+        .set_system_controls(listed(system_controls_to_sdk(c)))
+        .set_credential_specs(listed(c.credential_specs.clone()))
+        .set_firelens_configuration(firelens))
+}
+
+/// `volumesFrom` as ECS takes it.
+fn volumes_from_to_sdk(c: &ContainerDef) -> Vec<ecs::types::VolumeFrom> {
+    c.volumes_from
+        .iter()
+        .map(|(source, read_only)| {
+            ecs::types::VolumeFrom::builder()
+                .source_container(source)
+                .set_read_only(*read_only)
+                .build()
+        })
+        .collect()
+}
+
+/// `systemControls` as ECS takes them.
+fn system_controls_to_sdk(c: &ContainerDef) -> Vec<ecs::types::SystemControl> {
+    c.system_controls
+        .iter()
+        .map(|(namespace, value)| {
+            ecs::types::SystemControl::builder()
+                .namespace(namespace)
+                .value(value)
+                .build()
+        })
+        .collect()
+}
+
+/// `(name, valueFrom)` pairs (a container's secrets, a log driver's secret options) as ECS
+/// secrets.
+fn secrets_to_sdk(
+    pairs: &[(String, String)],
+) -> Result<Vec<ecs::types::Secret>, ecs::error::BuildError> {
+    pairs
+        .iter()
+        .map(|(name, from)| {
+            ecs::types::Secret::builder()
+                .name(name)
+                .value_from(from)
+                .build()
+        })
+        .collect()
+}
+
+fn secret_from_sdk(s: &ecs::types::Secret) -> (String, String) {
+    (s.name().to_owned(), s.value_from().to_owned())
 }
 
 /// A list field as the request sends it: left out when empty.
@@ -159,9 +284,11 @@ fn health_check_to_sdk(
 fn log_configuration_to_sdk(
     l: &LogConfigDef,
 ) -> Result<ecs::types::LogConfiguration, ecs::error::BuildError> {
+    let secret_options = secrets_to_sdk(&l.secret_options)?;
     ecs::types::LogConfiguration::builder()
         .log_driver(ecs::types::LogDriver::from(l.log_driver.as_str()))
         .set_options(Some(l.options.clone().into_iter().collect()))
+        .set_secret_options(listed(secret_options))
         .build()
 }
 
@@ -196,11 +323,7 @@ pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> Contain
                 )
             })
             .collect(),
-        secrets: c
-            .secrets()
-            .iter()
-            .map(|e| (e.name().to_owned(), e.value_from().to_owned()))
-            .collect(),
+        secrets: c.secrets().iter().map(secret_from_sdk).collect(),
         port_mappings: c
             .port_mappings()
             .iter()
@@ -219,6 +342,7 @@ pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> Contain
                 .options()
                 .map(|o| o.clone().into_iter().collect())
                 .unwrap_or_default(),
+            secret_options: l.secret_options().iter().map(secret_from_sdk).collect(),
         }),
         depends_on: c
             .depends_on()
@@ -246,6 +370,68 @@ pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> Contain
                 read_only: m.read_only(),
             })
             .collect(),
+        ..newer_fields_from_sdk(c)
+    }
+}
+
+/// The container fields added for issue 19, as ECS describes them (the others default).
+fn newer_fields_from_sdk(c: &ecs::types::ContainerDefinition) -> ContainerDef {
+    let capabilities = c.linux_parameters().and_then(|l| l.capabilities());
+    let names = |caps: &[String]| caps.to_vec();
+    ContainerDef {
+        repository_credentials: c
+            .repository_credentials()
+            .map(|r| r.credentials_parameter().to_owned()),
+        restart_policy: c.restart_policy().map(|r| RestartPolicyDef {
+            enabled: r.enabled(),
+            ignored_exit_codes: r.ignored_exit_codes().to_vec(),
+            restart_attempt_period: r.restart_attempt_period(),
+        }),
+        environment_files: c
+            .environment_files()
+            .iter()
+            .map(|f| f.value().to_owned())
+            .collect(),
+        volumes_from: c
+            .volumes_from()
+            .iter()
+            .map(|v| {
+                (
+                    v.source_container().unwrap_or_default().to_owned(),
+                    v.read_only(),
+                )
+            })
+            .collect(),
+        start_timeout: c.start_timeout(),
+        stop_timeout: c.stop_timeout(),
+        version_consistency: c.version_consistency().map(|v| v.as_str().to_owned()),
+        interactive: c.interactive(),
+        pseudo_terminal: c.pseudo_terminal(),
+        docker_labels: c
+            .docker_labels()
+            .map(|l| l.clone().into_iter().collect())
+            .unwrap_or_default(),
+        system_controls: c
+            .system_controls()
+            .iter()
+            .map(|s| {
+                (
+                    s.namespace().unwrap_or_default().to_owned(),
+                    s.value().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect(),
+        credential_specs: c.credential_specs().to_vec(),
+        firelens_configuration: c.firelens_configuration().map(|f| FirelensDef {
+            router_type: f.r#type().as_str().to_owned(),
+            options: f
+                .options()
+                .map(|o| o.clone().into_iter().collect())
+                .unwrap_or_default(),
+        }),
+        capabilities_add: capabilities.map(|k| names(k.add())).unwrap_or_default(),
+        capabilities_drop: capabilities.map(|k| names(k.drop())).unwrap_or_default(),
+        ..ContainerDef::default()
     }
 }
 
@@ -873,7 +1059,13 @@ mod tests {
                     ("awslogs-group".into(), "/ecs/shop/web".into()),
                     ("awslogs-region".into(), "us-east-1".into()),
                     ("awslogs-stream-prefix".into(), "web".into()),
+                    ("mode".into(), "non-blocking".into()),
+                    ("max-buffer-size".into(), "25m".into()),
                 ]),
+                secret_options: vec![(
+                    "splunk-token".into(),
+                    "arn:aws:ssm:us-east-1:123456789012:parameter/splunk/token".into(),
+                )],
             }),
             depends_on: vec![("init".into(), "SUCCESS".into())],
             readonly_root_filesystem: Some(true),
@@ -891,6 +1083,35 @@ mod tests {
                     read_only: None,
                 },
             ],
+            repository_credentials: Some(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-AbCdEf".into(),
+            ),
+            restart_policy: Some(RestartPolicyDef {
+                enabled: true,
+                ignored_exit_codes: vec![0, 143],
+                restart_attempt_period: Some(120),
+            }),
+            environment_files: strings(&[
+                "arn:aws:s3:::shop-config/web/base.env",
+                "arn:aws:s3:::shop-config/web/prod.env",
+            ]),
+            volumes_from: vec![("init".into(), Some(true))],
+            start_timeout: Some(60),
+            stop_timeout: Some(110),
+            version_consistency: Some("disabled".into()),
+            interactive: Some(true),
+            pseudo_terminal: Some(false),
+            docker_labels: BTreeMap::from([("team".into(), "shop".into())]),
+            system_controls: vec![("net.ipv4.tcp_keepalive_time".into(), "120".into())],
+            credential_specs: strings(&[
+                "credentialspecdomainless:arn:aws:ssm:us-east-1:123456789012:parameter/gmsa",
+            ]),
+            firelens_configuration: Some(FirelensDef {
+                router_type: "fluentbit".into(),
+                options: BTreeMap::from([("enable-ecs-log-metadata".into(), "true".into())]),
+            }),
+            capabilities_add: strings(&["SYS_PTRACE"]),
+            capabilities_drop: strings(&["NET_RAW", "MKNOD"]),
         }
     }
 
