@@ -317,31 +317,33 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
                 Just(extras),
             )
         })
-        .prop_map(|((cpu, memory), mut containers, arm, task_role, history, extras)| {
-            with_log_router(&mut containers);
-            TaskDefinitionSpec {
-                deletion_policy: Default::default(),
-                family: None,
-                cpu,
-                memory,
-                runtime_platform: arm.then_some(RuntimePlatform {
-                    cpu_architecture: CpuArchitecture::Arm64,
-                    operating_system_family: OperatingSystemFamily::Linux,
-                }),
-                ephemeral_storage_gib: None,
-                revision_history_limit: history,
-                containers,
-                volumes: extras.efs.map(efs_volume).into_iter().collect(),
-                pid_mode: extras.pid_task.then_some(PidMode::Task),
-                enable_fault_injection: extras.fault_injection,
-                execution_role: None,
-                task_role: task_role.then(|| RoleSpec {
-                    arn: None,
-                    managed: Some(ManagedRole::default()),
-                }),
-                tags: BTreeMap::from([("team".to_owned(), "t".to_owned())]),
-            }
-        })
+        .prop_map(
+            |((cpu, memory), mut containers, arm, task_role, history, extras)| {
+                with_log_router(&mut containers);
+                TaskDefinitionSpec {
+                    deletion_policy: Default::default(),
+                    family: None,
+                    cpu,
+                    memory,
+                    runtime_platform: arm.then_some(RuntimePlatform {
+                        cpu_architecture: CpuArchitecture::Arm64,
+                        operating_system_family: OperatingSystemFamily::Linux,
+                    }),
+                    ephemeral_storage_gib: None,
+                    revision_history_limit: history,
+                    containers,
+                    volumes: extras.efs.map(efs_volume).into_iter().collect(),
+                    pid_mode: extras.pid_task.then_some(PidMode::Task),
+                    enable_fault_injection: extras.fault_injection,
+                    execution_role: None,
+                    task_role: task_role.then(|| RoleSpec {
+                        arn: None,
+                        managed: Some(ManagedRole::default()),
+                    }),
+                    tags: BTreeMap::from([("team".to_owned(), "t".to_owned())]),
+                }
+            },
+        )
 }
 
 /// A FireLens router on `c0` when a container logs to one; the router itself never logs
