@@ -51,6 +51,13 @@ pub const ABSOLUTE_PATH: &str = "^/.*$";
 pub const PLATFORM_VERSION: &str = "^(LATEST|[0-9]+\\.[0-9]+\\.[0-9]+)$";
 /// A scheduled-action name.
 pub const SCHEDULE_NAME: &str = "^[A-Za-z0-9_-]{1,200}$";
+/// A Lambda function ARN (optionally with a version or alias): a deployment lifecycle hook.
+pub const LAMBDA_ARN: &str =
+    "^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$";
+/// An Elastic Load Balancing v2 listener rule ARN (Application Load Balancer) or listener
+/// ARN (Network Load Balancer): where ECS shifts production or test traffic.
+pub const LISTENER_RULE_ARN: &str =
+    "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:(listener-rule|listener)/(app|net)/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}(/[0-9a-f]{16})?$";
 
 /// Every pattern above, so the validator can compile them once.
 pub const ALL: &[&str] = &[
@@ -75,4 +82,6 @@ pub const ALL: &[&str] = &[
     ABSOLUTE_PATH,
     PLATFORM_VERSION,
     SCHEDULE_NAME,
+    LAMBDA_ARN,
+    LISTENER_RULE_ARN,
 ];

@@ -53,6 +53,17 @@ fn wants_stopped_tasks(s: &ObservedService) -> bool {
             || s.deployments.iter().any(|d| d.failed_tasks > 0))
 }
 
+/// Whether ECS is rolling out a deployment of the service (one of its deployments is
+/// IN_PROGRESS: a rollout, or a rollback). Only then is its service deployment read (its
+/// stage and traffic), so a steady service costs no extra reads.
+pub fn wants_service_deployment(s: &ObservedService) -> bool {
+    s.status == "ACTIVE"
+        && s
+            .deployments
+            .iter()
+            .any(|d| d.rollout_state.as_deref() == Some("IN_PROGRESS"))
+}
+
 /// Services of one cluster by name, with the cluster, autoscaling and (when tasks are
 /// missing or failing) recently stopped tasks. DescribeServices is batched by
 /// [`DESCRIBE_SERVICES_BATCH`]; names ECS does not know come back with `service: None`.
@@ -102,6 +113,12 @@ pub async fn observe_services_in(
             }
             _ => vec![],
         };
+        let service_deployment = match &service {
+            Some(s) if wants_service_deployment(s) => {
+                aws.ecs.latest_service_deployment(cluster, name).await?
+            }
+            _ => None,
+        };
         out.insert(
             name.clone(),
             ObservedFargateService {
@@ -109,6 +126,7 @@ pub async fn observe_services_in(
                 service,
                 scaling,
                 stopped_tasks,
+                service_deployment,
             },
         );
     }

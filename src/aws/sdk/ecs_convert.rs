@@ -341,6 +341,26 @@ fn deployment_from_sdk(d: &ecs::types::Deployment) -> ObservedDeployment {
     }
 }
 
+/// A described service deployment: its status, stage and the target revision's traffic.
+pub(super) fn service_deployment_from_sdk(
+    d: &ecs::types::ServiceDeployment,
+) -> ObservedServiceDeployment {
+    let target = d.target_service_revision();
+    ObservedServiceDeployment {
+        arn: d.service_deployment_arn().unwrap_or_default().to_owned(),
+        status: d.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        status_reason: d.status_reason().map(str::to_owned),
+        stage: d.lifecycle_stage().map(|s| s.as_str().to_owned()),
+        production_traffic_percent: target.and_then(|t| t.requested_production_traffic_weight()),
+        test_traffic_percent: target.and_then(|t| t.requested_test_traffic_weight()),
+        bake_time_minutes: d
+            .deployment_configuration()
+            .and_then(|c| c.bake_time_in_minutes()),
+        updated_at: rfc3339(d.updated_at()),
+        rollback_reason: d.rollback().and_then(|r| r.reason()).map(str::to_owned),
+    }
+}
+
 /// The planner's body of a described service.
 fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
     let vpc = s
@@ -371,6 +391,18 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
                 target_group_arn: l.target_group_arn().unwrap_or_default().to_owned(),
                 container_name: l.container_name().unwrap_or_default().to_owned(),
                 container_port: l.container_port().unwrap_or_default(),
+                advanced: l.advanced_configuration().map(|a| AdvancedDef {
+                    alternate_target_group_arn: a
+                        .alternate_target_group_arn()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    production_listener_rule: a
+                        .production_listener_rule()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    test_listener_rule: a.test_listener_rule().map(str::to_owned),
+                    role_arn: a.role_arn().unwrap_or_default().to_owned(),
+                }),
             })
             .collect(),
         health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
@@ -389,6 +421,7 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
                 names: a.alarm_names().to_vec(),
                 rollback: a.rollback(),
             }),
+        rollout: dc.map(rollout_from_sdk).unwrap_or_default(),
         enable_execute_command: s.enable_execute_command(),
         service_registries: s
             .service_registries()
@@ -401,6 +434,48 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
             })
             .collect(),
         propagate_tags: s.propagate_tags().map(|p| p.as_str().to_owned()),
+    }
+}
+
+/// The strategy, bake times and hooks of a described deployment configuration.
+pub(super) fn rollout_from_sdk(d: &ecs::types::DeploymentConfiguration) -> RolloutDef {
+    RolloutDef {
+        strategy: d.strategy().map(|s| s.as_str().to_owned()),
+        bake_time_minutes: d.bake_time_in_minutes(),
+        canary: d.canary_configuration().map(|c| CanaryDef {
+            percent_tenths: c
+                .canary_percent()
+                .map_or(CANARY_DEFAULTS.percent_tenths, tenths),
+            bake_time_minutes: c
+                .canary_bake_time_in_minutes()
+                .unwrap_or(CANARY_DEFAULTS.bake_time_minutes),
+        }),
+        linear: d.linear_configuration().map(|l| LinearDef {
+            step_percent_tenths: l
+                .step_percent()
+                .map_or(LINEAR_DEFAULTS.step_percent_tenths, tenths),
+            step_bake_time_minutes: l
+                .step_bake_time_in_minutes()
+                .unwrap_or(LINEAR_DEFAULTS.step_bake_time_minutes),
+        }),
+        lifecycle_hooks: d
+            .lifecycle_hooks()
+            .iter()
+            .map(|h| HookDef {
+                lambda_arn: h.hook_target_arn().unwrap_or_default().to_owned(),
+                role_arn: h.role_arn().unwrap_or_default().to_owned(),
+                stages: h
+                    .lifecycle_stages()
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect(),
+                timeout_minutes: h.timeout_configuration().and_then(|t| t.timeout_in_minutes()),
+                timeout_action: h
+                    .timeout_configuration()
+                    .and_then(|t| t.action())
+                    .map(|a| a.as_str().to_owned()),
+            })
+            .collect(),
     }
 }
 
@@ -448,10 +523,19 @@ pub(super) fn strategy_to_sdk(
 pub(super) fn load_balancers_to_sdk(lbs: &[LoadBalancerDef]) -> Vec<ecs::types::LoadBalancer> {
     lbs.iter()
         .map(|l| {
+            let advanced = l.advanced.as_ref().map(|a| {
+                ecs::types::AdvancedConfiguration::builder()
+                    .alternate_target_group_arn(&a.alternate_target_group_arn)
+                    .production_listener_rule(&a.production_listener_rule)
+                    .set_test_listener_rule(a.test_listener_rule.clone())
+                    .role_arn(&a.role_arn)
+                    .build()
+            });
             ecs::types::LoadBalancer::builder()
                 .target_group_arn(&l.target_group_arn)
                 .container_name(&l.container_name)
                 .container_port(l.container_port)
+                .set_advanced_configuration(advanced)
                 .build()
         })
         .collect()
@@ -477,6 +561,7 @@ pub(super) fn deployment_to_sdk(
         maximum_percent: max,
         circuit_breaker: CircuitBreakerDef { enable, rollback },
         alarms,
+        rollout,
     }: &DeploymentDef,
 ) -> Result<ecs::types::DeploymentConfiguration, AwsError> {
     use ecs::types as t;
@@ -497,12 +582,55 @@ pub(super) fn deployment_to_sdk(
             .build(),
     }
     .map_err(|e| invalid(op, e))?;
+    let r = rollout.canonical();
+    let hooks = r.lifecycle_hooks.iter().map(hook_to_sdk).collect();
     Ok(t::DeploymentConfiguration::builder()
         .minimum_healthy_percent(*min)
         .maximum_percent(*max)
         .deployment_circuit_breaker(breaker)
         .alarms(alarms)
+        .strategy(t::DeploymentStrategy::from(r.strategy()))
+        .set_bake_time_in_minutes(r.bake_time_minutes)
+        .set_canary_configuration(r.canary.map(|c| {
+            t::CanaryConfiguration::builder()
+                .canary_percent(percent(c.percent_tenths))
+                .canary_bake_time_in_minutes(c.bake_time_minutes)
+                .build()
+        }))
+        .set_linear_configuration(r.linear.map(|l| {
+            t::LinearConfiguration::builder()
+                .step_percent(percent(l.step_percent_tenths))
+                .step_bake_time_in_minutes(l.step_bake_time_minutes)
+                .build()
+        }))
+        // Sent even when empty, so removing the last hook removes it in ECS.
+        .set_lifecycle_hooks(Some(hooks))
         .build())
+}
+
+/// A Lambda lifecycle hook as ECS takes it.
+fn hook_to_sdk(h: &HookDef) -> ecs::types::DeploymentLifecycleHook {
+    use ecs::types as t;
+    let timeout = t::DeploymentLifecycleHookTimeoutConfiguration::builder()
+        .set_timeout_in_minutes(h.timeout_minutes)
+        .set_action(
+            h.timeout_action
+                .as_deref()
+                .map(t::DeploymentLifecycleHookAction::from),
+        )
+        .build();
+    t::DeploymentLifecycleHook::builder()
+        .target_type(t::DeploymentLifecycleHookTargetType::AwsLambda)
+        .hook_target_arn(&h.lambda_arn)
+        .role_arn(&h.role_arn)
+        .set_lifecycle_stages(Some(
+            h.stages
+                .iter()
+                .map(|s| t::DeploymentLifecycleHookStage::from(s.as_str()))
+                .collect(),
+        ))
+        .timeout_configuration(timeout)
+        .build()
 }
 
 /// A [`ServiceBody`]'s deployment configuration, defaults filled in.
@@ -515,6 +643,7 @@ pub(super) fn body_deployment(b: &ServiceBody) -> DeploymentDef {
             rollback: false,
         }),
         alarms: b.alarms.clone(),
+        rollout: b.rollout.clone(),
     }
 }
 
