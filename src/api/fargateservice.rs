@@ -358,8 +358,11 @@ impl DeploymentStrategy {
 }
 
 /// The canary step. Ranges and defaults from the ECS API reference (`CanaryConfiguration`).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema, Default)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema, Default)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("!has(self.percent) || (self.percent * 10.0 - double(int(self.percent * 10.0 + 0.5)) < 0.000001 && self.percent * 10.0 - double(int(self.percent * 10.0 + 0.5)) > -0.000001)")
+    .message("deployment.canary.percent: ECS takes steps of 0.1 (e.g. 12.5)")
+    .field_path(".percent"))]
 pub struct CanarySpec {
     /// Percent of production traffic the new revision gets first: 0.1 to 100 in steps of 0.1
     /// (default 5).
@@ -373,8 +376,11 @@ pub struct CanarySpec {
 }
 
 /// The linear steps. Ranges and defaults from the ECS API reference (`LinearConfiguration`).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema, Default)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema, Default)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("!has(self.stepPercent) || (self.stepPercent * 10.0 - double(int(self.stepPercent * 10.0 + 0.5)) < 0.000001 && self.stepPercent * 10.0 - double(int(self.stepPercent * 10.0 + 0.5)) > -0.000001)")
+    .message("deployment.linear.stepPercent: ECS takes steps of 0.1 (e.g. 12.5)")
+    .field_path(".stepPercent"))]
 pub struct LinearSpec {
     /// Percent of production traffic moved per step: 3 to 100 in steps of 0.1 (default 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -872,10 +872,18 @@ fn progressive_delivery(c: &mut Check, spec: &FargateServiceSpec) {
         }
         if let Some(p) = k.percent {
             if !(0.1..=100.0).contains(&p) || !tenths(p) {
-                c.fail("spec.deployment.canary.percent", format!("{p} is out of range: use 0.1 to 100 in steps of 0.1"));
+                c.fail(
+                    "spec.deployment.canary.percent",
+                    format!("{p} is out of range: use 0.1 to 100 in steps of 0.1"),
+                );
             }
         }
-        c.opt_range("spec.deployment.canary.bakeTimeMinutes", k.bake_time_minutes, 0, 1440);
+        c.opt_range(
+            "spec.deployment.canary.bakeTimeMinutes",
+            k.bake_time_minutes,
+            0,
+            1440,
+        );
     }
     if let Some(l) = &d.linear {
         if strategy != S::Linear {
@@ -883,10 +891,18 @@ fn progressive_delivery(c: &mut Check, spec: &FargateServiceSpec) {
         }
         if let Some(p) = l.step_percent {
             if !(3.0..=100.0).contains(&p) || !tenths(p) {
-                c.fail("spec.deployment.linear.stepPercent", format!("{p} is out of range: use 3 to 100 in steps of 0.1"));
+                c.fail(
+                    "spec.deployment.linear.stepPercent",
+                    format!("{p} is out of range: use 3 to 100 in steps of 0.1"),
+                );
             }
         }
-        c.opt_range("spec.deployment.linear.stepBakeTimeMinutes", l.step_bake_time_minutes, 0, 1440);
+        c.opt_range(
+            "spec.deployment.linear.stepBakeTimeMinutes",
+            l.step_bake_time_minutes,
+            0,
+            1440,
+        );
     }
     lifecycle_hooks(c, &d.lifecycle_hooks);
     blue_green_load_balancers(c, spec, strategy);
@@ -896,15 +912,28 @@ fn progressive_delivery(c: &mut Check, spec: &FargateServiceSpec) {
 fn lifecycle_hooks(c: &mut Check, hooks: &[super::fargateservice::LifecycleHook]) {
     for (i, h) in hooks.iter().enumerate() {
         let at = format!("spec.deployment.lifecycleHooks[{i}]");
-        c.pattern(format!("{at}.lambdaArn"), &h.lambda_arn, patterns::LAMBDA_ARN, "a Lambda function ARN like arn:aws:lambda:us-east-1:123456789012:function:check");
-        c.pattern(format!("{at}.roleArn"), &h.role_arn, patterns::ROLE_ARN, "an IAM role ARN");
+        c.pattern(
+            format!("{at}.lambdaArn"),
+            &h.lambda_arn,
+            patterns::LAMBDA_ARN,
+            "a Lambda function ARN like arn:aws:lambda:us-east-1:123456789012:function:check",
+        );
+        c.pattern(
+            format!("{at}.roleArn"),
+            &h.role_arn,
+            patterns::ROLE_ARN,
+            "an IAM role ARN",
+        );
         if h.stages.is_empty() {
             c.fail(format!("{at}.stages"), "name at least one stage");
         }
         let mut seen = BTreeSet::new();
         for (j, stage) in h.stages.iter().enumerate() {
             if !seen.insert(*stage) {
-                c.fail(format!("{at}.stages[{j}]"), format!("{} is listed twice", stage.as_str()));
+                c.fail(
+                    format!("{at}.stages[{j}]"),
+                    format!("{} is listed twice", stage.as_str()),
+                );
             }
         }
         c.opt_range(format!("{at}.timeoutMinutes"), h.timeout_minutes, 1, 1440);
@@ -932,15 +961,35 @@ fn blue_green_load_balancers(
     for (i, lb) in lbs.iter().enumerate() {
         let Some(a) = &lb.advanced else { continue };
         let at = format!("spec.loadBalancers[{i}].advanced");
-        c.pattern(format!("{at}.alternateTargetGroupArn"), &a.alternate_target_group_arn, patterns::TARGET_GROUP_ARN, "a target group ARN");
+        c.pattern(
+            format!("{at}.alternateTargetGroupArn"),
+            &a.alternate_target_group_arn,
+            patterns::TARGET_GROUP_ARN,
+            "a target group ARN",
+        );
         if a.alternate_target_group_arn == lb.target_group_arn {
             c.fail(format!("{at}.alternateTargetGroupArn"), "must differ from targetGroupArn: the new revision registers with the alternate target group while traffic shifts");
         }
-        c.pattern(format!("{at}.productionListenerRule"), &a.production_listener_rule, patterns::LISTENER_RULE_ARN, "a listener rule (ALB) or listener (NLB) ARN");
+        c.pattern(
+            format!("{at}.productionListenerRule"),
+            &a.production_listener_rule,
+            patterns::LISTENER_RULE_ARN,
+            "a listener rule (ALB) or listener (NLB) ARN",
+        );
         if let Some(t) = &a.test_listener_rule {
-            c.pattern(format!("{at}.testListenerRule"), t, patterns::LISTENER_RULE_ARN, "a listener rule (ALB) or listener (NLB) ARN");
+            c.pattern(
+                format!("{at}.testListenerRule"),
+                t,
+                patterns::LISTENER_RULE_ARN,
+                "a listener rule (ALB) or listener (NLB) ARN",
+            );
         }
-        c.pattern(format!("{at}.roleArn"), &a.role_arn, patterns::ROLE_ARN, "an IAM role ARN");
+        c.pattern(
+            format!("{at}.roleArn"),
+            &a.role_arn,
+            patterns::ROLE_ARN,
+            "an IAM role ARN",
+        );
     }
 }
 

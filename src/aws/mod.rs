@@ -19,8 +19,8 @@ pub use error::{AwsError, ErrorKind};
 
 use crate::plan::model::{
     ObservedCluster, ObservedLogGroup, ObservedRevision, ObservedRole, ObservedScaling,
-    ObservedService, ObservedServiceDeployment, ObservedStoppedTask, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef,
-    TaskDefBody,
+    ObservedService, ObservedServiceDeployment, ObservedStoppedTask, ScheduledActionDef,
+    ServiceBody, Tags, TargetTrackingDef, TaskDefBody,
 };
 use crate::plan::ServiceUpdate;
 

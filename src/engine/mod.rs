@@ -316,11 +316,16 @@ async fn last_service_deployment(
         .and_then(|s| s.rollout.as_ref())
         .and_then(|r| r.status.as_deref())
         .is_some_and(report::in_flight);
-    let live = observed.service.as_ref().is_some_and(|s| s.status == "ACTIVE");
+    let live = observed
+        .service
+        .as_ref()
+        .is_some_and(|s| s.status == "ACTIVE");
     if was_in_flight && live && observed.service_deployment.is_none() {
         match aws.ecs.latest_service_deployment(cluster, name).await {
             Ok(d) => observed.service_deployment = d,
-            Err(e) => tracing::warn!(%cluster, %name, error = %e, "reading the last service deployment failed"),
+            Err(e) => {
+                tracing::warn!(%cluster, %name, error = %e, "reading the last service deployment failed")
+            }
         }
     }
     observed

@@ -456,7 +456,11 @@ fn rollout_readiness(
     let status = r.status.as_deref()?;
     let revision = revision_of(&s.body.task_definition.to_string()).unwrap_or_default();
     if in_flight(status) {
-        let m = format!("{} of revision {revision}: {}", r.strategy, rollout_progress(r));
+        let m = format!(
+            "{} of revision {revision}: {}",
+            r.strategy,
+            rollout_progress(r)
+        );
         return Some((
             cond(ct::READY, false, reasons::DEPLOYING, &m),
             cond(ct::PROGRESSING, true, reasons::DEPLOYING, &m),

@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use super::model::{percent, RolloutDef, 
-    RoleRef, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody,
-    TaskDefinitionRef,
+use super::model::{
+    percent, RoleRef, RolloutDef, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef,
+    TaskDefBody, TaskDefinitionRef,
 };
 use super::op::AwsOp;
 use super::ServiceUpdate;
@@ -402,7 +402,10 @@ fn update_summary(u: &ServiceUpdate) -> String {
         parts.push(format!("desiredCount → {c}"));
     }
     if let Some(d) = &u.deployment {
-        parts.push(format!("deploymentConfiguration → {}", describe_rollout(&d.rollout)));
+        parts.push(format!(
+            "deploymentConfiguration → {}",
+            describe_rollout(&d.rollout)
+        ));
     }
     for f in u.changed_fields() {
         if !["taskDefinition", "desiredCount", "deploymentConfiguration"].contains(&f) {

@@ -148,7 +148,10 @@ mod tests {
         let on = [StrategyItem::new("FARGATE", 0, 1)];
         let c = overlap_cost(&size(1024, 2048), 4, &on, &PriceTable::default(), 120);
         assert!((c - 0.39).abs() < 0.011, "{c}");
-        assert_eq!(overlap_cost(&size(1024, 2048), 4, &on, &PriceTable::default(), 0), 0.0);
+        assert_eq!(
+            overlap_cost(&size(1024, 2048), 4, &on, &PriceTable::default(), 0),
+            0.0
+        );
     }
 
     #[test]

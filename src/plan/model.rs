@@ -754,13 +754,20 @@ impl ObservedServiceDeployment {
     pub fn in_flight(&self) -> bool {
         matches!(
             self.status.as_str(),
-            "PENDING" | "IN_PROGRESS" | "STOP_REQUESTED" | "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS"
+            "PENDING"
+                | "IN_PROGRESS"
+                | "STOP_REQUESTED"
+                | "ROLLBACK_REQUESTED"
+                | "ROLLBACK_IN_PROGRESS"
         )
     }
 
     /// Whether it ended rolled back (or failing to).
     pub fn rolled_back(&self) -> bool {
-        matches!(self.status.as_str(), "ROLLBACK_SUCCESSFUL" | "ROLLBACK_FAILED")
+        matches!(
+            self.status.as_str(),
+            "ROLLBACK_SUCCESSFUL" | "ROLLBACK_FAILED"
+        )
     }
 }
 

@@ -64,9 +64,18 @@ pub fn pin_of(fs: &FargateService) -> Option<Pin> {
         .annotations
         .as_ref()
         .and_then(|a| a.get(crate::api::ROLLBACK_TO_ANNOTATION));
-    match (annotation, fs.spec.task_definition_ref.as_ref().and_then(|r| r.revision)) {
+    match (
+        annotation,
+        fs.spec
+            .task_definition_ref
+            .as_ref()
+            .and_then(|r| r.revision),
+    ) {
         (Some(v), _) => Some(Pin {
-            field: format!("metadata.annotations[{}]", crate::api::ROLLBACK_TO_ANNOTATION),
+            field: format!(
+                "metadata.annotations[{}]",
+                crate::api::ROLLBACK_TO_ANNOTATION
+            ),
             value: v.clone(),
         }),
         (None, Some(r)) => Some(Pin {

@@ -348,7 +348,10 @@ pub(super) fn service_deployment_from_sdk(
     let target = d.target_service_revision();
     ObservedServiceDeployment {
         arn: d.service_deployment_arn().unwrap_or_default().to_owned(),
-        status: d.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        status: d
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
         status_reason: d.status_reason().map(str::to_owned),
         stage: d.lifecycle_stage().map(|s| s.as_str().to_owned()),
         production_traffic_percent: target.and_then(|t| t.requested_production_traffic_weight()),
@@ -469,7 +472,9 @@ pub(super) fn rollout_from_sdk(d: &ecs::types::DeploymentConfiguration) -> Rollo
                     .iter()
                     .map(|s| s.as_str().to_owned())
                     .collect(),
-                timeout_minutes: h.timeout_configuration().and_then(|t| t.timeout_in_minutes()),
+                timeout_minutes: h
+                    .timeout_configuration()
+                    .and_then(|t| t.timeout_in_minutes()),
                 timeout_action: h
                     .timeout_configuration()
                     .and_then(|t| t.action())
@@ -1067,6 +1072,12 @@ mod tests {
                 target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/943f017f100becff".into(),
                 container_name: "web".into(),
                 container_port: 8080,
+                advanced: strategy.then(|| AdvancedDef {
+                    alternate_target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/0123456789abcdef".into(),
+                    production_listener_rule: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/shop/0123456789abcdef/0123456789abcdef/0123456789abcdef".into(),
+                    test_listener_rule: Some("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/shop/0123456789abcdef/0123456789abcdef/fedcba9876543210".into()),
+                    role_arn: "arn:aws:iam::123456789012:role/ecs-elb".into(),
+                }),
             }],
             health_check_grace_period_seconds: Some(60),
             minimum_healthy_percent: Some(50),
@@ -1079,6 +1090,7 @@ mod tests {
                 names: strings(&["web-5xx", "web-latency"]),
                 rollback: true,
             }),
+            rollout: if strategy { canary_rollout() } else { RolloutDef { strategy: Some("ROLLING".into()), ..RolloutDef::default() } },
             enable_execute_command: true,
             service_registries: vec![RegistryDef {
                 registry_arn: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc".into(),
@@ -1088,6 +1100,117 @@ mod tests {
             }],
             propagate_tags: Some("SERVICE".into()),
         }
+    }
+
+    /// A canary rollout with a hook, in the canonical form ECS reports back.
+    fn canary_rollout() -> RolloutDef {
+        RolloutDef {
+            strategy: Some("CANARY".into()),
+            bake_time_minutes: Some(30),
+            canary: Some(CanaryDef {
+                percent_tenths: 125,
+                bake_time_minutes: 15,
+            }),
+            linear: None,
+            lifecycle_hooks: vec![HookDef {
+                lambda_arn: "arn:aws:lambda:us-east-1:123456789012:function:smoke".into(),
+                role_arn: "arn:aws:iam::123456789012:role/ecs-hooks".into(),
+                stages: strings(&["POST_TEST_TRAFFIC_SHIFT", "TEST_TRAFFIC_SHIFT"]),
+                timeout_minutes: Some(30),
+                timeout_action: Some("ROLLBACK".into()),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_canary_rollout_is_sent_as_ecs_takes_it() {
+        let body = full_service(true);
+        let request = create_service_request(
+            client().create_service(),
+            "shop",
+            "shop_web",
+            &body,
+            &tags(),
+        )
+        .unwrap();
+        let d = request
+            .as_input()
+            .get_deployment_configuration()
+            .clone()
+            .unwrap();
+        assert_eq!(d.strategy(), Some(&ecs::types::DeploymentStrategy::Canary));
+        assert_eq!(d.bake_time_in_minutes(), Some(30));
+        let c = d.canary_configuration().unwrap();
+        assert_eq!(
+            (c.canary_percent(), c.canary_bake_time_in_minutes()),
+            (Some(12.5), Some(15))
+        );
+        assert!(d.linear_configuration().is_none());
+        let h = &d.lifecycle_hooks()[0];
+        assert_eq!(
+            h.target_type(),
+            Some(&ecs::types::DeploymentLifecycleHookTargetType::AwsLambda)
+        );
+        assert_eq!(
+            h.hook_target_arn(),
+            Some("arn:aws:lambda:us-east-1:123456789012:function:smoke")
+        );
+        assert_eq!(h.lifecycle_stages().len(), 2);
+        let lb = &request.as_input().get_load_balancers().clone().unwrap()[0];
+        let a = lb.advanced_configuration().unwrap();
+        assert_eq!(a.role_arn(), Some("arn:aws:iam::123456789012:role/ecs-elb"));
+        // A rolling service sends its strategy and no steps, and an empty hook list (so a
+        // removed hook is removed).
+        let rolling = create_service_request(
+            client().create_service(),
+            "shop",
+            "shop_web",
+            &full_service(false),
+            &tags(),
+        )
+        .unwrap();
+        let d = rolling
+            .as_input()
+            .get_deployment_configuration()
+            .clone()
+            .unwrap();
+        assert_eq!(d.strategy(), Some(&ecs::types::DeploymentStrategy::Rolling));
+        assert_eq!(d.bake_time_in_minutes(), None);
+        assert!(d.canary_configuration().is_none() && d.lifecycle_hooks().is_empty());
+    }
+
+    #[test]
+    fn a_service_deployment_reads_stage_traffic_and_rollback_reason() {
+        use ecs::types as t;
+        let d = t::ServiceDeployment::builder()
+            .service_deployment_arn(
+                "arn:aws:ecs:us-east-1:123456789012:service-deployment/shop/shop_web/abc",
+            )
+            .status(t::ServiceDeploymentStatus::RollbackSuccessful)
+            .status_reason("alarm web-5xx in ALARM")
+            .lifecycle_stage(t::ServiceDeploymentLifecycleStage::BakeTime)
+            .target_service_revision(
+                t::ServiceRevisionSummary::builder()
+                    .requested_production_traffic_weight(100.0)
+                    .requested_test_traffic_weight(0.0)
+                    .build(),
+            )
+            .deployment_configuration(
+                t::DeploymentConfiguration::builder()
+                    .bake_time_in_minutes(30)
+                    .build(),
+            )
+            .updated_at(ecs::primitives::DateTime::from_secs(1_795_000_000))
+            .rollback(t::Rollback::builder().reason("alarm web-5xx").build())
+            .build();
+        let o = service_deployment_from_sdk(&d);
+        assert_eq!(o.status, "ROLLBACK_SUCCESSFUL");
+        assert_eq!(o.stage.as_deref(), Some("BAKE_TIME"));
+        assert_eq!(o.production_traffic_percent, Some(100.0));
+        assert_eq!(o.bake_time_minutes, Some(30));
+        assert_eq!(o.rollback_reason.as_deref(), Some("alarm web-5xx"));
+        assert!(o.updated_at.is_some());
+        assert!(o.rolled_back() && !o.in_flight());
     }
 
     /// The service ECS describes after `request` created it.
@@ -1150,6 +1273,7 @@ mod tests {
             platform_version: None,
             propagate_tags: None,
             enable_execute_command: false,
+            rollout: RolloutDef::default(),
             ..full_service(false)
         };
         let request = create_service_request(
@@ -1160,7 +1284,8 @@ mod tests {
             &tags(),
         )
         .unwrap();
-        // CreateService always sends a deployment configuration: ECS's defaults, no alarms.
+        // CreateService always sends a deployment configuration: ECS's defaults, no alarms,
+        // the ROLLING strategy.
         let want = ServiceBody {
             minimum_healthy_percent: Some(100),
             maximum_percent: Some(200),
@@ -1168,6 +1293,10 @@ mod tests {
                 enable: false,
                 rollback: false,
             }),
+            rollout: RolloutDef {
+                strategy: Some("ROLLING".into()),
+                ..RolloutDef::default()
+            },
             ..body.clone()
         };
         assert_eq!(service_from_sdk(&created(&request)).body, want);
