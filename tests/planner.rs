@@ -13,7 +13,7 @@ use fargate_operator::api::{
 };
 use fargate_operator::batch::{plan_all, ObjectPlan, Outcome};
 use fargate_operator::manifests::Manifests;
-use fargate_operator::plan::model::{RolloutDef, StrategyItem, LINEAR_DEFAULTS};
+use fargate_operator::plan::model::{RolloutDef, ServiceBody, StrategyItem, LINEAR_DEFAULTS};
 use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
 use fargate_operator::plan::{Action, PlanConfig};
 use fargate_operator::testing::SimAws;
@@ -731,11 +731,12 @@ fn with_strategy(m: &mut Manifests, strategy: DeploymentStrategy) {
     }
 }
 
+fn web_body(aws: &SimAws) -> &ServiceBody {
+    &aws.services[&(WEB.0.to_owned(), WEB.1.to_owned())].body
+}
+
 fn web_rollout(aws: &SimAws) -> RolloutDef {
-    aws.services[&(WEB.0.to_owned(), WEB.1.to_owned())]
-        .body
-        .rollout
-        .canonical()
+    web_body(aws).rollout.canonical()
 }
 
 #[test]
@@ -892,10 +893,7 @@ fn three_revisions(aws: &mut SimAws) -> Manifests {
 }
 
 fn web_revision(aws: &SimAws) -> String {
-    aws.services[&(WEB.0.to_owned(), WEB.1.to_owned())]
-        .body
-        .task_definition
-        .to_string()
+    web_body(aws).task_definition.to_string()
 }
 
 #[test]

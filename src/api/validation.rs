@@ -867,45 +867,58 @@ fn progressive_delivery(c: &mut Check, spec: &FargateServiceSpec) {
         v => c.opt_range(BAKE, v, 0, 1440),
     }
     if let Some(k) = &d.canary {
-        if strategy != S::Canary {
-            c.fail("spec.deployment.canary", "applies to strategy Canary only");
-        }
-        if let Some(p) = k.percent {
-            if !(0.1..=100.0).contains(&p) || !tenths(p) {
-                c.fail(
-                    "spec.deployment.canary.percent",
-                    format!("{p} is out of range: use 0.1 to 100 in steps of 0.1"),
-                );
-            }
-        }
-        c.opt_range(
-            "spec.deployment.canary.bakeTimeMinutes",
-            k.bake_time_minutes,
-            0,
-            1440,
+        traffic_step(
+            c,
+            strategy == S::Canary,
+            "canary",
+            ("percent", k.percent, 0.1),
+            ("bakeTimeMinutes", k.bake_time_minutes),
         );
     }
     if let Some(l) = &d.linear {
-        if strategy != S::Linear {
-            c.fail("spec.deployment.linear", "applies to strategy Linear only");
-        }
-        if let Some(p) = l.step_percent {
-            if !(3.0..=100.0).contains(&p) || !tenths(p) {
-                c.fail(
-                    "spec.deployment.linear.stepPercent",
-                    format!("{p} is out of range: use 3 to 100 in steps of 0.1"),
-                );
-            }
-        }
-        c.opt_range(
-            "spec.deployment.linear.stepBakeTimeMinutes",
-            l.step_bake_time_minutes,
-            0,
-            1440,
+        traffic_step(
+            c,
+            strategy == S::Linear,
+            "linear",
+            ("stepPercent", l.step_percent, 3.0),
+            ("stepBakeTimeMinutes", l.step_bake_time_minutes),
         );
     }
     lifecycle_hooks(c, &d.lifecycle_hooks);
     blue_green_load_balancers(c, spec, strategy);
+}
+
+/// A canary or linear step (`spec.deployment.<block>`): only under its own strategy, its
+/// percent from `min` to 100 in steps of 0.1, its bake time 0-1440 minutes (the ECS API
+/// reference's `CanaryConfiguration` and `LinearConfiguration`).
+fn traffic_step(
+    c: &mut Check,
+    own_strategy: bool,
+    block: &str,
+    (percent_field, percent, min): (&str, Option<f64>, f64),
+    (bake_field, bake): (&str, Option<i32>),
+) {
+    let at = format!("spec.deployment.{block}");
+    if !own_strategy {
+        c.fail(
+            &at,
+            format!(
+                "applies to strategy {} only",
+                if block == "canary" {
+                    "Canary"
+                } else {
+                    "Linear"
+                }
+            ),
+        );
+    }
+    if let Some(p) = percent.filter(|p| !(min..=100.0).contains(p) || !tenths(*p)) {
+        c.fail(
+            format!("{at}.{percent_field}"),
+            format!("{p} is out of range: use {min} to 100 in steps of 0.1"),
+        );
+    }
+    c.opt_range(format!("{at}.{bake_field}"), bake, 0, 1440);
 }
 
 /// Each hook's Lambda, role, stages (at least one, each once) and timeout.

@@ -1102,6 +1102,12 @@ mod tests {
         }
     }
 
+    /// The CreateService request for `body` as service shop_web of cluster shop.
+    fn create(body: &ServiceBody) -> CreateServiceFluentBuilder {
+        create_service_request(client().create_service(), "shop", "shop_web", body, &tags())
+            .unwrap()
+    }
+
     /// A canary rollout with a hook, in the canonical form ECS reports back.
     fn canary_rollout() -> RolloutDef {
         RolloutDef {
@@ -1125,14 +1131,7 @@ mod tests {
     #[test]
     fn a_canary_rollout_is_sent_as_ecs_takes_it() {
         let body = full_service(true);
-        let request = create_service_request(
-            client().create_service(),
-            "shop",
-            "shop_web",
-            &body,
-            &tags(),
-        )
-        .unwrap();
+        let request = create(&body);
         let d = request
             .as_input()
             .get_deployment_configuration()
@@ -1161,14 +1160,7 @@ mod tests {
         assert_eq!(a.role_arn(), Some("arn:aws:iam::123456789012:role/ecs-elb"));
         // A rolling service sends its strategy and no steps, and an empty hook list (so a
         // removed hook is removed).
-        let rolling = create_service_request(
-            client().create_service(),
-            "shop",
-            "shop_web",
-            &full_service(false),
-            &tags(),
-        )
-        .unwrap();
+        let rolling = create(&full_service(false));
         let d = rolling
             .as_input()
             .get_deployment_configuration()
@@ -1240,14 +1232,7 @@ mod tests {
     fn a_service_round_trips_through_create_and_describe() {
         for strategy in [false, true] {
             let body = full_service(strategy);
-            let request = create_service_request(
-                client().create_service(),
-                "shop",
-                "shop_web",
-                &body,
-                &tags(),
-            )
-            .unwrap();
+            let request = create(&body);
             let input = request.as_input();
             assert_eq!(input.get_cluster().as_deref(), Some("shop"));
             assert_eq!(input.get_enable_ecs_managed_tags(), &Some(true));
@@ -1276,14 +1261,7 @@ mod tests {
             rollout: RolloutDef::default(),
             ..full_service(false)
         };
-        let request = create_service_request(
-            client().create_service(),
-            "shop",
-            "shop_web",
-            &body,
-            &tags(),
-        )
-        .unwrap();
+        let request = create(&body);
         // CreateService always sends a deployment configuration: ECS's defaults, no alarms,
         // the ROLLING strategy.
         let want = ServiceBody {
@@ -1339,14 +1317,7 @@ mod tests {
         // ECS describes the updated service as it would a service created with it (the
         // create round trip above); moving to a capacity-provider strategy drops the launch
         // type.
-        let create = create_service_request(
-            client().create_service(),
-            "shop",
-            "shop_web",
-            &after,
-            &tags(),
-        )
-        .unwrap();
+        let create = create(&after);
         let c = create.as_input();
         assert_eq!(c.get_launch_type(), &None);
         assert_eq!(u.get_task_definition(), c.get_task_definition());
