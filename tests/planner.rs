@@ -716,7 +716,7 @@ fn with_strategy(m: &mut Manifests, strategy: DeploymentStrategy) {
     let d = fs.spec.deployment.get_or_insert_default();
     d.strategy = Some(strategy);
     d.bake_time_minutes = (strategy != DeploymentStrategy::Rolling).then_some(30);
-    d.canary = (strategy == DeploymentStrategy::Canary).then(|| CanarySpec {
+    d.canary = (strategy == DeploymentStrategy::Canary).then_some(CanarySpec {
         percent: Some(12.5),
         bake_time_minutes: None,
     });
