@@ -302,7 +302,8 @@ pub async fn reconcile_fargate_service(
 /// The observation with the service deployment read once more when the previous status
 /// showed one in flight and this observation did not read it (ECS no longer rolls out): so
 /// the status says how it ended (SUCCESSFUL, ROLLBACK_SUCCESSFUL and why) rather than
-/// dropping it. A failed read leaves the observation as it was.
+/// dropping it. A failed read leaves the observation as it was
+/// ([`observe::read_service_deployment`]).
 async fn last_service_deployment(
     aws: &Aws,
     cluster: &str,

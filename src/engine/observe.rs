@@ -65,6 +65,23 @@ pub fn wants_service_deployment(s: &ObservedService) -> bool {
             .any(|d| d.rollout_state.as_deref() == Some("IN_PROGRESS"))
 }
 
+/// The newest service deployment, for the status only: a failed read (ECS cannot describe
+/// deployments of service revisions from before 25 October 2024, emulators have none) is
+/// logged and reads as none, so it never stops the service from being reconciled.
+pub async fn read_service_deployment(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+) -> Option<crate::plan::model::ObservedServiceDeployment> {
+    match aws.ecs.latest_service_deployment(cluster, name).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(%cluster, service = %name, error = %e, "reading the service deployment failed; the status shows no rollout stage");
+            None
+        }
+    }
+}
+
 /// Services of one cluster by name, with the cluster, autoscaling and (when tasks are
 /// missing or failing) recently stopped tasks. DescribeServices is batched by
 /// [`DESCRIBE_SERVICES_BATCH`]; names ECS does not know come back with `service: None`.
@@ -116,7 +133,7 @@ pub async fn observe_services_in(
         };
         let service_deployment = match &service {
             Some(s) if wants_service_deployment(s) => {
-                aws.ecs.latest_service_deployment(cluster, name).await?
+                read_service_deployment(aws, cluster, name).await
             }
             _ => None,
         };
