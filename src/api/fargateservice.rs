@@ -360,7 +360,7 @@ impl DeploymentStrategy {
 /// The canary step. Ranges and defaults from the ECS API reference (`CanaryConfiguration`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema, Default)]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("!has(self.percent) || (self.percent * 10.0 - double(int(self.percent * 10.0 + 0.5)) < 0.000001 && self.percent * 10.0 - double(int(self.percent * 10.0 + 0.5)) > -0.000001)")
+#[x_kube(validation = Rule::new("!has(self.percent) || (double(self.percent) * 10.0 - double(int(double(self.percent) * 10.0 + 0.5)) < 0.000001 && double(self.percent) * 10.0 - double(int(double(self.percent) * 10.0 + 0.5)) > -0.000001)")
     .message("deployment.canary.percent: ECS takes steps of 0.1 (e.g. 12.5)")
     .field_path(".percent"))]
 pub struct CanarySpec {
@@ -378,7 +378,7 @@ pub struct CanarySpec {
 /// The linear steps. Ranges and defaults from the ECS API reference (`LinearConfiguration`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema, Default)]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("!has(self.stepPercent) || (self.stepPercent * 10.0 - double(int(self.stepPercent * 10.0 + 0.5)) < 0.000001 && self.stepPercent * 10.0 - double(int(self.stepPercent * 10.0 + 0.5)) > -0.000001)")
+#[x_kube(validation = Rule::new("!has(self.stepPercent) || (double(self.stepPercent) * 10.0 - double(int(double(self.stepPercent) * 10.0 + 0.5)) < 0.000001 && double(self.stepPercent) * 10.0 - double(int(double(self.stepPercent) * 10.0 + 0.5)) > -0.000001)")
     .message("deployment.linear.stepPercent: ECS takes steps of 0.1 (e.g. 12.5)")
     .field_path(".stepPercent"))]
 pub struct LinearSpec {
