@@ -880,16 +880,21 @@ fn three_revisions(aws: &mut SimAws) -> Manifests {
     let mut m = examples();
     let config = PlanConfig::default();
     for tag in ["1.27.1", "1.27.2", "1.27.3"] {
-        m.task_definitions
-            .iter_mut()
-            .find(|t| t.metadata.name.as_deref() == Some("web-api"))
-            .unwrap()
-            .spec
-            .containers[0]
-            .image = format!("public.ecr.aws/nginx/nginx:{tag}");
+        set_web_image(&mut m, tag);
         converge(aws, &m, &config);
     }
     m
+}
+
+/// The web-api TaskDefinition's image, nginx at `tag`.
+fn set_web_image(m: &mut Manifests, tag: &str) {
+    m.task_definitions
+        .iter_mut()
+        .find(|t| t.metadata.name.as_deref() == Some("web-api"))
+        .unwrap()
+        .spec
+        .containers[0]
+        .image = format!("public.ecr.aws/nginx/nginx:{tag}");
 }
 
 fn web_revision(aws: &SimAws) -> String {
@@ -979,13 +984,7 @@ fn reverting_a_task_definition_spec_reuses_its_kept_revision() {
     let config = PlanConfig::default();
     let revisions = aws.revisions["shop-web-api"].len();
     // A GitOps revert: the spec of revision 2 again.
-    m.task_definitions
-        .iter_mut()
-        .find(|t| t.metadata.name.as_deref() == Some("web-api"))
-        .unwrap()
-        .spec
-        .containers[0]
-        .image = "public.ecr.aws/nginx/nginx:1.27.2".into();
+    set_web_image(&mut m, "1.27.2");
     let plans = plan(&aws, &m, &config);
     assert!(
         !actions_of(&plans, "web-api", "TaskDefinition")
