@@ -476,7 +476,7 @@ fn describe_creation(cluster: &str, name: &str, body: &ServiceBody) -> String {
             .join(" + "),
     };
     format!(
-        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s), {} deployments",
+        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s), deployments: {}",
         body.desired_count,
         revision(&body.task_definition),
         body.load_balancers.len(),
