@@ -86,10 +86,14 @@ pub fn plan_all(
             config,
         );
         if let Ok(plan) = &result {
-            infos.insert(
-                (owner.namespace.clone(), owner.name.clone()),
-                task_definition_info(td, current_revision(&owner, plan, &observed)),
-            );
+            let mut info = task_definition_info(td, current_revision(&owner, plan, &observed));
+            info.kept = observed
+                .revisions
+                .iter()
+                .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
+                .map(|r| (r.revision, r.arn.clone()))
+                .collect();
+            infos.insert((owner.namespace.clone(), owner.name.clone()), info);
         }
         out.push(ObjectPlan {
             kind: "TaskDefinition",
@@ -142,11 +146,17 @@ fn current_revision(
     if registers {
         return None;
     }
-    observed
-        .revisions
-        .iter()
-        .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
+    let owned = || {
+        observed
+            .revisions
+            .iter()
+            .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
+    };
+    // The revision the spec hashes to (an older one after a revert), else the newest.
+    owned()
+        .filter(|r| r.tags.get(crate::api::SPEC_HASH_TAG) == plan.spec_hash.as_ref())
         .max_by_key(|r| r.revision)
+        .or_else(|| owned().max_by_key(|r| r.revision))
         .map(|r| r.arn.clone())
 }
 
@@ -187,6 +197,13 @@ pub fn render_text(plans: &[ObjectPlan]) -> String {
                 }
                 if let Some(c) = plan.estimated_monthly_cost_usd {
                     let _ = writeln!(out, "  $ estimated cost: {c:.2} USD/month at list prices");
+                }
+                if let Some(o) = &plan.deployment_overlap {
+                    let _ = writeln!(
+                        out,
+                        "  $ each {} deployment: {} extra task(s) for {} min of bake time, about {:.2} USD",
+                        o.strategy, o.extra_tasks, o.minutes, o.usd
+                    );
                 }
             }
         }

@@ -4,14 +4,16 @@ mod support;
 
 use std::collections::BTreeMap;
 
+use fargate_operator::api::fargateservice::{CanarySpec, DeploymentStrategy, LoadBalancerAdvanced};
 use fargate_operator::api::images::ImageTagPolicy;
 use fargate_operator::api::names::task_definition_lookups;
 use fargate_operator::api::{
     reasons, ADOPT_ANNOTATION, OWNER_TAG, RESTARTED_AT_ANNOTATION, RESTARTED_AT_TAG,
+    ROLLBACK_TO_ANNOTATION,
 };
 use fargate_operator::batch::{plan_all, ObjectPlan, Outcome};
 use fargate_operator::manifests::Manifests;
-use fargate_operator::plan::model::StrategyItem;
+use fargate_operator::plan::model::{RolloutDef, ServiceBody, StrategyItem, LINEAR_DEFAULTS};
 use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
 use fargate_operator::plan::{Action, PlanConfig};
 use fargate_operator::testing::SimAws;
@@ -890,4 +892,308 @@ spec:
             "arn:aws:logs:us-east-1:*:log-group:/ecs/corp-ad:*"
         ]))
     );
+}
+
+// --- Progressive delivery and rollback -------------------------------------------------
+
+const WEB: (&str, &str) = ("shop", "shop-web-api");
+
+fn web_service(m: &mut Manifests) -> &mut fargate_operator::api::FargateService {
+    m.services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("web-api"))
+        .unwrap()
+}
+
+/// The web-api example's service with `strategy` (and what it needs: a bake time, the load
+/// balancer's blue/green resources).
+fn with_strategy(m: &mut Manifests, strategy: DeploymentStrategy) {
+    let fs = web_service(m);
+    let d = fs.spec.deployment.get_or_insert_default();
+    d.strategy = Some(strategy);
+    d.bake_time_minutes = (strategy != DeploymentStrategy::Rolling).then_some(30);
+    d.canary = (strategy == DeploymentStrategy::Canary).then_some(CanarySpec {
+        percent: Some(12.5),
+        bake_time_minutes: None,
+    });
+    d.linear = None;
+    for lb in &mut fs.spec.load_balancers {
+        lb.advanced = (strategy != DeploymentStrategy::Rolling).then(|| LoadBalancerAdvanced {
+            alternate_target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-api-green/0123456789abcdef".into(),
+            production_listener_rule: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/shop/0123456789abcdef/0123456789abcdef/0123456789abcdef".into(),
+            test_listener_rule: None,
+            role_arn: "arn:aws:iam::123456789012:role/ecs-blue-green".into(),
+        });
+    }
+}
+
+fn web_body(aws: &SimAws) -> &ServiceBody {
+    &aws.services[&(WEB.0.to_owned(), WEB.1.to_owned())].body
+}
+
+fn web_rollout(aws: &SimAws) -> RolloutDef {
+    web_body(aws).rollout.canonical()
+}
+
+#[test]
+fn each_strategy_is_created_as_asked_and_then_plans_nothing() {
+    for strategy in [
+        DeploymentStrategy::Rolling,
+        DeploymentStrategy::BlueGreen,
+        DeploymentStrategy::Canary,
+        DeploymentStrategy::Linear,
+    ] {
+        let mut aws = SimAws::new("123456789012", "us-east-1");
+        let mut m = examples();
+        with_strategy(&mut m, strategy);
+        let config = PlanConfig::default();
+        let plans = plan(&aws, &m, &config);
+        let p = plans
+            .iter()
+            .find(|p| p.name == "web-api" && p.kind == "FargateService")
+            .and_then(|p| p.plan());
+        // The service waits for its revision in this round; the strategy shows once created.
+        assert!(
+            p.is_none()
+                || p.is_some_and(|p| p
+                    .actions
+                    .iter()
+                    .all(|a| !matches!(a, Action::UpdateService { .. })))
+        );
+        converge(&mut aws, &m, &config);
+        let r = web_rollout(&aws);
+        assert_eq!(r.strategy(), strategy.as_str(), "{strategy:?}");
+        let bake = (strategy != DeploymentStrategy::Rolling).then_some(30);
+        assert_eq!(r.bake_time_minutes, bake, "{strategy:?}");
+        if strategy == DeploymentStrategy::Canary {
+            assert_eq!(
+                r.canary.map(|c| (c.percent_tenths, c.bake_time_minutes)),
+                Some((125, 10))
+            );
+        }
+        if strategy == DeploymentStrategy::Linear {
+            // ECS's defaults, spelled out by the canonical form.
+            assert_eq!(r.linear, Some(LINEAR_DEFAULTS));
+        }
+        assert!(
+            actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty(),
+            "{strategy:?} replans"
+        );
+    }
+}
+
+#[test]
+fn switching_strategy_on_a_live_service_updates_only_its_deployment_configuration() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let mut before = DeploymentStrategy::Rolling;
+    for strategy in [
+        DeploymentStrategy::Canary,
+        DeploymentStrategy::Linear,
+        DeploymentStrategy::BlueGreen,
+        DeploymentStrategy::Rolling,
+    ] {
+        with_strategy(&mut m, strategy);
+        // The load balancers gain or lose their blue/green resources leaving or entering
+        // Rolling; between progressive strategies they stay.
+        let rolling = DeploymentStrategy::Rolling;
+        let mut want = vec!["deploymentConfiguration"];
+        if (before == rolling) != (strategy == rolling) {
+            want.push("loadBalancers");
+        }
+        before = strategy;
+        let plans = plan(&aws, &m, &config);
+        match actions_of(&plans, "web-api", "FargateService") {
+            [Action::UpdateService { changes, .. }] => {
+                let mut fields = changes.changed_fields();
+                fields.sort_unstable();
+                assert_eq!(fields, want, "{strategy:?}");
+                let d = changes.deployment.as_ref().unwrap();
+                assert_eq!(d.rollout.strategy(), strategy.as_str());
+                // Canary and Linear roll back on alarms: the circuit breaker is sent off.
+                let breaker = !matches!(
+                    strategy,
+                    DeploymentStrategy::Canary | DeploymentStrategy::Linear
+                );
+                assert_eq!(d.circuit_breaker.enable, breaker, "{strategy:?}");
+            }
+            other => panic!("{strategy:?}: {other:?}"),
+        }
+        let described = plans
+            .iter()
+            .find(|p| p.name == "web-api" && p.kind == "FargateService")
+            .unwrap();
+        let text = fargate_operator::batch::render_text(std::slice::from_ref(described));
+        assert!(
+            text.contains(&format!("deploymentConfiguration → {}", strategy.as_str())),
+            "{text}"
+        );
+        converge(&mut aws, &m, &config);
+        assert_eq!(web_rollout(&aws).strategy(), strategy.as_str());
+    }
+    // Back on Rolling, ECS still reports the earlier strategies' steps: not drift.
+    assert!(aws.services[&(WEB.0.to_owned(), WEB.1.to_owned())]
+        .body
+        .rollout
+        .canary
+        .is_some());
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+}
+
+#[test]
+fn a_progressive_plan_shows_the_cost_of_the_bake() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    with_strategy(&mut m, DeploymentStrategy::Canary);
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let plans = plan(&aws, &m, &config);
+    let p = plans
+        .iter()
+        .find(|p| p.name == "web-api" && p.kind == "FargateService")
+        .unwrap();
+    let o = p
+        .plan()
+        .and_then(|p| p.deployment_overlap.clone())
+        .expect("overlap");
+    // Canary: 10 min of canary bake plus 30 of final bake, with the example's 2 tasks.
+    assert_eq!(
+        (o.strategy.as_str(), o.minutes, o.extra_tasks),
+        ("CANARY", 40, 2)
+    );
+    assert!(o.usd > 0.0);
+    let text = fargate_operator::batch::render_text(std::slice::from_ref(p));
+    assert!(
+        text.contains("each CANARY deployment: 2 extra task(s) for 40 min"),
+        "{text}"
+    );
+}
+
+/// The web-api example after three images: revisions 1, 2 and 3, the service on 3.
+fn three_revisions(aws: &mut SimAws) -> Manifests {
+    let mut m = examples();
+    let config = PlanConfig::default();
+    for tag in ["1.27.1", "1.27.2", "1.27.3"] {
+        set_web_image(&mut m, tag);
+        converge(aws, &m, &config);
+    }
+    m
+}
+
+/// The web-api TaskDefinition's image, nginx at `tag`.
+fn set_web_image(m: &mut Manifests, tag: &str) {
+    m.task_definitions
+        .iter_mut()
+        .find(|t| t.metadata.name.as_deref() == Some("web-api"))
+        .unwrap()
+        .spec
+        .containers[0]
+        .image = format!("public.ecr.aws/nginx/nginx:{tag}");
+}
+
+fn web_revision(aws: &SimAws) -> String {
+    web_body(aws).task_definition.to_string()
+}
+
+#[test]
+fn the_rollback_annotation_pins_a_kept_revision_without_registering_one() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = three_revisions(&mut aws);
+    assert!(web_revision(&aws).ends_with("shop-web-api:3"));
+    let registered = aws.calls.get("RegisterTaskDefinition").copied();
+    annotate(&mut m, "web-api", ROLLBACK_TO_ANNOTATION, "2");
+    let config = PlanConfig::default();
+    let plans = plan(&aws, &m, &config);
+    assert!(actions_of(&plans, "web-api", "TaskDefinition").is_empty());
+    match actions_of(&plans, "web-api", "FargateService") {
+        [Action::UpdateService { changes, .. }] => {
+            assert_eq!(changes.changed_fields(), vec!["taskDefinition"]);
+            assert!(changes
+                .task_definition
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .ends_with("shop-web-api:2"));
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+    assert!(web_revision(&aws).ends_with("shop-web-api:2"));
+    assert_eq!(aws.calls.get("RegisterTaskDefinition").copied(), registered);
+    // The same through the spec field, and back to following the TaskDefinition.
+    web_service(&mut m).metadata.annotations = None;
+    web_service(&mut m)
+        .spec
+        .task_definition_ref
+        .as_mut()
+        .unwrap()
+        .revision = Some(1);
+    converge(&mut aws, &m, &config);
+    assert!(web_revision(&aws).ends_with("shop-web-api:1"));
+    web_service(&mut m)
+        .spec
+        .task_definition_ref
+        .as_mut()
+        .unwrap()
+        .revision = None;
+    converge(&mut aws, &m, &config);
+    assert!(web_revision(&aws).ends_with("shop-web-api:3"));
+}
+
+#[test]
+fn pinning_a_revision_that_is_not_kept_is_refused_naming_it() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = three_revisions(&mut aws);
+    let config = PlanConfig::default();
+    for (value, reason, says) in [
+        (
+            "9",
+            reasons::REVISION_NOT_KEPT,
+            "revision 9 of family shop-web-api is not kept",
+        ),
+        (
+            "two",
+            reasons::INVALID_SPEC,
+            "\"two\" is not a revision number",
+        ),
+    ] {
+        annotate(&mut m, "web-api", ROLLBACK_TO_ANNOTATION, value);
+        let before = aws.services.clone();
+        let (r, message) = error_of(&plan(&aws, &m, &config), "web-api", "FargateService");
+        assert_eq!(r, reason);
+        assert!(
+            message.contains("metadata.annotations[ecs.fargate.dev/rollback-to]"),
+            "{message}"
+        );
+        assert!(message.contains(says), "{message}");
+        converge(&mut aws, &m, &config);
+        assert_eq!(aws.services, before, "nothing changes in AWS");
+    }
+}
+
+#[test]
+fn reverting_a_task_definition_spec_reuses_its_kept_revision() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = three_revisions(&mut aws);
+    let config = PlanConfig::default();
+    let revisions = aws.revisions["shop-web-api"].len();
+    // A GitOps revert: the spec of revision 2 again.
+    set_web_image(&mut m, "1.27.2");
+    let plans = plan(&aws, &m, &config);
+    assert!(
+        !actions_of(&plans, "web-api", "TaskDefinition")
+            .iter()
+            .any(|a| matches!(a, Action::RegisterTaskDefinition { .. })),
+        "no copy is registered"
+    );
+    converge(&mut aws, &m, &config);
+    assert_eq!(
+        aws.revisions["shop-web-api"].len(),
+        revisions,
+        "zero new revisions"
+    );
+    assert!(web_revision(&aws).ends_with("shop-web-api:2"));
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
 }

@@ -10,6 +10,7 @@ use fargate_operator::api::names::{service_name, task_definition_lookups};
 use fargate_operator::api::taskdefinition::*;
 use fargate_operator::plan::model::{
     ObservedFargateService, ObservedTaskDefinition, RestartPolicyDef, StrategyItem, ThresholdDef,
+    CANARY_DEFAULTS, LINEAR_DEFAULTS,
 };
 use fargate_operator::plan::service::task_definition_info;
 use fargate_operator::plan::{
@@ -416,7 +417,7 @@ fn service(arm: bool) -> impl Strategy<Value = FargateServiceSpec> {
             0usize..3,
         )),
         any::<bool>(),
-        proptest::option::of((50i32..100, any::<bool>())),
+        proptest::option::of((50i32..100, any::<bool>(), rollout())),
         any::<bool>(),
         service_extras(),
     )
@@ -425,7 +426,10 @@ fn service(arm: bool) -> impl Strategy<Value = FargateServiceSpec> {
                 FargateServiceSpec {
                     cluster: ClusterSpec::default(),
                     service_name: None,
-                    task_definition_ref: Some(LocalObjectRef { name: "td".into() }),
+                    task_definition_ref: Some(LocalObjectRef {
+                        name: "td".into(),
+                        revision: None,
+                    }),
                     task_definition_arn: None,
                     desired_count: count,
                     network: NetworkSpec {
@@ -433,27 +437,41 @@ fn service(arm: bool) -> impl Strategy<Value = FargateServiceSpec> {
                         security_groups: sgs.into_iter().map(|s| format!("sg-{s}")).collect(),
                         assign_public_ip: false,
                     },
-                    load_balancers: vec![],
+                    // A progressive strategy shifts traffic through a load balancer.
+                    load_balancers: deployment
+                        .as_ref()
+                        .filter(|(_, _, r)| {
+                            r.strategy.is_some_and(|s| s != DeploymentStrategy::Rolling)
+                        })
+                        .map(|_| vec![blue_green_load_balancer()])
+                        .unwrap_or_default(),
                     health_check_grace_period_seconds: None,
-                    deployment: deployment.map(|(min, rollback)| DeploymentSpec {
-                        minimum_healthy_percent: Some(min),
-                        maximum_percent: None,
-                        circuit_breaker: CircuitBreaker {
-                            enable: true,
-                            rollback,
-                            reset_on_healthy_task: extras.reset,
-                            threshold: extras.threshold.map(threshold),
-                        },
-                        alarms: None,
-                        // At least minimumHealthyPercent, as validation asks.
-                        early_success: extras.early_success.map(|(p, deferred)| EarlySuccess {
-                            healthy_percent: p.max(min),
-                            source_revision_cleanup: if deferred {
-                                RevisionCleanup::Deferred
-                            } else {
-                                RevisionCleanup::Blocking
+                    deployment: deployment.map(|(min, rollback, r)| {
+                        let rolling = r.strategy.is_none_or(|s| s == DeploymentStrategy::Rolling);
+                        DeploymentSpec {
+                            minimum_healthy_percent: Some(min),
+                            maximum_percent: None,
+                            circuit_breaker: CircuitBreaker {
+                                enable: true,
+                                rollback,
+                                reset_on_healthy_task: extras.reset,
+                                threshold: extras.threshold.map(threshold),
                             },
-                        }),
+                            alarms: None,
+                            // Rolling deployments only; at least minimumHealthyPercent, as
+                            // validation asks.
+                            early_success: extras.early_success.filter(|_| rolling).map(
+                                |(p, deferred)| EarlySuccess {
+                                    healthy_percent: p.max(min),
+                                    source_revision_cleanup: if deferred {
+                                        RevisionCleanup::Deferred
+                                    } else {
+                                        RevisionCleanup::Blocking
+                                    },
+                                },
+                            ),
+                            ..r
+                        }
                     }),
                     capacity_provider_strategy: if spot && !arm {
                         vec![
@@ -514,6 +532,66 @@ fn service(arm: bool) -> impl Strategy<Value = FargateServiceSpec> {
                 }
             },
         )
+}
+
+/// A deployment strategy with what it needs (the rest of a `DeploymentSpec` left default):
+/// Rolling (said or not), BlueGreen, Canary or Linear with bake times, percents in steps of
+/// 0.1 or ECS's defaults, and a hook.
+fn rollout() -> impl Strategy<Value = DeploymentSpec> {
+    (
+        0usize..5,
+        0i32..1441,
+        proptest::option::of((1i32..1001, 0i32..1441)),
+        any::<bool>(),
+    )
+        .prop_map(|(which, bake, step, hook)| {
+            let strategy = [
+                None,
+                Some(DeploymentStrategy::Rolling),
+                Some(DeploymentStrategy::BlueGreen),
+                Some(DeploymentStrategy::Canary),
+                Some(DeploymentStrategy::Linear),
+            ][which];
+            let progressive = which >= 2;
+            DeploymentSpec {
+                strategy,
+                bake_time_minutes: progressive.then_some(bake),
+                canary: (which == 3).then(|| CanarySpec {
+                    percent: step.map(|(p, _)| f64::from(p) / 10.0),
+                    bake_time_minutes: step.map(|(_, b)| b),
+                }),
+                linear: (which == 4).then(|| LinearSpec {
+                    step_percent: step.map(|(p, _)| f64::from(p.max(30)) / 10.0),
+                    step_bake_time_minutes: step.map(|(_, b)| b),
+                }),
+                lifecycle_hooks: if hook {
+                    vec![LifecycleHook {
+                        lambda_arn: "arn:aws:lambda:us-east-1:123456789012:function:smoke".into(),
+                        role_arn: "arn:aws:iam::123456789012:role/ecs-hooks".into(),
+                        stages: vec![HookStage::PostTestTrafficShift, HookStage::PreScaleUp],
+                        timeout_minutes: None,
+                        timeout_action: None,
+                    }]
+                } else {
+                    vec![]
+                },
+                ..DeploymentSpec::default()
+            }
+        })
+}
+
+fn blue_green_load_balancer() -> LoadBalancer {
+    LoadBalancer {
+        target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/0123456789abcdef".into(),
+        container_name: "c0".into(),
+        container_port: 8000,
+        advanced: Some(LoadBalancerAdvanced {
+            alternate_target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/green/0123456789abcdef".into(),
+            production_listener_rule: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/0123456789abcdef/0123456789abcdef/0123456789abcdef".into(),
+            test_listener_rule: None,
+            role_arn: "arn:aws:iam::123456789012:role/ecs-elb".into(),
+        }),
+    }
 }
 
 fn owner(name: &str) -> Owner {
@@ -726,6 +804,20 @@ proptest! {
                     (true, false) => Some("ENABLED".into()),
                     _ => Some("DISABLED".into()),
                 };
+            }
+            // ECS's defaults for each strategy spelled out or left out, hooks reordered.
+            let r = &mut b.rollout;
+            if bit() && r.strategy() == "ROLLING" { r.strategy = None; }
+            if r.strategy() == "ROLLING" && bit() {
+                // An earlier strategy's settings ECS may keep reporting.
+                r.bake_time_minutes = Some(60);
+                r.canary = Some(CANARY_DEFAULTS);
+            }
+            if bit() && r.canary == Some(CANARY_DEFAULTS) && r.strategy() == "CANARY" { r.canary = None; }
+            if bit() && r.linear == Some(LINEAR_DEFAULTS) && r.strategy() == "LINEAR" { r.linear = None; }
+            for h in &mut r.lifecycle_hooks {
+                if bit() { h.stages.reverse(); }
+                if bit() { h.timeout_minutes = None; h.timeout_action = None; }
             }
         }
         let plan = w.plan_fs(&ofs);

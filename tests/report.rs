@@ -68,6 +68,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
                 maximum_percent: Some(200),
                 circuit_breaker: Some(CircuitBreakerDef::new(true, true)),
                 alarms: None,
+                rollout: RolloutDef::default(),
                 enable_execute_command: false,
                 service_registries: vec![],
                 propagate_tags: None,
@@ -89,6 +90,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
         }),
         scaling: Some(Default::default()),
         stopped_tasks: vec![],
+        service_deployment: None,
     }
 }
 
@@ -257,4 +259,203 @@ fn last_transition_time_moves_only_when_a_condition_flips() {
     assert_eq!(cond(&failed, "Degraded").1, "AwsRejected");
     // Counts still show what AWS runs, so nothing running looks torn down.
     assert_eq!(failed.running_count, Some(2));
+}
+
+/// A canary service mid-rollout, with the service deployment ECS reports at `stage`. The
+/// stand-ins: moto has no service deployments (ListServiceDeployments,
+/// DescribeServiceDeployments), so the stage reports are tested here on the planner's
+/// observed types, and the SDK shape in `aws::sdk::ecs_convert`'s tests.
+fn canary_at(stage: &str, status: &str, traffic: f64) -> ObservedFargateService {
+    let mut o = observed(
+        2,
+        vec![
+            deployment("PRIMARY", TD2, 2, 2, "IN_PROGRESS"),
+            deployment("ACTIVE", TD1, 2, 2, "COMPLETED"),
+        ],
+    );
+    if let Some(s) = o.service.as_mut() {
+        s.body.rollout = RolloutDef {
+            strategy: Some("CANARY".into()),
+            bake_time_minutes: Some(30),
+            ..RolloutDef::default()
+        };
+    }
+    o.service_deployment = Some(ObservedServiceDeployment {
+        arn: "arn:aws:ecs:us-east-1:123456789012:service-deployment/shop/shop-web-api/d1".into(),
+        status: status.into(),
+        stage: Some(stage.into()),
+        production_traffic_percent: Some(traffic),
+        test_traffic_percent: Some(100.0),
+        bake_time_minutes: Some(30),
+        updated_at: Some("2026-11-21T10:00:00Z".into()),
+        ..Default::default()
+    });
+    o
+}
+
+#[test]
+fn every_stage_of_a_rollout_is_progressing_with_the_stage_in_the_message() {
+    for (stage, traffic) in [
+        ("PRE_SCALE_UP", 0.0),
+        ("SCALE_UP", 0.0),
+        ("POST_SCALE_UP", 0.0),
+        ("TEST_TRAFFIC_SHIFT", 0.0),
+        ("POST_TEST_TRAFFIC_SHIFT", 0.0),
+        ("PRE_PRODUCTION_TRAFFIC_SHIFT", 0.0),
+        ("PRODUCTION_TRAFFIC_SHIFT", 5.0),
+        ("POST_PRODUCTION_TRAFFIC_SHIFT", 100.0),
+        ("BAKE_TIME", 100.0),
+        ("CLEAN_UP", 100.0),
+    ] {
+        let s = status(
+            &Sync::InSync,
+            &canary_at(stage, "IN_PROGRESS", traffic),
+            None,
+            "2026-11-21T10:10:00Z",
+        );
+        let (ready, reason, message) = cond(&s, "Ready");
+        assert_eq!((ready, reason), ("False", "Deploying"), "{stage}");
+        let (progressing, _, pm) = cond(&s, "Progressing");
+        assert_eq!(progressing, "True", "{stage}");
+        assert!(
+            pm.contains(stage) && message.contains("CANARY"),
+            "{stage}: {pm}"
+        );
+        assert_eq!(cond(&s, "Degraded").0, "False", "{stage}");
+        let r = s.rollout.as_ref().expect("rollout");
+        assert_eq!(
+            (r.strategy.as_str(), r.stage.as_deref()),
+            ("CANARY", Some(stage))
+        );
+        assert_eq!(r.production_traffic_percent, Some(traffic));
+        // The bake's end is known only while baking: the stage's start plus bakeTimeMinutes.
+        let bake_end = (stage == "BAKE_TIME").then(|| "2026-11-21T10:30:00Z".to_owned());
+        assert_eq!(r.bake_ends_at, bake_end, "{stage}");
+        if stage == "PRODUCTION_TRAFFIC_SHIFT" {
+            assert!(
+                pm.contains("5% of production traffic on the new revision"),
+                "{pm}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_rolled_back_deployment_is_degraded_with_the_reason_until_the_revision_changes() {
+    let mut o = canary_at("CLEAN_UP", "ROLLBACK_SUCCESSFUL", 0.0);
+    if let Some(d) = o.service_deployment.as_mut() {
+        d.rollback_reason = Some("alarm web-5xx in ALARM".into());
+    }
+    let s = status(&Sync::InSync, &o, None, "2026-11-21T10:10:00Z");
+    let (degraded, reason, message) = cond(&s, "Degraded");
+    assert_eq!((degraded, reason), ("True", "RolledBack"));
+    assert!(message.contains("alarm web-5xx in ALARM"), "{message}");
+    assert_eq!(cond(&s, "Ready").0, "False");
+    assert_eq!(cond(&s, "Progressing").0, "False");
+    // Not read again (nothing in flight): the ended rollout is kept while the service runs
+    // the same revision ...
+    let mut settled = observed(2, vec![deployment("PRIMARY", TD2, 2, 2, "COMPLETED")]);
+    let later = status(&Sync::InSync, &settled, Some(&s), "2026-11-21T10:20:00Z");
+    assert_eq!(cond(&later, "Degraded").1, "RolledBack");
+    // ... and dropped once it runs another one.
+    if let Some(svc) = settled.service.as_mut() {
+        svc.body.task_definition = TD1.into();
+        svc.deployments = vec![deployment("PRIMARY", TD1, 2, 2, "COMPLETED")];
+    }
+    let moved = status(
+        &Sync::InSync,
+        &settled,
+        Some(&later),
+        "2026-11-21T10:30:00Z",
+    );
+    assert_eq!(cond(&moved, "Ready").0, "True");
+    assert_eq!(moved.rollout.as_ref().and_then(|r| r.status.clone()), None);
+}
+
+#[test]
+fn a_successful_rollout_is_ready() {
+    let mut o = canary_at("CLEAN_UP", "SUCCESSFUL", 100.0);
+    if let Some(s) = o.service.as_mut() {
+        s.deployments = vec![deployment("PRIMARY", TD2, 2, 2, "COMPLETED")];
+    }
+    let s = status(&Sync::InSync, &o, None, "2026-11-21T10:10:00Z");
+    assert_eq!(cond(&s, "Ready").0, "True");
+    assert_eq!(cond(&s, "Progressing").0, "False");
+}
+
+#[test]
+fn revision_history_lists_kept_revisions_newest_first_with_the_current_one_marked() {
+    use fargate_operator::api::{GENERATION_TAG, SPEC_HASH_TAG};
+    use fargate_operator::engine::report::task_definition_status;
+    let owner = owner();
+    let revision = |n: i32, image: &str| {
+        let mut tags = owner.tags();
+        tags.insert(SPEC_HASH_TAG.into(), format!("hash{n}"));
+        tags.insert(GENERATION_TAG.into(), (n + 10).to_string());
+        ObservedRevision {
+            arn: format!("arn:aws:ecs:us-east-1:123456789012:task-definition/shop-web-api:{n}"),
+            revision: n,
+            body: TaskDefBody {
+                family: "shop-web-api".into(),
+                cpu: "256".into(),
+                memory: "512".into(),
+                cpu_architecture: None,
+                operating_system_family: None,
+                ephemeral_storage_gib: None,
+                execution_role: None,
+                task_role: None,
+                containers: vec![ContainerDef {
+                    name: "api".into(),
+                    image: image.into(),
+                    ..Default::default()
+                }],
+                volumes: vec![],
+                pid_mode: None,
+                enable_fault_injection: None,
+            },
+            tags,
+            registered_at: Some(format!("2026-11-2{n}T10:00:00Z")),
+        }
+    };
+    let observed = ObservedTaskDefinition {
+        revisions: vec![
+            revision(1, "web:1"),
+            revision(2, "web:2"),
+            revision(3, "web:3"),
+        ],
+        ..Default::default()
+    };
+    // A spec reverted to revision 2's: it is current, not the newest.
+    let s = task_definition_status(
+        &ReportInputs {
+            owner: &owner,
+            sync: &Sync::InSync,
+            notes: &[],
+            now: "2026-11-24T10:00:00Z".parse().unwrap(),
+        },
+        "shop-web-api",
+        Some("hash2"),
+        &observed,
+        None,
+    );
+    assert!(s.arn.as_deref().is_some_and(|a| a.ends_with(":2")));
+    let shown: Vec<(i32, bool, Option<i64>)> = s
+        .revision_history
+        .iter()
+        .map(|e| (e.revision, e.current, e.generation))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (3, false, Some(13)),
+            (2, true, Some(12)),
+            (1, false, Some(11))
+        ]
+    );
+    assert_eq!(s.revision_history[0].images, vec!["api=web:3".to_owned()]);
+    assert_eq!(
+        s.revision_history[0].registered_at.as_deref(),
+        Some("2026-11-23T10:00:00Z")
+    );
+    assert_eq!(s.retained_revisions.len(), 2);
 }

@@ -48,6 +48,11 @@ pub mod reasons {
     pub const DEPLOYMENT_COMPLETED: &str = "DeploymentCompleted";
     /// The ECS deployment failed (circuit breaker or alarms); see rolloutStateReason.
     pub const DEPLOYMENT_FAILED: &str = "DeploymentFailed";
+    /// ECS rolled a deployment back (circuit breaker, alarm, lifecycle hook).
+    pub const ROLLED_BACK: &str = "RolledBack";
+    /// A pinned revision (`taskDefinitionRef.revision`, `ecs.fargate.dev/rollback-to`) is
+    /// not one the TaskDefinition keeps.
+    pub const REVISION_NOT_KEPT: &str = "RevisionNotKept";
     /// Fewer tasks are running than desired.
     pub const TASKS_NOT_RUNNING: &str = "TasksNotRunning";
     /// The task-definition revision for this generation is registered.

@@ -57,6 +57,15 @@ use super::patterns;
     validation = Rule::new("!has(self.capacityProviderStrategy) || self.capacityProviderStrategy.exists(c, !has(c.weight) || c.weight > 0)")
         .message("spec.capacityProviderStrategy: at least one capacity provider needs a weight above 0")
         .field_path(".capacityProviderStrategy"),
+    validation = Rule::new("!has(self.deployment) || !has(self.deployment.strategy) || self.deployment.strategy == 'Rolling' || !has(self.loadBalancers) || self.loadBalancers.all(lb, has(lb.advanced))")
+        .message("spec.loadBalancers: with a BlueGreen, Canary or Linear strategy every load balancer needs advanced (alternateTargetGroupArn, productionListenerRule, roleArn), so ECS can shift traffic between the revisions")
+        .field_path(".loadBalancers"),
+    validation = Rule::new("!has(self.loadBalancers) || !self.loadBalancers.exists(lb, has(lb.advanced)) || (has(self.deployment) && has(self.deployment.strategy) && self.deployment.strategy != 'Rolling')")
+        .message("spec.loadBalancers: advanced applies to the BlueGreen, Canary and Linear strategies only: set spec.deployment.strategy, or remove advanced")
+        .field_path(".loadBalancers"),
+    validation = Rule::new("!has(self.deployment) || !has(self.deployment.strategy) || (self.deployment.strategy != 'Canary' && self.deployment.strategy != 'Linear') || (has(self.loadBalancers) && size(self.loadBalancers) > 0)")
+        .message("spec.loadBalancers: Canary and Linear deployments shift production traffic through a load balancer: add one (with advanced), or use BlueGreen or Rolling")
+        .field_path(".loadBalancers"),
 )]
 pub struct FargateServiceSpec {
     /// The ECS cluster. Defaults to `{name: default, create: true}`.
@@ -97,7 +106,8 @@ pub struct FargateServiceSpec {
     #[schemars(range(min = 0, max = 2147483647))]
     pub health_check_grace_period_seconds: Option<i32>,
 
-    /// Rolling-update policy.
+    /// How a new revision rolls out: the strategy (Rolling, BlueGreen, Canary, Linear), its
+    /// bake times, the alarms that stop and roll back, and lifecycle hooks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment: Option<DeploymentSpec>,
 
@@ -212,12 +222,19 @@ impl Default for ClusterSpec {
     }
 }
 
-/// A reference to an object in the same namespace.
+/// A reference to a TaskDefinition in the same namespace.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct LocalObjectRef {
     /// Object name.
     #[schemars(length(min = 1, max = 253))]
     pub name: String,
+    /// Pin the service to this revision of the TaskDefinition's family (one it keeps, see
+    /// its `status.revisionHistory`) instead of its current one: a rollback. Remove it to
+    /// follow the TaskDefinition again. The `ecs.fargate.dev/rollback-to` annotation, when
+    /// set, takes precedence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 999_999_999))]
+    pub revision: Option<i32>,
 }
 
 /// VPC networking for the tasks.
@@ -253,9 +270,37 @@ pub struct LoadBalancer {
     /// Its port (must be one of the container's portMappings).
     #[schemars(range(min = 1, max = 65535))]
     pub container_port: i32,
+    /// What ECS needs to shift traffic in BlueGreen, Canary and Linear deployments (required
+    /// with those strategies, refused without them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced: Option<LoadBalancerAdvanced>,
 }
 
-/// Rolling-update policy.
+/// A load balancer's blue/green resources (ECS `AdvancedConfiguration`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadBalancerAdvanced {
+    /// The target group the new revision's tasks register with while traffic shifts (target
+    /// type `ip`, same VPC and port as `targetGroupArn`).
+    #[schemars(regex(pattern = patterns::TARGET_GROUP_ARN), length(max = 256))]
+    pub alternate_target_group_arn: String,
+    /// The listener rule (Application Load Balancer) or listener (Network Load Balancer)
+    /// that routes production traffic; ECS moves its weights between the target groups.
+    #[schemars(regex(pattern = patterns::LISTENER_RULE_ARN), length(max = 512))]
+    pub production_listener_rule: String,
+    /// The listener rule or listener that routes test traffic to the new revision before
+    /// production traffic moves (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::LISTENER_RULE_ARN), length(max = 512))]
+    pub test_listener_rule: Option<String>,
+    /// The IAM role ECS assumes to change the listener rules (trusts `ecs.amazonaws.com`,
+    /// with the Elastic Load Balancing permissions of AWS's
+    /// `AmazonECS-ServiceLinkedRolePolicy`-style infrastructure role).
+    #[schemars(regex(pattern = patterns::ROLE_ARN), length(max = 2048))]
+    pub role_arn: String,
+}
+
+/// How a new revision rolls out.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema, Default)]
 #[serde(rename_all = "camelCase")]
 #[x_kube(
@@ -265,8 +310,45 @@ pub struct LoadBalancer {
     validation = Rule::new("!has(self.earlySuccess) || self.earlySuccess.healthyPercent >= (has(self.minimumHealthyPercent) ? self.minimumHealthyPercent : 100)")
         .message("deployment.earlySuccess.healthyPercent must be at least minimumHealthyPercent (default 100)")
         .field_path(".earlySuccess.healthyPercent"),
+    validation = Rule::new("!has(self.strategy) || self.strategy == 'Rolling' || has(self.bakeTimeMinutes)")
+        .message("deployment.bakeTimeMinutes is required with the BlueGreen, Canary and Linear strategies: how long both revisions run after production traffic moved (0-1440)")
+        .field_path(".bakeTimeMinutes"),
+    validation = Rule::new("!has(self.bakeTimeMinutes) || (has(self.strategy) && self.strategy != 'Rolling')")
+        .message("deployment.bakeTimeMinutes applies to the BlueGreen, Canary and Linear strategies only: set deployment.strategy, or remove bakeTimeMinutes")
+        .field_path(".bakeTimeMinutes"),
+    validation = Rule::new("!has(self.canary) || (has(self.strategy) && self.strategy == 'Canary')")
+        .message("deployment.canary applies to strategy Canary only")
+        .field_path(".canary"),
+    validation = Rule::new("!has(self.linear) || (has(self.strategy) && self.strategy == 'Linear')")
+        .message("deployment.linear applies to strategy Linear only")
+        .field_path(".linear"),
 )]
 pub struct DeploymentSpec {
+    /// `Rolling` (default): replace tasks in place, within minimumHealthyPercent and
+    /// maximumPercent. `BlueGreen`: start the new revision beside the old one, shift all
+    /// traffic at once, keep both for `bakeTimeMinutes`. `Canary`: shift `canary.percent` of
+    /// traffic first, the rest after `canary.bakeTimeMinutes`. `Linear`: shift
+    /// `linear.stepPercent` at a time, `linear.stepBakeTimeMinutes` apart. The last three
+    /// need `bakeTimeMinutes`; Canary and Linear need a load balancer, and with any of them
+    /// every load balancer needs `advanced`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<DeploymentStrategy>,
+    /// Minutes both revisions keep running after production traffic moved to the new one,
+    /// so a rollback is instant (0-1440). Required with BlueGreen, Canary and Linear.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1440))]
+    pub bake_time_minutes: Option<i32>,
+    /// The canary step (strategy Canary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<CanarySpec>,
+    /// The linear steps (strategy Linear).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linear: Option<LinearSpec>,
+    /// Lambda functions ECS invokes at stages of a deployment; one that fails (or times
+    /// out, by default) rolls the deployment back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 10))]
+    pub lifecycle_hooks: Vec<LifecycleHook>,
     /// Lower bound of running tasks during a deployment, in percent of desiredCount (0-100,
     /// default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -277,7 +359,9 @@ pub struct DeploymentSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 100, max = 200))]
     pub maximum_percent: Option<i32>,
-    /// Stop (and roll back) a deployment whose tasks keep failing. Both default true.
+    /// Stop (and roll back) a deployment whose tasks keep failing. Both default true. ECS
+    /// applies it to the Rolling and BlueGreen strategies; with Canary and Linear the
+    /// operator turns it off and `alarms` are what stop and roll back.
     #[serde(default)]
     pub circuit_breaker: CircuitBreaker,
     /// CloudWatch alarms that fail a deployment.
@@ -318,6 +402,151 @@ impl RevisionCleanup {
         match self {
             Self::Blocking => "BLOCKING",
             Self::Deferred => "DEFERRED",
+        }
+    }
+}
+
+/// How ECS rolls out a new revision (`deploymentConfiguration.strategy`).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema, Default)]
+pub enum DeploymentStrategy {
+    /// Replace tasks in place (ECS's default).
+    #[default]
+    Rolling,
+    /// All traffic at once to the new revision, the old one kept for the bake time.
+    BlueGreen,
+    /// A slice of traffic first, the rest after the canary bake time.
+    Canary,
+    /// Traffic in equal steps with a bake time between them.
+    Linear,
+}
+
+impl DeploymentStrategy {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rolling => "ROLLING",
+            Self::BlueGreen => "BLUE_GREEN",
+            Self::Canary => "CANARY",
+            Self::Linear => "LINEAR",
+        }
+    }
+}
+
+/// The canary step. Ranges and defaults from the ECS API reference (`CanaryConfiguration`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema, Default)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("!has(self.percent) || (double(self.percent) * 10.0 - double(int(double(self.percent) * 10.0 + 0.5)) < 0.000001 && double(self.percent) * 10.0 - double(int(double(self.percent) * 10.0 + 0.5)) > -0.000001)")
+    .message("deployment.canary.percent: ECS takes steps of 0.1 (e.g. 12.5)")
+    .field_path(".percent"))]
+pub struct CanarySpec {
+    /// Percent of production traffic the new revision gets first: 0.1 to 100 in steps of 0.1
+    /// (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.1, max = 100.0))]
+    pub percent: Option<f64>,
+    /// Minutes before the rest of the traffic moves (0-1440, default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1440))]
+    pub bake_time_minutes: Option<i32>,
+}
+
+/// The linear steps. Ranges and defaults from the ECS API reference (`LinearConfiguration`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema, Default)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("!has(self.stepPercent) || (double(self.stepPercent) * 10.0 - double(int(double(self.stepPercent) * 10.0 + 0.5)) < 0.000001 && double(self.stepPercent) * 10.0 - double(int(double(self.stepPercent) * 10.0 + 0.5)) > -0.000001)")
+    .message("deployment.linear.stepPercent: ECS takes steps of 0.1 (e.g. 12.5)")
+    .field_path(".stepPercent"))]
+pub struct LinearSpec {
+    /// Percent of production traffic moved per step: 3 to 100 in steps of 0.1 (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 3.0, max = 100.0))]
+    pub step_percent: Option<f64>,
+    /// Minutes between steps (0-1440, default 6; none after the last step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1440))]
+    pub step_bake_time_minutes: Option<i32>,
+}
+
+/// A Lambda function ECS invokes at stages of a deployment.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LifecycleHook {
+    /// The Lambda function (ARN, optionally with a version or alias).
+    #[schemars(regex(pattern = patterns::LAMBDA_ARN), length(max = 256))]
+    pub lambda_arn: String,
+    /// The IAM role ECS assumes to invoke it (trusts `ecs.amazonaws.com`, may
+    /// `lambda:InvokeFunction` it).
+    #[schemars(regex(pattern = patterns::ROLE_ARN), length(max = 2048))]
+    pub role_arn: String,
+    /// The stages it runs at (1-8, each once).
+    #[schemars(length(min = 1, max = 8))]
+    #[schemars(extend("x-kubernetes-list-type" = "set"))]
+    pub stages: Vec<HookStage>,
+    /// Minutes ECS waits for the hook before `timeoutAction` (1-1440; ECS's default 1440).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1440))]
+    pub timeout_minutes: Option<i32>,
+    /// What ECS does when the hook times out: `ROLLBACK` (ECS's default) or `CONTINUE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_action: Option<HookTimeoutAction>,
+}
+
+/// A deployment lifecycle stage a hook runs at.
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, JsonSchema,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HookStage {
+    /// Before a deployment starts while more than one revision is active.
+    ReconcileService,
+    /// Before the new revision's tasks start.
+    PreScaleUp,
+    /// After they started, before any traffic.
+    PostScaleUp,
+    /// While test traffic moves to the new revision.
+    TestTrafficShift,
+    /// Once all test traffic reaches it.
+    PostTestTrafficShift,
+    /// Before each production traffic shift.
+    PreProductionTrafficShift,
+    /// During each production traffic shift.
+    ProductionTrafficShift,
+    /// Once all production traffic reaches it.
+    PostProductionTrafficShift,
+}
+
+impl HookStage {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReconcileService => "RECONCILE_SERVICE",
+            Self::PreScaleUp => "PRE_SCALE_UP",
+            Self::PostScaleUp => "POST_SCALE_UP",
+            Self::TestTrafficShift => "TEST_TRAFFIC_SHIFT",
+            Self::PostTestTrafficShift => "POST_TEST_TRAFFIC_SHIFT",
+            Self::PreProductionTrafficShift => "PRE_PRODUCTION_TRAFFIC_SHIFT",
+            Self::ProductionTrafficShift => "PRODUCTION_TRAFFIC_SHIFT",
+            Self::PostProductionTrafficShift => "POST_PRODUCTION_TRAFFIC_SHIFT",
+        }
+    }
+}
+
+/// What ECS does when a lifecycle hook times out.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HookTimeoutAction {
+    /// Go on to the next stage.
+    Continue,
+    /// Roll the deployment back.
+    Rollback,
+}
+
+impl HookTimeoutAction {
+    /// The ECS API string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Continue => "CONTINUE",
+            Self::Rollback => "ROLLBACK",
         }
     }
 }
@@ -618,6 +847,10 @@ pub struct FargateServiceStatus {
     /// ECS deployments of the service (primary first).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deployments: Vec<DeploymentStatus>,
+    /// The rollout as ECS runs it: strategy, stage, traffic on the new revision, when the
+    /// bake ends, and why it rolled back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutStatus>,
     /// The newest ECS service events (at most 5, newest first).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent_events: Vec<ServiceEvent>,
@@ -653,6 +886,41 @@ pub struct DeploymentStatus {
     /// When the deployment was created (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+}
+
+/// The newest ECS service deployment of a service (`DescribeServiceDeployments`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutStatus {
+    /// ROLLING, BLUE_GREEN, CANARY or LINEAR, as the service is configured.
+    pub strategy: String,
+    /// The service deployment's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_deployment_arn: Option<String>,
+    /// PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, STOP_REQUESTED, ROLLBACK_REQUESTED,
+    /// ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// ECS's lifecycle stage, e.g. SCALE_UP, TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT,
+    /// BAKE_TIME, CLEAN_UP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// Percent of production traffic ECS sends to the new revision (its last snapshot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_traffic_percent: Option<f64>,
+    /// Percent of test traffic ECS sends to the new revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_traffic_percent: Option<f64>,
+    /// When the bake time ends (RFC 3339): the stage's start as ECS last updated the
+    /// deployment, plus bakeTimeMinutes. Only during BAKE_TIME.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bake_ends_at: Option<String>,
+    /// Why ECS says the deployment is in that status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    /// Why it rolled back (the circuit breaker, an alarm, a hook), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_reason: Option<String>,
 }
 
 /// An ECS service event.

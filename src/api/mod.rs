@@ -31,6 +31,8 @@ pub const SPEC_HASH_TAG: &str = "ecs.fargate.dev/spec-hash";
 /// Tag on an ECS service recording the last `restartedAt` annotation value acted on, as a
 /// short hash of it (`pending:<hash>` while its deployment is being forced).
 pub const RESTARTED_AT_TAG: &str = "ecs.fargate.dev/restarted-at";
+/// Tag carrying the `metadata.generation` a task-definition revision was registered for.
+pub const GENERATION_TAG: &str = "ecs.fargate.dev/generation";
 /// Tag on clusters the operator created (clusters are shared, so they name no owner).
 pub const MANAGED_BY_TAG: &str = "ecs.fargate.dev/managed-by";
 /// Tag prefix reserved for the operator; users may not set tags under it.
@@ -40,6 +42,10 @@ pub const RESERVED_TAG_PREFIX: &str = "ecs.fargate.dev/";
 pub const ADOPT_ANNOTATION: &str = "ecs.fargate.dev/adopt";
 /// Annotation: a changed value forces a new ECS deployment (like `kubectl rollout restart`).
 pub const RESTARTED_AT_ANNOTATION: &str = "ecs.fargate.dev/restartedAt";
+
+/// Annotation: pins a FargateService to this revision number of its TaskDefinition's family
+/// (a one-step rollback); takes precedence over `spec.taskDefinitionRef.revision`.
+pub const ROLLBACK_TO_ANNOTATION: &str = "ecs.fargate.dev/rollback-to";
 
 /// Finalizer guarding the AWS resources an object owns.
 pub const FINALIZER: &str = "ecs.fargate.dev/cleanup";

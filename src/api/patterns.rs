@@ -54,6 +54,13 @@ pub const ABSOLUTE_PATH: &str = "^/.*$";
 pub const PLATFORM_VERSION: &str = "^(LATEST|[0-9]+\\.[0-9]+\\.[0-9]+)$";
 /// A scheduled-action name.
 pub const SCHEDULE_NAME: &str = "^[A-Za-z0-9_-]{1,200}$";
+/// A Lambda function ARN (optionally with a version or alias): a deployment lifecycle hook.
+pub const LAMBDA_ARN: &str =
+    "^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$";
+/// An Elastic Load Balancing v2 listener rule ARN (Application Load Balancer) or listener
+/// ARN (Network Load Balancer): where ECS shifts production or test traffic.
+pub const LISTENER_RULE_ARN: &str =
+    "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:(listener-rule|listener)/(app|net)/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}(/[0-9a-f]{16})?$";
 
 /// A Secrets Manager secret ARN, without a JSON-key suffix (private registry credentials).
 pub const SECRETSMANAGER_ARN: &str =
@@ -102,4 +109,6 @@ pub const ALL: &[&str] = &[
     CREDENTIAL_SPEC,
     SYSCTL,
     BUFFER_SIZE,
+    LAMBDA_ARN,
+    LISTENER_RULE_ARN,
 ];

@@ -810,4 +810,32 @@ pub struct TaskDefinitionStatus {
     /// Older revisions kept registered for rollback (newest first).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retained_revisions: Vec<String>,
+    /// The kept revisions, newest first (at most 20): what each runs, when it was
+    /// registered and from which generation. A FargateService can pin one with
+    /// `taskDefinitionRef.revision` or the `ecs.fargate.dev/rollback-to` annotation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revision_history: Vec<RevisionHistoryEntry>,
+}
+
+/// One kept revision of a TaskDefinition's family.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionHistoryEntry {
+    /// Revision number.
+    pub revision: i32,
+    /// Revision ARN.
+    pub arn: String,
+    /// `container=image` of each container.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
+    /// When ECS registered it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_at: Option<String>,
+    /// The `metadata.generation` it was registered for (revisions registered before the
+    /// operator recorded it have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    /// Whether it is the current revision (the one the spec hashes to).
+    #[serde(default)]
+    pub current: bool,
 }

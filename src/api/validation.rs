@@ -751,6 +751,7 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             if r.name.is_empty() {
                 c.fail("spec.taskDefinitionRef.name", "must name a TaskDefinition in this namespace");
             }
+            c.opt_range("spec.taskDefinitionRef.revision", r.revision, 1, 999_999_999);
         }
         (None, Some(arn)) => c.pattern(
             "spec.taskDefinitionArn",
@@ -767,6 +768,7 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
     network(&mut c, spec);
     load_balancers(&mut c, spec);
     deployment(&mut c, spec);
+    progressive_delivery(&mut c, spec);
     capacity_and_placement(&mut c, spec);
     c.reserved_tags(spec.tags.keys());
     if let Some(s) = &spec.scaling {
@@ -896,6 +898,165 @@ fn breaker_and_early_success(c: &mut Check, d: &super::fargateservice::Deploymen
                 ),
             );
         }
+    }
+}
+
+/// Whether a percent is a multiple of 0.1, as ECS takes canary and linear percents.
+fn tenths(value: f64) -> bool {
+    let scaled = value * 10.0;
+    (scaled - scaled.round()).abs() < 1e-6
+}
+
+/// The deployment strategy and what it needs: its bake time, its canary or linear steps,
+/// the load balancers' blue/green resources, and the lifecycle hooks.
+fn progressive_delivery(c: &mut Check, spec: &FargateServiceSpec) {
+    use super::fargateservice::DeploymentStrategy as S;
+    let d = spec.deployment.clone().unwrap_or_default();
+    let strategy = d.strategy.unwrap_or_default();
+    let progressive = strategy != S::Rolling;
+    const BAKE: &str = "spec.deployment.bakeTimeMinutes";
+    match d.bake_time_minutes {
+        None if progressive => c.fail(BAKE, "is required with the BlueGreen, Canary and Linear strategies: how long both revisions run after production traffic moved (0-1440)"),
+        Some(_) if !progressive => c.fail(BAKE, "applies to the BlueGreen, Canary and Linear strategies only: set deployment.strategy, or remove bakeTimeMinutes"),
+        v => c.opt_range(BAKE, v, 0, 1440),
+    }
+    if let Some(k) = &d.canary {
+        traffic_step(
+            c,
+            strategy == S::Canary,
+            "canary",
+            ("percent", k.percent, 0.1),
+            ("bakeTimeMinutes", k.bake_time_minutes),
+        );
+    }
+    if let Some(l) = &d.linear {
+        traffic_step(
+            c,
+            strategy == S::Linear,
+            "linear",
+            ("stepPercent", l.step_percent, 3.0),
+            ("stepBakeTimeMinutes", l.step_bake_time_minutes),
+        );
+    }
+    lifecycle_hooks(c, &d.lifecycle_hooks);
+    blue_green_load_balancers(c, spec, strategy);
+}
+
+/// A canary or linear step (`spec.deployment.<block>`): only under its own strategy, its
+/// percent from `min` to 100 in steps of 0.1, its bake time 0-1440 minutes (the ECS API
+/// reference's `CanaryConfiguration` and `LinearConfiguration`).
+fn traffic_step(
+    c: &mut Check,
+    own_strategy: bool,
+    block: &str,
+    (percent_field, percent, min): (&str, Option<f64>, f64),
+    (bake_field, bake): (&str, Option<i32>),
+) {
+    let at = format!("spec.deployment.{block}");
+    if !own_strategy {
+        c.fail(
+            &at,
+            format!(
+                "applies to strategy {} only",
+                if block == "canary" {
+                    "Canary"
+                } else {
+                    "Linear"
+                }
+            ),
+        );
+    }
+    if let Some(p) = percent.filter(|p| !(min..=100.0).contains(p) || !tenths(*p)) {
+        c.fail(
+            format!("{at}.{percent_field}"),
+            format!("{p} is out of range: use {min} to 100 in steps of 0.1"),
+        );
+    }
+    c.opt_range(format!("{at}.{bake_field}"), bake, 0, 1440);
+}
+
+/// Each hook's Lambda, role, stages (at least one, each once) and timeout.
+fn lifecycle_hooks(c: &mut Check, hooks: &[super::fargateservice::LifecycleHook]) {
+    for (i, h) in hooks.iter().enumerate() {
+        let at = format!("spec.deployment.lifecycleHooks[{i}]");
+        c.pattern(
+            format!("{at}.lambdaArn"),
+            &h.lambda_arn,
+            patterns::LAMBDA_ARN,
+            "a Lambda function ARN like arn:aws:lambda:us-east-1:123456789012:function:check",
+        );
+        c.pattern(
+            format!("{at}.roleArn"),
+            &h.role_arn,
+            patterns::ROLE_ARN,
+            "an IAM role ARN",
+        );
+        if h.stages.is_empty() {
+            c.fail(format!("{at}.stages"), "name at least one stage");
+        }
+        let mut seen = BTreeSet::new();
+        for (j, stage) in h.stages.iter().enumerate() {
+            if !seen.insert(*stage) {
+                c.fail(
+                    format!("{at}.stages[{j}]"),
+                    format!("{} is listed twice", stage.as_str()),
+                );
+            }
+        }
+        c.opt_range(format!("{at}.timeoutMinutes"), h.timeout_minutes, 1, 1440);
+    }
+}
+
+/// With BlueGreen, Canary or Linear every load balancer has its blue/green resources, and
+/// Canary and Linear have a load balancer; without them no load balancer has any.
+fn blue_green_load_balancers(
+    c: &mut Check,
+    spec: &FargateServiceSpec,
+    strategy: super::fargateservice::DeploymentStrategy,
+) {
+    use super::fargateservice::DeploymentStrategy as S;
+    let lbs = &spec.load_balancers;
+    if strategy != S::Rolling && lbs.iter().any(|lb| lb.advanced.is_none()) {
+        c.fail("spec.loadBalancers", "with a BlueGreen, Canary or Linear strategy every load balancer needs advanced (alternateTargetGroupArn, productionListenerRule, roleArn), so ECS can shift traffic between the revisions");
+    }
+    if strategy == S::Rolling && lbs.iter().any(|lb| lb.advanced.is_some()) {
+        c.fail("spec.loadBalancers", "advanced applies to the BlueGreen, Canary and Linear strategies only: set spec.deployment.strategy, or remove advanced");
+    }
+    if matches!(strategy, S::Canary | S::Linear) && lbs.is_empty() {
+        c.fail("spec.loadBalancers", "Canary and Linear deployments shift production traffic through a load balancer: add one (with advanced), or use BlueGreen or Rolling");
+    }
+    for (i, lb) in lbs.iter().enumerate() {
+        let Some(a) = &lb.advanced else { continue };
+        let at = format!("spec.loadBalancers[{i}].advanced");
+        c.pattern(
+            format!("{at}.alternateTargetGroupArn"),
+            &a.alternate_target_group_arn,
+            patterns::TARGET_GROUP_ARN,
+            "a target group ARN",
+        );
+        if a.alternate_target_group_arn == lb.target_group_arn {
+            c.fail(format!("{at}.alternateTargetGroupArn"), "must differ from targetGroupArn: the new revision registers with the alternate target group while traffic shifts");
+        }
+        c.pattern(
+            format!("{at}.productionListenerRule"),
+            &a.production_listener_rule,
+            patterns::LISTENER_RULE_ARN,
+            "a listener rule (ALB) or listener (NLB) ARN",
+        );
+        if let Some(t) = &a.test_listener_rule {
+            c.pattern(
+                format!("{at}.testListenerRule"),
+                t,
+                patterns::LISTENER_RULE_ARN,
+                "a listener rule (ALB) or listener (NLB) ARN",
+            );
+        }
+        c.pattern(
+            format!("{at}.roleArn"),
+            &a.role_arn,
+            patterns::ROLE_ARN,
+            "an IAM role ARN",
+        );
     }
 }
 

@@ -19,8 +19,8 @@ pub use error::{AwsError, ErrorKind};
 
 use crate::plan::model::{
     ObservedCluster, ObservedLogGroup, ObservedRevision, ObservedRole, ObservedScaling,
-    ObservedService, ObservedStoppedTask, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef,
-    TaskDefBody,
+    ObservedService, ObservedServiceDeployment, ObservedStoppedTask, ScheduledActionDef,
+    ServiceBody, Tags, TargetTrackingDef, TaskDefBody,
 };
 use crate::plan::ServiceUpdate;
 
@@ -99,6 +99,13 @@ instrument::aws_trait! {
             service: &str,
             limit: usize
         ) -> Vec<ObservedStoppedTask>;
+        /// The newest service deployment of a service (ListServiceDeployments, then
+        /// DescribeServiceDeployments of it), if ECS has one.
+        ListServiceDeployments => fn latest_service_deployment(
+            &self,
+            cluster: &str,
+            service: &str
+        ) -> Option<ObservedServiceDeployment>;
     }
     provided {
         /// The ACTIVE revisions of a family with their tags, oldest first: every page of

@@ -219,7 +219,10 @@ pub async fn reconcile_task_definition(
     let info = (sync == Sync::InSync)
         .then(|| status.arn.clone())
         .flatten()
-        .map(|arn| task_definition_info(td, Some(arn)));
+        .map(|arn| TaskDefinitionInfo {
+            kept: crate::plan::service::kept_revisions(Some(&status)),
+            ..task_definition_info(td, Some(arn))
+        });
     (
         Reconciled {
             sync,
@@ -276,6 +279,7 @@ pub async fn reconcile_fargate_service(
         |_, _| {},
     )
     .await;
+    let observed = last_service_deployment(aws, &cluster, &name, fs, observed).await;
     let notes: Vec<Note> = plan.as_ref().map(|p| p.notes.clone()).unwrap_or_default();
     let status = report::fargate_service_status(
         &ReportInputs {
@@ -293,6 +297,39 @@ pub async fn reconcile_fargate_service(
         applied,
         status,
     }
+}
+
+/// The observation with the service deployment read once more when the previous status
+/// showed one in flight and this observation did not read it (ECS no longer rolls out): so
+/// the status says how it ended (SUCCESSFUL, ROLLBACK_SUCCESSFUL and why) rather than
+/// dropping it. A failed read leaves the observation as it was
+/// ([`observe::read_service_deployment`]).
+async fn last_service_deployment(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+    fs: &FargateService,
+    mut observed: ObservedFargateService,
+) -> ObservedFargateService {
+    let was_in_flight = fs
+        .status
+        .as_ref()
+        .and_then(|s| s.rollout.as_ref())
+        .and_then(|r| r.status.as_deref())
+        .is_some_and(report::in_flight);
+    let live = observed
+        .service
+        .as_ref()
+        .is_some_and(|s| s.status == "ACTIVE");
+    if was_in_flight && live && observed.service_deployment.is_none() {
+        match aws.ecs.latest_service_deployment(cluster, name).await {
+            Ok(d) => observed.service_deployment = d,
+            Err(e) => {
+                tracing::warn!(%cluster, %name, error = %e, "reading the last service deployment failed")
+            }
+        }
+    }
+    observed
 }
 
 /// A spec that fails validation is refused before AWS is asked anything: the conditions say

@@ -53,6 +53,35 @@ fn wants_stopped_tasks(s: &ObservedService) -> bool {
             || s.deployments.iter().any(|d| d.failed_tasks > 0))
 }
 
+/// Whether ECS is rolling out a BlueGreen, Canary or Linear deployment of the service (one
+/// of its deployments is IN_PROGRESS: a rollout, or a rollback). Only then is its service
+/// deployment read (its stage and traffic split), so a steady service costs no extra reads;
+/// a rolling deployment's progress is in its deployments already.
+pub fn wants_service_deployment(s: &ObservedService) -> bool {
+    s.status == "ACTIVE"
+        && s.body.rollout.strategy() != crate::plan::model::ROLLING
+        && s.deployments
+            .iter()
+            .any(|d| d.rollout_state.as_deref() == Some("IN_PROGRESS"))
+}
+
+/// The newest service deployment, for the status only: a failed read (ECS cannot describe
+/// deployments of service revisions from before 25 October 2024, emulators have none) is
+/// logged and reads as none, so it never stops the service from being reconciled.
+pub async fn read_service_deployment(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+) -> Option<crate::plan::model::ObservedServiceDeployment> {
+    match aws.ecs.latest_service_deployment(cluster, name).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(%cluster, service = %name, error = %e, "reading the service deployment failed; the status shows no rollout stage");
+            None
+        }
+    }
+}
+
 /// Services of one cluster by name, with the cluster, autoscaling and (when tasks are
 /// missing or failing) recently stopped tasks. DescribeServices is batched by
 /// [`DESCRIBE_SERVICES_BATCH`]; names ECS does not know come back with `service: None`.
@@ -102,6 +131,12 @@ pub async fn observe_services_in(
             }
             _ => vec![],
         };
+        let service_deployment = match &service {
+            Some(s) if wants_service_deployment(s) => {
+                read_service_deployment(aws, cluster, name).await
+            }
+            _ => None,
+        };
         out.insert(
             name.clone(),
             ObservedFargateService {
@@ -109,6 +144,7 @@ pub async fn observe_services_in(
                 service,
                 scaling,
                 stopped_tasks,
+                service_deployment,
             },
         );
     }

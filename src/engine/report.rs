@@ -5,12 +5,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use k8s_openapi::jiff::Timestamp;
 
 use crate::api::conditions::{condition, condition_types as ct, reasons, set_condition};
-use crate::api::fargateservice::{DeploymentStatus, ServiceEvent, StoppedTask};
+use crate::api::fargateservice::{DeploymentStatus, RolloutStatus, ServiceEvent, StoppedTask};
 use crate::api::names::{Owner, Ownership};
-use crate::api::{FargateServiceStatus, TaskDefinitionStatus};
+use crate::api::taskdefinition::RevisionHistoryEntry;
+use crate::api::{FargateServiceStatus, TaskDefinitionStatus, GENERATION_TAG, SPEC_HASH_TAG};
 use crate::plan::model::{
-    ObservedDeployment, ObservedFargateService, ObservedService, ObservedStoppedTask,
-    ObservedTaskDefinition, RoleRef,
+    ObservedDeployment, ObservedFargateService, ObservedRevision, ObservedService,
+    ObservedServiceDeployment, ObservedStoppedTask, ObservedTaskDefinition, RoleRef,
 };
 use crate::plan::Note;
 
@@ -97,7 +98,17 @@ pub fn task_definition_status(
         .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
         .collect();
     owned.sort_by_key(|r| r.revision);
-    let current = owned.last().copied();
+    // The revision the spec hashes to (an older one when a spec was reverted to it), else
+    // the newest.
+    let current = spec_hash
+        .and_then(|h| {
+            owned
+                .iter()
+                .rev()
+                .find(|r| r.tags.get(SPEC_HASH_TAG).map(String::as_str) == Some(h))
+        })
+        .or(owned.last())
+        .copied();
     let role_arn = |r: &Option<RoleRef>| match r {
         Some(RoleRef::Arn(a)) => Some(a.clone()),
         _ => None,
@@ -114,7 +125,13 @@ pub fn task_definition_status(
         execution_role_arn: current.and_then(|r| role_arn(&r.body.execution_role)),
         task_role_arn: current.and_then(|r| role_arn(&r.body.task_role)),
         log_group: observed.log_groups.keys().next().cloned(),
-        retained_revisions: owned.iter().rev().skip(1).map(|r| r.arn.clone()).collect(),
+        retained_revisions: owned
+            .iter()
+            .rev()
+            .filter(|r| Some(r.arn.as_str()) != current.map(|c| c.arn.as_str()))
+            .map(|r| r.arn.clone())
+            .collect(),
+        revision_history: revision_history(&owned, current),
     };
     sync_conditions(&mut status.conditions, inputs);
     let notes = notes_suffix(inputs.notes);
@@ -149,6 +166,35 @@ pub fn task_definition_status(
     });
     set_readiness(&mut status.conditions, readiness);
     status
+}
+
+/// Revisions shown in a TaskDefinition's `status.revisionHistory`.
+pub const REVISION_HISTORY_SHOWN: usize = 20;
+
+/// The kept revisions (`owned`, oldest first), newest first, at most
+/// [`REVISION_HISTORY_SHOWN`].
+fn revision_history(
+    owned: &[&ObservedRevision],
+    current: Option<&ObservedRevision>,
+) -> Vec<RevisionHistoryEntry> {
+    owned
+        .iter()
+        .rev()
+        .take(REVISION_HISTORY_SHOWN)
+        .map(|r| RevisionHistoryEntry {
+            revision: r.revision,
+            arn: r.arn.clone(),
+            images: r
+                .body
+                .containers
+                .iter()
+                .map(|c| format!("{}={}", c.name, c.image))
+                .collect(),
+            registered_at: r.registered_at.clone(),
+            generation: r.tags.get(GENERATION_TAG).and_then(|g| g.parse().ok()),
+            current: current.is_some_and(|c| c.arn == r.arn),
+        })
+        .collect()
 }
 
 /// Ready, Progressing and Degraded of one object.
@@ -269,8 +315,12 @@ pub fn fargate_service_status(
     status.estimated_monthly_cost_usd =
         estimated_monthly_cost_usd.or_else(|| previous.and_then(|p| p.estimated_monthly_cost_usd));
     sync_conditions(&mut status.conditions, inputs);
+    let rollout = status.rollout.clone();
     let readiness = not_synced(inputs).unwrap_or_else(|| match (inputs.sync, service) {
-        (Sync::InSync, Some(s)) => deployment_readiness(inputs, s, &observed.stopped_tasks),
+        (Sync::InSync, Some(s)) => rollout
+            .as_ref()
+            .and_then(|r| rollout_readiness(inputs, s, r))
+            .unwrap_or_else(|| deployment_readiness(inputs, s, &observed.stopped_tasks)),
         _ => applying(
             inputs,
             "changes to AWS are being applied",
@@ -306,6 +356,7 @@ fn observed_service_status(
         deployments: service
             .map(|s| s.deployments.iter().map(deployment_status).collect())
             .unwrap_or_default(),
+        rollout: service.map(|s| rollout_status(s, observed.service_deployment.as_ref(), previous)),
         recent_events: service
             .map(|s| {
                 s.events
@@ -331,6 +382,127 @@ fn observed_service_status(
             .collect(),
         estimated_monthly_cost_usd: None,
     }
+}
+
+/// The rollout on the status: the newest service deployment when one was read; else the
+/// previous status's, while it ended (a terminal status does not change) and the service
+/// still runs the revision it was about; else the strategy alone.
+fn rollout_status(
+    s: &ObservedService,
+    read: Option<&ObservedServiceDeployment>,
+    previous: Option<&FargateServiceStatus>,
+) -> RolloutStatus {
+    let strategy = s.body.rollout.strategy().to_owned();
+    if let Some(d) = read {
+        return RolloutStatus {
+            strategy,
+            service_deployment_arn: Some(d.arn.clone()),
+            status: Some(d.status.clone()),
+            stage: d.stage.clone(),
+            production_traffic_percent: d.production_traffic_percent,
+            test_traffic_percent: d.test_traffic_percent,
+            bake_ends_at: bake_ends_at(d),
+            status_reason: d.status_reason.clone(),
+            rollback_reason: d.rollback_reason.clone(),
+        };
+    }
+    let same_revision = previous.and_then(|p| p.task_definition_arn.as_deref())
+        == Some(s.body.task_definition.to_string().as_str());
+    previous
+        .and_then(|p| p.rollout.clone())
+        .filter(|r| same_revision && r.status.as_deref().is_some_and(|st| !in_flight(st)))
+        .map(|r| RolloutStatus {
+            strategy: strategy.clone(),
+            ..r
+        })
+        .unwrap_or(RolloutStatus {
+            strategy,
+            ..RolloutStatus::default()
+        })
+}
+
+/// Whether a service deployment status is one ECS is still working on.
+pub fn in_flight(status: &str) -> bool {
+    ObservedServiceDeployment {
+        status: status.to_owned(),
+        ..Default::default()
+    }
+    .in_flight()
+}
+
+/// When the bake ends: during BAKE_TIME, ECS's last update of the deployment (the stage's
+/// start) plus its bake time.
+fn bake_ends_at(d: &ObservedServiceDeployment) -> Option<String> {
+    if d.stage.as_deref() != Some("BAKE_TIME") {
+        return None;
+    }
+    let start: Timestamp = d.updated_at.as_deref()?.parse().ok()?;
+    let minutes = i64::from(d.bake_time_minutes?);
+    let end = start
+        .checked_add(k8s_openapi::jiff::SignedDuration::from_mins(minutes))
+        .ok()?;
+    Some(end.to_string())
+}
+
+/// Readiness while ECS runs a service deployment (Progressing, with its stage), or after it
+/// rolled one back (Degraded). None when the rollout says nothing beyond the deployments.
+fn rollout_readiness(
+    inputs: &ReportInputs<'_>,
+    s: &ObservedService,
+    r: &RolloutStatus,
+) -> Option<Readiness> {
+    let (g, now) = (Some(inputs.owner.generation), inputs.now);
+    let cond = |t: &str, st: bool, reason: &str, m: &str| condition(t, st, reason, m, g, now);
+    let status = r.status.as_deref()?;
+    let revision = revision_of(&s.body.task_definition.to_string()).unwrap_or_default();
+    if in_flight(status) {
+        let m = format!(
+            "{} of revision {revision}: {}",
+            r.strategy,
+            rollout_progress(r)
+        );
+        return Some((
+            cond(ct::READY, false, reasons::DEPLOYING, &m),
+            cond(ct::PROGRESSING, true, reasons::DEPLOYING, &m),
+            degraded_ok(inputs),
+        ));
+    }
+    if !matches!(status, "ROLLBACK_SUCCESSFUL" | "ROLLBACK_FAILED") {
+        return None;
+    }
+    let why = r
+        .rollback_reason
+        .as_deref()
+        .or(r.status_reason.as_deref())
+        .unwrap_or("no reason given");
+    let m = format!(
+        "ECS rolled the {} deployment back ({status}): {why}. Fix the revision (or pin a kept one with ecs.fargate.dev/rollback-to) and apply again",
+        r.strategy
+    );
+    Some((
+        cond(ct::READY, false, reasons::ROLLED_BACK, &m),
+        cond(ct::PROGRESSING, false, reasons::ROLLED_BACK, &m),
+        cond(ct::DEGRADED, true, reasons::ROLLED_BACK, &m),
+    ))
+}
+
+/// `stage BAKE_TIME, 100% of production traffic on the new revision, bake ends at ...`.
+fn rollout_progress(r: &RolloutStatus) -> String {
+    let mut parts = vec![format!(
+        "{} at stage {}",
+        r.status.as_deref().unwrap_or("PENDING"),
+        r.stage.as_deref().unwrap_or("(not started)")
+    )];
+    if let Some(p) = r.production_traffic_percent {
+        parts.push(format!("{p}% of production traffic on the new revision"));
+    }
+    if let Some(p) = r.test_traffic_percent.filter(|p| *p > 0.0) {
+        parts.push(format!("{p}% of test traffic"));
+    }
+    if let Some(t) = &r.bake_ends_at {
+        parts.push(format!("bake ends at {t}"));
+    }
+    parts.join(", ")
 }
 
 /// The deployment ECS rolls out (or has rolled out) for the current spec.

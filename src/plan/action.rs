@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::model::{
-    RoleRef, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody,
-    TaskDefinitionRef,
+    percent, RoleRef, RolloutDef, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef,
+    TaskDefBody, TaskDefinitionRef,
 };
 use super::op::AwsOp;
 use super::ServiceUpdate;
@@ -401,12 +401,45 @@ fn update_summary(u: &ServiceUpdate) -> String {
     if let Some(c) = u.desired_count {
         parts.push(format!("desiredCount → {c}"));
     }
+    if let Some(d) = &u.deployment {
+        parts.push(format!(
+            "deploymentConfiguration → {}",
+            describe_rollout(&d.rollout)
+        ));
+    }
     for f in u.changed_fields() {
-        if f != "taskDefinition" && f != "desiredCount" {
+        if !["taskDefinition", "desiredCount", "deploymentConfiguration"].contains(&f) {
             parts.push(f.to_owned());
         }
     }
     parts.join(", ")
+}
+
+/// `CANARY 5% then the rest after 10 min, bake 30 min, 1 lifecycle hook(s)`.
+pub fn describe_rollout(r: &RolloutDef) -> String {
+    let r = r.canonical();
+    let mut out = r.strategy().to_owned();
+    if let Some(c) = r.canary {
+        out.push_str(&format!(
+            " {}% then the rest after {} min",
+            percent(c.percent_tenths),
+            c.bake_time_minutes
+        ));
+    }
+    if let Some(l) = r.linear {
+        out.push_str(&format!(
+            " {}% per step, {} min apart",
+            percent(l.step_percent_tenths),
+            l.step_bake_time_minutes
+        ));
+    }
+    if let Some(b) = r.bake_time_minutes {
+        out.push_str(&format!(", bake {b} min"));
+    }
+    if !r.lifecycle_hooks.is_empty() {
+        out.push_str(&format!(", {} lifecycle hook(s)", r.lifecycle_hooks.len()));
+    }
+    out
 }
 
 fn describe_registration(body: &TaskDefBody) -> String {
@@ -443,10 +476,11 @@ fn describe_creation(cluster: &str, name: &str, body: &ServiceBody) -> String {
             .join(" + "),
     };
     format!(
-        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s)",
+        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s), deployments: {}",
         body.desired_count,
         revision(&body.task_definition),
-        body.load_balancers.len()
+        body.load_balancers.len(),
+        describe_rollout(&body.rollout)
     )
 }
 

@@ -102,6 +102,20 @@ pub fn estimate_monthly_cost(
     (per_task_hour * effective * prices.hours_per_month * 100.0).round() / 100.0
 }
 
+/// The extra cost of one deployment that keeps both revisions running for `minutes` (the
+/// bake times of a BlueGreen, Canary or Linear deployment): `count` more tasks for that
+/// long, at the same prices and Spot share. Rounded to cents.
+pub fn overlap_cost(
+    size: &TaskSize,
+    count: i32,
+    strategy: &[StrategyItem],
+    prices: &PriceTable,
+    minutes: i32,
+) -> f64 {
+    let hourly = estimate_monthly_cost(size, count, strategy, prices) / prices.hours_per_month;
+    (hourly * f64::from(minutes.max(0)) / 60.0 * 100.0).round() / 100.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +139,19 @@ mod tests {
             &PriceTable::default(),
         );
         assert!((c - 9.01).abs() < 0.005, "{c}");
+    }
+
+    #[test]
+    fn a_blue_green_bake_costs_the_extra_tasks_for_its_minutes() {
+        // 4 tasks of 1 vCPU / 2 GB: 4 × (0.04048 + 2 × 0.004445) = 0.19748 $/h; two hours
+        // of bake = 0.39 $.
+        let on = [StrategyItem::new("FARGATE", 0, 1)];
+        let c = overlap_cost(&size(1024, 2048), 4, &on, &PriceTable::default(), 120);
+        assert!((c - 0.39).abs() < 0.011, "{c}");
+        assert_eq!(
+            overlap_cost(&size(1024, 2048), 4, &on, &PriceTable::default(), 0),
+            0.0
+        );
     }
 
     #[test]

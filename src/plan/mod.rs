@@ -201,6 +201,23 @@ pub struct Plan {
     /// Estimated monthly cost in USD (FargateService plans).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimated_monthly_cost_usd: Option<f64>,
+    /// What each BlueGreen, Canary or Linear deployment adds: both revisions run side by side
+    /// for the bake times (FargateService plans with such a strategy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_overlap: Option<DeploymentOverlap>,
+}
+
+/// The extra tasks a progressive deployment runs while both revisions bake.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentOverlap {
+    pub strategy: String,
+    /// Tasks of the new revision running beside the old ones.
+    pub extra_tasks: i32,
+    /// Minutes both run: the canary or linear bake times plus the final bake time.
+    pub minutes: i32,
+    /// Their cost per deployment, in USD at list prices.
+    pub usd: f64,
 }
 
 impl Plan {
@@ -226,6 +243,9 @@ pub enum PlanError {
     /// A managed role asked for something outside the operator's allowlist.
     #[error("{field}: {message}")]
     PolicyNotAllowed { field: String, message: String },
+    /// A pinned revision (rollback) is not one the TaskDefinition keeps.
+    #[error("{field}: {message}")]
+    RevisionNotKept { field: String, message: String },
     /// Something this object depends on is not there yet; not an error of the spec.
     #[error("{message}")]
     Waiting {
@@ -242,6 +262,7 @@ impl PlanError {
             Self::Invalid(_) => reasons::INVALID_SPEC,
             Self::Conflict { .. } => reasons::CONFLICT,
             Self::PolicyNotAllowed { .. } => reasons::POLICY_NOT_ALLOWED,
+            Self::RevisionNotKept { .. } => reasons::REVISION_NOT_KEPT,
             Self::Waiting { reason, .. } => reason,
         }
     }

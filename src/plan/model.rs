@@ -401,6 +401,9 @@ pub struct ObservedRevision {
     pub revision: i32,
     pub body: TaskDefBody,
     pub tags: Tags,
+    /// When ECS registered it (RFC 3339), where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered_at: Option<String>,
 }
 
 /// A log group as AWS reports it.
@@ -560,6 +563,125 @@ pub struct DeploymentDef {
     /// None means off.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub early_success: Option<EarlySuccessDef>,
+    /// Strategy, bake times and lifecycle hooks.
+    pub rollout: RolloutDef,
+}
+
+/// ECS's strategy when none is given.
+pub const ROLLING: &str = "ROLLING";
+/// ECS's canary defaults (`CanaryConfiguration`): 5.0 percent, 10 minutes.
+pub const CANARY_DEFAULTS: CanaryDef = CanaryDef {
+    percent_tenths: 50,
+    bake_time_minutes: 10,
+};
+/// ECS's linear defaults (`LinearConfiguration`): 10.0 percent, 6 minutes.
+pub const LINEAR_DEFAULTS: LinearDef = LinearDef {
+    step_percent_tenths: 100,
+    step_bake_time_minutes: 6,
+};
+/// ECS's lifecycle-hook timeout defaults (`DeploymentLifecycleHookTimeoutConfiguration`):
+/// 1440 minutes, then ROLLBACK.
+pub const HOOK_TIMEOUT_DEFAULTS: (i32, &str) = (1440, "ROLLBACK");
+
+/// A percent ECS takes in steps of 0.1 (a float), in tenths: compared exactly.
+pub fn tenths(percent: f64) -> i32 {
+    (percent * 10.0).round() as i32
+}
+
+/// Tenths of a percent back to ECS's float.
+pub fn percent(tenths: i32) -> f64 {
+    f64::from(tenths) / 10.0
+}
+
+/// The canary step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanaryDef {
+    pub percent_tenths: i32,
+    pub bake_time_minutes: i32,
+}
+
+/// The linear steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinearDef {
+    pub step_percent_tenths: i32,
+    pub step_bake_time_minutes: i32,
+}
+
+/// A Lambda lifecycle hook.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HookDef {
+    pub lambda_arn: String,
+    pub role_arn: String,
+    /// ECS stage names.
+    pub stages: Vec<String>,
+    pub timeout_minutes: Option<i32>,
+    /// `CONTINUE` / `ROLLBACK`.
+    pub timeout_action: Option<String>,
+}
+
+/// How a service rolls out a new revision beyond the rolling-update bounds: the strategy,
+/// its bake times and the lifecycle hooks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutDef {
+    /// `ROLLING` / `BLUE_GREEN` / `CANARY` / `LINEAR`; None means ROLLING.
+    pub strategy: Option<String>,
+    pub bake_time_minutes: Option<i32>,
+    /// None with CANARY means ECS's defaults.
+    pub canary: Option<CanaryDef>,
+    /// None with LINEAR means ECS's defaults.
+    pub linear: Option<LinearDef>,
+    pub lifecycle_hooks: Vec<HookDef>,
+}
+
+impl RolloutDef {
+    /// The strategy, ROLLING when none is set.
+    pub fn strategy(&self) -> &str {
+        self.strategy.as_deref().unwrap_or(ROLLING)
+    }
+
+    /// The canonical form: the strategy spelled out; bake time, canary and linear steps only
+    /// where the strategy uses them (ECS may keep reporting an earlier strategy's), with
+    /// ECS's defaults filled in; hooks with their timeout defaults, stages and hooks sorted.
+    pub fn canonical(&self) -> Self {
+        let strategy = self.strategy().to_owned();
+        let rolling = strategy == ROLLING;
+        let mut lifecycle_hooks = self.lifecycle_hooks.clone();
+        for h in &mut lifecycle_hooks {
+            h.stages.sort();
+            h.timeout_minutes.get_or_insert(HOOK_TIMEOUT_DEFAULTS.0);
+            h.timeout_action
+                .get_or_insert_with(|| HOOK_TIMEOUT_DEFAULTS.1.to_owned());
+        }
+        lifecycle_hooks.sort();
+        Self {
+            bake_time_minutes: self.bake_time_minutes.filter(|_| !rolling),
+            canary: (strategy == "CANARY").then(|| self.canary.unwrap_or(CANARY_DEFAULTS)),
+            linear: (strategy == "LINEAR").then(|| self.linear.unwrap_or(LINEAR_DEFAULTS)),
+            strategy: Some(strategy),
+            lifecycle_hooks,
+        }
+    }
+
+    /// Minutes a deployment keeps both revisions running at once (for the cost estimate):
+    /// the canary or linear steps' bake times plus the final bake time. None for ROLLING.
+    pub fn overlap_minutes(&self) -> Option<i32> {
+        let c = self.canonical();
+        let bake = c.bake_time_minutes?;
+        let steps = match (c.canary, c.linear) {
+            (Some(k), _) => k.bake_time_minutes,
+            // ECS bakes after every step but the last: ceil(100 / step) - 1 bakes.
+            (_, Some(l)) => {
+                let shifts = (1000 + l.step_percent_tenths - 1) / l.step_percent_tenths.max(1);
+                (shifts - 1).max(0) * l.step_bake_time_minutes
+            }
+            _ => 0,
+        };
+        Some(bake + steps)
+    }
 }
 
 /// A service's awsvpc network configuration as UpdateService sends it.
@@ -579,6 +701,18 @@ pub struct LoadBalancerDef {
     pub target_group_arn: String,
     pub container_name: String,
     pub container_port: i32,
+    /// Blue/green resources (ECS `advancedConfiguration`).
+    pub advanced: Option<AdvancedDef>,
+}
+
+/// A load balancer's blue/green resources.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdvancedDef {
+    pub alternate_target_group_arn: String,
+    pub production_listener_rule: String,
+    pub test_listener_rule: Option<String>,
+    pub role_arn: String,
 }
 
 /// A VPC Lattice target group the service registers a named port with. Ordered by its
@@ -678,6 +812,8 @@ pub struct ServiceBody {
     pub circuit_breaker: Option<CircuitBreakerDef>,
     /// None means no alarms.
     pub alarms: Option<AlarmsDef>,
+    /// Strategy, bake times and lifecycle hooks.
+    pub rollout: RolloutDef,
     pub enable_execute_command: bool,
     pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: Option<String>,
@@ -770,7 +906,13 @@ impl ServiceBody {
                     .unwrap_or_else(|| CircuitBreakerDef::new(false, false))
                     .canonical(),
                 alarms,
-                early_success: self.early_success.clone(),
+                // Rolling deployments only: ECS may keep reporting an earlier rolling
+                // deployment's criteria under another strategy.
+                early_success: self
+                    .early_success
+                    .clone()
+                    .filter(|_| self.rollout.strategy() == ROLLING),
+                rollout: self.rollout.canonical(),
             },
             enable_execute_command: self.enable_execute_command,
             service_registries,
@@ -818,6 +960,52 @@ pub struct ObservedStoppedTask {
     pub stop_code: Option<String>,
     /// RFC 3339.
     pub stopped_at: Option<String>,
+}
+
+/// The newest ECS service deployment of a service, as DescribeServiceDeployments reports
+/// it (ECS's view of a rollout: its stage and traffic split).
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedServiceDeployment {
+    pub arn: String,
+    /// PENDING / IN_PROGRESS / SUCCESSFUL / STOPPED / STOP_REQUESTED / ROLLBACK_REQUESTED /
+    /// ROLLBACK_IN_PROGRESS / ROLLBACK_SUCCESSFUL / ROLLBACK_FAILED.
+    pub status: String,
+    pub status_reason: Option<String>,
+    /// `lifecycleStage`, e.g. TEST_TRAFFIC_SHIFT, BAKE_TIME.
+    pub stage: Option<String>,
+    /// The target revision's share of production traffic, in percent.
+    pub production_traffic_percent: Option<f64>,
+    /// The target revision's share of test traffic, in percent.
+    pub test_traffic_percent: Option<f64>,
+    /// The deployment's bake time (its deploymentConfiguration).
+    pub bake_time_minutes: Option<i32>,
+    /// When ECS last updated the deployment (RFC 3339).
+    pub updated_at: Option<String>,
+    /// Why it rolled back, when it did.
+    pub rollback_reason: Option<String>,
+}
+
+impl ObservedServiceDeployment {
+    /// Whether ECS is still working on it.
+    pub fn in_flight(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "PENDING"
+                | "IN_PROGRESS"
+                | "STOP_REQUESTED"
+                | "ROLLBACK_REQUESTED"
+                | "ROLLBACK_IN_PROGRESS"
+        )
+    }
+
+    /// Whether it ended rolled back (or failing to).
+    pub fn rolled_back(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "ROLLBACK_SUCCESSFUL" | "ROLLBACK_FAILED"
+        )
+    }
 }
 
 /// An ECS service as AWS reports it.
@@ -932,6 +1120,9 @@ pub struct ObservedFargateService {
     pub scaling: Option<ObservedScaling>,
     /// Recently stopped tasks, newest first.
     pub stopped_tasks: Vec<ObservedStoppedTask>,
+    /// The newest service deployment, read while ECS rolls one out (None otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_deployment: Option<ObservedServiceDeployment>,
 }
 
 /// The default is an observation of nothing, autoscaling included (read, and empty).
@@ -942,6 +1133,7 @@ impl Default for ObservedFargateService {
             service: None,
             scaling: Some(ObservedScaling::default()),
             stopped_tasks: vec![],
+            service_deployment: None,
         }
     }
 }

@@ -32,8 +32,8 @@ pub enum Category {
     /// ECS DescribeServices (published: burst 100, 20/s; 10 services per call).
     EcsDescribeServices,
     /// Other ECS reads: DescribeClusters, DescribeTaskDefinition, ListTaskDefinitions,
-    /// DescribeTasks, ListTasks, ListClusters, ListServices (published: burst 100, 20/s for
-    /// most).
+    /// DescribeTasks, ListTasks, ListClusters, ListServices, ListServiceDeployments,
+    /// DescribeServiceDeployments (published: burst 100, 20/s for most).
     EcsRead,
     /// Other ECS writes: CreateCluster, DeregisterTaskDefinition, TagResource, UntagResource.
     EcsWrite,
@@ -188,6 +188,7 @@ aws_ops! {
         ListClusters = "ecs" Read EcsRead "list_clusters";
         ListServices = "ecs" Read EcsRead "list_services";
         ListTasks = "ecs" Read EcsRead "stopped_tasks";
+        ListServiceDeployments = "ecs" Read EcsRead "latest_service_deployment";
         // AWS IAM
         GetRole = "iam" Read Iam "get_role";
         CreateRole = "iam" Write Iam "create_role";
@@ -219,6 +220,8 @@ aws_ops! {
     follow_ups {
         // stopped_tasks: the listed tasks described, when there are any.
         DescribeTasks = "ecs" Read EcsRead after ListTasks Once;
+        // latest_service_deployment: the newest listed service deployment described.
+        DescribeServiceDeployments = "ecs" Read EcsRead after ListServiceDeployments Once;
         // get_role: an existing role's attached and inline policies.
         ListAttachedRolePolicies = "iam" Read Iam after GetRole Once;
         ListRolePolicies = "iam" Read Iam after GetRole Once;

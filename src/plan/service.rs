@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use super::cost::{estimate_monthly_cost, TaskSize};
 use super::model::*;
 use super::{Action, Note, Plan, PlanConfig, PlanError, ServiceUpdate};
-use crate::api::fargateservice::{CapacityProvider, FargateServiceSpec};
+use crate::api::fargateservice::{
+    CapacityProvider, DeploymentSpec, DeploymentStrategy, FargateServiceSpec,
+};
 /// The Application Auto Scaling resource ID of a service (`testing::sim` reads scaling by it).
 pub use crate::api::names::resource_id;
 use crate::api::names::{
@@ -14,6 +16,7 @@ use crate::api::names::{
 use crate::api::restart::validate_restarted_at;
 use crate::api::validation::{validate_fargate_service, FieldError, ValidationErrors};
 use crate::api::{reasons, FargateService, TaskDefinition, MANAGED_BY_TAG, RESTARTED_AT_TAG};
+use crate::plan::cost::overlap_cost;
 
 /// How a [`TaskDefinitionRef::Pending`] is serialised and shown: `pending:<family>`.
 pub const PENDING_REVISION_PREFIX: &str = "pending:";
@@ -31,6 +34,58 @@ pub struct TaskDefinitionInfo {
     pub containers: Option<BTreeMap<String, Vec<i32>>>,
     /// The names of its port mappings, when known (to check vpcLattice).
     pub port_names: Option<std::collections::BTreeSet<String>>,
+    /// The family's kept revisions, number → ARN: what a service may pin (roll back to).
+    pub kept: BTreeMap<i32, String>,
+    /// The revision the FargateService pins instead of the current one, if it does.
+    pub pin: Option<Pin>,
+}
+
+/// A revision a FargateService pins: where it is asked (the annotation or
+/// `spec.taskDefinitionRef.revision`) and the value asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pin {
+    pub field: String,
+    pub value: String,
+}
+
+/// The revisions a TaskDefinition's status names as kept (its current one and the retained
+/// ones), number → ARN.
+pub fn kept_revisions(status: Option<&crate::api::TaskDefinitionStatus>) -> BTreeMap<i32, String> {
+    status
+        .into_iter()
+        .flat_map(|s| s.arn.iter().chain(&s.retained_revisions))
+        .filter_map(|arn| crate::api::revision_of_arn(arn).map(|(_, n)| (n, arn.clone())))
+        .collect()
+}
+
+/// Where a FargateService pins a revision: the `ecs.fargate.dev/rollback-to` annotation
+/// (first) or `spec.taskDefinitionRef.revision`.
+pub fn pin_of(fs: &FargateService) -> Option<Pin> {
+    let annotation = fs
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(crate::api::ROLLBACK_TO_ANNOTATION));
+    match (
+        annotation,
+        fs.spec
+            .task_definition_ref
+            .as_ref()
+            .and_then(|r| r.revision),
+    ) {
+        (Some(v), _) => Some(Pin {
+            field: format!(
+                "metadata.annotations[{}]",
+                crate::api::ROLLBACK_TO_ANNOTATION
+            ),
+            value: v.clone(),
+        }),
+        (None, Some(r)) => Some(Pin {
+            field: "spec.taskDefinitionRef.revision".into(),
+            value: r.to_string(),
+        }),
+        (None, None) => None,
+    }
 }
 
 /// Task-definition facts the service planner needs, from a TaskDefinition spec; `arn`: the
@@ -67,6 +122,8 @@ pub fn task_definition_info(td: &TaskDefinition, arn: Option<String>) -> TaskDef
                 .flat_map(|c| c.port_mappings.iter().filter_map(|p| p.name.clone()))
                 .collect(),
         ),
+        kept: kept_revisions(td.status.as_ref()),
+        pin: None,
     }
 }
 
@@ -78,11 +135,15 @@ pub fn referenced_task_definition(
     infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
 ) -> Option<TaskDefinitionInfo> {
     let namespace = owner_of(fs, "FargateService").namespace;
-    match (&fs.spec.task_definition_ref, &fs.spec.task_definition_arn) {
+    let info = match (&fs.spec.task_definition_ref, &fs.spec.task_definition_arn) {
         (Some(r), _) => infos.get(&(namespace, r.name.clone())).cloned(),
         (None, Some(arn)) => Some(external_task_definition(arn)),
         (None, None) => None,
-    }
+    };
+    info.map(|i| TaskDefinitionInfo {
+        pin: pin_of(fs),
+        ..i
+    })
 }
 
 /// What the service planner knows of a task definition given by ARN (not managed here).
@@ -93,6 +154,41 @@ fn external_task_definition(arn: &str) -> TaskDefinitionInfo {
         size: None,
         containers: None,
         port_names: None,
+        kept: BTreeMap::new(),
+        pin: None,
+    }
+}
+
+/// The task definition to deploy once a pin is applied: the pinned kept revision's ARN, or
+/// a refusal naming the field and the revisions that are kept.
+fn resolve_pin(td: &TaskDefinitionInfo) -> Result<TaskDefinitionInfo, PlanError> {
+    let Some(pin) = &td.pin else {
+        return Ok(td.clone());
+    };
+    let Ok(revision) = pin.value.trim().parse::<i32>() else {
+        return Err(ValidationErrors(vec![FieldError {
+            field: pin.field.clone(),
+            message: format!(
+                "{:?} is not a revision number: give one of the kept revisions {:?} (the TaskDefinition's status.revisionHistory)",
+                pin.value,
+                td.kept.keys().collect::<Vec<_>>()
+            ),
+        }])
+        .into());
+    };
+    match td.kept.get(&revision) {
+        Some(arn) => Ok(TaskDefinitionInfo {
+            arn: Some(arn.clone()),
+            ..td.clone()
+        }),
+        None => Err(PlanError::RevisionNotKept {
+            field: pin.field.clone(),
+            message: format!(
+                "revision {revision} of family {} is not kept (deregistered, beyond revisionHistoryLimit, or never registered; a service given by taskDefinitionArn cannot pin one): kept revisions are {:?}",
+                td.family,
+                td.kept.keys().rev().collect::<Vec<_>>()
+            ),
+        }),
     }
 }
 
@@ -166,20 +262,31 @@ pub fn desired_body(
                 target_group_arn: l.target_group_arn.clone(),
                 container_name: l.container_name.clone(),
                 container_port: l.container_port,
+                advanced: l.advanced.as_ref().map(|a| AdvancedDef {
+                    alternate_target_group_arn: a.alternate_target_group_arn.clone(),
+                    production_listener_rule: a.production_listener_rule.clone(),
+                    test_listener_rule: a.test_listener_rule.clone(),
+                    role_arn: a.role_arn.clone(),
+                }),
             })
             .collect(),
         health_check_grace_period_seconds: spec.health_check_grace_period_seconds,
         minimum_healthy_percent: Some(deployment.minimum_healthy_percent.unwrap_or(100)),
         maximum_percent: Some(deployment.maximum_percent.unwrap_or(200)),
-        circuit_breaker: Some(circuit_breaker_def(&deployment.circuit_breaker)),
+        circuit_breaker: Some(circuit_breaker(&deployment)),
+        rollout: desired_rollout(&deployment),
         alarms: deployment.alarms.map(|a| AlarmsDef {
             names: a.names,
             rollback: a.rollback,
         }),
-        early_success: deployment.early_success.map(|e| EarlySuccessDef {
-            healthy_percent: e.healthy_percent,
-            source_revision_cleanup: e.source_revision_cleanup.as_str().to_owned(),
-        }),
+        // ECS's early success criteria apply to rolling deployments only.
+        early_success: deployment
+            .early_success
+            .filter(|_| deployment.strategy.unwrap_or_default() == DeploymentStrategy::Rolling)
+            .map(|e| EarlySuccessDef {
+                healthy_percent: e.healthy_percent,
+                source_revision_cleanup: e.source_revision_cleanup.as_str().to_owned(),
+            }),
         availability_zone_rebalancing: spec
             .availability_zone_rebalancing
             .map(|t| t.as_str().to_owned()),
@@ -207,15 +314,58 @@ pub fn desired_body(
     }
 }
 
-/// The spec's circuit breaker; its newer settings only when the spec gives them.
-fn circuit_breaker_def(cb: &crate::api::fargateservice::CircuitBreaker) -> CircuitBreakerDef {
-    CircuitBreakerDef {
-        reset_on_healthy_task: cb.reset_on_healthy_task,
-        threshold: cb.threshold.as_ref().map(|t| ThresholdDef {
-            kind: t.kind.as_str().to_owned(),
-            value: t.value,
+/// The circuit breaker as sent: the spec's (its newer settings only when the spec gives
+/// them), except with Canary and Linear, where ECS watches alarms instead (the developer
+/// guide's "deployment failure detection": the circuit breaker supports the rolling and
+/// blue/green strategies).
+fn circuit_breaker(d: &DeploymentSpec) -> CircuitBreakerDef {
+    let cb = &d.circuit_breaker;
+    match d.strategy.unwrap_or_default() {
+        DeploymentStrategy::Canary | DeploymentStrategy::Linear => {
+            CircuitBreakerDef::new(false, false)
+        }
+        _ => CircuitBreakerDef {
+            reset_on_healthy_task: cb.reset_on_healthy_task,
+            threshold: cb.threshold.as_ref().map(|t| ThresholdDef {
+                kind: t.kind.as_str().to_owned(),
+                value: t.value,
+            }),
+            ..CircuitBreakerDef::new(cb.enable, cb.rollback)
+        },
+    }
+}
+
+/// The strategy, bake times and hooks the spec asks for (ECS's defaults left to
+/// [`RolloutDef::canonical`]).
+fn desired_rollout(d: &DeploymentSpec) -> RolloutDef {
+    RolloutDef {
+        strategy: Some(d.strategy.unwrap_or_default().as_str().to_owned()),
+        bake_time_minutes: d.bake_time_minutes,
+        canary: d.canary.as_ref().map(|c| CanaryDef {
+            percent_tenths: c.percent.map_or(CANARY_DEFAULTS.percent_tenths, tenths),
+            bake_time_minutes: c
+                .bake_time_minutes
+                .unwrap_or(CANARY_DEFAULTS.bake_time_minutes),
         }),
-        ..CircuitBreakerDef::new(cb.enable, cb.rollback)
+        linear: d.linear.as_ref().map(|l| LinearDef {
+            step_percent_tenths: l
+                .step_percent
+                .map_or(LINEAR_DEFAULTS.step_percent_tenths, tenths),
+            step_bake_time_minutes: l
+                .step_bake_time_minutes
+                .unwrap_or(LINEAR_DEFAULTS.step_bake_time_minutes),
+        }),
+        lifecycle_hooks: d
+            .lifecycle_hooks
+            .iter()
+            .map(|h| HookDef {
+                lambda_arn: h.lambda_arn.clone(),
+                role_arn: h.role_arn.clone(),
+                stages: h.stages.iter().map(|s| s.as_str().to_owned()).collect(),
+                timeout_minutes: h.timeout_minutes,
+                timeout_action: h.timeout_action.map(|a| a.as_str().to_owned()),
+            })
+            .collect(),
     }
 }
 
@@ -520,6 +670,7 @@ pub fn plan_fargate_service(
     let Some(td) = task_definition else {
         return Err(waiting_for_task_definition(owner, spec));
     };
+    let td = &resolve_pin(td)?;
     check_against_task_definition(spec, td)?;
 
     let cluster = spec.cluster.name.clone();
@@ -564,11 +715,22 @@ pub fn plan_fargate_service(
             &config.prices,
         )
     });
+    let deployment_overlap = td.size.as_ref().and_then(|size| {
+        let minutes = want.rollout.overlap_minutes()?;
+        let strategy = want.canonical_strategy();
+        Some(super::DeploymentOverlap {
+            strategy: want.rollout.strategy().to_owned(),
+            extra_tasks: running_count,
+            minutes,
+            usd: overlap_cost(size, running_count, &strategy, &config.prices, minutes),
+        })
+    });
     Ok(Plan {
         actions,
         notes,
         spec_hash: None,
         estimated_monthly_cost_usd,
+        deployment_overlap,
     })
 }
 

@@ -13,7 +13,7 @@ pub use crate::api::names::RoleKind;
 use crate::api::names::{family, log_group_name, role_name, Owner, Ownership};
 use crate::api::taskdefinition::{Container, RoleSpec, TaskDefinitionSpec};
 use crate::api::validation::{validate_task_definition, FieldError, ValidationErrors};
-use crate::api::{reasons, SPEC_HASH_TAG};
+use crate::api::{reasons, GENERATION_TAG, SPEC_HASH_TAG};
 
 /// What the TaskDefinition planner reads.
 #[derive(Clone, Copy, Debug)]
@@ -426,6 +426,7 @@ pub fn desired(
     let mut tags = spec.tags.clone();
     tags.extend(owner.tags());
     tags.insert(SPEC_HASH_TAG.to_owned(), spec_hash.clone());
+    tags.insert(GENERATION_TAG.to_owned(), owner.generation.to_string());
     Ok(DesiredTaskDefinition {
         body,
         log_groups,
@@ -736,10 +737,7 @@ pub fn plan_task_definition(
         .iter()
         .filter(|r| owner.ownership(&r.tags) == Ownership::Owned)
         .collect();
-    let latest = owned.iter().max_by_key(|r| r.revision).copied();
-    let current = latest.filter(|r| {
-        r.tags.get(SPEC_HASH_TAG) == Some(&want.spec_hash) || want.body.same_as_observed(&r.body)
-    });
+    let current = current_revision(&want, &owned);
     match current {
         Some(r) => actions.extend(retag_revision(&want, r)),
         None => actions.push(Action::RegisterTaskDefinition {
@@ -753,6 +751,21 @@ pub fn plan_task_definition(
     deregister_old_revisions(&owned, current, limit, observed, &mut actions);
 
     Ok(task_definition_plan(actions, notes, want.spec_hash))
+}
+
+/// The owned revision the spec is registered as: the newest, if it matches; else the newest
+/// older one that matches (a spec reverted to an earlier one, e.g. by a GitOps revert,
+/// re-uses its kept revision: no copy is registered). A revision matches by its spec-hash
+/// tag, or field by field.
+fn current_revision<'a>(
+    want: &DesiredTaskDefinition,
+    owned: &[&'a ObservedRevision],
+) -> Option<&'a ObservedRevision> {
+    let mut newest_first = owned.to_vec();
+    newest_first.sort_by_key(|r| std::cmp::Reverse(r.revision));
+    newest_first.into_iter().find(|r| {
+        r.tags.get(SPEC_HASH_TAG) == Some(&want.spec_hash) || want.body.same_as_observed(&r.body)
+    })
 }
 
 /// The family's newest revision must be this object's, or one it may adopt (unmanaged or an
@@ -779,10 +792,12 @@ fn check_family_owner(
 }
 
 /// The current revision matches the spec: only its tags may need a change. The spec-hash tag
-/// may legitimately differ when the bodies matched structurally.
+/// may legitimately differ when the bodies matched structurally, and the generation tag
+/// records the generation it was registered for, not the current one.
 fn retag_revision(want: &DesiredTaskDefinition, r: &ObservedRevision) -> Option<Action> {
     let (mut add, remove) = tag_changes(&r.tags, &want.tags);
     add.remove(SPEC_HASH_TAG);
+    add.remove(GENERATION_TAG);
     (!add.is_empty() || !remove.is_empty()).then(|| Action::TagTaskDefinition {
         arn: r.arn.clone(),
         tags: add,
@@ -818,7 +833,7 @@ fn task_definition_plan(actions: Vec<Action>, notes: Vec<Note>, spec_hash: Strin
         actions,
         notes,
         spec_hash: Some(spec_hash),
-        estimated_monthly_cost_usd: None,
+        ..Plan::default()
     }
 }
 

@@ -241,6 +241,20 @@ impl aws::Ecs for SimBackend {
         self.lock().requests_of(AwsOp::ListTasks, None);
         Ok(vec![])
     }
+
+    async fn latest_service_deployment(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<Option<ObservedServiceDeployment>, AwsError> {
+        let mut sim = self.lock();
+        let found = sim
+            .service_deployments
+            .get(&(cluster.to_owned(), service.to_owned()))
+            .cloned();
+        sim.requests_of(AwsOp::ListServiceDeployments, found.as_ref().map(|_| 1));
+        Ok(found)
+    }
 }
 
 /// One page (at most 100) of `names`, from the offset `next_token` holds.

@@ -56,6 +56,9 @@ pub struct SimAws {
     pub requests: BTreeMap<&'static str, u64>,
     /// UpdateService calls that forced a new deployment (`forceNewDeployment`).
     pub forced_deployments: usize,
+    /// (cluster, service) → its newest service deployment, as a test sets it: the stand-in
+    /// runs no deployments of its own (nor does moto: it has no service deployments).
+    pub service_deployments: BTreeMap<(String, String), ObservedServiceDeployment>,
 }
 
 impl SimAws {
@@ -232,6 +235,7 @@ impl SimAws {
                         revision,
                         body: stored,
                         tags: tags.clone(),
+                        registered_at: None,
                     },
                     true,
                 ));
@@ -390,6 +394,13 @@ impl SimAws {
                     b.circuit_breaker = Some(d.circuit_breaker.clone());
                     b.alarms = d.alarms.clone();
                     b.early_success = d.early_success.clone();
+                    // ECS reports the strategy it runs and keeps an earlier strategy's steps.
+                    let before = std::mem::take(&mut b.rollout);
+                    b.rollout = RolloutDef {
+                        canary: d.rollout.canary.or(before.canary),
+                        linear: d.rollout.linear.or(before.linear),
+                        ..d.rollout.canonical()
+                    };
                 }
                 if let Some(v) = changes.enable_execute_command {
                     b.enable_execute_command = v;
@@ -570,6 +581,7 @@ impl SimAws {
                     .unwrap_or_default(),
             ),
             stopped_tasks: vec![],
+            service_deployment: None,
         }
     }
 

@@ -259,6 +259,25 @@ class HealthLuaCases:
             ("Progressing", "Deploying: ECS deployment ecs-svc/42 in progress"),
         )
 
+    def test_a_progressive_rollout_is_progressing_with_its_stage(self):
+        # The messages the operator writes mid-rollout (engine::report::rollout_readiness).
+        stage = ("CANARY of revision shop-web-api:2: IN_PROGRESS at stage BAKE_TIME, "
+                 "100% of production traffic on the new revision, bake ends at 2026-11-21T10:30:00Z")
+        obj = with_conditions(
+            condition("Ready", "False", "Deploying", stage),
+            condition("Progressing", "True", "Deploying", stage),
+            condition("Degraded", "False", "AsExpected"),
+        )
+        obj["status"]["rollout"] = {"strategy": "CANARY", "status": "IN_PROGRESS", "stage": "BAKE_TIME"}
+        self.assertEqual(self.run_health(obj), ("Progressing", "Deploying: " + stage))
+        rolled_back = "ECS rolled the CANARY deployment back (ROLLBACK_SUCCESSFUL): alarm web-5xx"
+        obj = with_conditions(
+            condition("Ready", "False", "RolledBack", rolled_back),
+            condition("Progressing", "False", "RolledBack", rolled_back),
+            condition("Degraded", "True", "RolledBack", rolled_back),
+        )
+        self.assertEqual(self.run_health(obj), ("Degraded", "RolledBack: " + rolled_back))
+
     def test_ready_false_alone_is_progressing(self):
         obj = with_conditions(
             condition("Ready", "False", "TasksNotRunning", "2 of 3 tasks running"),

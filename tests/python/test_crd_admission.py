@@ -85,7 +85,7 @@ def walk(node, path="", enclosing=1):
 
 TOKEN = re.compile(
     r"""\s*(?:
-        (?P<num>\d+)
+        (?P<num>\d+(?:\.\d+)?)
       | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
       | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
       | (?P<op>&&|\|\||==|!=|<=|>=|[-+*/%<>!?:.,()\[\]])
@@ -202,7 +202,8 @@ class Parser:
     def primary(self):
         kind, value = self.take()
         if kind == "num":
-            return ("int", int(value))
+            # A double literal (0.5) costs what an int does.
+            return ("int", float(value) if "." in value else int(value))
         if kind == "str":
             return ("strlit", value[1:-1])
         if value == "(":
@@ -332,7 +333,8 @@ class Estimator:
                     raise CelSyntax("has() takes a field selection")
                 c, _ = self.cost(args[0][1])
                 return c + 1, SCALAR
-            if name == "size":
+            if name in ("size", "double", "int"):
+                # size(x) and the numeric conversions: one step on a scalar result.
                 c, _ = self.cost(args[0])
                 return c + 1, SCALAR
             raise CelSyntax(f"unknown function {name}")

@@ -343,6 +343,16 @@ class Authorizer:
         for t in p.get("tasks", []):
             add("ecs:DescribeTasks", ecs_arn("task", f"{self.cluster_of(p)}/{last_segment(t)}"), {})
 
+    def _ecs_ListServiceDeployments(self, p, add):
+        # The service authorization reference: resource type service.
+        add("ecs:ListServiceDeployments",
+            ecs_arn("service", f"{self.cluster_of(p)}/{last_segment(p['service'])}"), {})
+
+    def _ecs_DescribeServiceDeployments(self, p, add):
+        # Resource type service-deployment: the ARNs the request names.
+        for arn in p.get("serviceDeploymentArns", []):
+            add("ecs:DescribeServiceDeployments", arn, {})
+
     def _ecs_TagResource(self, p, add):
         arn = p["resourceArn"]
         tags = ecs_tag_map(p.get("tags"))

@@ -86,6 +86,7 @@ impl aws::Ecs for SdkEcs {
             revision,
             body: task_definition_from_sdk(td),
             tags: from_ecs_tags(d.tags()),
+            registered_at: rfc3339(td.registered_at()),
         }))
     }
 
@@ -373,6 +374,50 @@ impl aws::Ecs for SdkEcs {
             .collect();
         tasks.sort_by_key(|t| std::cmp::Reverse(t.0));
         Ok(tasks.into_iter().take(limit).map(|(_, t)| t).collect())
+    }
+
+    async fn latest_service_deployment(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<Option<ObservedServiceDeployment>, AwsError> {
+        // The API reference documents no order: the newest of the first page (20, ECS's
+        // default) by creation time.
+        let listed = found(
+            send(
+                &self.1,
+                AwsOp::ListServiceDeployments,
+                self.0
+                    .list_service_deployments()
+                    .cluster(cluster)
+                    .service(service)
+                    .max_results(20)
+                    .send(),
+            )
+            .await,
+        )?;
+        let Some(arn) = listed
+            .iter()
+            .flat_map(|l| l.service_deployments())
+            .max_by_key(|d| d.created_at().copied())
+            .and_then(|d| d.service_deployment_arn())
+            .map(str::to_owned)
+        else {
+            return Ok(None);
+        };
+        let described = send(
+            &self.1,
+            AwsOp::DescribeServiceDeployments,
+            self.0
+                .describe_service_deployments()
+                .service_deployment_arns(arn)
+                .send(),
+        )
+        .await?;
+        Ok(described
+            .service_deployments()
+            .first()
+            .map(service_deployment_from_sdk))
     }
 }
 

@@ -565,6 +565,29 @@ fn deployment_from_sdk(d: &ecs::types::Deployment) -> ObservedDeployment {
     }
 }
 
+/// A described service deployment: its status, stage and the target revision's traffic.
+pub(super) fn service_deployment_from_sdk(
+    d: &ecs::types::ServiceDeployment,
+) -> ObservedServiceDeployment {
+    let target = d.target_service_revision();
+    ObservedServiceDeployment {
+        arn: d.service_deployment_arn().unwrap_or_default().to_owned(),
+        status: d
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        status_reason: d.status_reason().map(str::to_owned),
+        stage: d.lifecycle_stage().map(|s| s.as_str().to_owned()),
+        production_traffic_percent: target.and_then(|t| t.requested_production_traffic_weight()),
+        test_traffic_percent: target.and_then(|t| t.requested_test_traffic_weight()),
+        bake_time_minutes: d
+            .deployment_configuration()
+            .and_then(|c| c.bake_time_in_minutes()),
+        updated_at: rfc3339(d.updated_at()),
+        rollback_reason: d.rollback().and_then(|r| r.reason()).map(str::to_owned),
+    }
+}
+
 /// The planner's body of a described service.
 fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
     let vpc = s
@@ -595,6 +618,18 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
                 target_group_arn: l.target_group_arn().unwrap_or_default().to_owned(),
                 container_name: l.container_name().unwrap_or_default().to_owned(),
                 container_port: l.container_port().unwrap_or_default(),
+                advanced: l.advanced_configuration().map(|a| AdvancedDef {
+                    alternate_target_group_arn: a
+                        .alternate_target_group_arn()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    production_listener_rule: a
+                        .production_listener_rule()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    test_listener_rule: a.test_listener_rule().map(str::to_owned),
+                    role_arn: a.role_arn().unwrap_or_default().to_owned(),
+                }),
             })
             .collect(),
         health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
@@ -610,6 +645,7 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
                 names: a.alarm_names().to_vec(),
                 rollback: a.rollback(),
             }),
+        rollout: dc.map(rollout_from_sdk).unwrap_or_default(),
         enable_execute_command: s.enable_execute_command(),
         service_registries: s
             .service_registries()
@@ -647,6 +683,50 @@ fn circuit_breaker_from_sdk(c: &ecs::types::DeploymentCircuitBreaker) -> Circuit
             value: t.value(),
         }),
         ..CircuitBreakerDef::new(c.enable(), c.rollback())
+    }
+}
+
+/// The strategy, bake times and hooks of a described deployment configuration.
+pub(super) fn rollout_from_sdk(d: &ecs::types::DeploymentConfiguration) -> RolloutDef {
+    RolloutDef {
+        strategy: d.strategy().map(|s| s.as_str().to_owned()),
+        bake_time_minutes: d.bake_time_in_minutes(),
+        canary: d.canary_configuration().map(|c| CanaryDef {
+            percent_tenths: c
+                .canary_percent()
+                .map_or(CANARY_DEFAULTS.percent_tenths, tenths),
+            bake_time_minutes: c
+                .canary_bake_time_in_minutes()
+                .unwrap_or(CANARY_DEFAULTS.bake_time_minutes),
+        }),
+        linear: d.linear_configuration().map(|l| LinearDef {
+            step_percent_tenths: l
+                .step_percent()
+                .map_or(LINEAR_DEFAULTS.step_percent_tenths, tenths),
+            step_bake_time_minutes: l
+                .step_bake_time_in_minutes()
+                .unwrap_or(LINEAR_DEFAULTS.step_bake_time_minutes),
+        }),
+        lifecycle_hooks: d
+            .lifecycle_hooks()
+            .iter()
+            .map(|h| HookDef {
+                lambda_arn: h.hook_target_arn().unwrap_or_default().to_owned(),
+                role_arn: h.role_arn().unwrap_or_default().to_owned(),
+                stages: h
+                    .lifecycle_stages()
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect(),
+                timeout_minutes: h
+                    .timeout_configuration()
+                    .and_then(|t| t.timeout_in_minutes()),
+                timeout_action: h
+                    .timeout_configuration()
+                    .and_then(|t| t.action())
+                    .map(|a| a.as_str().to_owned()),
+            })
+            .collect(),
     }
 }
 
@@ -694,10 +774,19 @@ pub(super) fn strategy_to_sdk(
 pub(super) fn load_balancers_to_sdk(lbs: &[LoadBalancerDef]) -> Vec<ecs::types::LoadBalancer> {
     lbs.iter()
         .map(|l| {
+            let advanced = l.advanced.as_ref().map(|a| {
+                ecs::types::AdvancedConfiguration::builder()
+                    .alternate_target_group_arn(&a.alternate_target_group_arn)
+                    .production_listener_rule(&a.production_listener_rule)
+                    .set_test_listener_rule(a.test_listener_rule.clone())
+                    .role_arn(&a.role_arn)
+                    .build()
+            });
             ecs::types::LoadBalancer::builder()
                 .target_group_arn(&l.target_group_arn)
                 .container_name(&l.container_name)
                 .container_port(l.container_port)
+                .set_advanced_configuration(advanced)
                 .build()
         })
         .collect()
@@ -724,6 +813,7 @@ pub(super) fn deployment_to_sdk(
         circuit_breaker,
         alarms,
         early_success,
+        rollout,
     }: &DeploymentDef,
 ) -> Result<ecs::types::DeploymentConfiguration, AwsError> {
     use ecs::types as t;
@@ -741,9 +831,12 @@ pub(super) fn deployment_to_sdk(
             .build(),
     }
     .map_err(|e| invalid(op, e))?;
-    // Always sent, as the alarms are: off is said out loud, so an update that removes it
-    // turns it off (an UpdateService without it would keep the service's).
-    let early_success = match early_success {
+    let r = rollout.canonical();
+    let hooks = r.lifecycle_hooks.iter().map(hook_to_sdk).collect();
+    // For rolling deployments only (ECS's early success criteria apply to them), and there
+    // always, as the alarms are: off is said out loud, so an update that removes it turns
+    // it off (an UpdateService without it would keep the service's).
+    let early_success = (r.strategy() == ROLLING).then(|| match early_success {
         Some(e) => t::DeploymentEarlySuccessCriteria::builder()
             .enable(true)
             .healthy_percent(e.healthy_percent)
@@ -754,13 +847,29 @@ pub(super) fn deployment_to_sdk(
         None => t::DeploymentEarlySuccessCriteria::builder()
             .enable(false)
             .build(),
-    };
+    });
     Ok(t::DeploymentConfiguration::builder()
         .minimum_healthy_percent(*min)
         .maximum_percent(*max)
         .deployment_circuit_breaker(breaker)
         .alarms(alarms)
-        .early_success_criteria(early_success)
+        .strategy(t::DeploymentStrategy::from(r.strategy()))
+        .set_bake_time_in_minutes(r.bake_time_minutes)
+        .set_canary_configuration(r.canary.map(|c| {
+            t::CanaryConfiguration::builder()
+                .canary_percent(percent(c.percent_tenths))
+                .canary_bake_time_in_minutes(c.bake_time_minutes)
+                .build()
+        }))
+        .set_linear_configuration(r.linear.map(|l| {
+            t::LinearConfiguration::builder()
+                .step_percent(percent(l.step_percent_tenths))
+                .step_bake_time_in_minutes(l.step_bake_time_minutes)
+                .build()
+        }))
+        // Sent even when empty, so removing the last hook removes it in ECS.
+        .set_lifecycle_hooks(Some(hooks))
+        .set_early_success_criteria(early_success)
         .build())
 }
 
@@ -788,6 +897,31 @@ fn circuit_breaker_to_sdk(
         .build())
 }
 
+/// A Lambda lifecycle hook as ECS takes it.
+fn hook_to_sdk(h: &HookDef) -> ecs::types::DeploymentLifecycleHook {
+    use ecs::types as t;
+    let timeout = t::DeploymentLifecycleHookTimeoutConfiguration::builder()
+        .set_timeout_in_minutes(h.timeout_minutes)
+        .set_action(
+            h.timeout_action
+                .as_deref()
+                .map(t::DeploymentLifecycleHookAction::from),
+        )
+        .build();
+    t::DeploymentLifecycleHook::builder()
+        .target_type(t::DeploymentLifecycleHookTargetType::AwsLambda)
+        .hook_target_arn(&h.lambda_arn)
+        .role_arn(&h.role_arn)
+        .set_lifecycle_stages(Some(
+            h.stages
+                .iter()
+                .map(|s| t::DeploymentLifecycleHookStage::from(s.as_str()))
+                .collect(),
+        ))
+        .timeout_configuration(timeout)
+        .build()
+}
+
 /// A [`ServiceBody`]'s deployment configuration, defaults filled in.
 pub(super) fn body_deployment(b: &ServiceBody) -> DeploymentDef {
     DeploymentDef {
@@ -799,6 +933,7 @@ pub(super) fn body_deployment(b: &ServiceBody) -> DeploymentDef {
             .unwrap_or_else(|| CircuitBreakerDef::new(false, false)),
         alarms: b.alarms.clone(),
         early_success: b.early_success.clone(),
+        rollout: b.rollout.clone(),
     }
 }
 
@@ -1283,6 +1418,12 @@ mod tests {
                 target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/943f017f100becff".into(),
                 container_name: "web".into(),
                 container_port: 8080,
+                advanced: strategy.then(|| AdvancedDef {
+                    alternate_target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/0123456789abcdef".into(),
+                    production_listener_rule: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/shop/0123456789abcdef/0123456789abcdef/0123456789abcdef".into(),
+                    test_listener_rule: Some("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/shop/0123456789abcdef/0123456789abcdef/fedcba9876543210".into()),
+                    role_arn: "arn:aws:iam::123456789012:role/ecs-elb".into(),
+                }),
             }],
             health_check_grace_period_seconds: Some(60),
             minimum_healthy_percent: Some(50),
@@ -1311,6 +1452,7 @@ mod tests {
                 port_name: "http".into(),
                 role_arn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
             }],
+            rollout: if strategy { canary_rollout() } else { RolloutDef { strategy: Some("ROLLING".into()), ..RolloutDef::default() } },
             enable_execute_command: true,
             service_registries: vec![RegistryDef {
                 registry_arn: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc".into(),
@@ -1320,6 +1462,109 @@ mod tests {
             }],
             propagate_tags: Some("SERVICE".into()),
         }
+    }
+
+    /// The CreateService request for `body` as service shop_web of cluster shop.
+    fn create(body: &ServiceBody) -> CreateServiceFluentBuilder {
+        create_service_request(client().create_service(), "shop", "shop_web", body, &tags())
+            .unwrap()
+    }
+
+    /// A canary rollout with a hook, in the canonical form ECS reports back.
+    fn canary_rollout() -> RolloutDef {
+        RolloutDef {
+            strategy: Some("CANARY".into()),
+            bake_time_minutes: Some(30),
+            canary: Some(CanaryDef {
+                percent_tenths: 125,
+                bake_time_minutes: 15,
+            }),
+            linear: None,
+            lifecycle_hooks: vec![HookDef {
+                lambda_arn: "arn:aws:lambda:us-east-1:123456789012:function:smoke".into(),
+                role_arn: "arn:aws:iam::123456789012:role/ecs-hooks".into(),
+                stages: strings(&["POST_TEST_TRAFFIC_SHIFT", "TEST_TRAFFIC_SHIFT"]),
+                timeout_minutes: Some(30),
+                timeout_action: Some("ROLLBACK".into()),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_canary_rollout_is_sent_as_ecs_takes_it() {
+        let body = full_service(true);
+        let request = create(&body);
+        let d = request
+            .as_input()
+            .get_deployment_configuration()
+            .clone()
+            .unwrap();
+        assert_eq!(d.strategy(), Some(&ecs::types::DeploymentStrategy::Canary));
+        assert_eq!(d.bake_time_in_minutes(), Some(30));
+        let c = d.canary_configuration().unwrap();
+        assert_eq!(
+            (c.canary_percent(), c.canary_bake_time_in_minutes()),
+            (Some(12.5), Some(15))
+        );
+        assert!(d.linear_configuration().is_none());
+        let h = &d.lifecycle_hooks()[0];
+        assert_eq!(
+            h.target_type(),
+            Some(&ecs::types::DeploymentLifecycleHookTargetType::AwsLambda)
+        );
+        assert_eq!(
+            h.hook_target_arn(),
+            Some("arn:aws:lambda:us-east-1:123456789012:function:smoke")
+        );
+        assert_eq!(h.lifecycle_stages().len(), 2);
+        let lb = &request.as_input().get_load_balancers().clone().unwrap()[0];
+        let a = lb.advanced_configuration().unwrap();
+        assert_eq!(a.role_arn(), Some("arn:aws:iam::123456789012:role/ecs-elb"));
+        // A rolling service sends its strategy and no steps, and an empty hook list (so a
+        // removed hook is removed).
+        let rolling = create(&full_service(false));
+        let d = rolling
+            .as_input()
+            .get_deployment_configuration()
+            .clone()
+            .unwrap();
+        assert_eq!(d.strategy(), Some(&ecs::types::DeploymentStrategy::Rolling));
+        assert_eq!(d.bake_time_in_minutes(), None);
+        assert!(d.canary_configuration().is_none() && d.lifecycle_hooks().is_empty());
+    }
+
+    #[test]
+    fn a_service_deployment_reads_stage_traffic_and_rollback_reason() {
+        use ecs::types as t;
+        let d = t::ServiceDeployment::builder()
+            .service_deployment_arn(
+                "arn:aws:ecs:us-east-1:123456789012:service-deployment/shop/shop_web/abc",
+            )
+            .status(t::ServiceDeploymentStatus::RollbackSuccessful)
+            .status_reason("alarm web-5xx in ALARM")
+            .lifecycle_stage(t::ServiceDeploymentLifecycleStage::BakeTime)
+            .target_service_revision(
+                t::ServiceRevisionSummary::builder()
+                    .requested_production_traffic_weight(100.0)
+                    .requested_test_traffic_weight(0.0)
+                    .build(),
+            )
+            .deployment_configuration(
+                t::DeploymentConfiguration::builder()
+                    .bake_time_in_minutes(30)
+                    .build(),
+            )
+            .updated_at(ecs::primitives::DateTime::from_secs(1_795_000_000))
+            .rollback(t::Rollback::builder().reason("alarm web-5xx").build())
+            .build();
+        let o = service_deployment_from_sdk(&d);
+        assert_eq!(o.status, "ROLLBACK_SUCCESSFUL");
+        assert_eq!(o.stage.as_deref(), Some("BAKE_TIME"));
+        assert_eq!(o.production_traffic_percent, Some(100.0));
+        assert_eq!(o.bake_time_minutes, Some(30));
+        assert_eq!(o.rollback_reason.as_deref(), Some("alarm web-5xx"));
+        assert!(o.updated_at.is_some());
+        assert!(o.rolled_back() && !o.in_flight());
     }
 
     /// The service ECS describes after `request` created it.
@@ -1359,14 +1604,7 @@ mod tests {
     fn a_service_round_trips_through_create_and_describe() {
         for strategy in [false, true] {
             let body = full_service(strategy);
-            let request = create_service_request(
-                client().create_service(),
-                "shop",
-                "shop_web",
-                &body,
-                &tags(),
-            )
-            .unwrap();
+            let request = create(&body);
             let input = request.as_input();
             assert_eq!(input.get_cluster().as_deref(), Some("shop"));
             assert_eq!(input.get_enable_ecs_managed_tags(), &Some(true));
@@ -1395,21 +1633,20 @@ mod tests {
             platform_version: None,
             propagate_tags: None,
             enable_execute_command: false,
+            rollout: RolloutDef::default(),
             ..full_service(false)
         };
-        let request = create_service_request(
-            client().create_service(),
-            "shop",
-            "shop_web",
-            &body,
-            &tags(),
-        )
-        .unwrap();
-        // CreateService always sends a deployment configuration: ECS's defaults, no alarms.
+        let request = create(&body);
+        // CreateService always sends a deployment configuration: ECS's defaults, no alarms,
+        // the ROLLING strategy.
         let want = ServiceBody {
             minimum_healthy_percent: Some(100),
             maximum_percent: Some(200),
             circuit_breaker: Some(CircuitBreakerDef::new(false, false)),
+            rollout: RolloutDef {
+                strategy: Some("ROLLING".into()),
+                ..RolloutDef::default()
+            },
             ..body.clone()
         };
         assert_eq!(service_from_sdk(&created(&request)).body, want);
@@ -1454,14 +1691,7 @@ mod tests {
         // ECS describes the updated service as it would a service created with it (the
         // create round trip above); moving to a capacity-provider strategy drops the launch
         // type.
-        let create = create_service_request(
-            client().create_service(),
-            "shop",
-            "shop_web",
-            &after,
-            &tags(),
-        )
-        .unwrap();
+        let create = create(&after);
         let c = create.as_input();
         assert_eq!(c.get_launch_type(), &None);
         assert_eq!(u.get_task_definition(), c.get_task_definition());
