@@ -1440,7 +1440,8 @@ mod tests {
                 names: strings(&["web-5xx", "web-latency"]),
                 rollback: true,
             }),
-            early_success: Some(EarlySuccessDef {
+            // Early success criteria apply to rolling deployments only.
+            early_success: (!strategy).then(|| EarlySuccessDef {
                 healthy_percent: 80,
                 source_revision_cleanup: "DEFERRED".into(),
             }),
