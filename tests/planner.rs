@@ -80,8 +80,8 @@ fn examples_converge_and_then_plan_nothing() {
     let config = PlanConfig::default();
     let rounds = converge(&mut aws, &m, &config);
     assert!(rounds <= 3, "{rounds} rounds");
-    assert_eq!(aws.services.len(), 4);
-    assert_eq!(aws.revisions.values().flatten().count(), 4);
+    assert_eq!(aws.services.len(), 5);
+    assert_eq!(aws.revisions.values().flatten().count(), 5);
     let calls = aws.total_calls();
     assert!(plan(&aws, &m, &config)
         .iter()
