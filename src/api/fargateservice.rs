@@ -310,6 +310,9 @@ pub struct LoadBalancerAdvanced {
     validation = Rule::new("!has(self.earlySuccess) || self.earlySuccess.healthyPercent >= (has(self.minimumHealthyPercent) ? self.minimumHealthyPercent : 100)")
         .message("deployment.earlySuccess.healthyPercent must be at least minimumHealthyPercent (default 100)")
         .field_path(".earlySuccess.healthyPercent"),
+    validation = Rule::new("!has(self.earlySuccess) || !has(self.strategy) || self.strategy == 'Rolling'")
+        .message("deployment.earlySuccess applies to the Rolling strategy only: remove earlySuccess, or use strategy Rolling")
+        .field_path(".earlySuccess"),
     validation = Rule::new("!has(self.strategy) || self.strategy == 'Rolling' || has(self.bakeTimeMinutes)")
         .message("deployment.bakeTimeMinutes is required with the BlueGreen, Canary and Linear strategies: how long both revisions run after production traffic moved (0-1440)")
         .field_path(".bakeTimeMinutes"),
@@ -368,7 +371,8 @@ pub struct DeploymentSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alarms: Option<DeploymentAlarms>,
     /// Declare a rolling deployment successful as soon as this share of the new tasks is
-    /// healthy, instead of waiting for the service to settle completely. Unset: wait.
+    /// healthy, instead of waiting for the service to settle completely. Unset: wait. With the
+    /// Rolling strategy only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub early_success: Option<EarlySuccess>,
 }

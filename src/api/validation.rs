@@ -885,6 +885,14 @@ fn breaker_and_early_success(c: &mut Check, d: &super::fargateservice::Deploymen
             5000,
         );
     }
+    if d.early_success.is_some()
+        && d.strategy.unwrap_or_default() != super::fargateservice::DeploymentStrategy::Rolling
+    {
+        c.fail(
+            "spec.deployment.earlySuccess",
+            "applies to the Rolling strategy only: remove earlySuccess, or use strategy Rolling",
+        );
+    }
     if let Some(e) = &d.early_success {
         let field = "spec.deployment.earlySuccess.healthyPercent";
         c.range(field, e.healthy_percent, 0, 100);
