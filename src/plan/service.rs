@@ -279,14 +279,11 @@ pub fn desired_body(
             names: a.names,
             rollback: a.rollback,
         }),
-        // ECS's early success criteria apply to rolling deployments only.
-        early_success: deployment
-            .early_success
-            .filter(|_| deployment.strategy.unwrap_or_default() == DeploymentStrategy::Rolling)
-            .map(|e| EarlySuccessDef {
-                healthy_percent: e.healthy_percent,
-                source_revision_cleanup: e.source_revision_cleanup.as_str().to_owned(),
-            }),
+        // Rolling deployments only: check_spec refuses it with another strategy.
+        early_success: deployment.early_success.map(|e| EarlySuccessDef {
+            healthy_percent: e.healthy_percent,
+            source_revision_cleanup: e.source_revision_cleanup.as_str().to_owned(),
+        }),
         availability_zone_rebalancing: spec
             .availability_zone_rebalancing
             .map(|t| t.as_str().to_owned()),
