@@ -269,6 +269,8 @@ struct TaskExtras {
     pid_task: bool,
     fault_injection: Option<bool>,
     efs: Option<Option<i32>>,
+    /// A managed EBS volume configured at launch (the service then configures it).
+    ebs: bool,
 }
 
 fn task_extras() -> impl Strategy<Value = TaskExtras> {
@@ -276,17 +278,76 @@ fn task_extras() -> impl Strategy<Value = TaskExtras> {
         any::<bool>(),
         proptest::option::of(any::<bool>()),
         proptest::option::of(proptest::option::of(1i32..65536)),
+        any::<bool>(),
     )
-        .prop_map(|(pid_task, fault_injection, efs)| TaskExtras {
+        .prop_map(|(pid_task, fault_injection, efs, ebs)| TaskExtras {
             pid_task,
             fault_injection,
             efs,
+            ebs,
         })
+}
+
+/// The task definition's volume configured at launch.
+fn launch_volume() -> Volume {
+    Volume {
+        name: "ebs".into(),
+        efs: None,
+        configured_at_launch: Some(true),
+    }
+}
+
+/// The service's managed EBS volume of kind 0 (size only), 1 (gp3 with IOPS and
+/// throughput, ext4, encrypted with a key) or 2 (io2 from a snapshot), with tags or not.
+fn volume_configuration(kind: u8, tags: bool) -> VolumeConfiguration {
+    let base = ManagedEbsVolume {
+        role_arn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
+        size_in_gib: Some(20),
+        volume_type: None,
+        iops: None,
+        throughput: None,
+        encrypted: None,
+        kms_key_id: None,
+        snapshot_id: None,
+        volume_initialization_rate: None,
+        filesystem_type: None,
+        tags: if tags {
+            BTreeMap::from([("team".to_owned(), "t".to_owned())])
+        } else {
+            BTreeMap::new()
+        },
+        propagate_tags: tags.then_some(PropagateTags::Service),
+    };
+    let managed_ebs_volume = match kind {
+        0 => base,
+        1 => ManagedEbsVolume {
+            volume_type: Some(EbsVolumeType::Gp3),
+            iops: Some(4000),
+            throughput: Some(250),
+            encrypted: Some(true),
+            kms_key_id: Some("alias/ebs".into()),
+            filesystem_type: Some(EbsFilesystemType::Ext4),
+            ..base
+        },
+        _ => ManagedEbsVolume {
+            size_in_gib: None,
+            volume_type: Some(EbsVolumeType::Io2),
+            iops: Some(1000),
+            snapshot_id: Some("snap-0123456789abcdef0".into()),
+            volume_initialization_rate: Some(150),
+            ..base
+        },
+    };
+    VolumeConfiguration {
+        name: "ebs".into(),
+        managed_ebs_volume,
+    }
 }
 
 fn efs_volume(port: Option<i32>) -> Volume {
     Volume {
         name: "shared".into(),
+        configured_at_launch: None,
         efs: Some(EfsVolume {
             file_system_id: "fs-0123456789abcdef0".into(),
             root_directory: None,
@@ -333,7 +394,12 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
                     ephemeral_storage_gib: None,
                     revision_history_limit: history,
                     containers,
-                    volumes: extras.efs.map(efs_volume).into_iter().collect(),
+                    volumes: extras
+                        .efs
+                        .map(efs_volume)
+                        .into_iter()
+                        .chain(extras.ebs.then(launch_volume))
+                        .collect(),
                     pid_mode: extras.pid_task.then_some(PidMode::Task),
                     enable_fault_injection: extras.fault_injection,
                     execution_role: None,
@@ -375,6 +441,8 @@ struct ServiceExtras {
     early_success: Option<(i32, bool)>,
     /// How many VPC Lattice target groups (0-2), through container 0's named port.
     lattice: usize,
+    /// The managed EBS volume's kind and whether it has tags (see `volume_configuration`).
+    ebs: (u8, bool),
 }
 
 fn service_extras() -> impl Strategy<Value = ServiceExtras> {
@@ -384,14 +452,16 @@ fn service_extras() -> impl Strategy<Value = ServiceExtras> {
         proptest::option::of((0u8..3, 1i32..200)),
         proptest::option::of((0i32..=100, any::<bool>())),
         0usize..3,
+        (0u8..3, any::<bool>()),
     )
         .prop_map(
-            |(az, reset, threshold, early_success, lattice)| ServiceExtras {
+            |(az, reset, threshold, early_success, lattice, ebs)| ServiceExtras {
                 az,
                 reset,
                 threshold,
                 early_success,
                 lattice,
+                ebs,
             },
         )
 }
@@ -405,7 +475,14 @@ fn threshold((kind, value): (u8, i32)) -> BreakerThreshold {
     BreakerThreshold { kind, value }
 }
 
-fn service(arm: bool) -> impl Strategy<Value = FargateServiceSpec> {
+/// Whether the task definition has a volume configured at launch (the service configures it).
+fn has_launch_volume(td: &TaskDefinitionSpec) -> bool {
+    td.volumes
+        .iter()
+        .any(|v| v.configured_at_launch == Some(true))
+}
+
+fn service(arm: bool, ebs: bool) -> impl Strategy<Value = FargateServiceSpec> {
     (
         0i32..6,
         proptest::collection::btree_set("[0-9a-f]{17}", 1..3),
@@ -503,6 +580,10 @@ fn service(arm: bool) -> impl Strategy<Value = FargateServiceSpec> {
                             ),
                             port_name: "p0".into(),
                         })
+                        .collect(),
+                    volume_configurations: ebs
+                        .then(|| volume_configuration(extras.ebs.0, extras.ebs.1))
+                        .into_iter()
                         .collect(),
                     availability_zone_rebalancing: extras.az.map(|on| {
                         if on {
@@ -688,7 +769,8 @@ proptest! {
     #[test]
     fn applying_a_plan_converges((td, fs) in task_definition().prop_flat_map(|td| {
         let arm = td.runtime_platform.is_some();
-        (Just(td), service(arm))
+        let ebs = has_launch_volume(&td);
+        (Just(td), service(arm, ebs))
     })) {
         let mut w = world(td, fs);
         w.converge();
@@ -703,7 +785,8 @@ proptest! {
     fn aws_defaults_and_ordering_are_not_drift(
         (td, fs) in task_definition().prop_flat_map(|td| {
             let arm = td.runtime_platform.is_some();
-            (Just(td), service(arm))
+            let ebs = has_launch_volume(&td);
+            (Just(td), service(arm, ebs))
         }),
         seed in any::<u64>(),
         autoscaled_count in 0i32..20,
@@ -768,6 +851,8 @@ proptest! {
             if bit() { b.enable_fault_injection = b.enable_fault_injection.filter(|on| *on); }
             else { b.enable_fault_injection.get_or_insert(false); }
             for v in &mut b.volumes {
+                // ECS reports configuredAtLaunch false on every other volume.
+                if bit() { v.configured_at_launch.get_or_insert(false); }
                 if let Some(e) = &mut v.efs {
                     if bit() { e.root_directory.get_or_insert_with(|| "/".into()); }
                     if bit() { e.iam.get_or_insert_with(|| "DISABLED".into()); }
@@ -792,6 +877,12 @@ proptest! {
             if bit() { b.propagate_tags = Some("NONE".into()); }
             if bit() { b.capacity_provider_strategy.reverse(); }
             if bit() { b.vpc_lattice.reverse(); }
+            // The managed EBS volume's documented defaults, spelled out or not.
+            for v in &mut b.volume_configurations {
+                if bit() { v.filesystem_type.get_or_insert_with(|| "xfs".into()); }
+                if bit() { v.encrypted.get_or_insert(true); }
+                if bit() { v.propagate_tags.get_or_insert_with(|| "NONE".into()); }
+            }
             // ECS's defaults of the newer circuit-breaker settings, spelled out or not.
             if let Some(cb) = &mut b.circuit_breaker {
                 if bit() { cb.reset_on_healthy_task.get_or_insert(true); }

@@ -9,6 +9,7 @@ use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::ebs::{EbsFilesystemType, EbsVolumeType, ManagedEbsVolume, VolumeConfiguration};
 use super::patterns;
 
 /// A long-running ECS service on Fargate: which TaskDefinition to run, how many copies, where,
@@ -164,6 +165,13 @@ pub struct FargateServiceSpec {
     #[schemars(length(max = 5))]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["targetGroupArn".into()]))]
     pub vpc_lattice: Vec<VpcLattice>,
+
+    /// The managed Amazon EBS volume ECS creates for each task (at most one): its settings
+    /// for the task definition's volume with `configuredAtLaunch: true`, which must have
+    /// the same name. A change starts a deployment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 1))]
+    pub volume_configurations: Vec<VolumeConfiguration>,
 }
 
 /// A VPC Lattice target group the tasks are registered with. (ECS publishes no limit on

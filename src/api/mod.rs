@@ -2,6 +2,7 @@
 
 pub mod conditions;
 pub mod containers;
+pub mod ebs;
 pub mod fargateservice;
 pub mod images;
 pub mod names;

@@ -38,6 +38,8 @@ pub const SECURITY_GROUP_ID: &str = "^sg-[0-9a-f]{8,17}$";
 pub const EFS_ID: &str = "^fs-[0-9a-f]{8,40}$";
 /// An EFS access point ID.
 pub const EFS_ACCESS_POINT_ID: &str = "^fsap-[0-9a-f]{8,40}$";
+/// An EBS snapshot ID (`snap-` and 8 or 17 hex digits).
+pub const SNAPSHOT_ID: &str = "^snap-[0-9a-f]{8,17}$";
 /// A CloudWatch Logs log group name.
 pub const LOG_GROUP: &str = "^[A-Za-z0-9_/.#-]{1,512}$";
 /// Application Auto Scaling schedule expression.
@@ -96,6 +98,7 @@ pub const ALL: &[&str] = &[
     SECURITY_GROUP_ID,
     EFS_ID,
     EFS_ACCESS_POINT_ID,
+    SNAPSHOT_ID,
     LOG_GROUP,
     SCHEDULE,
     PORT_NAME,

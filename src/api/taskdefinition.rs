@@ -70,6 +70,9 @@ use super::patterns;
     validation = Rule::new("!has(self.tags) || self.tags.all(k, k.size() >= 1 && k.size() <= 128)")
         .message("spec.tags: a tag key is 1 to 128 characters (AWS's limit)")
         .field_path(".tags"),
+    validation = Rule::new("!has(self.volumes) || self.volumes.filter(v, has(v.configuredAtLaunch) && v.configuredAtLaunch).size() <= 1")
+        .message("spec.volumes: at most one volume may have configuredAtLaunch: true (ECS attaches one EBS volume per task)")
+        .field_path(".volumes"),
 )]
 pub struct TaskDefinitionSpec {
     /// ECS task-definition family. Defaults to `<namespace>-<name>`. Immutable.
@@ -111,7 +114,8 @@ pub struct TaskDefinitionSpec {
     #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
     pub containers: Vec<Container>,
 
-    /// Volumes containers can mount (bind volumes on task storage, or EFS), at most 10.
+    /// Volumes containers can mount (bind volumes on task storage, EFS, or one managed EBS
+    /// volume configured at launch), at most 10.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 10))]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
@@ -669,9 +673,13 @@ pub struct MountPoint {
     pub read_only: Option<bool>,
 }
 
-/// A task volume: on task storage (bind) when `efs` is unset, else an EFS file system.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+/// A task volume: on task storage (bind) when `efs` and `configuredAtLaunch` are unset, else
+/// an EFS file system or a managed EBS volume.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("!has(self.efs) || !has(self.configuredAtLaunch) || !self.configuredAtLaunch")
+    .message("a volume configured at launch is a managed EBS volume: it cannot have efs too")
+    .field_path(".configuredAtLaunch"))]
 pub struct Volume {
     /// Volume name, referenced by `mountPoints[].sourceVolume`: 1-64 letters, digits, `-` and
     /// `_`. (ECS allows 255; 64 keeps the admission rule that checks the references within the
@@ -681,6 +689,11 @@ pub struct Volume {
     /// EFS file system to mount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efs: Option<EfsVolume>,
+    /// `true`: a managed Amazon EBS volume, configured at launch by the FargateService
+    /// running this task definition (its `volumeConfigurations`, under this volume's name).
+    /// At most one volume per task definition; not with `efs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configured_at_launch: Option<bool>,
 }
 
 /// An Amazon EFS volume.

@@ -275,6 +275,7 @@ pub fn validate_task_definition(spec: &TaskDefinitionSpec) -> Result<(), Validat
     container_totals(&mut c, spec);
     super::containers::validate_log_router(&mut c, spec);
     volumes(&mut c, spec);
+    super::ebs::validate_launch_volumes(&mut c, spec);
     roles(&mut c, spec);
     c.done()
 }
@@ -771,6 +772,7 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
     progressive_delivery(&mut c, spec);
     capacity_and_placement(&mut c, spec);
     c.reserved_tags(spec.tags.keys());
+    super::ebs::validate_volume_configurations(&mut c, spec);
     if let Some(s) = &spec.scaling {
         scaling(&mut c, spec, s);
     }

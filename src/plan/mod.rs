@@ -130,6 +130,9 @@ pub struct ServiceUpdate {
     pub availability_zone_rebalancing: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_lattice: Option<Vec<model::VpcLatticeDef>>,
+    /// An empty list removes the managed EBS volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_configurations: Option<Vec<model::EbsVolumeDef>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub force_new_deployment: bool,
 }
@@ -168,6 +171,7 @@ impl ServiceUpdate {
             "availabilityZoneRebalancing",
         );
         push(self.vpc_lattice.is_some(), "vpcLatticeConfigurations");
+        push(self.volume_configurations.is_some(), "volumeConfigurations");
         push(self.force_new_deployment, "forceNewDeployment");
         out
     }

@@ -225,6 +225,9 @@ pub struct MountPointDef {
 pub struct VolumeDef {
     pub name: String,
     pub efs: Option<EfsDef>,
+    /// A managed EBS volume the service configures; None (ECS reports `false`) otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub configured_at_launch: Option<bool>,
 }
 
 /// An EFS volume configuration.
@@ -261,6 +264,7 @@ impl TaskDefBody {
             c.normalize();
         }
         for v in &mut b.volumes {
+            v.configured_at_launch = v.configured_at_launch.filter(|on| *on);
             if let Some(efs) = &mut v.efs {
                 efs.root_directory.get_or_insert_with(|| "/".into());
                 efs.transit_encryption
@@ -824,6 +828,42 @@ pub struct ServiceBody {
     pub early_success: Option<EarlySuccessDef>,
     /// Reported on the primary deployment, not the service.
     pub vpc_lattice: Vec<VpcLatticeDef>,
+    /// Managed EBS volumes; reported on the primary deployment, not the service.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volume_configurations: Vec<EbsVolumeDef>,
+}
+
+/// A managed EBS volume ECS creates for each task (`ServiceVolumeConfiguration` and its
+/// `managedEBSVolume`). Ordered by its fields, in declaration order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EbsVolumeDef {
+    pub name: String,
+    pub role_arn: String,
+    pub size_in_gib: Option<i32>,
+    pub volume_type: Option<String>,
+    pub iops: Option<i32>,
+    pub throughput: Option<i32>,
+    pub encrypted: Option<bool>,
+    pub kms_key_id: Option<String>,
+    pub snapshot_id: Option<String>,
+    pub volume_initialization_rate: Option<i32>,
+    pub filesystem_type: Option<String>,
+    /// The volume's tags (one `volume` tag specification).
+    pub tags: BTreeMap<String, String>,
+    pub propagate_tags: Option<String>,
+}
+
+impl EbsVolumeDef {
+    /// ECS's documented defaults filled in (file system `xfs`, encrypted, tags not
+    /// propagated), so a spec that leaves them unset matches what ECS reports either way.
+    pub fn canonical(&self) -> Self {
+        let mut v = self.clone();
+        v.filesystem_type.get_or_insert_with(|| "xfs".into());
+        v.encrypted.get_or_insert(true);
+        v.propagate_tags = v.propagate_tags.filter(|p| p != "NONE");
+        v
+    }
 }
 
 /// The canonical, comparable form of a [`ServiceBody`] (without desired count and task
@@ -843,6 +883,7 @@ pub struct CanonicalService {
     pub service_registries: Vec<RegistryDef>,
     pub propagate_tags: String,
     pub vpc_lattice: Vec<VpcLatticeDef>,
+    pub volume_configurations: Vec<EbsVolumeDef>,
 }
 
 impl ServiceBody {
@@ -875,6 +916,12 @@ impl ServiceBody {
         service_registries.sort();
         let mut vpc_lattice = self.vpc_lattice.clone();
         vpc_lattice.sort();
+        let mut volume_configurations: Vec<EbsVolumeDef> = self
+            .volume_configurations
+            .iter()
+            .map(EbsVolumeDef::canonical)
+            .collect();
+        volume_configurations.sort();
         let alarms = match &self.alarms {
             Some(AlarmsDef { names, rollback }) if !names.is_empty() => {
                 let mut names = names.clone();
@@ -918,6 +965,7 @@ impl ServiceBody {
             service_registries,
             propagate_tags: self.propagate_tags.clone().unwrap_or_else(|| "NONE".into()),
             vpc_lattice,
+            volume_configurations,
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct TaskDefinitionInfo {
     pub containers: Option<BTreeMap<String, Vec<i32>>>,
     /// The names of its port mappings, when known (to check vpcLattice).
     pub port_names: Option<std::collections::BTreeSet<String>>,
+    /// Its volume with `configuredAtLaunch: true` (`Some(None)`: it has none), when known
+    /// (to check volumeConfigurations).
+    pub launch_volume: Option<Option<String>>,
     /// The family's kept revisions, number → ARN: what a service may pin (roll back to).
     pub kept: BTreeMap<i32, String>,
     /// The revision the FargateService pins instead of the current one, if it does.
@@ -122,6 +125,13 @@ pub fn task_definition_info(td: &TaskDefinition, arn: Option<String>) -> TaskDef
                 .flat_map(|c| c.port_mappings.iter().filter_map(|p| p.name.clone()))
                 .collect(),
         ),
+        launch_volume: Some(
+            td.spec
+                .volumes
+                .iter()
+                .find(|v| v.configured_at_launch == Some(true))
+                .map(|v| v.name.clone()),
+        ),
         kept: kept_revisions(td.status.as_ref()),
         pin: None,
     }
@@ -154,6 +164,7 @@ fn external_task_definition(arn: &str) -> TaskDefinitionInfo {
         size: None,
         containers: None,
         port_names: None,
+        launch_volume: None,
         kept: BTreeMap::new(),
         pin: None,
     }
@@ -296,6 +307,11 @@ pub fn desired_body(
                 role_arn: l.role_arn.clone(),
             })
             .collect(),
+        volume_configurations: spec
+            .volume_configurations
+            .iter()
+            .map(ebs_volume_def)
+            .collect(),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
@@ -308,6 +324,26 @@ pub fn desired_body(
             })
             .collect(),
         propagate_tags: spec.propagate_tags.map(|p| p.as_str().to_owned()),
+    }
+}
+
+/// A managed EBS volume as CreateService and UpdateService send it.
+fn ebs_volume_def(v: &crate::api::ebs::VolumeConfiguration) -> EbsVolumeDef {
+    let m = &v.managed_ebs_volume;
+    EbsVolumeDef {
+        name: v.name.clone(),
+        role_arn: m.role_arn.clone(),
+        size_in_gib: m.size_in_gib,
+        volume_type: m.volume_type.map(|t| t.as_str().to_owned()),
+        iops: m.iops,
+        throughput: m.throughput,
+        encrypted: m.encrypted,
+        kms_key_id: m.kms_key_id.clone(),
+        snapshot_id: m.snapshot_id.clone(),
+        volume_initialization_rate: m.volume_initialization_rate,
+        filesystem_type: m.filesystem_type.map(|f| f.as_str().to_owned()),
+        tags: m.tags.clone(),
+        propagate_tags: m.propagate_tags.map(|p| p.as_str().to_owned()),
     }
 }
 
@@ -588,6 +624,10 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
     if w.vpc_lattice != g.vpc_lattice {
         u.vpc_lattice = Some(w.vpc_lattice.clone());
     }
+    if w.volume_configurations != g.volume_configurations {
+        // As the spec gives it (ECS's defaults left to ECS); an empty list removes it.
+        u.volume_configurations = Some(want.volume_configurations.clone());
+    }
     // Unset in the spec: ECS's choice, never drift. A service that never had a value is
     // DISABLED to ECS.
     if let Some(want_az) = &want.availability_zone_rebalancing {
@@ -784,6 +824,10 @@ fn check_against_task_definition(
     if let Some(names) = &td.port_names {
         errors.extend(lattice_port_errors(spec, td, names));
     }
+    // A pinned revision may have other volumes than the TaskDefinition's spec: ECS checks.
+    if let (Some(launch), None) = (&td.launch_volume, &td.pin) {
+        errors.extend(launch_volume_errors(spec, td, launch.as_deref()));
+    }
     if !errors.is_empty() {
         return Err(ValidationErrors(errors).into());
     }
@@ -823,6 +867,40 @@ fn load_balancer_errors(
         }
     }
     errors
+}
+
+/// The service's managed EBS volume against the task definition's volume configured at
+/// launch: one needs the other, under the same name (ECS refuses the service otherwise).
+fn launch_volume_errors(
+    spec: &FargateServiceSpec,
+    td: &TaskDefinitionInfo,
+    launch: Option<&str>,
+) -> Vec<FieldError> {
+    let given = spec.volume_configurations.first();
+    match (launch, given) {
+        (None, None) => vec![],
+        (Some(name), None) => vec![FieldError {
+            field: "spec.volumeConfigurations".into(),
+            message: format!(
+                "task definition {} has volume {name:?} with configuredAtLaunch: true: add a volumeConfigurations entry named {name:?} (its managedEBSVolume), or remove configuredAtLaunch",
+                td.family
+            ),
+        }],
+        (launch, Some(v)) if launch != Some(v.name.as_str()) => vec![FieldError {
+            field: "spec.volumeConfigurations[0].name".into(),
+            message: match launch {
+                Some(name) => format!(
+                    "{:?} is not the volume of task definition {} configured at launch: name it {name:?}",
+                    v.name, td.family
+                ),
+                None => format!(
+                    "task definition {} has no volume with configuredAtLaunch: true: add one named {:?} to its spec.volumes, or remove volumeConfigurations",
+                    td.family, v.name
+                ),
+            },
+        }],
+        _ => vec![],
+    }
 }
 
 /// VPC Lattice registrations naming a port the task definition does not name.

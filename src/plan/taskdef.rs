@@ -487,6 +487,7 @@ fn volume_def(v: &crate::api::taskdefinition::Volume) -> VolumeDef {
                 transit_encryption_port: e.transit_encryption_port,
             }
         }),
+        configured_at_launch: v.configured_at_launch,
     }
 }
 

@@ -486,6 +486,7 @@ pub(super) fn task_definition_from_sdk(td: &ecs::types::TaskDefinition) -> TaskD
                         .map(|i| i.as_str().to_owned()),
                     transit_encryption_port: e.transit_encryption_port(),
                 }),
+                configured_at_launch: v.configured_at_launch(),
             })
             .collect(),
         pid_mode: td.pid_mode().map(|p| p.as_str().to_owned()),
@@ -510,6 +511,89 @@ fn vpc_lattice_from_sdk(s: &ecs::types::Service) -> Vec<VpcLatticeDef> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The managed EBS volumes of a described service: like the VPC Lattice registrations,
+/// ECS reports them on its deployments only, so those of the primary one.
+fn volume_configurations_from_sdk(s: &ecs::types::Service) -> Vec<EbsVolumeDef> {
+    let primary = s
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"));
+    primary
+        .map(|d| {
+            d.volume_configurations()
+                .iter()
+                .filter_map(|v| {
+                    let m = v.managed_ebs_volume()?;
+                    let tags = m.tag_specifications().first();
+                    Some(EbsVolumeDef {
+                        name: v.name().to_owned(),
+                        role_arn: m.role_arn().to_owned(),
+                        size_in_gib: m.size_in_gib(),
+                        volume_type: m.volume_type().map(str::to_owned),
+                        iops: m.iops(),
+                        throughput: m.throughput(),
+                        encrypted: m.encrypted(),
+                        kms_key_id: m.kms_key_id().map(str::to_owned),
+                        snapshot_id: m.snapshot_id().map(str::to_owned),
+                        volume_initialization_rate: m.volume_initialization_rate(),
+                        filesystem_type: m.filesystem_type().map(|f| f.as_str().to_owned()),
+                        tags: tags.map(|t| from_ecs_tags(t.tags())).unwrap_or_default(),
+                        propagate_tags: tags
+                            .and_then(|t| t.propagate_tags())
+                            .map(|p| p.as_str().to_owned()),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `volumeConfigurations` of a CreateService or UpdateService request: one `volume`
+/// tag specification when the volume has tags or propagates them.
+fn volume_configurations_to_sdk(
+    op: AwsOp,
+    vs: &[EbsVolumeDef],
+) -> Result<Vec<ecs::types::ServiceVolumeConfiguration>, AwsError> {
+    use ecs::types as t;
+    vs.iter()
+        .map(|v| {
+            let tags = (!v.tags.is_empty() || v.propagate_tags.is_some())
+                .then(|| {
+                    t::EbsTagSpecification::builder()
+                        .resource_type(t::EbsResourceType::Volume)
+                        .set_tags((!v.tags.is_empty()).then(|| ecs_tags(&v.tags)))
+                        .set_propagate_tags(v.propagate_tags.as_deref().map(t::PropagateTags::from))
+                        .build()
+                        .map_err(|e| invalid(op, e))
+                })
+                .transpose()?;
+            let ebs = t::ServiceManagedEbsVolumeConfiguration::builder()
+                .role_arn(&v.role_arn)
+                .set_size_in_gib(v.size_in_gib)
+                .set_volume_type(v.volume_type.clone())
+                .set_iops(v.iops)
+                .set_throughput(v.throughput)
+                .set_encrypted(v.encrypted)
+                .set_kms_key_id(v.kms_key_id.clone())
+                .set_snapshot_id(v.snapshot_id.clone())
+                .set_volume_initialization_rate(v.volume_initialization_rate)
+                .set_filesystem_type(
+                    v.filesystem_type
+                        .as_deref()
+                        .map(t::TaskFilesystemType::from),
+                )
+                .set_tag_specifications(tags.map(|t| vec![t]))
+                .build()
+                .map_err(|e| invalid(op, e))?;
+            t::ServiceVolumeConfiguration::builder()
+                .name(&v.name)
+                .managed_ebs_volume(ebs)
+                .build()
+                .map_err(|e| invalid(op, e))
+        })
+        .collect()
 }
 
 fn vpc_lattice_to_sdk(
@@ -662,6 +746,7 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
             .availability_zone_rebalancing()
             .map(|a| a.as_str().to_owned()),
         vpc_lattice: vpc_lattice_from_sdk(s),
+        volume_configurations: volume_configurations_from_sdk(s),
         early_success: dc
             .and_then(|d| d.early_success_criteria())
             .filter(|e| e.enable())
@@ -1016,6 +1101,7 @@ pub(super) fn volume_to_sdk(op: AwsOp, v: &VolumeDef) -> Result<ecs::types::Volu
     Ok(t::Volume::builder()
         .name(&v.name)
         .set_efs_volume_configuration(efs)
+        .set_configured_at_launch(v.configured_at_launch)
         .build())
 }
 
@@ -1065,6 +1151,10 @@ pub(super) fn create_service_request(
                 .map(ecs::types::AvailabilityZoneRebalancing::from),
         )
         .set_vpc_lattice_configurations(listed(vpc_lattice_to_sdk(OP, &body.vpc_lattice)?))
+        .set_volume_configurations(listed(volume_configurations_to_sdk(
+            OP,
+            &body.volume_configurations,
+        )?))
         .enable_ecs_managed_tags(true)
         .set_tags(Some(ecs_tags(tags))))
 }
@@ -1114,6 +1204,10 @@ pub(super) fn update_service_request(
     if let Some(l) = &u.vpc_lattice {
         // An empty list removes every registration.
         req = req.set_vpc_lattice_configurations(Some(vpc_lattice_to_sdk(OP, l)?));
+    }
+    if let Some(v) = &u.volume_configurations {
+        // An empty list removes the managed EBS volume.
+        req = req.set_volume_configurations(Some(volume_configurations_to_sdk(OP, v)?));
     }
     Ok(req)
 }
@@ -1286,6 +1380,7 @@ mod tests {
                         iam: Some("ENABLED".into()),
                         transit_encryption_port: Some(20049),
                     }),
+                    configured_at_launch: None,
                 },
                 VolumeDef {
                     name: "efs-plain".into(),
@@ -1297,10 +1392,17 @@ mod tests {
                         iam: None,
                         transit_encryption_port: None,
                     }),
+                    configured_at_launch: None,
                 },
                 VolumeDef {
                     name: "scratch".into(),
                     efs: None,
+                    configured_at_launch: None,
+                },
+                VolumeDef {
+                    name: "ebs".into(),
+                    efs: None,
+                    configured_at_launch: Some(true),
                 },
             ],
             pid_mode: Some("task".into()),
@@ -1453,6 +1555,7 @@ mod tests {
                 port_name: "http".into(),
                 role_arn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
             }],
+            volume_configurations: vec![full_ebs_volume(strategy)],
             rollout: if strategy { canary_rollout() } else { RolloutDef { strategy: Some("ROLLING".into()), ..RolloutDef::default() } },
             enable_execute_command: true,
             service_registries: vec![RegistryDef {
@@ -1463,6 +1566,76 @@ mod tests {
             }],
             propagate_tags: Some("SERVICE".into()),
         }
+    }
+
+    /// A managed EBS volume with every field set: gp3 with its throughput, or io2 from a
+    /// snapshot.
+    fn full_ebs_volume(gp3: bool) -> EbsVolumeDef {
+        EbsVolumeDef {
+            name: "ebs".into(),
+            role_arn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
+            size_in_gib: Some(if gp3 { 100 } else { 500 }),
+            volume_type: Some(if gp3 { "gp3" } else { "io2" }.into()),
+            iops: Some(if gp3 { 4000 } else { 20000 }),
+            throughput: gp3.then_some(250),
+            encrypted: Some(true),
+            kms_key_id: Some("alias/ebs".into()),
+            snapshot_id: (!gp3).then(|| "snap-0123456789abcdef0".into()),
+            volume_initialization_rate: (!gp3).then_some(200),
+            filesystem_type: Some("ext4".into()),
+            tags: BTreeMap::from([("team".into(), "shop".into())]),
+            propagate_tags: Some("SERVICE".into()),
+        }
+    }
+
+    #[test]
+    fn a_managed_ebs_volume_request_has_the_shape_ecs_documents() {
+        // moto does not keep volumeConfigurations: this checks the SDK request itself.
+        let body = full_service(true);
+        let request = create(&body);
+        let input = request.as_input();
+        let sent = input
+            .get_volume_configurations()
+            .as_deref()
+            .unwrap_or_default();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].name(), "ebs");
+        let m = sent[0].managed_ebs_volume().unwrap();
+        assert_eq!(
+            m.role_arn(),
+            "arn:aws:iam::123456789012:role/ecsInfrastructureRole"
+        );
+        assert_eq!((m.size_in_gib(), m.volume_type()), (Some(100), Some("gp3")));
+        assert_eq!((m.iops(), m.throughput()), (Some(4000), Some(250)));
+        assert_eq!(
+            m.filesystem_type(),
+            Some(&ecs::types::TaskFilesystemType::Ext4)
+        );
+        let spec = &m.tag_specifications()[0];
+        assert_eq!(spec.resource_type(), &ecs::types::EbsResourceType::Volume);
+        assert_eq!(spec.tags()[0].key(), Some("team"));
+        assert_eq!(
+            spec.propagate_tags(),
+            Some(&ecs::types::PropagateTags::Service)
+        );
+        // A volume without tags sends no tag specification at all.
+        let plain = EbsVolumeDef {
+            tags: BTreeMap::new(),
+            propagate_tags: None,
+            ..full_ebs_volume(true)
+        };
+        let sent = volume_configurations_to_sdk(AwsOp::CreateService, &[plain]).unwrap();
+        assert!(sent[0]
+            .managed_ebs_volume()
+            .unwrap()
+            .tag_specifications
+            .is_none());
+        // No volume: the request leaves the field out (not an empty list).
+        let none = ServiceBody {
+            volume_configurations: vec![],
+            ..full_service(false)
+        };
+        assert_eq!(create(&none).as_input().get_volume_configurations(), &None);
     }
 
     /// The CreateService request for `body` as service shop_web of cluster shop.
@@ -1596,6 +1769,7 @@ mod tests {
                     .status("PRIMARY")
                     .set_task_definition(input.get_task_definition().clone())
                     .set_vpc_lattice_configurations(input.get_vpc_lattice_configurations().clone())
+                    .set_volume_configurations(input.get_volume_configurations().clone())
                     .build(),
             )
             .build()
@@ -1628,6 +1802,7 @@ mod tests {
             early_success: None,
             availability_zone_rebalancing: None,
             vpc_lattice: vec![],
+            volume_configurations: vec![],
             load_balancers: vec![],
             service_registries: vec![],
             health_check_grace_period_seconds: None,
@@ -1681,6 +1856,7 @@ mod tests {
             propagate_tags: after.propagate_tags.clone(),
             availability_zone_rebalancing: after.availability_zone_rebalancing.clone(),
             vpc_lattice: Some(after.vpc_lattice.clone()),
+            volume_configurations: Some(after.volume_configurations.clone()),
             force_new_deployment: true,
         };
         let request =
@@ -1726,6 +1902,7 @@ mod tests {
             u.get_vpc_lattice_configurations(),
             c.get_vpc_lattice_configurations()
         );
+        assert_eq!(u.get_volume_configurations(), c.get_volume_configurations());
         assert_eq!(service_from_sdk(&created(&create)).body, after);
     }
 
@@ -1748,6 +1925,7 @@ mod tests {
         assert_eq!(u.get_enable_execute_command(), &None);
         assert_eq!(u.get_availability_zone_rebalancing(), &None);
         assert_eq!(u.get_vpc_lattice_configurations(), &None);
+        assert_eq!(u.get_volume_configurations(), &None);
         assert_eq!(u.get_force_new_deployment(), &Some(false));
     }
 }
