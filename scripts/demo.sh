@@ -34,7 +34,11 @@ subnet_b="$(field 'd["subnets"][1]')"
 sg="$(field 'd["securityGroup"]')"
 echo "== moto (local AWS) at $endpoint; VPC subnets $subnet_a $subnet_b, security group $sg"
 
-cp examples/*.yaml "$work/"
+# moto keeps no volumeConfigurations (managed EBS volumes), so examples with one would never
+# converge here: they are left out.
+for f in examples/*.yaml; do
+  grep -q volumeConfigurations "$f" || cp "$f" "$work/"
+done
 sed -i "s/subnet-0a1b2c3d4e5f60718/$subnet_a/g; s/subnet-0b2c3d4e5f6071829/$subnet_b/g; s/sg-0123456789abcdef0/$sg/g" "$work"/*.yaml
 
 echo

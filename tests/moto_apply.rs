@@ -4,8 +4,9 @@
 //!
 //! moto gaps, covered elsewhere with fakes (tests/report.rs, tests/fakes.rs): it keeps
 //! runningCount at 0 (so no service here becomes Ready), drops circuit breaker, capacity
-//! providers and clientToken, has no service events, and crashes on a service without
-//! security groups (so every service here names one).
+//! providers and clientToken, has no service events, keeps no managed EBS volumes
+//! (volumeConfigurations), and crashes on a service without security groups (so every
+//! service here names one).
 
 mod support;
 
@@ -26,6 +27,16 @@ use support::sim::apply;
 fn examples(tag: &str) -> Manifests {
     let info = moto();
     let mut m = support::examples::all();
+    // moto keeps no volumeConfigurations (managed EBS volumes): the example with one would
+    // never converge here. Its request shape is tested in src/aws/sdk/ecs_convert.rs.
+    m.services
+        .retain(|s| s.spec.volume_configurations.is_empty());
+    m.task_definitions.retain(|t| {
+        t.spec
+            .volumes
+            .iter()
+            .all(|v| v.configured_at_launch != Some(true))
+    });
     for td in &mut m.task_definitions {
         retag(&mut td.metadata, tag);
     }

@@ -80,8 +80,8 @@ fn examples_converge_and_then_plan_nothing() {
     let config = PlanConfig::default();
     let rounds = converge(&mut aws, &m, &config);
     assert!(rounds <= 3, "{rounds} rounds");
-    assert_eq!(aws.services.len(), 5);
-    assert_eq!(aws.revisions.values().flatten().count(), 5);
+    assert_eq!(aws.services.len(), 6);
+    assert_eq!(aws.revisions.values().flatten().count(), 6);
     let calls = aws.total_calls();
     assert!(plan(&aws, &m, &config)
         .iter()
@@ -595,6 +595,94 @@ fn a_vpc_lattice_port_must_be_a_named_port_of_the_task_definition() {
     }
     converge(&mut aws, &m, &config);
     assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+}
+
+/// examples/ebs-volume.yaml: the service's managed EBS volume and the task definition's
+/// volume configured at launch must name each other; a change to the volume is one
+/// UpdateService, and ECS's documented defaults spelled out are not drift.
+#[test]
+fn a_managed_ebs_volume_pairs_with_the_volume_configured_at_launch() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = support::examples::only(&examples(), "indexer");
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let indexer = |m: &mut Manifests| {
+        m.services
+            .iter_mut()
+            .find(|s| s.metadata.name.as_deref() == Some("indexer"))
+            .unwrap()
+            .spec
+            .clone()
+    };
+    let original = indexer(&mut m);
+    let set = |m: &mut Manifests, spec: &fargate_operator::api::FargateServiceSpec| {
+        m.services[0].spec = spec.clone();
+    };
+
+    // Another name than the task definition's volume, or none at all: refused, naming it.
+    let mut renamed = original.clone();
+    renamed.volume_configurations[0].name = "other".into();
+    set(&mut m, &renamed);
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "indexer", "FargateService");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(
+        message.contains("spec.volumeConfigurations[0].name") && message.contains("\"index\""),
+        "{message}"
+    );
+    let mut without = original.clone();
+    without.volume_configurations.clear();
+    set(&mut m, &without);
+    let (_, message) = error_of(&plan(&aws, &m, &config), "indexer", "FargateService");
+    assert!(
+        message.contains("spec.volumeConfigurations:") && message.contains("configuredAtLaunch"),
+        "{message}"
+    );
+
+    // A bigger volume: one UpdateService sending the whole configuration, then nothing.
+    let mut bigger = original.clone();
+    bigger.volume_configurations[0]
+        .managed_ebs_volume
+        .size_in_gib = Some(200);
+    set(&mut m, &bigger);
+    match actions_of(&plan(&aws, &m, &config), "indexer", "FargateService") {
+        [a @ Action::UpdateService { changes, .. }] => {
+            assert_eq!(changes.changed_fields(), vec!["volumeConfigurations"]);
+            let sent = changes.volume_configurations.as_ref().unwrap();
+            assert_eq!(sent[0].size_in_gib, Some(200));
+            assert!(
+                a.describe()
+                    .contains("volumeConfigurations → index 200 GiB gp3 (4000 IOPS, 250 MiB/s)"),
+                "{}",
+                a.describe()
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+    assert!(actions_of(&plan(&aws, &m, &config), "indexer", "FargateService").is_empty());
+
+    // ECS reporting its defaults (xfs is not the spec's ext4, so only encryption and the
+    // propagation here) plans nothing.
+    for s in aws.services.values_mut() {
+        for v in &mut s.body.volume_configurations {
+            v.encrypted = Some(true);
+        }
+    }
+    assert!(actions_of(&plan(&aws, &m, &config), "indexer", "FargateService").is_empty());
+
+    // The task definition without the volume and the service without its configuration:
+    // the service removes it (an empty list) along with the new revision.
+    m.task_definitions[0].spec.volumes.clear();
+    m.task_definitions[0].spec.containers[0]
+        .mount_points
+        .clear();
+    set(&mut m, &without);
+    converge(&mut aws, &m, &config);
+    assert!(aws
+        .services
+        .values()
+        .all(|s| s.body.volume_configurations.is_empty()));
+    assert!(actions_of(&plan(&aws, &m, &config), "indexer", "FargateService").is_empty());
 }
 
 fn spot_on(m: &mut Manifests, service: &str, platform_version: Option<&str>) {

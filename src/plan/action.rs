@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::model::{
-    percent, RoleRef, RolloutDef, ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef,
-    TaskDefBody, TaskDefinitionRef,
+    percent, EbsVolumeDef, RoleRef, RolloutDef, ScheduledActionDef, ServiceBody, Tags,
+    TargetTrackingDef, TaskDefBody, TaskDefinitionRef,
 };
 use super::op::AwsOp;
 use super::ServiceUpdate;
@@ -407,8 +407,18 @@ fn update_summary(u: &ServiceUpdate) -> String {
             describe_rollout(&d.rollout)
         ));
     }
+    if let Some(v) = &u.volume_configurations {
+        parts.push(format!("volumeConfigurations → {}", describe_volumes(v)));
+    }
     for f in u.changed_fields() {
-        if !["taskDefinition", "desiredCount", "deploymentConfiguration"].contains(&f) {
+        if ![
+            "taskDefinition",
+            "desiredCount",
+            "deploymentConfiguration",
+            "volumeConfigurations",
+        ]
+        .contains(&f)
+        {
             parts.push(f.to_owned());
         }
     }
@@ -475,13 +485,52 @@ fn describe_creation(cluster: &str, name: &str, body: &ServiceBody) -> String {
             .collect::<Vec<_>>()
             .join(" + "),
     };
+    let volumes = match body.volume_configurations.is_empty() {
+        true => String::new(),
+        false => format!(
+            ", EBS volume {}",
+            describe_volumes(&body.volume_configurations)
+        ),
+    };
     format!(
-        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s), deployments: {}",
+        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s){volumes}, deployments: {}",
         body.desired_count,
         revision(&body.task_definition),
         body.load_balancers.len(),
         describe_rollout(&body.rollout)
     )
+}
+
+/// `index 100 GiB gp3 (4000 IOPS, 250 MiB/s) from snap-…`, or `none` (removed).
+fn describe_volumes(volumes: &[EbsVolumeDef]) -> String {
+    let one = |v: &EbsVolumeDef| {
+        let mut out = v.name.clone();
+        if let Some(size) = v.size_in_gib {
+            out.push_str(&format!(" {size} GiB"));
+        }
+        out.push_str(&format!(
+            " {}",
+            v.volume_type.as_deref().unwrap_or("(ECS's default type)")
+        ));
+        let perf: Vec<String> = [
+            v.iops.map(|i| format!("{i} IOPS")),
+            v.throughput.map(|t| format!("{t} MiB/s")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !perf.is_empty() {
+            out.push_str(&format!(" ({})", perf.join(", ")));
+        }
+        if let Some(s) = &v.snapshot_id {
+            out.push_str(&format!(" from {s}"));
+        }
+        out
+    };
+    match volumes {
+        [] => "none".into(),
+        vs => vs.iter().map(one).collect::<Vec<_>>().join("; "),
+    }
 }
 
 fn describe_schedule(name: &str, action: &ScheduledActionDef) -> String {

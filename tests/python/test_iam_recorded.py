@@ -491,6 +491,14 @@ def operator_env():
     return env
 
 
+def moto_examples():
+    """The examples moto can run: moto keeps no volumeConfigurations (managed EBS volumes),
+    so an example with one would never converge (left out as in scripts/demo.sh; its request
+    shape is tested in src/aws/sdk/ecs_convert.rs)."""
+    return [p for p in sorted(EXAMPLES.glob("*.yaml"))
+            if "volumeConfigurations:" not in p.read_text(encoding="utf-8")]
+
+
 def record_operator_run(test):
     """Runs apply + delete of examples/ against a recording moto; returns the recording.
 
@@ -535,7 +543,7 @@ def record_operator_run(test):
     endpoint = info["endpoint"]
     subnet_a, subnet_b = info["subnets"]
 
-    for src in sorted(EXAMPLES.glob("*.yaml")):
+    for src in moto_examples():
         text = src.read_text(encoding="utf-8")
         text = (text.replace(PLACEHOLDER_SUBNETS[0], subnet_a).replace(PLACEHOLDER_SUBNETS[1], subnet_b)
                 .replace(PLACEHOLDER_SECURITY_GROUP, info["securityGroup"]))
@@ -664,7 +672,7 @@ class RecordedRequestsTest(unittest.TestCase):
 
     def test_examples_create_their_clusters(self):
         clusters = set()
-        for path in sorted(EXAMPLES.glob("*.yaml")):
+        for path in moto_examples():
             for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
                 if doc and doc.get("kind") == "FargateService":
                     cluster = doc["spec"].get("cluster") or {}
