@@ -63,13 +63,14 @@ fn outcome(r: Result<Plan, PlanError>) -> Outcome {
 }
 
 /// Plans every object. `observe_td` / `observe_service` supply AWS state (empty for a plan
-/// against an empty account); `revision_arn` gives a TaskDefinition's current revision ARN
-/// when it needs no new one (None: it is registered in this run).
+/// against an empty account; a service's with its managed infrastructure role, the third
+/// argument, when the spec asks for one); `revision_arn` gives a TaskDefinition's current
+/// revision ARN when it needs no new one (None: it is registered in this run).
 pub fn plan_all(
     manifests: &Manifests,
     config: &PlanConfig,
     mut observe_td: impl FnMut(&TaskDefinitionLookups) -> ObservedTaskDefinition,
-    mut observe_service: impl FnMut(&str, &str) -> ObservedFargateService,
+    mut observe_service: impl FnMut(&str, &str, Option<&str>) -> ObservedFargateService,
 ) -> Vec<ObjectPlan> {
     let mut out = vec![];
     let mut infos: BTreeMap<(String, String), TaskDefinitionInfo> = BTreeMap::new();
@@ -107,7 +108,8 @@ pub fn plan_all(
         let owner = owner_of(fs, "FargateService");
         let (cluster, service) = service_location(fs);
         let td = referenced_task_definition(fs, &infos);
-        let observed = observe_service(&cluster, &service);
+        let role = infrastructure_role(fs);
+        let observed = observe_service(&cluster, &service, role.as_deref());
         let result = plan_fargate_service(
             ServiceInputs {
                 owner: &owner,
@@ -130,6 +132,16 @@ pub fn plan_all(
         });
     }
     out
+}
+
+/// The managed infrastructure role a FargateService's spec asks for, if it asks for one.
+pub fn infrastructure_role(fs: &crate::api::FargateService) -> Option<String> {
+    crate::api::ebs::wants_managed_role(&fs.spec).then(|| {
+        crate::api::names::role_name(
+            &owner_of(fs, "FargateService"),
+            crate::api::names::RoleKind::Infrastructure,
+        )
+    })
 }
 
 /// The revision a TaskDefinition's services deploy after its plan: None when the plan

@@ -349,7 +349,7 @@ fn plan(
             &manifests,
             &config,
             |_| Default::default(),
-            |_, _| Default::default(),
+            |_, _, _| Default::default(),
         )
     };
     match output {

@@ -179,3 +179,47 @@ async fn throttling_on_update_is_reported_and_leaves_the_running_service_alone()
         "the service still runs the old revision"
     );
 }
+
+/// examples/ebs-volume.yaml end to end through the engine (moto keeps no
+/// volumeConfigurations): the service's managed infrastructure role is created, passed to
+/// ECS by ARN, left alone by a second apply, and deleted by `delete` after the service.
+#[tokio::test]
+async fn a_managed_ebs_volume_gets_its_infrastructure_role_and_delete_removes_it() {
+    let backend = fresh();
+    let aws = backend.aws();
+    let m = support::examples::load(&["ebs-volume.yaml"]);
+    let role = "fgo-search-indexer-infra";
+
+    let first = apply(&aws, &m).await;
+    assert!(first.iter().all(|r| r.failure.is_none()), "{first:?}");
+    {
+        let sim = backend.lock();
+        let service = sim.services.values().next().expect("the service");
+        assert_eq!(
+            service.body.volume_configurations[0].role,
+            fargate_operator::plan::model::RoleRef::Arn(format!(
+                "arn:aws:iam::123456789012:role/fargate-operator/{role}"
+            ))
+        );
+        assert!(sim.roles.contains_key(role));
+    }
+    let second = apply(&aws, &m).await;
+    assert!(
+        second
+            .iter()
+            .all(|r| r.applied.is_empty() && r.failure.is_none()),
+        "{second:?}"
+    );
+
+    let deleted = run::delete(&aws, &m, 10).await;
+    assert!(deleted.iter().all(|r| r.failure.is_none()), "{deleted:?}");
+    let svc = service(&deleted);
+    assert!(
+        svc.applied
+            .iter()
+            .any(|a| a.contains(&format!("delete role {role}"))),
+        "{:?}",
+        svc.applied
+    );
+    assert!(!backend.lock().roles.contains_key(role));
+}

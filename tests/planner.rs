@@ -13,7 +13,9 @@ use fargate_operator::api::{
 };
 use fargate_operator::batch::{plan_all, ObjectPlan, Outcome};
 use fargate_operator::manifests::Manifests;
-use fargate_operator::plan::model::{RolloutDef, ServiceBody, StrategyItem, LINEAR_DEFAULTS};
+use fargate_operator::plan::model::{
+    RoleRef, RolloutDef, ServiceBody, StrategyItem, LINEAR_DEFAULTS,
+};
 use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
 use fargate_operator::plan::{Action, PlanConfig};
 use fargate_operator::testing::SimAws;
@@ -27,7 +29,7 @@ fn plan(aws: &SimAws, m: &Manifests, config: &PlanConfig) -> Vec<ObjectPlan> {
         m,
         config,
         |l| aws.observe_task_definition(&l.family, &l.log_groups, &l.roles),
-        |c, s| aws.observe_service(c, s),
+        |c, s, role| aws.observe_service_and_role(c, s, role),
     )
 }
 
@@ -683,6 +685,114 @@ fn a_managed_ebs_volume_pairs_with_the_volume_configured_at_launch() {
         .values()
         .all(|s| s.body.volume_configurations.is_empty()));
     assert!(actions_of(&plan(&aws, &m, &config), "indexer", "FargateService").is_empty());
+}
+
+/// examples/ebs-volume.yaml gives no roleArn: the operator creates the service's
+/// infrastructure role (trusted by ECS only, AWS's volumes policy, the boundary) before the
+/// service that names it, leaves it alone once in line, refuses one that is not this
+/// object's, and deletes it last, once the service is gone.
+#[test]
+fn a_managed_ebs_volume_without_a_role_gets_the_services_own_infrastructure_role() {
+    use fargate_operator::api::names::{owner_of, RoleKind};
+    use fargate_operator::plan::delete::plan_fargate_service_delete;
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let m = support::examples::only(&examples(), "indexer");
+    let config = PlanConfig {
+        permissions_boundary: Some(
+            "arn:aws:iam::123456789012:policy/fargate-operator-boundary".into(),
+        ),
+        ..PlanConfig::default()
+    };
+    let role = "fgo-search-indexer-infra";
+    let plans = plan(&aws, &m, &config);
+    let actions = actions_of(&plans, "indexer", "FargateService");
+    let names: Vec<&str> = actions.iter().map(Action::name).collect();
+    assert_eq!(
+        names,
+        [
+            "CreateCluster",
+            "CreateRole",
+            "AttachRolePolicy",
+            "CreateService"
+        ]
+    );
+    match &actions[1] {
+        Action::CreateRole {
+            name,
+            path,
+            trust_policy,
+            permissions_boundary,
+            ..
+        } => {
+            assert_eq!((name.as_str(), path.as_str()), (role, "/fargate-operator/"));
+            assert_eq!(
+                trust_policy["Statement"][0]["Principal"]["Service"],
+                "ecs.amazonaws.com"
+            );
+            assert_eq!(permissions_boundary, &config.permissions_boundary);
+            assert!(actions[1].describe().contains("trusts ecs.amazonaws.com"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        matches!(&actions[2], Action::AttachRolePolicy { policy_arn, .. }
+        if policy_arn == "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes")
+    );
+    converge(&mut aws, &m, &config);
+    // ECS reports the role by ARN: the managed one, so nothing to change.
+    let service = aws.services.values().next().unwrap();
+    assert_eq!(
+        service.body.volume_configurations[0].role,
+        RoleRef::Arn(format!(
+            "arn:aws:iam::123456789012:role/fargate-operator/{role}"
+        ))
+    );
+    assert!(actions_of(&plan(&aws, &m, &config), "indexer", "FargateService").is_empty());
+
+    // A role of that name that is not this object's: a conflict, nothing created.
+    let mut other = SimAws::new("123456789012", "us-east-1");
+    converge(&mut other, &m, &config);
+    other.roles.get_mut(role).unwrap().tags = BTreeMap::new();
+    let (reason, message) = error_of(&plan(&other, &m, &config), "indexer", "FargateService");
+    assert_eq!(reason, reasons::CONFLICT);
+    assert!(message.contains("roleArn"), "{message}");
+
+    // Cleanup: the service first, the role once the service is gone.
+    let fs = &m.services[0];
+    let owner = owner_of(fs, "FargateService");
+    let name = fargate_operator::api::names::role_name(&owner, RoleKind::Infrastructure);
+    assert_eq!(name, role);
+    let mut rounds = vec![];
+    for _ in 0..3 {
+        let o = aws.observe_service_and_role("search", "search-indexer", Some(role));
+        let p = plan_fargate_service_delete(&owner, "search", "search-indexer", &o).unwrap();
+        rounds.push(p.actions.iter().map(Action::name).collect::<Vec<_>>());
+        for a in &p.actions {
+            aws.apply(a).unwrap();
+        }
+    }
+    assert_eq!(
+        rounds,
+        [
+            vec!["UpdateService", "DeleteService"],
+            vec!["DetachRolePolicy", "DeleteRole"],
+            vec![],
+        ]
+    );
+    assert!(!aws.roles.contains_key(role));
+
+    // While ECS drains the service, the role stays: the cleanup waits.
+    let mut draining = aws.observe_service_and_role("search", "search-indexer", None);
+    draining.service.as_mut().unwrap().status = "DRAINING".into();
+    let mut other_roles = SimAws::new("123456789012", "us-east-1");
+    converge(&mut other_roles, &m, &config);
+    draining.roles = other_roles
+        .observe_service_and_role("search", "search-indexer", Some(role))
+        .roles;
+    assert!(matches!(
+        plan_fargate_service_delete(&owner, "search", "search-indexer", &draining),
+        Err(fargate_operator::plan::PlanError::Waiting { .. })
+    ));
 }
 
 fn spot_on(m: &mut Manifests, service: &str, platform_version: Option<&str>) {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use fargate_operator::api::fargateservice::*;
-use fargate_operator::api::names::{service_name, task_definition_lookups};
+use fargate_operator::api::names::{role_name, service_name, task_definition_lookups, RoleKind};
 use fargate_operator::api::taskdefinition::*;
 use fargate_operator::plan::model::{
     ObservedFargateService, ObservedTaskDefinition, RestartPolicyDef, StrategyItem, ThresholdDef,
@@ -297,11 +297,13 @@ fn launch_volume() -> Volume {
     }
 }
 
-/// The service's managed EBS volume of kind 0 (size only), 1 (gp3 with IOPS and
+/// The service's managed EBS volume of kind 0 (size only, the operator's role), 1 (gp3 with IOPS and
 /// throughput, ext4, encrypted with a key) or 2 (io2 from a snapshot), with tags or not.
 fn volume_configuration(kind: u8, tags: bool) -> VolumeConfiguration {
     let base = ManagedEbsVolume {
-        role_arn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
+        // Kind 0 leaves the infrastructure role to the operator.
+        role_arn: (kind != 0)
+            .then(|| "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into()),
         size_in_gib: Some(20),
         volume_type: None,
         iops: None,
@@ -721,7 +723,10 @@ impl World {
 
     fn observe_fs(&self) -> ObservedFargateService {
         let name = service_name(&owner("svc"), &self.fs);
-        self.aws.observe_service(&self.fs.cluster.name, &name)
+        let role = fargate_operator::api::ebs::wants_managed_role(&self.fs)
+            .then(|| role_name(&owner("svc"), RoleKind::Infrastructure));
+        self.aws
+            .observe_service_and_role(&self.fs.cluster.name, &name, role.as_deref())
     }
 
     fn plan_fs(&self, observed: &ObservedFargateService) -> Plan {

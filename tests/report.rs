@@ -92,6 +92,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
         scaling: Some(Default::default()),
         stopped_tasks: vec![],
         service_deployment: None,
+        roles: Default::default(),
     }
 }
 

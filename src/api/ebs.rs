@@ -19,6 +19,21 @@ use super::patterns;
 use super::taskdefinition::TaskDefinitionSpec;
 use super::validation::Check;
 
+/// AWS's managed policy of the ECS infrastructure role for volumes, in `partition`.
+pub fn volumes_policy_arn(partition: &str) -> String {
+    format!(
+        "arn:{partition}:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes"
+    )
+}
+
+/// Whether the service asks for an operator-managed infrastructure role: a managed EBS
+/// volume without `roleArn`.
+pub fn wants_managed_role(spec: &FargateServiceSpec) -> bool {
+    spec.volume_configurations
+        .iter()
+        .any(|v| v.managed_ebs_volume.role_arn.is_none())
+}
+
 /// Tag keys ECS reserves on the volumes it creates (`EbsTagSpecification.tags`).
 pub const RESERVED_VOLUME_TAGS: [&str; 2] = ["AmazonECSCreated", "AmazonECSManaged"];
 
@@ -68,9 +83,13 @@ pub struct ManagedEbsVolume {
     /// `arn:aws:iam::123456789012:role/ecsInfrastructureRole`: trusted by
     /// `ecs.amazonaws.com`, with AWS's managed policy
     /// `AmazonECSInfrastructureRolePolicyForVolumes`. The operator passes it to ECS: its
-    /// policy must allow `iam:PassRole` on it (iam/README.md).
+    /// policy must allow `iam:PassRole` on it (iam/README.md). Unset: a role the operator
+    /// creates for this service (`/fargate-operator/fgo-<namespace>-<name>-infra`, trusted
+    /// only by `ecs.amazonaws.com`, with that policy alone and the operator's permissions
+    /// boundary), and deletes once the service is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = patterns::ROLE_ARN), length(max = 2048))]
-    pub role_arn: String,
+    pub role_arn: Option<String>,
     /// Size in GiB: gp2 and gp3 1-16384, io1 and io2 4-16384, st1 and sc1 125-16384. With a
     /// `snapshotId`, defaults to (and must be at least) the snapshot's size.
     #[serde(default, rename = "sizeInGiB", skip_serializing_if = "Option::is_none")]
@@ -237,12 +256,14 @@ pub(super) fn validate_volume_configurations(c: &mut Check, spec: &FargateServic
 }
 
 fn managed_ebs_volume(c: &mut Check, at: &str, m: &ManagedEbsVolume) {
-    c.pattern(
-        format!("{at}.roleArn"),
-        &m.role_arn,
-        patterns::ROLE_ARN,
-        "an IAM role ARN like arn:aws:iam::123456789012:role/ecsInfrastructureRole",
-    );
+    if let Some(arn) = &m.role_arn {
+        c.pattern(
+            format!("{at}.roleArn"),
+            arn,
+            patterns::ROLE_ARN,
+            "an IAM role ARN like arn:aws:iam::123456789012:role/ecsInfrastructureRole",
+        );
+    }
     c.opt_range(format!("{at}.sizeInGiB"), m.size_in_gib, 1, 16384);
     c.opt_range(format!("{at}.iops"), m.iops, 100, 256000);
     c.opt_range(format!("{at}.throughput"), m.throughput, 125, 1000);

@@ -142,8 +142,8 @@ pub struct FargateServiceSpec {
     #[schemars(schema_with = "crate::api::validation::tags_schema")]
     pub tags: BTreeMap<String, String>,
 
-    /// `Delete` (default) removes the ECS service and its autoscaling when this object is
-    /// deleted; `Retain` leaves them running, untouched (a new object of the same name must
+    /// `Delete` (default) removes the ECS service and its autoscaling (and its managed
+    /// infrastructure role) when this object is deleted; `Retain` leaves them running, untouched (a new object of the same name must
     /// adopt them).
     #[serde(default)]
     pub deletion_policy: DeletionPolicy,

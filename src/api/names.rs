@@ -162,18 +162,22 @@ pub fn client_token(owner: &Owner) -> String {
 /// IAM path of every role the operator manages.
 pub const ROLE_PATH: &str = "/fargate-operator/";
 
-/// Which of a task's two roles.
+/// Which managed role: a task's two, or a FargateService's ECS infrastructure role (its
+/// managed EBS volumes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum RoleKind {
     Execution,
     Task,
+    Infrastructure,
 }
 
-/// Name of the managed role of `kind` (IAM role names are at most 64 characters).
+/// Name of the managed role of `kind` of `owner` (a TaskDefinition's execution or task role,
+/// a FargateService's infrastructure role; IAM role names are at most 64 characters).
 pub fn role_name(owner: &Owner, kind: RoleKind) -> String {
     let suffix = match kind {
         RoleKind::Execution => "exec",
         RoleKind::Task => "task",
+        RoleKind::Infrastructure => "infra",
     };
     bounded_name(
         &format!("fgo-{}-{}-{suffix}", owner.namespace, owner.name),

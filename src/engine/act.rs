@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::aws::AwsOp;
 use crate::aws::{Aws, AwsError, ErrorKind, NewRole};
 use crate::plan::model::{
-    RoleRef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody, TaskDefinitionRef,
+    EbsVolumeDef, RoleRef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody, TaskDefinitionRef,
 };
 use crate::plan::{Action, ChangeKind, ServiceUpdate};
 
@@ -124,6 +124,16 @@ impl<'a> Executor<'a> {
         }
     }
 
+    /// Managed EBS volumes' managed infrastructure roles by ARN (ECS takes nothing else).
+    async fn resolve_volume_roles(&mut self, volumes: &mut [EbsVolumeDef]) -> Result<(), AwsError> {
+        for v in volumes {
+            if let Some(arn) = self.role_arn(&Some(v.role.clone())).await? {
+                v.role = arn;
+            }
+        }
+        Ok(())
+    }
+
     fn resolve_revision(&self, td: &TaskDefinitionRef) -> Result<TaskDefinitionRef, AwsError> {
         match td {
             TaskDefinitionRef::Arn(_) => Ok(td.clone()),
@@ -218,7 +228,9 @@ impl<'a> Executor<'a> {
                 tags,
                 client_token,
             } => {
-                let body = self.resolved(body)?;
+                let mut body = self.resolved(body)?;
+                self.resolve_volume_roles(&mut body.volume_configurations)
+                    .await?;
                 let ecs = &aws.ecs;
                 ecs.create_service(cluster, name, &body, tags, client_token)
                     .await
@@ -229,7 +241,10 @@ impl<'a> Executor<'a> {
                 name,
                 changes,
             } => {
-                let changes = self.resolved_update(changes)?;
+                let mut changes = self.resolved_update(changes)?;
+                if let Some(v) = &mut changes.volume_configurations {
+                    self.resolve_volume_roles(v).await?;
+                }
                 aws.ecs.update_service(cluster, name, &changes).await
             }
             DeleteService { cluster, name } => aws.ecs.delete_service(cluster, name).await,

@@ -12,7 +12,8 @@ use k8s_openapi::jiff::Timestamp;
 
 use crate::api::conditions::ObjectStatus;
 use crate::api::names::{
-    owner_of, service_location, task_definition_lookups, Owner, Ownership, TaskDefinitionLookups,
+    owner_of, role_name, service_location, task_definition_lookups, Owner, Ownership, RoleKind,
+    TaskDefinitionLookups,
 };
 use crate::api::{FargateService, FargateServiceStatus, TaskDefinition, TaskDefinitionStatus};
 use crate::aws::{Aws, AwsError};
@@ -258,12 +259,16 @@ pub async fn reconcile_fargate_service(
         .as_ref()
         .and_then(|a| a.get(crate::api::RESTARTED_AT_ANNOTATION))
         .map(String::as_str);
+    // The managed infrastructure role is read only when the spec asks for one.
+    let role = crate::api::ebs::wants_managed_role(&fs.spec)
+        .then(|| role_name(&owner, RoleKind::Infrastructure));
+    let first = with_role(aws, first, role.as_deref()).await;
     let (sync, applied, observed, plan) = converge(
         aws,
         max_passes,
         false,
         first,
-        || observe_one(aws, &cluster, &name),
+        || observe_one(aws, &cluster, &name, role.as_deref()),
         |o: &ObservedFargateService| {
             plan_fargate_service(
                 ServiceInputs {
@@ -359,15 +364,35 @@ fn refused<S: ObjectStatus>(
     }
 }
 
+/// One service, with its managed infrastructure `role` when given.
 async fn observe_one(
     aws: &Aws,
     cluster: &str,
     name: &str,
+    role: Option<&str>,
 ) -> Result<ObservedFargateService, AwsError> {
-    Ok(observe::observe_services(aws, cluster, &[name.to_owned()])
+    let mut o = observe::observe_services(aws, cluster, &[name.to_owned()])
         .await?
         .remove(name)
-        .unwrap_or_default())
+        .unwrap_or_default();
+    let roles: Vec<String> = role.map(str::to_owned).into_iter().collect();
+    o.roles = observe::observe_roles(aws, &roles).await?;
+    Ok(o)
+}
+
+/// A batched observation with the service's managed infrastructure `role` read too; on a
+/// failed read, none (the first pass then observes on its own).
+async fn with_role(
+    aws: &Aws,
+    first: Option<ObservedFargateService>,
+    role: Option<&str>,
+) -> Option<ObservedFargateService> {
+    let (Some(mut o), Some(role)) = (first.clone(), role) else {
+        return first;
+    };
+    let roles = observe::observe_roles(aws, &[role.to_owned()]).await.ok()?;
+    o.roles = roles;
+    Some(o)
 }
 
 /// What a cleanup did.
@@ -383,17 +408,20 @@ pub struct Cleanup {
 /// Deletes what a FargateService owns, in order (never validating the spec).
 pub async fn cleanup_fargate_service(aws: &Aws, fs: &FargateService, max_passes: usize) -> Cleanup {
     if fs.spec.deletion_policy == crate::api::fargateservice::DeletionPolicy::Retain {
-        return retained("ECS service and its autoscaling");
+        return retained("ECS service, its autoscaling and its infrastructure role");
     }
     let owner = owner_of(fs, "FargateService");
     let (cluster, name) = service_location(fs);
+    // The infrastructure role is looked for whatever the spec says now: an earlier spec may
+    // have asked for it.
+    let role = role_name(&owner, RoleKind::Infrastructure);
     let (sync, applied, _, plan) = converge(
         aws,
         max_passes,
         true,
         None,
-        || observe_one(aws, &cluster, &name),
-        |o| Ok(plan_fargate_service_delete(&owner, &cluster, &name, o)),
+        || observe_one(aws, &cluster, &name, Some(&role)),
+        |o| plan_fargate_service_delete(&owner, &cluster, &name, o),
         |_, _| {},
     )
     .await;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::api::names::{resource_id, TaskDefinitionLookups};
 use crate::aws::{every_page, Aws, AwsError};
 use crate::plan::model::{
-    ObservedCluster, ObservedFargateService, ObservedService, ObservedTaskDefinition,
+    ObservedCluster, ObservedFargateService, ObservedRole, ObservedService, ObservedTaskDefinition,
 };
 
 /// DescribeServices takes at most this many services per call.
@@ -38,12 +38,22 @@ pub async fn observe_log_groups_and_roles(
             observed.log_groups.insert(group.clone(), g);
         }
     }
-    for role in &lookups.roles {
-        if let Some(r) = aws.iam.get_role(role).await? {
-            observed.roles.insert(role.clone(), r);
+    observed.roles = observe_roles(aws, &lookups.roles).await?;
+    Ok(observed)
+}
+
+/// The managed roles of `names` that exist, by name.
+pub async fn observe_roles(
+    aws: &Aws,
+    names: impl IntoIterator<Item = &String>,
+) -> Result<BTreeMap<String, ObservedRole>, AwsError> {
+    let mut out = BTreeMap::new();
+    for name in names {
+        if let Some(r) = aws.iam.get_role(name).await? {
+            out.insert(name.clone(), r);
         }
     }
-    Ok(observed)
+    Ok(out)
 }
 
 /// Whether a service's tasks look unhealthy enough to read why tasks stopped.
@@ -145,6 +155,7 @@ pub async fn observe_services_in(
                 scaling,
                 stopped_tasks,
                 service_deployment,
+                roles: BTreeMap::new(),
             },
         );
     }

@@ -334,8 +334,16 @@ pub async fn plan_observed(
     config: &PlanConfig,
     manifests: &Manifests,
 ) -> Result<Vec<ObjectPlan>, AwsError> {
-    let services = observe_all_services(aws, manifests).await?;
+    let mut services = observe_all_services(aws, manifests).await?;
     let in_use: BTreeSet<String> = revisions_in_use(services.values());
+    for fs in &manifests.services {
+        if let Some(role) = crate::batch::infrastructure_role(fs) {
+            let roles = super::observe::observe_roles(aws, &[role]).await?;
+            if let Some(o) = services.get_mut(&service_location(fs)) {
+                o.roles = roles;
+            }
+        }
+    }
     let mut tds: BTreeMap<String, ObservedTaskDefinition> = BTreeMap::new();
     for td in &manifests.task_definitions {
         let lookups = task_definition_lookups(td);
@@ -346,7 +354,7 @@ pub async fn plan_observed(
         manifests,
         config,
         |l| tds.get(&l.family).cloned().unwrap_or_default(),
-        |c, n| {
+        |c, n, _| {
             services
                 .get(&(c.to_owned(), n.to_owned()))
                 .cloned()

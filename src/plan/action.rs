@@ -284,13 +284,17 @@ impl Action {
                 name,
                 path,
                 permissions_boundary,
+                trust_policy,
                 ..
-            } => match permissions_boundary {
-                Some(b) => format!(
-                    "create IAM role {path}{name} (trusts ecs-tasks.amazonaws.com, boundary {b})"
-                ),
-                None => format!("create IAM role {path}{name} (trusts ecs-tasks.amazonaws.com)"),
-            },
+            } => {
+                let trusts = trusted_service(trust_policy);
+                match permissions_boundary {
+                    Some(b) => {
+                        format!("create IAM role {path}{name} (trusts {trusts}, boundary {b})")
+                    }
+                    None => format!("create IAM role {path}{name} (trusts {trusts})"),
+                }
+            }
             UpdateAssumeRolePolicy { role, .. } => format!("reset trust policy of role {role}"),
             PutRolePermissionsBoundary { role, arn } => {
                 format!("set permissions boundary of role {role} to {arn}")
@@ -372,6 +376,14 @@ impl Action {
             DeleteLogGroup { name } => format!("delete log group {name}"),
         }
     }
+}
+
+/// The service principal a trust policy lets assume the role (`ecs-tasks.amazonaws.com`).
+fn trusted_service(policy: &serde_json::Value) -> String {
+    policy["Statement"][0]["Principal"]["Service"]
+        .as_str()
+        .unwrap_or("?")
+        .to_owned()
 }
 
 fn role(r: &Option<RoleRef>) -> String {

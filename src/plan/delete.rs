@@ -1,27 +1,45 @@
 //! Cleanup plans: what deleting an object removes from AWS, in dependency order.
 //!
 //! FargateService: scheduled actions and scaling policies → scalable target → service scaled
-//! to 0 → service deleted. TaskDefinition: revisions deregistered → managed roles (policies
+//! to 0 → service deleted → (once ECS is done with it) its managed infrastructure role. TaskDefinition: revisions deregistered → managed roles (policies
 //! detached and deleted first) → log groups the operator created. Only resources tagged as
 //! this object's (name and UID) are touched; what is already gone plans nothing, so a cleanup
 //! interrupted anywhere resumes where it stopped. The spec is never validated here.
 
-use super::model::{ObservedFargateService, ObservedScaling, ObservedTaskDefinition};
+use super::model::{ObservedFargateService, ObservedRole, ObservedScaling, ObservedTaskDefinition};
 use super::{Action, Note, Plan, PlanError, ServiceUpdate};
 use crate::api::names::{resource_id, Owner, Ownership};
 use crate::api::reasons;
 
-/// The next cleanup steps for a FargateService's ECS service `cluster/name`.
+/// The next cleanup steps for a FargateService's ECS service `cluster/name`. Its managed
+/// infrastructure role goes last, once the service is gone: ECS deletes the volumes of the
+/// draining tasks with it, so while the service drains the cleanup waits.
 pub fn plan_fargate_service_delete(
     owner: &Owner,
     cluster: &str,
     name: &str,
     observed: &ObservedFargateService,
-) -> Plan {
+) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
+    let owned_roles: Vec<(&String, &ObservedRole)> = observed
+        .roles
+        .iter()
+        .filter(|(_, r)| owner.ownership(&r.tags) == Ownership::Owned)
+        .collect();
     let Some(service) = observed.service.as_ref().filter(|s| s.status != "INACTIVE") else {
-        return plan;
+        for (name, role) in owned_roles {
+            delete_role(name, role, &mut plan.actions);
+        }
+        return Ok(plan);
     };
+    if service.status == "DRAINING" && !owned_roles.is_empty() {
+        return Err(PlanError::Waiting {
+            reason: reasons::DELETING,
+            message: format!(
+                "ECS service {name} is draining; its infrastructure role is deleted once ECS has finished with the tasks' volumes"
+            ),
+        });
+    }
     if owner.ownership(&service.tags) != Ownership::Owned {
         plan.notes.push(Note {
             reason: reasons::CONFLICT,
@@ -29,7 +47,7 @@ pub fn plan_fargate_service_delete(
                 "ECS service {name} in cluster {cluster} is not owned by this object; left untouched"
             ),
         });
-        return plan;
+        return Ok(plan);
     }
     let rid = resource_id(cluster, name);
     // Cleanup reads autoscaling; were it unread, there is nothing known to delete.
@@ -67,7 +85,26 @@ pub fn plan_fargate_service_delete(
             name: name.to_owned(),
         });
     }
-    plan
+    Ok(plan)
+}
+
+/// A managed role's policies detached and deleted, then the role.
+fn delete_role(name: &str, role: &ObservedRole, actions: &mut Vec<Action>) {
+    for policy_arn in &role.attached_policies {
+        actions.push(Action::DetachRolePolicy {
+            role: name.to_owned(),
+            policy_arn: policy_arn.clone(),
+        });
+    }
+    for policy_name in role.inline_policies.keys() {
+        actions.push(Action::DeleteRolePolicy {
+            role: name.to_owned(),
+            policy_name: policy_name.clone(),
+        });
+    }
+    actions.push(Action::DeleteRole {
+        name: name.to_owned(),
+    });
 }
 
 /// The next cleanup steps for a TaskDefinition whose ECS family is `family`. Revisions a
@@ -114,19 +151,7 @@ pub fn plan_task_definition_delete(
         return Ok(plan);
     }
     for (name, role) in observed.roles.iter().filter(|(_, r)| owned(&r.tags)) {
-        for policy_arn in &role.attached_policies {
-            plan.actions.push(Action::DetachRolePolicy {
-                role: name.clone(),
-                policy_arn: policy_arn.clone(),
-            });
-        }
-        for policy_name in role.inline_policies.keys() {
-            plan.actions.push(Action::DeleteRolePolicy {
-                role: name.clone(),
-                policy_name: policy_name.clone(),
-            });
-        }
-        plan.actions.push(Action::DeleteRole { name: name.clone() });
+        delete_role(name, role, &mut plan.actions);
     }
     for (name, _) in observed.log_groups.iter().filter(|(_, g)| owned(&g.tags)) {
         plan.actions

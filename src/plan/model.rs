@@ -835,11 +835,13 @@ pub struct ServiceBody {
 
 /// A managed EBS volume ECS creates for each task (`ServiceVolumeConfiguration` and its
 /// `managedEBSVolume`). Ordered by its fields, in declaration order.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EbsVolumeDef {
     pub name: String,
-    pub role_arn: String,
+    /// The infrastructure role: by ARN, or the service's managed one (its ARN resolved when
+    /// the request is sent).
+    pub role: RoleRef,
     pub size_in_gib: Option<i32>,
     pub volume_type: Option<String>,
     pub iops: Option<i32>,
@@ -1171,6 +1173,10 @@ pub struct ObservedFargateService {
     /// The newest service deployment, read while ECS rolls one out (None otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_deployment: Option<ObservedServiceDeployment>,
+    /// The service's managed infrastructure role, by name, when it was read (it is when the
+    /// spec asks for one, and on cleanup) and exists.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub roles: BTreeMap<String, ObservedRole>,
 }
 
 /// The default is an observation of nothing, autoscaling included (read, and empty).
@@ -1182,6 +1188,7 @@ impl Default for ObservedFargateService {
             scaling: Some(ObservedScaling::default()),
             stopped_tasks: vec![],
             service_deployment: None,
+            roles: BTreeMap::new(),
         }
     }
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::cost::{estimate_monthly_cost, TaskSize};
 use super::model::*;
+use super::taskdef::DesiredRole;
 use super::{Action, Note, Plan, PlanConfig, PlanError, ServiceUpdate};
 use crate::api::fargateservice::{
     CapacityProvider, DeploymentSpec, DeploymentStrategy, FargateServiceSpec,
@@ -11,7 +12,8 @@ use crate::api::fargateservice::{
 /// The Application Auto Scaling resource ID of a service (`testing::sim` reads scaling by it).
 pub use crate::api::names::resource_id;
 use crate::api::names::{
-    client_token, owner_of, scaling_policy_name, service_name, Owner, Ownership,
+    client_token, owner_of, role_name, scaling_policy_name, service_name, Owner, Ownership,
+    RoleKind,
 };
 use crate::api::restart::validate_restarted_at;
 use crate::api::validation::{validate_fargate_service, FieldError, ValidationErrors};
@@ -239,8 +241,10 @@ fn restart_needed(value: Option<&str>, recorded: Option<&str>) -> bool {
     value.is_some_and(|v| recorded != Some(restart_tag(v).as_str()) && recorded != Some(v))
 }
 
-/// The desired body of the service.
+/// The desired body of the service (`owner`: whose managed infrastructure role a managed
+/// EBS volume without `roleArn` names).
 pub fn desired_body(
+    owner: &Owner,
     spec: &FargateServiceSpec,
     task_definition: &TaskDefinitionRef,
     desired_count: i32,
@@ -310,7 +314,7 @@ pub fn desired_body(
         volume_configurations: spec
             .volume_configurations
             .iter()
-            .map(ebs_volume_def)
+            .map(|v| ebs_volume_def(owner, v))
             .collect(),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
@@ -328,11 +332,14 @@ pub fn desired_body(
 }
 
 /// A managed EBS volume as CreateService and UpdateService send it.
-fn ebs_volume_def(v: &crate::api::ebs::VolumeConfiguration) -> EbsVolumeDef {
+fn ebs_volume_def(owner: &Owner, v: &crate::api::ebs::VolumeConfiguration) -> EbsVolumeDef {
     let m = &v.managed_ebs_volume;
     EbsVolumeDef {
         name: v.name.clone(),
-        role_arn: m.role_arn.clone(),
+        role: match &m.role_arn {
+            Some(arn) => RoleRef::Arn(arn.clone()),
+            None => RoleRef::Managed(role_name(owner, RoleKind::Infrastructure)),
+        },
         size_in_gib: m.size_in_gib,
         volume_type: m.volume_type.map(|t| t.as_str().to_owned()),
         iops: m.iops,
@@ -574,7 +581,60 @@ fn plan_scheduled_actions(
     }
 }
 
+/// The operator-managed infrastructure role of a service whose managed EBS volume gives no
+/// `roleArn`: trusted only by `ecs.amazonaws.com`, with AWS's policy for volumes alone and
+/// the operator's permissions boundary. A role the spec no longer asks for is kept until the
+/// service is deleted (ECS may still be deleting the volumes of stopping tasks with it).
+fn plan_infrastructure_role(
+    owner: &Owner,
+    spec: &FargateServiceSpec,
+    observed: &ObservedFargateService,
+    config: &PlanConfig,
+    actions: &mut Vec<Action>,
+) -> Result<(), PlanError> {
+    if !crate::api::ebs::wants_managed_role(spec) {
+        return Ok(());
+    }
+    let role = DesiredRole {
+        name: role_name(owner, RoleKind::Infrastructure),
+        kind: RoleKind::Infrastructure,
+        trust_policy: super::taskdef::service_trust_policy("ecs.amazonaws.com"),
+        permissions_boundary: config.permissions_boundary.clone(),
+        attached_policies: [crate::api::ebs::volumes_policy_arn(
+            super::taskdef::partition(&config.region),
+        )]
+        .into(),
+        inline_policies: BTreeMap::new(),
+    };
+    super::taskdef::plan_role(
+        &role,
+        observed.roles.get(&role.name),
+        owner,
+        "delete or rename that role, or give spec.volumeConfigurations[].managedEBSVolume.roleArn",
+        actions,
+    )
+}
+
+/// ECS reports a managed EBS volume's role by ARN: the desired managed role when it is that
+/// role's.
+fn managed_roles_as_desired(got: &ServiceBody, want: &ServiceBody) -> ServiceBody {
+    let mut got = got.clone();
+    for g in &mut got.volume_configurations {
+        if let RoleRef::Arn(arn) = &g.role {
+            if let Some(w) = want
+                .volume_configurations
+                .iter()
+                .find(|w| w.role.is_arn_of(arn))
+            {
+                g.role = w.role.clone();
+            }
+        }
+    }
+    got
+}
+
 fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec) -> ServiceUpdate {
+    let got = &managed_roles_as_desired(got, want);
     let ignore_sgs = spec.network.security_groups.is_empty();
     let w = want.canonical(ignore_sgs);
     let g = got.canonical(ignore_sgs);
@@ -715,12 +775,13 @@ pub fn plan_fargate_service(
     let mut actions = vec![];
     let mut notes = vec![];
 
-    // 1. Cluster.
+    // 1. Cluster, and the infrastructure role of managed EBS volumes.
     plan_cluster(spec, observed.cluster.as_ref(), &mut actions, &mut notes)?;
+    plan_infrastructure_role(owner, spec, observed, config, &mut actions)?;
 
     // 2. Service.
     let initial_count = initial_desired_count(spec);
-    let want = desired_body(spec, &task_definition_ref(td), initial_count);
+    let want = desired_body(owner, spec, &task_definition_ref(td), initial_count);
     let target = ServiceTarget {
         owner,
         spec,

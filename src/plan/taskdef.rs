@@ -55,13 +55,18 @@ pub struct DesiredTaskDefinition {
     pub notes: Vec<Note>,
 }
 
-/// The trust policy of every managed role: only ECS tasks may assume it.
+/// The trust policy of a task's managed roles: only ECS tasks may assume them.
 pub fn ecs_tasks_trust_policy() -> serde_json::Value {
+    service_trust_policy("ecs-tasks.amazonaws.com")
+}
+
+/// A trust policy that lets only the AWS service `principal` assume the role.
+pub fn service_trust_policy(principal: &str) -> serde_json::Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
-            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Principal": {"Service": principal},
             "Action": "sts:AssumeRole"
         }]
     })
@@ -360,7 +365,7 @@ fn role_ref(
             RoleRef::Managed(role_name(owner, kind)),
             Some(Default::default()),
         )),
-        (RoleKind::Task, _) => None,
+        (RoleKind::Task | RoleKind::Infrastructure, _) => None,
     }
 }
 
@@ -591,7 +596,7 @@ fn check_sizes(body: &TaskDefBody, roles: &[DesiredRole]) -> Result<(), PlanErro
                 "spec.executionRole",
                 "the managed execution role may read exactly the ARNs in spec.containers[].secrets (and write the log groups): use fewer secrets (one JSON secret with several keys, or an SSM path), or give a role of your own in spec.executionRole.arn",
             ),
-            RoleKind::Task => (
+            RoleKind::Task | RoleKind::Infrastructure => (
                 "spec.taskRole",
                 "shorten spec.taskRole.managed.policy, attach managed policies instead (managed.policyArns), or give a role of your own in spec.taskRole.arn",
             ),
@@ -611,12 +616,13 @@ fn check_sizes(body: &TaskDefBody, roles: &[DesiredRole]) -> Result<(), PlanErro
     }
 }
 
-/// A managed role: created with its policies when missing, refused when not this object's,
-/// else brought in line with what it should be.
-fn plan_role(
+/// A managed role: created with its policies when missing, refused when not this object's
+/// (`hint`: how to get out of the conflict), else brought in line with what it should be.
+pub(crate) fn plan_role(
     role: &DesiredRole,
     observed: Option<&ObservedRole>,
     owner: &Owner,
+    hint: &str,
     actions: &mut Vec<Action>,
 ) -> Result<(), PlanError> {
     let Some(obs) = observed else {
@@ -628,7 +634,7 @@ fn plan_role(
         return Err(conflict(
             format!("IAM role {}", role.name),
             &ownership,
-            "delete or rename that role, or give this TaskDefinition an existing role with arn:",
+            hint,
         ));
     }
     update_role(role, obs, actions);
@@ -880,7 +886,13 @@ fn plan_log_groups_and_roles(
 
     // 2. Managed roles.
     for role in &want.roles {
-        plan_role(role, observed.roles.get(&role.name), owner, actions)?;
+        plan_role(
+            role,
+            observed.roles.get(&role.name),
+            owner,
+            "delete or rename that role, or give this TaskDefinition an existing role with arn:",
+            actions,
+        )?;
     }
 
     Ok(())

@@ -319,8 +319,9 @@ impl SimAws {
                     "arn:aws:ecs:{}:{}:service/{cluster}/{name}",
                     self.region, self.account
                 );
-                self.client_tokens.insert(client_token.clone(), key.clone());
                 let mut stored = (**body).clone();
+                self.volume_roles_as_arns(&mut stored.volume_configurations)?;
+                self.client_tokens.insert(client_token.clone(), key.clone());
                 if stored.security_groups.is_empty() {
                     stored.security_groups = vec!["sg-00000000default".into()];
                 }
@@ -353,6 +354,10 @@ impl SimAws {
                             "task definition {td} is not active"
                         )));
                     }
+                }
+                let mut volumes = changes.volume_configurations.clone();
+                if let Some(v) = &mut volumes {
+                    self.volume_roles_as_arns(v)?;
                 }
                 let s = self
                     .services
@@ -417,8 +422,8 @@ impl SimAws {
                 if let Some(v) = &changes.vpc_lattice {
                     b.vpc_lattice = v.clone();
                 }
-                if let Some(v) = &changes.volume_configurations {
-                    b.volume_configurations = v.clone();
+                if let Some(v) = volumes {
+                    b.volume_configurations = v;
                 }
                 if changes.force_new_deployment {
                     self.forced_deployments += 1;
@@ -513,6 +518,20 @@ impl SimAws {
             .ok_or_else(|| SimError::NotFound(name.to_owned()))
     }
 
+    /// ECS takes (and reports) a managed EBS volume's role by ARN, and refuses one that
+    /// does not exist.
+    fn volume_roles_as_arns(&self, volumes: &mut [EbsVolumeDef]) -> Result<(), SimError> {
+        for v in volumes {
+            if let RoleRef::Managed(name) = &v.role {
+                if !self.roles.contains_key(name) {
+                    return Err(SimError::Invalid(format!("role {name} does not exist")));
+                }
+                v.role = RoleRef::Arn(self.role_arn(name));
+            }
+        }
+        Ok(())
+    }
+
     fn role(&mut self, name: &str) -> Result<&mut ObservedRole, SimError> {
         self.roles
             .get_mut(name)
@@ -585,7 +604,23 @@ impl SimAws {
             ),
             stopped_tasks: vec![],
             service_deployment: None,
+            roles: BTreeMap::new(),
         }
+    }
+
+    /// [`SimAws::observe_service`] with the managed role `role` read too, as the engine
+    /// reads a service's infrastructure role.
+    pub fn observe_service_and_role(
+        &self,
+        cluster: &str,
+        service: &str,
+        role: Option<&str>,
+    ) -> ObservedFargateService {
+        let mut o = self.observe_service(cluster, service);
+        if let Some((name, r)) = role.and_then(|n| self.roles.get_key_value(n)) {
+            o.roles.insert(name.clone(), r.clone());
+        }
+        o
     }
 
     /// The ARNs of every ACTIVE revision, by family then revision (ListTaskDefinitions'

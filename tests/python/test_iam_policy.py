@@ -535,6 +535,17 @@ class ControllerPolicyTest(unittest.TestCase):
                          IMPLICIT_DENY)
         self.assertEqual(self.check("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/my-task-role"), IMPLICIT_DENY)
 
+    def test_pass_managed_infrastructure_roles_to_ecs_only(self):
+        # A FargateService's managed EBS volumes: ecs:CreateService/UpdateService pass its
+        # managed infrastructure role to ECS itself (not to tasks); the examples' moto run
+        # cannot exercise it (moto keeps no volumeConfigurations), so it is checked here.
+        ecs = {"iam:PassedToService": "ecs.amazonaws.com"}
+        self.assertEqual(self.check("iam:PassRole", MANAGED_ROLE, **ecs), ALLOW)
+        self.assertEqual(self.check("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/ecsInfrastructureRole", **ecs),
+                         IMPLICIT_DENY)
+        self.assertEqual(self.check("iam:PassRole", MANAGED_ROLE, **{"iam:PassedToService": "ec2.amazonaws.com"}),
+                         IMPLICIT_DENY)
+
     def test_create_service_needs_the_ownership_tag(self):
         untagged = self.without("aws:RequestTag/ecs.fargate.dev/uid")
         self.assertEqual(self.check("ecs:CreateService", ECS_SERVICE), ALLOW)
@@ -621,6 +632,25 @@ class BoundaryPolicyTest(unittest.TestCase):
                        "s3:GetObject", "s3:GetBucketLocation"):
             with self.subTest(action=action):
                 self.assertEqual(evaluate(self.policy, action, "arn:aws:x:us-east-1:123456789012:y", {}), ALLOW)
+
+    def test_allows_what_an_ecs_infrastructure_role_needs_for_volumes(self):
+        # AmazonECSInfrastructureRolePolicyForVolumes, which a FargateService's managed
+        # infrastructure role gets: the boundary must not cut it.
+        volume = "arn:aws:ec2:us-east-1:123456789012:volume/vol-0123456789abcdef0"
+        for action, resource in [("ec2:CreateVolume", volume), ("ec2:CreateTags", volume),
+                                 ("ec2:AttachVolume", volume), ("ec2:DetachVolume", volume),
+                                 ("ec2:DeleteVolume", volume), ("ec2:DescribeVolumes", "*"),
+                                 ("ec2:DescribeAvailabilityZones", "*"), ("ec2:DescribeInstances", "*"),
+                                 ("ec2:CreateVolume", "arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0"),
+                                 ("ec2:AttachVolume", "arn:aws:ec2:us-east-1:123456789012:instance/i-0123")]:
+            with self.subTest(action=action, resource=resource):
+                self.assertEqual(evaluate(self.policy, action, resource, {}), ALLOW)
+        # ... and no more than it: no tags on instances, no deleting snapshots.
+        for action, resource in [("ec2:CreateTags", "arn:aws:ec2:us-east-1:123456789012:instance/i-0123"),
+                                 ("ec2:DeleteVolume", "arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0"),
+                                 ("ec2:DeleteSnapshot", "arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0")]:
+            with self.subTest(action=action, resource=resource):
+                self.assertEqual(evaluate(self.policy, action, resource, {}), IMPLICIT_DENY)
 
     def test_is_bounded(self):
         for action in ("ecs:CreateService", "ec2:RunInstances", "s3:PutObject", "s3:DeleteBucket", "sts:AssumeRole"):

@@ -529,7 +529,7 @@ fn volume_configurations_from_sdk(s: &ecs::types::Service) -> Vec<EbsVolumeDef> 
                     let tags = m.tag_specifications().first();
                     Some(EbsVolumeDef {
                         name: v.name().to_owned(),
-                        role_arn: m.role_arn().to_owned(),
+                        role: RoleRef::Arn(m.role_arn().to_owned()),
                         size_in_gib: m.size_in_gib(),
                         volume_type: m.volume_type().map(str::to_owned),
                         iops: m.iops(),
@@ -570,7 +570,7 @@ fn volume_configurations_to_sdk(
                 })
                 .transpose()?;
             let ebs = t::ServiceManagedEbsVolumeConfiguration::builder()
-                .role_arn(&v.role_arn)
+                .set_role_arn(role_arn(op, &Some(v.role.clone()))?)
                 .set_size_in_gib(v.size_in_gib)
                 .set_volume_type(v.volume_type.clone())
                 .set_iops(v.iops)
@@ -1573,7 +1573,7 @@ mod tests {
     fn full_ebs_volume(gp3: bool) -> EbsVolumeDef {
         EbsVolumeDef {
             name: "ebs".into(),
-            role_arn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
+            role: RoleRef::Arn("arn:aws:iam::123456789012:role/ecsInfrastructureRole".into()),
             size_in_gib: Some(if gp3 { 100 } else { 500 }),
             volume_type: Some(if gp3 { "gp3" } else { "io2" }.into()),
             iops: Some(if gp3 { 4000 } else { 20000 }),
@@ -1636,6 +1636,13 @@ mod tests {
             ..full_service(false)
         };
         assert_eq!(create(&none).as_input().get_volume_configurations(), &None);
+        // A managed role must be resolved to its ARN before the request is built.
+        let managed = EbsVolumeDef {
+            role: RoleRef::Managed("fgo-search-indexer-infra".into()),
+            ..full_ebs_volume(true)
+        };
+        let e = volume_configurations_to_sdk(AwsOp::UpdateService, &[managed]).unwrap_err();
+        assert!(e.message.contains("fgo-search-indexer-infra"), "{e}");
     }
 
     /// The CreateService request for `body` as service shop_web of cluster shop.
