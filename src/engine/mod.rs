@@ -387,12 +387,13 @@ async fn with_role(
     first: Option<ObservedFargateService>,
     role: Option<&str>,
 ) -> Option<ObservedFargateService> {
-    let (Some(mut o), Some(role)) = (first.clone(), role) else {
-        return first;
-    };
-    let roles = observe::observe_roles(aws, &[role.to_owned()]).await.ok()?;
-    o.roles = roles;
-    Some(o)
+    match (first, role) {
+        (Some(mut o), Some(role)) => {
+            o.roles = observe::observe_roles(aws, &[role.to_owned()]).await.ok()?;
+            Some(o)
+        }
+        (first, _) => first,
+    }
 }
 
 /// What a cleanup did.
