@@ -795,6 +795,68 @@ fn a_managed_ebs_volume_without_a_role_gets_the_services_own_infrastructure_role
     ));
 }
 
+/// spec.cluster.containerInsights: sent with CreateCluster; a change on a cluster the
+/// operator created is one UpdateClusterSettings, then nothing; someone else's cluster is
+/// never changed (a note says so).
+#[test]
+fn container_insights_is_set_on_the_operators_clusters_only() {
+    use fargate_operator::api::fargateservice::ContainerInsights;
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = support::examples::only(&examples(), "indexer");
+    let config = PlanConfig::default();
+    match &actions_of(&plan(&aws, &m, &config), "indexer", "FargateService")[0] {
+        a @ Action::CreateCluster {
+            container_insights, ..
+        } => {
+            assert_eq!(container_insights.as_deref(), Some("enhanced"));
+            assert!(a.describe().contains("Container Insights enhanced"));
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+    assert_eq!(
+        aws.clusters["search"].container_insights.as_deref(),
+        Some("enhanced")
+    );
+
+    m.services[0].spec.cluster.container_insights = Some(ContainerInsights::Disabled);
+    match actions_of(&plan(&aws, &m, &config), "indexer", "FargateService") {
+        [Action::UpdateClusterSettings {
+            name,
+            container_insights,
+        }] => assert_eq!(
+            (name.as_str(), container_insights.as_str()),
+            ("search", "disabled")
+        ),
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+    assert!(actions_of(&plan(&aws, &m, &config), "indexer", "FargateService").is_empty());
+    // Unset: whatever the cluster has.
+    m.services[0].spec.cluster.container_insights = None;
+    aws.clusters.get_mut("search").unwrap().container_insights = Some("enabled".into());
+    assert!(actions_of(&plan(&aws, &m, &config), "indexer", "FargateService").is_empty());
+
+    // A cluster without the operator's managed-by tag: a note, no change.
+    m.services[0].spec.cluster.container_insights = Some(ContainerInsights::Enhanced);
+    aws.clusters.get_mut("search").unwrap().tags = BTreeMap::new();
+    let plans = plan(&aws, &m, &config);
+    assert!(actions_of(&plans, "indexer", "FargateService").is_empty());
+    let notes = &plans
+        .iter()
+        .find(|p| p.kind == "FargateService")
+        .and_then(|p| p.plan())
+        .unwrap()
+        .notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.reason == reasons::CONFLICT
+                && n.message.contains("not created by the operator")),
+        "{notes:?}"
+    );
+}
+
 fn spot_on(m: &mut Manifests, service: &str, platform_version: Option<&str>) {
     use fargate_operator::api::fargateservice::{CapacityProvider, CapacityProviderStrategyItem};
     let s = m

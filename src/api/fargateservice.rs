@@ -219,6 +219,36 @@ pub struct ClusterSpec {
     /// exist (default true). Clusters are shared and never deleted by the operator.
     #[serde(default = "default_true")]
     pub create: bool,
+    /// CloudWatch Container Insights for the cluster: `enhanced` (per-task and per-container
+    /// metrics), `enabled` or `disabled`. Set when the operator creates the cluster, and kept
+    /// so on a cluster it created (UpdateClusterSettings); a cluster someone else made is
+    /// never changed (a note says so). Unset: whatever the cluster has. The cluster is
+    /// shared: give its services the same value, or set it on one of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_insights: Option<ContainerInsights>,
+}
+
+/// A cluster's CloudWatch Container Insights setting.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerInsights {
+    /// Enhanced observability: task- and container-level metrics.
+    Enhanced,
+    /// Cluster- and service-level metrics.
+    Enabled,
+    /// Off.
+    Disabled,
+}
+
+impl ContainerInsights {
+    /// The ECS API string (the value of the `containerInsights` cluster setting).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enhanced => "enhanced",
+            Self::Enabled => "enabled",
+            Self::Disabled => "disabled",
+        }
+    }
 }
 
 impl Default for ClusterSpec {
@@ -226,6 +256,7 @@ impl Default for ClusterSpec {
         Self {
             name: default_cluster_name(),
             create: true,
+            container_insights: None,
         }
     }
 }

@@ -57,7 +57,14 @@ instrument::aws_trait! {
             &self,
             name: &str,
             capacity_providers: &[String],
-            tags: &Tags
+            tags: &Tags,
+            container_insights: Option<&str>
+        ) -> ();
+        /// Sets the cluster's `containerInsights` setting.
+        UpdateClusterSettings => fn update_cluster_settings(
+            &self,
+            name: &str,
+            container_insights: &str
         ) -> ();
         /// Up to 10 services of one cluster, with tags, deployments and events; names ECS does
         /// not know are left out.

@@ -162,6 +162,13 @@ impl ServiceObservations {
         }
     }
 
+    /// `cluster` was just changed (created, its settings updated): described again next time.
+    pub fn forget_cluster(&self, cluster: &str) {
+        if let Ok(mut c) = self.clusters.lock() {
+            c.remove(cluster);
+        }
+    }
+
     /// The cluster as described within `cluster_ttl`, else described now.
     async fn cluster(&self, aws: &Aws, cluster: &str) -> Result<Option<ObservedCluster>, AwsError> {
         let cached = self.clusters.lock().ok().and_then(|c| {

@@ -325,6 +325,11 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
         // change (a change that failed is planned again from a fresh reading).
         ctx.observations.forget(&cluster, &name);
     }
+    let cluster_changed =
+        |a: &engine::act::Applied| matches!(a.action, "CreateCluster" | "UpdateClusterSettings");
+    if r.applied.iter().any(cluster_changed) {
+        ctx.observations.forget_cluster(&cluster);
+    }
     reported(ctx, FARGATE_SERVICE, fs, &r).await?;
     // A deployment in progress is followed closely; a settled service is resynced.
     let deploying = is_true(&r.status.conditions, ct::PROGRESSING);

@@ -220,7 +220,21 @@ impl<'a> Executor<'a> {
                 name,
                 capacity_providers,
                 tags,
-            } => aws.ecs.create_cluster(name, capacity_providers, tags).await,
+                container_insights,
+            } => {
+                let insights = container_insights.as_deref();
+                aws.ecs
+                    .create_cluster(name, capacity_providers, tags, insights)
+                    .await
+            }
+            UpdateClusterSettings {
+                name,
+                container_insights,
+            } => {
+                aws.ecs
+                    .update_cluster_settings(name, container_insights)
+                    .await
+            }
             CreateService {
                 cluster,
                 name,

@@ -83,6 +83,14 @@ pub enum Action {
         name: String,
         capacity_providers: Vec<String>,
         tags: Tags,
+        /// The `containerInsights` setting; None: the account's default.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        container_insights: Option<String>,
+    },
+    /// Only on a cluster the operator created.
+    UpdateClusterSettings {
+        name: String,
+        container_insights: String,
     },
     CreateService {
         cluster: String,
@@ -183,6 +191,7 @@ impl Action {
             TagTaskDefinition,
             DeregisterTaskDefinition,
             CreateCluster,
+            UpdateClusterSettings,
             CreateService,
             UpdateService,
             TagService,
@@ -250,6 +259,7 @@ impl Action {
             }
             DeregisterTaskDefinition { .. } => AwsOp::DeregisterTaskDefinition,
             CreateCluster { .. } => AwsOp::CreateCluster,
+            UpdateClusterSettings { .. } => AwsOp::UpdateClusterSettings,
             CreateService { .. } => AwsOp::CreateService,
             UpdateService { .. } => AwsOp::UpdateService,
             RegisterScalableTarget { .. } => AwsOp::RegisterScalableTarget,
@@ -328,13 +338,22 @@ impl Action {
             CreateCluster {
                 name,
                 capacity_providers,
+                container_insights,
                 ..
             } => {
+                let insights = container_insights
+                    .as_ref()
+                    .map(|c| format!(", Container Insights {c}"))
+                    .unwrap_or_default();
                 format!(
-                    "create ECS cluster {name} (capacity providers {})",
+                    "create ECS cluster {name} (capacity providers {}{insights})",
                     capacity_providers.join(", ")
                 )
             }
+            UpdateClusterSettings {
+                name,
+                container_insights,
+            } => format!("set Container Insights of ECS cluster {name} to {container_insights}"),
             CreateService {
                 cluster,
                 name,

@@ -1083,6 +1083,9 @@ pub struct ObservedCluster {
     pub status: String,
     pub capacity_providers: Vec<String>,
     pub tags: Tags,
+    /// The `containerInsights` setting (`enhanced`, `enabled`, `disabled`), if reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_insights: Option<String>,
 }
 
 /// A target-tracking scaling policy.

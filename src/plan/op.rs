@@ -35,7 +35,8 @@ pub enum Category {
     /// DescribeTasks, ListTasks, ListClusters, ListServices, ListServiceDeployments,
     /// DescribeServiceDeployments (published: burst 100, 20/s for most).
     EcsRead,
-    /// Other ECS writes: CreateCluster, DeregisterTaskDefinition, TagResource, UntagResource.
+    /// Other ECS writes: CreateCluster, UpdateClusterSettings, DeregisterTaskDefinition,
+    /// TagResource, UntagResource.
     EcsWrite,
     /// IAM (global, no published per-API rate).
     Iam,
@@ -181,6 +182,7 @@ aws_ops! {
         UntagResource = "ecs" Write EcsWrite "untag_resource";
         DescribeClusters = "ecs" Read EcsRead "describe_cluster";
         CreateCluster = "ecs" Write EcsWrite "create_cluster";
+        UpdateClusterSettings = "ecs" Write EcsWrite "update_cluster_settings";
         DescribeServices = "ecs" Read EcsDescribeServices "describe_services";
         CreateService = "ecs" Write EcsServiceWrite "create_service";
         UpdateService = "ecs" Write EcsServiceWrite "update_service";

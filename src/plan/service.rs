@@ -1010,8 +1010,13 @@ fn plan_cluster(
             name: cluster.clone(),
             capacity_providers: vec!["FARGATE".into(), "FARGATE_SPOT".into()],
             tags,
+            container_insights: spec
+                .cluster
+                .container_insights
+                .map(|c| c.as_str().to_owned()),
         });
     } else if let Some(c) = observed {
+        plan_container_insights(spec, c, actions, notes);
         for item in &spec.capacity_provider_strategy {
             let p = item.capacity_provider.as_str();
             if !c.capacity_providers.iter().any(|x| x == p) {
@@ -1025,6 +1030,38 @@ fn plan_cluster(
         }
     }
     Ok(())
+}
+
+/// A live cluster's Container Insights setting, when the spec gives one: changed on a
+/// cluster the operator created (its managed-by tag), only noted on anyone else's. ECS
+/// reports no setting for a cluster that never had one: `disabled`.
+fn plan_container_insights(
+    spec: &FargateServiceSpec,
+    observed: &ObservedCluster,
+    actions: &mut Vec<Action>,
+    notes: &mut Vec<Note>,
+) {
+    let Some(want) = spec.cluster.container_insights.map(|c| c.as_str()) else {
+        return;
+    };
+    let got = observed.container_insights.as_deref().unwrap_or("disabled");
+    if got == want {
+        return;
+    }
+    let name = &spec.cluster.name;
+    if observed.tags.get(MANAGED_BY_TAG).map(String::as_str) == Some("fargate-operator") {
+        actions.push(Action::UpdateClusterSettings {
+            name: name.clone(),
+            container_insights: want.to_owned(),
+        });
+    } else {
+        notes.push(Note {
+            reason: reasons::CONFLICT,
+            message: format!(
+                "cluster {name} was not created by the operator: its Container Insights stays {got} (spec.cluster.containerInsights asks for {want}); change it yourself, or remove the setting"
+            ),
+        });
+    }
 }
 
 /// The revision to deploy: its ARN, or the family's revision registered in this same run.

@@ -136,11 +136,24 @@ impl aws::Ecs for SimBackend {
         name: &str,
         capacity_providers: &[String],
         tags: &Tags,
+        container_insights: Option<&str>,
     ) -> Result<(), AwsError> {
         self.apply(Action::CreateCluster {
             name: name.into(),
             capacity_providers: capacity_providers.to_vec(),
             tags: tags.clone(),
+            container_insights: container_insights.map(str::to_owned),
+        })
+    }
+
+    async fn update_cluster_settings(
+        &self,
+        name: &str,
+        container_insights: &str,
+    ) -> Result<(), AwsError> {
+        self.apply(Action::UpdateClusterSettings {
+            name: name.into(),
+            container_insights: container_insights.into(),
         })
     }
 

@@ -265,6 +265,7 @@ impl SimAws {
                 name,
                 capacity_providers,
                 tags,
+                container_insights,
             } => {
                 // CreateCluster is idempotent in ECS.
                 let arn = format!(
@@ -278,7 +279,23 @@ impl SimAws {
                         status: "ACTIVE".into(),
                         capacity_providers: capacity_providers.clone(),
                         tags: tags.clone(),
+                        // The account's default when not given.
+                        container_insights: Some(
+                            container_insights
+                                .clone()
+                                .unwrap_or_else(|| "disabled".into()),
+                        ),
                     });
+            }
+            Action::UpdateClusterSettings {
+                name,
+                container_insights,
+            } => {
+                let c = self
+                    .clusters
+                    .get_mut(name)
+                    .ok_or_else(|| SimError::NotFound(format!("cluster {name}")))?;
+                c.container_insights = Some(container_insights.clone());
             }
             Action::CreateService {
                 cluster,

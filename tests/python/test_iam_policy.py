@@ -217,6 +217,7 @@ SAMPLE_RESOURCE_BY_SERVICE = {
 # Where one service's actions address different resource types.
 SAMPLE_RESOURCE_BY_ACTION = {
     "ecs:CreateCluster": ECS_CLUSTER,
+    "ecs:UpdateClusterSettings": ECS_CLUSTER,
     "ecs:DescribeClusters": ECS_CLUSTER,
     "ecs:RegisterTaskDefinition": "*",  # no resource-level permissions
     "ecs:ListTaskDefinitions": "*",
@@ -251,9 +252,16 @@ CLUSTER_CREATE_CONTEXT = {
     "aws:RequestTag/team": "shop",
 }
 
+# UpdateClusterSettings (spec.cluster.containerInsights) changes only a cluster the
+# operator created: one carrying its managed-by tag.
+CLUSTER_UPDATE_CONTEXT = {
+    "aws:ResourceTag/ecs.fargate.dev/managed-by": "fargate-operator",
+}
+
 # Called actions whose requests carry a different context than OPERATOR_CONTEXT.
 CONTEXT_BY_ACTION = {
     "ecs:CreateCluster": CLUSTER_CREATE_CONTEXT,
+    "ecs:UpdateClusterSettings": CLUSTER_UPDATE_CONTEXT,
 }
 
 # Permissions AWS checks on top of the called action (listed in README.md too).
@@ -552,6 +560,14 @@ class ControllerPolicyTest(unittest.TestCase):
         self.assertEqual(self.check("ecs:CreateService", ECS_SERVICE, untagged), IMPLICIT_DENY)
         # The cluster's tag does not stand in for the owner of a service.
         self.assertEqual(self.check("ecs:CreateService", ECS_SERVICE, CLUSTER_CREATE_CONTEXT), IMPLICIT_DENY)
+
+    def test_cluster_settings_change_only_on_clusters_the_operator_created(self):
+        self.assertEqual(self.check("ecs:UpdateClusterSettings", ECS_CLUSTER, CLUSTER_UPDATE_CONTEXT), ALLOW)
+        # Someone else's cluster (no managed-by tag, or another value): never.
+        self.assertEqual(self.check("ecs:UpdateClusterSettings", ECS_CLUSTER, {}), IMPLICIT_DENY)
+        self.assertEqual(self.check("ecs:UpdateClusterSettings", ECS_CLUSTER,
+                                    {"aws:ResourceTag/ecs.fargate.dev/managed-by": "someone"}), IMPLICIT_DENY)
+        self.assertEqual(self.check("ecs:UpdateClusterSettings", ECS_CLUSTER, OPERATOR_CONTEXT), IMPLICIT_DENY)
 
     def test_create_cluster_needs_the_managed_by_tag(self):
         # What the operator sends: spec.tags + managed-by, no uid (clusters are shared).

@@ -154,6 +154,7 @@ impl aws::Ecs for SdkEcs {
                 .describe_clusters()
                 .clusters(name)
                 .include(ecs::types::ClusterField::Tags)
+                .include(ecs::types::ClusterField::Settings)
                 .send(),
         )
         .await?;
@@ -162,6 +163,7 @@ impl aws::Ecs for SdkEcs {
             status: c.status().unwrap_or_default().to_owned(),
             capacity_providers: c.capacity_providers().to_vec(),
             tags: from_ecs_tags(c.tags()),
+            container_insights: container_insights_from_sdk(c.settings()),
         }))
     }
 
@@ -170,15 +172,36 @@ impl aws::Ecs for SdkEcs {
         name: &str,
         capacity_providers: &[String],
         tags: &Tags,
+        container_insights: Option<&str>,
     ) -> Result<(), AwsError> {
         send(
             &self.1,
             AwsOp::CreateCluster,
+            create_cluster_request(
+                self.0.create_cluster(),
+                name,
+                capacity_providers,
+                tags,
+                container_insights,
+            )
+            .send(),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn update_cluster_settings(
+        &self,
+        name: &str,
+        container_insights: &str,
+    ) -> Result<(), AwsError> {
+        send(
+            &self.1,
+            AwsOp::UpdateClusterSettings,
             self.0
-                .create_cluster()
-                .cluster_name(name)
-                .set_capacity_providers(Some(capacity_providers.to_vec()))
-                .set_tags(Some(ecs_tags(tags)))
+                .update_cluster_settings()
+                .cluster(name)
+                .settings(container_insights_setting(container_insights))
                 .send(),
         )
         .await

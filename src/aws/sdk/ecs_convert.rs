@@ -3,6 +3,7 @@
 //! tests round-trip every field: body → request → the shape ECS returns → body.
 
 use aws_sdk_ecs as ecs;
+use ecs::operation::create_cluster::builders::CreateClusterFluentBuilder;
 use ecs::operation::create_service::builders::CreateServiceFluentBuilder;
 use ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
 use ecs::operation::update_service::builders::UpdateServiceFluentBuilder;
@@ -1105,6 +1106,41 @@ pub(super) fn volume_to_sdk(op: AwsOp, v: &VolumeDef) -> Result<ecs::types::Volu
         .build())
 }
 
+/// The `containerInsights` cluster setting with `value`.
+pub(super) fn container_insights_setting(value: &str) -> ecs::types::ClusterSetting {
+    ecs::types::ClusterSetting::builder()
+        .name(ecs::types::ClusterSettingName::ContainerInsights)
+        .value(value)
+        .build()
+}
+
+/// The `containerInsights` value of a described cluster's settings.
+pub(super) fn container_insights_from_sdk(
+    settings: &[ecs::types::ClusterSetting],
+) -> Option<String> {
+    settings
+        .iter()
+        .find(|s| s.name() == Some(&ecs::types::ClusterSettingName::ContainerInsights))
+        .and_then(|s| s.value())
+        .map(str::to_owned)
+}
+
+/// The CreateCluster request: capacity providers, tags and the Container Insights setting
+/// (left out when the spec gives none: the account's default).
+pub(super) fn create_cluster_request(
+    request: CreateClusterFluentBuilder,
+    name: &str,
+    capacity_providers: &[String],
+    tags: &Tags,
+    container_insights: Option<&str>,
+) -> CreateClusterFluentBuilder {
+    request
+        .cluster_name(name)
+        .set_capacity_providers(Some(capacity_providers.to_vec()))
+        .set_settings(container_insights.map(|c| vec![container_insights_setting(c)]))
+        .set_tags(Some(ecs_tags(tags)))
+}
+
 /// The CreateService request for service `name` of `cluster` (without its client token).
 pub(super) fn create_service_request(
     request: CreateServiceFluentBuilder,
@@ -1586,6 +1622,32 @@ mod tests {
             tags: BTreeMap::from([("team".into(), "shop".into())]),
             propagate_tags: Some("SERVICE".into()),
         }
+    }
+
+    #[test]
+    fn container_insights_is_sent_on_create_only_when_given_and_read_back() {
+        let caps = strings(&["FARGATE"]);
+        let with = create_cluster_request(
+            client().create_cluster(),
+            "shop",
+            &caps,
+            &tags(),
+            Some("enhanced"),
+        );
+        let settings = with.as_input().get_settings().clone().unwrap_or_default();
+        assert_eq!(settings.len(), 1);
+        assert_eq!(
+            settings[0].name(),
+            Some(&ecs::types::ClusterSettingName::ContainerInsights)
+        );
+        assert_eq!(
+            container_insights_from_sdk(&settings).as_deref(),
+            Some("enhanced")
+        );
+        let without =
+            create_cluster_request(client().create_cluster(), "shop", &caps, &tags(), None);
+        assert_eq!(without.as_input().get_settings(), &None);
+        assert_eq!(container_insights_from_sdk(&[]), None);
     }
 
     #[test]
