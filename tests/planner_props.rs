@@ -217,12 +217,27 @@ fn container(i: usize) -> impl Strategy<Value = Container> {
                         ),
                     })
                     .collect(),
-                port_mappings: vec![PortMapping {
-                    container_port: 8000 + i as i32,
-                    protocol: udp.then_some(Protocol::Udp),
-                    name: Some(format!("p{i}")),
-                    app_protocol: None,
-                }],
+                port_mappings: vec![
+                    PortMapping {
+                        container_port: Some(8000 + i as i32),
+                        container_port_range: None,
+                        protocol: udp.then_some(Protocol::Udp),
+                        name: Some(format!("p{i}")),
+                        app_protocol: None,
+                    },
+                    // A range of its own per container (containerPortRange).
+                    PortMapping {
+                        container_port: None,
+                        container_port_range: Some(format!(
+                            "{}-{}",
+                            20000 + 100 * i,
+                            20099 + 100 * i
+                        )),
+                        protocol: None,
+                        name: None,
+                        app_protocol: None,
+                    },
+                ],
                 health_check: hc.map(|(interval, retries)| HealthCheck {
                     command: vec!["CMD-SHELL".into(), "true".into()],
                     interval_seconds: interval,

@@ -16,7 +16,7 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
 use super::patterns;
-use super::taskdefinition::{Container, Logging, TaskDefinitionSpec};
+use super::taskdefinition::{Container, Logging, PortMapping, TaskDefinitionSpec};
 use super::validation::Check;
 
 /// Most Docker labels on one container. ECS documents no limit of its own (the task
@@ -571,5 +571,78 @@ pub(super) fn validate_log_router(c: &mut Check, spec: &TaskDefinitionSpec) {
             "spec.containers",
             "logging.driver awsfirelens needs a log router: give one container firelensConfiguration",
         );
+    }
+}
+
+/// The ports of a mapping, `(first, last)`: its one port, or its range when the range reads
+/// as `first-last` with first below last (else None: refused on its own).
+pub fn mapped_ports(p: &PortMapping) -> Option<(i32, i32)> {
+    match (&p.container_port, &p.container_port_range) {
+        (Some(port), None) => Some((*port, *port)),
+        (None, Some(range)) => {
+            let (a, b) = range.split_once('-')?;
+            let (a, b) = (a.parse().ok()?, b.parse().ok()?);
+            (a < b).then_some((a, b))
+        }
+        _ => None,
+    }
+}
+
+/// The twin of a port mapping's rules: exactly one of containerPort and containerPortRange
+/// (ECS API reference, `PortMapping`), and a range that reads `first-last`, first below last,
+/// each 1-65535.
+pub(super) fn validate_port_range(c: &mut Check, at: &str, p: &PortMapping) {
+    if p.container_port.is_some() == p.container_port_range.is_some() {
+        c.fail(
+            format!("{at}.containerPortRange"),
+            "set exactly one of containerPort or containerPortRange",
+        );
+    }
+    if let Some(range) = &p.container_port_range {
+        if !super::validation::matches(patterns::PORT_RANGE, range) {
+            c.fail(
+                format!("{at}.containerPortRange"),
+                format!(
+                    "{range:?} is not valid: expected first-last, each 1-65535, e.g. 8000-8099"
+                ),
+            );
+        } else if mapped_ports(p).is_none() {
+            c.fail(
+                format!("{at}.containerPortRange"),
+                format!("{range:?}: the first port must be below the last, e.g. 8000-8099"),
+            );
+        }
+    }
+}
+
+/// No port mapped twice per protocol in the task, by a port or a range (Fargate tasks share
+/// one network namespace; ECS: "A port can only be included in one port mapping per
+/// container", "You cannot specify overlapping port ranges"). Rust-only: as a CEL rule the
+/// pairwise check across containers exceeds the API server's cost budget.
+pub(super) fn validate_port_overlaps(c: &mut Check, spec: &TaskDefinitionSpec) {
+    let mut seen: Vec<(&str, i32, i32)> = vec![];
+    for (i, k) in spec.containers.iter().enumerate() {
+        for (j, p) in k.port_mappings.iter().enumerate() {
+            let Some((lo, hi)) = mapped_ports(p) else {
+                continue;
+            };
+            let proto = p.protocol.map_or("tcp", |p| p.as_str());
+            let clash = seen
+                .iter()
+                .any(|(q, a, b)| *q == proto && lo <= *b && *a <= hi);
+            if clash {
+                let (field, what) = match &p.container_port_range {
+                    Some(r) => ("containerPortRange", r.clone()),
+                    None => ("containerPort", lo.to_string()),
+                };
+                c.fail(
+                    format!("spec.containers[{i}].portMappings[{j}].{field}"),
+                    format!(
+                        "{what}/{proto} is used twice: a port may be mapped once in the task, by one container (Fargate tasks share one network namespace)"
+                    ),
+                );
+            }
+            seen.push((proto, lo, hi));
+        }
     }
 }

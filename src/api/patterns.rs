@@ -38,6 +38,8 @@ pub const SECURITY_GROUP_ID: &str = "^sg-[0-9a-f]{8,17}$";
 pub const EFS_ID: &str = "^fs-[0-9a-f]{8,40}$";
 /// An EFS access point ID.
 pub const EFS_ACCESS_POINT_ID: &str = "^fsap-[0-9a-f]{8,40}$";
+/// A container port range `first-last`, each 1-65535 (`containerPortRange`).
+pub const PORT_RANGE: &str = "^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])-([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
 /// An EBS snapshot ID (`snap-` and 8 or 17 hex digits).
 pub const SNAPSHOT_ID: &str = "^snap-[0-9a-f]{8,17}$";
 /// A CloudWatch Logs log group name.
@@ -99,6 +101,7 @@ pub const ALL: &[&str] = &[
     EFS_ID,
     EFS_ACCESS_POINT_ID,
     SNAPSHOT_ID,
+    PORT_RANGE,
     LOG_GROUP,
     SCHEDULE,
     PORT_NAME,

@@ -435,12 +435,27 @@ pub struct Secret {
 }
 
 /// A port the container listens on.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(
+    validation = Rule::new("has(self.containerPort) != has(self.containerPortRange)")
+        .message("portMappings[]: set exactly one of containerPort or containerPortRange")
+        .field_path(".containerPortRange"),
+    validation = Rule::new("!has(self.containerPortRange) || int(self.containerPortRange.split('-')[0]) < int(self.containerPortRange.split('-')[1])")
+        .message("portMappings[].containerPortRange: the first port must be below the last, e.g. 8000-8099")
+        .field_path(".containerPortRange"),
+)]
 pub struct PortMapping {
-    /// Port number (1-65535).
+    /// Port number (1-65535). Exactly one of this and `containerPortRange`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 65535))]
-    pub container_port: i32,
+    pub container_port: Option<i32>,
+    /// A range of ports, `first-last` (e.g. `8000-8099`, first below last, each 1-65535),
+    /// instead of `containerPort`: on Fargate (awsvpc) each host port equals its container
+    /// port. Ranges may not overlap each other or a port of any container of the task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::PORT_RANGE), length(max = 11))]
+    pub container_port_range: Option<String>,
     /// `tcp` (default) or `udp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Protocol>,

@@ -374,21 +374,7 @@ fn container_totals(c: &mut Check, spec: &TaskDefinitionSpec) {
         );
     }
     // Rust-only: as a CEL rule this cross-container check exceeds the API server's cost budget.
-    let mut ports = BTreeSet::new();
-    for (i, k) in spec.containers.iter().enumerate() {
-        for (j, p) in k.port_mappings.iter().enumerate() {
-            let proto = p.protocol.map_or("tcp", |p| p.as_str());
-            if !ports.insert((p.container_port, proto)) {
-                c.fail(
-                    format!("spec.containers[{i}].portMappings[{j}].containerPort"),
-                    format!(
-                        "{}/{proto} is used twice: a port may be used by only one container (Fargate tasks share one network namespace)",
-                        p.container_port
-                    ),
-                );
-            }
-        }
-    }
+    super::containers::validate_port_overlaps(c, spec);
 }
 
 /// Task volumes: names and EFS settings.
@@ -588,12 +574,13 @@ fn environment_and_secrets(c: &mut Check, at: &str, k: &Container) {
 /// Port mappings, the health check and the awslogs settings.
 fn ports_health_and_logging(c: &mut Check, at: &str, k: &Container) {
     for (i, p) in k.port_mappings.iter().enumerate() {
-        c.range(
+        c.opt_range(
             format!("{at}.portMappings[{i}].containerPort"),
             p.container_port,
             1,
             65535,
         );
+        super::containers::validate_port_range(c, &format!("{at}.portMappings[{i}]"), p);
         if let Some(name) = &p.name {
             c.pattern(
                 format!("{at}.portMappings[{i}].name"),
@@ -1331,6 +1318,53 @@ mod tests {
         );
     }
 
+    /// Rust-only (too costly as CEL): no port mapped twice in the task per protocol, by a
+    /// port or a range, in one container or across them.
+    #[test]
+    fn overlapping_ports_and_ranges_are_refused() {
+        let errors = |mappings: serde_json::Value| {
+            let spec: TaskDefinitionSpec = serde_json::from_value(serde_json::json!({
+                "cpu": 256, "memory": 512,
+                "containers": [
+                    {"name": "a", "image": "a:1", "portMappings": mappings[0]},
+                    {"name": "b", "image": "b:1", "portMappings": mappings[1]},
+                ],
+            }))
+            .unwrap();
+            validate_task_definition(&spec)
+                .err()
+                .map(|e| e.0.into_iter().map(|e| e.field).collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        use serde_json::json;
+        let range = |r: &str| json!({"containerPortRange": r});
+        // Apart, or on another protocol: fine.
+        assert_eq!(
+            errors(json!([[range("8000-8099")], [range("8100-8199"), {"containerPort": 8200}]])),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            errors(
+                json!([[range("8000-8099")], [{"containerPortRange": "8000-8099", "protocol": "udp"}]])
+            ),
+            Vec::<String>::new()
+        );
+        // A port inside a range of another container; two ranges sharing their ends.
+        assert_eq!(
+            errors(json!([[range("8000-8099")], [{"containerPort": 8050}]])),
+            ["spec.containers[1].portMappings[0].containerPort"]
+        );
+        assert_eq!(
+            errors(json!([[range("8000-8099"), range("8099-8200")], []])),
+            ["spec.containers[0].portMappings[1].containerPortRange"]
+        );
+        // The same single port twice, as before.
+        assert_eq!(
+            errors(json!([[{"containerPort": 80}], [{"containerPort": 80}]])),
+            ["spec.containers[1].portMappings[0].containerPort"]
+        );
+    }
+
     #[test]
     fn every_pattern_compiles() {
         for p in patterns::ALL {
@@ -1338,5 +1372,18 @@ mod tests {
         }
         assert!(matches(patterns::SUBNET_ID, "subnet-0123456789abcdef0"));
         assert!(!matches(patterns::SUBNET_ID, "subnet-xyz"));
+        for ok in ["1-2", "8000-8099", "65534-65535"] {
+            assert!(matches(patterns::PORT_RANGE, ok), "{ok}");
+        }
+        for bad in [
+            "0-5",
+            "8000",
+            "8000-65536",
+            "80-99999",
+            "a-b",
+            "8000 - 8099",
+        ] {
+            assert!(!matches(patterns::PORT_RANGE, bad), "{bad}");
+        }
     }
 }

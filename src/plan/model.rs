@@ -181,11 +181,16 @@ pub struct FirelensDef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "camelCase")]
 pub struct PortMappingDef {
-    pub container_port: i32,
+    /// None with a range (serialised as before for a single port, so spec hashes keep).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_port: Option<i32>,
     pub host_port: Option<i32>,
     pub protocol: Option<String>,
     pub name: Option<String>,
     pub app_protocol: Option<String>,
+    /// `first-last`; None for a single port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_port_range: Option<String>,
 }
 
 /// A container health check.
@@ -336,7 +341,9 @@ impl ContainerDef {
         self.environment.sort();
         self.secrets.sort();
         for p in &mut self.port_mappings {
-            p.host_port.get_or_insert(p.container_port);
+            if let Some(port) = p.container_port {
+                p.host_port.get_or_insert(port);
+            }
             p.protocol.get_or_insert_with(|| "tcp".into());
         }
         self.port_mappings.sort();

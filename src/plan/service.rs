@@ -115,7 +115,10 @@ pub fn task_definition_info(td: &TaskDefinition, arn: Option<String>) -> TaskDef
                 .map(|c| {
                     (
                         c.name.clone(),
-                        c.port_mappings.iter().map(|p| p.container_port).collect(),
+                        c.port_mappings
+                            .iter()
+                            .filter_map(|p| p.container_port)
+                            .collect(),
                     )
                 })
                 .collect(),

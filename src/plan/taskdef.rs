@@ -211,16 +211,18 @@ fn with_newer_fields(def: ContainerDef, c: &Container) -> ContainerDef {
 }
 
 /// A container's port mappings with the values AWS fills in on Fargate (host port = container
-/// port, protocol `tcp`), so an unchanged spec compares equal to what AWS returns.
+/// port, protocol `tcp`; a range has no host port of its own), so an unchanged spec compares
+/// equal to what AWS returns.
 fn port_mapping_defs(c: &Container) -> Vec<PortMappingDef> {
     c.port_mappings
         .iter()
         .map(|p| PortMappingDef {
             container_port: p.container_port,
-            host_port: Some(p.container_port),
+            host_port: p.container_port,
             protocol: Some(p.protocol.map_or("tcp", |p| p.as_str()).to_owned()),
             name: p.name.clone(),
             app_protocol: p.app_protocol.map(|a| a.as_str().to_owned()),
+            container_port_range: p.container_port_range.clone(),
         })
         .collect()
 }

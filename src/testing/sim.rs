@@ -702,7 +702,9 @@ pub fn aws_fill_defaults(body: &TaskDefBody) -> TaskDefBody {
         c.cpu.get_or_insert(0);
         c.essential.get_or_insert(true);
         for p in &mut c.port_mappings {
-            p.host_port.get_or_insert(p.container_port);
+            if let Some(port) = p.container_port {
+                p.host_port.get_or_insert(port);
+            }
             p.protocol.get_or_insert_with(|| "tcp".into());
         }
         if let Some(h) = &mut c.health_check {

@@ -360,6 +360,15 @@ class Estimator:
                 if v.kind != "list" or v.size is None:
                     raise Unbounded(f"sum over {v.where}")
                 return c + v.size, SCALAR
+            if name == "split":
+                # Kubernetes' strings library: reads the target once per separator
+                # character; at most length + 1 parts, none longer than the target.
+                arg = costs[0][1]
+                if v.length is None or arg.length is None:
+                    raise Unbounded(f"split of {v.where} needs both lengths bounded")
+                part = Val("string", length=v.length, where=f"{v.where} part")
+                return c + v.length * arg.length, Val("list", size=v.length + 1, item=lambda: part,
+                                                      where=f"{v.where}.split()")
             raise CelSyntax(f"unknown method {name}")
         if kind == "macro":
             name, target, var, body = node[1], node[2], node[3], node[4]
@@ -445,6 +454,14 @@ class EstimatorTest(unittest.TestCase):
         self.assertLess(flat, 100)  # 10 * (compare with a 1-char literal + overhead)
         self.assertGreaterEqual(nested, 10 * 10 * 64)
         self.assertGreaterEqual(deep, 10 * 5 * 10 * 64)
+
+    def test_split_costs_the_target_and_yields_bounded_parts(self):
+        schema = {"type": "object", "properties": {"r": {"type": "string", "maxLength": 11}}}
+        cost = self.estimate(schema, "int(self.r.split('-')[0]) < int(self.r.split('-')[1])")
+        self.assertGreaterEqual(cost, 2 * 11)
+        self.assertLess(cost, 100)
+        with self.assertRaises(Unbounded):
+            self.estimate({"type": "object", "properties": {"r": {"type": "string"}}}, "self.r.split('-')[0] == 'a'")
 
     def test_unbounded_things_are_refused(self):
         for schema, rule in [

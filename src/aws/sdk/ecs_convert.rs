@@ -262,7 +262,8 @@ fn listed<T>(items: Vec<T>) -> Option<Vec<T>> {
 fn port_mapping_to_sdk(p: &PortMappingDef) -> ecs::types::PortMapping {
     use ecs::types as t;
     t::PortMapping::builder()
-        .container_port(p.container_port)
+        .set_container_port(p.container_port)
+        .set_container_port_range(p.container_port_range.clone())
         .set_host_port(p.host_port)
         .set_protocol(p.protocol.as_deref().map(t::TransportProtocol::from))
         .set_name(p.name.clone())
@@ -438,11 +439,12 @@ fn newer_fields_from_sdk(c: &ecs::types::ContainerDefinition) -> ContainerDef {
 
 fn port_mapping_from_sdk(p: &ecs::types::PortMapping) -> PortMappingDef {
     PortMappingDef {
-        container_port: p.container_port().unwrap_or_default(),
+        container_port: p.container_port(),
         host_port: p.host_port(),
         protocol: p.protocol().map(|p| p.as_str().to_owned()),
         name: p.name().map(str::to_owned),
         app_protocol: p.app_protocol().map(|p| p.as_str().to_owned()),
+        container_port_range: p.container_port_range().map(str::to_owned),
     }
 }
 
@@ -1297,18 +1299,28 @@ mod tests {
             )],
             port_mappings: vec![
                 PortMappingDef {
-                    container_port: 8080,
+                    container_port: Some(8080),
                     host_port: Some(8080),
                     protocol: Some("tcp".into()),
                     name: Some("http".into()),
                     app_protocol: Some("http".into()),
+                    container_port_range: None,
                 },
                 PortMappingDef {
-                    container_port: 9090,
+                    container_port: Some(9090),
                     host_port: None,
                     protocol: Some("udp".into()),
                     name: None,
                     app_protocol: None,
+                    container_port_range: None,
+                },
+                PortMappingDef {
+                    container_port: None,
+                    host_port: None,
+                    protocol: Some("udp".into()),
+                    name: None,
+                    app_protocol: None,
+                    container_port_range: Some("10000-10099".into()),
                 },
             ],
             health_check: Some(HealthCheckDef {
