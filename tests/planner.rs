@@ -857,6 +857,75 @@ fn container_insights_is_set_on_the_operators_clusters_only() {
     );
 }
 
+/// `plan` says what a new revision changes, container field by container field: each of the
+/// newer container settings shows, and ECS's defaults spelled out by AWS do not.
+#[test]
+fn a_new_revision_names_what_it_changes() {
+    use fargate_operator::api::taskdefinition::{
+        FirelensConfiguration, FirelensType, RestartPolicy,
+    };
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = support::examples::only(&examples(), "web-api");
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let c = &mut m.task_definitions[0].spec.containers[0];
+    let name = c.name.clone();
+    c.restart_policy = Some(RestartPolicy {
+        enabled: true,
+        ignored_exit_codes: vec![0],
+        restart_attempt_period_seconds: None,
+    });
+    c.docker_labels = BTreeMap::from([("team".into(), "shop".into())]);
+    c.stop_timeout_seconds = Some(60);
+    m.task_definitions[0].spec.memory = 2048;
+    let plans = plan(&aws, &m, &config);
+    let [a @ Action::RegisterTaskDefinition { changes, .. }] =
+        actions_of(&plans, "web-api", "TaskDefinition")
+    else {
+        panic!("{:?}", actions_of(&plans, "web-api", "TaskDefinition"));
+    };
+    assert_eq!(
+        changes,
+        &[
+            format!("containers[{name}].dockerLabels"),
+            format!("containers[{name}].restartPolicy"),
+            format!("containers[{name}].stopTimeout"),
+            "memory".to_owned(),
+        ]
+    );
+    assert!(
+        a.describe()
+            .contains(&format!("changes containers[{name}].dockerLabels")),
+        "{}",
+        a.describe()
+    );
+
+    // A log router added: the new container, and the FireLens settings of the old one.
+    converge(&mut aws, &m, &config);
+    let mut router = m.task_definitions[0].spec.containers[0].clone();
+    router.name = "log-router".into();
+    router.port_mappings.clear();
+    router.essential = false;
+    router.firelens_configuration = Some(FirelensConfiguration {
+        router_type: FirelensType::Fluentbit,
+        options: BTreeMap::new(),
+    });
+    router.logging = None;
+    router.cpu = None;
+    router.memory = None;
+    m.task_definitions[0].spec.containers.push(router);
+    let plans = plan(&aws, &m, &config);
+    let [Action::RegisterTaskDefinition { changes, .. }] =
+        actions_of(&plans, "web-api", "TaskDefinition")
+    else {
+        panic!()
+    };
+    assert!(
+        changes.contains(&"containers[log-router]".to_owned()),
+        "{changes:?}"
+    );
+}
+
 fn spot_on(m: &mut Manifests, service: &str, platform_version: Option<&str>) {
     use fargate_operator::api::fargateservice::{CapacityProvider, CapacityProviderStrategyItem};
     let s = m

@@ -209,7 +209,7 @@ impl<'a> Executor<'a> {
                 aws.iam.delete_role_policy(role, policy_name).await
             }
             DeleteRole { name } => aws.iam.delete_role(name).await,
-            RegisterTaskDefinition { body, tags } => {
+            RegisterTaskDefinition { body, tags, .. } => {
                 self.register_task_definition(body, tags).await
             }
             TagTaskDefinition { arn, tags, remove } | TagService { arn, tags, remove } => {

@@ -70,6 +70,10 @@ pub enum Action {
     RegisterTaskDefinition {
         body: Box<TaskDefBody>,
         tags: Tags,
+        /// What it changes against the family's newest revision (`TaskDefBody::changed_fields`),
+        /// for `plan`; empty for a first revision.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        changes: Vec<String>,
     },
     TagTaskDefinition {
         arn: String,
@@ -330,7 +334,13 @@ impl Action {
             DeleteRolePolicy { role, policy_name } => {
                 format!("delete inline policy {policy_name} from role {role}")
             }
-            RegisterTaskDefinition { body, .. } => describe_registration(body),
+            RegisterTaskDefinition { body, changes, .. } => {
+                let mut out = describe_registration(body);
+                if !changes.is_empty() {
+                    out.push_str(&format!(" — changes {}", changes.join(", ")));
+                }
+                out
+            }
             TagTaskDefinition { arn, .. } => format!("update tags of {}", revision_of_arn(arn)),
             DeregisterTaskDefinition { arn } => {
                 format!("deregister revision {}", revision_of_arn(arn))

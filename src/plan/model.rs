@@ -249,6 +249,41 @@ pub struct EfsDef {
     pub transit_encryption_port: Option<i32>,
 }
 
+/// The keys of two JSON objects, in order, each once.
+fn json_keys(a: &serde_json::Value, b: &serde_json::Value) -> BTreeSet<String> {
+    [a, b]
+        .iter()
+        .filter_map(|v| v.as_object())
+        .flat_map(|o| o.keys().cloned())
+        .collect()
+}
+
+/// The containers (JSON lists of objects with a `name`) that differ, by name and field.
+fn changed_containers(want: &serde_json::Value, got: &serde_json::Value) -> Vec<String> {
+    let by_name = |v: &serde_json::Value| -> BTreeMap<String, serde_json::Value> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| (c["name"].as_str().unwrap_or_default().to_owned(), c.clone()))
+            .collect()
+    };
+    let (want, got) = (by_name(want), by_name(got));
+    let names: BTreeSet<&String> = want.keys().chain(got.keys()).collect();
+    let mut out = vec![];
+    for name in names {
+        match (want.get(name), got.get(name)) {
+            (Some(w), Some(g)) => out.extend(
+                json_keys(w, g)
+                    .into_iter()
+                    .filter(|k| w.get(k) != g.get(k))
+                    .map(|k| format!("containers[{name}].{k}")),
+            ),
+            _ => out.push(format!("containers[{name}]")),
+        }
+    }
+    out
+}
+
 /// ECS's health-check defaults.
 pub const HEALTH_CHECK_DEFAULTS: (i32, i32, i32, i32) = (30, 5, 3, 0);
 
@@ -283,6 +318,29 @@ impl TaskDefBody {
 
     /// Whether `observed` (as AWS reports it) is the same registration as `self` (desired).
     pub fn same_as_observed(&self, observed: &TaskDefBody) -> bool {
+        self.normalized() == self.observed_as_desired(observed).normalized()
+    }
+
+    /// What registering `self` changes against `observed` (as AWS reports it), for `plan`:
+    /// the top-level fields that differ, a container's as `containers[<name>].<field>`, and
+    /// a container added or removed as `containers[<name>]`. ECS's defaults do not count.
+    pub fn changed_fields(&self, observed: &TaskDefBody) -> Vec<String> {
+        let json = |b: &TaskDefBody| serde_json::to_value(b.normalized()).unwrap_or_default();
+        let (want, got) = (json(self), json(&self.observed_as_desired(observed)));
+        let mut out = vec![];
+        for key in json_keys(&want, &got) {
+            match key.as_str() {
+                "containers" => out.extend(changed_containers(&want[&key], &got[&key])),
+                _ if want.get(&key) != got.get(&key) => out.push(key),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// `observed` with the roles AWS reports by ARN read as the managed roles of `self` they
+    /// are (matched by name and path).
+    fn observed_as_desired(&self, observed: &TaskDefBody) -> TaskDefBody {
         let mut observed = observed.clone();
         // AWS reports roles by ARN; a managed role is matched by its name and path.
         for (want, got) in [
@@ -295,7 +353,7 @@ impl TaskDefBody {
                 }
             }
         }
-        self.normalized() == observed.normalized()
+        observed
     }
 
     /// Secrets Manager and SSM ARNs ECS reads for any container at task start (for the

@@ -752,6 +752,11 @@ pub fn plan_task_definition(
         None => actions.push(Action::RegisterTaskDefinition {
             body: Box::new(want.body.clone()),
             tags: want.tags.clone(),
+            changes: owned
+                .iter()
+                .max_by_key(|r| r.revision)
+                .map(|newest| want.body.changed_fields(&newest.body))
+                .unwrap_or_default(),
         }),
     }
 

@@ -107,6 +107,7 @@ impl aws::Ecs for SimBackend {
         self.apply(Action::RegisterTaskDefinition {
             body: Box::new(body.clone()),
             tags: tags.clone(),
+            changes: vec![],
         })?;
         self.lock().latest_revision(&body.family).ok_or_else(|| {
             AwsError::new(ErrorKind::Transient, AwsOp::RegisterTaskDefinition, "lost")

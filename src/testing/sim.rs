@@ -213,7 +213,7 @@ impl SimAws {
             Action::DeleteRolePolicy { role, policy_name } => {
                 self.role(role)?.inline_policies.remove(policy_name);
             }
-            Action::RegisterTaskDefinition { body, tags } => {
+            Action::RegisterTaskDefinition { body, tags, .. } => {
                 let mut stored = aws_fill_defaults(body);
                 for role in [&mut stored.execution_role, &mut stored.task_role] {
                     if let Some(RoleRef::Managed(name)) = role.clone() {
