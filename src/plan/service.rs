@@ -314,11 +314,7 @@ pub fn desired_body(
                 role_arn: l.role_arn.clone(),
             })
             .collect(),
-        volume_configurations: spec
-            .volume_configurations
-            .iter()
-            .map(|v| ebs_volume_def(owner, v))
-            .collect(),
+        volume_configurations: ebs_volume_defs(owner, spec),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
@@ -332,6 +328,14 @@ pub fn desired_body(
             .collect(),
         propagate_tags: spec.propagate_tags.map(|p| p.as_str().to_owned()),
     }
+}
+
+/// The managed EBS volumes as CreateService and UpdateService send them.
+fn ebs_volume_defs(owner: &Owner, spec: &FargateServiceSpec) -> Vec<EbsVolumeDef> {
+    spec.volume_configurations
+        .iter()
+        .map(|v| ebs_volume_def(owner, v))
+        .collect()
 }
 
 /// A managed EBS volume as CreateService and UpdateService send it.
