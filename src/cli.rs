@@ -13,6 +13,7 @@ use crate::aws::sdk::AwsSettings;
 use crate::batch::{plan_all, Outcome};
 use crate::controller::{self, Settings};
 use crate::engine::run;
+use crate::plan::tenant::Floor;
 use crate::plan::{PlanConfig, PriceTable};
 use crate::telemetry::LogFormat;
 
@@ -251,6 +252,19 @@ pub struct ConfigArgs {
     /// YAML file overriding the Fargate price table used for cost estimates.
     #[arg(long)]
     price_table: Option<PathBuf>,
+    /// Let objects adopt existing, untagged ECS services and families with the
+    /// `ecs.fargate.dev/adopt` annotation (a FargateTenant must allow it too). Off: adopting
+    /// is refused as NotAllowed.
+    #[arg(long, env = "FARGATE_OPERATOR_ALLOW_ADOPTION")]
+    allow_adoption: bool,
+    /// Role ARNs a spec may name (task/execution roles, deployment and hook roles), exact or
+    /// prefixes ending in `*` (comma-separated); no FargateTenant can widen it. Empty: any.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "FARGATE_OPERATOR_ALLOWED_ROLE_ARNS"
+    )]
+    allowed_role_arns: Vec<String>,
 }
 
 impl ConfigArgs {
@@ -262,6 +276,8 @@ impl ConfigArgs {
             role_permissions_boundary,
             allow_inline_policies,
             price_table,
+            allow_adoption,
+            allowed_role_arns,
         } = self;
         let prices = match price_table {
             None => PriceTable::default(),
@@ -279,6 +295,15 @@ impl ConfigArgs {
             allow_inline_policies: *allow_inline_policies,
             image_tag_policy: *image_tag_policy,
             prices,
+            floor: Floor {
+                allow_adoption: *allow_adoption,
+                allowed_role_arns: allowed_role_arns
+                    .iter()
+                    .filter(|a| !a.is_empty())
+                    .cloned()
+                    .collect(),
+            },
+            tenant: None,
         };
         config.check()?;
         Ok(config)
@@ -619,6 +644,8 @@ mod tests {
         assert!(plan.allowed_policy_arns.is_empty());
         assert_eq!(plan.permissions_boundary, None);
         assert!(!plan.allow_inline_policies);
+        assert!(!plan.floor.allow_adoption);
+        assert!(plan.floor.allowed_role_arns.is_empty());
     }
 
     #[test]
@@ -635,6 +662,8 @@ mod tests {
             "--image-tag-policy=deny",
             "--allowed-policy-arns=arn:b,arn:a,arn:b",
             "--allow-inline-policies",
+            "--allow-adoption",
+            "--allowed-role-arns=arn:aws:iam::123456789012:role/team-a/*,",
             "--endpoint-url=http://localhost:5000",
         ])
         .unwrap();
@@ -653,6 +682,11 @@ mod tests {
             ["arn:a", "arn:b"]
         );
         assert!(plan.allow_inline_policies);
+        assert!(plan.floor.allow_adoption);
+        assert_eq!(
+            plan.floor.allowed_role_arns,
+            ["arn:aws:iam::123456789012:role/team-a/*"]
+        );
         assert_eq!(config.aws.region.as_deref(), Some("eu-west-1"));
         assert_eq!(
             config.aws.endpoint_url.as_deref(),
@@ -878,6 +912,8 @@ mod tests {
                 "allow_inline_policies",
                 "FARGATE_OPERATOR_ALLOW_INLINE_POLICIES",
             ),
+            ("allow_adoption", "FARGATE_OPERATOR_ALLOW_ADOPTION"),
+            ("allowed_role_arns", "FARGATE_OPERATOR_ALLOWED_ROLE_ARNS"),
             ("aws_rate_limits", "FARGATE_OPERATOR_AWS_RATE_LIMITS"),
             ("namespaces", "FARGATE_OPERATOR_NAMESPACES"),
             ("label_selector", "FARGATE_OPERATOR_LABEL_SELECTOR"),

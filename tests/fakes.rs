@@ -127,7 +127,7 @@ async fn a_service_owned_by_another_object_is_a_conflict_even_with_adopt() {
     let before = backend.lock().total_calls();
     let results = run::apply(
         &aws,
-        &PlanConfig::default(),
+        &support::sim::adopting(),
         &Manifests {
             task_definitions: m.task_definitions.clone(),
             services: other.services,

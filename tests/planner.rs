@@ -196,6 +196,15 @@ fn a_service_not_owned_is_a_conflict_unless_adopted() {
         .annotations
         .get_or_insert_default()
         .insert(ADOPT_ANNOTATION.into(), "true".into());
+    // the annotation alone is not enough: the operator must allow adopting
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "worker", "FargateService");
+    assert_eq!(reason, reasons::NOT_ALLOWED);
+    assert!(message.contains("--allow-adoption"), "{message}");
+    assert!(
+        message.contains("metadata.annotations[ecs.fargate.dev/adopt]"),
+        "{message}"
+    );
+    let config = support::sim::adopting();
     let plans = plan(&aws, &m, &config);
     assert!(matches!(
         actions_of(&plans, "worker", "FargateService")[0],
@@ -242,8 +251,8 @@ fn restart_tag_of(aws: &SimAws) -> Option<String> {
 }
 
 /// Applies the first `n` actions of the worker's plan, as a run that crashed after them.
-fn apply_first(aws: &mut SimAws, m: &Manifests, n: usize) {
-    let plans = plan(aws, m, &PlanConfig::default());
+fn apply_first(aws: &mut SimAws, m: &Manifests, n: usize, config: &PlanConfig) {
+    let plans = plan(aws, m, config);
     for a in actions_of(&plans, "worker", "FargateService")
         .iter()
         .take(n)
@@ -330,7 +339,7 @@ fn a_restart_is_marked_pending_before_it_is_forced_so_a_crash_neither_loses_nor_
     // A crash after the pending mark, before the update: the restart is resumed.
     let mut aws = SimAws::new("123456789012", "us-east-1");
     let m = restarted(&mut aws, value);
-    apply_first(&mut aws, &m, 1);
+    apply_first(&mut aws, &m, 1, &PlanConfig::default());
     assert_eq!(restart_tag_of(&aws), Some(restart_pending_tag(value)));
     assert_eq!(aws.forced_deployments, 0);
     assert!(forced(&aws, &m), "the restart is not lost");
@@ -340,7 +349,7 @@ fn a_restart_is_marked_pending_before_it_is_forced_so_a_crash_neither_loses_nor_
     // A crash after the update, before the final tag: forced once more, then done.
     let mut aws = SimAws::new("123456789012", "us-east-1");
     let m = restarted(&mut aws, value);
-    apply_first(&mut aws, &m, 2);
+    apply_first(&mut aws, &m, 2, &PlanConfig::default());
     assert_eq!(aws.forced_deployments, 1);
     assert!(forced(&aws, &m));
     converge(&mut aws, &m, &config);
@@ -358,10 +367,10 @@ fn adopting_a_service_with_a_restart_claims_it_before_forcing_and_does_not_lose_
     aws.services.get_mut(&key).unwrap().tags.clear();
     annotate(&mut m, "worker", ADOPT_ANNOTATION, "true");
     // A crash right after the claim (the first action).
-    apply_first(&mut aws, &m, 1);
+    apply_first(&mut aws, &m, 1, &support::sim::adopting());
     assert!(aws.services[&key].tags.contains_key(OWNER_TAG), "claimed");
     let marked = restart_tag_of(&aws);
-    converge(&mut aws, &m, &PlanConfig::default());
+    converge(&mut aws, &m, &support::sim::adopting());
     assert_eq!(aws.forced_deployments, 1, "the restart survived the crash");
     assert_eq!(
         marked,

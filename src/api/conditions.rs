@@ -38,6 +38,9 @@ pub mod reasons {
     pub const CONFLICT: &str = "Conflict";
     /// A managed role asked for a policy outside the operator's allowlist.
     pub const POLICY_NOT_ALLOWED: &str = "PolicyNotAllowed";
+    /// The spec references what its FargateTenant or the operator's flags do not allow
+    /// (another team's secret, role, target group, ...); nothing was sent to AWS.
+    pub const NOT_ALLOWED: &str = "NotAllowed";
     /// The referenced TaskDefinition does not exist or has no registered revision yet.
     pub const WAITING_FOR_TASK_DEFINITION: &str = "WaitingForTaskDefinition";
     /// The ECS cluster does not exist and the spec does not let the operator create it.

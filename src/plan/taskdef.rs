@@ -373,6 +373,9 @@ pub fn desired(
     let TaskDefinitionInputs { owner, spec } = inputs;
     validate_task_definition(spec)?;
     owner.validate_family(spec)?;
+    let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
+    super::tenant::check_task_definition(spec, tenant, floor, &owner.namespace)
+        .map_err(PlanError::NotAllowed)?;
     let notes = image_tag_notes(spec, config.image_tag_policy)?;
 
     let family = family(owner, spec);
@@ -720,7 +723,7 @@ pub fn plan_task_definition(
     observed: &ObservedTaskDefinition,
     config: &PlanConfig,
 ) -> Result<Plan, PlanError> {
-    let owner = inputs.owner;
+    let owner = &super::tenant::governed_owner(inputs.owner.clone(), config);
     let want = desired(inputs, config)?;
     let mut actions = vec![];
     let mut notes = want.notes.clone();
@@ -782,6 +785,12 @@ fn check_family_owner(
     let adoptable =
         owner.adopt && ownership != Ownership::Owned && !matches!(ownership, Ownership::Other(_));
     if ownership != Ownership::Owned && !adoptable {
+        if owner.adopt_forbidden.is_some() && !matches!(ownership, Ownership::Other(_)) {
+            return Err(super::adoption_not_allowed(
+                format!("task-definition family {}", want.body.family),
+                owner,
+            ));
+        }
         return Err(conflict(
             format!("task-definition family {}", want.body.family),
             &ownership,
@@ -893,7 +902,7 @@ pub fn plan_log_groups_and_roles_only(
     observed: &ObservedTaskDefinition,
     config: &PlanConfig,
 ) -> Result<Plan, PlanError> {
-    let owner = inputs.owner;
+    let owner = &super::tenant::governed_owner(inputs.owner.clone(), config);
     let want = desired(inputs, config)?;
     let mut actions = vec![];
     let mut notes = vec![];
