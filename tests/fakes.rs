@@ -15,7 +15,6 @@ use fargate_operator::aws::instrument::{Call, CallHook};
 use fargate_operator::aws::{AwsError, ErrorKind};
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
 use fargate_operator::manifests::Manifests;
-use fargate_operator::plan::PlanConfig;
 use support::examples::web_api;
 use support::sim::{apply, fresh};
 

@@ -31,7 +31,9 @@ fn paths(node: &Value, at: &str, out: &mut Vec<(String, Value)>) {
     }
 }
 
-fn spec_schema(crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition) -> Value {
+fn spec_schema(
+    crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+) -> Value {
     let v = serde_json::to_value(&crd.spec.versions[0]).expect("version");
     v["schema"]["openAPIV3Schema"]["properties"]["spec"].clone()
 }
@@ -40,7 +42,11 @@ fn spec_schema(crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensio
 /// `arn`/`arns`/`id` (any case), it is one of the known reference names, or its pattern
 /// names an ARN or an EC2/EFS ID.
 fn looks_like_a_reference(path: &str, schema: &Value) -> bool {
-    let leaf = path.rsplit('.').next().unwrap_or(path).trim_end_matches("[]");
+    let leaf = path
+        .rsplit('.')
+        .next()
+        .unwrap_or(path)
+        .trim_end_matches("[]");
     let lower = leaf.to_ascii_lowercase();
     let pattern = schema["pattern"].as_str().unwrap_or_default();
     let named = lower.ends_with("arn") || lower.ends_with("arns") || lower.ends_with("id");
@@ -156,7 +162,9 @@ fn defaults_fill_a_minimal_service_and_are_allowed_without_listing_them() {
             "tags": {"team": "a", "cost-center": "42"},
         },
     }));
-    let fs = service(json!({"taskDefinitionRef": {"name": "web"}, "desiredCount": 2, "tags": {"team": "mine"}}));
+    let fs = service(
+        json!({"taskDefinitionRef": {"name": "web"}, "desiredCount": 2, "tags": {"team": "mine"}}),
+    );
     let spec = fargate_service_with_defaults(&fs.spec, &t.spec, None);
     assert_eq!(spec.cluster.name, "team-a");
     assert_eq!(spec.network.subnets, ["subnet-0123456789abcdef0"]);
@@ -231,7 +239,10 @@ fn the_operators_floor_binds_every_tenant() {
         .0;
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].field, "spec.loadBalancers[0].advanced.roleArn");
-    assert!(errors[0].message.contains("--allowed-role-arns"), "{errors:?}");
+    assert!(
+        errors[0].message.contains("--allowed-role-arns"),
+        "{errors:?}"
+    );
     // Without a tenant and without the flag's list, nothing is refused (today's behaviour).
     check_fargate_service(&fs.spec, None, &Floor::default(), "team-a").expect("no tenant");
 }

@@ -267,7 +267,10 @@ fn a_tenant_refuses_every_tenant_case_naming_the_field_and_itself() {
     let doc = corpus_doc();
     let bases = &doc["bases"];
     let tenant = Tenant {
-        name: doc["tenant"]["name"].as_str().expect("tenant name").to_owned(),
+        name: doc["tenant"]["name"]
+            .as_str()
+            .expect("tenant name")
+            .to_owned(),
         spec: serde_json::from_value(doc["tenant"]["spec"].clone()).expect("tenant spec"),
     };
     let floor = Floor::default();
@@ -307,7 +310,9 @@ fn a_tenant_refuses_every_tenant_case_naming_the_field_and_itself() {
             .iter()
             .any(|(f, msg)| f == field && msg.contains("FargateTenant team-a (allowed."))
         {
-            failures.push(format!("{name}: the tenant did not refuse {field}: {errors:?}"));
+            failures.push(format!(
+                "{name}: the tenant did not refuse {field}: {errors:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -5,6 +5,7 @@
 //! implementation to count, trace or fault-inject calls, and [`instrument::Retried`] to retry
 //! them in place ([`retry`]); tests also write fakes.
 
+pub mod accounts;
 pub mod call;
 pub mod error;
 pub mod instrument;

@@ -348,6 +348,16 @@ async fn last_service_deployment(
     observed
 }
 
+/// `obj` refused before AWS is asked anything (`error` says why, e.g. its namespace's
+/// tenant cannot be decided): conditions say so; the rest of its status stays.
+pub fn refusal<K>(obj: &K, kind: &str, error: PlanError, now: Timestamp) -> Reconciled<K::Status>
+where
+    K: kube::Resource + kube::core::object::HasStatus,
+    K::Status: ObjectStatus,
+{
+    refused(&owner_of(obj, kind), obj.status(), error, now)
+}
+
 /// A spec that fails validation, or references what it is not allowed to, is refused before
 /// AWS is asked anything: the conditions say why; the rest of the status stays as last
 /// observed (what runs keeps running).

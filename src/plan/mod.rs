@@ -282,7 +282,10 @@ impl PlanError {
 
 /// The `NotAllowed` error for an adoption the annotation asks for and `owner.adopt_forbidden`
 /// names who forbids.
-pub(crate) fn adoption_not_allowed(resource: String, owner: &crate::api::names::Owner) -> PlanError {
+pub(crate) fn adoption_not_allowed(
+    resource: String,
+    owner: &crate::api::names::Owner,
+) -> PlanError {
     let by = owner.adopt_forbidden.as_deref().unwrap_or("the operator");
     PlanError::NotAllowed(ValidationErrors(vec![crate::api::FieldError {
         field: format!("metadata.annotations[{}]", crate::api::ADOPT_ANNOTATION),

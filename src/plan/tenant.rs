@@ -107,7 +107,10 @@ pub const TASK_DEFINITION_REFERENCES: &[(&str, Category)] = &[
     ("volumes[].efs.fileSystemId", Category::EfsFileSystem),
     ("executionRole.arn", Category::Role),
     ("taskRole.arn", Category::Role),
-    ("executionRole.managed.policyArns[]", Category::ManagedPolicy),
+    (
+        "executionRole.managed.policyArns[]",
+        Category::ManagedPolicy,
+    ),
     ("taskRole.managed.policyArns[]", Category::ManagedPolicy),
 ];
 
@@ -135,7 +138,10 @@ pub const FARGATE_SERVICE_REFERENCES: &[(&str, Category)] = &[
     ("vpcLattice[].targetGroupArn", Category::TargetGroup),
     ("vpcLattice[].roleArn", Category::Role),
     ("serviceRegistries[].registryArn", Category::ServiceRegistry),
-    ("deployment.lifecycleHooks[].lambdaArn", Category::LambdaFunction),
+    (
+        "deployment.lifecycleHooks[].lambdaArn",
+        Category::LambdaFunction,
+    ),
     ("deployment.lifecycleHooks[].roleArn", Category::Role),
     (
         "scaling.requestsPerTarget.targetGroupArn",
@@ -416,4 +422,109 @@ pub fn governed_owner(
         }
     }
     owner
+}
+
+/// Why no tenant can be decided for a namespace.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TenancyError {
+    /// More than one FargateTenant selects the namespace.
+    #[error(
+        "namespace {namespace} is selected by FargateTenants {}: a namespace belongs to one \
+         tenant; change their namespaces or namespaceSelector",
+        tenants.join(" and ")
+    )]
+    Ambiguous {
+        namespace: String,
+        tenants: Vec<String>,
+    },
+    /// A tenant selects by label and the namespace's labels are not known (yet).
+    #[error(
+        "cannot tell whether FargateTenant {tenant} selects namespace {namespace}: its labels \
+         are not known (yet)"
+    )]
+    LabelsUnknown { namespace: String, tenant: String },
+}
+
+impl TenancyError {
+    /// As a refusal of the object (`NotAllowed`), naming its namespace.
+    pub fn refusal(&self) -> super::PlanError {
+        super::PlanError::NotAllowed(ValidationErrors(vec![FieldError {
+            field: "metadata.namespace".into(),
+            message: self.to_string(),
+        }]))
+    }
+}
+
+/// Whether `t` selects `namespace` (`labels`: its labels, `None` when unknown). A selector
+/// that does not parse selects nothing (the tenant's status says why).
+pub fn selects(
+    t: &crate::api::FargateTenant,
+    namespace: &str,
+    labels: Option<&std::collections::BTreeMap<String, String>>,
+) -> Result<bool, TenancyError> {
+    use kube::core::{Selector, SelectorExt};
+    if t.spec.namespaces.iter().any(|n| n == namespace) {
+        return Ok(true);
+    }
+    let Some(selector) = &t.spec.namespace_selector else {
+        return Ok(false);
+    };
+    let Some(labels) = labels else {
+        return Err(TenancyError::LabelsUnknown {
+            namespace: namespace.to_owned(),
+            tenant: kube::ResourceExt::name_any(t),
+        });
+    };
+    Ok(Selector::try_from(selector.clone()).is_ok_and(|s| s.matches(labels)))
+}
+
+/// The tenant governing `namespace` among `tenants`: none (the operator's own account and
+/// rules), exactly one, or an error when two select it or one cannot tell.
+pub fn tenant_for<'a>(
+    namespace: &str,
+    labels: Option<&std::collections::BTreeMap<String, String>>,
+    tenants: impl IntoIterator<Item = &'a crate::api::FargateTenant>,
+) -> Result<Option<Tenant>, TenancyError> {
+    let mut found = vec![];
+    for t in tenants {
+        if t.metadata.deletion_timestamp.is_none() && selects(t, namespace, labels)? {
+            found.push(t);
+        }
+    }
+    match found.as_slice() {
+        [] => Ok(None),
+        [t] => Ok(Some(Tenant {
+            name: kube::ResourceExt::name_any(*t),
+            spec: t.spec.clone(),
+        })),
+        many => {
+            let mut tenants: Vec<String> = many
+                .iter()
+                .map(|t| kube::ResourceExt::name_any(*t))
+                .collect();
+            tenants.sort();
+            Err(TenancyError::Ambiguous {
+                namespace: namespace.to_owned(),
+                tenants,
+            })
+        }
+    }
+}
+
+impl super::PlanConfig {
+    /// These settings as `tenant` (if any) amends them: its region and permissions boundary
+    /// replace the operator's, and its rules apply.
+    pub fn governed_by(&self, tenant: Option<Tenant>) -> Self {
+        let mut config = self.clone();
+        if let Some(t) = &tenant {
+            if let Some(region) = t.spec.aws.as_ref().and_then(|a| a.region.clone()) {
+                config.region = region;
+            }
+            if let Some(b) = &t.spec.defaults.permissions_boundary {
+                config.permissions_boundary = Some(b.clone());
+            }
+        }
+        config.tenant = tenant;
+        config
+    }
 }
