@@ -43,8 +43,11 @@ pub struct FargateTenantSpec {
     #[schemars(length(max = 256), inner(regex(pattern = patterns::NAMESPACE), length(max = 63)))]
     #[x_kube(merge_strategy = ListMerge::Set)]
     pub namespaces: Vec<String>,
-    /// Namespaces this tenant covers, by label (in addition to `namespaces`).
+    /// Namespaces this tenant covers, by label (in addition to `namespaces`): `matchLabels`
+    /// and `matchExpressions` (`In`, `NotIn`, `Exists`, `DoesNotExist`), as everywhere in
+    /// Kubernetes. `{}` selects every namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "label_selector_schema")]
     pub namespace_selector: Option<LabelSelector>,
     /// The AWS account and region the namespaces deploy to. Unset: the operator's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +60,45 @@ pub struct FargateTenantSpec {
     /// always allowed.
     #[serde(default)]
     pub allowed: TenantAllowed,
+}
+
+/// A label selector's schema, bounded (Kubernetes' own limits: a label key is at most 317
+/// characters with its prefix, a value 63) so the API server can cost any rule near it.
+fn label_selector_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "properties": {
+            "matchLabels": {
+                "type": "object",
+                "description": "Labels a namespace must carry, all of them.",
+                "maxProperties": 64,
+                "additionalProperties": {"type": "string", "maxLength": 63},
+            },
+            "matchExpressions": {
+                "type": "array",
+                "description": "Requirements a namespace's labels must meet, all of them.",
+                "maxItems": 32,
+                "items": {
+                    "type": "object",
+                    "required": ["key", "operator"],
+                    "properties": {
+                        "key": {"type": "string", "maxLength": 317, "description": "The label key."},
+                        "operator": {
+                            "type": "string",
+                            "enum": ["In", "NotIn", "Exists", "DoesNotExist"],
+                            "description": "How the key's value is matched.",
+                        },
+                        "values": {
+                            "type": "array",
+                            "maxItems": 64,
+                            "items": {"type": "string", "maxLength": 63},
+                            "description": "Values for In and NotIn; empty for Exists and DoesNotExist.",
+                        },
+                    },
+                },
+            },
+        },
+    })
 }
 
 /// Where a tenant's objects are reconciled.

@@ -17,6 +17,7 @@ pub mod observations;
 pub mod reconcile;
 pub mod run;
 pub mod tenancy;
+pub mod tenants;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -17,6 +17,7 @@ use kube::{Api, Client, Resource};
 use super::http::{self, Health};
 use super::reconcile::{error_policy, reconcile_fargate_service, reconcile_task_definition};
 use super::tenancy::{GuardedTenant, NamespaceMeta, TenancyStores};
+use super::tenants::{reconcile_tenant, tenant_error_policy, TenantContext};
 use super::{
     services_referencing, task_definition_trigger_key, trigger_key, Changes, Context,
     GuardedFargateService, GuardedTaskDefinition, Leadership, Settings, Stores,
@@ -228,16 +229,18 @@ async fn run_scopes(
     } else {
         config.namespaces.iter().cloned().map(Some).collect()
     };
-    // Two subscribers per scope: its TaskDefinition and FargateService controllers.
-    let mut tenancy = TenancyWatch::start(client, 2 * scopes.len());
+    // Two subscribers per scope (its TaskDefinition and FargateService controllers), and
+    // the FargateTenant controller (its tenants, and their changes).
+    let mut tenancy = TenancyWatch::start(client, 2 * scopes.len() + 2);
     let tenants = tenancy.stores.tenants.clone();
     let mut readiness = vec![async move {
         let _ = tenants.wait_until_ready().await;
     }
     .boxed()];
     let mut running = vec![];
+    let mut stores = vec![];
     for scope in scopes {
-        let (ready, controllers) = scope_controllers(
+        let (ready, controllers, scope_stores) = scope_controllers(
             client,
             scope.as_deref(),
             config,
@@ -246,7 +249,9 @@ async fn run_scopes(
         );
         readiness.push(ready);
         running.push(controllers);
+        stores.push(scope_stores);
     }
+    running.push(tenant_controller(client, shared, &mut tenancy, stores));
     // The tenancy watches run until the scopes' controllers have drained.
     let reflectors = tenancy.reflectors;
     let running = async move {
@@ -361,7 +366,7 @@ fn scope_controllers(
     config: &RunConfig,
     shared: ScopeShared,
     tenancy: &mut TenancyWatch,
-) -> (BoxFuture<'static, ()>, BoxFuture<'static, ()>) {
+) -> (BoxFuture<'static, ()>, BoxFuture<'static, ()>, Stores) {
     let (td_store, td_writer) = reflector::store_shared::<GuardedTaskDefinition>(SUBSCRIBER_BUFFER);
     let (fs_store, fs_writer) = reflector::store_shared::<GuardedFargateService>(SUBSCRIBER_BUFFER);
     // Subscriptions exist before the reflectors run, so nothing is missed.
@@ -388,6 +393,7 @@ fn scope_controllers(
     );
     ctx.accounts = shared.accounts.clone();
     let ctx = Arc::new(ctx);
+    let stores = ctx.stores.clone();
     let controller_config = controller::Config::default().concurrency(config.concurrency);
     let woken = wake_observed_services(&ctx, fs_store.clone());
 
@@ -434,7 +440,40 @@ fn scope_controllers(
         drop(shutdown);
     }
     .boxed();
-    (ready, all)
+    (ready, all, stores)
+}
+
+/// The FargateTenant controller: tenants' statuses, refreshed when a tenant or a namespace's
+/// labels change and every resync.
+fn tenant_controller(
+    client: &Client,
+    shared: &ScopeShared,
+    tenancy: &mut TenancyWatch,
+    scopes: Vec<Stores>,
+) -> BoxFuture<'static, ()> {
+    let ctx = Arc::new(TenantContext {
+        client: client.clone(),
+        accounts: shared.accounts.clone(),
+        leadership: shared.leadership.clone(),
+        tenancy: tenancy.stores.clone(),
+        scopes,
+        resync: shared.settings.resync,
+        now: k8s_openapi::jiff::Timestamp::now,
+    });
+    let Some((tenants, _)) = tenancy.subscriptions.pop() else {
+        unreachable!("one subscription per controller was made in TenancyWatch::start")
+    };
+    let mut tenant_changes = Changes::new(trigger_key::<GuardedTenant>);
+    Controller::for_shared_stream(
+        tenants.filter(move |t| std::future::ready(tenant_changes.changed(t))),
+        tenancy.stores.tenants.clone(),
+    )
+    .reconcile_all_on(tenancy.changes())
+    .reconcile_all_on(became_leader(shared.leadership.clone()))
+    .graceful_shutdown_on(shared.shutdown.clone())
+    .run(reconcile_tenant, tenant_error_policy, ctx)
+    .for_each(log_result)
+    .boxed()
 }
 
 /// Both kinds' watches of one scope, feeding their shared stores (objects trimmed first).
