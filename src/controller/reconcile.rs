@@ -113,7 +113,8 @@ impl Error {
 /// the operator's configuration, must change first).
 pub fn retry_class(reason: &str) -> Option<RetryClass> {
     match reason {
-        reasons::INVALID_SPEC | reasons::POLICY_NOT_ALLOWED => None,
+        // A FargateTenant's change also wakes the object (every object is reconciled then).
+        reasons::INVALID_SPEC | reasons::POLICY_NOT_ALLOWED | reasons::NOT_ALLOWED => None,
         reasons::THROTTLED | reasons::AWS_UNAVAILABLE => Some(RetryClass::Transient),
         _ => Some(RetryClass::Other),
     }
