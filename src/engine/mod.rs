@@ -295,7 +295,16 @@ pub async fn reconcile_fargate_service(
         |_, _| {},
     )
     .await;
-    let observed = last_service_deployment(aws, &cluster, &name, fs, observed).await;
+    let observed = if not_this_objects(&sync) {
+        // The service is another's (or not this object's to adopt): its status says so
+        // without showing that service's ARN, deployments, events or stopped tasks.
+        ObservedFargateService {
+            cluster: observed.cluster,
+            ..Default::default()
+        }
+    } else {
+        last_service_deployment(aws, &cluster, &name, fs, observed).await
+    };
     let notes: Vec<Note> = plan.as_ref().map(|p| p.notes.clone()).unwrap_or_default();
     let status = report::fargate_service_status(
         &ReportInputs {
@@ -313,6 +322,12 @@ pub async fn reconcile_fargate_service(
         applied,
         status,
     }
+}
+
+/// Whether a reconcile stopped because the ECS service of its name is not this object's.
+fn not_this_objects(sync: &Sync) -> bool {
+    matches!(sync, Sync::Failed { reason, .. }
+        if *reason == crate::api::reasons::CONFLICT || *reason == crate::api::reasons::NOT_ALLOWED)
 }
 
 /// The observation with the service deployment read once more when the previous status
