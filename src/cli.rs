@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::api::images::ImageTagPolicy;
 use crate::aws::sdk::AwsSettings;
-use crate::batch::{plan_all, Outcome};
+use crate::batch::Outcome;
 use crate::controller::{self, Settings};
 use crate::engine::run;
 use crate::plan::tenant::Floor;
@@ -346,11 +346,13 @@ impl AwsArgs {
     }
 }
 
-async fn connect(region: &str, aws: &AwsArgs) -> crate::aws::Aws {
-    crate::aws::sdk::connect(&aws.settings(region))
+/// The operator's own clients, and FargateTenants' accounts and regions (with the default
+/// retries).
+async fn connect(region: &str, aws: &AwsArgs) -> crate::aws::accounts::Accounts {
+    crate::aws::sdk::connect_accounts(&aws.settings(region))
         .await
         .0
-        .retried(Default::default())
+        .wrapped(|aws| aws.retried(Default::default()))
 }
 
 /// Exit code 1: some object cannot be planned (invalid, conflict, ...).
@@ -362,21 +364,15 @@ fn plan(
 ) -> Result<bool, String> {
     let config = planner.config.config()?;
     let manifests = crate::manifests::load(&planner.files).map_err(|e| e.to_string())?;
-    let plans = if observe {
-        runtime()?.block_on(async {
-            let aws = connect(&planner.config.region, aws).await;
-            run::plan_observed(&aws, &config, &manifests)
-                .await
-                .map_err(|e| format!("observing AWS: {e}"))
-        })?
-    } else {
-        plan_all(
-            &manifests,
-            &config,
-            |_| Default::default(),
-            |_, _| Default::default(),
-        )
-    };
+    let plans = runtime()?.block_on(async {
+        let accounts = match observe {
+            true => Some(connect(&planner.config.region, aws).await),
+            false => None,
+        };
+        crate::engine::tenancy::plan(accounts.as_ref(), &config, &manifests)
+            .await
+            .map_err(|e| format!("observing AWS: {e}"))
+    })?;
     match output {
         Output::Text => print!("{}", crate::batch::render_text(&plans)),
         Output::Json => println!(
@@ -415,8 +411,8 @@ fn apply(
     let config = planner.config.config()?;
     let manifests = crate::manifests::load(&planner.files).map_err(|e| e.to_string())?;
     let results = runtime()?.block_on(async {
-        let aws = connect(&planner.config.region, aws).await;
-        run::apply(&aws, &config, &manifests, &options).await
+        let accounts = connect(&planner.config.region, aws).await;
+        crate::engine::tenancy::apply(&accounts, &config, &manifests, &options).await
     });
     print_results(&results, output, run::render_table)
 }
@@ -424,9 +420,16 @@ fn apply(
 /// Exit code 1: some object's cleanup did not finish.
 fn delete(files: &[PathBuf], region: &str, aws: &AwsArgs, output: Output) -> Result<bool, String> {
     let manifests = crate::manifests::load(files).map_err(|e| e.to_string())?;
+    // Only where each namespace's objects live matters to a cleanup: the tenant's region
+    // (else this one) and account.
+    let config = PlanConfig {
+        region: region.to_owned(),
+        ..PlanConfig::default()
+    };
     let results = runtime()?.block_on(async {
-        let aws = connect(region, aws).await;
-        run::delete(&aws, &manifests, crate::engine::DEFAULT_MAX_PASSES).await
+        let accounts = connect(region, aws).await;
+        let max_passes = crate::engine::DEFAULT_MAX_PASSES;
+        crate::engine::tenancy::delete(&accounts, &config, &manifests, max_passes).await
     });
     print_results(&results, output, run::render_cleanup)
 }

@@ -866,6 +866,7 @@ spec:
         task_definitions: vec![td],
         services: vec![],
         skipped: vec![],
+        ..Default::default()
     };
     let mut aws = SimAws::new("123456789012", "us-east-1");
     converge(&mut aws, &m, &PlanConfig::default());
