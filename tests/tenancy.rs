@@ -246,3 +246,78 @@ fn the_operators_floor_binds_every_tenant() {
     // Without a tenant and without the flag's list, nothing is refused (today's behaviour).
     check_fargate_service(&fs.spec, None, &Floor::default(), "team-a").expect("no tenant");
 }
+
+/// docs/tenants.yaml, the README's two-team example: it loads, the web team's minimal
+/// service gets its tenant's defaults and plans, and what belongs to payments is refused.
+#[test]
+fn the_documented_two_team_example_does_what_the_readme_says() {
+    use fargate_operator::api::reasons;
+    use fargate_operator::batch::Outcome;
+    use fargate_operator::engine::tenancy::groups;
+    use fargate_operator::plan::PlanConfig;
+
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/tenants.yaml");
+    let mut m = fargate_operator::manifests::load(&[path]).expect("docs/tenants.yaml loads");
+    assert_eq!(m.tenants.len(), 2);
+    // As the API server would admit them: the CRD's schema and CEL rules.
+    let crd = serde_json::to_value(&fargate_operator::api::FargateTenant::crd().spec.versions[0])
+        .expect("version");
+    let schema = &crd["schema"]["openAPIV3Schema"];
+    let validator = jsonschema::validator_for(schema).expect("schema compiles");
+    for t in &m.tenants {
+        let obj = serde_json::to_value(t).expect("serialises");
+        let errors: Vec<String> = validator.iter_errors(&obj).map(|e| e.to_string()).collect();
+        assert_eq!(errors, Vec::<String>::new(), "{obj}");
+        kube::core::cel::Validator::new()
+            .validate(schema, &obj, None)
+            .map_err(|e| format!("{e:?}"))
+            .expect("CEL rules pass");
+    }
+    let config = PlanConfig::default();
+    let g = groups(&config, &m);
+    assert_eq!(g.len(), 1, "one namespace: storefront");
+    let (scope, governed) = g[0].governed.clone().expect("governed");
+    assert!(scope.is_own(), "the web tenant uses the operator's account");
+    assert_eq!(
+        governed.tenant.as_ref().map(|t| t.name.as_str()),
+        Some("web")
+    );
+    let fs = &g[0].manifests.services[0];
+    assert_eq!(fs.spec.cluster.name, "web");
+    assert_eq!(fs.spec.capacity_provider_strategy.len(), 2);
+    let plans = fargate_operator::batch::plan_all(
+        &g[0].manifests,
+        &governed,
+        |_| Default::default(),
+        |_, _| Default::default(),
+    );
+    for p in &plans {
+        assert!(
+            matches!(p.outcome, Outcome::Plan(_)),
+            "{} {:?}",
+            p.name,
+            p.outcome
+        );
+    }
+
+    // The web team points its secret at payments': refused, naming the tenant.
+    m.task_definitions[0].spec.containers[0].secrets[0].value_from =
+        "arn:aws:secretsmanager:eu-west-1:222222222222:secret:payments/db-AbCdEf".into();
+    let g = groups(&config, &m);
+    let plans = fargate_operator::batch::plan_all(
+        &g[0].manifests,
+        &g[0].governed.clone().expect("governed").1,
+        |_| Default::default(),
+        |_, _| Default::default(),
+    );
+    match &plans[0].outcome {
+        Outcome::Error { reason, message } => {
+            assert_eq!(reason, reasons::NOT_ALLOWED);
+            assert!(
+                message.contains("FargateTenant web (allowed.secretArns)"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
