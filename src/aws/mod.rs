@@ -213,6 +213,7 @@ instrument::aws_trait! {
             document: &serde_json::Value
         ) -> ();
         DeleteRolePolicy => fn delete_role_policy(&self, role: &str, name: &str) -> ();
+        TagRole => fn tag_role(&self, role: &str, tags: &Tags) -> ();
         DeleteRole => fn delete_role(&self, role: &str) -> ();
     }
 }

@@ -626,12 +626,30 @@ fn plan_role(
         return Ok(());
     };
     let ownership = owner.ownership(&obs.tags);
-    if ownership != Ownership::Owned {
-        return Err(conflict(
-            format!("IAM role {}", role.name),
-            &ownership,
-            "delete or rename that role, or give this TaskDefinition an existing role with arn:",
-        ));
+    let resource = || format!("IAM role {}", role.name);
+    match ownership {
+        Ownership::Owned => {}
+        // Left by an earlier object of this name (Retain, a restore from backup) or made by
+        // hand under the operator's path: taken over as the annotation asks, once.
+        Ownership::PreviousIncarnation | Ownership::Unmanaged if owner.adopt => {
+            actions.push(Action::TagRole {
+                role: role.name.clone(),
+                tags: owner.tags(),
+            });
+        }
+        Ownership::PreviousIncarnation | Ownership::Unmanaged
+            if owner.adopt_forbidden.is_some() =>
+        {
+            return Err(super::adoption_not_allowed(resource(), owner));
+        }
+        _ => {
+            return Err(conflict(
+                resource(),
+                &ownership,
+                "delete or rename that role, give this TaskDefinition an existing role with arn:, \
+                 or (when it is an earlier object's of this name) annotate ecs.fargate.dev/adopt: \"true\"",
+            ))
+        }
     }
     update_role(role, obs, actions);
     Ok(())
