@@ -321,3 +321,37 @@ fn the_documented_two_team_example_does_what_the_readme_says() {
         other => panic!("{other:?}"),
     }
 }
+
+/// `/ecs/<namespace>_` is each namespace's own: another namespace's object may not name a
+/// log group there, with or without a tenant.
+#[test]
+fn a_log_group_under_another_namespaces_prefix_is_refused() {
+    use fargate_operator::plan::tenant::check_task_definition;
+    let td: TaskDefinition = serde_json::from_value(json!({
+        "apiVersion": "ecs.fargate.dev/v1alpha1", "kind": "TaskDefinition",
+        "metadata": {"name": "web", "namespace": "team-a"},
+        "spec": {"cpu": 256, "memory": 512, "containers": [
+            {"name": "app", "image": "nginx:1.27", "logging": {"group": "/ecs/team-b_web"}}
+        ]},
+    }))
+    .expect("td");
+    let errors = check_task_definition(&td.spec, None, &Floor::default(), "team-a")
+        .expect_err("refused")
+        .0;
+    assert_eq!(errors[0].field, "spec.containers[0].logging.group");
+    assert!(
+        errors[0].message.contains("namespace team-b's log groups"),
+        "{errors:?}"
+    );
+    // Its own prefix, or a group outside /ecs/<namespace>_, is fine without a tenant.
+    for ok in ["/ecs/team-a_web", "/ecs/shared-logs", "/aws/custom_group"] {
+        let mut td = td.clone();
+        td.spec.containers[0]
+            .logging
+            .as_mut()
+            .expect("logging")
+            .group = Some(ok.into());
+        check_task_definition(&td.spec, None, &Floor::default(), "team-a")
+            .unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}

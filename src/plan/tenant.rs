@@ -232,6 +232,14 @@ fn permitted_by_tenant(t: &FargateTenantSpec, namespace: &str, c: Category, v: &
         }
 }
 
+/// The namespace whose log groups `group` would be among (`/ecs/<namespace>_...`), when it
+/// is not `namespace`: namespaces cannot contain `_`, so the prefix names exactly one.
+fn reserved_for_another<'a>(group: &'a str, namespace: &str) -> Option<&'a str> {
+    let (other, _) = group.strip_prefix("/ecs/")?.split_once('_')?;
+    let label = crate::api::validation::matches(crate::api::patterns::NAMESPACE, other);
+    (label && other != namespace).then_some(other)
+}
+
 /// Checks each referenced value against the tenant (if any) and the operator's floor.
 fn check(
     spec: &impl serde::Serialize,
@@ -260,6 +268,18 @@ fn check(
                     ),
                 });
                 continue;
+            }
+            if *category == Category::LogGroup {
+                if let Some(other) = reserved_for_another(value, namespace) {
+                    errors.push(FieldError {
+                        field: field.clone(),
+                        message: format!(
+                            "{value} is under /ecs/{other}_, where namespace {other}'s log groups \
+                             are: name a group under /ecs/{namespace}_ (or leave group out)"
+                        ),
+                    });
+                    continue;
+                }
             }
             let Some(t) = tenant else { continue };
             if !permitted_by_tenant(&t.spec, namespace, *category, value) {
