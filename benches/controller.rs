@@ -73,7 +73,9 @@ use k8s_openapi::jiff::Timestamp;
 use kube::core::DeserializeGuard;
 use kube::Resource;
 use serde_json::{json, Value};
-use support::apiserver::{mock_client, query_param, run_config, ApiServer, Crds, Req, Watches};
+use support::apiserver::{
+    mock_client, query_param, run_config, ApiServer, ClusterSide, Req, Watches,
+};
 use tokio::sync::{mpsc, oneshot};
 
 const NAMESPACE: &str = "bench";
@@ -544,7 +546,7 @@ struct Script {
     changed: HashMap<(Res, usize), Value>,
     resource_version: u64,
     watches: Watches,
-    crds: Crds,
+    cluster: ClusterSide,
     stats: Arc<Stats>,
     epoch: Instant,
 }
@@ -636,7 +638,7 @@ impl Script {
 
     fn answer(&mut self, req: Req) {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        if let Some(req) = self.crds.answer(req) {
+        if let Some(req) = self.cluster.answer(req) {
             self.answer_objects(req);
         }
         self.stats
@@ -847,7 +849,7 @@ async fn main() {
         changed: HashMap::new(),
         resource_version: 1000,
         watches: Watches::default(),
-        crds: Crds::both(),
+        cluster: ClusterSide::all(),
         stats: stats.clone(),
         epoch,
     };

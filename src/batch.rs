@@ -16,6 +16,7 @@ use crate::manifests::Manifests;
 use crate::plan::model::{ObservedFargateService, ObservedTaskDefinition};
 use crate::plan::service::{referenced_task_definition, task_definition_info};
 use crate::plan::taskdef::TaskDefinitionInputs;
+use crate::plan::tenant::{governed_fargate_service, governed_task_definition};
 use crate::plan::{
     plan_fargate_service, plan_task_definition, Plan, PlanConfig, PlanError, ServiceInputs,
     TaskDefinitionInfo,
@@ -75,6 +76,7 @@ pub fn plan_all(
     let mut out = vec![];
     let mut infos: BTreeMap<(String, String), TaskDefinitionInfo> = BTreeMap::new();
     for td in &manifests.task_definitions {
+        let td = &*governed_task_definition(td, config);
         let owner = owner_of(td, "TaskDefinition");
         let lookups = task_definition_lookups(td);
         let observed = observe_td(&lookups);
@@ -105,6 +107,7 @@ pub fn plan_all(
         });
     }
     for fs in &manifests.services {
+        let fs = &*governed_fargate_service(fs, config);
         let owner = owner_of(fs, "FargateService");
         let (cluster, service) = service_location(fs);
         let td = referenced_task_definition(fs, &infos);

@@ -10,9 +10,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::api::images::ImageTagPolicy;
 use crate::aws::sdk::AwsSettings;
-use crate::batch::{plan_all, Outcome};
+use crate::batch::Outcome;
 use crate::controller::{self, Settings};
 use crate::engine::run;
+use crate::plan::tenant::Floor;
 use crate::plan::{PlanConfig, PriceTable};
 use crate::telemetry::LogFormat;
 
@@ -251,6 +252,19 @@ pub struct ConfigArgs {
     /// YAML file overriding the Fargate price table used for cost estimates.
     #[arg(long)]
     price_table: Option<PathBuf>,
+    /// Let objects adopt existing, untagged ECS services and families with the
+    /// `ecs.fargate.dev/adopt` annotation (a FargateTenant must allow it too). Off: adopting
+    /// is refused as NotAllowed.
+    #[arg(long, env = "FARGATE_OPERATOR_ALLOW_ADOPTION")]
+    allow_adoption: bool,
+    /// Role ARNs a spec may name (task/execution roles, deployment and hook roles), exact or
+    /// prefixes ending in `*` (comma-separated); no FargateTenant can widen it. Empty: any.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "FARGATE_OPERATOR_ALLOWED_ROLE_ARNS"
+    )]
+    allowed_role_arns: Vec<String>,
 }
 
 impl ConfigArgs {
@@ -262,6 +276,8 @@ impl ConfigArgs {
             role_permissions_boundary,
             allow_inline_policies,
             price_table,
+            allow_adoption,
+            allowed_role_arns,
         } = self;
         let prices = match price_table {
             None => PriceTable::default(),
@@ -279,6 +295,15 @@ impl ConfigArgs {
             allow_inline_policies: *allow_inline_policies,
             image_tag_policy: *image_tag_policy,
             prices,
+            floor: Floor {
+                allow_adoption: *allow_adoption,
+                allowed_role_arns: allowed_role_arns
+                    .iter()
+                    .filter(|a| !a.is_empty())
+                    .cloned()
+                    .collect(),
+            },
+            tenant: None,
         };
         config.check()?;
         Ok(config)
@@ -321,11 +346,13 @@ impl AwsArgs {
     }
 }
 
-async fn connect(region: &str, aws: &AwsArgs) -> crate::aws::Aws {
-    crate::aws::sdk::connect(&aws.settings(region))
+/// The operator's own clients, and FargateTenants' accounts and regions (with the default
+/// retries).
+async fn connect(region: &str, aws: &AwsArgs) -> crate::aws::accounts::Accounts {
+    crate::aws::sdk::connect_accounts(&aws.settings(region))
         .await
         .0
-        .retried(Default::default())
+        .wrapped(|aws| aws.retried(Default::default()))
 }
 
 /// Exit code 1: some object cannot be planned (invalid, conflict, ...).
@@ -337,21 +364,15 @@ fn plan(
 ) -> Result<bool, String> {
     let config = planner.config.config()?;
     let manifests = crate::manifests::load(&planner.files).map_err(|e| e.to_string())?;
-    let plans = if observe {
-        runtime()?.block_on(async {
-            let aws = connect(&planner.config.region, aws).await;
-            run::plan_observed(&aws, &config, &manifests)
-                .await
-                .map_err(|e| format!("observing AWS: {e}"))
-        })?
-    } else {
-        plan_all(
-            &manifests,
-            &config,
-            |_| Default::default(),
-            |_, _, _| Default::default(),
-        )
-    };
+    let plans = runtime()?.block_on(async {
+        let accounts = match observe {
+            true => Some(connect(&planner.config.region, aws).await),
+            false => None,
+        };
+        crate::engine::tenancy::plan(accounts.as_ref(), &config, &manifests)
+            .await
+            .map_err(|e| format!("observing AWS: {e}"))
+    })?;
     match output {
         Output::Text => print!("{}", crate::batch::render_text(&plans)),
         Output::Json => println!(
@@ -390,8 +411,8 @@ fn apply(
     let config = planner.config.config()?;
     let manifests = crate::manifests::load(&planner.files).map_err(|e| e.to_string())?;
     let results = runtime()?.block_on(async {
-        let aws = connect(&planner.config.region, aws).await;
-        run::apply(&aws, &config, &manifests, &options).await
+        let accounts = connect(&planner.config.region, aws).await;
+        crate::engine::tenancy::apply(&accounts, &config, &manifests, &options).await
     });
     print_results(&results, output, run::render_table)
 }
@@ -399,9 +420,16 @@ fn apply(
 /// Exit code 1: some object's cleanup did not finish.
 fn delete(files: &[PathBuf], region: &str, aws: &AwsArgs, output: Output) -> Result<bool, String> {
     let manifests = crate::manifests::load(files).map_err(|e| e.to_string())?;
+    // Only where each namespace's objects live matters to a cleanup: the tenant's region
+    // (else this one) and account.
+    let config = PlanConfig {
+        region: region.to_owned(),
+        ..PlanConfig::default()
+    };
     let results = runtime()?.block_on(async {
-        let aws = connect(region, aws).await;
-        run::delete(&aws, &manifests, crate::engine::DEFAULT_MAX_PASSES).await
+        let accounts = connect(region, aws).await;
+        let max_passes = crate::engine::DEFAULT_MAX_PASSES;
+        crate::engine::tenancy::delete(&accounts, &config, &manifests, max_passes).await
     });
     print_results(&results, output, run::render_cleanup)
 }
@@ -619,6 +647,8 @@ mod tests {
         assert!(plan.allowed_policy_arns.is_empty());
         assert_eq!(plan.permissions_boundary, None);
         assert!(!plan.allow_inline_policies);
+        assert!(!plan.floor.allow_adoption);
+        assert!(plan.floor.allowed_role_arns.is_empty());
     }
 
     #[test]
@@ -635,6 +665,8 @@ mod tests {
             "--image-tag-policy=deny",
             "--allowed-policy-arns=arn:b,arn:a,arn:b",
             "--allow-inline-policies",
+            "--allow-adoption",
+            "--allowed-role-arns=arn:aws:iam::123456789012:role/team-a/*,",
             "--endpoint-url=http://localhost:5000",
         ])
         .unwrap();
@@ -653,6 +685,11 @@ mod tests {
             ["arn:a", "arn:b"]
         );
         assert!(plan.allow_inline_policies);
+        assert!(plan.floor.allow_adoption);
+        assert_eq!(
+            plan.floor.allowed_role_arns,
+            ["arn:aws:iam::123456789012:role/team-a/*"]
+        );
         assert_eq!(config.aws.region.as_deref(), Some("eu-west-1"));
         assert_eq!(
             config.aws.endpoint_url.as_deref(),
@@ -878,6 +915,8 @@ mod tests {
                 "allow_inline_policies",
                 "FARGATE_OPERATOR_ALLOW_INLINE_POLICIES",
             ),
+            ("allow_adoption", "FARGATE_OPERATOR_ALLOW_ADOPTION"),
+            ("allowed_role_arns", "FARGATE_OPERATOR_ALLOWED_ROLE_ARNS"),
             ("aws_rate_limits", "FARGATE_OPERATOR_AWS_RATE_LIMITS"),
             ("namespaces", "FARGATE_OPERATOR_NAMESPACES"),
             ("label_selector", "FARGATE_OPERATOR_LABEL_SELECTOR"),

@@ -1,12 +1,12 @@
 //! Reading TaskDefinition and FargateService YAML from files, for `plan` and `apply`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use kube::ResourceExt;
 use serde::Deserialize;
 
-use crate::api::{FargateService, TaskDefinition, GROUP};
+use crate::api::{FargateService, FargateTenant, TaskDefinition, GROUP};
 
 /// Errors reading manifests.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,10 @@ pub enum ManifestError {
 pub struct Manifests {
     pub task_definitions: Vec<TaskDefinition>,
     pub services: Vec<FargateService>,
+    /// FargateTenants: which account, defaults and rules each namespace's objects get.
+    pub tenants: Vec<FargateTenant>,
+    /// The labels of the `v1` Namespaces in the files (tenants may select by label).
+    pub namespace_labels: BTreeMap<String, BTreeMap<String, String>>,
     /// `kind name (file)` of documents of other kinds, which are ignored.
     pub skipped: Vec<String>,
 }
@@ -120,7 +124,24 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, ManifestError> {
                     let fs = object("FargateService", value, &mut seen, parse, &path)?;
                     out.services.push(fs);
                 }
+                (true, "FargateTenant") => {
+                    let t = tenant(value, &mut seen, parse, &path)?;
+                    out.tenants.push(t);
+                }
                 (true, other) => return Err(parse(format!("unknown kind {other:?} in {GROUP}"))),
+                (false, "Namespace") if api_version == "v1" => {
+                    let name = value.pointer("/metadata/name").and_then(|v| v.as_str());
+                    let labels = value
+                        .pointer("/metadata/labels")
+                        .cloned()
+                        .map(serde_json::from_value)
+                        .transpose()
+                        .map_err(|e| parse(format!("Namespace: metadata.labels: {e}")))?;
+                    if let Some(name) = name {
+                        out.namespace_labels
+                            .insert(name.to_owned(), labels.unwrap_or_default());
+                    }
+                }
                 _ => {
                     let name = value
                         .pointer("/metadata/name")
@@ -136,6 +157,26 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, ManifestError> {
         return Err(ManifestError::Empty(names.join(", ")));
     }
     Ok(out)
+}
+
+/// A FargateTenant from a document (cluster-scoped: no namespace), not already in the set.
+fn tenant(
+    value: serde_json::Value,
+    seen: &mut Seen,
+    parse: impl Fn(String) -> ManifestError,
+    path: &str,
+) -> Result<FargateTenant, ManifestError> {
+    let t: FargateTenant = serde_path_to_error::deserialize(value)
+        .map_err(|e| parse(format!("FargateTenant: {}: {}", e.path(), e.inner())))?;
+    if !seen.insert(("FargateTenant", None, t.name_any())) {
+        return Err(ManifestError::Duplicate {
+            kind: "FargateTenant",
+            namespace: String::new(),
+            name: t.name_any(),
+            path: path.to_owned(),
+        });
+    }
+    Ok(t)
 }
 
 /// The objects of a set so far, by kind, namespace and name.

@@ -84,10 +84,7 @@ impl Harness {
         Self {
             backend,
             calls: Arc::new(CallCounter::default()),
-            stores: Stores {
-                task_definitions,
-                services,
-            },
+            stores: Stores::new(task_definitions, services),
             td_writer,
             fs_writer,
             shared: Default::default(),
@@ -966,10 +963,7 @@ async fn full_reconcile_of_both_kinds_against_moto() {
 
     let (task_definitions, mut td_writer) = reflector::store::<GuardedTaskDefinition>();
     let (services, mut fs_writer) = reflector::store::<GuardedFargateService>();
-    let stores = Stores {
-        task_definitions,
-        services,
-    };
+    let stores = Stores::new(task_definitions, services);
     let context = |client| {
         let mut ctx = Context::new(
             client,
@@ -1170,7 +1164,7 @@ async fn full_reconcile_of_both_kinds_against_moto() {
 #[tokio::test]
 async fn the_running_controller_rolls_a_service_when_its_task_definition_changes() {
     use fargate_operator::controller::run::run_with;
-    use support::apiserver::{Crds, Watches};
+    use support::apiserver::{ClusterSide, Watches};
 
     let h = Harness::new();
     let (td, fs) = web_api();
@@ -1182,7 +1176,7 @@ async fn the_running_controller_rolls_a_service_when_its_task_definition_changes
         watches: Watches::default(),
         td_statuses: vec![],
         fs_statuses: vec![],
-        crds: Crds::both(),
+        cluster: ClusterSide::all(),
     };
     let (client, mut server) = mock_client();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -1267,7 +1261,7 @@ struct Script {
     watches: support::apiserver::Watches,
     td_statuses: Vec<Value>,
     fs_statuses: Vec<Value>,
-    crds: support::apiserver::Crds,
+    cluster: support::apiserver::ClusterSide,
 }
 
 impl Script {
@@ -1306,7 +1300,7 @@ impl Script {
     }
 
     fn answer(&mut self, req: support::apiserver::Req) {
-        let Some(req) = self.crds.answer(req) else {
+        let Some(req) = self.cluster.answer(req) else {
             return;
         };
         let base = "/apis/ecs.fargate.dev/v1alpha1";

@@ -65,7 +65,12 @@ fn crds_are_structural_with_status_columns_and_list_map_conditions() {
     for crd in crd_values() {
         let kind = crd["spec"]["names"]["kind"].as_str().unwrap().to_owned();
         assert_eq!(crd["spec"]["group"], "ecs.fargate.dev");
-        assert_eq!(crd["spec"]["scope"], "Namespaced");
+        let scope = if kind == "FargateTenant" {
+            "Cluster"
+        } else {
+            "Namespaced"
+        };
+        assert_eq!(crd["spec"]["scope"], scope, "{kind}");
         assert_eq!(crd["spec"]["names"]["categories"][0], "fargate");
         let v = &crd["spec"]["versions"][0];
         assert_eq!(v["name"], "v1alpha1");
@@ -79,10 +84,10 @@ fn crds_are_structural_with_status_columns_and_list_map_conditions() {
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        let want: &[&str] = if kind == "FargateService" {
-            &["Ready", "Desired", "Running", "Revision", "Rollout", "Age"]
-        } else {
-            &["Family", "Revision", "Ready", "Age"]
+        let want: &[&str] = match kind.as_str() {
+            "FargateService" => &["Ready", "Desired", "Running", "Revision", "Rollout", "Age"],
+            "FargateTenant" => &["Ready", "Region", "Objects", "Age"],
+            _ => &["Family", "Revision", "Ready", "Age"],
         };
         assert_eq!(columns, want, "{kind}");
         let schema = &v["schema"]["openAPIV3Schema"];

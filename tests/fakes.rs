@@ -15,7 +15,6 @@ use fargate_operator::aws::instrument::{Call, CallHook};
 use fargate_operator::aws::{AwsError, ErrorKind};
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
 use fargate_operator::manifests::Manifests;
-use fargate_operator::plan::PlanConfig;
 use support::examples::web_api;
 use support::sim::{apply, fresh};
 
@@ -127,11 +126,12 @@ async fn a_service_owned_by_another_object_is_a_conflict_even_with_adopt() {
     let before = backend.lock().total_calls();
     let results = run::apply(
         &aws,
-        &PlanConfig::default(),
+        &support::sim::adopting(),
         &Manifests {
             task_definitions: m.task_definitions.clone(),
             services: other.services,
             skipped: vec![],
+            ..Default::default()
         },
         &ApplyOptions::default(),
     )
@@ -222,4 +222,54 @@ async fn a_managed_ebs_volume_gets_its_infrastructure_role_and_delete_removes_it
         svc.applied
     );
     assert!(!backend.lock().roles.contains_key(role));
+}
+
+/// A service of the same name that another object owns: the status reports the conflict
+/// and nothing of that service (its ARN, counts, deployments, events, stopped tasks).
+#[tokio::test]
+async fn a_conflict_status_carries_no_field_of_the_other_service() {
+    use fargate_operator::engine::reconcile_fargate_service;
+    use fargate_operator::plan::service::task_definition_info;
+
+    let backend = fresh();
+    let aws = backend.aws();
+    let m = web_api();
+    assert!(apply(&aws, &m).await.iter().all(|r| r.failure.is_none()));
+    backend.lock().finish_deployments();
+    // Another object of another name claims the same ECS service (serviceName).
+    let mut other = m.services[0].clone();
+    other.metadata.name = Some("web-api-copy".into());
+    other.metadata.uid = Some("0a6b7e4c-3333-4e8e-9f7a-5d2b3c4d5e6f".into());
+    other.spec.service_name = Some("shop-web-api".into());
+    let td = &m.task_definitions[0];
+    let arn = backend.lock().latest_revision("shop-web-api").clone();
+    let info = task_definition_info(td, arn);
+    let r = reconcile_fargate_service(
+        &aws,
+        &Default::default(),
+        &other,
+        Some(&info),
+        None,
+        5,
+        k8s_openapi::jiff::Timestamp::UNIX_EPOCH,
+    )
+    .await;
+    let s = &r.status;
+    let degraded = s
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Degraded")
+        .expect("Degraded");
+    assert_eq!(degraded.reason, reasons::CONFLICT);
+    assert!(
+        degraded.message.contains("owned by shop/web-api"),
+        "{}",
+        degraded.message
+    );
+    assert_eq!(s.service_arn, None);
+    assert_eq!(s.task_definition_arn, None);
+    assert_eq!((s.desired_count, s.running_count), (None, None));
+    assert!(s.deployments.is_empty(), "{:?}", s.deployments);
+    assert!(s.recent_events.is_empty() && s.stopped_tasks.is_empty());
+    assert_eq!(s.rollout, None);
 }

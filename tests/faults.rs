@@ -30,6 +30,7 @@ fn objects(n: usize) -> Manifests {
         task_definitions: vec![],
         services: vec![],
         skipped: vec![],
+        ..Default::default()
     };
     for i in 0..n {
         let cluster = format!("faults-{}", i % 3);

@@ -471,7 +471,19 @@ async fn a_service_made_outside_the_operator_is_a_conflict_until_adopted() {
         .annotations
         .get_or_insert_with(Default::default)
         .insert("ecs.fargate.dev/adopt".into(), "true".into());
+    // The annotation alone: refused, nothing written.
+    calls.reset();
     let results = apply(&aws, &m).await;
+    let (reason, message) = result(&results, "FargateService", "worker")
+        .failure
+        .clone()
+        .expect("adoption refused");
+    assert_eq!(reason, reasons::NOT_ALLOWED);
+    assert!(message.contains("--allow-adoption"), "{message}");
+    assert_eq!(calls.count("update_service"), 0);
+    assert_eq!(calls.count("tag_resource"), 0);
+    // With the operator's --allow-adoption, the service is taken over.
+    let results = support::sim::apply_adopting(&aws, &m).await;
     assert_converged(&results);
     let svc = raw
         .service("shop-adopt", "shop-adopt-worker")

@@ -9,7 +9,7 @@ use fargate_operator::api::images::ImageTagPolicy;
 use fargate_operator::api::names::task_definition_lookups;
 use fargate_operator::api::{
     reasons, ADOPT_ANNOTATION, OWNER_TAG, RESTARTED_AT_ANNOTATION, RESTARTED_AT_TAG,
-    ROLLBACK_TO_ANNOTATION,
+    ROLLBACK_TO_ANNOTATION, UID_TAG,
 };
 use fargate_operator::batch::{plan_all, ObjectPlan, Outcome};
 use fargate_operator::manifests::Manifests;
@@ -198,6 +198,15 @@ fn a_service_not_owned_is_a_conflict_unless_adopted() {
         .annotations
         .get_or_insert_default()
         .insert(ADOPT_ANNOTATION.into(), "true".into());
+    // the annotation alone is not enough: the operator must allow adopting
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "worker", "FargateService");
+    assert_eq!(reason, reasons::NOT_ALLOWED);
+    assert!(message.contains("--allow-adoption"), "{message}");
+    assert!(
+        message.contains("metadata.annotations[ecs.fargate.dev/adopt]"),
+        "{message}"
+    );
+    let config = support::sim::adopting();
     let plans = plan(&aws, &m, &config);
     assert!(matches!(
         actions_of(&plans, "worker", "FargateService")[0],
@@ -244,8 +253,8 @@ fn restart_tag_of(aws: &SimAws) -> Option<String> {
 }
 
 /// Applies the first `n` actions of the worker's plan, as a run that crashed after them.
-fn apply_first(aws: &mut SimAws, m: &Manifests, n: usize) {
-    let plans = plan(aws, m, &PlanConfig::default());
+fn apply_first(aws: &mut SimAws, m: &Manifests, n: usize, config: &PlanConfig) {
+    let plans = plan(aws, m, config);
     for a in actions_of(&plans, "worker", "FargateService")
         .iter()
         .take(n)
@@ -332,7 +341,7 @@ fn a_restart_is_marked_pending_before_it_is_forced_so_a_crash_neither_loses_nor_
     // A crash after the pending mark, before the update: the restart is resumed.
     let mut aws = SimAws::new("123456789012", "us-east-1");
     let m = restarted(&mut aws, value);
-    apply_first(&mut aws, &m, 1);
+    apply_first(&mut aws, &m, 1, &PlanConfig::default());
     assert_eq!(restart_tag_of(&aws), Some(restart_pending_tag(value)));
     assert_eq!(aws.forced_deployments, 0);
     assert!(forced(&aws, &m), "the restart is not lost");
@@ -342,7 +351,7 @@ fn a_restart_is_marked_pending_before_it_is_forced_so_a_crash_neither_loses_nor_
     // A crash after the update, before the final tag: forced once more, then done.
     let mut aws = SimAws::new("123456789012", "us-east-1");
     let m = restarted(&mut aws, value);
-    apply_first(&mut aws, &m, 2);
+    apply_first(&mut aws, &m, 2, &PlanConfig::default());
     assert_eq!(aws.forced_deployments, 1);
     assert!(forced(&aws, &m));
     converge(&mut aws, &m, &config);
@@ -360,10 +369,10 @@ fn adopting_a_service_with_a_restart_claims_it_before_forcing_and_does_not_lose_
     aws.services.get_mut(&key).unwrap().tags.clear();
     annotate(&mut m, "worker", ADOPT_ANNOTATION, "true");
     // A crash right after the claim (the first action).
-    apply_first(&mut aws, &m, 1);
+    apply_first(&mut aws, &m, 1, &support::sim::adopting());
     assert!(aws.services[&key].tags.contains_key(OWNER_TAG), "claimed");
     let marked = restart_tag_of(&aws);
-    converge(&mut aws, &m, &PlanConfig::default());
+    converge(&mut aws, &m, &support::sim::adopting());
     assert_eq!(aws.forced_deployments, 1, "the restart survived the crash");
     assert_eq!(
         marked,
@@ -1186,6 +1195,7 @@ spec:
         task_definitions: vec![td],
         services: vec![],
         skipped: vec![],
+        ..Default::default()
     };
     let mut aws = SimAws::new("123456789012", "us-east-1");
     converge(&mut aws, &m, &PlanConfig::default());
@@ -1525,4 +1535,79 @@ fn reverting_a_task_definition_spec_reuses_its_kept_revision() {
     );
     assert!(web_revision(&aws).ends_with("shop-web-api:2"));
     assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+}
+
+/// A managed role left by an earlier object of the same namespace/name (deleted with
+/// Retain, or restored from a backup: another UID) is a conflict until adopted; adopting
+/// needs the annotation and the operator's --allow-adoption, tags the role once, and then
+/// the object owns it by its tags.
+#[test]
+fn a_managed_role_left_by_an_earlier_object_of_the_same_name_is_adopted_once() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = support::examples::web_api();
+    converge(&mut aws, &m, &PlanConfig::default());
+    // The same object again, with another UID: the role is the earlier incarnation's (its
+    // revisions were deregistered; a family left too is adopted the same way, and its check
+    // comes first).
+    let td = &mut m.task_definitions[0];
+    td.metadata.uid = Some("0a6b7e4c-9999-4e8e-9f7a-5d2b3c4d5e6f".into());
+    m.services.clear();
+    aws.revisions.clear();
+    let roles: Vec<String> = aws
+        .roles
+        .keys()
+        .filter(|r| r.contains("web-api"))
+        .cloned()
+        .collect();
+    assert_eq!(roles.len(), 2, "execution and task roles: {roles:?}");
+    let role = roles[0].clone();
+    let (reason, message) = error_of(
+        &plan(&aws, &m, &PlanConfig::default()),
+        "web-api",
+        "TaskDefinition",
+    );
+    assert_eq!(reason, reasons::CONFLICT);
+    assert!(message.contains(&format!("IAM role {role}")), "{message}");
+    assert!(message.contains("ecs.fargate.dev/adopt"), "{message}");
+
+    m.task_definitions[0]
+        .metadata
+        .annotations
+        .get_or_insert_default()
+        .insert(ADOPT_ANNOTATION.into(), "true".into());
+    let (reason, _) = error_of(
+        &plan(&aws, &m, &PlanConfig::default()),
+        "web-api",
+        "TaskDefinition",
+    );
+    assert_eq!(reason, reasons::NOT_ALLOWED, "the annotation alone");
+
+    let config = support::sim::adopting();
+    let plans = plan(&aws, &m, &config);
+    let tagged: Vec<&Action> = actions_of(&plans, "web-api", "TaskDefinition")
+        .iter()
+        .filter(|a| matches!(a, Action::TagRole { .. }))
+        .collect();
+    let retagged: Vec<&str> = tagged
+        .iter()
+        .filter_map(|a| match a {
+            Action::TagRole { role, tags }
+                if tags.get(UID_TAG).map(String::as_str)
+                    == Some("0a6b7e4c-9999-4e8e-9f7a-5d2b3c4d5e6f") =>
+            {
+                Some(role.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retagged, roles, "each role tagged once, with the new UID");
+    converge(&mut aws, &m, &config);
+    // Owned by its tags now: the annotation is no longer needed.
+    m.task_definitions[0].metadata.annotations = None;
+    let plans = plan(&aws, &m, &PlanConfig::default());
+    assert!(
+        actions_of(&plans, "web-api", "TaskDefinition").is_empty(),
+        "{:?}",
+        plans
+    );
 }

@@ -699,6 +699,7 @@ fn owner(name: &str) -> Owner {
         uid: format!("uid-{name}"),
         generation: 1,
         adopt: false,
+        adopt_forbidden: None,
     }
 }
 

@@ -19,6 +19,7 @@ fn owner() -> Owner {
         uid: "u-1".into(),
         generation: 3,
         adopt: false,
+        adopt_forbidden: None,
     }
 }
 

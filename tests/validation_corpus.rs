@@ -11,6 +11,7 @@ use fargate_operator::api::validation::{
     validate_task_definition_update,
 };
 use fargate_operator::api::{FargateService, TaskDefinition};
+use fargate_operator::plan::tenant::{check_fargate_service, check_task_definition, Floor, Tenant};
 use kube::core::cel::Validator;
 use kube::CustomResourceExt;
 use serde_json::{json, Value};
@@ -157,11 +158,21 @@ fn rust_errors(kind: &str, obj: &Value) -> Vec<(String, String)> {
     }
 }
 
-fn corpus() -> (Value, Vec<Value>) {
+fn corpus_doc() -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/invalid.yaml");
-    let doc: Value = serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn corpus() -> (Value, Vec<Value>) {
+    let doc = corpus_doc();
     let cases = doc["cases"].as_array().unwrap().clone();
     (doc["bases"].clone(), cases)
+}
+
+/// A case's name, kind and field.
+fn case_keys(case: &Value) -> (&str, &str, &str) {
+    let key = |k: &str| case[k].as_str().unwrap_or_else(|| panic!("{k} of {case}"));
+    (key("name"), key("kind"), key("field"))
 }
 
 #[test]
@@ -222,6 +233,87 @@ fn schema_and_rust_reject_every_case_naming_the_field() {
             case["field"].as_str().unwrap(),
             &case["patch"],
         ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Cases the schema must admit (a FargateTenant may fill them in) and Rust must refuse when
+/// nothing does, naming the field.
+#[test]
+fn reconcile_cases_are_admitted_and_refused_by_rust() {
+    let doc = corpus_doc();
+    let bases = &doc["bases"];
+    let mut failures = vec![];
+    for case in doc["reconcile_cases"].as_array().expect("reconcile_cases") {
+        let (name, kind, field) = case_keys(case);
+        let mut obj = bases[kind].clone();
+        merge_patch(&mut obj, &case["patch"]);
+        let schema = schema_errors(kind, &obj, None);
+        if !schema.is_empty() {
+            failures.push(format!("{name}: the schema refused it: {schema:?}"));
+        }
+        let rust = rust_errors(kind, &obj);
+        if !rust.iter().any(|(f, msg)| f == field && msg.len() > 10) {
+            failures.push(format!("{name}: rust did not reject at {field}: {rust:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Valid specs the corpus's FargateTenant refuses: the schema and `validate()` admit each,
+/// and the tenant check refuses it naming the field and the tenant; the bases pass it.
+#[test]
+fn a_tenant_refuses_every_tenant_case_naming_the_field_and_itself() {
+    let doc = corpus_doc();
+    let bases = &doc["bases"];
+    let tenant = Tenant {
+        name: doc["tenant"]["name"]
+            .as_str()
+            .expect("tenant name")
+            .to_owned(),
+        spec: serde_json::from_value(doc["tenant"]["spec"].clone()).expect("tenant spec"),
+    };
+    let floor = Floor::default();
+    let refused = |kind: &str, obj: &Value| -> Vec<(String, String)> {
+        let result = match kind {
+            "TaskDefinition" => {
+                let td: TaskDefinition = serde_json::from_value(obj.clone()).expect("td");
+                check_task_definition(&td.spec, Some(&tenant), &floor, "ns")
+            }
+            _ => {
+                let fs: FargateService = serde_json::from_value(obj.clone()).expect("fs");
+                check_fargate_service(&fs.spec, Some(&tenant), &floor, "ns")
+            }
+        };
+        result
+            .err()
+            .map(|e| e.0.into_iter().map(|f| (f.field, f.message)).collect())
+            .unwrap_or_default()
+    };
+    for kind in ["TaskDefinition", "FargateService"] {
+        assert_eq!(refused(kind, &bases[kind]), vec![], "{kind} base");
+    }
+    let cases = doc["tenant_cases"].as_array().expect("tenant_cases");
+    assert!(cases.len() >= 10, "{} tenant cases", cases.len());
+    let mut failures = vec![];
+    for case in cases {
+        let (name, kind, field) = case_keys(case);
+        let mut obj = bases[kind].clone();
+        merge_patch(&mut obj, &case["patch"]);
+        let schema = schema_errors(kind, &obj, None);
+        let rust = rust_errors(kind, &obj);
+        if !schema.is_empty() || !rust.is_empty() {
+            failures.push(format!("{name}: not a valid spec: {schema:?} {rust:?}"));
+        }
+        let errors = refused(kind, &obj);
+        if !errors
+            .iter()
+            .any(|(f, msg)| f == field && msg.contains("FargateTenant team-a (allowed."))
+        {
+            failures.push(format!(
+                "{name}: the tenant did not refuse {field}: {errors:?}"
+            ));
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -38,6 +38,12 @@ pub mod reasons {
     pub const CONFLICT: &str = "Conflict";
     /// A managed role asked for a policy outside the operator's allowlist.
     pub const POLICY_NOT_ALLOWED: &str = "PolicyNotAllowed";
+    /// The spec references what its FargateTenant or the operator's flags do not allow
+    /// (another team's secret, role, target group, ...); nothing was sent to AWS.
+    pub const NOT_ALLOWED: &str = "NotAllowed";
+    /// The namespace's FargateTenant cannot be used (yet): its role cannot be assumed, it
+    /// cannot be read, or the namespace's labels are not known yet; retried.
+    pub const TENANT_UNAVAILABLE: &str = "TenantUnavailable";
     /// The referenced TaskDefinition does not exist or has no registered revision yet.
     pub const WAITING_FOR_TASK_DEFINITION: &str = "WaitingForTaskDefinition";
     /// The ECS cluster does not exist and the spec does not let the operator create it.

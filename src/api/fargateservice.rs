@@ -94,7 +94,9 @@ pub struct FargateServiceSpec {
     #[schemars(range(min = 0, max = 5000))]
     pub desired_count: i32,
 
-    /// VPC networking (awsvpc): subnets, security groups, public IP.
+    /// VPC networking (awsvpc): subnets, security groups, public IP. May be left out when
+    /// the namespace's FargateTenant has default subnets.
+    #[serde(default)]
     pub network: NetworkSpec,
 
     /// Target groups to register tasks with.
@@ -203,8 +205,12 @@ fn default_true() -> bool {
     true
 }
 
+/// The cluster a FargateService runs in when it names none (a FargateTenant's
+/// `defaults.cluster` replaces it).
+pub const DEFAULT_CLUSTER: &str = "default";
+
 fn default_cluster_name() -> String {
-    "default".to_owned()
+    DEFAULT_CLUSTER.to_owned()
 }
 
 /// The ECS cluster a service runs in.
@@ -277,12 +283,15 @@ pub struct LocalObjectRef {
 }
 
 /// VPC networking for the tasks.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkSpec {
     /// Subnet IDs (1-16), e.g. `subnet-0123456789abcdef0`. Use private subnets with a NAT
-    /// gateway or VPC endpoints, or public subnets with `assignPublicIp: true`.
-    #[schemars(length(min = 1, max = 16))]
+    /// gateway or VPC endpoints, or public subnets with `assignPublicIp: true`. Left empty,
+    /// the namespace's FargateTenant's `defaults.subnets` (and its `assignPublicIp`); with
+    /// neither, the object is refused (InvalidSpec).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
     #[schemars(inner(regex(pattern = patterns::SUBNET_ID), length(max = 24)))]
     pub subnets: Vec<String>,
     /// Security group IDs (up to 5). The VPC's default group is used when empty.

@@ -9,6 +9,7 @@ pub mod names;
 pub mod patterns;
 pub mod restart;
 pub mod taskdefinition;
+pub mod tenant;
 pub mod validation;
 
 pub use conditions::{condition_types, reasons};
@@ -16,6 +17,7 @@ pub use fargateservice::{FargateService, FargateServiceSpec, FargateServiceStatu
 // The ARN parser the AWS adapters and the in-memory stand-in share (`crate::api::revision_of_arn`).
 pub use names::revision_of_arn;
 pub use taskdefinition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
+pub use tenant::{FargateTenant, FargateTenantSpec, FargateTenantStatus};
 pub use validation::{FieldError, ValidationErrors};
 
 /// API group of both kinds.

@@ -25,8 +25,11 @@ pub struct Owner {
     pub name: String,
     pub uid: String,
     pub generation: i64,
-    /// `ecs.fargate.dev/adopt: "true"`.
+    /// `ecs.fargate.dev/adopt: "true"`, and adopting is allowed.
     pub adopt: bool,
+    /// Who forbids the adoption the annotation asks for (the operator's flags or the
+    /// tenant), if anyone: adopting is then refused as `NotAllowed`, naming them.
+    pub adopt_forbidden: Option<String>,
 }
 
 /// The identity of an object as the planner sees it. Objects read from files have no UID;
@@ -54,6 +57,7 @@ pub fn owner_of<K: kube::Resource>(obj: &K, kind: &str) -> Owner {
             .annotations()
             .get(ADOPT_ANNOTATION)
             .is_some_and(|v| v == "true"),
+        adopt_forbidden: None,
     }
 }
 
@@ -137,9 +141,26 @@ pub fn service_name(owner: &Owner, spec: &FargateServiceSpec) -> String {
 }
 
 /// Where a FargateService lives in ECS: `(cluster, service)`.
+///
+/// The cluster is the one the status says the service runs in, when it says so: a
+/// FargateTenant's default cluster can change, and the service (and its cleanup) must
+/// still find it where it is.
 pub fn service_location(fs: &FargateService) -> (String, String) {
     let owner = owner_of(fs, "FargateService");
-    (fs.spec.cluster.name.clone(), service_name(&owner, &fs.spec))
+    let cluster = fs
+        .status
+        .as_ref()
+        .and_then(|s| s.cluster_arn.as_deref())
+        .and_then(cluster_name_of_arn)
+        .unwrap_or(&fs.spec.cluster.name);
+    (cluster.to_owned(), service_name(&owner, &fs.spec))
+}
+
+/// The cluster name of an ECS cluster ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`).
+pub fn cluster_name_of_arn(arn: &str) -> Option<&str> {
+    arn.rsplit_once(":cluster/")
+        .map(|(_, name)| name)
+        .filter(|n| !n.is_empty())
 }
 
 /// The Application Auto Scaling resource ID of a service.
@@ -335,6 +356,7 @@ mod tests {
             uid: "u1".into(),
             generation: 1,
             adopt: false,
+            adopt_forbidden: None,
         };
         assert_eq!(o.ownership(&o.tags()), Ownership::Owned);
         let mut t = o.tags();

@@ -83,6 +83,15 @@ pub const CREDENTIAL_SPEC: &str = "^credentialspec(domainless)?:arn:aws[a-z-]*:(
 pub const SYSCTL: &str = "^(kernel\\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)|fs\\.mqueue\\.[A-Za-z0-9_.-]{1,200}|net\\.[A-Za-z0-9_./-]{1,200})$";
 /// A log driver buffer size (`max-buffer-size`): a number with an optional unit, e.g. `25m`.
 pub const BUFFER_SIZE: &str = "^[0-9]{1,12}[kmgKMG]?$";
+/// A Kubernetes namespace name (an RFC 1123 label).
+pub const NAMESPACE: &str = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
+/// An STS external ID: 2-1224 of `[\w+=,.@:/-]` (AssumeRole's `ExternalId`).
+pub const EXTERNAL_ID: &str = "^[A-Za-z0-9_+=,.@:/-]{2,1000}[A-Za-z0-9_+=,.@:/-]{0,224}$";
+/// An AWS region name, e.g. `eu-west-1`, `us-gov-west-1`.
+pub const REGION: &str = "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$";
+/// An entry of a tenant's `allowed` lists: an exact value, or a prefix ending in `*` (a `*`
+/// anywhere else is refused, so an entry never matches more than it reads).
+pub const ALLOWED_ENTRY: &str = "^[^*]+[*]?$";
 
 /// Every pattern above, so the validator can compile them once.
 pub const ALL: &[&str] = &[
@@ -117,4 +126,8 @@ pub const ALL: &[&str] = &[
     BUFFER_SIZE,
     LAMBDA_ARN,
     LISTENER_RULE_ARN,
+    NAMESPACE,
+    EXTERNAL_ID,
+    REGION,
+    ALLOWED_ENTRY,
 ];

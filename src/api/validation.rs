@@ -772,7 +772,8 @@ fn network(c: &mut Check, spec: &FargateServiceSpec) {
     if n.subnets.is_empty() {
         c.fail(
             "spec.network.subnets",
-            "at least one subnet ID is required, e.g. subnet-0123456789abcdef0",
+            "at least one subnet ID is required, e.g. subnet-0123456789abcdef0 (or a \
+             FargateTenant with defaults.subnets for this namespace)",
         );
     }
     for (i, s) in n.subnets.iter().enumerate() {

@@ -5,6 +5,7 @@
 //! implementation to count, trace or fault-inject calls, and [`instrument::Retried`] to retry
 //! them in place ([`retry`]); tests also write fakes.
 
+pub mod accounts;
 pub mod call;
 pub mod error;
 pub mod instrument;
@@ -219,6 +220,7 @@ instrument::aws_trait! {
             document: &serde_json::Value
         ) -> ();
         DeleteRolePolicy => fn delete_role_policy(&self, role: &str, name: &str) -> ();
+        TagRole => fn tag_role(&self, role: &str, tags: &Tags) -> ();
         DeleteRole => fn delete_role(&self, role: &str) -> ();
     }
 }

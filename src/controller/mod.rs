@@ -16,6 +16,8 @@ pub mod http;
 pub mod observations;
 pub mod reconcile;
 pub mod run;
+pub mod tenancy;
+pub mod tenants;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -111,12 +113,29 @@ impl Leadership {
 pub struct Stores {
     pub task_definitions: Store<GuardedTaskDefinition>,
     pub services: Store<GuardedFargateService>,
+    /// FargateTenants and namespaces.
+    pub tenancy: tenancy::TenancyStores,
+}
+
+impl Stores {
+    /// The two kinds' caches, and no tenants.
+    pub fn new(
+        task_definitions: Store<GuardedTaskDefinition>,
+        services: Store<GuardedFargateService>,
+    ) -> Self {
+        Self {
+            task_definitions,
+            services,
+            tenancy: tenancy::TenancyStores::empty(),
+        }
+    }
 }
 
 /// What every reconcile shares.
 pub struct Context {
     pub client: Client,
-    pub aws: Aws,
+    /// The AWS clients of the operator's own account and region, and of each tenant's.
+    pub accounts: Arc<crate::aws::accounts::Accounts>,
     pub settings: Settings,
     pub metrics: Arc<Metrics>,
     pub recorder: Recorder,
@@ -159,7 +178,7 @@ impl Context {
             deep_checks: observations::DeepChecks::new(settings.deep_check_every),
             cleanup_waits: Default::default(),
             client,
-            aws,
+            accounts: Arc::new(crate::aws::accounts::Accounts::new(aws, None)),
             settings,
             metrics,
             recorder,
@@ -352,13 +371,21 @@ pub fn settled(
         && is_true(conditions, ct::SYNCED)
 }
 
-/// Settled services of `cluster` in the cache (ECS names), to observe with one in a batch.
-pub fn settled_services_of(cluster: &str, services: &Store<GuardedFargateService>) -> Vec<String> {
-    services
+/// Settled services of `cluster` in the cache (ECS names), to observe with one in a batch:
+/// only those reconciled in the operator's own account and region (a tenant's cluster of the
+/// same name is another cluster).
+pub fn settled_services_of(cluster: &str, stores: &Stores) -> Vec<String> {
+    let own = |fs: &FargateService| {
+        tenancy::tenant_of(&stores.tenancy, &fs.namespace().unwrap_or_default())
+            .is_ok_and(|t| crate::aws::accounts::Scope::of(t.as_ref()).is_own())
+    };
+    stores
+        .services
         .state()
         .iter()
         .filter_map(|g| g.0.as_ref().ok())
-        .filter(|fs| fs.spec.cluster.name == cluster && fs.metadata.deletion_timestamp.is_none())
+        .filter(|fs| service_location(fs).0 == cluster && fs.metadata.deletion_timestamp.is_none())
+        .filter(|fs| own(fs))
         .filter(|fs| {
             fs.status.as_ref().is_some_and(|s| {
                 settled(fs.metadata.generation, s.observed_generation, &s.conditions)

@@ -23,6 +23,7 @@ use tracing::Instrument;
 
 use super::backoff::RetryClass;
 use super::observations;
+use super::tenancy;
 use super::{
     jittered, object_key, revision_users_in_cache, revisions_in_use, task_definition_for, Context,
 };
@@ -33,7 +34,8 @@ use crate::api::names::{owner_of, service_location, task_definition_lookups};
 use crate::api::{FargateService, TaskDefinition, FIELD_MANAGER, FINALIZER};
 use crate::engine::report::{unobserved_conditions, ReportInputs};
 use crate::engine::{self, Applied, Sync};
-use crate::plan::ChangeKind;
+use crate::plan::tenant::governed_fargate_service;
+use crate::plan::{ChangeKind, PlanError};
 
 pub const TASK_DEFINITION: &str = "TaskDefinition";
 pub const FARGATE_SERVICE: &str = "FargateService";
@@ -111,7 +113,8 @@ impl Error {
 /// the operator's configuration, must change first).
 pub fn retry_class(reason: &str) -> Option<RetryClass> {
     match reason {
-        reasons::INVALID_SPEC | reasons::POLICY_NOT_ALLOWED => None,
+        // A FargateTenant's change also wakes the object (every object is reconciled then).
+        reasons::INVALID_SPEC | reasons::POLICY_NOT_ALLOWED | reasons::NOT_ALLOWED => None,
         reasons::THROTTLED | reasons::AWS_UNAVAILABLE => Some(RetryClass::Transient),
         _ => Some(RetryClass::Other),
     }
@@ -244,13 +247,40 @@ where
     result
 }
 
+/// An object refused before AWS is asked anything (its tenant cannot be decided or used):
+/// its conditions and a Warning Event say why.
+async fn refuse<K>(
+    ctx: &Context,
+    kind: &'static str,
+    obj: &K,
+    e: PlanError,
+) -> Result<Action, Error>
+where
+    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+        + HasStatus
+        + Clone
+        + DeserializeOwned
+        + Debug,
+    K::Status: ObjectStatus,
+{
+    let r = engine::refusal(obj, kind, e, (ctx.now)());
+    reported(ctx, kind, obj, &r).await?;
+    next_action(ctx, &r.sync, false)
+}
+
 async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Action, Error> {
+    let governed = match tenancy::govern(ctx, &td.namespace().unwrap_or_default()).await {
+        Ok(g) => g,
+        Err(e) => return refuse(ctx, TASK_DEFINITION, td, e).await,
+    };
     let key = object_key(TASK_DEFINITION, td);
     let is_settled = td.status.as_ref().is_some_and(|s| {
         super::settled(td.metadata.generation, s.observed_generation, &s.conditions)
     });
     let family = task_definition_lookups(td).family;
-    if !is_settled {
+    // The shared revision listing is the operator's own account's: a tenant's objects in
+    // another account or region are reconciled in full on every resync.
+    if !is_settled || !governed.scope.is_own() {
         ctx.deep_checks.reset(&key);
     } else {
         let budget = || {
@@ -262,8 +292,8 @@ async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Act
         let done = observations::settled_task_definition_done(
             &ctx.deep_checks,
             &ctx.revisions,
-            &ctx.aws,
-            &ctx.settings.plan,
+            &governed.aws,
+            &governed.config,
             (&key, td, &family),
             budget,
         )
@@ -274,8 +304,8 @@ async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Act
     }
     let in_use = revisions_in_use(td, &ctx.stores.services);
     let (r, _) = engine::reconcile_task_definition(
-        &ctx.aws,
-        &ctx.settings.plan,
+        &governed.aws,
+        &governed.config,
         td,
         &in_use,
         ctx.settings.max_passes,
@@ -290,6 +320,10 @@ async fn apply_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Act
 }
 
 async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Action, Error> {
+    let governed = match tenancy::govern(ctx, &fs.namespace().unwrap_or_default()).await {
+        Ok(g) => g,
+        Err(e) => return refuse(ctx, FARGATE_SERVICE, fs, e).await,
+    };
     let td = task_definition_for(fs, &ctx.stores.task_definitions);
     let is_settled = fs.status.as_ref().is_some_and(|s| {
         super::settled(fs.metadata.generation, s.observed_generation, &s.conditions)
@@ -297,12 +331,13 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
     // A settled service's resync shares its DescribeServices with its cluster's others and
     // reads its autoscaling on deep checks only.
     let key = object_key(FARGATE_SERVICE, fs);
-    let (cluster, name) = service_location(fs);
-    let first = if is_settled {
+    let (cluster, name) = service_location(&governed_fargate_service(fs, &governed.config));
+    // Batches are the operator's own account's (see `settled_services_of`).
+    let first = if is_settled && governed.scope.is_own() {
         let deep = ctx.deep_checks.due(&key);
-        let siblings = || super::settled_services_of(&cluster, &ctx.stores.services);
+        let siblings = || super::settled_services_of(&cluster, &ctx.stores);
         ctx.observations
-            .observe(&ctx.aws, &cluster, &name, deep, siblings)
+            .observe(&governed.aws, &cluster, &name, deep, siblings)
             .await
             .ok()
     } else {
@@ -311,8 +346,8 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
         None
     };
     let r = engine::reconcile_fargate_service(
-        &ctx.aws,
-        &ctx.settings.plan,
+        &governed.aws,
+        &governed.config,
         fs,
         td.as_ref(),
         first,
@@ -346,8 +381,18 @@ async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<A
         .get(&key)
         .cloned()
         .unwrap_or_default();
+    let governed = match governed_for_cleanup(
+        ctx,
+        td,
+        td.status.as_ref().and_then(|s| s.arn.as_deref()),
+    )
+    .await
+    {
+        Ok(g) => g,
+        Err(c) => return cleaned_up(ctx, TASK_DEFINITION, td, c).await,
+    };
     let (c, running) = engine::cleanup_task_definition_asking_ecs(
-        &ctx.aws,
+        &governed.aws,
         td,
         &known,
         &recheck,
@@ -371,11 +416,44 @@ async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<A
 }
 
 async fn cleanup_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Action, Error> {
+    let governed = match governed_for_cleanup(
+        ctx,
+        fs,
+        fs.status.as_ref().and_then(|s| s.service_arn.as_deref()),
+    )
+    .await
+    {
+        Ok(g) => g,
+        Err(c) => return cleaned_up(ctx, FARGATE_SERVICE, fs, c).await,
+    };
+    let fs = &*governed_fargate_service(fs, &governed.config);
     let (cluster, name) = service_location(fs);
     ctx.observations.forget(&cluster, &name);
     ctx.deep_checks.reset(&object_key(FARGATE_SERVICE, fs));
-    let c = engine::cleanup_fargate_service(&ctx.aws, fs, ctx.settings.max_passes).await;
+    let c = engine::cleanup_fargate_service(&governed.aws, fs, ctx.settings.max_passes).await;
     cleaned_up(ctx, FARGATE_SERVICE, fs, c).await
+}
+
+/// What a cleanup runs with, or the unfinished cleanup that says why it cannot run: the
+/// namespace's tenant cannot be used, or the resources the status names (`arn`) live in
+/// another account or region than the tenant now points to.
+async fn governed_for_cleanup<K: Resource>(
+    ctx: &Context,
+    obj: &K,
+    arn: Option<&str>,
+) -> Result<tenancy::Governed, engine::Cleanup> {
+    let failed = |reason: &'static str, message: String| engine::Cleanup {
+        sync: Sync::Failed { reason, message },
+        applied: vec![],
+        notes: vec![],
+    };
+    let governed = tenancy::govern(ctx, &obj.namespace().unwrap_or_default())
+        .await
+        .map_err(|e| failed(e.reason(), e.to_string()))?;
+    match tenancy::elsewhere(arn, &governed) {
+        Some(message) => Err(failed(reasons::TENANT_UNAVAILABLE, message)),
+        None => Ok(governed),
+    }
 }
 
 fn cleanup_conditions<K: Resource>(

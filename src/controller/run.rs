@@ -16,10 +16,13 @@ use kube::{Api, Client, Resource};
 
 use super::http::{self, Health};
 use super::reconcile::{error_policy, reconcile_fargate_service, reconcile_task_definition};
+use super::tenancy::{GuardedTenant, NamespaceMeta, TenancyStores};
+use super::tenants::{reconcile_tenant, tenant_error_policy, TenantContext};
 use super::{
     services_referencing, task_definition_trigger_key, trigger_key, Changes, Context,
     GuardedFargateService, GuardedTaskDefinition, Leadership, Settings, Stores,
 };
+use crate::aws::accounts::Accounts;
 use crate::aws::sdk::AwsSettings;
 use crate::metrics::Metrics;
 
@@ -86,17 +89,18 @@ pub async fn run(
         .map_err(|e| RunError::Connect(kube::Error::InferConfig(e)))?;
     tracing::info!(api_server = %kube_config.cluster_url, "using the Kubernetes API server");
     let client = Client::try_from(kube_config).map_err(RunError::Connect)?;
-    let (aws, region) = crate::aws::sdk::connect(&config.aws).await;
+    let (accounts, region) = crate::aws::sdk::connect_accounts(&config.aws).await;
     let mut config = config;
     config.settings.plan.region = region;
-    run_with(client, aws, Arc::new(Metrics::new()), config, shutdown).await
+    run_with(client, accounts, Arc::new(Metrics::new()), config, shutdown).await
 }
 
-/// [`run`] with the clients given (tests pass a mock API server and an AWS stand-in). AWS
-/// calls are counted into `metrics`.
+/// [`run`] with the clients given (tests pass a mock API server and an AWS stand-in: an
+/// [`Aws`](crate::aws::Aws) alone reaches only the operator's own account). AWS calls are
+/// counted into `metrics`.
 pub async fn run_with(
     client: Client,
-    aws: crate::aws::Aws,
+    accounts: impl Into<Accounts>,
     metrics: Arc<Metrics>,
     config: RunConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -111,6 +115,7 @@ pub async fn run_with(
     for name in [
         "taskdefinitions.ecs.fargate.dev",
         "fargateservices.ecs.fargate.dev",
+        "fargatetenants.ecs.fargate.dev",
     ] {
         tokio::select! {
             () = wait_for_crd(&client, name) => {}
@@ -119,14 +124,17 @@ pub async fn run_with(
     }
 
     // Metrics see every attempt; the retry layer sits above them.
-    let aws = aws
-        .instrumented(metrics.clone())
-        .retried(config.settings.retry);
+    let (hook, retry) = (metrics.clone(), config.settings.retry);
+    let accounts = Arc::new(
+        accounts
+            .into()
+            .wrapped(move |aws| aws.instrumented(hook.clone()).retried(retry)),
+    );
     let (leadership, lease_task) = elect_leader(&client, config.leader_election.as_ref()).await?;
     health.set_leadership(leadership.clone());
 
     let shared = ScopeShared {
-        aws,
+        accounts,
         settings: config.settings.clone(),
         metrics,
         leadership: leadership.clone(),
@@ -221,21 +229,44 @@ async fn run_scopes(
     } else {
         config.namespaces.iter().cloned().map(Some).collect()
     };
-    let mut readiness = vec![];
+    // Two subscribers per scope (its TaskDefinition and FargateService controllers), and
+    // the FargateTenant controller (its tenants, and their changes).
+    let mut tenancy = TenancyWatch::start(client, 2 * scopes.len() + 2);
+    let tenants = tenancy.stores.tenants.clone();
+    let mut readiness = vec![async move {
+        let _ = tenants.wait_until_ready().await;
+    }
+    .boxed()];
     let mut running = vec![];
+    let mut stores = vec![];
     for scope in scopes {
-        let (ready, controllers) =
-            scope_controllers(client, scope.as_deref(), config, shared.clone());
+        let (ready, controllers, scope_stores) = scope_controllers(
+            client,
+            scope.as_deref(),
+            config,
+            shared.clone(),
+            &mut tenancy,
+        );
         readiness.push(ready);
         running.push(controllers);
+        stores.push(scope_stores);
     }
+    running.push(tenant_controller(client, shared, &mut tenancy, stores));
+    // The tenancy watches run until the scopes' controllers have drained.
+    let reflectors = tenancy.reflectors;
+    let running = async move {
+        tokio::select! {
+            _ = futures::future::join_all(running) => {}
+            () = reflectors => tracing::error!("FargateTenant / Namespace watch streams ended"),
+        }
+    };
     let health_for_ready = health.clone();
     let ready = async move {
         futures::future::join_all(readiness).await;
         tracing::info!("caches synced");
         health_for_ready.set_synced();
     };
-    tokio::join!(ready, futures::future::join_all(running));
+    tokio::join!(ready, running);
 }
 
 /// Waits until the CRD `name` is established. Failing to read it (the API server unreachable,
@@ -308,7 +339,7 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// What every scope's controllers share.
 #[derive(Clone)]
 struct ScopeShared {
-    aws: crate::aws::Aws,
+    accounts: Arc<Accounts>,
     settings: Settings,
     metrics: Arc<Metrics>,
     leadership: Leadership,
@@ -334,7 +365,8 @@ fn scope_controllers(
     namespace: Option<&str>,
     config: &RunConfig,
     shared: ScopeShared,
-) -> (BoxFuture<'static, ()>, BoxFuture<'static, ()>) {
+    tenancy: &mut TenancyWatch,
+) -> (BoxFuture<'static, ()>, BoxFuture<'static, ()>, Stores) {
     let (td_store, td_writer) = reflector::store_shared::<GuardedTaskDefinition>(SUBSCRIBER_BUFFER);
     let (fs_store, fs_writer) = reflector::store_shared::<GuardedFargateService>(SUBSCRIBER_BUFFER);
     // Subscriptions exist before the reflectors run, so nothing is missed.
@@ -347,17 +379,21 @@ fn scope_controllers(
     };
     let reflectors = reflectors(client, namespace, config, td_writer, fs_writer);
 
-    let ctx = Arc::new(Context::new(
+    let mut ctx = Context::new(
         client.clone(),
-        shared.aws.clone(),
+        shared.accounts.own().clone(),
         shared.settings.clone(),
         shared.metrics.clone(),
         Stores {
             task_definitions: td_store.clone(),
             services: fs_store.clone(),
+            tenancy: tenancy.stores.clone(),
         },
         shared.leadership.clone(),
-    ));
+    );
+    ctx.accounts = shared.accounts.clone();
+    let ctx = Arc::new(ctx);
+    let stores = ctx.stores.clone();
     let controller_config = controller::Config::default().concurrency(config.concurrency);
     let woken = wake_observed_services(&ctx, fs_store.clone());
 
@@ -368,6 +404,7 @@ fn scope_controllers(
     )
     .with_config(controller_config.clone())
     .reconcile_all_on(became_leader(shared.leadership.clone()))
+    .reconcile_all_on(tenancy.changes())
     .graceful_shutdown_on(shared.shutdown.clone())
     .run(reconcile_task_definition, error_policy, ctx.clone())
     .for_each(log_result);
@@ -386,6 +423,7 @@ fn scope_controllers(
     .with_config(controller_config)
     .reconcile_on(woken)
     .reconcile_all_on(became_leader(shared.leadership))
+    .reconcile_all_on(tenancy.changes())
     .graceful_shutdown_on(shared.shutdown.clone())
     .run(reconcile_fargate_service, error_policy, ctx)
     .for_each(log_result);
@@ -402,7 +440,40 @@ fn scope_controllers(
         drop(shutdown);
     }
     .boxed();
-    (ready, all)
+    (ready, all, stores)
+}
+
+/// The FargateTenant controller: tenants' statuses, refreshed when a tenant or a namespace's
+/// labels change and every resync.
+fn tenant_controller(
+    client: &Client,
+    shared: &ScopeShared,
+    tenancy: &mut TenancyWatch,
+    scopes: Vec<Stores>,
+) -> BoxFuture<'static, ()> {
+    let ctx = Arc::new(TenantContext {
+        client: client.clone(),
+        accounts: shared.accounts.clone(),
+        leadership: shared.leadership.clone(),
+        tenancy: tenancy.stores.clone(),
+        scopes,
+        resync: shared.settings.resync,
+        now: k8s_openapi::jiff::Timestamp::now,
+    });
+    let Some((tenants, _)) = tenancy.subscriptions.pop() else {
+        unreachable!("one subscription per controller was made in TenancyWatch::start")
+    };
+    let mut tenant_changes = Changes::new(trigger_key::<GuardedTenant>);
+    Controller::for_shared_stream(
+        tenants.filter(move |t| std::future::ready(tenant_changes.changed(t))),
+        tenancy.stores.tenants.clone(),
+    )
+    .reconcile_all_on(tenancy.changes())
+    .reconcile_all_on(became_leader(shared.leadership.clone()))
+    .graceful_shutdown_on(shared.shutdown.clone())
+    .run(reconcile_tenant, tenant_error_policy, ctx)
+    .for_each(log_result)
+    .boxed()
 }
 
 /// Both kinds' watches of one scope, feeding their shared stores (objects trimmed first).
@@ -452,6 +523,76 @@ fn wake_observed_services(
         }
     }));
     woken
+}
+
+/// The cluster-wide caches tenancy reads, shared by every scope: FargateTenants (objects
+/// wait for them: a tenant not yet seen might govern their namespace) and namespaces' labels
+/// (not waited for: without RBAC to list namespaces, only tenants that select by label are
+/// affected, and their namespaces' objects wait, saying why).
+struct TenancyWatch {
+    stores: TenancyStores,
+    /// Subscriptions to each cache, one per controller that reacts to tenancy changes.
+    subscriptions: Vec<(
+        reflector::ReflectHandle<GuardedTenant>,
+        reflector::ReflectHandle<NamespaceMeta>,
+    )>,
+    reflectors: BoxFuture<'static, ()>,
+}
+
+impl TenancyWatch {
+    /// Starts nothing yet (the reflectors run when `reflectors` is polled); `subscribers`
+    /// controllers may call [`TenancyWatch::changes`].
+    fn start(client: &Client, subscribers: usize) -> Self {
+        let (tenants, tenant_writer) = reflector::store_shared::<GuardedTenant>(SUBSCRIBER_BUFFER);
+        let (namespaces, namespace_writer) =
+            reflector::store_shared::<NamespaceMeta>(SUBSCRIBER_BUFFER);
+        // Subscriptions exist before the reflectors run, so nothing is missed.
+        let subscriptions = (0..subscribers)
+            .filter_map(|_| Some((tenant_writer.subscribe()?, namespace_writer.subscribe()?)))
+            .collect();
+        let wc = watcher::Config::default().any_semantic();
+        let tenant_stream = watcher(Api::<GuardedTenant>::all(client.clone()), wc.clone())
+            .default_backoff()
+            .modify(trim_for_cache)
+            .reflect_shared(tenant_writer);
+        let namespace_stream = watcher(Api::<NamespaceMeta>::all(client.clone()), wc)
+            .default_backoff()
+            .modify(trim_for_cache)
+            .reflect_shared(namespace_writer);
+        let reflectors = futures::future::join(
+            drain("FargateTenant", tenant_stream),
+            drain("Namespace", namespace_stream),
+        )
+        .map(|_| ())
+        .boxed();
+        Self {
+            stores: TenancyStores {
+                tenants,
+                namespaces,
+            },
+            subscriptions,
+            reflectors,
+        }
+    }
+
+    /// Emits when a tenant's spec changes, one is made or goes, or a namespace's labels
+    /// change: every object may be governed differently now (tenant changes are rare).
+    fn changes(&mut self) -> impl Stream<Item = ()> + Send + 'static {
+        let Some((tenants, namespaces)) = self.subscriptions.pop() else {
+            unreachable!("one subscription per controller was made in TenancyWatch::start")
+        };
+        let mut tenant_changes = Changes::new(trigger_key::<GuardedTenant>);
+        let mut label_changes =
+            Changes::new(|n: &NamespaceMeta| crate::util::hashed(&n.metadata.labels));
+        futures::stream::select(
+            tenants
+                .filter(move |t| std::future::ready(tenant_changes.changed(t)))
+                .map(|_| ()),
+            namespaces
+                .filter(move |n| std::future::ready(label_changes.changed(n)))
+                .map(|_| ()),
+        )
+    }
 }
 
 /// kubectl's copy of the last applied object, kept in an annotation.

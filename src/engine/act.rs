@@ -209,6 +209,7 @@ impl<'a> Executor<'a> {
                 aws.iam.delete_role_policy(role, policy_name).await
             }
             DeleteRole { name } => aws.iam.delete_role(name).await,
+            TagRole { role, tags } => aws.iam.tag_role(role, tags).await,
             RegisterTaskDefinition { body, tags, .. } => {
                 self.register_task_definition(body, tags).await
             }

@@ -5,6 +5,7 @@ pub mod act;
 pub mod observe;
 pub mod report;
 pub mod run;
+pub mod tenancy;
 
 use std::collections::BTreeSet;
 
@@ -20,6 +21,7 @@ use crate::aws::{Aws, AwsError};
 use crate::plan::delete::{plan_fargate_service_delete, plan_task_definition_delete};
 use crate::plan::model::{ObservedFargateService, ObservedTaskDefinition};
 use crate::plan::service::task_definition_info;
+use crate::plan::tenant;
 use crate::plan::{
     plan_fargate_service, plan_task_definition, Note, Plan, PlanConfig, PlanError, ServiceInputs,
     TaskDefinitionInfo, TaskDefinitionInputs,
@@ -131,6 +133,7 @@ pub async fn task_definition_unchanged(
     let Some(status) = td.status.as_ref() else {
         return false;
     };
+    let td = &*tenant::governed_task_definition(td, config);
     let lookups = task_definition_lookups(td);
     // The revisions the status names, as numbers of this family.
     let named: Option<BTreeSet<i32>> = status
@@ -173,9 +176,16 @@ pub async fn reconcile_task_definition(
     max_passes: usize,
     now: Timestamp,
 ) -> (Reconciled<TaskDefinitionStatus>, Option<TaskDefinitionInfo>) {
+    let td = &*tenant::governed_task_definition(td, config);
     let owner = owner_of(td, "TaskDefinition");
     let valid = crate::api::validation::validate_task_definition(&td.spec)
-        .and_then(|()| owner.validate_family(&td.spec));
+        .and_then(|()| owner.validate_family(&td.spec))
+        .map_err(PlanError::Invalid)
+        .and_then(|()| {
+            let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
+            tenant::check_task_definition(&td.spec, tenant, floor, &owner.namespace)
+                .map_err(PlanError::NotAllowed)
+        });
     if let Err(e) = valid {
         return (refused(&owner, td.status.as_ref(), e, now), None);
     }
@@ -246,9 +256,16 @@ pub async fn reconcile_fargate_service(
     max_passes: usize,
     now: Timestamp,
 ) -> Reconciled<FargateServiceStatus> {
+    let fs = &*tenant::governed_fargate_service(fs, config);
     let owner = owner_of(fs, "FargateService");
     let valid = crate::api::validation::validate_fargate_service(&fs.spec)
-        .and_then(|()| owner.validate_service_name(&fs.spec));
+        .and_then(|()| owner.validate_service_name(&fs.spec))
+        .map_err(PlanError::Invalid)
+        .and_then(|()| {
+            let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
+            tenant::check_fargate_service(&fs.spec, tenant, floor, &owner.namespace)
+                .map_err(PlanError::NotAllowed)
+        });
     if let Err(e) = valid {
         return refused(&owner, fs.status.as_ref(), e, now);
     }
@@ -284,7 +301,16 @@ pub async fn reconcile_fargate_service(
         |_, _| {},
     )
     .await;
-    let observed = last_service_deployment(aws, &cluster, &name, fs, observed).await;
+    let observed = if not_this_objects(&sync) {
+        // The service is another's (or not this object's to adopt): its status says so
+        // without showing that service's ARN, deployments, events or stopped tasks.
+        ObservedFargateService {
+            cluster: observed.cluster,
+            ..Default::default()
+        }
+    } else {
+        last_service_deployment(aws, &cluster, &name, fs, observed).await
+    };
     let notes: Vec<Note> = plan.as_ref().map(|p| p.notes.clone()).unwrap_or_default();
     let status = report::fargate_service_status(
         &ReportInputs {
@@ -302,6 +328,12 @@ pub async fn reconcile_fargate_service(
         applied,
         status,
     }
+}
+
+/// Whether a reconcile stopped because the ECS service of its name is not this object's.
+fn not_this_objects(sync: &Sync) -> bool {
+    matches!(sync, Sync::Failed { reason, .. }
+        if *reason == crate::api::reasons::CONFLICT || *reason == crate::api::reasons::NOT_ALLOWED)
 }
 
 /// The observation with the service deployment read once more when the previous status
@@ -337,16 +369,27 @@ async fn last_service_deployment(
     observed
 }
 
-/// A spec that fails validation is refused before AWS is asked anything: the conditions say
-/// why; the rest of the status stays as last observed (what runs keeps running).
+/// `obj` refused before AWS is asked anything (`error` says why, e.g. its namespace's
+/// tenant cannot be decided): conditions say so; the rest of its status stays.
+pub fn refusal<K>(obj: &K, kind: &str, error: PlanError, now: Timestamp) -> Reconciled<K::Status>
+where
+    K: kube::Resource + kube::core::object::HasStatus,
+    K::Status: ObjectStatus,
+{
+    refused(&owner_of(obj, kind), obj.status(), error, now)
+}
+
+/// A spec that fails validation, or references what it is not allowed to, is refused before
+/// AWS is asked anything: the conditions say why; the rest of the status stays as last
+/// observed (what runs keeps running).
 fn refused<S: ObjectStatus>(
     owner: &Owner,
     previous: Option<&S>,
-    errors: crate::api::validation::ValidationErrors,
+    error: PlanError,
     now: Timestamp,
 ) -> Reconciled<S> {
     let mut status = previous.cloned().unwrap_or_default();
-    let sync = failed_from_plan(&PlanError::Invalid(errors));
+    let sync = failed_from_plan(&error);
     *status.conditions_mut() = report::unobserved_conditions(
         &ReportInputs {
             owner,

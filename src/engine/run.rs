@@ -138,6 +138,24 @@ fn failure(sync: &Sync) -> Option<(String, String)> {
     }
 }
 
+/// Every object of `m`, refused before AWS is asked anything: `(reason, message)` says why
+/// (its namespace's tenant cannot be decided or reached).
+pub fn refused(m: &Manifests, reason: &str, message: &str) -> Vec<ObjectResult> {
+    let failed = |mut r: ObjectResult| {
+        r.failure = Some((reason.to_owned(), message.to_owned()));
+        r
+    };
+    m.task_definitions
+        .iter()
+        .map(|td| failed(ObjectResult::for_task_definition(td)))
+        .chain(
+            m.services
+                .iter()
+                .map(|fs| failed(ObjectResult::for_service(fs))),
+        )
+        .collect()
+}
+
 /// Services of the manifests grouped by cluster: cluster → names.
 fn services_by_cluster(manifests: &Manifests) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();

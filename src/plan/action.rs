@@ -67,6 +67,12 @@ pub enum Action {
         role: String,
         policy_name: String,
     },
+    /// Tags a managed role with this object's ownership (adopting one an earlier object of
+    /// the same name, or someone, left).
+    TagRole {
+        role: String,
+        tags: Tags,
+    },
     RegisterTaskDefinition {
         body: Box<TaskDefBody>,
         tags: Tags,
@@ -191,6 +197,7 @@ impl Action {
             DetachRolePolicy,
             PutRolePolicy,
             DeleteRolePolicy,
+            TagRole,
             RegisterTaskDefinition,
             TagTaskDefinition,
             DeregisterTaskDefinition,
@@ -253,6 +260,7 @@ impl Action {
             DetachRolePolicy { .. } => AwsOp::DetachRolePolicy,
             PutRolePolicy { .. } => AwsOp::PutRolePolicy,
             DeleteRolePolicy { .. } => AwsOp::DeleteRolePolicy,
+            TagRole { .. } => AwsOp::TagRole,
             RegisterTaskDefinition { .. } => AwsOp::RegisterTaskDefinition,
             TagTaskDefinition { tags, remove, .. } | TagService { tags, remove, .. } => {
                 if tags.is_empty() && !remove.is_empty() {
@@ -334,6 +342,13 @@ impl Action {
             DeleteRolePolicy { role, policy_name } => {
                 format!("delete inline policy {policy_name} from role {role}")
             }
+            TagRole { role, tags } => format!(
+                "adopt role {role} (tag it {})",
+                tags.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             RegisterTaskDefinition { body, changes, .. } => {
                 let mut out = describe_registration(body);
                 if !changes.is_empty() {

@@ -10,6 +10,7 @@ pub mod model;
 pub mod op;
 pub mod service;
 pub mod taskdef;
+pub mod tenant;
 
 use std::collections::BTreeSet;
 
@@ -47,6 +48,10 @@ pub struct PlanConfig {
     pub image_tag_policy: ImageTagPolicy,
     /// Prices for the cost estimate.
     pub prices: PriceTable,
+    /// What the operator's flags allow whatever a tenant says.
+    pub floor: tenant::Floor,
+    /// The FargateTenant governing the namespace being planned, if any.
+    pub tenant: Option<tenant::Tenant>,
 }
 
 impl Default for PlanConfig {
@@ -58,6 +63,8 @@ impl Default for PlanConfig {
             allow_inline_policies: false,
             image_tag_policy: ImageTagPolicy::Warn,
             prices: PriceTable::default(),
+            floor: tenant::Floor::default(),
+            tenant: None,
         }
     }
 }
@@ -247,6 +254,10 @@ pub enum PlanError {
     /// A managed role asked for something outside the operator's allowlist.
     #[error("{field}: {message}")]
     PolicyNotAllowed { field: String, message: String },
+    /// The spec references what its tenant or the operator's flags do not allow; nothing is
+    /// sent to AWS until it changes.
+    #[error("not allowed: {0}")]
+    NotAllowed(ValidationErrors),
     /// A pinned revision (rollback) is not one the TaskDefinition keeps.
     #[error("{field}: {message}")]
     RevisionNotKept { field: String, message: String },
@@ -266,10 +277,27 @@ impl PlanError {
             Self::Invalid(_) => reasons::INVALID_SPEC,
             Self::Conflict { .. } => reasons::CONFLICT,
             Self::PolicyNotAllowed { .. } => reasons::POLICY_NOT_ALLOWED,
+            Self::NotAllowed(_) => reasons::NOT_ALLOWED,
             Self::RevisionNotKept { .. } => reasons::REVISION_NOT_KEPT,
             Self::Waiting { reason, .. } => reason,
         }
     }
+}
+
+/// The `NotAllowed` error for an adoption the annotation asks for and `owner.adopt_forbidden`
+/// names who forbids.
+pub(crate) fn adoption_not_allowed(
+    resource: String,
+    owner: &crate::api::names::Owner,
+) -> PlanError {
+    let by = owner.adopt_forbidden.as_deref().unwrap_or("the operator");
+    PlanError::NotAllowed(ValidationErrors(vec![crate::api::FieldError {
+        field: format!("metadata.annotations[{}]", crate::api::ADOPT_ANNOTATION),
+        message: format!(
+            "{resource} exists and is not managed by fargate-operator; adopting it is not \
+             allowed by {by}: choose another name, or ask the platform team to allow adoption"
+        ),
+    }]))
 }
 
 /// A `Conflict` error for a resource `ownership` says is not this object's.

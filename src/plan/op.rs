@@ -201,6 +201,7 @@ aws_ops! {
         DetachRolePolicy = "iam" Write Iam "detach_role_policy";
         PutRolePolicy = "iam" Write Iam "put_role_policy";
         DeleteRolePolicy = "iam" Write Iam "delete_role_policy";
+        TagRole = "iam" Write Iam "tag_role";
         DeleteRole = "iam" Write Iam "delete_role";
         // Amazon CloudWatch Logs
         DescribeLogGroups = "logs" Read Logs "describe_log_group";

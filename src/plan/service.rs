@@ -771,6 +771,10 @@ pub fn plan_fargate_service(
         task_definition,
     } = inputs;
     check_spec(owner, spec, restarted_at)?;
+    let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
+    super::tenant::check_fargate_service(spec, tenant, floor, &owner.namespace)
+        .map_err(PlanError::NotAllowed)?;
+    let owner = &super::tenant::governed_owner(owner.clone(), config);
     let Some(td) = task_definition else {
         return Err(waiting_for_task_definition(owner, spec));
     };
@@ -1179,6 +1183,14 @@ fn claim(t: &ServiceTarget<'_>, s: &ObservedService) -> Result<bool, PlanError> 
     match t.owner.ownership(&s.tags) {
         Ownership::Owned => Ok(false),
         Ownership::Unmanaged | Ownership::PreviousIncarnation if t.owner.adopt => Ok(true),
+        Ownership::Unmanaged | Ownership::PreviousIncarnation
+            if t.owner.adopt_forbidden.is_some() =>
+        {
+            Err(super::adoption_not_allowed(
+                format!("ECS service {} in cluster {}", t.name, t.cluster),
+                t.owner,
+            ))
+        }
         other => {
             let hint = match other {
                 Ownership::Other(_) => "two objects cannot own one ECS service: set spec.serviceName to another name",

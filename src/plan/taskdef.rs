@@ -380,6 +380,9 @@ pub fn desired(
     let TaskDefinitionInputs { owner, spec } = inputs;
     validate_task_definition(spec)?;
     owner.validate_family(spec)?;
+    let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
+    super::tenant::check_task_definition(spec, tenant, floor, &owner.namespace)
+        .map_err(PlanError::NotAllowed)?;
     let notes = image_tag_notes(spec, config.image_tag_policy)?;
 
     let family = family(owner, spec);
@@ -632,12 +635,32 @@ pub(crate) fn plan_role(
         return Ok(());
     };
     let ownership = owner.ownership(&obs.tags);
-    if ownership != Ownership::Owned {
-        return Err(conflict(
-            format!("IAM role {}", role.name),
-            &ownership,
-            hint,
-        ));
+    let resource = || format!("IAM role {}", role.name);
+    match ownership {
+        Ownership::Owned => {}
+        // Left by an earlier object of this name (Retain, a restore from backup) or made by
+        // hand under the operator's path: taken over as the annotation asks, once.
+        Ownership::PreviousIncarnation | Ownership::Unmanaged if owner.adopt => {
+            actions.push(Action::TagRole {
+                role: role.name.clone(),
+                tags: owner.tags(),
+            });
+        }
+        Ownership::PreviousIncarnation | Ownership::Unmanaged
+            if owner.adopt_forbidden.is_some() =>
+        {
+            return Err(super::adoption_not_allowed(resource(), owner));
+        }
+        _ => {
+            return Err(conflict(
+                resource(),
+                &ownership,
+                &format!(
+                    "{hint}, or (when it is an earlier object's of this name) annotate \
+                     ecs.fargate.dev/adopt: \"true\""
+                ),
+            ))
+        }
     }
     update_role(role, obs, actions);
     Ok(())
@@ -729,7 +752,7 @@ pub fn plan_task_definition(
     observed: &ObservedTaskDefinition,
     config: &PlanConfig,
 ) -> Result<Plan, PlanError> {
-    let owner = inputs.owner;
+    let owner = &super::tenant::governed_owner(inputs.owner.clone(), config);
     let want = desired(inputs, config)?;
     let mut actions = vec![];
     let mut notes = want.notes.clone();
@@ -796,6 +819,12 @@ fn check_family_owner(
     let adoptable =
         owner.adopt && ownership != Ownership::Owned && !matches!(ownership, Ownership::Other(_));
     if ownership != Ownership::Owned && !adoptable {
+        if owner.adopt_forbidden.is_some() && !matches!(ownership, Ownership::Other(_)) {
+            return Err(super::adoption_not_allowed(
+                format!("task-definition family {}", want.body.family),
+                owner,
+            ));
+        }
         return Err(conflict(
             format!("task-definition family {}", want.body.family),
             &ownership,
@@ -913,7 +942,7 @@ pub fn plan_log_groups_and_roles_only(
     observed: &ObservedTaskDefinition,
     config: &PlanConfig,
 ) -> Result<Plan, PlanError> {
-    let owner = inputs.owner;
+    let owner = &super::tenant::governed_owner(inputs.owner.clone(), config);
     let want = desired(inputs, config)?;
     let mut actions = vec![];
     let mut notes = vec![];

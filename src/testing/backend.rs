@@ -391,6 +391,13 @@ impl aws::Iam for SimBackend {
         })
     }
 
+    async fn tag_role(&self, role: &str, tags: &Tags) -> Result<(), AwsError> {
+        self.apply(Action::TagRole {
+            role: role.into(),
+            tags: tags.clone(),
+        })
+    }
+
     async fn delete_role(&self, role: &str) -> Result<(), AwsError> {
         self.apply(Action::DeleteRole { name: role.into() })
     }

@@ -213,6 +213,9 @@ impl SimAws {
             Action::DeleteRolePolicy { role, policy_name } => {
                 self.role(role)?.inline_policies.remove(policy_name);
             }
+            Action::TagRole { role, tags } => {
+                self.role(role)?.tags.extend(tags.clone());
+            }
             Action::RegisterTaskDefinition { body, tags, .. } => {
                 let mut stored = aws_fill_defaults(body);
                 for role in [&mut stored.execution_role, &mut stored.task_role] {

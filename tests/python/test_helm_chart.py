@@ -152,9 +152,17 @@ class ChartTest(unittest.TestCase):
         for b in bindings:
             self.assertEqual(b["subjects"][0]["namespace"], "fargate-operator")
         cluster_rules = only(docs, "ClusterRole")["rules"]
-        self.assertEqual([r["apiGroups"] for r in cluster_rules], [["apiextensions.k8s.io"]])
+        # Cluster-wide: the CRD read, and the tenancy reads (FargateTenants are cluster-scoped;
+        # a tenant the operator could not read might govern a watched namespace).
+        self.assertEqual(rules_by_group(cluster_rules), {
+            (("apiextensions.k8s.io",), ("customresourcedefinitions",)): ["get", "list", "watch"],
+            (("ecs.fargate.dev",), ("fargatetenants",)): ["get", "list", "watch"],
+            (("ecs.fargate.dev",), ("fargatetenants/status",)): ["patch"],
+            (("",), ("namespaces",)): ["get", "list", "watch"],
+        })
         self.assertEqual(cluster_rules[0]["resourceNames"],
-                         ["taskdefinitions.ecs.fargate.dev", "fargateservices.ecs.fargate.dev"])
+                         ["taskdefinitions.ecs.fargate.dev", "fargateservices.ecs.fargate.dev",
+                          "fargatetenants.ecs.fargate.dev"])
         self.assertEqual(env_of(docs)["FARGATE_OPERATOR_NAMESPACES"], "shop,payments")
 
     def test_more_than_one_replica_elects_a_leader(self):

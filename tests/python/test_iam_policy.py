@@ -305,6 +305,10 @@ DELIBERATELY_DENIED = {
 # Granted although neither called nor implied, with the reason.
 EXTRA_GRANTS = {
     "iam:UntagRole": "pairs with iam:TagRole for role tag maintenance; scoped to /fargate-operator/ roles",
+    "sts:AssumeRole": (
+        "the SDK's credentials provider assumes a FargateTenant's aws.roleArn (no op-table row: "
+        "not a call the operator makes itself); scoped to roles named fargate-operator-tenant*"
+    ),
 }
 
 
@@ -493,6 +497,15 @@ class ControllerPolicyTest(unittest.TestCase):
                 granted.add(action)
         extra = sorted(granted - needed)
         self.assertEqual(extra, [], f"granted but neither called, implied nor in EXTRA_GRANTS: {extra}")
+
+    def test_only_tenant_roles_can_be_assumed(self):
+        ok = "arn:aws:iam::111111111111:role/fargate-operator-tenant"
+        self.assertEqual(self.check("sts:AssumeRole", ok), ALLOW)
+        self.assertEqual(self.check("sts:AssumeRole", ok + "-team-a"), ALLOW)
+        for other in ("arn:aws:iam::111111111111:role/admin",
+                      "arn:aws:iam::123456789012:role/fargate-operator/shop-web-api-task"):
+            with self.subTest(role=other):
+                self.assertNotEqual(self.check("sts:AssumeRole", other), ALLOW)
 
     def test_iam_grants_are_scoped_to_the_operator_path(self):
         for stmt in _statements(self.policy):

@@ -4,7 +4,7 @@
 //! has dropped every client, [`ApiServer::done`] proves nothing else was asked.
 //!
 //! For the running controller (`run_with`), the API server's side is scripted instead: the
-//! pieces every script needs are here ([`Crds`] for the CRD lookups, [`Watches`] for the
+//! pieces every script needs are here ([`ClusterSide`] for the CRD lookups, tenants and namespaces, [`Watches`] for the
 //! watches held until an event is due, [`established`], [`query_param`], [`run_config`]);
 //! each script keeps its own objects.
 
@@ -205,37 +205,55 @@ pub fn established(
     v
 }
 
-/// The CRD side of a scripted API server: both kinds' CRDs, established; a lookup by name
-/// is answered (an unknown name fails the test), a watch is left unanswered (held).
-pub struct Crds {
+/// The cluster-scoped side of a scripted API server: the CRDs of all kinds, established (a
+/// lookup by name is answered; an unknown name fails the test), and no FargateTenants and
+/// no namespaces (their lists are answered empty); every watch of these is left unanswered
+/// (held).
+pub struct ClusterSide {
     crds: Vec<Value>,
-    /// CRD watches after start-up: never answered.
+    /// Watches after start-up: never answered.
     parked: Vec<Req>,
 }
 
-impl Crds {
-    const PATH: &'static str = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+impl ClusterSide {
+    const CRDS: &'static str = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+    const TENANTS: &'static str = "/apis/ecs.fargate.dev/v1alpha1/fargatetenants";
+    const NAMESPACES: &'static str = "/api/v1/namespaces";
 
-    /// Both kinds' CRDs.
-    pub fn both() -> Self {
-        use fargate_operator::api::{FargateService, TaskDefinition};
+    /// Every kind's CRD; no tenants, no namespaces.
+    pub fn all() -> Self {
+        use fargate_operator::api::{FargateService, FargateTenant, TaskDefinition};
         use kube::CustomResourceExt;
         Self {
             crds: vec![
                 established(TaskDefinition::crd()),
                 established(FargateService::crd()),
+                established(FargateTenant::crd()),
             ],
             parked: vec![],
         }
     }
 
-    /// Answers `req` if it is about CRDs; else hands it back.
+    /// Answers `req` if it is about CRDs, tenants or namespaces; else hands it back.
     pub fn answer(&mut self, req: Req) -> Option<Req> {
-        if req.method != "GET" || req.path != Self::PATH {
+        let path = req.path.as_str();
+        if req.method != "GET" || ![Self::CRDS, Self::TENANTS, Self::NAMESPACES].contains(&path) {
             return Some(req);
         }
         if req.is_watch() {
             self.parked.push(req);
+            return None;
+        }
+        if path == Self::TENANTS || path == Self::NAMESPACES {
+            let kind = if path == Self::TENANTS {
+                "FargateTenantList"
+            } else {
+                "PartialObjectMetadataList"
+            };
+            req.reply(&serde_json::json!({
+                "apiVersion": "v1", "kind": kind,
+                "metadata": {"resourceVersion": "1"}, "items": [],
+            }));
             return None;
         }
         let name = query_param(&req.query, "fieldSelector")

@@ -71,6 +71,7 @@ pub fn only(m: &Manifests, name: &str) -> Manifests {
             .cloned()
             .collect(),
         skipped: vec![],
+        ..Default::default()
     }
 }
 

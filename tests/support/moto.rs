@@ -2,7 +2,7 @@
 //!
 //! Started once per test binary on 127.0.0.1 with a free port, from the virtualenv
 //! `scripts/venv.sh` makes, with a VPC, two subnets and a security group created through
-//! moto's EC2 API. The server exits when its stdin closes, which happens when the test binary
+//! moto's EC2 API (and the same in a tenant's account, 111111111111). The server exits when its stdin closes, which happens when the test binary
 //! exits, however it exits; tests isolate themselves by unique names.
 
 use std::io::{BufRead, BufReader};
@@ -16,6 +16,18 @@ use fargate_operator::aws::Aws;
 #[serde(rename_all = "camelCase")]
 pub struct MotoInfo {
     pub endpoint: String,
+    pub subnets: Vec<String>,
+    pub security_group: String,
+    /// The same network in another account (111111111111), made with the credentials of
+    /// its role `fargate-operator-tenant`, as a FargateTenant's objects see it.
+    pub tenant: TenantNetwork,
+}
+
+#[derive(serde::Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantNetwork {
+    pub account: String,
+    pub role_arn: String,
     pub subnets: Vec<String>,
     pub security_group: String,
 }
@@ -41,6 +53,7 @@ fn start() -> Server {
     let mut child = Command::new(python)
         .arg(format!("{root}/scripts/moto_server.py"))
         .arg("--network")
+        .args(["--tenant-account", "111111111111"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -19,6 +19,18 @@ pub async fn apply(aws: &Aws, m: &Manifests) -> Vec<ObjectResult> {
     run::apply(aws, &PlanConfig::default(), m, &ApplyOptions::default()).await
 }
 
+/// `apply` of `m` with the operator started with `--allow-adoption`.
+pub async fn apply_adopting(aws: &Aws, m: &Manifests) -> Vec<ObjectResult> {
+    run::apply(aws, &adopting(), m, &ApplyOptions::default()).await
+}
+
+/// The default plan settings with `--allow-adoption`.
+pub fn adopting() -> PlanConfig {
+    let mut config = PlanConfig::default();
+    config.floor.allow_adoption = true;
+    config
+}
+
 /// AWS API requests the stand-in served so far (as the SDK would make them), by operation.
 pub fn requests(backend: &SimBackend) -> BTreeMap<&'static str, u64> {
     backend.lock().requests.clone()

@@ -47,3 +47,18 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   resources: [events]
   verbs: [create, patch]
 {{- end -}}
+
+{{- define "fargate-operator.tenancyRules" -}}
+# FargateTenants (cluster-scoped) say which account and rules each namespace's objects get:
+# read them all, and write their status.
+- apiGroups: [ecs.fargate.dev]
+  resources: [fargatetenants]
+  verbs: [get, list, watch]
+- apiGroups: [ecs.fargate.dev]
+  resources: [fargatetenants/status]
+  verbs: [patch]
+# Namespaces' labels, for tenants that select namespaces by label (metadata only).
+- apiGroups: [""]
+  resources: [namespaces]
+  verbs: [get, list, watch]
+{{- end -}}

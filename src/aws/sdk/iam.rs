@@ -244,6 +244,25 @@ impl aws::Iam for SdkIam {
         .map(drop)
     }
 
+    async fn tag_role(&self, role: &str, tags: &Tags) -> Result<(), AwsError> {
+        let tags = tags
+            .iter()
+            .map(|(k, v)| iam::types::Tag::builder().key(k).value(v).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(AwsOp::TagRole, e))?;
+        send(
+            &self.1,
+            AwsOp::TagRole,
+            self.0
+                .tag_role()
+                .role_name(role)
+                .set_tags(Some(tags))
+                .send(),
+        )
+        .await
+        .map(drop)
+    }
+
     async fn delete_role(&self, role: &str) -> Result<(), AwsError> {
         send(
             &self.1,

@@ -48,6 +48,26 @@ pub struct AwsSettings {
 /// ([`Aws::retried`]), so that every attempt waits for a rate-limit token and one policy
 /// decides which failures are safe to repeat.
 pub async fn connect(settings: &AwsSettings) -> (Aws, String) {
+    let (conf, region) = load(settings).await;
+    let limits = Arc::new(RateLimits::new(&settings.limits));
+    (from_config_limited(&conf, limits), region)
+}
+
+/// [`connect`], and FargateTenants' accounts and regions made from the same configuration
+/// ([`SdkConnector`]).
+pub async fn connect_accounts(settings: &AwsSettings) -> (super::accounts::Accounts, String) {
+    let (conf, region) = load(settings).await;
+    let limits = Arc::new(RateLimits::new(&settings.limits));
+    let own = from_config_limited(&conf, limits);
+    let connector = SdkConnector::new(conf, settings.limits.clone());
+    (
+        super::accounts::Accounts::new(own, Some(Arc::new(connector))),
+        region,
+    )
+}
+
+/// The standard credential chain and region, with `settings` applied.
+async fn load(settings: &AwsSettings) -> (aws_config::SdkConfig, String) {
     crate::tls::install_crypto_provider();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(aws_config::retry::RetryConfig::disabled())
@@ -67,8 +87,65 @@ pub async fn connect(settings: &AwsSettings) -> (Aws, String) {
     let region = conf
         .region()
         .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
-    let limits = Arc::new(RateLimits::new(&settings.limits));
-    (from_config_limited(&conf, limits), region)
+    (conf, region)
+}
+
+/// Makes the SDK clients of a FargateTenant's account and region from the operator's own
+/// configuration (its endpoint, timeouts and retry settings): the tenant's region, and its
+/// role assumed with STS (session name `fargate-operator`). The SDK caches the role's
+/// credentials and refreshes them before they expire.
+pub struct SdkConnector {
+    base: aws_config::SdkConfig,
+    limits: Limits,
+}
+
+impl SdkConnector {
+    /// Connects scopes from `base` (the operator's own configuration); each scope gets its
+    /// own rate limits of `limits`.
+    pub fn new(base: aws_config::SdkConfig, limits: Limits) -> Self {
+        Self { base, limits }
+    }
+}
+
+impl super::accounts::Connect for SdkConnector {
+    fn connect<'a>(
+        &'a self,
+        scope: &'a super::accounts::Scope,
+    ) -> futures::future::BoxFuture<'a, Result<Aws, String>> {
+        Box::pin(async move {
+            use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+            let mut conf = self.base.to_builder();
+            let region = scope
+                .region
+                .clone()
+                .map(aws_config::Region::new)
+                .or_else(|| self.base.region().cloned());
+            conf.set_region(region.clone());
+            if let Some(role) = &scope.role_arn {
+                let mut assume = aws_config::sts::AssumeRoleProvider::builder(role)
+                    .session_name("fargate-operator")
+                    .configure(&self.base);
+                if let Some(r) = region {
+                    assume = assume.region(r);
+                }
+                if let Some(id) = &scope.external_id {
+                    assume = assume.external_id(id);
+                }
+                let provider = assume.build().await;
+                // Assumed now, so a role that cannot be assumed is reported once, naming it,
+                // rather than as every call's failure.
+                provider.provide_credentials().await.map_err(|e| {
+                    format!(
+                        "assuming {role}: {}",
+                        ecs_sdk::error::DisplayErrorContext(&e)
+                    )
+                })?;
+                conf.set_credentials_provider(Some(SharedCredentialsProvider::new(provider)));
+            }
+            let limits = Arc::new(RateLimits::new(&self.limits));
+            Ok(from_config_limited(&conf.build(), limits))
+        })
+    }
 }
 
 /// The SDK clients of one shared configuration, with the default client-side rate limits.
