@@ -211,6 +211,15 @@ pub struct TenantAllowed {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
     pub managed_policy_arns: Vec<String>,
+    /// KMS keys (IDs, ARNs or aliases) managed EBS volumes may be encrypted with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
+    pub kms_keys: Vec<String>,
+    /// EBS snapshot IDs managed EBS volumes may be created from (a snapshot holds another
+    /// team's data).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
+    pub ebs_snapshots: Vec<String>,
     /// Lambda function ARNs of deployment lifecycle hooks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]

@@ -47,6 +47,8 @@ pub enum Category {
     LambdaFunction,
     TaskDefinition,
     LogGroup,
+    KmsKey,
+    EbsSnapshot,
 }
 
 impl Category {
@@ -67,6 +69,8 @@ impl Category {
             Self::LambdaFunction => (&a.lambda_function_arns, "allowed.lambdaFunctionArns"),
             Self::TaskDefinition => (&a.task_definition_arns, "allowed.taskDefinitionArns"),
             Self::LogGroup => (&a.log_groups, "allowed.logGroups"),
+            Self::KmsKey => (&a.kms_keys, "allowed.kmsKeys"),
+            Self::EbsSnapshot => (&a.ebs_snapshots, "allowed.ebsSnapshots"),
         }
     }
 
@@ -146,6 +150,18 @@ pub const FARGATE_SERVICE_REFERENCES: &[(&str, Category)] = &[
     (
         "scaling.requestsPerTarget.targetGroupArn",
         Category::TargetGroup,
+    ),
+    (
+        "volumeConfigurations[].managedEBSVolume.roleArn",
+        Category::Role,
+    ),
+    (
+        "volumeConfigurations[].managedEBSVolume.kmsKeyId",
+        Category::KmsKey,
+    ),
+    (
+        "volumeConfigurations[].managedEBSVolume.snapshotId",
+        Category::EbsSnapshot,
     ),
 ];
 
