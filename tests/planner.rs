@@ -15,6 +15,7 @@ use fargate_operator::batch::{plan_all, ObjectPlan, Outcome};
 use fargate_operator::manifests::Manifests;
 use fargate_operator::plan::model::{RolloutDef, ServiceBody, StrategyItem, LINEAR_DEFAULTS};
 use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
+use fargate_operator::plan::service_connect::{ServiceConnectDef, SERVICE_CONNECT_TAG};
 use fargate_operator::plan::{Action, PlanConfig};
 use fargate_operator::testing::SimAws;
 
@@ -1195,5 +1196,121 @@ fn reverting_a_task_definition_spec_reuses_its_kept_revision() {
         "zero new revisions"
     );
     assert!(web_revision(&aws).ends_with("shop-web-api:2"));
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+}
+
+fn with_service_connect(
+    m: &mut Manifests,
+    sc: Option<fargate_operator::api::service_connect::ServiceConnect>,
+) {
+    m.services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("web-api"))
+        .unwrap()
+        .spec
+        .service_connect = sc;
+}
+
+fn service_connect(port: &str) -> fargate_operator::api::service_connect::ServiceConnect {
+    use fargate_operator::api::service_connect::{ClientAlias, ServiceConnect, ServiceConnectService};
+    ServiceConnect {
+        enabled: true,
+        namespace: Some("internal".into()),
+        services: vec![ServiceConnectService {
+            port_name: port.into(),
+            discovery_name: None,
+            client_aliases: vec![ClientAlias {
+                port: 80,
+                dns_name: Some("web-api".into()),
+            }],
+            ingress_port_override: None,
+            timeout: None,
+        }],
+        logging: None,
+    }
+}
+
+#[test]
+fn a_service_connect_port_must_be_a_named_port_of_the_task_definition() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let before = web_body(&aws).clone();
+
+    with_service_connect(&mut m, Some(service_connect("grpc")));
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "web-api", "FargateService");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(
+        message.contains("spec.serviceConnect.services[0].portName"),
+        "{message}"
+    );
+    assert!(message.contains("\"http\""), "names the ports there are: {message}");
+    // Nothing running changed.
+    assert_eq!(web_body(&aws), &before);
+
+    // The container's port named `http`: one UpdateService (and the tag recording what was
+    // sent), then nothing.
+    with_service_connect(&mut m, Some(service_connect("http")));
+    let plans = plan(&aws, &m, &config);
+    match actions_of(&plans, "web-api", "FargateService") {
+        [Action::UpdateService { changes, .. }, Action::TagService { tags, .. }] => {
+            assert_eq!(changes.changed_fields(), vec!["serviceConnectConfiguration"]);
+            assert!(tags.contains_key(SERVICE_CONNECT_TAG), "{tags:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+}
+
+#[test]
+fn service_connect_as_ecs_reports_it_plans_nothing_and_removing_it_turns_it_off() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    with_service_connect(&mut m, Some(service_connect("http")));
+    converge(&mut aws, &m, &config);
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+
+    // ECS reports the namespace by ARN and fills in the discovery name: the tag says this
+    // is what was sent, so no update.
+    let key = (WEB.0.to_owned(), WEB.1.to_owned());
+    let reported = aws.services.get_mut(&key).unwrap();
+    let sc = reported.body.service_connect.as_mut().unwrap();
+    sc.namespace =
+        Some("arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-abc123".into());
+    sc.services[0].discovery_name = Some("http".into());
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+
+    // An emulator that drops it altogether: the same.
+    aws.services.get_mut(&key).unwrap().body.service_connect = None;
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+
+    // A changed spec updates it again.
+    let mut changed = service_connect("http");
+    changed.services[0].client_aliases[0].port = 8080;
+    with_service_connect(&mut m, Some(changed));
+    match actions_of(&plan(&aws, &m, &config), "web-api", "FargateService") {
+        [Action::UpdateService { changes, .. }, Action::TagService { .. }] => {
+            assert_eq!(changes.changed_fields(), vec!["serviceConnectConfiguration"])
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+
+    // Removed from the spec: turned off (enabled: false) and the tag removed, then nothing.
+    with_service_connect(&mut m, None);
+    match actions_of(&plan(&aws, &m, &config), "web-api", "FargateService") {
+        [Action::UpdateService { changes, .. }, Action::TagService { remove, .. }] => {
+            assert_eq!(
+                changes.service_connect,
+                Some(ServiceConnectDef::disabled())
+            );
+            assert_eq!(remove, &vec![SERVICE_CONNECT_TAG.to_owned()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
     assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
 }

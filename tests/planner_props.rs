@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 
 use fargate_operator::api::fargateservice::*;
 use fargate_operator::api::names::{service_name, task_definition_lookups};
+use fargate_operator::api::service_connect::{
+    ClientAlias, ServiceConnect, ServiceConnectService, ServiceConnectTimeout,
+};
 use fargate_operator::api::taskdefinition::*;
 use fargate_operator::plan::model::{
     ObservedFargateService, ObservedTaskDefinition, RestartPolicyDef, StrategyItem, ThresholdDef,
@@ -375,6 +378,9 @@ struct ServiceExtras {
     early_success: Option<(i32, bool)>,
     /// How many VPC Lattice target groups (0-2), through container 0's named port.
     lattice: usize,
+    /// Service Connect through container 0's named port: `(discovery name given, client
+    /// alias given, idle timeout)`.
+    service_connect: Option<(bool, bool, Option<i32>)>,
 }
 
 fn service_extras() -> impl Strategy<Value = ServiceExtras> {
@@ -384,16 +390,43 @@ fn service_extras() -> impl Strategy<Value = ServiceExtras> {
         proptest::option::of((0u8..3, 1i32..200)),
         proptest::option::of((0i32..=100, any::<bool>())),
         0usize..3,
+        proptest::option::of((any::<bool>(), any::<bool>(), proptest::option::of(0i32..7200))),
     )
         .prop_map(
-            |(az, reset, threshold, early_success, lattice)| ServiceExtras {
+            |(az, reset, threshold, early_success, lattice, service_connect)| ServiceExtras {
                 az,
                 reset,
                 threshold,
                 early_success,
                 lattice,
+                service_connect,
             },
         )
+}
+
+fn service_connect((discovery, alias, idle): (bool, bool, Option<i32>)) -> ServiceConnect {
+    ServiceConnect {
+        enabled: true,
+        namespace: Some("internal".into()),
+        services: vec![ServiceConnectService {
+            port_name: "p0".into(),
+            discovery_name: discovery.then(|| "api".into()),
+            client_aliases: if alias {
+                vec![ClientAlias {
+                    port: 80,
+                    dns_name: Some("api".into()),
+                }]
+            } else {
+                vec![]
+            },
+            ingress_port_override: None,
+            timeout: idle.map(|s| ServiceConnectTimeout {
+                idle_timeout_seconds: Some(s),
+                per_request_timeout_seconds: None,
+            }),
+        }],
+        logging: None,
+    }
 }
 
 fn threshold((kind, value): (u8, i32)) -> BreakerThreshold {
@@ -504,6 +537,7 @@ fn service(arm: bool) -> impl Strategy<Value = FargateServiceSpec> {
                             port_name: "p0".into(),
                         })
                         .collect(),
+                    service_connect: extras.service_connect.map(service_connect),
                     availability_zone_rebalancing: extras.az.map(|on| {
                         if on {
                             Toggle::Enabled
@@ -792,6 +826,18 @@ proptest! {
             if bit() { b.propagate_tags = Some("NONE".into()); }
             if bit() { b.capacity_provider_strategy.reverse(); }
             if bit() { b.vpc_lattice.reverse(); }
+            // Service Connect as ECS may report it (the namespace by ARN, the default
+            // discovery name filled in), or as an emulator that drops it does: the tag
+            // records what was sent.
+            if let Some(sc) = &mut b.service_connect {
+                if bit() {
+                    sc.namespace = Some("arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-0123456789".into());
+                }
+                for s in &mut sc.services {
+                    if bit() { s.discovery_name.get_or_insert_with(|| s.port_name.clone()); }
+                }
+            }
+            if bit() { b.service_connect = None; }
             // ECS's defaults of the newer circuit-breaker settings, spelled out or not.
             if let Some(cb) = &mut b.circuit_breaker {
                 if bit() { cb.reset_on_healthy_task.get_or_insert(true); }

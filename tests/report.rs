@@ -75,6 +75,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
                 availability_zone_rebalancing: Some("ENABLED".into()),
                 early_success: None,
                 vpc_lattice: vec![],
+                service_connect: None,
             },
             tags: owner().tags(),
             running_count: running,

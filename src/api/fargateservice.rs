@@ -164,6 +164,11 @@ pub struct FargateServiceSpec {
     #[schemars(length(max = 5))]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["targetGroupArn".into()]))]
     pub vpc_lattice: Vec<VpcLattice>,
+
+    /// ECS Service Connect: the Cloud Map namespace the tasks join, the endpoints they
+    /// publish there (named port mappings of the task definition), and the proxy's logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_connect: Option<super::service_connect::ServiceConnect>,
 }
 
 /// A VPC Lattice target group the tasks are registered with. (ECS publishes no limit on

@@ -7,6 +7,7 @@ pub mod images;
 pub mod names;
 pub mod patterns;
 pub mod restart;
+pub mod service_connect;
 pub mod taskdefinition;
 pub mod validation;
 

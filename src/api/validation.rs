@@ -1118,6 +1118,9 @@ fn capacity_and_placement(c: &mut Check, spec: &FargateServiceSpec) {
         );
     }
     vpc_lattice(c, spec);
+    if let Some(sc) = &spec.service_connect {
+        super::service_connect::validate(c, sc);
+    }
     for (i, r) in spec.service_registries.iter().enumerate() {
         c.pattern(
             format!("spec.serviceRegistries[{i}].registryArn"),

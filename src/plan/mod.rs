@@ -9,6 +9,7 @@ pub mod delete;
 pub mod model;
 pub mod op;
 pub mod service;
+pub mod service_connect;
 pub mod taskdef;
 
 use std::collections::BTreeSet;
@@ -130,6 +131,9 @@ pub struct ServiceUpdate {
     pub availability_zone_rebalancing: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_lattice: Option<Vec<model::VpcLatticeDef>>,
+    /// The whole configuration (`enabled: false` to turn it off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_connect: Option<service_connect::ServiceConnectDef>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub force_new_deployment: bool,
 }
@@ -168,6 +172,10 @@ impl ServiceUpdate {
             "availabilityZoneRebalancing",
         );
         push(self.vpc_lattice.is_some(), "vpcLatticeConfigurations");
+        push(
+            self.service_connect.is_some(),
+            "serviceConnectConfiguration",
+        );
         push(self.force_new_deployment, "forceNewDeployment");
         out
     }

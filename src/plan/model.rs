@@ -824,6 +824,10 @@ pub struct ServiceBody {
     pub early_success: Option<EarlySuccessDef>,
     /// Reported on the primary deployment, not the service.
     pub vpc_lattice: Vec<VpcLatticeDef>,
+    /// Service Connect; reported on the primary deployment, not the service. None: never
+    /// configured (the same as off, [`super::service_connect::ServiceConnectDef::canonical`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_connect: Option<super::service_connect::ServiceConnectDef>,
 }
 
 /// The canonical, comparable form of a [`ServiceBody`] (without desired count and task

@@ -17,6 +17,7 @@ use crate::api::restart::validate_restarted_at;
 use crate::api::validation::{validate_fargate_service, FieldError, ValidationErrors};
 use crate::api::{reasons, FargateService, TaskDefinition, MANAGED_BY_TAG, RESTARTED_AT_TAG};
 use crate::plan::cost::overlap_cost;
+use crate::plan::service_connect::{self as sc, ServiceConnectDef};
 
 /// How a [`TaskDefinitionRef::Pending`] is serialised and shown: `pending:<family>`.
 pub const PENDING_REVISION_PREFIX: &str = "pending:";
@@ -296,6 +297,10 @@ pub fn desired_body(
                 role_arn: l.role_arn.clone(),
             })
             .collect(),
+        service_connect: spec
+            .service_connect
+            .as_ref()
+            .map(ServiceConnectDef::from_spec),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
@@ -538,7 +543,27 @@ fn plan_scheduled_actions(
     }
 }
 
-fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec) -> ServiceUpdate {
+fn diff_service(
+    want: &ServiceBody,
+    got: &ObservedService,
+    spec: &FargateServiceSpec,
+) -> ServiceUpdate {
+    let mut u = diff_body(want, &got.body, spec);
+    if ServiceConnectDef::needs_update(
+        want.service_connect.as_ref(),
+        got.body.service_connect.as_ref(),
+        &got.tags,
+    ) {
+        u.service_connect = Some(
+            want.service_connect
+                .clone()
+                .unwrap_or_else(ServiceConnectDef::disabled),
+        );
+    }
+    u
+}
+
+fn diff_body(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec) -> ServiceUpdate {
     let ignore_sgs = spec.network.security_groups.is_empty();
     let w = want.canonical(ignore_sgs);
     let g = got.canonical(ignore_sgs);
@@ -771,8 +796,8 @@ fn waiting_for_task_definition(owner: &Owner, spec: &FargateServiceSpec) -> Plan
 }
 
 /// What the spec asks of the task definition it runs: every load balancer names one of its
-/// containers and ports, every VPC Lattice registration one of its port names, and the
-/// platform version runs its architecture.
+/// containers and ports, every VPC Lattice registration and Service Connect endpoint one of
+/// its port names, and the platform version runs its architecture.
 fn check_against_task_definition(
     spec: &FargateServiceSpec,
     td: &TaskDefinitionInfo,
@@ -783,6 +808,11 @@ fn check_against_task_definition(
     }
     if let Some(names) = &td.port_names {
         errors.extend(lattice_port_errors(spec, td, names));
+        errors.extend(sc::port_name_errors(
+            spec.service_connect.as_ref(),
+            &td.family,
+            names,
+        ));
     }
     if !errors.is_empty() {
         return Err(ValidationErrors(errors).into());
@@ -911,6 +941,12 @@ fn initial_desired_count(spec: &FargateServiceSpec) -> i32 {
 fn service_tags(owner: &Owner, spec: &FargateServiceSpec, restarted_at: Option<&str>) -> Tags {
     let mut tags = spec.tags.clone();
     tags.extend(owner.tags());
+    tags.extend(sc::tag(
+        spec.service_connect
+            .as_ref()
+            .map(ServiceConnectDef::from_spec)
+            .as_ref(),
+    ));
     if let Some(r) = restarted_at {
         tags.insert(RESTARTED_AT_TAG.to_owned(), restart_tag(r));
     }
@@ -973,7 +1009,7 @@ fn plan_live_service(
             remove: vec![],
         });
     }
-    let mut update = diff_service(t.want, &s.body, t.spec);
+    let mut update = diff_service(t.want, s, t.spec);
     update.force_new_deployment |= force_restart;
     if !update.is_empty() {
         if let Some(c) = update.desired_count {

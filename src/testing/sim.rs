@@ -417,6 +417,9 @@ impl SimAws {
                 if let Some(v) = &changes.vpc_lattice {
                     b.vpc_lattice = v.clone();
                 }
+                if let Some(v) = &changes.service_connect {
+                    b.service_connect = Some(v.clone());
+                }
                 if changes.force_new_deployment {
                     self.forced_deployments += 1;
                 }

@@ -10,6 +10,7 @@ use ecs::operation::update_service::builders::UpdateServiceFluentBuilder;
 use super::invalid;
 use crate::aws::{AwsError, AwsOp};
 use crate::plan::model::*;
+use crate::plan::service_connect::{ScServiceDef, ServiceConnectDef};
 use crate::plan::ServiceUpdate;
 
 pub(super) fn rfc3339(t: Option<&ecs::primitives::DateTime>) -> Option<String> {
@@ -292,6 +293,17 @@ fn log_configuration_to_sdk(
         .build()
 }
 
+fn log_configuration_from_sdk(l: &ecs::types::LogConfiguration) -> LogConfigDef {
+    LogConfigDef {
+        log_driver: l.log_driver().as_str().to_owned(),
+        options: l
+            .options()
+            .map(|o| o.clone().into_iter().collect())
+            .unwrap_or_default(),
+        secret_options: l.secret_options().iter().map(secret_from_sdk).collect(),
+    }
+}
+
 fn mount_point_to_sdk(m: &MountPointDef) -> ecs::types::MountPoint {
     ecs::types::MountPoint::builder()
         .source_volume(&m.source_volume)
@@ -336,14 +348,7 @@ pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> Contain
             retries: h.retries(),
             start_period: h.start_period(),
         }),
-        log_configuration: c.log_configuration().map(|l| LogConfigDef {
-            log_driver: l.log_driver().as_str().to_owned(),
-            options: l
-                .options()
-                .map(|o| o.clone().into_iter().collect())
-                .unwrap_or_default(),
-            secret_options: l.secret_options().iter().map(secret_from_sdk).collect(),
-        }),
+        log_configuration: c.log_configuration().map(log_configuration_from_sdk),
         depends_on: c
             .depends_on()
             .iter()
@@ -528,6 +533,91 @@ fn vpc_lattice_to_sdk(
         .collect()
 }
 
+/// The Service Connect configuration of a described service: ECS reports it on its
+/// deployments only, so that of the primary one (the newest configuration).
+fn service_connect_from_sdk(s: &ecs::types::Service) -> Option<ServiceConnectDef> {
+    let d = s
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))?;
+    let c = d.service_connect_configuration()?;
+    Some(ServiceConnectDef {
+        enabled: c.enabled(),
+        namespace: c.namespace().map(str::to_owned),
+        services: c
+            .services()
+            .iter()
+            .map(|s| ScServiceDef {
+                port_name: s.port_name().to_owned(),
+                discovery_name: s.discovery_name().map(str::to_owned),
+                client_aliases: s
+                    .client_aliases()
+                    .iter()
+                    .map(|a| (a.port(), a.dns_name().map(str::to_owned)))
+                    .collect(),
+                ingress_port_override: s.ingress_port_override(),
+                idle_timeout_seconds: s.timeout().and_then(|t| t.idle_timeout_seconds()),
+                per_request_timeout_seconds: s
+                    .timeout()
+                    .and_then(|t| t.per_request_timeout_seconds()),
+            })
+            .collect(),
+        log_configuration: c.log_configuration().map(log_configuration_from_sdk),
+    })
+}
+
+/// A Service Connect configuration as ECS takes it.
+fn service_connect_to_sdk(
+    op: AwsOp,
+    c: &ServiceConnectDef,
+) -> Result<ecs::types::ServiceConnectConfiguration, AwsError> {
+    use ecs::types as t;
+    let services = c
+        .services
+        .iter()
+        .map(|s| {
+            let aliases = s
+                .client_aliases
+                .iter()
+                .map(|(port, dns)| {
+                    t::ServiceConnectClientAlias::builder()
+                        .port(*port)
+                        .set_dns_name(dns.clone())
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let timeout = (s.idle_timeout_seconds.is_some()
+                || s.per_request_timeout_seconds.is_some())
+            .then(|| {
+                t::TimeoutConfiguration::builder()
+                    .set_idle_timeout_seconds(s.idle_timeout_seconds)
+                    .set_per_request_timeout_seconds(s.per_request_timeout_seconds)
+                    .build()
+            });
+            t::ServiceConnectService::builder()
+                .port_name(&s.port_name)
+                .set_discovery_name(s.discovery_name.clone())
+                .set_client_aliases(listed(aliases))
+                .set_ingress_port_override(s.ingress_port_override)
+                .set_timeout(timeout)
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(op, e))?;
+    let logs = c
+        .log_configuration
+        .as_ref()
+        .map(log_configuration_to_sdk)
+        .transpose()
+        .map_err(|e| invalid(op, e))?;
+    Ok(t::ServiceConnectConfiguration::builder()
+        .enabled(c.enabled)
+        .set_namespace(c.namespace.clone())
+        .set_services(listed(services))
+        .set_log_configuration(logs)
+        .build())
+}
+
 pub(super) fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
     let body = service_body_from_sdk(s);
     ObservedService {
@@ -662,6 +752,7 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
             .availability_zone_rebalancing()
             .map(|a| a.as_str().to_owned()),
         vpc_lattice: vpc_lattice_from_sdk(s),
+        service_connect: service_connect_from_sdk(s),
         early_success: dc
             .and_then(|d| d.early_success_criteria())
             .filter(|e| e.enable())
@@ -1065,6 +1156,12 @@ pub(super) fn create_service_request(
                 .map(ecs::types::AvailabilityZoneRebalancing::from),
         )
         .set_vpc_lattice_configurations(listed(vpc_lattice_to_sdk(OP, &body.vpc_lattice)?))
+        .set_service_connect_configuration(
+            body.service_connect
+                .as_ref()
+                .map(|c| service_connect_to_sdk(OP, c))
+                .transpose()?,
+        )
         .enable_ecs_managed_tags(true)
         .set_tags(Some(ecs_tags(tags))))
 }
@@ -1114,6 +1211,9 @@ pub(super) fn update_service_request(
     if let Some(l) = &u.vpc_lattice {
         // An empty list removes every registration.
         req = req.set_vpc_lattice_configurations(Some(vpc_lattice_to_sdk(OP, l)?));
+    }
+    if let Some(c) = &u.service_connect {
+        req = req.service_connect_configuration(service_connect_to_sdk(OP, c)?);
     }
     Ok(req)
 }
@@ -1462,6 +1562,35 @@ mod tests {
                 container_port: Some(8080),
             }],
             propagate_tags: Some("SERVICE".into()),
+            service_connect: Some(full_service_connect()),
+        }
+    }
+
+    /// Service Connect with every field the operator maps.
+    fn full_service_connect() -> ServiceConnectDef {
+        ServiceConnectDef {
+            enabled: true,
+            namespace: Some("internal".into()),
+            services: vec![ScServiceDef {
+                port_name: "http".into(),
+                discovery_name: Some("web".into()),
+                client_aliases: vec![(80, Some("web.internal".into()))],
+                ingress_port_override: Some(15000),
+                idle_timeout_seconds: Some(600),
+                per_request_timeout_seconds: Some(0),
+            }],
+            log_configuration: Some(LogConfigDef {
+                log_driver: "awslogs".into(),
+                options: [
+                    ("awslogs-group", "/ecs/shop_web"),
+                    ("awslogs-region", "us-east-1"),
+                    ("awslogs-stream-prefix", "service-connect"),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+                secret_options: vec![],
+            }),
         }
     }
 
@@ -1596,6 +1725,9 @@ mod tests {
                     .status("PRIMARY")
                     .set_task_definition(input.get_task_definition().clone())
                     .set_vpc_lattice_configurations(input.get_vpc_lattice_configurations().clone())
+                    .set_service_connect_configuration(
+                        input.get_service_connect_configuration().clone(),
+                    )
                     .build(),
             )
             .build()
@@ -1628,6 +1760,7 @@ mod tests {
             early_success: None,
             availability_zone_rebalancing: None,
             vpc_lattice: vec![],
+            service_connect: None,
             load_balancers: vec![],
             service_registries: vec![],
             health_check_grace_period_seconds: None,
@@ -1681,6 +1814,7 @@ mod tests {
             propagate_tags: after.propagate_tags.clone(),
             availability_zone_rebalancing: after.availability_zone_rebalancing.clone(),
             vpc_lattice: Some(after.vpc_lattice.clone()),
+            service_connect: after.service_connect.clone(),
             force_new_deployment: true,
         };
         let request =
@@ -1726,7 +1860,30 @@ mod tests {
             u.get_vpc_lattice_configurations(),
             c.get_vpc_lattice_configurations()
         );
+        assert_eq!(
+            u.get_service_connect_configuration(),
+            c.get_service_connect_configuration()
+        );
         assert_eq!(service_from_sdk(&created(&create)).body, after);
+    }
+
+    #[test]
+    fn turning_service_connect_off_sends_enabled_false_alone() {
+        let update = ServiceUpdate {
+            service_connect: Some(ServiceConnectDef::disabled()),
+            ..ServiceUpdate::default()
+        };
+        let request =
+            update_service_request(client().update_service(), "shop", "shop_web", &update).unwrap();
+        let sent = request.as_input().get_service_connect_configuration().clone();
+        assert_eq!(
+            sent,
+            Some(
+                ecs::types::ServiceConnectConfiguration::builder()
+                    .enabled(false)
+                    .build()
+            )
+        );
     }
 
     #[test]
@@ -1748,6 +1905,7 @@ mod tests {
         assert_eq!(u.get_enable_execute_command(), &None);
         assert_eq!(u.get_availability_zone_rebalancing(), &None);
         assert_eq!(u.get_vpc_lattice_configurations(), &None);
+        assert_eq!(u.get_service_connect_configuration(), &None);
         assert_eq!(u.get_force_new_deployment(), &Some(false));
     }
 }
