@@ -1254,9 +1254,16 @@ fn a_service_connect_port_must_be_a_named_port_of_the_task_definition() {
     with_service_connect(&mut m, Some(service_connect("http")));
     let plans = plan(&aws, &m, &config);
     match actions_of(&plans, "web-api", "FargateService") {
-        [Action::UpdateService { changes, .. }, Action::TagService { tags, .. }] => {
+        [update @ Action::UpdateService { changes, .. }, Action::TagService { tags, .. }] => {
             assert_eq!(changes.changed_fields(), vec!["serviceConnectConfiguration"]);
             assert!(tags.contains_key(SERVICE_CONNECT_TAG), "{tags:?}");
+            assert!(
+                update
+                    .describe()
+                    .ends_with("serviceConnectConfiguration → namespace internal: http as web-api:80"),
+                "{}",
+                update.describe()
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -1283,7 +1290,9 @@ fn service_connect_as_ecs_reports_it_plans_nothing_and_removing_it_turns_it_off(
     sc.services[0].discovery_name = Some("http".into());
     assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
 
-    // An emulator that drops it altogether: the same.
+    // An emulator that drops it altogether (moto keeps no serviceConnectConfiguration on
+    // its services or deployments; the request it is sent is checked in
+    // aws::sdk::ecs_convert's tests): the same.
     aws.services.get_mut(&key).unwrap().body.service_connect = None;
     assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
 
@@ -1302,11 +1311,12 @@ fn service_connect_as_ecs_reports_it_plans_nothing_and_removing_it_turns_it_off(
     // Removed from the spec: turned off (enabled: false) and the tag removed, then nothing.
     with_service_connect(&mut m, None);
     match actions_of(&plan(&aws, &m, &config), "web-api", "FargateService") {
-        [Action::UpdateService { changes, .. }, Action::TagService { remove, .. }] => {
+        [update @ Action::UpdateService { changes, .. }, Action::TagService { remove, .. }] => {
             assert_eq!(
                 changes.service_connect,
                 Some(ServiceConnectDef::disabled())
             );
+            assert!(update.describe().ends_with("serviceConnectConfiguration → off"));
             assert_eq!(remove, &vec![SERVICE_CONNECT_TAG.to_owned()]);
         }
         other => panic!("{other:?}"),

@@ -407,8 +407,18 @@ fn update_summary(u: &ServiceUpdate) -> String {
             describe_rollout(&d.rollout)
         ));
     }
+    if let Some(sc) = &u.service_connect {
+        parts.push(format!("serviceConnectConfiguration → {sc}"));
+    }
     for f in u.changed_fields() {
-        if !["taskDefinition", "desiredCount", "deploymentConfiguration"].contains(&f) {
+        if ![
+            "taskDefinition",
+            "desiredCount",
+            "deploymentConfiguration",
+            "serviceConnectConfiguration",
+        ]
+        .contains(&f)
+        {
             parts.push(f.to_owned());
         }
     }
@@ -475,8 +485,13 @@ fn describe_creation(cluster: &str, name: &str, body: &ServiceBody) -> String {
             .collect::<Vec<_>>()
             .join(" + "),
     };
+    let service_connect = body
+        .service_connect
+        .as_ref()
+        .map(|sc| format!(", Service Connect: {sc}"))
+        .unwrap_or_default();
     format!(
-        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s), deployments: {}",
+        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s), deployments: {}{service_connect}",
         body.desired_count,
         revision(&body.task_definition),
         body.load_balancers.len(),

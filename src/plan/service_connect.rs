@@ -128,6 +128,37 @@ impl ServiceConnectDef {
     }
 }
 
+impl std::fmt::Display for ServiceConnectDef {
+    /// `namespace internal: http as api:80, grpc` (the endpoints and their aliases), `cluster
+    /// default namespace` when none is named, `off`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.enabled {
+            return f.write_str("off");
+        }
+        match &self.namespace {
+            Some(ns) => write!(f, "namespace {ns}")?,
+            None => f.write_str("the cluster's default namespace")?,
+        }
+        let endpoints: Vec<String> = self
+            .services
+            .iter()
+            .map(|s| {
+                let name = s.discovery_name.as_deref().unwrap_or(&s.port_name);
+                match s.client_aliases.first() {
+                    Some((port, Some(dns))) => format!("{name} as {dns}:{port}"),
+                    Some((port, None)) => format!("{name} on port {port}"),
+                    None => name.to_owned(),
+                }
+            })
+            .collect();
+        if endpoints.is_empty() {
+            f.write_str(" (client only)")
+        } else {
+            write!(f, ": {}", endpoints.join(", "))
+        }
+    }
+}
+
 /// Service Connect endpoints naming a port the task definition does not name.
 pub fn port_name_errors(
     sc: Option<&ServiceConnect>,
