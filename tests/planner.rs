@@ -1212,7 +1212,9 @@ fn with_service_connect(
 }
 
 fn service_connect(port: &str) -> fargate_operator::api::service_connect::ServiceConnect {
-    use fargate_operator::api::service_connect::{ClientAlias, ServiceConnect, ServiceConnectService};
+    use fargate_operator::api::service_connect::{
+        ClientAlias, ServiceConnect, ServiceConnectService,
+    };
     ServiceConnect {
         enabled: true,
         namespace: Some("internal".into()),
@@ -1245,7 +1247,10 @@ fn a_service_connect_port_must_be_a_named_port_of_the_task_definition() {
         message.contains("spec.serviceConnect.services[0].portName"),
         "{message}"
     );
-    assert!(message.contains("\"http\""), "names the ports there are: {message}");
+    assert!(
+        message.contains("\"http\""),
+        "names the ports there are: {message}"
+    );
     // Nothing running changed.
     assert_eq!(web_body(&aws), &before);
 
@@ -1255,12 +1260,15 @@ fn a_service_connect_port_must_be_a_named_port_of_the_task_definition() {
     let plans = plan(&aws, &m, &config);
     match actions_of(&plans, "web-api", "FargateService") {
         [update @ Action::UpdateService { changes, .. }, Action::TagService { tags, .. }] => {
-            assert_eq!(changes.changed_fields(), vec!["serviceConnectConfiguration"]);
+            assert_eq!(
+                changes.changed_fields(),
+                vec!["serviceConnectConfiguration"]
+            );
             assert!(tags.contains_key(SERVICE_CONNECT_TAG), "{tags:?}");
             assert!(
-                update
-                    .describe()
-                    .ends_with("serviceConnectConfiguration → namespace internal: http as web-api:80"),
+                update.describe().ends_with(
+                    "serviceConnectConfiguration → namespace internal: http as web-api:80"
+                ),
                 "{}",
                 update.describe()
             );
@@ -1302,7 +1310,10 @@ fn service_connect_as_ecs_reports_it_plans_nothing_and_removing_it_turns_it_off(
     with_service_connect(&mut m, Some(changed));
     match actions_of(&plan(&aws, &m, &config), "web-api", "FargateService") {
         [Action::UpdateService { changes, .. }, Action::TagService { .. }] => {
-            assert_eq!(changes.changed_fields(), vec!["serviceConnectConfiguration"])
+            assert_eq!(
+                changes.changed_fields(),
+                vec!["serviceConnectConfiguration"]
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -1312,15 +1323,172 @@ fn service_connect_as_ecs_reports_it_plans_nothing_and_removing_it_turns_it_off(
     with_service_connect(&mut m, None);
     match actions_of(&plan(&aws, &m, &config), "web-api", "FargateService") {
         [update @ Action::UpdateService { changes, .. }, Action::TagService { remove, .. }] => {
-            assert_eq!(
-                changes.service_connect,
-                Some(ServiceConnectDef::disabled())
-            );
-            assert!(update.describe().ends_with("serviceConnectConfiguration → off"));
+            assert_eq!(changes.service_connect, Some(ServiceConnectDef::disabled()));
+            assert!(update
+                .describe()
+                .ends_with("serviceConnectConfiguration → off"));
             assert_eq!(remove, &vec![SERVICE_CONNECT_TAG.to_owned()]);
         }
         other => panic!("{other:?}"),
     }
     converge(&mut aws, &m, &config);
     assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+}
+
+fn with_cluster_defaults(m: &mut Manifests, service: &str, namespace: Option<&str>) {
+    use fargate_operator::api::service_connect::ClusterServiceConnectDefaults;
+    m.services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some(service))
+        .unwrap()
+        .spec
+        .cluster
+        .service_connect_defaults = namespace.map(|ns| ClusterServiceConnectDefaults {
+        namespace: ns.into(),
+    });
+}
+
+fn plan_of<'a>(plans: &'a [ObjectPlan], name: &str) -> &'a fargate_operator::plan::Plan {
+    plans
+        .iter()
+        .find(|p| p.name == name && p.kind == "FargateService")
+        .and_then(|p| p.plan())
+        .unwrap()
+}
+
+#[test]
+fn a_cluster_the_operator_creates_gets_the_default_service_connect_namespace() {
+    use fargate_operator::plan::service_connect::{CLUSTER_DEFAULTS_BY_TAG, CLUSTER_DEFAULTS_TAG};
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    with_cluster_defaults(&mut m, "web-api", Some("shop"));
+    with_cluster_defaults(&mut m, "worker", Some("shop"));
+    let plans = plan(&aws, &m, &config);
+    let create = plan_of(&plans, "web-api")
+        .actions
+        .iter()
+        .find(|a| matches!(a, Action::CreateCluster { .. }))
+        .unwrap();
+    match create {
+        Action::CreateCluster {
+            service_connect_namespace,
+            tags,
+            ..
+        } => {
+            assert_eq!(service_connect_namespace.as_deref(), Some("shop"));
+            assert!(
+                tags.contains_key(CLUSTER_DEFAULTS_TAG)
+                    && tags.contains_key(CLUSTER_DEFAULTS_BY_TAG)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        create
+            .describe()
+            .ends_with("Service Connect namespace shop)"),
+        "{}",
+        create.describe()
+    );
+    converge(&mut aws, &m, &config);
+    assert_eq!(
+        aws.clusters["shop"].service_connect_namespace.as_deref(),
+        Some("shop")
+    );
+    // Both services name it and agree: nothing more, also as ECS reports it (by ARN).
+    aws.clusters
+        .get_mut("shop")
+        .unwrap()
+        .service_connect_namespace =
+        Some("arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-abc123".into());
+    let plans = plan(&aws, &m, &config);
+    for s in ["web-api", "worker"] {
+        assert!(actions_of(&plans, s, "FargateService").is_empty(), "{s}");
+        assert!(plan_of(&plans, s).notes.is_empty(), "{s}");
+    }
+
+    // The object that set it changes it: UpdateCluster, then the tags; then nothing.
+    let setter = aws.clusters["shop"].tags[CLUSTER_DEFAULTS_BY_TAG].clone();
+    let (mine, other) = if m.services.iter().any(|s| {
+        s.metadata.name.as_deref() == Some("web-api")
+            && s.metadata.uid.as_deref() == Some(setter.as_str())
+    }) {
+        ("web-api", "worker")
+    } else {
+        ("worker", "web-api")
+    };
+    with_cluster_defaults(&mut m, mine, Some("shop-v2"));
+    let plans = plan(&aws, &m, &config);
+    match actions_of(&plans, mine, "FargateService") {
+        [update @ Action::UpdateCluster {
+            service_connect_namespace,
+            ..
+        }, tag @ Action::TagService { .. }] => {
+            assert_eq!(service_connect_namespace, "shop-v2");
+            assert_eq!(
+                update.describe(),
+                "set the default Service Connect namespace of ECS cluster shop to shop-v2"
+            );
+            assert!(
+                tag.describe().starts_with("tag ECS cluster shop"),
+                "{}",
+                tag.describe()
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The other one, still asking for `shop`, is told why it is not applied, and changes
+    // nothing: the two do not undo each other.
+    let other_plan = plan_of(&plans, other);
+    assert!(other_plan.actions.is_empty());
+    assert!(
+        other_plan.notes.is_empty(),
+        "the cluster still has shop: in sync"
+    );
+    converge(&mut aws, &m, &config);
+    assert_eq!(
+        aws.clusters["shop"].service_connect_namespace.as_deref(),
+        Some("shop-v2")
+    );
+    let plans = plan(&aws, &m, &config);
+    assert!(actions_of(&plans, mine, "FargateService").is_empty());
+    assert!(actions_of(&plans, other, "FargateService").is_empty());
+    let note = &plan_of(&plans, other).notes[0];
+    assert_eq!(note.reason, reasons::CONFLICT);
+    assert!(
+        note.message.contains("set by another FargateService"),
+        "{}",
+        note.message
+    );
+
+    // Removed from the spec: the shared cluster is left as it is.
+    with_cluster_defaults(&mut m, mine, None);
+    with_cluster_defaults(&mut m, other, None);
+    let plans = plan(&aws, &m, &config);
+    assert!(actions_of(&plans, mine, "FargateService").is_empty());
+    assert!(actions_of(&plans, other, "FargateService").is_empty());
+}
+
+#[test]
+fn a_cluster_the_operator_did_not_create_keeps_its_default_namespace() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    aws.clusters
+        .get_mut("shop")
+        .unwrap()
+        .tags
+        .remove(fargate_operator::api::MANAGED_BY_TAG);
+    with_cluster_defaults(&mut m, "web-api", Some("elsewhere"));
+    let plans = plan(&aws, &m, &config);
+    assert!(actions_of(&plans, "web-api", "FargateService").is_empty());
+    let note = &plan_of(&plans, "web-api").notes[0];
+    assert_eq!(note.reason, reasons::CONFLICT);
+    assert!(
+        note.message.contains("not created by the operator"),
+        "{}",
+        note.message
+    );
 }

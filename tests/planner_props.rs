@@ -390,7 +390,11 @@ fn service_extras() -> impl Strategy<Value = ServiceExtras> {
         proptest::option::of((0u8..3, 1i32..200)),
         proptest::option::of((0i32..=100, any::<bool>())),
         0usize..3,
-        proptest::option::of((any::<bool>(), any::<bool>(), proptest::option::of(0i32..7200))),
+        proptest::option::of((
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(0i32..7200),
+        )),
     )
         .prop_map(
             |(az, reset, threshold, early_success, lattice, service_connect)| ServiceExtras {

@@ -42,6 +42,9 @@ use super::patterns;
     validation = Rule::new("(has(self.cluster) && has(self.cluster.name) ? self.cluster.name : 'default') == (has(oldSelf.cluster) && has(oldSelf.cluster.name) ? oldSelf.cluster.name : 'default')")
         .message("spec.cluster.name is immutable: ECS cannot move a service between clusters; create a new FargateService instead")
         .field_path(".cluster.name"),
+    validation = Rule::new("!has(self.cluster) || !has(self.cluster.serviceConnectDefaults) || !has(self.cluster.create) || self.cluster.create")
+        .message("spec.cluster.serviceConnectDefaults applies to a cluster the operator creates (create: true); the operator never changes a cluster it did not create")
+        .field_path(".cluster.serviceConnectDefaults"),
     validation = Rule::new("!has(self.scaling) || !has(self.scaling.requestsPerTarget) || (has(self.loadBalancers) && self.loadBalancers.exists(lb, lb.targetGroupArn == self.scaling.requestsPerTarget.targetGroupArn))")
         .message("spec.scaling.requestsPerTarget.targetGroupArn must be one of spec.loadBalancers[].targetGroupArn")
         .field_path(".scaling.requestsPerTarget.targetGroupArn"),
@@ -216,6 +219,12 @@ pub struct ClusterSpec {
     /// exist (default true). Clusters are shared and never deleted by the operator.
     #[serde(default = "default_true")]
     pub create: bool,
+    /// The cluster's default Service Connect namespace: the one a service with
+    /// `serviceConnect` but no `namespace` joins. Set when the operator creates the cluster,
+    /// and changed on a cluster it created (by the FargateService that set it; others get a
+    /// note). Removing it leaves the cluster's default as it is (clusters are shared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_connect_defaults: Option<super::service_connect::ClusterServiceConnectDefaults>,
 }
 
 impl Default for ClusterSpec {
@@ -223,6 +232,7 @@ impl Default for ClusterSpec {
         Self {
             name: default_cluster_name(),
             create: true,
+            service_connect_defaults: None,
         }
     }
 }

@@ -133,6 +133,37 @@ pub struct ServiceConnectLogging {
     pub options: BTreeMap<String, String>,
 }
 
+/// The cluster's default Service Connect namespace (ECS `serviceConnectDefaults`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterServiceConnectDefaults {
+    /// A Cloud Map namespace name or ARN (up to 1024 characters, no `<`, `>`, `"` or `/` in
+    /// a name). A name no namespace has yet makes ECS create an HTTP namespace of that name.
+    #[schemars(regex(pattern = patterns::CLOUD_MAP_NAMESPACE), length(max = 1024))]
+    pub namespace: String,
+}
+
+/// The Rust twin of the rules for `spec.cluster.serviceConnectDefaults`: a namespace name or
+/// ARN, on a cluster the operator creates.
+pub(super) fn validate_cluster(c: &mut Check, cluster: &super::fargateservice::ClusterSpec) {
+    let Some(d) = &cluster.service_connect_defaults else {
+        return;
+    };
+    let at = "spec.cluster.serviceConnectDefaults";
+    c.pattern(
+        format!("{at}.namespace"),
+        &d.namespace,
+        patterns::CLOUD_MAP_NAMESPACE,
+        "a Cloud Map namespace name (no <, >, \" or /) or ARN",
+    );
+    if !cluster.create {
+        c.fail(at, CLUSTER_DEFAULTS_NEED_CREATE);
+    }
+}
+
+/// Why `serviceConnectDefaults` is refused with `create: false` (the CEL rule's message).
+pub const CLUSTER_DEFAULTS_NEED_CREATE: &str = "spec.cluster.serviceConnectDefaults applies to a cluster the operator creates (create: true); the operator never changes a cluster it did not create";
+
 /// The Rust twin of the schema's rules for `spec.serviceConnect` (its size bounds are
 /// checked from the schema itself): patterns, ranges, each port name once, nothing but
 /// `enabled` when it is off.
@@ -189,7 +220,12 @@ fn validate_service(c: &mut Check, at: &str, s: &ServiceConnectService) {
         65535,
     );
     for (j, a) in s.client_aliases.iter().enumerate() {
-        c.opt_range(format!("{at}.clientAliases[{j}].port"), Some(a.port), 0, 65535);
+        c.opt_range(
+            format!("{at}.clientAliases[{j}].port"),
+            Some(a.port),
+            0,
+            65535,
+        );
         if let Some(d) = &a.dns_name {
             c.pattern(
                 format!("{at}.clientAliases[{j}].dnsName"),

@@ -1121,6 +1121,7 @@ fn capacity_and_placement(c: &mut Check, spec: &FargateServiceSpec) {
     if let Some(sc) = &spec.service_connect {
         super::service_connect::validate(c, sc);
     }
+    super::service_connect::validate_cluster(c, &spec.cluster);
     for (i, r) in spec.service_registries.iter().enumerate() {
         c.pattern(
             format!("spec.serviceRegistries[{i}].registryArn"),

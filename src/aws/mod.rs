@@ -57,7 +57,14 @@ instrument::aws_trait! {
             &self,
             name: &str,
             capacity_providers: &[String],
-            tags: &Tags
+            tags: &Tags,
+            service_connect_namespace: Option<&str>
+        ) -> ();
+        /// Sets a cluster's default Service Connect namespace.
+        UpdateCluster => fn update_cluster(
+            &self,
+            name: &str,
+            service_connect_namespace: &str
         ) -> ();
         /// Up to 10 services of one cluster, with tags, deployments and events; names ECS does
         /// not know are left out.

@@ -210,7 +210,21 @@ impl<'a> Executor<'a> {
                 name,
                 capacity_providers,
                 tags,
-            } => aws.ecs.create_cluster(name, capacity_providers, tags).await,
+                service_connect_namespace,
+            } => {
+                let ns = service_connect_namespace.as_deref();
+                aws.ecs
+                    .create_cluster(name, capacity_providers, tags, ns)
+                    .await
+            }
+            UpdateCluster {
+                name,
+                service_connect_namespace,
+            } => {
+                aws.ecs
+                    .update_cluster(name, service_connect_namespace)
+                    .await
+            }
             CreateService {
                 cluster,
                 name,

@@ -83,6 +83,14 @@ pub enum Action {
         name: String,
         capacity_providers: Vec<String>,
         tags: Tags,
+        /// Its default Service Connect namespace (name or ARN).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        service_connect_namespace: Option<String>,
+    },
+    /// Sets the default Service Connect namespace of a cluster the operator created.
+    UpdateCluster {
+        name: String,
+        service_connect_namespace: String,
     },
     CreateService {
         cluster: String,
@@ -97,6 +105,8 @@ pub enum Action {
         name: String,
         changes: Box<ServiceUpdate>,
     },
+    /// Tags of an ECS service (or of a cluster the operator created: TagResource takes
+    /// either).
     TagService {
         arn: String,
         tags: Tags,
@@ -183,6 +193,7 @@ impl Action {
             TagTaskDefinition,
             DeregisterTaskDefinition,
             CreateCluster,
+            UpdateCluster,
             CreateService,
             UpdateService,
             TagService,
@@ -250,6 +261,7 @@ impl Action {
             }
             DeregisterTaskDefinition { .. } => AwsOp::DeregisterTaskDefinition,
             CreateCluster { .. } => AwsOp::CreateCluster,
+            UpdateCluster { .. } => AwsOp::UpdateCluster,
             CreateService { .. } => AwsOp::CreateService,
             UpdateService { .. } => AwsOp::UpdateService,
             RegisterScalableTarget { .. } => AwsOp::RegisterScalableTarget,
@@ -324,13 +336,24 @@ impl Action {
             CreateCluster {
                 name,
                 capacity_providers,
+                service_connect_namespace,
                 ..
             } => {
+                let defaults = service_connect_namespace
+                    .as_ref()
+                    .map(|ns| format!(", Service Connect namespace {ns}"))
+                    .unwrap_or_default();
                 format!(
-                    "create ECS cluster {name} (capacity providers {})",
+                    "create ECS cluster {name} (capacity providers {}{defaults})",
                     capacity_providers.join(", ")
                 )
             }
+            UpdateCluster {
+                name,
+                service_connect_namespace,
+            } => format!(
+                "set the default Service Connect namespace of ECS cluster {name} to {service_connect_namespace}"
+            ),
             CreateService {
                 cluster,
                 name,
@@ -342,8 +365,13 @@ impl Action {
             }
             TagService { arn, tags, remove } => {
                 let service = arn.rsplit('/').next().unwrap_or(arn);
+                let what = if arn.contains(":cluster/") {
+                    "cluster"
+                } else {
+                    "service"
+                };
                 format!(
-                    "tag ECS service {service} (+{} −{})",
+                    "tag ECS {what} {service} (+{} −{})",
                     tags.len(),
                     remove.len()
                 )

@@ -1037,6 +1037,9 @@ pub struct ObservedCluster {
     pub status: String,
     pub capacity_providers: Vec<String>,
     pub tags: Tags,
+    /// Its default Service Connect namespace, as ECS reports it (a name or an ARN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_connect_namespace: Option<String>,
 }
 
 /// A target-tracking scaling policy.

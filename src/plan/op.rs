@@ -181,6 +181,7 @@ aws_ops! {
         UntagResource = "ecs" Write EcsWrite "untag_resource";
         DescribeClusters = "ecs" Read EcsRead "describe_cluster";
         CreateCluster = "ecs" Write EcsWrite "create_cluster";
+        UpdateCluster = "ecs" Write EcsWrite "update_cluster";
         DescribeServices = "ecs" Read EcsDescribeServices "describe_services";
         CreateService = "ecs" Write EcsServiceWrite "create_service";
         UpdateService = "ecs" Write EcsServiceWrite "update_service";

@@ -701,7 +701,13 @@ pub fn plan_fargate_service(
     let mut notes = vec![];
 
     // 1. Cluster.
-    plan_cluster(spec, observed.cluster.as_ref(), &mut actions, &mut notes)?;
+    plan_cluster(
+        owner,
+        spec,
+        observed.cluster.as_ref(),
+        &mut actions,
+        &mut notes,
+    )?;
 
     // 2. Service.
     let initial_count = initial_desired_count(spec);
@@ -878,6 +884,7 @@ fn lattice_port_errors(
 /// Step 1: the cluster. A missing (or inactive) one is created when the spec asks, else the
 /// service waits; a live one missing a capacity provider the strategy names is a note.
 fn plan_cluster(
+    owner: &Owner,
     spec: &FargateServiceSpec,
     observed: Option<&ObservedCluster>,
     actions: &mut Vec<Action>,
@@ -897,12 +904,18 @@ fn plan_cluster(
         }
         let mut tags = spec.tags.clone();
         tags.insert(MANAGED_BY_TAG.to_owned(), "fargate-operator".to_owned());
+        let defaults = spec.cluster.service_connect_defaults.as_ref();
+        if let Some(d) = defaults {
+            tags.extend(sc::cluster_defaults_tags(owner, &d.namespace));
+        }
         actions.push(Action::CreateCluster {
             name: cluster.clone(),
             capacity_providers: vec!["FARGATE".into(), "FARGATE_SPOT".into()],
             tags,
+            service_connect_namespace: defaults.map(|d| d.namespace.clone()),
         });
     } else if let Some(c) = observed {
+        sc::plan_cluster_defaults(owner, spec, c, actions, notes);
         for item in &spec.capacity_provider_strategy {
             let p = item.capacity_provider.as_str();
             if !c.capacity_providers.iter().any(|x| x == p) {

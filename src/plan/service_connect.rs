@@ -14,9 +14,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::model::{LogConfigDef, Tags};
+use super::model::{LogConfigDef, ObservedCluster, Tags};
+use super::{Action, Note};
+use crate::api::fargateservice::FargateServiceSpec;
+use crate::api::names::Owner;
 use crate::api::service_connect::ServiceConnect;
 use crate::api::validation::FieldError;
+use crate::api::{reasons, MANAGED_BY_TAG};
 
 /// Tag on an ECS service: the hash of the Service Connect configuration the operator last
 /// sent ([`ServiceConnectDef::tag_value`]).
@@ -180,6 +184,85 @@ pub fn port_name_errors(
             ),
         })
         .collect()
+}
+
+/// Tag on a cluster the operator created: a hash of the default Service Connect namespace
+/// the operator last set (ECS may report a namespace set by name as its ARN).
+pub const CLUSTER_DEFAULTS_TAG: &str = "ecs.fargate.dev/service-connect-defaults";
+/// Tag on such a cluster: the UID of the FargateService that set its default namespace. Only
+/// that object changes it, so two services naming the cluster with different defaults
+/// cannot undo each other's change on every reconcile.
+pub const CLUSTER_DEFAULTS_BY_TAG: &str = "ecs.fargate.dev/service-connect-defaults-by";
+
+/// The tags recording that `owner` set `namespace` as a cluster's default.
+pub fn cluster_defaults_tags(owner: &Owner, namespace: &str) -> Tags {
+    Tags::from([
+        (
+            CLUSTER_DEFAULTS_TAG.to_owned(),
+            super::hash_json(&namespace)[..16].to_owned(),
+        ),
+        (CLUSTER_DEFAULTS_BY_TAG.to_owned(), owner.uid.clone()),
+    ])
+}
+
+/// The default Service Connect namespace of a live cluster against the spec's
+/// `cluster.serviceConnectDefaults`: in sync when ECS reports it or the cluster's tag
+/// records it; else UpdateCluster (and the tags after it) on a cluster the operator created
+/// whose default this object set (or nobody did); else a note saying why it is left alone.
+/// Unset in the spec: the cluster is left as it is.
+pub fn plan_cluster_defaults(
+    owner: &Owner,
+    spec: &FargateServiceSpec,
+    cluster: &ObservedCluster,
+    actions: &mut Vec<Action>,
+    notes: &mut Vec<Note>,
+) {
+    let Some(want) = spec
+        .cluster
+        .service_connect_defaults
+        .as_ref()
+        .map(|d| &d.namespace)
+    else {
+        return;
+    };
+    let tags = cluster_defaults_tags(owner, want);
+    let name = &spec.cluster.name;
+    if cluster.service_connect_namespace.as_ref() == Some(want)
+        || cluster.tags.get(CLUSTER_DEFAULTS_TAG) == tags.get(CLUSTER_DEFAULTS_TAG)
+    {
+        return;
+    }
+    if cluster.tags.get(MANAGED_BY_TAG).map(String::as_str) != Some("fargate-operator") {
+        notes.push(Note {
+            reason: reasons::CONFLICT,
+            message: format!(
+                "ECS cluster {name} was not created by the operator, so its default Service Connect namespace is left alone: spec.cluster.serviceConnectDefaults ({want}) is not applied"
+            ),
+        });
+        return;
+    }
+    if let Some(by) = cluster
+        .tags
+        .get(CLUSTER_DEFAULTS_BY_TAG)
+        .filter(|by| **by != owner.uid)
+    {
+        notes.push(Note {
+            reason: reasons::CONFLICT,
+            message: format!(
+                "the default Service Connect namespace of ECS cluster {name} was set by another FargateService (UID {by}): spec.cluster.serviceConnectDefaults ({want}) is not applied; give both the same namespace, or remove the cluster's {CLUSTER_DEFAULTS_BY_TAG} tag to let this one set it"
+            ),
+        });
+        return;
+    }
+    actions.push(Action::UpdateCluster {
+        name: name.clone(),
+        service_connect_namespace: want.clone(),
+    });
+    actions.push(Action::TagService {
+        arn: cluster.arn.clone(),
+        tags,
+        remove: vec![],
+    });
 }
 
 /// The tag to add to the service's tags for a desired configuration, if any.

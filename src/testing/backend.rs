@@ -136,11 +136,24 @@ impl aws::Ecs for SimBackend {
         name: &str,
         capacity_providers: &[String],
         tags: &Tags,
+        service_connect_namespace: Option<&str>,
     ) -> Result<(), AwsError> {
         self.apply(Action::CreateCluster {
             name: name.into(),
             capacity_providers: capacity_providers.to_vec(),
             tags: tags.clone(),
+            service_connect_namespace: service_connect_namespace.map(str::to_owned),
+        })
+    }
+
+    async fn update_cluster(
+        &self,
+        name: &str,
+        service_connect_namespace: &str,
+    ) -> Result<(), AwsError> {
+        self.apply(Action::UpdateCluster {
+            name: name.into(),
+            service_connect_namespace: service_connect_namespace.into(),
         })
     }
 

@@ -265,6 +265,7 @@ impl SimAws {
                 name,
                 capacity_providers,
                 tags,
+                service_connect_namespace,
             } => {
                 // CreateCluster is idempotent in ECS.
                 let arn = format!(
@@ -278,7 +279,20 @@ impl SimAws {
                         status: "ACTIVE".into(),
                         capacity_providers: capacity_providers.clone(),
                         tags: tags.clone(),
+                        service_connect_namespace: service_connect_namespace.clone(),
                     });
+            }
+            Action::UpdateCluster {
+                name,
+                service_connect_namespace,
+            } => {
+                let c = self
+                    .clusters
+                    .get_mut(name)
+                    .ok_or_else(|| SimError::NotFound(name.clone()))?;
+                // An empty name removes the default, as in ECS.
+                c.service_connect_namespace =
+                    Some(service_connect_namespace.clone()).filter(|ns| !ns.is_empty());
             }
             Action::CreateService {
                 cluster,
@@ -425,14 +439,21 @@ impl SimAws {
                 }
             }
             Action::TagService { arn, tags, remove } => {
-                let s = self
-                    .services
-                    .values_mut()
-                    .find(|s| &s.arn == arn)
-                    .ok_or_else(|| SimError::NotFound(arn.clone()))?;
-                s.tags.extend(tags.clone());
+                // A service's, or a cluster's (TagResource takes either).
+                let current = match self.services.values_mut().find(|s| &s.arn == arn) {
+                    Some(s) => &mut s.tags,
+                    None => {
+                        &mut self
+                            .clusters
+                            .values_mut()
+                            .find(|c| &c.arn == arn)
+                            .ok_or_else(|| SimError::NotFound(arn.clone()))?
+                            .tags
+                    }
+                };
+                current.extend(tags.clone());
                 for k in remove {
-                    s.tags.remove(k);
+                    current.remove(k);
                 }
             }
             Action::RegisterScalableTarget {

@@ -162,6 +162,10 @@ impl aws::Ecs for SdkEcs {
             status: c.status().unwrap_or_default().to_owned(),
             capacity_providers: c.capacity_providers().to_vec(),
             tags: from_ecs_tags(c.tags()),
+            service_connect_namespace: c
+                .service_connect_defaults()
+                .and_then(|d| d.namespace())
+                .map(str::to_owned),
         }))
     }
 
@@ -170,7 +174,11 @@ impl aws::Ecs for SdkEcs {
         name: &str,
         capacity_providers: &[String],
         tags: &Tags,
+        service_connect_namespace: Option<&str>,
     ) -> Result<(), AwsError> {
+        let defaults = service_connect_namespace
+            .map(|ns| service_connect_defaults(AwsOp::CreateCluster, ns))
+            .transpose()?;
         send(
             &self.1,
             AwsOp::CreateCluster,
@@ -179,6 +187,26 @@ impl aws::Ecs for SdkEcs {
                 .cluster_name(name)
                 .set_capacity_providers(Some(capacity_providers.to_vec()))
                 .set_tags(Some(ecs_tags(tags)))
+                .set_service_connect_defaults(defaults)
+                .send(),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn update_cluster(
+        &self,
+        name: &str,
+        service_connect_namespace: &str,
+    ) -> Result<(), AwsError> {
+        let defaults = service_connect_defaults(AwsOp::UpdateCluster, service_connect_namespace)?;
+        send(
+            &self.1,
+            AwsOp::UpdateCluster,
+            self.0
+                .update_cluster()
+                .cluster(name)
+                .service_connect_defaults(defaults)
                 .send(),
         )
         .await

@@ -618,6 +618,17 @@ fn service_connect_to_sdk(
         .build())
 }
 
+/// A cluster's default Service Connect namespace as CreateCluster and UpdateCluster take it.
+pub(super) fn service_connect_defaults(
+    op: AwsOp,
+    namespace: &str,
+) -> Result<ecs::types::ClusterServiceConnectDefaultsRequest, AwsError> {
+    ecs::types::ClusterServiceConnectDefaultsRequest::builder()
+        .namespace(namespace)
+        .build()
+        .map_err(|e| invalid(op, e))
+}
+
 pub(super) fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
     let body = service_body_from_sdk(s);
     ObservedService {
@@ -1875,7 +1886,10 @@ mod tests {
         };
         let request =
             update_service_request(client().update_service(), "shop", "shop_web", &update).unwrap();
-        let sent = request.as_input().get_service_connect_configuration().clone();
+        let sent = request
+            .as_input()
+            .get_service_connect_configuration()
+            .clone();
         assert_eq!(
             sent,
             Some(
