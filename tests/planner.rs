@@ -1492,3 +1492,78 @@ fn a_cluster_the_operator_did_not_create_keeps_its_default_namespace() {
         note.message
     );
 }
+
+#[test]
+fn a_revision_ecs_rolled_back_is_held_unless_pinned_on_purpose() {
+    use fargate_operator::api::fargateservice::RolledBackRevision;
+    use fargate_operator::api::names::owner_of;
+    use fargate_operator::plan::model::ObservedFargateService;
+    use fargate_operator::plan::service::{referenced_task_definition, task_definition_info};
+    use fargate_operator::plan::{plan_fargate_service, ServiceInputs};
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = support::examples::web_api();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let td1 = web_body(&aws).task_definition.to_string();
+    m.task_definitions[0].spec.containers[0].image = "public.ecr.aws/nginx/nginx:1.27.4".into();
+    converge(&mut aws, &m, &config);
+    let td2 = web_body(&aws).task_definition.to_string();
+    // ECS rolled revision 2 back.
+    aws.services
+        .get_mut(&(WEB.0.to_owned(), WEB.1.to_owned()))
+        .unwrap()
+        .body
+        .task_definition = td1.as_str().into();
+    let held = RolledBackRevision {
+        task_definition_arn: td2.clone(),
+        generation: 1,
+        reason: Some("alarm web-5xx in ALARM".into()),
+    };
+    let fs = &m.services[0];
+    let owner = owner_of(fs, "FargateService");
+    let observed: ObservedFargateService = aws.observe_service(WEB.0, WEB.1);
+    let info = task_definition_info(&m.task_definitions[0], Some(td2.clone()));
+    let plan_with = |fs: &fargate_operator::api::FargateService, info| {
+        plan_fargate_service(
+            ServiceInputs {
+                owner: &owner,
+                spec: &fs.spec,
+                restarted_at: None,
+                task_definition: Some(info),
+                rolled_back: Some(&held),
+            },
+            &observed,
+            &config,
+        )
+        .unwrap()
+    };
+    let p = plan_with(fs, &info);
+    assert!(p.actions.is_empty(), "{:?}", p.actions);
+    assert_eq!(p.notes[0].reason, reasons::ROLLED_BACK);
+    assert!(
+        p.notes[0].message.contains("alarm web-5xx"),
+        "{}",
+        p.notes[0].message
+    );
+
+    // Pinned to revision 2 on purpose (rollback-to): deployed.
+    let mut pinned = fs.clone();
+    pinned
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(ROLLBACK_TO_ANNOTATION.into(), "2".into());
+    let mut kept = info.clone();
+    kept.kept = [(1, td1.clone()), (2, td2.clone())].into();
+    let infos = [(("shop".to_owned(), "web-api".to_owned()), kept)].into();
+    let pinned_info = referenced_task_definition(&pinned, &infos).unwrap();
+    match &plan_with(&pinned, &pinned_info).actions[..] {
+        [Action::UpdateService { changes, .. }] => {
+            assert_eq!(
+                changes.task_definition.as_ref().map(ToString::to_string),
+                Some(td2.clone())
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -691,6 +691,7 @@ impl World {
                 spec: &self.fs,
                 restarted_at: None,
                 task_definition: Some(&info),
+                rolled_back: None,
             },
             observed,
             &self.config,

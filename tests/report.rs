@@ -460,3 +460,47 @@ fn revision_history_lists_kept_revisions_newest_first_with_the_current_one_marke
     );
     assert_eq!(s.retained_revisions.len(), 2);
 }
+
+#[test]
+fn a_rollback_ecs_ran_between_two_reconciles_is_recorded_with_the_revision_it_undid() {
+    use fargate_operator::api::fargateservice::RolloutStatus;
+    // The last status: revision 2 rolling back (an alarm), the service still on it.
+    let mut rolling_back = canary_at("PRODUCTION_TRAFFIC_SHIFT", "ROLLBACK_IN_PROGRESS", 5.0);
+    if let Some(d) = rolling_back.service_deployment.as_mut() {
+        d.rollback_reason = Some("alarm web-5xx in ALARM".into());
+    }
+    let before = status(&Sync::InSync, &rolling_back, None, "2026-11-21T10:10:00Z");
+    assert_eq!(before.task_definition_arn.as_deref(), Some(TD2));
+    assert_eq!(
+        before.rolled_back, None,
+        "still on revision 2: nothing to hold yet"
+    );
+    // Now ECS runs revision 1 again and the service deployment is no longer read.
+    let mut after = observed(2, vec![deployment("PRIMARY", TD1, 2, 2, "COMPLETED")]);
+    if let Some(s) = after.service.as_mut() {
+        s.body.task_definition = TD1.into();
+    }
+    let s = status(&Sync::InSync, &after, Some(&before), "2026-11-21T10:20:00Z");
+    let held = s.rolled_back.clone().expect("recorded");
+    assert_eq!(held.task_definition_arn, TD2);
+    assert_eq!(held.generation, 3);
+    assert_eq!(held.reason.as_deref(), Some("alarm web-5xx in ALARM"));
+    // Kept while the generation is the same ...
+    let later = status(&Sync::InSync, &after, Some(&s), "2026-11-21T10:30:00Z");
+    assert_eq!(later.rolled_back, s.rolled_back);
+    // ... and a rollback that had already ended at the last status is not taken for one of
+    // the revision the service ran then.
+    let ended = FargateServiceStatus {
+        rolled_back: None,
+        rollout: Some(RolloutStatus {
+            strategy: "CANARY".into(),
+            status: Some("ROLLBACK_SUCCESSFUL".into()),
+            ..Default::default()
+        }),
+        ..before.clone()
+    };
+    assert_eq!(
+        status(&Sync::InSync, &after, Some(&ended), "2026-11-21T10:40:00Z").rolled_back,
+        None
+    );
+}

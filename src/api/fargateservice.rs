@@ -879,6 +879,23 @@ pub struct FargateServiceStatus {
     /// Estimated monthly cost in USD at the current desired count (list prices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_monthly_cost_usd: Option<f64>,
+    /// A revision ECS rolled back (circuit breaker, alarm, lifecycle hook) while this
+    /// generation names it: the operator does not deploy it again until the spec changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_back: Option<RolledBackRevision>,
+}
+
+/// A task-definition revision ECS rolled back.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RolledBackRevision {
+    /// The revision's ARN.
+    pub task_definition_arn: String,
+    /// The `metadata.generation` it was rolled back at: a newer generation deploys it again.
+    pub generation: i64,
+    /// Why, as ECS said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One ECS deployment.

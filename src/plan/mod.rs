@@ -8,6 +8,7 @@ pub mod cost;
 pub mod delete;
 pub mod model;
 pub mod op;
+pub mod rollback;
 pub mod service;
 pub mod service_connect;
 pub mod taskdef;

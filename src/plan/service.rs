@@ -202,6 +202,9 @@ pub struct ServiceInputs<'a> {
     pub restarted_at: Option<&'a str>,
     /// The task definition to deploy; `None` while it cannot be resolved.
     pub task_definition: Option<&'a TaskDefinitionInfo>,
+    /// The revision ECS rolled back, not to be deployed again for this generation
+    /// ([`super::rollback::rolled_back_revision`]).
+    pub rolled_back: Option<&'a crate::api::fargateservice::RolledBackRevision>,
 }
 
 /// The [`RESTARTED_AT_TAG`] value once the restart asked for by the annotation `value` is
@@ -687,6 +690,7 @@ pub fn plan_fargate_service(
         spec,
         restarted_at,
         task_definition,
+        rolled_back,
     } = inputs;
     check_spec(owner, spec, restarted_at)?;
     let Some(td) = task_definition else {
@@ -711,7 +715,15 @@ pub fn plan_fargate_service(
 
     // 2. Service.
     let initial_count = initial_desired_count(spec);
-    let want = desired_body(spec, &task_definition_ref(td), initial_count);
+    let live = observed.service.as_ref().filter(|s| s.status != "INACTIVE");
+    // A revision pinned on purpose is deployed whatever ECS did before.
+    let want = super::rollback::hold(
+        desired_body(spec, &task_definition_ref(td), initial_count),
+        live,
+        rolled_back.filter(|_| td.pin.is_none()),
+        owner.generation,
+        &mut notes,
+    );
     let target = ServiceTarget {
         owner,
         spec,
@@ -721,7 +733,6 @@ pub fn plan_fargate_service(
         want: &want,
         tags: service_tags(owner, spec, restarted_at),
     };
-    let live = observed.service.as_ref().filter(|s| s.status != "INACTIVE");
     let running_count = match live {
         None => {
             actions.push(create_service(&target));
