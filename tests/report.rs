@@ -504,3 +504,58 @@ fn a_rollback_ecs_ran_between_two_reconciles_is_recorded_with_the_revision_it_un
         None
     );
 }
+
+/// A rolling deployment reads its service deployment as the other strategies do
+/// (`engine::observe::wants_service_deployment`), so its stage shows too.
+#[test]
+fn every_stage_of_a_rolling_deployment_is_progressing_with_the_stage_in_the_message() {
+    use fargate_operator::engine::observe::wants_service_deployment;
+    for stage in [
+        "RECONCILE_SERVICE",
+        "PRE_SCALE_UP",
+        "SCALE_UP",
+        "POST_SCALE_UP",
+        "CLEAN_UP",
+    ] {
+        let mut o = canary_at(stage, "IN_PROGRESS", 0.0);
+        if let Some(s) = o.service.as_mut() {
+            s.body.rollout = RolloutDef {
+                strategy: Some("ROLLING".into()),
+                ..RolloutDef::default()
+            };
+            s.deployments[0].running_count = 1;
+            assert!(
+                wants_service_deployment(s),
+                "{stage}: read while rolling out"
+            );
+        }
+        if let Some(d) = o.service_deployment.as_mut() {
+            d.production_traffic_percent = None;
+            d.test_traffic_percent = None;
+            d.bake_time_minutes = None;
+        }
+        let s = status(&Sync::InSync, &o, None, "2026-11-21T10:10:00Z");
+        let (ready, reason, _) = cond(&s, "Ready");
+        assert_eq!((ready, reason), ("False", "Deploying"), "{stage}");
+        let (progressing, _, message) = cond(&s, "Progressing");
+        assert_eq!(progressing, "True", "{stage}");
+        assert!(
+            message.starts_with("ROLLING of revision shop-web-api:2: IN_PROGRESS at stage ")
+                && message.contains(stage)
+                && message.ends_with("1/2 tasks running"),
+            "{stage}: {message}"
+        );
+        let r = s.rollout.as_ref().expect("rollout");
+        assert_eq!(
+            (
+                r.strategy.as_str(),
+                r.stage.as_deref(),
+                r.bake_ends_at.as_deref()
+            ),
+            ("ROLLING", Some(stage), None)
+        );
+    }
+    // Settled: no read (a steady service costs nothing extra).
+    let done = observed(2, vec![deployment("PRIMARY", TD2, 2, 2, "COMPLETED")]);
+    assert!(!wants_service_deployment(done.service.as_ref().unwrap()));
+}

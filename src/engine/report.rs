@@ -478,8 +478,11 @@ fn rollout_readiness(
     let status = r.status.as_deref()?;
     let revision = revision_of(&s.body.task_definition.to_string()).unwrap_or_default();
     if in_flight(status) {
+        let tasks = primary_deployment(s)
+            .map(|d| format!("; {}/{} tasks running", d.running_count, d.desired_count))
+            .unwrap_or_default();
         let m = format!(
-            "{} of revision {revision}: {}",
+            "{} of revision {revision}: {}{tasks}",
             r.strategy,
             rollout_progress(r)
         );
