@@ -609,6 +609,10 @@ fn rollout() -> impl Strategy<Value = DeploymentSpec> {
                         stages: vec![HookStage::PostTestTrafficShift, HookStage::PreScaleUp],
                         timeout_minutes: None,
                         timeout_action: None,
+                        // Keys out of order and nested: the canonical JSON sorts them.
+                        details: serde_json::json!({"z": 1, "a": [true, null, 1.5], "m": {"y": "x", "b": -3}})
+                            .as_object()
+                            .cloned(),
                     }]
                 } else {
                     vec![]
@@ -868,6 +872,8 @@ proptest! {
             if bit() && r.linear == Some(LINEAR_DEFAULTS) && r.strategy() == "LINEAR" { r.linear = None; }
             for h in &mut r.lifecycle_hooks {
                 if bit() { h.stages.reverse(); }
+                // No details, as ECS may report them: an empty object.
+                if h.details.is_none() && bit() { h.details = Some("{}".into()); }
                 if bit() { h.timeout_minutes = None; h.timeout_action = None; }
             }
         }

@@ -508,6 +508,27 @@ pub struct LifecycleHook {
     /// What ECS does when the hook times out: `ROLLBACK` (ECS's default) or `CONTINUE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_action: Option<HookTimeoutAction>,
+    /// Custom parameters ECS passes to the function on each invocation (its `hookDetails`):
+    /// an object of any JSON values, e.g. `{environment: prod, checks: [5xx, latency]}`. At
+    /// most 32 keys and 4096 characters as JSON (ECS publishes no limit; this keeps specs
+    /// and requests small).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "hook_details_schema")]
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The most keys of a lifecycle hook's `details`.
+pub const HOOK_DETAILS_MAX_KEYS: usize = 32;
+/// The most characters of a lifecycle hook's `details` as JSON.
+pub const HOOK_DETAILS_MAX_CHARS: usize = 4096;
+
+/// `lifecycleHooks[].details`: an object whose values the API server keeps as given.
+fn hook_details_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "maxProperties": HOOK_DETAILS_MAX_KEYS,
+        "x-kubernetes-preserve-unknown-fields": true,
+    })
 }
 
 /// A deployment lifecycle stage a hook runs at.

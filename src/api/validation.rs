@@ -1012,6 +1012,32 @@ fn lifecycle_hooks(c: &mut Check, hooks: &[super::fargateservice::LifecycleHook]
             }
         }
         c.opt_range(format!("{at}.timeoutMinutes"), h.timeout_minutes, 1, 1440);
+        hook_details(c, &at, h.details.as_ref());
+    }
+}
+
+/// A hook's `details`: at most [`HOOK_DETAILS_MAX_KEYS`] keys (the schema's maxProperties)
+/// and [`HOOK_DETAILS_MAX_CHARS`] characters as JSON (which the API server cannot check on
+/// a value it keeps as given: refused here, before any AWS call).
+fn hook_details(c: &mut Check, at: &str, details: Option<&serde_json::Map<String, Value>>) {
+    use super::fargateservice::{HOOK_DETAILS_MAX_CHARS, HOOK_DETAILS_MAX_KEYS};
+    let Some(d) = details else { return };
+    let at = format!("{at}.details");
+    if d.len() > HOOK_DETAILS_MAX_KEYS {
+        c.fail(
+            &at,
+            format!(
+                "has {} entries; at most {HOOK_DETAILS_MAX_KEYS} are allowed",
+                d.len()
+            ),
+        );
+    }
+    let n = serde_json::to_string(d).map_or(0, |s| s.chars().count());
+    if n > HOOK_DETAILS_MAX_CHARS {
+        c.fail(
+            &at,
+            format!("is {n} characters long as JSON; at most {HOOK_DETAILS_MAX_CHARS} are allowed"),
+        );
     }
 }
 

@@ -620,6 +620,48 @@ pub struct HookDef {
     pub timeout_minutes: Option<i32>,
     /// `CONTINUE` / `ROLLBACK`.
     pub timeout_action: Option<String>,
+    /// The `hookDetails` object as canonical JSON ([`canonical_json`]); None: none (an
+    /// empty object is none too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+}
+
+/// `value` as JSON with every object's keys sorted, whatever order it was built or parsed
+/// in: equal values give equal strings.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_sorted(value, &mut out);
+    out
+}
+
+fn write_sorted(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                write_sorted(&m[k], out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_sorted(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 /// How a service rolls out a new revision beyond the rolling-update bounds: the strategy,
@@ -655,6 +697,7 @@ impl RolloutDef {
             h.timeout_minutes.get_or_insert(HOOK_TIMEOUT_DEFAULTS.0);
             h.timeout_action
                 .get_or_insert_with(|| HOOK_TIMEOUT_DEFAULTS.1.to_owned());
+            h.details = h.details.take().filter(|d| d != "{}");
         }
         lifecycle_hooks.sort();
         Self {

@@ -369,6 +369,10 @@ fn desired_rollout(d: &DeploymentSpec) -> RolloutDef {
                 stages: h.stages.iter().map(|s| s.as_str().to_owned()).collect(),
                 timeout_minutes: h.timeout_minutes,
                 timeout_action: h.timeout_action.map(|a| a.as_str().to_owned()),
+                details: h
+                    .details
+                    .as_ref()
+                    .map(|d| canonical_json(&serde_json::Value::Object(d.clone()))),
             })
             .collect(),
     }
@@ -882,14 +886,30 @@ fn lattice_port_errors(
         .iter()
         .enumerate()
         .filter(|(_, l)| !names.contains(&l.port_name))
-        .map(|(i, l)| FieldError {
-            field: format!("spec.vpcLattice[{i}].portName"),
-            message: format!(
-                "{:?} is not the name of a port mapping of task definition {} (names: {names:?}): name the port in the TaskDefinition's portMappings[].name",
-                l.port_name, td.family
-            ),
+        .map(|(i, l)| {
+            unknown_port_name(
+                format!("spec.vpcLattice[{i}].portName"),
+                &l.port_name,
+                &td.family,
+                names,
+            )
         })
         .collect()
+}
+
+/// `field` names `port`, which is not a port name of task definition `family`.
+pub(super) fn unknown_port_name(
+    field: String,
+    port: &str,
+    family: &str,
+    names: &std::collections::BTreeSet<String>,
+) -> FieldError {
+    FieldError {
+        field,
+        message: format!(
+            "{port:?} is not the name of a port mapping of task definition {family} (names: {names:?}): name the port in the TaskDefinition's portMappings[].name"
+        ),
+    }
 }
 
 /// Step 1: the cluster. A missing (or inactive) one is created when the spec asks, else the

@@ -176,12 +176,13 @@ pub fn port_name_errors(
         .iter()
         .enumerate()
         .filter(|(_, s)| !names.contains(&s.port_name))
-        .map(|(i, s)| FieldError {
-            field: format!("spec.serviceConnect.services[{i}].portName"),
-            message: format!(
-                "{:?} is not the name of a port mapping of task definition {family} (names: {names:?}): name the port in the TaskDefinition's portMappings[].name",
-                s.port_name
-            ),
+        .map(|(i, s)| {
+            super::service::unknown_port_name(
+                format!("spec.serviceConnect.services[{i}].portName"),
+                &s.port_name,
+                family,
+                names,
+            )
         })
         .collect()
 }

@@ -827,6 +827,9 @@ pub(super) fn rollout_from_sdk(d: &ecs::types::DeploymentConfiguration) -> Rollo
                     .timeout_configuration()
                     .and_then(|t| t.action())
                     .map(|a| a.as_str().to_owned()),
+                details: h
+                    .hook_details()
+                    .map(|d| canonical_json(&json_of_document(d))),
             })
             .collect(),
     }
@@ -1010,7 +1013,13 @@ fn hook_to_sdk(h: &HookDef) -> ecs::types::DeploymentLifecycleHook {
                 .map(t::DeploymentLifecycleHookAction::from),
         )
         .build();
+    let details = h
+        .details
+        .as_deref()
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .map(|v| document_of_json(&v));
     t::DeploymentLifecycleHook::builder()
+        .set_hook_details(details)
         .target_type(t::DeploymentLifecycleHookTargetType::AwsLambda)
         .hook_target_arn(&h.lambda_arn)
         .role_arn(&h.role_arn)
@@ -1022,6 +1031,47 @@ fn hook_to_sdk(h: &HookDef) -> ecs::types::DeploymentLifecycleHook {
         ))
         .timeout_configuration(timeout)
         .build()
+}
+
+/// A JSON value as the SDK's document type (`hookDetails`).
+fn document_of_json(v: &serde_json::Value) -> aws_smithy_types::Document {
+    use aws_smithy_types::{Document as D, Number as N};
+    match v {
+        serde_json::Value::Null => D::Null,
+        serde_json::Value::Bool(b) => D::Bool(*b),
+        serde_json::Value::Number(n) => D::Number(match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => N::PosInt(u),
+            (None, Some(i)) => N::NegInt(i),
+            _ => N::Float(n.as_f64().unwrap_or_default()),
+        }),
+        serde_json::Value::String(s) => D::String(s.clone()),
+        serde_json::Value::Array(items) => D::Array(items.iter().map(document_of_json).collect()),
+        serde_json::Value::Object(m) => D::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), document_of_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// The SDK's document type as a JSON value.
+fn json_of_document(d: &aws_smithy_types::Document) -> serde_json::Value {
+    use aws_smithy_types::{Document as D, Number as N};
+    match d {
+        D::Null => serde_json::Value::Null,
+        D::Bool(b) => serde_json::Value::Bool(*b),
+        D::Number(N::PosInt(u)) => (*u).into(),
+        D::Number(N::NegInt(i)) => (*i).into(),
+        D::Number(N::Float(f)) => serde_json::Number::from_f64(*f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        D::String(s) => serde_json::Value::String(s.clone()),
+        D::Array(items) => serde_json::Value::Array(items.iter().map(json_of_document).collect()),
+        D::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), json_of_document(v)))
+                .collect(),
+        ),
+    }
 }
 
 /// A [`ServiceBody`]'s deployment configuration, defaults filled in.
@@ -1627,6 +1677,11 @@ mod tests {
                 stages: strings(&["POST_TEST_TRAFFIC_SHIFT", "TEST_TRAFFIC_SHIFT"]),
                 timeout_minutes: Some(30),
                 timeout_action: Some("ROLLBACK".into()),
+                details: Some(canonical_json(&serde_json::json!({
+                    "environment": "prod",
+                    "checks": ["5xx", "latency"],
+                    "threshold": {"errors": 5, "ratio": 0.5, "delta": -2},
+                }))),
             }],
         }
     }
@@ -1658,6 +1713,26 @@ mod tests {
             Some("arn:aws:lambda:us-east-1:123456789012:function:smoke")
         );
         assert_eq!(h.lifecycle_stages().len(), 2);
+        // hookDetails as a JSON document (moto drops it: the request is checked here, and
+        // the service round trip below reads it back).
+        use aws_smithy_types::{Document as D, Number as N};
+        let details = match h.hook_details() {
+            Some(D::Object(m)) => m.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(details["environment"], D::String("prod".into()));
+        assert_eq!(
+            details["checks"],
+            D::Array(vec![D::String("5xx".into()), D::String("latency".into())])
+        );
+        match &details["threshold"] {
+            D::Object(t) => {
+                assert_eq!(t["errors"], D::Number(N::PosInt(5)));
+                assert_eq!(t["ratio"], D::Number(N::Float(0.5)));
+                assert_eq!(t["delta"], D::Number(N::NegInt(-2)));
+            }
+            other => panic!("{other:?}"),
+        }
         let lb = &request.as_input().get_load_balancers().clone().unwrap()[0];
         let a = lb.advanced_configuration().unwrap();
         assert_eq!(a.role_arn(), Some("arn:aws:iam::123456789012:role/ecs-elb"));
