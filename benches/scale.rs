@@ -785,6 +785,7 @@ fn planner_throughput(
                 spec: &fs.spec,
                 restarted_at: None,
                 task_definition: Some(&info),
+                rolled_back: None,
             },
             &observed_fs,
             config,

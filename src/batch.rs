@@ -122,6 +122,12 @@ pub fn plan_all(
                     .get(RESTARTED_AT_ANNOTATION)
                     .map(String::as_str),
                 task_definition: td.as_ref(),
+                rolled_back: crate::plan::rollback::rolled_back_revision(
+                    &observed,
+                    fs.status.as_ref(),
+                    owner.generation,
+                )
+                .as_ref(),
             },
             &observed,
             config,

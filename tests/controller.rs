@@ -2106,3 +2106,64 @@ async fn a_restart_whose_tag_aws_refuses_forces_no_deployment_on_any_retry() {
     }
     assert_eq!(forced_deployments(&h), 1);
 }
+
+#[tokio::test]
+async fn a_service_connect_port_the_task_definition_does_not_name_is_refused_with_a_warning() {
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    h.cache_td(&td);
+    let (fs, _) = reconcile_fs_once(&h, &finalized(fs)).await;
+    let before = h
+        .backend
+        .lock()
+        .services
+        .values()
+        .next()
+        .unwrap()
+        .body
+        .clone();
+    let (creates, updates) = (
+        h.calls.count("create_service"),
+        h.calls.count("update_service"),
+    );
+
+    let mut bad = fs.clone();
+    bad.metadata.generation = Some(2);
+    bad.spec.service_connect.as_mut().unwrap().services[0].port_name = "grpc".into();
+    let (bad, events) = reconcile_fs_once(&h, &bad).await;
+    let degraded = bad
+        .status
+        .as_ref()
+        .unwrap()
+        .conditions
+        .iter()
+        .find(|c| c.type_ == ct::DEGRADED)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (degraded.status.as_str(), degraded.reason.as_str()),
+        ("True", reasons::INVALID_SPEC)
+    );
+    assert!(
+        degraded
+            .message
+            .contains("spec.serviceConnect.services[0].portName")
+            && degraded.message.contains("\"http\""),
+        "{}",
+        degraded.message
+    );
+    assert!(
+        events.iter().any(|(t, r, n)| t == "Warning"
+            && r == reasons::INVALID_SPEC
+            && n.contains("spec.serviceConnect.services[0].portName")),
+        "{events:?}"
+    );
+    // Nothing running changed.
+    assert_eq!(h.calls.count("create_service"), creates);
+    assert_eq!(h.calls.count("update_service"), updates);
+    assert_eq!(
+        h.backend.lock().services.values().next().unwrap().body,
+        before
+    );
+}

@@ -15,6 +15,7 @@ use fargate_operator::aws::instrument::{Call, CallHook};
 use fargate_operator::aws::{AwsError, ErrorKind};
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
 use fargate_operator::manifests::Manifests;
+use fargate_operator::plan::PlanConfig;
 use support::examples::web_api;
 use support::sim::{apply, fresh};
 
@@ -272,4 +273,135 @@ async fn a_conflict_status_carries_no_field_of_the_other_service() {
     assert!(s.deployments.is_empty(), "{:?}", s.deployments);
     assert!(s.recent_events.is_empty() && s.stopped_tasks.is_empty());
     assert_eq!(s.rollout, None);
+}
+
+/// ECS rolling a deployment back (here the circuit breaker: the deployment of the new
+/// revision FAILED, the service runs the previous one again) must not make the operator
+/// deploy the failed revision again on every reconcile. moto runs no deployments, so the
+/// rollback is written into the stand-in by hand, as DescribeServices reports it.
+#[tokio::test]
+async fn a_rolled_back_revision_is_held_until_the_spec_changes() {
+    use fargate_operator::api::FargateServiceStatus;
+    use fargate_operator::engine::reconcile_fargate_service;
+    use fargate_operator::plan::model::ObservedDeployment;
+    use fargate_operator::plan::service::task_definition_info;
+    use k8s_openapi::jiff::Timestamp;
+
+    let backend = fresh();
+    let aws = backend.aws();
+    let config = PlanConfig::default();
+    let m = web_api();
+    apply(&aws, &m).await;
+    let mut changed = m.clone();
+    changed.task_definitions[0].spec.containers[0].image =
+        "public.ecr.aws/nginx/nginx:1.27.4".into();
+    apply(&aws, &changed).await;
+    let current = |backend: &fargate_operator::testing::SimBackend| {
+        let sim = backend.lock();
+        sim.services
+            .values()
+            .next()
+            .expect("service")
+            .body
+            .task_definition
+            .to_string()
+    };
+    let td2 = current(&backend);
+    let td1 = td2.replace(":2", ":1");
+    assert!(td2.ends_with(":2"), "{td2}");
+    let info = task_definition_info(&changed.task_definitions[0], Some(td2.clone()));
+    let mut fs = changed.services[0].clone();
+    fs.metadata.generation = Some(4);
+    let reconcile = |fs: &fargate_operator::api::FargateService| {
+        let (aws, config, info, fs) = (aws.clone(), config.clone(), info.clone(), fs.clone());
+        async move {
+            reconcile_fargate_service(&aws, &config, &fs, Some(&info), None, 3, Timestamp::now())
+                .await
+        }
+    };
+    // The status of the reconcile that rolled out revision 2.
+    let deployed = reconcile(&fs).await;
+    assert_eq!(
+        deployed.status.task_definition_arn.as_deref(),
+        Some(td2.as_str())
+    );
+    fs.status = Some(deployed.status);
+
+    // The circuit breaker fails it and ECS rolls back to revision 1.
+    {
+        let mut sim = backend.lock();
+        let s = sim.services.values_mut().next().expect("service");
+        s.body.task_definition = td1.as_str().into();
+        s.deployments = vec![
+            ObservedDeployment {
+                id: "ecs-svc/3".into(),
+                status: "PRIMARY".into(),
+                task_definition: td1.clone(),
+                desired_count: 2,
+                running_count: 2,
+                rollout_state: Some("COMPLETED".into()),
+                ..Default::default()
+            },
+            ObservedDeployment {
+                id: "ecs-svc/2".into(),
+                status: "ACTIVE".into(),
+                task_definition: td2.clone(),
+                failed_tasks: 3,
+                rollout_state: Some("FAILED".into()),
+                rollout_state_reason: Some(
+                    "ECS deployment circuit breaker: tasks failed to start.".into(),
+                ),
+                ..Default::default()
+            },
+        ];
+    }
+    let degraded = |s: &FargateServiceStatus| {
+        let c = s
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "Degraded")
+            .expect("Degraded");
+        (c.status.clone(), c.reason.clone(), c.message.clone())
+    };
+    // Reconciles after it (the failed deployment soon drops out of the list): revision 2 is
+    // not deployed again, the service stays on revision 1, and the status says why.
+    for round in 0..3 {
+        let r = reconcile(&fs).await;
+        assert!(r.applied.is_empty(), "round {round}: {:?}", r.applied);
+        assert_eq!(current(&backend), td1, "round {round}");
+        let held = r.status.rolled_back.clone().expect("held");
+        assert_eq!(
+            (held.task_definition_arn.as_str(), held.generation),
+            (td2.as_str(), 4)
+        );
+        let (status, reason, message) = degraded(&r.status);
+        assert_eq!(
+            (status.as_str(), reason.as_str()),
+            ("True", reasons::ROLLED_BACK)
+        );
+        assert!(
+            message.contains("circuit breaker") && message.contains(":2"),
+            "{message}"
+        );
+        let ready = r
+            .status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "Ready")
+            .expect("Ready");
+        assert_eq!(ready.status, "False");
+        fs.status = Some(r.status);
+        backend.lock().finish_deployments();
+    }
+
+    // A new generation (any spec change) retries it: one UpdateService to revision 2.
+    fs.metadata.generation = Some(5);
+    let retried = reconcile(&fs).await;
+    assert_eq!(
+        retried.applied.iter().map(|a| a.action).collect::<Vec<_>>(),
+        vec!["UpdateService"]
+    );
+    assert_eq!(current(&backend), td2);
+    assert_eq!(retried.status.rolled_back, None);
+    assert_eq!(degraded(&retried.status).0, "False");
 }

@@ -17,6 +17,7 @@ use fargate_operator::plan::model::{
     RoleRef, RolloutDef, ServiceBody, StrategyItem, LINEAR_DEFAULTS,
 };
 use fargate_operator::plan::service::{restart_pending_tag, restart_tag};
+use fargate_operator::plan::service_connect::{ServiceConnectDef, SERVICE_CONNECT_TAG};
 use fargate_operator::plan::{Action, PlanConfig};
 use fargate_operator::testing::SimAws;
 
@@ -1610,4 +1611,373 @@ fn a_managed_role_left_by_an_earlier_object_of_the_same_name_is_adopted_once() {
         "{:?}",
         plans
     );
+}
+
+fn with_service_connect(
+    m: &mut Manifests,
+    sc: Option<fargate_operator::api::service_connect::ServiceConnect>,
+) {
+    m.services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some("web-api"))
+        .unwrap()
+        .spec
+        .service_connect = sc;
+}
+
+fn service_connect(port: &str) -> fargate_operator::api::service_connect::ServiceConnect {
+    use fargate_operator::api::service_connect::{
+        ClientAlias, ServiceConnect, ServiceConnectService,
+    };
+    ServiceConnect {
+        enabled: true,
+        namespace: Some("internal".into()),
+        services: vec![ServiceConnectService {
+            port_name: port.into(),
+            discovery_name: None,
+            client_aliases: vec![ClientAlias {
+                port: 80,
+                dns_name: Some("web-api".into()),
+            }],
+            ingress_port_override: None,
+            timeout: None,
+        }],
+        logging: None,
+    }
+}
+
+#[test]
+fn a_service_connect_port_must_be_a_named_port_of_the_task_definition() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let before = web_body(&aws).clone();
+
+    with_service_connect(&mut m, Some(service_connect("grpc")));
+    let (reason, message) = error_of(&plan(&aws, &m, &config), "web-api", "FargateService");
+    assert_eq!(reason, reasons::INVALID_SPEC);
+    assert!(
+        message.contains("spec.serviceConnect.services[0].portName"),
+        "{message}"
+    );
+    assert!(
+        message.contains("\"http\""),
+        "names the ports there are: {message}"
+    );
+    // Nothing running changed.
+    assert_eq!(web_body(&aws), &before);
+
+    // The container's port named `http`: one UpdateService (and the tag recording what was
+    // sent), then nothing.
+    with_service_connect(&mut m, Some(service_connect("http")));
+    let plans = plan(&aws, &m, &config);
+    match actions_of(&plans, "web-api", "FargateService") {
+        [update @ Action::UpdateService { changes, .. }, Action::TagService { tags, .. }] => {
+            assert_eq!(
+                changes.changed_fields(),
+                vec!["serviceConnectConfiguration"]
+            );
+            assert!(tags.contains_key(SERVICE_CONNECT_TAG), "{tags:?}");
+            assert!(
+                update.describe().ends_with(
+                    "serviceConnectConfiguration → namespace internal: http as web-api:80"
+                ),
+                "{}",
+                update.describe()
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+}
+
+#[test]
+fn service_connect_as_ecs_reports_it_plans_nothing_and_removing_it_turns_it_off() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    with_service_connect(&mut m, Some(service_connect("http")));
+    converge(&mut aws, &m, &config);
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+
+    // ECS reports the namespace by ARN and fills in the discovery name: the tag says this
+    // is what was sent, so no update.
+    let key = (WEB.0.to_owned(), WEB.1.to_owned());
+    let reported = aws.services.get_mut(&key).unwrap();
+    let sc = reported.body.service_connect.as_mut().unwrap();
+    sc.namespace =
+        Some("arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-abc123".into());
+    sc.services[0].discovery_name = Some("http".into());
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+
+    // An emulator that drops it altogether (moto keeps no serviceConnectConfiguration on
+    // its services or deployments; the request it is sent is checked in
+    // aws::sdk::ecs_convert's tests): the same.
+    aws.services.get_mut(&key).unwrap().body.service_connect = None;
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+
+    // A changed spec updates it again.
+    let mut changed = service_connect("http");
+    changed.services[0].client_aliases[0].port = 8080;
+    with_service_connect(&mut m, Some(changed));
+    match actions_of(&plan(&aws, &m, &config), "web-api", "FargateService") {
+        [Action::UpdateService { changes, .. }, Action::TagService { .. }] => {
+            assert_eq!(
+                changes.changed_fields(),
+                vec!["serviceConnectConfiguration"]
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+
+    // Removed from the spec: turned off (enabled: false) and the tag removed, then nothing.
+    with_service_connect(&mut m, None);
+    match actions_of(&plan(&aws, &m, &config), "web-api", "FargateService") {
+        [update @ Action::UpdateService { changes, .. }, Action::TagService { remove, .. }] => {
+            assert_eq!(changes.service_connect, Some(ServiceConnectDef::disabled()));
+            assert!(update
+                .describe()
+                .ends_with("serviceConnectConfiguration → off"));
+            assert_eq!(remove, &vec![SERVICE_CONNECT_TAG.to_owned()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    converge(&mut aws, &m, &config);
+    assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
+}
+
+fn with_cluster_defaults(m: &mut Manifests, service: &str, namespace: Option<&str>) {
+    use fargate_operator::api::service_connect::ClusterServiceConnectDefaults;
+    m.services
+        .iter_mut()
+        .find(|s| s.metadata.name.as_deref() == Some(service))
+        .unwrap()
+        .spec
+        .cluster
+        .service_connect_defaults = namespace.map(|ns| ClusterServiceConnectDefaults {
+        namespace: ns.into(),
+    });
+}
+
+fn plan_of<'a>(plans: &'a [ObjectPlan], name: &str) -> &'a fargate_operator::plan::Plan {
+    plans
+        .iter()
+        .find(|p| p.name == name && p.kind == "FargateService")
+        .and_then(|p| p.plan())
+        .unwrap()
+}
+
+#[test]
+fn a_cluster_the_operator_creates_gets_the_default_service_connect_namespace() {
+    use fargate_operator::plan::service_connect::{CLUSTER_DEFAULTS_BY_TAG, CLUSTER_DEFAULTS_TAG};
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    with_cluster_defaults(&mut m, "web-api", Some("shop"));
+    with_cluster_defaults(&mut m, "worker", Some("shop"));
+    let plans = plan(&aws, &m, &config);
+    let create = plan_of(&plans, "web-api")
+        .actions
+        .iter()
+        .find(|a| matches!(a, Action::CreateCluster { .. }))
+        .unwrap();
+    match create {
+        Action::CreateCluster {
+            service_connect_namespace,
+            tags,
+            ..
+        } => {
+            assert_eq!(service_connect_namespace.as_deref(), Some("shop"));
+            assert!(
+                tags.contains_key(CLUSTER_DEFAULTS_TAG)
+                    && tags.contains_key(CLUSTER_DEFAULTS_BY_TAG)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        create
+            .describe()
+            .ends_with("Service Connect namespace shop)"),
+        "{}",
+        create.describe()
+    );
+    converge(&mut aws, &m, &config);
+    assert_eq!(
+        aws.clusters["shop"].service_connect_namespace.as_deref(),
+        Some("shop")
+    );
+    // Both services name it and agree: nothing more, also as ECS reports it (by ARN).
+    aws.clusters
+        .get_mut("shop")
+        .unwrap()
+        .service_connect_namespace =
+        Some("arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-abc123".into());
+    let plans = plan(&aws, &m, &config);
+    for s in ["web-api", "worker"] {
+        assert!(actions_of(&plans, s, "FargateService").is_empty(), "{s}");
+        assert!(plan_of(&plans, s).notes.is_empty(), "{s}");
+    }
+
+    // The object that set it changes it: UpdateCluster, then the tags; then nothing.
+    let setter = aws.clusters["shop"].tags[CLUSTER_DEFAULTS_BY_TAG].clone();
+    let (mine, other) = if m.services.iter().any(|s| {
+        s.metadata.name.as_deref() == Some("web-api")
+            && s.metadata.uid.as_deref() == Some(setter.as_str())
+    }) {
+        ("web-api", "worker")
+    } else {
+        ("worker", "web-api")
+    };
+    with_cluster_defaults(&mut m, mine, Some("shop-v2"));
+    let plans = plan(&aws, &m, &config);
+    match actions_of(&plans, mine, "FargateService") {
+        [update @ Action::UpdateCluster {
+            service_connect_namespace,
+            ..
+        }, tag @ Action::TagService { .. }] => {
+            assert_eq!(service_connect_namespace, "shop-v2");
+            assert_eq!(
+                update.describe(),
+                "set the default Service Connect namespace of ECS cluster shop to shop-v2"
+            );
+            assert!(
+                tag.describe().starts_with("tag ECS cluster shop"),
+                "{}",
+                tag.describe()
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The other one, still asking for `shop`, is told why it is not applied, and changes
+    // nothing: the two do not undo each other.
+    let other_plan = plan_of(&plans, other);
+    assert!(other_plan.actions.is_empty());
+    assert!(
+        other_plan.notes.is_empty(),
+        "the cluster still has shop: in sync"
+    );
+    converge(&mut aws, &m, &config);
+    assert_eq!(
+        aws.clusters["shop"].service_connect_namespace.as_deref(),
+        Some("shop-v2")
+    );
+    let plans = plan(&aws, &m, &config);
+    assert!(actions_of(&plans, mine, "FargateService").is_empty());
+    assert!(actions_of(&plans, other, "FargateService").is_empty());
+    let note = &plan_of(&plans, other).notes[0];
+    assert_eq!(note.reason, reasons::CONFLICT);
+    assert!(
+        note.message.contains("set by another FargateService"),
+        "{}",
+        note.message
+    );
+
+    // Removed from the spec: the shared cluster is left as it is.
+    with_cluster_defaults(&mut m, mine, None);
+    with_cluster_defaults(&mut m, other, None);
+    let plans = plan(&aws, &m, &config);
+    assert!(actions_of(&plans, mine, "FargateService").is_empty());
+    assert!(actions_of(&plans, other, "FargateService").is_empty());
+}
+
+#[test]
+fn a_cluster_the_operator_did_not_create_keeps_its_default_namespace() {
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = examples();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    aws.clusters
+        .get_mut("shop")
+        .unwrap()
+        .tags
+        .remove(fargate_operator::api::MANAGED_BY_TAG);
+    with_cluster_defaults(&mut m, "web-api", Some("elsewhere"));
+    let plans = plan(&aws, &m, &config);
+    assert!(actions_of(&plans, "web-api", "FargateService").is_empty());
+    let note = &plan_of(&plans, "web-api").notes[0];
+    assert_eq!(note.reason, reasons::CONFLICT);
+    assert!(
+        note.message.contains("not created by the operator"),
+        "{}",
+        note.message
+    );
+}
+
+#[test]
+fn a_revision_ecs_rolled_back_is_held_unless_pinned_on_purpose() {
+    use fargate_operator::api::fargateservice::RolledBackRevision;
+    use fargate_operator::api::names::owner_of;
+    use fargate_operator::plan::model::ObservedFargateService;
+    use fargate_operator::plan::service::{referenced_task_definition, task_definition_info};
+    use fargate_operator::plan::{plan_fargate_service, ServiceInputs};
+    let mut aws = SimAws::new("123456789012", "us-east-1");
+    let mut m = support::examples::web_api();
+    let config = PlanConfig::default();
+    converge(&mut aws, &m, &config);
+    let td1 = web_body(&aws).task_definition.to_string();
+    m.task_definitions[0].spec.containers[0].image = "public.ecr.aws/nginx/nginx:1.27.4".into();
+    converge(&mut aws, &m, &config);
+    let td2 = web_body(&aws).task_definition.to_string();
+    // ECS rolled revision 2 back.
+    aws.services
+        .get_mut(&(WEB.0.to_owned(), WEB.1.to_owned()))
+        .unwrap()
+        .body
+        .task_definition = td1.as_str().into();
+    let held = RolledBackRevision {
+        task_definition_arn: td2.clone(),
+        generation: 1,
+        reason: Some("alarm web-5xx in ALARM".into()),
+    };
+    let fs = &m.services[0];
+    let owner = owner_of(fs, "FargateService");
+    let observed: ObservedFargateService = aws.observe_service(WEB.0, WEB.1);
+    let info = task_definition_info(&m.task_definitions[0], Some(td2.clone()));
+    let plan_with = |fs: &fargate_operator::api::FargateService, info| {
+        plan_fargate_service(
+            ServiceInputs {
+                owner: &owner,
+                spec: &fs.spec,
+                restarted_at: None,
+                task_definition: Some(info),
+                rolled_back: Some(&held),
+            },
+            &observed,
+            &config,
+        )
+        .unwrap()
+    };
+    let p = plan_with(fs, &info);
+    assert!(p.actions.is_empty(), "{:?}", p.actions);
+    assert_eq!(p.notes[0].reason, reasons::ROLLED_BACK);
+    assert!(
+        p.notes[0].message.contains("alarm web-5xx"),
+        "{}",
+        p.notes[0].message
+    );
+
+    // Pinned to revision 2 on purpose (rollback-to): deployed.
+    let mut pinned = fs.clone();
+    pinned
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(ROLLBACK_TO_ANNOTATION.into(), "2".into());
+    let mut kept = info.clone();
+    kept.kept = [(1, td1.clone()), (2, td2.clone())].into();
+    let infos = [(("shop".to_owned(), "web-api".to_owned()), kept)].into();
+    let pinned_info = referenced_task_definition(&pinned, &infos).unwrap();
+    match &plan_with(&pinned, &pinned_info).actions[..] {
+        [Action::UpdateService { changes, .. }] => {
+            assert_eq!(
+                changes.task_definition.as_ref().map(ToString::to_string),
+                Some(td2.clone())
+            )
+        }
+        other => panic!("{other:?}"),
+    }
 }

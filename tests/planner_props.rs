@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 
 use fargate_operator::api::fargateservice::*;
 use fargate_operator::api::names::{role_name, service_name, task_definition_lookups, RoleKind};
+use fargate_operator::api::service_connect::{
+    ClientAlias, ServiceConnect, ServiceConnectService, ServiceConnectTimeout,
+};
 use fargate_operator::api::taskdefinition::*;
 use fargate_operator::plan::model::{
     ObservedFargateService, ObservedTaskDefinition, RestartPolicyDef, StrategyItem, ThresholdDef,
@@ -460,6 +463,9 @@ struct ServiceExtras {
     lattice: usize,
     /// The managed EBS volume's kind and whether it has tags (see `volume_configuration`).
     ebs: (u8, bool),
+    /// Service Connect through container 0's named port: `(discovery name given, client
+    /// alias given, idle timeout)`.
+    service_connect: Option<(bool, bool, Option<i32>)>,
 }
 
 fn service_extras() -> impl Strategy<Value = ServiceExtras> {
@@ -470,17 +476,48 @@ fn service_extras() -> impl Strategy<Value = ServiceExtras> {
         proptest::option::of((0i32..=100, any::<bool>())),
         0usize..3,
         (0u8..3, any::<bool>()),
+        proptest::option::of((
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(0i32..7200),
+        )),
     )
         .prop_map(
-            |(az, reset, threshold, early_success, lattice, ebs)| ServiceExtras {
+            |(az, reset, threshold, early_success, lattice, ebs, service_connect)| ServiceExtras {
                 az,
                 reset,
                 threshold,
                 early_success,
                 lattice,
                 ebs,
+                service_connect,
             },
         )
+}
+
+fn service_connect((discovery, alias, idle): (bool, bool, Option<i32>)) -> ServiceConnect {
+    ServiceConnect {
+        enabled: true,
+        namespace: Some("internal".into()),
+        services: vec![ServiceConnectService {
+            port_name: "p0".into(),
+            discovery_name: discovery.then(|| "api".into()),
+            client_aliases: if alias {
+                vec![ClientAlias {
+                    port: 80,
+                    dns_name: Some("api".into()),
+                }]
+            } else {
+                vec![]
+            },
+            ingress_port_override: None,
+            timeout: idle.map(|s| ServiceConnectTimeout {
+                idle_timeout_seconds: Some(s),
+                per_request_timeout_seconds: None,
+            }),
+        }],
+        logging: None,
+    }
 }
 
 fn threshold((kind, value): (u8, i32)) -> BreakerThreshold {
@@ -602,6 +639,7 @@ fn service(arm: bool, ebs: bool) -> impl Strategy<Value = FargateServiceSpec> {
                         .then(|| volume_configuration(extras.ebs.0, extras.ebs.1))
                         .into_iter()
                         .collect(),
+                    service_connect: extras.service_connect.map(service_connect),
                     availability_zone_rebalancing: extras.az.map(|on| {
                         if on {
                             Toggle::Enabled
@@ -669,6 +707,10 @@ fn rollout() -> impl Strategy<Value = DeploymentSpec> {
                         stages: vec![HookStage::PostTestTrafficShift, HookStage::PreScaleUp],
                         timeout_minutes: None,
                         timeout_action: None,
+                        // Keys out of order and nested: the canonical JSON sorts them.
+                        details: serde_json::json!({"z": 1, "a": [true, null, 1.5], "m": {"y": "x", "b": -3}})
+                            .as_object()
+                            .cloned(),
                     }]
                 } else {
                     vec![]
@@ -755,6 +797,7 @@ impl World {
                 spec: &self.fs,
                 restarted_at: None,
                 task_definition: Some(&info),
+                rolled_back: None,
             },
             observed,
             &self.config,
@@ -904,6 +947,18 @@ proptest! {
                 if bit() { v.encrypted.get_or_insert(true); }
                 if bit() { v.propagate_tags.get_or_insert_with(|| "NONE".into()); }
             }
+            // Service Connect as ECS may report it (the namespace by ARN, the default
+            // discovery name filled in), or as an emulator that drops it does: the tag
+            // records what was sent.
+            if let Some(sc) = &mut b.service_connect {
+                if bit() {
+                    sc.namespace = Some("arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-0123456789".into());
+                }
+                for s in &mut sc.services {
+                    if bit() { s.discovery_name.get_or_insert_with(|| s.port_name.clone()); }
+                }
+            }
+            if bit() { b.service_connect = None; }
             // ECS's defaults of the newer circuit-breaker settings, spelled out or not.
             if let Some(cb) = &mut b.circuit_breaker {
                 if bit() { cb.reset_on_healthy_task.get_or_insert(true); }
@@ -929,6 +984,8 @@ proptest! {
             if bit() && r.linear == Some(LINEAR_DEFAULTS) && r.strategy() == "LINEAR" { r.linear = None; }
             for h in &mut r.lifecycle_hooks {
                 if bit() { h.stages.reverse(); }
+                // No details, as ECS may report them: an empty object.
+                if h.details.is_none() && bit() { h.details = Some("{}".into()); }
                 if bit() { h.timeout_minutes = None; h.timeout_action = None; }
             }
         }

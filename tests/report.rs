@@ -77,6 +77,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
                 early_success: None,
                 vpc_lattice: vec![],
                 volume_configurations: vec![],
+                service_connect: None,
             },
             tags: owner().tags(),
             running_count: running,
@@ -461,4 +462,103 @@ fn revision_history_lists_kept_revisions_newest_first_with_the_current_one_marke
         Some("2026-11-23T10:00:00Z")
     );
     assert_eq!(s.retained_revisions.len(), 2);
+}
+
+#[test]
+fn a_rollback_ecs_ran_between_two_reconciles_is_recorded_with_the_revision_it_undid() {
+    use fargate_operator::api::fargateservice::RolloutStatus;
+    // The last status: revision 2 rolling back (an alarm), the service still on it.
+    let mut rolling_back = canary_at("PRODUCTION_TRAFFIC_SHIFT", "ROLLBACK_IN_PROGRESS", 5.0);
+    if let Some(d) = rolling_back.service_deployment.as_mut() {
+        d.rollback_reason = Some("alarm web-5xx in ALARM".into());
+    }
+    let before = status(&Sync::InSync, &rolling_back, None, "2026-11-21T10:10:00Z");
+    assert_eq!(before.task_definition_arn.as_deref(), Some(TD2));
+    assert_eq!(
+        before.rolled_back, None,
+        "still on revision 2: nothing to hold yet"
+    );
+    // Now ECS runs revision 1 again and the service deployment is no longer read.
+    let mut after = observed(2, vec![deployment("PRIMARY", TD1, 2, 2, "COMPLETED")]);
+    if let Some(s) = after.service.as_mut() {
+        s.body.task_definition = TD1.into();
+    }
+    let s = status(&Sync::InSync, &after, Some(&before), "2026-11-21T10:20:00Z");
+    let held = s.rolled_back.clone().expect("recorded");
+    assert_eq!(held.task_definition_arn, TD2);
+    assert_eq!(held.generation, 3);
+    assert_eq!(held.reason.as_deref(), Some("alarm web-5xx in ALARM"));
+    // Kept while the generation is the same ...
+    let later = status(&Sync::InSync, &after, Some(&s), "2026-11-21T10:30:00Z");
+    assert_eq!(later.rolled_back, s.rolled_back);
+    // ... and a rollback that had already ended at the last status is not taken for one of
+    // the revision the service ran then.
+    let ended = FargateServiceStatus {
+        rolled_back: None,
+        rollout: Some(RolloutStatus {
+            strategy: "CANARY".into(),
+            status: Some("ROLLBACK_SUCCESSFUL".into()),
+            ..Default::default()
+        }),
+        ..before.clone()
+    };
+    assert_eq!(
+        status(&Sync::InSync, &after, Some(&ended), "2026-11-21T10:40:00Z").rolled_back,
+        None
+    );
+}
+
+/// A rolling deployment reads its service deployment as the other strategies do
+/// (`engine::observe::wants_service_deployment`), so its stage shows too.
+#[test]
+fn every_stage_of_a_rolling_deployment_is_progressing_with_the_stage_in_the_message() {
+    use fargate_operator::engine::observe::wants_service_deployment;
+    for stage in [
+        "RECONCILE_SERVICE",
+        "PRE_SCALE_UP",
+        "SCALE_UP",
+        "POST_SCALE_UP",
+        "CLEAN_UP",
+    ] {
+        let mut o = canary_at(stage, "IN_PROGRESS", 0.0);
+        if let Some(s) = o.service.as_mut() {
+            s.body.rollout = RolloutDef {
+                strategy: Some("ROLLING".into()),
+                ..RolloutDef::default()
+            };
+            s.deployments[0].running_count = 1;
+            assert!(
+                wants_service_deployment(s),
+                "{stage}: read while rolling out"
+            );
+        }
+        if let Some(d) = o.service_deployment.as_mut() {
+            d.production_traffic_percent = None;
+            d.test_traffic_percent = None;
+            d.bake_time_minutes = None;
+        }
+        let s = status(&Sync::InSync, &o, None, "2026-11-21T10:10:00Z");
+        let (ready, reason, _) = cond(&s, "Ready");
+        assert_eq!((ready, reason), ("False", "Deploying"), "{stage}");
+        let (progressing, _, message) = cond(&s, "Progressing");
+        assert_eq!(progressing, "True", "{stage}");
+        assert!(
+            message.starts_with("ROLLING of revision shop-web-api:2: IN_PROGRESS at stage ")
+                && message.contains(stage)
+                && message.ends_with("1/2 tasks running"),
+            "{stage}: {message}"
+        );
+        let r = s.rollout.as_ref().expect("rollout");
+        assert_eq!(
+            (
+                r.strategy.as_str(),
+                r.stage.as_deref(),
+                r.bake_ends_at.as_deref()
+            ),
+            ("ROLLING", Some(stage), None)
+        );
+    }
+    // Settled: no read (a steady service costs nothing extra).
+    let done = observed(2, vec![deployment("PRIMARY", TD2, 2, 2, "COMPLETED")]);
+    assert!(!wants_service_deployment(done.service.as_ref().unwrap()));
 }

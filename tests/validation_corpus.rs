@@ -577,3 +577,45 @@ fn names_derived_from_the_object_are_checked() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A hook's `details` the API server keeps as given (nested values): only the Rust side can
+/// measure it, and refuses it above 4096 characters as JSON, before any AWS call.
+#[test]
+fn hook_details_longer_than_4096_characters_are_refused_naming_the_field() {
+    use fargate_operator::api::validation::validate_fargate_service;
+    use fargate_operator::api::FargateService;
+    let fs: FargateService = serde_norway::from_str(
+        r#"
+apiVersion: ecs.fargate.dev/v1alpha1
+kind: FargateService
+metadata: {name: s, namespace: ns}
+spec:
+  taskDefinitionRef: {name: t}
+  network: {subnets: [subnet-0123456789abcdef0]}
+  deployment:
+    strategy: BlueGreen
+    bakeTimeMinutes: 5
+    lifecycleHooks:
+      - lambdaArn: "arn:aws:lambda:us-east-1:123456789012:function:check"
+        roleArn: "arn:aws:iam::123456789012:role/hooks"
+        stages: [PRE_SCALE_UP]
+        details: {note: "x"}
+"#,
+    )
+    .expect("parses");
+    assert!(validate_fargate_service(&fs.spec).is_ok());
+    let mut long = fs.clone();
+    long.spec.deployment.as_mut().unwrap().lifecycle_hooks[0].details =
+        serde_json::json!({"note": "x".repeat(4100)})
+            .as_object()
+            .cloned();
+    let errors = validate_fargate_service(&long.spec).unwrap_err();
+    assert!(
+        errors
+            .0
+            .iter()
+            .any(|e| e.field == "spec.deployment.lifecycleHooks[0].details"
+                && e.message.contains("4096")),
+        "{errors:?}"
+    );
+}

@@ -43,6 +43,9 @@ use super::patterns;
     validation = Rule::new("(has(self.cluster) && has(self.cluster.name) ? self.cluster.name : 'default') == (has(oldSelf.cluster) && has(oldSelf.cluster.name) ? oldSelf.cluster.name : 'default')")
         .message("spec.cluster.name is immutable: ECS cannot move a service between clusters; create a new FargateService instead")
         .field_path(".cluster.name"),
+    validation = Rule::new("!has(self.cluster) || !has(self.cluster.serviceConnectDefaults) || !has(self.cluster.create) || self.cluster.create")
+        .message("spec.cluster.serviceConnectDefaults applies to a cluster the operator creates (create: true); the operator never changes a cluster it did not create")
+        .field_path(".cluster.serviceConnectDefaults"),
     validation = Rule::new("!has(self.scaling) || !has(self.scaling.requestsPerTarget) || (has(self.loadBalancers) && self.loadBalancers.exists(lb, lb.targetGroupArn == self.scaling.requestsPerTarget.targetGroupArn))")
         .message("spec.scaling.requestsPerTarget.targetGroupArn must be one of spec.loadBalancers[].targetGroupArn")
         .field_path(".scaling.requestsPerTarget.targetGroupArn"),
@@ -174,6 +177,10 @@ pub struct FargateServiceSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 1))]
     pub volume_configurations: Vec<VolumeConfiguration>,
+    /// ECS Service Connect: the Cloud Map namespace the tasks join, the endpoints they
+    /// publish there (named port mappings of the task definition), and the proxy's logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_connect: Option<super::service_connect::ServiceConnect>,
 }
 
 /// A VPC Lattice target group the tasks are registered with. (ECS publishes no limit on
@@ -232,6 +239,12 @@ pub struct ClusterSpec {
     /// shared: give its services the same value, or set it on one of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_insights: Option<ContainerInsights>,
+    /// The cluster's default Service Connect namespace: the one a service with
+    /// `serviceConnect` but no `namespace` joins. Set when the operator creates the cluster,
+    /// and changed on a cluster it created (by the FargateService that set it; others get a
+    /// note). Removing it leaves the cluster's default as it is (clusters are shared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_connect_defaults: Option<super::service_connect::ClusterServiceConnectDefaults>,
 }
 
 /// A cluster's CloudWatch Container Insights setting.
@@ -263,6 +276,7 @@ impl Default for ClusterSpec {
             name: default_cluster_name(),
             create: true,
             container_insights: None,
+            service_connect_defaults: None,
         }
     }
 }
@@ -541,6 +555,27 @@ pub struct LifecycleHook {
     /// What ECS does when the hook times out: `ROLLBACK` (ECS's default) or `CONTINUE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_action: Option<HookTimeoutAction>,
+    /// Custom parameters ECS passes to the function on each invocation (its `hookDetails`):
+    /// an object of any JSON values, e.g. `{environment: prod, checks: [5xx, latency]}`. At
+    /// most 32 keys and 4096 characters as JSON (ECS publishes no limit; this keeps specs
+    /// and requests small).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "hook_details_schema")]
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The most keys of a lifecycle hook's `details`.
+pub const HOOK_DETAILS_MAX_KEYS: usize = 32;
+/// The most characters of a lifecycle hook's `details` as JSON.
+pub const HOOK_DETAILS_MAX_CHARS: usize = 4096;
+
+/// `lifecycleHooks[].details`: an object whose values the API server keeps as given.
+fn hook_details_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "maxProperties": HOOK_DETAILS_MAX_KEYS,
+        "x-kubernetes-preserve-unknown-fields": true,
+    })
 }
 
 /// A deployment lifecycle stage a hook runs at.
@@ -912,6 +947,23 @@ pub struct FargateServiceStatus {
     /// Estimated monthly cost in USD at the current desired count (list prices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_monthly_cost_usd: Option<f64>,
+    /// A revision ECS rolled back (circuit breaker, alarm, lifecycle hook) while this
+    /// generation names it: the operator does not deploy it again until the spec changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_back: Option<RolledBackRevision>,
+}
+
+/// A task-definition revision ECS rolled back.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RolledBackRevision {
+    /// The revision's ARN.
+    pub task_definition_arn: String,
+    /// The `metadata.generation` it was rolled back at: a newer generation deploys it again.
+    pub generation: i64,
+    /// Why, as ECS said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One ECS deployment.

@@ -8,6 +8,7 @@ pub mod images;
 pub mod names;
 pub mod patterns;
 pub mod restart;
+pub mod service_connect;
 pub mod taskdefinition;
 pub mod tenant;
 pub mod validation;

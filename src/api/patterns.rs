@@ -66,6 +66,17 @@ pub const LAMBDA_ARN: &str =
 pub const LISTENER_RULE_ARN: &str =
     "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:(listener-rule|listener)/(app|net)/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}(/[0-9a-f]{16})?$";
 
+/// A Cloud Map namespace for Service Connect: its name (up to 1024 characters, none of
+/// `<`, `>`, `"` or `/`, per the ECS API reference of `ClusterServiceConnectDefaultsRequest`)
+/// or its ARN.
+pub const CLOUD_MAP_NAMESPACE: &str = "^(arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:[0-9]{12}:namespace/ns-[a-z0-9]{1,64}|[^<>\"/]+)$";
+/// A Service Connect discovery name (ECS API reference, `ServiceConnectService`): up to 64
+/// lowercase letters, digits, `_` and `-`, not starting with `-`.
+pub const DISCOVERY_NAME: &str = "^[a-z0-9_][a-z0-9_-]{0,63}$";
+/// A Service Connect client alias DNS name (ECS API reference, `ServiceConnectClientAlias`):
+/// up to 127 lowercase letters, digits, `_`, `-` and `.`, not starting with `-`.
+pub const DNS_ALIAS: &str = "^[a-z0-9_.][a-z0-9_.-]{0,126}$";
+
 /// A Secrets Manager secret ARN, without a JSON-key suffix (private registry credentials).
 pub const SECRETSMANAGER_ARN: &str =
     "^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$";
@@ -130,4 +141,7 @@ pub const ALL: &[&str] = &[
     EXTERNAL_ID,
     REGION,
     ALLOWED_ENTRY,
+    CLOUD_MAP_NAMESPACE,
+    DISCOVERY_NAME,
+    DNS_ALIAS,
 ];

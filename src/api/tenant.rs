@@ -188,6 +188,11 @@ pub struct TenantAllowed {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
     pub service_registry_arns: Vec<String>,
+    /// Cloud Map namespaces (names or ARNs) Service Connect may join, as a service's
+    /// namespace or a cluster's default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
+    pub service_connect_namespaces: Vec<String>,
     /// EFS file system IDs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]

@@ -1002,6 +1002,32 @@ fn lifecycle_hooks(c: &mut Check, hooks: &[super::fargateservice::LifecycleHook]
             }
         }
         c.opt_range(format!("{at}.timeoutMinutes"), h.timeout_minutes, 1, 1440);
+        hook_details(c, &at, h.details.as_ref());
+    }
+}
+
+/// A hook's `details`: at most [`HOOK_DETAILS_MAX_KEYS`] keys (the schema's maxProperties)
+/// and [`HOOK_DETAILS_MAX_CHARS`] characters as JSON (which the API server cannot check on
+/// a value it keeps as given: refused here, before any AWS call).
+fn hook_details(c: &mut Check, at: &str, details: Option<&serde_json::Map<String, Value>>) {
+    use super::fargateservice::{HOOK_DETAILS_MAX_CHARS, HOOK_DETAILS_MAX_KEYS};
+    let Some(d) = details else { return };
+    let at = format!("{at}.details");
+    if d.len() > HOOK_DETAILS_MAX_KEYS {
+        c.fail(
+            &at,
+            format!(
+                "has {} entries; at most {HOOK_DETAILS_MAX_KEYS} are allowed",
+                d.len()
+            ),
+        );
+    }
+    let n = serde_json::to_string(d).map_or(0, |s| s.chars().count());
+    if n > HOOK_DETAILS_MAX_CHARS {
+        c.fail(
+            &at,
+            format!("is {n} characters long as JSON; at most {HOOK_DETAILS_MAX_CHARS} are allowed"),
+        );
     }
 }
 
@@ -1108,6 +1134,10 @@ fn capacity_and_placement(c: &mut Check, spec: &FargateServiceSpec) {
         );
     }
     vpc_lattice(c, spec);
+    if let Some(sc) = &spec.service_connect {
+        super::service_connect::validate(c, sc);
+    }
+    super::service_connect::validate_cluster(c, &spec.cluster);
     for (i, r) in spec.service_registries.iter().enumerate() {
         c.pattern(
             format!("spec.serviceRegistries[{i}].registryArn"),

@@ -59,13 +59,20 @@ instrument::aws_trait! {
             name: &str,
             capacity_providers: &[String],
             tags: &Tags,
-            container_insights: Option<&str>
+            container_insights: Option<&str>,
+            service_connect_namespace: Option<&str>
         ) -> ();
         /// Sets the cluster's `containerInsights` setting.
         UpdateClusterSettings => fn update_cluster_settings(
             &self,
             name: &str,
             container_insights: &str
+        ) -> ();
+        /// Sets a cluster's default Service Connect namespace.
+        UpdateCluster => fn update_cluster(
+            &self,
+            name: &str,
+            service_connect_namespace: &str
         ) -> ();
         /// Up to 10 services of one cluster, with tags, deployments and events; names ECS does
         /// not know are left out.

@@ -222,10 +222,12 @@ impl<'a> Executor<'a> {
                 capacity_providers,
                 tags,
                 container_insights,
+                service_connect_namespace,
             } => {
                 let insights = container_insights.as_deref();
+                let ns = service_connect_namespace.as_deref();
                 aws.ecs
-                    .create_cluster(name, capacity_providers, tags, insights)
+                    .create_cluster(name, capacity_providers, tags, insights, ns)
                     .await
             }
             UpdateClusterSettings {
@@ -234,6 +236,14 @@ impl<'a> Executor<'a> {
             } => {
                 aws.ecs
                     .update_cluster_settings(name, container_insights)
+                    .await
+            }
+            UpdateCluster {
+                name,
+                service_connect_namespace,
+            } => {
+                aws.ecs
+                    .update_cluster(name, service_connect_namespace)
                     .await
             }
             CreateService {

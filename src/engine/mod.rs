@@ -287,12 +287,18 @@ pub async fn reconcile_fargate_service(
         first,
         || observe_one(aws, &cluster, &name, role.as_deref()),
         |o: &ObservedFargateService| {
+            let rolled_back = crate::plan::rollback::rolled_back_revision(
+                o,
+                fs.status.as_ref(),
+                owner.generation,
+            );
             plan_fargate_service(
                 ServiceInputs {
                     owner: &owner,
                     spec: &fs.spec,
                     restarted_at,
                     task_definition,
+                    rolled_back: rolled_back.as_ref(),
                 },
                 o,
                 config,

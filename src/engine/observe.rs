@@ -63,13 +63,12 @@ fn wants_stopped_tasks(s: &ObservedService) -> bool {
             || s.deployments.iter().any(|d| d.failed_tasks > 0))
 }
 
-/// Whether ECS is rolling out a BlueGreen, Canary or Linear deployment of the service (one
-/// of its deployments is IN_PROGRESS: a rollout, or a rollback). Only then is its service
-/// deployment read (its stage and traffic split), so a steady service costs no extra reads;
-/// a rolling deployment's progress is in its deployments already.
+/// Whether ECS is rolling out a deployment of the service, with any strategy (one of its
+/// deployments is IN_PROGRESS: a rollout, or a rollback). Only then is its service
+/// deployment read (its stage, traffic split, rollback), so a steady service costs no extra
+/// reads.
 pub fn wants_service_deployment(s: &ObservedService) -> bool {
     s.status == "ACTIVE"
-        && s.body.rollout.strategy() != crate::plan::model::ROLLING
         && s.deployments
             .iter()
             .any(|d| d.rollout_state.as_deref() == Some("IN_PROGRESS"))

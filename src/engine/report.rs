@@ -238,6 +238,23 @@ fn degraded_ok(inputs: &ReportInputs<'_>) -> Condition {
 
 /// Ready, Progressing and Degraded when the reconcile waits or failed (the same on both
 /// kinds): waiting is progress, failing is degradation. None when it did neither.
+/// Readiness while the planner holds back a revision ECS rolled back (its RolledBack note):
+/// Degraded, neither Ready nor Progressing, until the spec changes.
+fn held_back(inputs: &ReportInputs<'_>) -> Option<Readiness> {
+    let note = inputs
+        .notes
+        .iter()
+        .find(|n| n.reason == reasons::ROLLED_BACK)?;
+    let g = Some(inputs.owner.generation);
+    let cond =
+        |t: &str, s: bool| condition(t, s, reasons::ROLLED_BACK, &note.message, g, inputs.now);
+    Some((
+        cond(ct::READY, false),
+        cond(ct::PROGRESSING, false),
+        cond(ct::DEGRADED, true),
+    ))
+}
+
 fn not_synced(inputs: &ReportInputs<'_>) -> Option<Readiness> {
     let (reason, message, failed) = match inputs.sync {
         Sync::Waiting { reason, message } => (reason, message, false),
@@ -315,18 +332,22 @@ pub fn fargate_service_status(
     status.estimated_monthly_cost_usd =
         estimated_monthly_cost_usd.or_else(|| previous.and_then(|p| p.estimated_monthly_cost_usd));
     sync_conditions(&mut status.conditions, inputs);
+    status.rolled_back =
+        crate::plan::rollback::rolled_back_revision(observed, previous, inputs.owner.generation);
     let rollout = status.rollout.clone();
-    let readiness = not_synced(inputs).unwrap_or_else(|| match (inputs.sync, service) {
-        (Sync::InSync, Some(s)) => rollout
-            .as_ref()
-            .and_then(|r| rollout_readiness(inputs, s, r))
-            .unwrap_or_else(|| deployment_readiness(inputs, s, &observed.stopped_tasks)),
-        _ => applying(
-            inputs,
-            "changes to AWS are being applied",
-            "changes to AWS are being applied",
-        ),
-    });
+    let readiness = not_synced(inputs)
+        .or_else(|| held_back(inputs))
+        .unwrap_or_else(|| match (inputs.sync, service) {
+            (Sync::InSync, Some(s)) => rollout
+                .as_ref()
+                .and_then(|r| rollout_readiness(inputs, s, r))
+                .unwrap_or_else(|| deployment_readiness(inputs, s, &observed.stopped_tasks)),
+            _ => applying(
+                inputs,
+                "changes to AWS are being applied",
+                "changes to AWS are being applied",
+            ),
+        });
     set_readiness(&mut status.conditions, readiness);
     status
 }
@@ -381,6 +402,7 @@ fn observed_service_status(
             })
             .collect(),
         estimated_monthly_cost_usd: None,
+        rolled_back: None,
     }
 }
 
@@ -456,8 +478,11 @@ fn rollout_readiness(
     let status = r.status.as_deref()?;
     let revision = revision_of(&s.body.task_definition.to_string()).unwrap_or_default();
     if in_flight(status) {
+        let tasks = primary_deployment(s)
+            .map(|d| format!("; {}/{} tasks running", d.running_count, d.desired_count))
+            .unwrap_or_default();
         let m = format!(
-            "{} of revision {revision}: {}",
+            "{} of revision {revision}: {}{tasks}",
             r.strategy,
             rollout_progress(r)
         );

@@ -96,11 +96,19 @@ pub enum Action {
         /// The `containerInsights` setting; None: the account's default.
         #[serde(skip_serializing_if = "Option::is_none")]
         container_insights: Option<String>,
+        /// Its default Service Connect namespace (name or ARN).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        service_connect_namespace: Option<String>,
     },
     /// Only on a cluster the operator created.
     UpdateClusterSettings {
         name: String,
         container_insights: String,
+    },
+    /// Sets the default Service Connect namespace of a cluster the operator created.
+    UpdateCluster {
+        name: String,
+        service_connect_namespace: String,
     },
     CreateService {
         cluster: String,
@@ -115,6 +123,8 @@ pub enum Action {
         name: String,
         changes: Box<ServiceUpdate>,
     },
+    /// Tags of an ECS service (or of a cluster the operator created: TagResource takes
+    /// either).
     TagService {
         arn: String,
         tags: Tags,
@@ -203,6 +213,7 @@ impl Action {
             DeregisterTaskDefinition,
             CreateCluster,
             UpdateClusterSettings,
+            UpdateCluster,
             CreateService,
             UpdateService,
             TagService,
@@ -272,6 +283,7 @@ impl Action {
             DeregisterTaskDefinition { .. } => AwsOp::DeregisterTaskDefinition,
             CreateCluster { .. } => AwsOp::CreateCluster,
             UpdateClusterSettings { .. } => AwsOp::UpdateClusterSettings,
+            UpdateCluster { .. } => AwsOp::UpdateCluster,
             CreateService { .. } => AwsOp::CreateService,
             UpdateService { .. } => AwsOp::UpdateService,
             RegisterScalableTarget { .. } => AwsOp::RegisterScalableTarget,
@@ -364,14 +376,19 @@ impl Action {
                 name,
                 capacity_providers,
                 container_insights,
+                service_connect_namespace,
                 ..
             } => {
                 let insights = container_insights
                     .as_ref()
                     .map(|c| format!(", Container Insights {c}"))
                     .unwrap_or_default();
+                let defaults = service_connect_namespace
+                    .as_ref()
+                    .map(|ns| format!(", Service Connect namespace {ns}"))
+                    .unwrap_or_default();
                 format!(
-                    "create ECS cluster {name} (capacity providers {}{insights})",
+                    "create ECS cluster {name} (capacity providers {}{insights}{defaults})",
                     capacity_providers.join(", ")
                 )
             }
@@ -379,6 +396,12 @@ impl Action {
                 name,
                 container_insights,
             } => format!("set Container Insights of ECS cluster {name} to {container_insights}"),
+            UpdateCluster {
+                name,
+                service_connect_namespace,
+            } => format!(
+                "set the default Service Connect namespace of ECS cluster {name} to {service_connect_namespace}"
+            ),
             CreateService {
                 cluster,
                 name,
@@ -390,8 +413,13 @@ impl Action {
             }
             TagService { arn, tags, remove } => {
                 let service = arn.rsplit('/').next().unwrap_or(arn);
+                let what = if arn.contains(":cluster/") {
+                    "cluster"
+                } else {
+                    "service"
+                };
                 format!(
-                    "tag ECS service {service} (+{} −{})",
+                    "tag ECS {what} {service} (+{} −{})",
                     tags.len(),
                     remove.len()
                 )
@@ -466,12 +494,16 @@ fn update_summary(u: &ServiceUpdate) -> String {
     if let Some(v) = &u.volume_configurations {
         parts.push(format!("volumeConfigurations → {}", describe_volumes(v)));
     }
+    if let Some(sc) = &u.service_connect {
+        parts.push(format!("serviceConnectConfiguration → {sc}"));
+    }
     for f in u.changed_fields() {
         if ![
             "taskDefinition",
             "desiredCount",
             "deploymentConfiguration",
             "volumeConfigurations",
+            "serviceConnectConfiguration",
         ]
         .contains(&f)
         {
@@ -548,8 +580,13 @@ fn describe_creation(cluster: &str, name: &str, body: &ServiceBody) -> String {
             describe_volumes(&body.volume_configurations)
         ),
     };
+    let service_connect = body
+        .service_connect
+        .as_ref()
+        .map(|sc| format!(", Service Connect: {sc}"))
+        .unwrap_or_default();
     format!(
-        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s){volumes}, deployments: {}",
+        "create ECS service {name} in cluster {cluster}: {} × {} on {placement}, {} load balancer(s){volumes}, deployments: {}{service_connect}",
         body.desired_count,
         revision(&body.task_definition),
         body.load_balancers.len(),

@@ -8,7 +8,9 @@ pub mod cost;
 pub mod delete;
 pub mod model;
 pub mod op;
+pub mod rollback;
 pub mod service;
+pub mod service_connect;
 pub mod taskdef;
 pub mod tenant;
 
@@ -140,6 +142,9 @@ pub struct ServiceUpdate {
     /// An empty list removes the managed EBS volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume_configurations: Option<Vec<model::EbsVolumeDef>>,
+    /// The whole configuration (`enabled: false` to turn it off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_connect: Option<service_connect::ServiceConnectDef>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub force_new_deployment: bool,
 }
@@ -179,6 +184,10 @@ impl ServiceUpdate {
         );
         push(self.vpc_lattice.is_some(), "vpcLatticeConfigurations");
         push(self.volume_configurations.is_some(), "volumeConfigurations");
+        push(
+            self.service_connect.is_some(),
+            "serviceConnectConfiguration",
+        );
         push(self.force_new_deployment, "forceNewDeployment");
         out
     }

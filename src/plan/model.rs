@@ -689,6 +689,48 @@ pub struct HookDef {
     pub timeout_minutes: Option<i32>,
     /// `CONTINUE` / `ROLLBACK`.
     pub timeout_action: Option<String>,
+    /// The `hookDetails` object as canonical JSON ([`canonical_json`]); None: none (an
+    /// empty object is none too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+}
+
+/// `value` as JSON with every object's keys sorted, whatever order it was built or parsed
+/// in: equal values give equal strings.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_sorted(value, &mut out);
+    out
+}
+
+fn write_sorted(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                write_sorted(&m[k], out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_sorted(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 /// How a service rolls out a new revision beyond the rolling-update bounds: the strategy,
@@ -724,6 +766,7 @@ impl RolloutDef {
             h.timeout_minutes.get_or_insert(HOOK_TIMEOUT_DEFAULTS.0);
             h.timeout_action
                 .get_or_insert_with(|| HOOK_TIMEOUT_DEFAULTS.1.to_owned());
+            h.details = h.details.take().filter(|d| d != "{}");
         }
         lifecycle_hooks.sort();
         Self {
@@ -896,6 +939,10 @@ pub struct ServiceBody {
     /// Managed EBS volumes; reported on the primary deployment, not the service.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub volume_configurations: Vec<EbsVolumeDef>,
+    /// Service Connect; reported on the primary deployment, not the service. None: never
+    /// configured (the same as off, [`super::service_connect::ServiceConnectDef::canonical`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_connect: Option<super::service_connect::ServiceConnectDef>,
 }
 
 /// A managed EBS volume ECS creates for each task (`ServiceVolumeConfiguration` and its
@@ -1151,6 +1198,9 @@ pub struct ObservedCluster {
     /// The `containerInsights` setting (`enhanced`, `enabled`, `disabled`), if reported.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container_insights: Option<String>,
+    /// Its default Service Connect namespace, as ECS reports it (a name or an ARN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_connect_namespace: Option<String>,
 }
 
 /// A target-tracking scaling policy.

@@ -183,6 +183,7 @@ aws_ops! {
         DescribeClusters = "ecs" Read EcsRead "describe_cluster";
         CreateCluster = "ecs" Write EcsWrite "create_cluster";
         UpdateClusterSettings = "ecs" Write EcsWrite "update_cluster_settings";
+        UpdateCluster = "ecs" Write EcsWrite "update_cluster";
         DescribeServices = "ecs" Read EcsDescribeServices "describe_services";
         CreateService = "ecs" Write EcsServiceWrite "create_service";
         UpdateService = "ecs" Write EcsServiceWrite "update_service";

@@ -19,6 +19,7 @@ use crate::api::restart::validate_restarted_at;
 use crate::api::validation::{validate_fargate_service, FieldError, ValidationErrors};
 use crate::api::{reasons, FargateService, TaskDefinition, MANAGED_BY_TAG, RESTARTED_AT_TAG};
 use crate::plan::cost::overlap_cost;
+use crate::plan::service_connect::{self as sc, ServiceConnectDef};
 
 /// How a [`TaskDefinitionRef::Pending`] is serialised and shown: `pending:<family>`.
 pub const PENDING_REVISION_PREFIX: &str = "pending:";
@@ -217,6 +218,9 @@ pub struct ServiceInputs<'a> {
     pub restarted_at: Option<&'a str>,
     /// The task definition to deploy; `None` while it cannot be resolved.
     pub task_definition: Option<&'a TaskDefinitionInfo>,
+    /// The revision ECS rolled back, not to be deployed again for this generation
+    /// ([`super::rollback::rolled_back_revision`]).
+    pub rolled_back: Option<&'a crate::api::fargateservice::RolledBackRevision>,
 }
 
 /// The [`RESTARTED_AT_TAG`] value once the restart asked for by the annotation `value` is
@@ -315,6 +319,10 @@ pub fn desired_body(
             })
             .collect(),
         volume_configurations: ebs_volume_defs(owner, spec),
+        service_connect: spec
+            .service_connect
+            .as_ref()
+            .map(ServiceConnectDef::from_spec),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
@@ -411,6 +419,10 @@ fn desired_rollout(d: &DeploymentSpec) -> RolloutDef {
                 stages: h.stages.iter().map(|s| s.as_str().to_owned()).collect(),
                 timeout_minutes: h.timeout_minutes,
                 timeout_action: h.timeout_action.map(|a| a.as_str().to_owned()),
+                details: h
+                    .details
+                    .as_ref()
+                    .map(|d| canonical_json(&serde_json::Value::Object(d.clone()))),
             })
             .collect(),
     }
@@ -640,7 +652,27 @@ fn managed_roles_as_desired(got: &ServiceBody, want: &ServiceBody) -> ServiceBod
     got
 }
 
-fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec) -> ServiceUpdate {
+fn diff_service(
+    want: &ServiceBody,
+    got: &ObservedService,
+    spec: &FargateServiceSpec,
+) -> ServiceUpdate {
+    let mut u = diff_body(want, &got.body, spec);
+    if ServiceConnectDef::needs_update(
+        want.service_connect.as_ref(),
+        got.body.service_connect.as_ref(),
+        &got.tags,
+    ) {
+        u.service_connect = Some(
+            want.service_connect
+                .clone()
+                .unwrap_or_else(ServiceConnectDef::disabled),
+        );
+    }
+    u
+}
+
+fn diff_body(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec) -> ServiceUpdate {
     let got = &managed_roles_as_desired(got, want);
     let ignore_sgs = spec.network.security_groups.is_empty();
     let w = want.canonical(ignore_sgs);
@@ -769,6 +801,7 @@ pub fn plan_fargate_service(
         spec,
         restarted_at,
         task_definition,
+        rolled_back,
     } = inputs;
     check_spec(owner, spec, restarted_at)?;
     let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
@@ -787,12 +820,26 @@ pub fn plan_fargate_service(
     let mut notes = vec![];
 
     // 1. Cluster, and the infrastructure role of managed EBS volumes.
-    plan_cluster(spec, observed.cluster.as_ref(), &mut actions, &mut notes)?;
+    plan_cluster(
+        owner,
+        spec,
+        observed.cluster.as_ref(),
+        &mut actions,
+        &mut notes,
+    )?;
     plan_infrastructure_role(owner, spec, observed, config, &mut actions)?;
 
     // 2. Service.
     let initial_count = initial_desired_count(spec);
-    let want = desired_body(owner, spec, &task_definition_ref(td), initial_count);
+    let live = observed.service.as_ref().filter(|s| s.status != "INACTIVE");
+    // A revision pinned on purpose is deployed whatever ECS did before.
+    let want = super::rollback::hold(
+        desired_body(owner, spec, &task_definition_ref(td), initial_count),
+        live,
+        rolled_back.filter(|_| td.pin.is_none()),
+        owner.generation,
+        &mut notes,
+    );
     let target = ServiceTarget {
         owner,
         spec,
@@ -802,7 +849,6 @@ pub fn plan_fargate_service(
         want: &want,
         tags: service_tags(owner, spec, restarted_at),
     };
-    let live = observed.service.as_ref().filter(|s| s.status != "INACTIVE");
     let running_count = match live {
         None => {
             actions.push(create_service(&target));
@@ -883,8 +929,8 @@ fn waiting_for_task_definition(owner: &Owner, spec: &FargateServiceSpec) -> Plan
 }
 
 /// What the spec asks of the task definition it runs: every load balancer names one of its
-/// containers and ports, every VPC Lattice registration one of its port names, and the
-/// platform version runs its architecture.
+/// containers and ports, every VPC Lattice registration and Service Connect endpoint one of
+/// its port names, and the platform version runs its architecture.
 fn check_against_task_definition(
     spec: &FargateServiceSpec,
     td: &TaskDefinitionInfo,
@@ -895,6 +941,11 @@ fn check_against_task_definition(
     }
     if let Some(names) = &td.port_names {
         errors.extend(lattice_port_errors(spec, td, names));
+        errors.extend(sc::port_name_errors(
+            spec.service_connect.as_ref(),
+            &td.family,
+            names,
+        ));
     }
     // A pinned revision may have other volumes than the TaskDefinition's spec: ECS checks.
     if let (Some(launch), None) = (&td.launch_volume, &td.pin) {
@@ -985,19 +1036,36 @@ fn lattice_port_errors(
         .iter()
         .enumerate()
         .filter(|(_, l)| !names.contains(&l.port_name))
-        .map(|(i, l)| FieldError {
-            field: format!("spec.vpcLattice[{i}].portName"),
-            message: format!(
-                "{:?} is not the name of a port mapping of task definition {} (names: {names:?}): name the port in the TaskDefinition's portMappings[].name",
-                l.port_name, td.family
-            ),
+        .map(|(i, l)| {
+            unknown_port_name(
+                format!("spec.vpcLattice[{i}].portName"),
+                &l.port_name,
+                &td.family,
+                names,
+            )
         })
         .collect()
+}
+
+/// `field` names `port`, which is not a port name of task definition `family`.
+pub(super) fn unknown_port_name(
+    field: String,
+    port: &str,
+    family: &str,
+    names: &std::collections::BTreeSet<String>,
+) -> FieldError {
+    FieldError {
+        field,
+        message: format!(
+            "{port:?} is not the name of a port mapping of task definition {family} (names: {names:?}): name the port in the TaskDefinition's portMappings[].name"
+        ),
+    }
 }
 
 /// Step 1: the cluster. A missing (or inactive) one is created when the spec asks, else the
 /// service waits; a live one missing a capacity provider the strategy names is a note.
 fn plan_cluster(
+    owner: &Owner,
     spec: &FargateServiceSpec,
     observed: Option<&ObservedCluster>,
     actions: &mut Vec<Action>,
@@ -1017,6 +1085,10 @@ fn plan_cluster(
         }
         let mut tags = spec.tags.clone();
         tags.insert(MANAGED_BY_TAG.to_owned(), "fargate-operator".to_owned());
+        let defaults = spec.cluster.service_connect_defaults.as_ref();
+        if let Some(d) = defaults {
+            tags.extend(sc::cluster_defaults_tags(owner, &d.namespace));
+        }
         actions.push(Action::CreateCluster {
             name: cluster.clone(),
             capacity_providers: vec!["FARGATE".into(), "FARGATE_SPOT".into()],
@@ -1025,9 +1097,11 @@ fn plan_cluster(
                 .cluster
                 .container_insights
                 .map(|c| c.as_str().to_owned()),
+            service_connect_namespace: defaults.map(|d| d.namespace.clone()),
         });
     } else if let Some(c) = observed {
         plan_container_insights(spec, c, actions, notes);
+        sc::plan_cluster_defaults(owner, spec, c, actions, notes);
         for item in &spec.capacity_provider_strategy {
             let p = item.capacity_provider.as_str();
             if !c.capacity_providers.iter().any(|x| x == p) {
@@ -1098,6 +1172,12 @@ fn initial_desired_count(spec: &FargateServiceSpec) -> i32 {
 fn service_tags(owner: &Owner, spec: &FargateServiceSpec, restarted_at: Option<&str>) -> Tags {
     let mut tags = spec.tags.clone();
     tags.extend(owner.tags());
+    tags.extend(sc::tag(
+        spec.service_connect
+            .as_ref()
+            .map(ServiceConnectDef::from_spec)
+            .as_ref(),
+    ));
     if let Some(r) = restarted_at {
         tags.insert(RESTARTED_AT_TAG.to_owned(), restart_tag(r));
     }
@@ -1160,7 +1240,7 @@ fn plan_live_service(
             remove: vec![],
         });
     }
-    let mut update = diff_service(t.want, &s.body, t.spec);
+    let mut update = diff_service(t.want, s, t.spec);
     update.force_new_deployment |= force_restart;
     if !update.is_empty() {
         if let Some(c) = update.desired_count {

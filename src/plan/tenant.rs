@@ -49,6 +49,7 @@ pub enum Category {
     LogGroup,
     KmsKey,
     EbsSnapshot,
+    ServiceConnectNamespace,
 }
 
 impl Category {
@@ -71,6 +72,10 @@ impl Category {
             Self::LogGroup => (&a.log_groups, "allowed.logGroups"),
             Self::KmsKey => (&a.kms_keys, "allowed.kmsKeys"),
             Self::EbsSnapshot => (&a.ebs_snapshots, "allowed.ebsSnapshots"),
+            Self::ServiceConnectNamespace => (
+                &a.service_connect_namespaces,
+                "allowed.serviceConnectNamespaces",
+            ),
         }
     }
 
@@ -150,6 +155,14 @@ pub const FARGATE_SERVICE_REFERENCES: &[(&str, Category)] = &[
     (
         "scaling.requestsPerTarget.targetGroupArn",
         Category::TargetGroup,
+    ),
+    (
+        "serviceConnect.namespace",
+        Category::ServiceConnectNamespace,
+    ),
+    (
+        "cluster.serviceConnectDefaults.namespace",
+        Category::ServiceConnectNamespace,
     ),
     (
         "volumeConfigurations[].managedEBSVolume.roleArn",

@@ -138,12 +138,14 @@ impl aws::Ecs for SimBackend {
         capacity_providers: &[String],
         tags: &Tags,
         container_insights: Option<&str>,
+        service_connect_namespace: Option<&str>,
     ) -> Result<(), AwsError> {
         self.apply(Action::CreateCluster {
             name: name.into(),
             capacity_providers: capacity_providers.to_vec(),
             tags: tags.clone(),
             container_insights: container_insights.map(str::to_owned),
+            service_connect_namespace: service_connect_namespace.map(str::to_owned),
         })
     }
 
@@ -155,6 +157,17 @@ impl aws::Ecs for SimBackend {
         self.apply(Action::UpdateClusterSettings {
             name: name.into(),
             container_insights: container_insights.into(),
+        })
+    }
+
+    async fn update_cluster(
+        &self,
+        name: &str,
+        service_connect_namespace: &str,
+    ) -> Result<(), AwsError> {
+        self.apply(Action::UpdateCluster {
+            name: name.into(),
+            service_connect_namespace: service_connect_namespace.into(),
         })
     }
 

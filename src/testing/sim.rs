@@ -269,6 +269,7 @@ impl SimAws {
                 capacity_providers,
                 tags,
                 container_insights,
+                service_connect_namespace,
             } => {
                 // CreateCluster is idempotent in ECS.
                 let arn = format!(
@@ -288,6 +289,7 @@ impl SimAws {
                                 .clone()
                                 .unwrap_or_else(|| "disabled".into()),
                         ),
+                        service_connect_namespace: service_connect_namespace.clone(),
                     });
             }
             Action::UpdateClusterSettings {
@@ -299,6 +301,18 @@ impl SimAws {
                     .get_mut(name)
                     .ok_or_else(|| SimError::NotFound(format!("cluster {name}")))?;
                 c.container_insights = Some(container_insights.clone());
+            }
+            Action::UpdateCluster {
+                name,
+                service_connect_namespace,
+            } => {
+                let c = self
+                    .clusters
+                    .get_mut(name)
+                    .ok_or_else(|| SimError::NotFound(format!("cluster {name}")))?;
+                // An empty name removes the default, as in ECS.
+                c.service_connect_namespace =
+                    Some(service_connect_namespace.clone()).filter(|ns| !ns.is_empty());
             }
             Action::CreateService {
                 cluster,
@@ -445,19 +459,29 @@ impl SimAws {
                 if let Some(v) = volumes {
                     b.volume_configurations = v;
                 }
+                if let Some(v) = &changes.service_connect {
+                    b.service_connect = Some(v.clone());
+                }
                 if changes.force_new_deployment {
                     self.forced_deployments += 1;
                 }
             }
             Action::TagService { arn, tags, remove } => {
-                let s = self
-                    .services
-                    .values_mut()
-                    .find(|s| &s.arn == arn)
-                    .ok_or_else(|| SimError::NotFound(arn.clone()))?;
-                s.tags.extend(tags.clone());
+                // A service's, or a cluster's (TagResource takes either).
+                let current = match self.services.values_mut().find(|s| &s.arn == arn) {
+                    Some(s) => &mut s.tags,
+                    None => {
+                        &mut self
+                            .clusters
+                            .values_mut()
+                            .find(|c| &c.arn == arn)
+                            .ok_or_else(|| SimError::NotFound(arn.clone()))?
+                            .tags
+                    }
+                };
+                current.extend(tags.clone());
                 for k in remove {
-                    s.tags.remove(k);
+                    current.remove(k);
                 }
             }
             Action::RegisterScalableTarget {

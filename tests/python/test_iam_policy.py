@@ -218,6 +218,7 @@ SAMPLE_RESOURCE_BY_SERVICE = {
 SAMPLE_RESOURCE_BY_ACTION = {
     "ecs:CreateCluster": ECS_CLUSTER,
     "ecs:UpdateClusterSettings": ECS_CLUSTER,
+    "ecs:UpdateCluster": ECS_CLUSTER,
     "ecs:DescribeClusters": ECS_CLUSTER,
     "ecs:RegisterTaskDefinition": "*",  # no resource-level permissions
     "ecs:ListTaskDefinitions": "*",
@@ -259,9 +260,16 @@ CLUSTER_UPDATE_CONTEXT = {
 }
 
 # Called actions whose requests carry a different context than OPERATOR_CONTEXT.
+# UpdateCluster (a cluster's default Service Connect namespace) only on clusters the operator
+# created, which carry ecs.fargate.dev/managed-by.
+CLUSTER_UPDATE_CONTEXT = {
+    "aws:ResourceTag/ecs.fargate.dev/managed-by": "fargate-operator",
+}
+
 CONTEXT_BY_ACTION = {
     "ecs:CreateCluster": CLUSTER_CREATE_CONTEXT,
     "ecs:UpdateClusterSettings": CLUSTER_UPDATE_CONTEXT,
+    "ecs:UpdateCluster": CLUSTER_UPDATE_CONTEXT,
 }
 
 # Permissions AWS checks on top of the called action (listed in README.md too).
@@ -597,6 +605,16 @@ class ControllerPolicyTest(unittest.TestCase):
                     IMPLICIT_DENY)
         # An owner tag alone (the old policy's requirement) does not allow it either.
         self.assertEqual(self.check("ecs:CreateCluster", ECS_CLUSTER, self.without()), IMPLICIT_DENY)
+
+    def test_only_clusters_the_operator_created_can_be_updated(self):
+        self.assertEqual(self.check("ecs:UpdateCluster", ECS_CLUSTER, CLUSTER_UPDATE_CONTEXT), ALLOW)
+        self.assertEqual(self.check("ecs:UpdateCluster", ECS_CLUSTER, {}), IMPLICIT_DENY)
+        self.assertEqual(
+            self.check("ecs:UpdateCluster", ECS_CLUSTER, CLUSTER_UPDATE_CONTEXT,
+                       **{"aws:ResourceTag/ecs.fargate.dev/managed-by": "someone-else"}),
+            IMPLICIT_DENY)
+        # A service's ownership tags do not stand in for it.
+        self.assertEqual(self.check("ecs:UpdateCluster", ECS_CLUSTER, OPERATOR_CONTEXT), IMPLICIT_DENY)
 
     def test_untagged_service_cannot_be_updated_or_deleted_until_adopted(self):
         untagged = self.without("aws:ResourceTag/ecs.fargate.dev/uid", "aws:ResourceTag/ecs.fargate.dev/owner")

@@ -283,6 +283,10 @@ class Authorizer:
         # CreateCluster on an existing cluster returns it unchanged.
         self.ecs_tags.setdefault(arn, tags)
 
+    def _ecs_UpdateCluster(self, p, add):
+        arn = ecs_arn("cluster", last_segment(p["cluster"]))
+        add("ecs:UpdateCluster", arn, resource_tags(self.ecs_tags.get(arn, {})))
+
     def _ecs_DescribeClusters(self, p, add):
         for c in p.get("clusters") or ["default"]:
             arn = ecs_arn("cluster", last_segment(c))

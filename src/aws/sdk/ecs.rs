@@ -164,6 +164,10 @@ impl aws::Ecs for SdkEcs {
             capacity_providers: c.capacity_providers().to_vec(),
             tags: from_ecs_tags(c.tags()),
             container_insights: container_insights_from_sdk(c.settings()),
+            service_connect_namespace: c
+                .service_connect_defaults()
+                .and_then(|d| d.namespace())
+                .map(str::to_owned),
         }))
     }
 
@@ -173,7 +177,11 @@ impl aws::Ecs for SdkEcs {
         capacity_providers: &[String],
         tags: &Tags,
         container_insights: Option<&str>,
+        service_connect_namespace: Option<&str>,
     ) -> Result<(), AwsError> {
+        let defaults = service_connect_namespace
+            .map(|ns| service_connect_defaults(AwsOp::CreateCluster, ns))
+            .transpose()?;
         send(
             &self.1,
             AwsOp::CreateCluster,
@@ -184,6 +192,7 @@ impl aws::Ecs for SdkEcs {
                 tags,
                 container_insights,
             )
+            .set_service_connect_defaults(defaults)
             .send(),
         )
         .await
@@ -202,6 +211,25 @@ impl aws::Ecs for SdkEcs {
                 .update_cluster_settings()
                 .cluster(name)
                 .settings(container_insights_setting(container_insights))
+                .send(),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn update_cluster(
+        &self,
+        name: &str,
+        service_connect_namespace: &str,
+    ) -> Result<(), AwsError> {
+        let defaults = service_connect_defaults(AwsOp::UpdateCluster, service_connect_namespace)?;
+        send(
+            &self.1,
+            AwsOp::UpdateCluster,
+            self.0
+                .update_cluster()
+                .cluster(name)
+                .service_connect_defaults(defaults)
                 .send(),
         )
         .await

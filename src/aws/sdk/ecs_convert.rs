@@ -11,6 +11,7 @@ use ecs::operation::update_service::builders::UpdateServiceFluentBuilder;
 use super::invalid;
 use crate::aws::{AwsError, AwsOp};
 use crate::plan::model::*;
+use crate::plan::service_connect::{ScServiceDef, ServiceConnectDef};
 use crate::plan::ServiceUpdate;
 
 pub(super) fn rfc3339(t: Option<&ecs::primitives::DateTime>) -> Option<String> {
@@ -294,6 +295,17 @@ fn log_configuration_to_sdk(
         .build()
 }
 
+fn log_configuration_from_sdk(l: &ecs::types::LogConfiguration) -> LogConfigDef {
+    LogConfigDef {
+        log_driver: l.log_driver().as_str().to_owned(),
+        options: l
+            .options()
+            .map(|o| o.clone().into_iter().collect())
+            .unwrap_or_default(),
+        secret_options: l.secret_options().iter().map(secret_from_sdk).collect(),
+    }
+}
+
 fn mount_point_to_sdk(m: &MountPointDef) -> ecs::types::MountPoint {
     ecs::types::MountPoint::builder()
         .source_volume(&m.source_volume)
@@ -338,14 +350,7 @@ pub(super) fn container_from_sdk(c: &ecs::types::ContainerDefinition) -> Contain
             retries: h.retries(),
             start_period: h.start_period(),
         }),
-        log_configuration: c.log_configuration().map(|l| LogConfigDef {
-            log_driver: l.log_driver().as_str().to_owned(),
-            options: l
-                .options()
-                .map(|o| o.clone().into_iter().collect())
-                .unwrap_or_default(),
-            secret_options: l.secret_options().iter().map(secret_from_sdk).collect(),
-        }),
+        log_configuration: c.log_configuration().map(log_configuration_from_sdk),
         depends_on: c
             .depends_on()
             .iter()
@@ -615,6 +620,102 @@ fn vpc_lattice_to_sdk(
         .collect()
 }
 
+/// The Service Connect configuration of a described service: ECS reports it on its
+/// deployments only, so that of the primary one (the newest configuration).
+fn service_connect_from_sdk(s: &ecs::types::Service) -> Option<ServiceConnectDef> {
+    let d = s
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))?;
+    let c = d.service_connect_configuration()?;
+    Some(ServiceConnectDef {
+        enabled: c.enabled(),
+        namespace: c.namespace().map(str::to_owned),
+        services: c
+            .services()
+            .iter()
+            .map(|s| ScServiceDef {
+                port_name: s.port_name().to_owned(),
+                discovery_name: s.discovery_name().map(str::to_owned),
+                client_aliases: s
+                    .client_aliases()
+                    .iter()
+                    .map(|a| (a.port(), a.dns_name().map(str::to_owned)))
+                    .collect(),
+                ingress_port_override: s.ingress_port_override(),
+                idle_timeout_seconds: s.timeout().and_then(|t| t.idle_timeout_seconds()),
+                per_request_timeout_seconds: s
+                    .timeout()
+                    .and_then(|t| t.per_request_timeout_seconds()),
+            })
+            .collect(),
+        log_configuration: c.log_configuration().map(log_configuration_from_sdk),
+    })
+}
+
+/// A Service Connect configuration as ECS takes it.
+fn service_connect_to_sdk(
+    op: AwsOp,
+    c: &ServiceConnectDef,
+) -> Result<ecs::types::ServiceConnectConfiguration, AwsError> {
+    use ecs::types as t;
+    let services = c
+        .services
+        .iter()
+        .map(|s| {
+            let aliases = s
+                .client_aliases
+                .iter()
+                .map(|(port, dns)| {
+                    t::ServiceConnectClientAlias::builder()
+                        .port(*port)
+                        .set_dns_name(dns.clone())
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let timeout = (s.idle_timeout_seconds.is_some()
+                || s.per_request_timeout_seconds.is_some())
+            .then(|| {
+                t::TimeoutConfiguration::builder()
+                    .set_idle_timeout_seconds(s.idle_timeout_seconds)
+                    .set_per_request_timeout_seconds(s.per_request_timeout_seconds)
+                    .build()
+            });
+            t::ServiceConnectService::builder()
+                .port_name(&s.port_name)
+                .set_discovery_name(s.discovery_name.clone())
+                .set_client_aliases(listed(aliases))
+                .set_ingress_port_override(s.ingress_port_override)
+                .set_timeout(timeout)
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(op, e))?;
+    let logs = c
+        .log_configuration
+        .as_ref()
+        .map(log_configuration_to_sdk)
+        .transpose()
+        .map_err(|e| invalid(op, e))?;
+    Ok(t::ServiceConnectConfiguration::builder()
+        .enabled(c.enabled)
+        .set_namespace(c.namespace.clone())
+        .set_services(listed(services))
+        .set_log_configuration(logs)
+        .build())
+}
+
+/// A cluster's default Service Connect namespace as CreateCluster and UpdateCluster take it.
+pub(super) fn service_connect_defaults(
+    op: AwsOp,
+    namespace: &str,
+) -> Result<ecs::types::ClusterServiceConnectDefaultsRequest, AwsError> {
+    ecs::types::ClusterServiceConnectDefaultsRequest::builder()
+        .namespace(namespace)
+        .build()
+        .map_err(|e| invalid(op, e))
+}
+
 pub(super) fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
     let body = service_body_from_sdk(s);
     ObservedService {
@@ -750,6 +851,7 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
             .map(|a| a.as_str().to_owned()),
         vpc_lattice: vpc_lattice_from_sdk(s),
         volume_configurations: volume_configurations_from_sdk(s),
+        service_connect: service_connect_from_sdk(s),
         early_success: dc
             .and_then(|d| d.early_success_criteria())
             .filter(|e| e.enable())
@@ -813,6 +915,9 @@ pub(super) fn rollout_from_sdk(d: &ecs::types::DeploymentConfiguration) -> Rollo
                     .timeout_configuration()
                     .and_then(|t| t.action())
                     .map(|a| a.as_str().to_owned()),
+                details: h
+                    .hook_details()
+                    .map(|d| canonical_json(&json_of_document(d))),
             })
             .collect(),
     }
@@ -996,7 +1101,13 @@ fn hook_to_sdk(h: &HookDef) -> ecs::types::DeploymentLifecycleHook {
                 .map(t::DeploymentLifecycleHookAction::from),
         )
         .build();
+    let details = h
+        .details
+        .as_deref()
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .map(|v| document_of_json(&v));
     t::DeploymentLifecycleHook::builder()
+        .set_hook_details(details)
         .target_type(t::DeploymentLifecycleHookTargetType::AwsLambda)
         .hook_target_arn(&h.lambda_arn)
         .role_arn(&h.role_arn)
@@ -1008,6 +1119,47 @@ fn hook_to_sdk(h: &HookDef) -> ecs::types::DeploymentLifecycleHook {
         ))
         .timeout_configuration(timeout)
         .build()
+}
+
+/// A JSON value as the SDK's document type (`hookDetails`).
+fn document_of_json(v: &serde_json::Value) -> aws_smithy_types::Document {
+    use aws_smithy_types::{Document as D, Number as N};
+    match v {
+        serde_json::Value::Null => D::Null,
+        serde_json::Value::Bool(b) => D::Bool(*b),
+        serde_json::Value::Number(n) => D::Number(match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => N::PosInt(u),
+            (None, Some(i)) => N::NegInt(i),
+            _ => N::Float(n.as_f64().unwrap_or_default()),
+        }),
+        serde_json::Value::String(s) => D::String(s.clone()),
+        serde_json::Value::Array(items) => D::Array(items.iter().map(document_of_json).collect()),
+        serde_json::Value::Object(m) => D::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), document_of_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// The SDK's document type as a JSON value.
+fn json_of_document(d: &aws_smithy_types::Document) -> serde_json::Value {
+    use aws_smithy_types::{Document as D, Number as N};
+    match d {
+        D::Null => serde_json::Value::Null,
+        D::Bool(b) => serde_json::Value::Bool(*b),
+        D::Number(N::PosInt(u)) => (*u).into(),
+        D::Number(N::NegInt(i)) => (*i).into(),
+        D::Number(N::Float(f)) => serde_json::Number::from_f64(*f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        D::String(s) => serde_json::Value::String(s.clone()),
+        D::Array(items) => serde_json::Value::Array(items.iter().map(json_of_document).collect()),
+        D::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), json_of_document(v)))
+                .collect(),
+        ),
+    }
 }
 
 /// A [`ServiceBody`]'s deployment configuration, defaults filled in.
@@ -1193,6 +1345,12 @@ pub(super) fn create_service_request(
             OP,
             &body.volume_configurations,
         )?))
+        .set_service_connect_configuration(
+            body.service_connect
+                .as_ref()
+                .map(|c| service_connect_to_sdk(OP, c))
+                .transpose()?,
+        )
         .enable_ecs_managed_tags(true)
         .set_tags(Some(ecs_tags(tags))))
 }
@@ -1246,6 +1404,9 @@ pub(super) fn update_service_request(
     if let Some(v) = &u.volume_configurations {
         // An empty list removes the managed EBS volume.
         req = req.set_volume_configurations(Some(volume_configurations_to_sdk(OP, v)?));
+    }
+    if let Some(c) = &u.service_connect {
+        req = req.service_connect_configuration(service_connect_to_sdk(OP, c)?);
     }
     Ok(req)
 }
@@ -1613,6 +1774,35 @@ mod tests {
                 container_port: Some(8080),
             }],
             propagate_tags: Some("SERVICE".into()),
+            service_connect: Some(full_service_connect()),
+        }
+    }
+
+    /// Service Connect with every field the operator maps.
+    fn full_service_connect() -> ServiceConnectDef {
+        ServiceConnectDef {
+            enabled: true,
+            namespace: Some("internal".into()),
+            services: vec![ScServiceDef {
+                port_name: "http".into(),
+                discovery_name: Some("web".into()),
+                client_aliases: vec![(80, Some("web.internal".into()))],
+                ingress_port_override: Some(15000),
+                idle_timeout_seconds: Some(600),
+                per_request_timeout_seconds: Some(0),
+            }],
+            log_configuration: Some(LogConfigDef {
+                log_driver: "awslogs".into(),
+                options: [
+                    ("awslogs-group", "/ecs/shop_web"),
+                    ("awslogs-region", "us-east-1"),
+                    ("awslogs-stream-prefix", "service-connect"),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+                secret_options: vec![],
+            }),
         }
     }
 
@@ -1741,6 +1931,11 @@ mod tests {
                 stages: strings(&["POST_TEST_TRAFFIC_SHIFT", "TEST_TRAFFIC_SHIFT"]),
                 timeout_minutes: Some(30),
                 timeout_action: Some("ROLLBACK".into()),
+                details: Some(canonical_json(&serde_json::json!({
+                    "environment": "prod",
+                    "checks": ["5xx", "latency"],
+                    "threshold": {"errors": 5, "ratio": 0.5, "delta": -2},
+                }))),
             }],
         }
     }
@@ -1772,6 +1967,26 @@ mod tests {
             Some("arn:aws:lambda:us-east-1:123456789012:function:smoke")
         );
         assert_eq!(h.lifecycle_stages().len(), 2);
+        // hookDetails as a JSON document (moto drops it: the request is checked here, and
+        // the service round trip below reads it back).
+        use aws_smithy_types::{Document as D, Number as N};
+        let details = match h.hook_details() {
+            Some(D::Object(m)) => m.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(details["environment"], D::String("prod".into()));
+        assert_eq!(
+            details["checks"],
+            D::Array(vec![D::String("5xx".into()), D::String("latency".into())])
+        );
+        match &details["threshold"] {
+            D::Object(t) => {
+                assert_eq!(t["errors"], D::Number(N::PosInt(5)));
+                assert_eq!(t["ratio"], D::Number(N::Float(0.5)));
+                assert_eq!(t["delta"], D::Number(N::NegInt(-2)));
+            }
+            other => panic!("{other:?}"),
+        }
         let lb = &request.as_input().get_load_balancers().clone().unwrap()[0];
         let a = lb.advanced_configuration().unwrap();
         assert_eq!(a.role_arn(), Some("arn:aws:iam::123456789012:role/ecs-elb"));
@@ -1851,6 +2066,9 @@ mod tests {
                     .set_task_definition(input.get_task_definition().clone())
                     .set_vpc_lattice_configurations(input.get_vpc_lattice_configurations().clone())
                     .set_volume_configurations(input.get_volume_configurations().clone())
+                    .set_service_connect_configuration(
+                        input.get_service_connect_configuration().clone(),
+                    )
                     .build(),
             )
             .build()
@@ -1884,6 +2102,7 @@ mod tests {
             availability_zone_rebalancing: None,
             vpc_lattice: vec![],
             volume_configurations: vec![],
+            service_connect: None,
             load_balancers: vec![],
             service_registries: vec![],
             health_check_grace_period_seconds: None,
@@ -1938,6 +2157,7 @@ mod tests {
             availability_zone_rebalancing: after.availability_zone_rebalancing.clone(),
             vpc_lattice: Some(after.vpc_lattice.clone()),
             volume_configurations: Some(after.volume_configurations.clone()),
+            service_connect: after.service_connect.clone(),
             force_new_deployment: true,
         };
         let request =
@@ -1984,7 +2204,33 @@ mod tests {
             c.get_vpc_lattice_configurations()
         );
         assert_eq!(u.get_volume_configurations(), c.get_volume_configurations());
+        assert_eq!(
+            u.get_service_connect_configuration(),
+            c.get_service_connect_configuration()
+        );
         assert_eq!(service_from_sdk(&created(&create)).body, after);
+    }
+
+    #[test]
+    fn turning_service_connect_off_sends_enabled_false_alone() {
+        let update = ServiceUpdate {
+            service_connect: Some(ServiceConnectDef::disabled()),
+            ..ServiceUpdate::default()
+        };
+        let request =
+            update_service_request(client().update_service(), "shop", "shop_web", &update).unwrap();
+        let sent = request
+            .as_input()
+            .get_service_connect_configuration()
+            .clone();
+        assert_eq!(
+            sent,
+            Some(
+                ecs::types::ServiceConnectConfiguration::builder()
+                    .enabled(false)
+                    .build()
+            )
+        );
     }
 
     #[test]
@@ -2007,6 +2253,7 @@ mod tests {
         assert_eq!(u.get_availability_zone_rebalancing(), &None);
         assert_eq!(u.get_vpc_lattice_configurations(), &None);
         assert_eq!(u.get_volume_configurations(), &None);
+        assert_eq!(u.get_service_connect_configuration(), &None);
         assert_eq!(u.get_force_new_deployment(), &Some(false));
     }
 }
