@@ -40,6 +40,7 @@ fn minimal_web_api(namespace: &str) -> Manifests {
     fs.spec.network = Default::default();
     fs.spec.load_balancers.clear();
     fs.spec.health_check_grace_period_seconds = None;
+    fs.spec.service_connect = None;
     Manifests {
         task_definitions: vec![td],
         services: vec![fs],
