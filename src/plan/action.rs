@@ -9,6 +9,7 @@ use super::model::{
     TaskDefBody, TaskDefinitionRef,
 };
 use super::op::AwsOp;
+use super::task::RunTaskBody;
 use super::ServiceUpdate;
 
 /// One AWS change, in the order the plan lists them.
@@ -143,6 +144,17 @@ pub enum Action {
     DeleteLogGroup {
         name: String,
     },
+    /// Starts the tasks of one attempt of a FargateTask's run.
+    RunTask {
+        body: Box<RunTaskBody>,
+        attempt: i32,
+    },
+    /// Stops a FargateTask's task (deadline, a newer generation, deletion).
+    StopTask {
+        cluster: String,
+        task_arn: String,
+        reason: String,
+    },
 }
 
 /// Whether an action creates, changes or removes something (for the plan summary).
@@ -195,6 +207,8 @@ impl Action {
             DeleteService,
             DeleteRole,
             DeleteLogGroup,
+            RunTask,
+            StopTask,
         )
     }
 
@@ -206,7 +220,8 @@ impl Action {
             | CreateRole { .. }
             | RegisterTaskDefinition { .. }
             | CreateCluster { .. }
-            | CreateService { .. } => ChangeKind::Create,
+            | CreateService { .. }
+            | RunTask { .. } => ChangeKind::Create,
             DeleteRetentionPolicy { .. }
             | DeleteRolePermissionsBoundary { .. }
             | DetachRolePolicy { .. }
@@ -217,7 +232,8 @@ impl Action {
             | DeleteScheduledAction { .. }
             | DeleteService { .. }
             | DeleteRole { .. }
-            | DeleteLogGroup { .. } => ChangeKind::Delete,
+            | DeleteLogGroup { .. }
+            | StopTask { .. } => ChangeKind::Delete,
             _ => ChangeKind::Update,
         }
     }
@@ -261,6 +277,8 @@ impl Action {
             DeleteService { .. } => AwsOp::DeleteService,
             DeleteRole { .. } => AwsOp::DeleteRole,
             DeleteLogGroup { .. } => AwsOp::DeleteLogGroup,
+            RunTask { .. } => AwsOp::RunTask,
+            StopTask { .. } => AwsOp::StopTask,
         }
     }
 
@@ -370,6 +388,19 @@ impl Action {
             }
             DeleteRole { name } => format!("delete role {name}"),
             DeleteLogGroup { name } => format!("delete log group {name}"),
+            RunTask { body, attempt } => format!(
+                "run {} × {} in cluster {} (attempt {attempt}, startedBy {})",
+                body.count,
+                revision_of_arn(&body.task_definition_arn),
+                body.cluster,
+                body.started_by
+            ),
+            StopTask {
+                cluster, task_arn, ..
+            } => format!(
+                "stop task {} in cluster {cluster}",
+                task_arn.rsplit('/').next().unwrap_or(task_arn)
+            ),
         }
     }
 }

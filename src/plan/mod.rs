@@ -9,6 +9,7 @@ pub mod delete;
 pub mod model;
 pub mod op;
 pub mod service;
+pub mod task;
 pub mod taskdef;
 
 use std::collections::BTreeSet;

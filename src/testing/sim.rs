@@ -59,6 +59,10 @@ pub struct SimAws {
     /// (cluster, service) → its newest service deployment, as a test sets it: the stand-in
     /// runs no deployments of its own (nor does moto: it has no service deployments).
     pub service_deployments: BTreeMap<(String, String), ObservedServiceDeployment>,
+    /// Task ARN → the task (RunTask's; see `sim_tasks`).
+    pub tasks: BTreeMap<String, crate::plan::task::ObservedTask>,
+    /// (cluster, RunTask client token) → the ARNs it started.
+    pub(super) run_tokens: BTreeMap<(String, String), Vec<String>>,
 }
 
 impl SimAws {
@@ -121,6 +125,11 @@ impl SimAws {
         }
     }
 
+    /// Whether `arn` is an ACTIVE revision (what RunTask may run).
+    pub(super) fn runs(&self, arn: &str) -> bool {
+        self.is_active_revision(arn)
+    }
+
     /// Total actions applied.
     pub fn total_calls(&self) -> usize {
         self.calls.values().sum()
@@ -135,6 +144,7 @@ impl SimAws {
             | Action::CreateCluster { tags, .. }
             | Action::RegisterTaskDefinition { tags, .. }
             | Action::TagTaskDefinition { tags, .. } => check_ecs_tags(tags)?,
+            Action::RunTask { body, .. } => check_ecs_tags(&body.tags)?,
             _ => {}
         }
         match action {
@@ -495,6 +505,14 @@ impl SimAws {
                 }
                 self.roles.remove(name);
             }
+            Action::RunTask { body, .. } => {
+                self.run_task(body)?;
+            }
+            Action::StopTask {
+                cluster,
+                task_arn,
+                reason,
+            } => self.stop_task(cluster, task_arn, reason)?,
             Action::DeleteLogGroup { name } => {
                 self.log_groups
                     .remove(name)
