@@ -4,7 +4,7 @@ use std::path::Path;
 
 use kube::CustomResourceExt;
 
-use crate::api::{FargateService, TaskDefinition};
+use crate::api::{FargateService, FargateTask, TaskDefinition};
 
 /// Errors writing CRD files.
 #[derive(Debug, thiserror::Error)]
@@ -34,13 +34,16 @@ pub fn crds() -> Result<Vec<(&'static str, String)>, CrdgenError> {
         .map_err(|e| CrdgenError::Serialize("TaskDefinition", e))?;
     let fs = serde_norway::to_string(&FargateService::crd())
         .map_err(|e| CrdgenError::Serialize("FargateService", e))?;
+    let ft = serde_norway::to_string(&FargateTask::crd())
+        .map_err(|e| CrdgenError::Serialize("FargateTask", e))?;
     Ok(vec![
         ("ecs.fargate.dev_taskdefinitions.yaml", td),
         ("ecs.fargate.dev_fargateservices.yaml", fs),
+        ("ecs.fargate.dev_fargatetasks.yaml", ft),
     ])
 }
 
-/// Both CRDs as one multi-document YAML stream.
+/// Every CRD as one multi-document YAML stream.
 pub fn crds_yaml() -> Result<String, CrdgenError> {
     Ok(crds()?
         .into_iter()

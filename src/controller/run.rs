@@ -1,4 +1,4 @@
-//! `fargate-operator run`: connect, wait for the CRDs, start the reflectors, the two
+//! `fargate-operator run`: connect, wait for the CRDs, start the reflectors, the three
 //! controllers (per watched namespace), leader election and the HTTP endpoints; stop
 //! gracefully when `shutdown` completes.
 
@@ -15,10 +15,13 @@ use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Api, Client, Resource};
 
 use super::http::{self, Health};
-use super::reconcile::{error_policy, reconcile_fargate_service, reconcile_task_definition};
+use super::reconcile::{
+    error_policy, reconcile_fargate_service, reconcile_fargate_task, reconcile_task_definition,
+};
 use super::{
-    services_referencing, task_definition_trigger_key, trigger_key, Changes, Context,
-    GuardedFargateService, GuardedTaskDefinition, Leadership, Settings, Stores,
+    services_referencing, task_definition_trigger_key, tasks_referencing, trigger_key, Changes,
+    Context, GuardedFargateService, GuardedFargateTask, GuardedTaskDefinition, Leadership,
+    Settings, Stores,
 };
 use crate::aws::sdk::AwsSettings;
 use crate::metrics::Metrics;
@@ -111,6 +114,7 @@ pub async fn run_with(
     for name in [
         "taskdefinitions.ecs.fargate.dev",
         "fargateservices.ecs.fargate.dev",
+        "fargatetasks.ecs.fargate.dev",
     ] {
         tokio::select! {
             () = wait_for_crd(&client, name) => {}
@@ -337,15 +341,18 @@ fn scope_controllers(
 ) -> (BoxFuture<'static, ()>, BoxFuture<'static, ()>) {
     let (td_store, td_writer) = reflector::store_shared::<GuardedTaskDefinition>(SUBSCRIBER_BUFFER);
     let (fs_store, fs_writer) = reflector::store_shared::<GuardedFargateService>(SUBSCRIBER_BUFFER);
+    let (ft_store, ft_writer) = reflector::store_shared::<GuardedFargateTask>(SUBSCRIBER_BUFFER);
     // Subscriptions exist before the reflectors run, so nothing is missed.
-    let (Some(td_for_td), Some(td_for_fs), Some(fs_for_fs)) = (
+    let (Some(td_for_td), Some(td_for_fs), Some(fs_for_fs), Some(td_for_ft), Some(ft_for_ft)) = (
         td_writer.subscribe(),
         td_writer.subscribe(),
         fs_writer.subscribe(),
+        td_writer.subscribe(),
+        ft_writer.subscribe(),
     ) else {
         unreachable!("store_shared writers always allow subscriptions")
     };
-    let reflectors = reflectors(client, namespace, config, td_writer, fs_writer);
+    let reflectors = reflectors(client, namespace, config, td_writer, fs_writer, ft_writer);
 
     let ctx = Arc::new(Context::new(
         client.clone(),
@@ -385,15 +392,32 @@ fn scope_controllers(
     )
     .with_config(controller_config)
     .reconcile_on(woken)
-    .reconcile_all_on(became_leader(shared.leadership))
+    .reconcile_all_on(became_leader(shared.leadership.clone()))
     .graceful_shutdown_on(shared.shutdown.clone())
-    .run(reconcile_fargate_service, error_policy, ctx)
+    .run(reconcile_fargate_service, error_policy, ctx.clone())
     .for_each(log_result);
 
-    let ready = wait_ready(td_store, fs_store).boxed();
+    let mut ft_changes = Changes::new(trigger_key::<GuardedFargateTask>);
+    let mut td_changes_for_ft = Changes::new(task_definition_trigger_key);
+    let tasks = ft_store.clone();
+    let ft_controller = Controller::for_shared_stream(
+        ft_for_ft.filter(move |o| std::future::ready(ft_changes.changed(o))),
+        ft_store.clone(),
+    )
+    .watches_shared_stream(
+        td_for_ft.filter(move |o| std::future::ready(td_changes_for_ft.changed(o))),
+        move |td| tasks_referencing(&td, &tasks),
+    )
+    .with_config(controller::Config::default().concurrency(config.concurrency))
+    .reconcile_all_on(became_leader(shared.leadership.clone()))
+    .graceful_shutdown_on(shared.shutdown.clone())
+    .run(reconcile_fargate_task, error_policy, ctx)
+    .for_each(log_result);
+
+    let ready = wait_ready(td_store, fs_store, ft_store).boxed();
     let shutdown = shared.shutdown;
     let all = async move {
-        let controllers = futures::future::join(td_controller, fs_controller);
+        let controllers = futures::future::join3(td_controller, fs_controller, ft_controller);
         // The reflectors run until the controllers have drained after shutdown.
         tokio::select! {
             _ = controllers => {}
@@ -412,12 +436,13 @@ fn reflectors(
     config: &RunConfig,
     td_writer: reflector::store::Writer<GuardedTaskDefinition>,
     fs_writer: reflector::store::Writer<GuardedFargateService>,
-) -> impl std::future::Future<Output = ((), ())> + Send + 'static {
+    ft_writer: reflector::store::Writer<GuardedFargateTask>,
+) -> impl std::future::Future<Output = ((), (), ())> + Send + 'static {
     let mut wc = watcher::Config::default().any_semantic();
     if let Some(selector) = &config.label_selector {
         wc = wc.labels(selector);
     }
-    futures::future::join(
+    futures::future::join3(
         drain(
             "TaskDefinition",
             watcher(
@@ -430,10 +455,20 @@ fn reflectors(
         ),
         drain(
             "FargateService",
-            watcher(api_for::<GuardedFargateService>(client, namespace), wc)
+            watcher(
+                api_for::<GuardedFargateService>(client, namespace),
+                wc.clone(),
+            )
+            .default_backoff()
+            .modify(trim_for_cache)
+            .reflect_shared(fs_writer),
+        ),
+        drain(
+            "FargateTask",
+            watcher(api_for::<GuardedFargateTask>(client, namespace), wc)
                 .default_backoff()
                 .modify(trim_for_cache)
-                .reflect_shared(fs_writer),
+                .reflect_shared(ft_writer),
         ),
     )
 }
@@ -468,8 +503,17 @@ fn trim_for_cache<K: Resource>(obj: &mut K) {
     }
 }
 
-async fn wait_ready(td: Store<GuardedTaskDefinition>, fs: Store<GuardedFargateService>) {
-    let _ = futures::future::join(td.wait_until_ready(), fs.wait_until_ready()).await;
+async fn wait_ready(
+    td: Store<GuardedTaskDefinition>,
+    fs: Store<GuardedFargateService>,
+    ft: Store<GuardedFargateTask>,
+) {
+    let _ = futures::future::join3(
+        td.wait_until_ready(),
+        fs.wait_until_ready(),
+        ft.wait_until_ready(),
+    )
+    .await;
 }
 
 /// Runs a reflector stream, logging watch errors (the watcher retries with backoff).
