@@ -17,6 +17,9 @@ use super::fargateservice::{
 use super::patterns;
 use super::taskdefinition::EnvVar;
 
+/// The kind's name, as ownership, Events and the `plan` output name it.
+pub const KIND: &str = "FargateTask";
+
 /// RunTask starts at most 10 tasks per call (API reference, `RunTask.count`).
 pub const MAX_COUNT: i32 = 10;
 

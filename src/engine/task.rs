@@ -19,8 +19,7 @@ use crate::plan::task::{
 /// DescribeTasks takes at most 100 tasks per request.
 const DESCRIBE_BATCH: usize = 100;
 
-/// The kind's name, as ownership and Events name it.
-pub const KIND: &str = "FargateTask";
+pub use crate::api::fargatetask::KIND;
 
 /// Reads what a FargateTask's run consists of: every task ECS lists for its `startedBy`
 /// (running and stopped), plus `known` (ARNs the status names that have not stopped), each
