@@ -79,10 +79,10 @@ fn crds_are_structural_with_status_columns_and_list_map_conditions() {
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        let want: &[&str] = if kind == "FargateService" {
-            &["Ready", "Desired", "Running", "Revision", "Rollout", "Age"]
-        } else {
-            &["Family", "Revision", "Ready", "Age"]
+        let want: &[&str] = match kind.as_str() {
+            "FargateService" => &["Ready", "Desired", "Running", "Revision", "Rollout", "Age"],
+            "FargateTask" => &["Phase", "Ready", "Attempts", "Age"],
+            _ => &["Family", "Revision", "Ready", "Age"],
         };
         assert_eq!(columns, want, "{kind}");
         let schema = &v["schema"]["openAPIV3Schema"];

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use fargate_operator::api::names::validate_names;
 use fargate_operator::api::validation::{
-    validate_fargate_service, validate_fargate_service_update, validate_task_definition,
-    validate_task_definition_update,
+    validate_fargate_service, validate_fargate_service_update, validate_fargate_task,
+    validate_task_definition, validate_task_definition_update,
 };
-use fargate_operator::api::{FargateService, TaskDefinition};
+use fargate_operator::api::{FargateService, FargateTask, TaskDefinition};
 use kube::core::cel::Validator;
 use kube::CustomResourceExt;
 use serde_json::{json, Value};
@@ -19,6 +19,7 @@ fn schema_of(kind: &str) -> Value {
     let crd = match kind {
         "TaskDefinition" => TaskDefinition::crd(),
         "FargateService" => FargateService::crd(),
+        "FargateTask" => FargateTask::crd(),
         other => panic!("unknown kind {other}"),
     };
     let schema = crd.spec.versions[0]
@@ -141,6 +142,14 @@ fn rust_errors(kind: &str, obj: &Value) -> Vec<(String, String)> {
             }
             errors
         }),
+        "FargateTask" => de::<FargateTask>(obj).map(|ft| {
+            let mut errors = validate_fargate_task(&ft.spec).err().map(|e| e.0);
+            // A task's ECS names are derived (startedBy, tags): only the owner tag's bound.
+            if let Err(e) = validate_names(namespace, name, Some("explicit"), "") {
+                errors.get_or_insert_with(Vec::new).extend(e.0);
+            }
+            errors
+        }),
         _ => de::<FargateService>(obj).map(|fs| {
             let mut errors = validate_fargate_service(&fs.spec).err().map(|e| e.0);
             let service = fs.spec.service_name.as_deref();
@@ -173,7 +182,7 @@ fn corpus_has_enough_cases() {
 #[test]
 fn bases_are_valid_on_both_sides() {
     let (bases, _) = corpus();
-    for kind in ["TaskDefinition", "FargateService"] {
+    for kind in ["TaskDefinition", "FargateService", "FargateTask"] {
         assert_eq!(schema_errors(kind, &bases[kind], None), vec![], "{kind}");
         assert_eq!(rust_errors(kind, &bases[kind]), vec![], "{kind}");
     }

@@ -145,9 +145,15 @@ pub struct TaskDefinitionName {
 /// the operator checks that before it asks.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema, Default)]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("has(self.cpu) == has(self.memory)")
-    .message("overrides: set cpu and memory together (a valid Fargate size), or neither")
-    .field_path(".memory"))]
+#[x_kube(
+    validation = Rule::new("has(self.cpu) == has(self.memory)")
+        .message("overrides: set cpu and memory together (a valid Fargate size), or neither")
+        .field_path(".memory"),
+    // The TaskDefinition's rule of Fargate sizes (AWS's table of CPU and memory pairs).
+    validation = Rule::new("!has(self.cpu) || !has(self.memory) || (self.cpu == 256 ? self.memory in [512, 1024, 2048] : self.cpu == 512 ? (self.memory >= 1024 && self.memory <= 4096 && self.memory % 1024 == 0) : self.cpu == 1024 ? (self.memory >= 2048 && self.memory <= 8192 && self.memory % 1024 == 0) : self.cpu == 2048 ? (self.memory >= 4096 && self.memory <= 16384 && self.memory % 1024 == 0) : self.cpu == 4096 ? (self.memory >= 8192 && self.memory <= 30720 && self.memory % 1024 == 0) : self.cpu == 8192 ? (self.memory >= 16384 && self.memory <= 61440 && self.memory % 4096 == 0) : self.cpu == 16384 && self.memory >= 32768 && self.memory <= 122880 && self.memory % 8192 == 0)")
+        .message("overrides.memory is not a valid Fargate size for overrides.cpu (cpu 256 takes 512, 1024 or 2048 MiB; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720; 8192 takes 16384-61440; 16384 takes 32768-122880)")
+        .field_path(".memory"),
+)]
 pub struct TaskOverrides {
     /// Task CPU units for this run (256, 512, 1024, 2048, 4096, 8192 or 16384), with
     /// `memory`: a valid Fargate size, at least the containers' sum.

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
-use super::model::{NetworkDef, ObservedRevision, StrategyItem, Tags};
+use super::model::{ContainerDef, NetworkDef, ObservedRevision, StrategyItem, Tags};
 use super::{Action, Note, Owner, Ownership, Plan, PlanError};
 use crate::api::fargatetask::{
     ContainerRun, FargateTaskSpec, FargateTaskStatus, TaskAttempt, TaskOverrides, TaskPhase,
@@ -308,7 +308,7 @@ pub fn run_state(inputs: TaskInputs<'_>, observed: &ObservedRun) -> RunState {
             attempt: n,
             ..Default::default()
         });
-        let run = task_run(t, observed.revision.as_ref());
+        let run = task_run(t, containers_of(observed));
         match entry.tasks.iter_mut().find(|r| r.task_arn == t.task_arn) {
             Some(r) => *r = run,
             None => entry.tasks.push(run),
@@ -318,7 +318,7 @@ pub fn run_state(inputs: TaskInputs<'_>, observed: &ObservedRun) -> RunState {
     for a in &mut attempts {
         forget_missing(a, &observed.missing);
         a.tasks.sort_by(|x, y| x.task_arn.cmp(&y.task_arn));
-        let (outcome, reason) = outcome(&a.tasks, observed.revision.as_ref());
+        let (outcome, reason) = outcome(&a.tasks, containers_of(observed));
         a.outcome = outcome;
         a.reason = reason;
     }
@@ -407,8 +407,16 @@ fn is_running(last_status: &str) -> bool {
     )
 }
 
+/// The containers of the revision run, when it was read.
+fn containers_of(observed: &ObservedRun) -> Option<&[ContainerDef]> {
+    observed
+        .revision
+        .as_ref()
+        .map(|r| r.body.containers.as_slice())
+}
+
 /// The status's record of an observed task, with its containers' log group and stream.
-fn task_run(t: &ObservedTask, revision: Option<&ObservedRevision>) -> TaskRun {
+fn task_run(t: &ObservedTask, revision: Option<&[ContainerDef]>) -> TaskRun {
     TaskRun {
         task_arn: t.task_arn.clone(),
         last_status: t.last_status.clone(),
@@ -437,11 +445,11 @@ fn task_run(t: &ObservedTask, revision: Option<&ObservedRevision>) -> TaskRun {
 
 /// A container's awslogs group and stream prefix, from the revision run.
 fn awslogs_of(
-    revision: Option<&ObservedRevision>,
+    revision: Option<&[ContainerDef]>,
     container: &str,
 ) -> (Option<String>, Option<String>) {
     let log = revision
-        .and_then(|r| r.body.containers.iter().find(|c| c.name == container))
+        .and_then(|r| r.iter().find(|c| c.name == container))
         .and_then(|c| c.log_configuration.as_ref())
         .filter(|l| l.log_driver == "awslogs");
     let option = |k: &str| log.and_then(|l| l.options.get(k).cloned());
@@ -450,16 +458,16 @@ fn awslogs_of(
 
 /// Whether a container of the revision is essential (ECS's default: yes). Without the
 /// revision every container counts.
-fn essential(revision: Option<&ObservedRevision>, container: &str) -> bool {
+fn essential(revision: Option<&[ContainerDef]>, container: &str) -> bool {
     revision
-        .and_then(|r| r.body.containers.iter().find(|c| c.name == container))
+        .and_then(|r| r.iter().find(|c| c.name == container))
         .is_none_or(|c| c.essential != Some(false))
 }
 
 /// How an attempt ended: Running while a task has not stopped; Succeeded when every task
 /// stopped with each essential container exiting 0; otherwise Failed, with the first
 /// failure (a non-zero exit code, or why the task stopped).
-fn outcome(tasks: &[TaskRun], revision: Option<&ObservedRevision>) -> (TaskPhase, Option<String>) {
+fn outcome(tasks: &[TaskRun], revision: Option<&[ContainerDef]>) -> (TaskPhase, Option<String>) {
     if tasks.is_empty() || tasks.iter().any(|t| t.last_status != STOPPED) {
         return (TaskPhase::Running, None);
     }
@@ -505,4 +513,102 @@ fn outcome(tasks: &[TaskRun], revision: Option<&ObservedRevision>) -> (TaskPhase
         }
     }
     (TaskPhase::Succeeded, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(containers: &[(&str, Option<i32>)], last_status: &str) -> TaskRun {
+        TaskRun {
+            task_arn: "arn:aws:ecs:us-east-1:1:task/c/abc".into(),
+            last_status: last_status.into(),
+            stopped_reason: Some("Essential container in task exited".into()),
+            containers: containers
+                .iter()
+                .map(|(n, code)| ContainerRun {
+                    name: (*n).into(),
+                    exit_code: *code,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn revision(essential: &[(&str, bool)]) -> Vec<ContainerDef> {
+        essential
+            .iter()
+            .map(|(n, e)| ContainerDef {
+                name: (*n).into(),
+                essential: Some(*e),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_essential_containers_decide_an_attempt() {
+        let r = revision(&[("app", true), ("sidecar", false)]);
+        let t = run(&[("app", Some(0)), ("sidecar", Some(137))], STOPPED);
+        assert_eq!(
+            outcome(&[t], Some(r.as_slice())),
+            (TaskPhase::Succeeded, None)
+        );
+        let t = run(&[("app", Some(2)), ("sidecar", Some(0))], STOPPED);
+        let (phase, why) = outcome(&[t], Some(r.as_slice()));
+        assert_eq!(phase, TaskPhase::Failed);
+        assert_eq!(
+            why.as_deref(),
+            Some("task abc: container app exited with code 2")
+        );
+        // Without the revision every container counts.
+        let t = run(&[("app", Some(0)), ("sidecar", Some(137))], STOPPED);
+        assert_eq!(outcome(&[t], None).0, TaskPhase::Failed);
+    }
+
+    #[test]
+    fn a_task_not_stopped_keeps_the_attempt_running() {
+        let done = run(&[("app", Some(0))], STOPPED);
+        let running = run(&[("app", None)], "RUNNING");
+        assert_eq!(outcome(&[done, running], None).0, TaskPhase::Running);
+        let no_exit = run(&[("app", None)], STOPPED);
+        let (phase, why) = outcome(&[no_exit], None);
+        assert_eq!(phase, TaskPhase::Failed);
+        assert!(why
+            .unwrap()
+            .contains("did not exit: Essential container in task exited"));
+    }
+
+    #[test]
+    fn awslogs_settings_give_group_and_stream() {
+        let mut r = revision(&[("app", true)]);
+        r[0].log_configuration = Some(crate::plan::model::LogConfigDef {
+            log_driver: "awslogs".into(),
+            options: [
+                ("awslogs-group".to_owned(), "/ecs/shop".to_owned()),
+                ("awslogs-stream-prefix".to_owned(), "migrate".to_owned()),
+            ]
+            .into(),
+            secret_options: vec![],
+        });
+        let t = ObservedTask {
+            task_arn: "arn:aws:ecs:us-east-1:1:task/c/0123".into(),
+            last_status: "RUNNING".into(),
+            containers: vec![ObservedContainer {
+                name: "app".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let c = &task_run(&t, Some(r.as_slice())).containers[0];
+        assert_eq!(c.log_group.as_deref(), Some("/ecs/shop"));
+        assert_eq!(c.log_stream.as_deref(), Some("migrate/app/0123"));
+        // Another driver: no group, no stream.
+        let c = &task_run(&t, None).containers[0];
+        assert_eq!(
+            (c.log_group.as_deref(), c.log_stream.as_deref()),
+            (None, None)
+        );
+    }
 }

@@ -31,6 +31,8 @@ pub struct Inventory {
     pub scalable_targets: usize,
     /// Each active service's task definition (it runs the newest revision).
     pub service_revisions: Vec<String>,
+    /// ECS tasks RunTask started (running or stopped).
+    pub tasks: usize,
 }
 
 /// The model account.
@@ -63,6 +65,9 @@ pub struct SimAws {
     pub tasks: BTreeMap<String, crate::plan::task::ObservedTask>,
     /// (cluster, RunTask client token) → the ARNs it started.
     pub(super) run_tokens: BTreeMap<(String, String), Vec<String>>,
+    /// The time stamped on tasks (created, started, stopped); None: the real time when it
+    /// is stamped (a test that counts deadlines sets it).
+    pub clock: Option<k8s_openapi::jiff::Timestamp>,
 }
 
 impl SimAws {
@@ -122,6 +127,7 @@ impl SimAws {
             service_revisions: active()
                 .map(|s| s.body.task_definition.to_string())
                 .collect(),
+            tasks: self.tasks.len(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! ECS tasks in the in-memory account: RunTask (honouring its client token per cluster, as
 //! ECS does for 24 hours), StopTask, and what a test does in ECS's place — the containers
 //! exiting with a code ([`SimAws::finish_task`]). Tasks start RUNNING, their containers
-//! those of the revision run, with no exit code yet.
+//! those of the revision run, with no exit code yet; times come from [`SimAws::clock`].
 
 use crate::plan::model::ObservedRevision;
 use crate::plan::task::{ObservedContainer, ObservedTask, RunTaskBody, TaskFilter, STOPPED};
@@ -44,8 +44,8 @@ impl SimAws {
                     desired_status: "RUNNING".into(),
                     task_definition_arn: body.task_definition_arn.clone(),
                     started_by: Some(body.started_by.clone()),
-                    created_at: Some("2026-01-01T00:00:00Z".into()),
-                    started_at: Some("2026-01-01T00:00:10Z".into()),
+                    created_at: Some(self.now()),
+                    started_at: Some(self.now()),
                     tags: body.tags.clone(),
                     containers: containers.clone(),
                     ..Default::default()
@@ -64,6 +64,7 @@ impl SimAws {
         arn: &str,
         reason: &str,
     ) -> Result<(), SimError> {
+        let now = self.now();
         let t = self
             .tasks
             .get_mut(arn)
@@ -74,7 +75,7 @@ impl SimAws {
             t.last_status = STOPPED.into();
             t.stop_code = Some("UserInitiated".into());
             t.stopped_reason = Some(reason.to_owned());
-            t.stopped_at = Some("2026-01-01T00:10:00Z".into());
+            t.stopped_at = Some(now);
         }
         Ok(())
     }
@@ -82,6 +83,7 @@ impl SimAws {
     /// The task's containers exit with `exit_code` and the task stops (what ECS reports when
     /// its essential container exited).
     pub fn finish_task(&mut self, arn: &str, exit_code: i32) {
+        let now = self.now();
         if let Some(t) = self.tasks.get_mut(arn) {
             for c in &mut t.containers {
                 c.exit_code = Some(exit_code);
@@ -90,13 +92,20 @@ impl SimAws {
             t.desired_status = STOPPED.into();
             t.stop_code = Some("EssentialContainerExited".into());
             t.stopped_reason = Some("Essential container in task exited".into());
-            t.stopped_at = Some("2026-01-01T00:05:00Z".into());
+            t.stopped_at = Some(now);
         }
     }
 
     /// The ARNs RunTask started for a (cluster, client token).
     pub fn started_by_token(&self, key: &(String, String)) -> Vec<String> {
         self.run_tokens.get(key).cloned().unwrap_or_default()
+    }
+
+    /// The time to stamp, RFC 3339.
+    fn now(&self) -> String {
+        self.clock
+            .unwrap_or_else(k8s_openapi::jiff::Timestamp::now)
+            .to_string()
     }
 
     /// ARNs of the tasks still running (any cluster), in ARN order.

@@ -205,8 +205,9 @@ pub fn established(
     v
 }
 
-/// The CRD side of a scripted API server: both kinds' CRDs, established; a lookup by name
-/// is answered (an unknown name fails the test), a watch is left unanswered (held).
+/// The CRD side of a scripted API server: every kind's CRD, established; a lookup by name
+/// is answered (an unknown name fails the test), a watch is left unanswered (held). It also
+/// serves the FargateTasks of scripts that have none: an empty list, a held watch.
 pub struct Crds {
     crds: Vec<Value>,
     /// CRD watches after start-up: never answered.
@@ -216,21 +217,35 @@ pub struct Crds {
 impl Crds {
     const PATH: &'static str = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
-    /// Both kinds' CRDs.
+    /// Every kind's CRD.
     pub fn both() -> Self {
-        use fargate_operator::api::{FargateService, TaskDefinition};
+        use fargate_operator::api::{FargateService, FargateTask, TaskDefinition};
         use kube::CustomResourceExt;
         Self {
             crds: vec![
                 established(TaskDefinition::crd()),
                 established(FargateService::crd()),
+                established(FargateTask::crd()),
             ],
             parked: vec![],
         }
     }
 
-    /// Answers `req` if it is about CRDs; else hands it back.
+    /// Answers `req` if it is about CRDs (or FargateTasks); else hands it back.
     pub fn answer(&mut self, req: Req) -> Option<Req> {
+        let tasks = req.path.starts_with("/apis/ecs.fargate.dev/v1alpha1/")
+            && req.path.ends_with("/fargatetasks");
+        if req.method == "GET" && tasks {
+            if req.is_watch() {
+                self.parked.push(req);
+            } else {
+                req.reply(&serde_json::json!({
+                    "apiVersion": "ecs.fargate.dev/v1alpha1", "kind": "FargateTaskList",
+                    "metadata": {"resourceVersion": "1"}, "items": [],
+                }));
+            }
+            return None;
+        }
         if req.method != "GET" || req.path != Self::PATH {
             return Some(req);
         }
