@@ -877,7 +877,7 @@ async fn a_one_off_run_starts_once_per_generation_and_delete_stops_it() {
         .send()
         .await
         .unwrap();
-    assert_eq!(listed.task_arns(), [task.task_arn.clone()]);
+    assert_eq!(listed.task_arns(), std::slice::from_ref(&task.task_arn));
 
     calls.reset();
     assert_converged(&apply(&aws, &m).await);

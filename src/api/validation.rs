@@ -1301,57 +1301,6 @@ pub fn validate_fargate_service_update(
     c.done()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fargate_matrix_edges() {
-        assert!(fargate_size_valid(256, 512));
-        assert!(!fargate_size_valid(256, 3072));
-        assert!(fargate_size_valid(512, 4096));
-        assert!(!fargate_size_valid(512, 5120));
-        assert!(fargate_size_valid(4096, 30720));
-        assert!(!fargate_size_valid(4096, 31744));
-        assert!(fargate_size_valid(8192, 20480));
-        assert!(!fargate_size_valid(8192, 17408));
-        assert!(fargate_size_valid(16384, 122880));
-        assert!(!fargate_size_valid(16384, 36864));
-        assert!(!fargate_size_valid(300, 1024));
-    }
-
-    #[test]
-    fn container_sums_do_not_overflow() {
-        let spec: TaskDefinitionSpec = serde_json::from_value(serde_json::json!({
-            "cpu": 256, "memory": 512,
-            "containers": [
-                {"name": "a", "image": "a:1", "cpu": i32::MAX, "memory": i32::MAX},
-                {"name": "b", "image": "b:1", "cpu": i32::MAX, "memory": i32::MAX},
-            ],
-        }))
-        .unwrap();
-        let errors = validate_task_definition(&spec).unwrap_err().0;
-        let sums: Vec<&str> = errors
-            .iter()
-            .filter(|e| e.field == "spec.containers")
-            .map(|e| e.message.as_str())
-            .collect();
-        assert!(
-            sums.iter().any(|m| m.contains("adds up to 4294967294")),
-            "{sums:?}"
-        );
-    }
-
-    #[test]
-    fn every_pattern_compiles() {
-        for p in patterns::ALL {
-            assert!(REGEXES.contains_key(p), "{p}");
-        }
-        assert!(matches(patterns::SUBNET_ID, "subnet-0123456789abcdef0"));
-        assert!(!matches(patterns::SUBNET_ID, "subnet-xyz"));
-    }
-}
-
 // ---- FargateTask ----
 
 /// ECS's limit on a RunTask's `overrides`: 8192 characters of JSON in all (API reference,
@@ -1455,5 +1404,56 @@ fn task_overrides(c: &mut Check, o: &super::fargatetask::TaskOverrides) {
             "spec.overrides",
             format!("is {size} characters of JSON; ECS takes at most {OVERRIDES_MAX_CHARS} for a run's overrides"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fargate_matrix_edges() {
+        assert!(fargate_size_valid(256, 512));
+        assert!(!fargate_size_valid(256, 3072));
+        assert!(fargate_size_valid(512, 4096));
+        assert!(!fargate_size_valid(512, 5120));
+        assert!(fargate_size_valid(4096, 30720));
+        assert!(!fargate_size_valid(4096, 31744));
+        assert!(fargate_size_valid(8192, 20480));
+        assert!(!fargate_size_valid(8192, 17408));
+        assert!(fargate_size_valid(16384, 122880));
+        assert!(!fargate_size_valid(16384, 36864));
+        assert!(!fargate_size_valid(300, 1024));
+    }
+
+    #[test]
+    fn container_sums_do_not_overflow() {
+        let spec: TaskDefinitionSpec = serde_json::from_value(serde_json::json!({
+            "cpu": 256, "memory": 512,
+            "containers": [
+                {"name": "a", "image": "a:1", "cpu": i32::MAX, "memory": i32::MAX},
+                {"name": "b", "image": "b:1", "cpu": i32::MAX, "memory": i32::MAX},
+            ],
+        }))
+        .unwrap();
+        let errors = validate_task_definition(&spec).unwrap_err().0;
+        let sums: Vec<&str> = errors
+            .iter()
+            .filter(|e| e.field == "spec.containers")
+            .map(|e| e.message.as_str())
+            .collect();
+        assert!(
+            sums.iter().any(|m| m.contains("adds up to 4294967294")),
+            "{sums:?}"
+        );
+    }
+
+    #[test]
+    fn every_pattern_compiles() {
+        for p in patterns::ALL {
+            assert!(REGEXES.contains_key(p), "{p}");
+        }
+        assert!(matches(patterns::SUBNET_ID, "subnet-0123456789abcdef0"));
+        assert!(!matches(patterns::SUBNET_ID, "subnet-xyz"));
     }
 }

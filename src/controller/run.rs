@@ -397,22 +397,13 @@ fn scope_controllers(
     .run(reconcile_fargate_service, error_policy, ctx.clone())
     .for_each(log_result);
 
-    let mut ft_changes = Changes::new(trigger_key::<GuardedFargateTask>);
-    let mut td_changes_for_ft = Changes::new(task_definition_trigger_key);
-    let tasks = ft_store.clone();
-    let ft_controller = Controller::for_shared_stream(
-        ft_for_ft.filter(move |o| std::future::ready(ft_changes.changed(o))),
+    let ft_controller = task_controller(
+        (ft_for_ft, td_for_ft),
         ft_store.clone(),
-    )
-    .watches_shared_stream(
-        td_for_ft.filter(move |o| std::future::ready(td_changes_for_ft.changed(o))),
-        move |td| tasks_referencing(&td, &tasks),
-    )
-    .with_config(controller::Config::default().concurrency(config.concurrency))
-    .reconcile_all_on(became_leader(shared.leadership.clone()))
-    .graceful_shutdown_on(shared.shutdown.clone())
-    .run(reconcile_fargate_task, error_policy, ctx)
-    .for_each(log_result);
+        ctx,
+        config,
+        &shared,
+    );
 
     let ready = wait_ready(td_store, fs_store, ft_store).boxed();
     let shutdown = shared.shutdown;
@@ -429,7 +420,37 @@ fn scope_controllers(
     (ready, all)
 }
 
-/// Both kinds' watches of one scope, feeding their shared stores (objects trimmed first).
+/// The FargateTask controller of one scope: woken by its own kind's changes and by a
+/// TaskDefinition's a run waits for.
+fn task_controller(
+    (tasks, task_definitions): (
+        impl Stream<Item = Arc<GuardedFargateTask>> + Send + 'static,
+        impl Stream<Item = Arc<GuardedTaskDefinition>> + Send + 'static,
+    ),
+    store: Store<GuardedFargateTask>,
+    ctx: Arc<Context>,
+    config: &RunConfig,
+    shared: &ScopeShared,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let mut ft_changes = Changes::new(trigger_key::<GuardedFargateTask>);
+    let mut td_changes = Changes::new(task_definition_trigger_key);
+    let referencing = store.clone();
+    Controller::for_shared_stream(
+        tasks.filter(move |o| std::future::ready(ft_changes.changed(o))),
+        store,
+    )
+    .watches_shared_stream(
+        task_definitions.filter(move |o| std::future::ready(td_changes.changed(o))),
+        move |td| tasks_referencing(&td, &referencing),
+    )
+    .with_config(controller::Config::default().concurrency(config.concurrency))
+    .reconcile_all_on(became_leader(shared.leadership.clone()))
+    .graceful_shutdown_on(shared.shutdown.clone())
+    .run(reconcile_fargate_task, error_policy, ctx)
+    .for_each(log_result)
+}
+
+/// Every kind's watches of one scope, feeding their shared stores (objects trimmed first).
 fn reflectors(
     client: &Client,
     namespace: Option<&str>,
