@@ -748,23 +748,18 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             "1-255 letters, digits, - or _",
         );
     }
-    match (&spec.task_definition_ref, &spec.task_definition_arn) {
-        (Some(r), None) => {
-            if r.name.is_empty() {
-                c.fail("spec.taskDefinitionRef.name", "must name a TaskDefinition in this namespace");
-            }
-            c.opt_range("spec.taskDefinitionRef.revision", r.revision, 1, 999_999_999);
-        }
-        (None, Some(arn)) => c.pattern(
-            "spec.taskDefinitionArn",
-            arn,
-            patterns::TASK_DEFINITION_ARN,
-            "a task-definition revision ARN like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
-        ),
-        _ => c.fail(
-            "spec",
-            "set exactly one of spec.taskDefinitionRef (a TaskDefinition in this namespace) or spec.taskDefinitionArn (an existing revision)",
-        ),
+    task_definition_source(
+        &mut c,
+        spec.task_definition_ref.as_ref().map(|r| r.name.as_str()),
+        spec.task_definition_arn.as_deref(),
+    );
+    if let Some(r) = &spec.task_definition_ref {
+        c.opt_range(
+            "spec.taskDefinitionRef.revision",
+            r.revision,
+            1,
+            999_999_999,
+        );
     }
     c.range("spec.desiredCount", spec.desired_count, 0, 5000);
     network(&mut c, &spec.network);
@@ -777,6 +772,31 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
         scaling(&mut c, spec, s);
     }
     c.done()
+}
+
+/// Exactly one of `taskDefinitionRef` (`name`: its name) or `taskDefinitionArn` (`arn`),
+/// each well-formed (a FargateService's or a FargateTask's).
+fn task_definition_source(c: &mut Check, name: Option<&str>, arn: Option<&str>) {
+    match (name, arn) {
+        (Some(name), None) => {
+            if name.is_empty() {
+                c.fail(
+                    "spec.taskDefinitionRef.name",
+                    "must name a TaskDefinition in this namespace",
+                );
+            }
+        }
+        (None, Some(arn)) => c.pattern(
+            "spec.taskDefinitionArn",
+            arn,
+            patterns::TASK_DEFINITION_ARN,
+            "a task-definition revision ARN like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+        ),
+        _ => c.fail(
+            "spec",
+            "set exactly one of spec.taskDefinitionRef (a TaskDefinition in this namespace) or spec.taskDefinitionArn (an existing revision)",
+        ),
+    }
 }
 
 /// Subnets and security groups.
@@ -1319,26 +1339,11 @@ pub fn validate_fargate_task(
         patterns::ECS_NAME,
         "1-255 letters, digits, - or _",
     );
-    match (&spec.task_definition_ref, &spec.task_definition_arn) {
-        (Some(r), None) => {
-            if r.name.is_empty() {
-                c.fail(
-                    "spec.taskDefinitionRef.name",
-                    "must name a TaskDefinition in this namespace",
-                );
-            }
-        }
-        (None, Some(arn)) => c.pattern(
-            "spec.taskDefinitionArn",
-            arn,
-            patterns::TASK_DEFINITION_ARN,
-            "a task-definition revision ARN like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
-        ),
-        _ => c.fail(
-            "spec",
-            "set exactly one of spec.taskDefinitionRef (a TaskDefinition in this namespace) or spec.taskDefinitionArn (an existing revision)",
-        ),
-    }
+    task_definition_source(
+        &mut c,
+        spec.task_definition_ref.as_ref().map(|r| r.name.as_str()),
+        spec.task_definition_arn.as_deref(),
+    );
     c.range("spec.count", spec.count, 1, super::fargatetask::MAX_COUNT);
     c.range("spec.backoffLimit", spec.backoff_limit, 0, 100);
     if let Some(d) = spec.active_deadline_seconds {

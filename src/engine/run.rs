@@ -379,19 +379,11 @@ pub async fn delete(aws: &Aws, manifests: &Manifests, max_passes: usize) -> Vec<
     let mut results = vec![];
     for ft in &manifests.tasks {
         let c = cleanup_fargate_task(aws, ft, max_passes).await;
-        let mut out = ObjectResult::for_task(ft);
-        out.failure = failure(&c.sync);
-        out.applied = descriptions(&c.applied);
-        out.notes = c.notes;
-        results.push(out);
+        results.push(cleaned(ObjectResult::for_task(ft), c));
     }
     for fs in &manifests.services {
         let c = cleanup_fargate_service(aws, fs, max_passes).await;
-        let mut out = ObjectResult::for_service(fs);
-        out.failure = failure(&c.sync);
-        out.applied = descriptions(&c.applied);
-        out.notes = c.notes;
-        results.push(out);
+        results.push(cleaned(ObjectResult::for_service(fs), c));
     }
     // Revisions still run by services (of these manifests) that were kept.
     let in_use = observe_all_services(aws, manifests)
@@ -416,6 +408,14 @@ pub async fn delete(aws: &Aws, manifests: &Manifests, max_passes: usize) -> Vec<
         results.push(out);
     }
     results
+}
+
+/// `out` with what a cleanup did and why it did not finish.
+fn cleaned(mut out: ObjectResult, c: super::Cleanup) -> ObjectResult {
+    out.failure = failure(&c.sync);
+    out.applied = descriptions(&c.applied);
+    out.notes = c.notes;
+    out
 }
 
 /// `plan --observe`: plans every object against the live account.
