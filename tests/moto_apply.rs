@@ -35,24 +35,6 @@ fn examples(tag: &str) -> Manifests {
         fs.spec.network.subnets = info.subnets.clone();
         fs.spec.network.security_groups = vec![info.security_group.clone()];
     }
-    // moto's RunTask fails (HTTP 500) on a container with neither memory nor
-    // memoryReservation (it sums them per task): the containers a FargateTask runs get a
-    // reservation here.
-    let run: Vec<String> = m
-        .tasks
-        .iter()
-        .filter_map(|t| Some(t.spec.task_definition_ref.as_ref()?.name.clone()))
-        .collect();
-    for td in m.task_definitions.iter_mut() {
-        if run
-            .iter()
-            .any(|n| td.metadata.name.as_deref() == Some(n.as_str()))
-        {
-            for c in &mut td.spec.containers {
-                c.memory_reservation.get_or_insert(128);
-            }
-        }
-    }
     for ft in &mut m.tasks {
         retag(&mut ft.metadata, tag);
         ft.spec.cluster.name = format!("{}-{tag}", ft.spec.cluster.name);

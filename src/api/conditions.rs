@@ -3,7 +3,7 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
 
-/// Condition types written on both kinds.
+/// Condition types written on every kind.
 pub mod condition_types {
     /// The ECS deployment for this generation completed with running == desired
     /// (FargateService), or the revision for this generation is registered (TaskDefinition).

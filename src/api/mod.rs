@@ -19,9 +19,9 @@ pub use names::revision_of_arn;
 pub use taskdefinition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
 pub use validation::{FieldError, ValidationErrors};
 
-/// API group of both kinds.
+/// API group of every kind.
 pub const GROUP: &str = "ecs.fargate.dev";
-/// API version of both kinds.
+/// API version of every kind.
 pub const VERSION: &str = "v1alpha1";
 
 /// Tag naming the owning object (`namespace/name`) on every AWS resource the operator creates.

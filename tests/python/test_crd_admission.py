@@ -491,7 +491,7 @@ class EstimatorTest(unittest.TestCase):
 class CrdAdmissionTest(unittest.TestCase):
     def test_crds_are_present(self):
         kinds = sorted(kind for kind, _ in schemas())
-        self.assertEqual(kinds, ["FargateService", "TaskDefinition"])
+        self.assertEqual(kinds, ["FargateService", "FargateTask", "TaskDefinition"])
 
     def test_every_pattern_compiles_as_re2(self):
         seen = 0
