@@ -341,3 +341,33 @@ async fn a_missing_cluster_or_revision_waits_instead_of_running() {
     assert!(matches!(r.sync, Sync::Failed { reason, .. } if reason == reasons::INVALID_SPEC));
     assert_eq!(backend.lock().requests, before);
 }
+
+#[test]
+fn plan_shows_the_run_it_would_start() {
+    use fargate_operator::batch::{plan_all, render_text};
+    use fargate_operator::plan::{ChangeKind, PlanConfig};
+    let m = support::examples::load(&["web-api.yaml", "migrate.yaml"]);
+    let plans = plan_all(
+        &m,
+        &PlanConfig::default(),
+        |_| Default::default(),
+        |_, _| Default::default(),
+    );
+    let task = plans
+        .iter()
+        .find(|p| p.kind == "FargateTask")
+        .expect("planned");
+    assert_eq!(
+        (task.namespace.as_str(), task.name.as_str()),
+        ("shop", "migrate")
+    );
+    let actions = &task.plan().expect("a plan").actions;
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0].name(), "RunTask");
+    assert_eq!(actions[0].kind(), ChangeKind::Create);
+    let text = render_text(&plans);
+    assert!(
+        text.contains("+ run 1 × shop-web-api:<new revision> in cluster shop (attempt 1"),
+        "{text}"
+    );
+}

@@ -213,6 +213,7 @@ class Authorizer:
     def __init__(self):
         self.ecs_tags = {}       # ECS ARN -> tags it was created/tagged with
         self.task_tags = {}      # cluster -> the tags of the last RunTask in it
+        self.task_definition_roles = {}  # task definition ARN -> the roles it passes
         self.revisions = {}      # task definition family -> last revision registered
         self.log_group_tags = {}  # log group ARN -> tags
         self.roles = {}          # role name -> {"path", "boundary", "tags"}
@@ -326,10 +327,11 @@ class Authorizer:
         if tags:
             add("ecs:TagResource", arn, {**request_tags(tags), "ecs:CreateAction": "RegisterTaskDefinition"},
                 implied=True)
-        for key in ("executionRoleArn", "taskRoleArn"):
-            if p.get(key):
-                add("iam:PassRole", p[key], {"iam:PassedToService": "ecs-tasks.amazonaws.com"}, implied=True)
+        roles = [p[key] for key in ("executionRoleArn", "taskRoleArn") if p.get(key)]
+        for role in roles:
+            add("iam:PassRole", role, {"iam:PassedToService": "ecs-tasks.amazonaws.com"}, implied=True)
         self.ecs_tags[arn] = tags
+        self.task_definition_roles[arn] = roles
 
     def _ecs_DescribeTaskDefinition(self, p, add):
         arn = self.task_definition_arn(p["taskDefinition"])
@@ -350,7 +352,11 @@ class Authorizer:
         # Authorised on the task definition; the tags on create as tagging of the task.
         tags = ecs_tag_map(p.get("tags"))
         cluster = self.cluster_of(p)
-        add("ecs:RunTask", self.task_definition_arn(p["taskDefinition"]), request_tags(tags))
+        arn = self.task_definition_arn(p["taskDefinition"])
+        add("ecs:RunTask", arn, request_tags(tags))
+        # The task definition's roles are passed to the tasks.
+        for role in self.task_definition_roles.get(arn, []):
+            add("iam:PassRole", role, {"iam:PassedToService": "ecs-tasks.amazonaws.com"}, implied=True)
         if tags:
             add("ecs:TagResource", ecs_arn("task", f"{cluster}/*"),
                 {**request_tags(tags), "ecs:CreateAction": "RunTask"}, implied=True)
