@@ -371,3 +371,50 @@ fn plan_shows_the_run_it_would_start() {
         "{text}"
     );
 }
+
+/// `apply --wait` follows a run to its end: Ready once it succeeded, or the object's failure
+/// (exit code 1) naming the exit code when it failed.
+#[tokio::test]
+async fn apply_wait_follows_the_run_to_its_end() {
+    use fargate_operator::engine::run::{self, ApplyOptions};
+    use fargate_operator::plan::PlanConfig;
+    use std::time::Duration;
+
+    for (exit_code, succeeds) in [(0, true), (3, false)] {
+        let backend = fresh();
+        let mut m = support::examples::load(&["web-api.yaml", "migrate.yaml"]);
+        m.tasks[0].spec.backoff_limit = 0;
+        let options = ApplyOptions {
+            wait: true,
+            timeout: Duration::from_secs(10),
+            poll_interval: Duration::from_millis(10),
+            ..ApplyOptions::default()
+        };
+        let aws = backend.aws();
+        let waiting =
+            tokio::spawn(
+                async move { run::apply(&aws, &PlanConfig::default(), &m, &options).await },
+            );
+        // ECS's part: the task runs, then its container exits.
+        let task = loop {
+            if let Some(t) = backend.lock().running_tasks().first().cloned() {
+                break t;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        backend.lock().finish_task(&task, exit_code);
+        backend.lock().finish_deployments(); // the service --wait also waits for
+        let results = waiting.await.expect("joins");
+        let r = results.iter().find(|r| r.kind == "FargateTask").unwrap();
+        let s = r.fargate_task.as_ref().unwrap();
+        if succeeds {
+            assert!(r.failure.is_none() && r.ready(), "{:?}", r.failure);
+            assert_eq!(s.phase, Some(TaskPhase::Succeeded));
+        } else {
+            let (reason, message) = r.failure.clone().expect("a failed run fails apply");
+            assert_eq!(reason, reasons::RUN_FAILED);
+            assert!(message.contains("exited with code 3"), "{message}");
+        }
+        assert_eq!(run_tasks(&backend), 1);
+    }
+}
