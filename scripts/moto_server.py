@@ -34,6 +34,9 @@ def create_network(endpoint: str, region: str, credentials: dict | None = None) 
 
     ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name=region, **(credentials or {}))
     vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    # DNS hostnames on, as in a default VPC: moto's RunTask of an awsvpc task reads the
+    # ENI's private DNS name, which it only sets with this attribute (it fails otherwise).
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     subnets = [
         ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=f"{region}{az}")[
             "Subnet"

@@ -8,6 +8,7 @@ use std::fmt::Write;
 use kube::ResourceExt;
 use serde::Serialize;
 
+use crate::api::fargatetask::{FargateTask, KIND};
 use crate::api::names::{
     owner_of, service_location, task_definition_lookups, Owner, Ownership, TaskDefinitionLookups,
 };
@@ -15,6 +16,7 @@ use crate::api::RESTARTED_AT_ANNOTATION;
 use crate::manifests::Manifests;
 use crate::plan::model::{ObservedFargateService, ObservedTaskDefinition};
 use crate::plan::service::{referenced_task_definition, task_definition_info};
+use crate::plan::task::{plan_fargate_task, ObservedRun, TaskInputs};
 use crate::plan::taskdef::TaskDefinitionInputs;
 use crate::plan::tenant::{governed_fargate_service, governed_task_definition};
 use crate::plan::{
@@ -70,8 +72,21 @@ fn outcome(r: Result<Plan, PlanError>) -> Outcome {
 pub fn plan_all(
     manifests: &Manifests,
     config: &PlanConfig,
+    observe_td: impl FnMut(&TaskDefinitionLookups) -> ObservedTaskDefinition,
+    observe_service: impl FnMut(&str, &str, Option<&str>) -> ObservedFargateService,
+) -> Vec<ObjectPlan> {
+    plan_all_observing(manifests, config, observe_td, observe_service, |_| {
+        ObservedRun::default()
+    })
+}
+
+/// [`plan_all`], with the FargateTasks' runs observed by `observe_task` (`plan --observe`).
+pub fn plan_all_observing(
+    manifests: &Manifests,
+    config: &PlanConfig,
     mut observe_td: impl FnMut(&TaskDefinitionLookups) -> ObservedTaskDefinition,
     mut observe_service: impl FnMut(&str, &str, Option<&str>) -> ObservedFargateService,
+    observe_task: impl FnMut(&FargateTask) -> ObservedRun,
 ) -> Vec<ObjectPlan> {
     let mut out = vec![];
     let mut infos: BTreeMap<(String, String), TaskDefinitionInfo> = BTreeMap::new();
@@ -106,6 +121,7 @@ pub fn plan_all(
             outcome: outcome(result),
         });
     }
+    out.extend(plan_tasks(manifests, &infos, observe_task));
     for fs in &manifests.services {
         let fs = &*governed_fargate_service(fs, config);
         let owner = owner_of(fs, "FargateService");
@@ -151,6 +167,50 @@ pub fn infrastructure_role(fs: &crate::api::FargateService) -> Option<String> {
             crate::api::names::RoleKind::Infrastructure,
         )
     })
+}
+
+/// The FargateTasks' plans: the run of each (its TaskDefinition's revision from `infos`,
+/// or `<family>:<new revision>` when this plan registers it). Without a cluster there is no
+/// status: what ECS lists for the object's `startedBy` is all a plan knows of earlier runs.
+fn plan_tasks(
+    manifests: &Manifests,
+    infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
+    mut observe_task: impl FnMut(&FargateTask) -> ObservedRun,
+) -> Vec<ObjectPlan> {
+    let mut out = vec![];
+    for ft in &manifests.tasks {
+        let owner = owner_of(ft, KIND);
+        let arn = ft.spec.task_definition_arn.clone().or_else(|| {
+            let r = ft.spec.task_definition_ref.as_ref()?;
+            let info = infos.get(&(owner.namespace.clone(), r.name.clone()))?;
+            Some(
+                info.arn
+                    .clone()
+                    .unwrap_or_else(|| format!("{}:<new revision>", info.family)),
+            )
+        });
+        let observed = observe_task(ft);
+        let result = crate::api::validation::validate_fargate_task(&ft.spec)
+            .map_err(PlanError::Invalid)
+            .and_then(|()| {
+                let inputs = TaskInputs {
+                    owner: &owner,
+                    spec: &ft.spec,
+                    task_definition_arn: arn.as_deref(),
+                    previous: ft.status.as_ref(),
+                    now: k8s_openapi::jiff::Timestamp::now(),
+                };
+                plan_fargate_task(inputs, &observed).map(|p| p.plan)
+            });
+        out.push(ObjectPlan {
+            kind: KIND,
+            namespace: owner.namespace,
+            name: owner.name,
+            target: ft.spec.cluster.name.clone(),
+            outcome: outcome(result),
+        });
+    }
+    out
 }
 
 /// The revision a TaskDefinition's services deploy after its plan: None when the plan

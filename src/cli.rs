@@ -69,7 +69,7 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
         /// Also wait until every FargateService is Ready (its deployment completed with
-        /// running == desired).
+        /// running == desired) and every FargateTask's run finished (Ready: it succeeded).
         #[arg(long)]
         wait: bool,
         /// How long --wait waits, e.g. 300s, 10m.
@@ -79,7 +79,7 @@ pub enum Command {
         #[arg(short = 'o', long, value_enum, default_value = "text")]
         output: Output,
     },
-    /// Run the controller: watch TaskDefinitions and FargateServices in the cluster of the
+    /// Run the controller: watch TaskDefinitions, FargateServices and FargateTasks in the cluster of the
     /// current kubeconfig (or in-cluster service account) and keep ECS matching them.
     Run(Box<RunArgs>),
     /// Delete what the manifests' objects own in AWS (honouring deletionPolicy: Retain).

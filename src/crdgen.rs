@@ -4,7 +4,7 @@ use std::path::Path;
 
 use kube::CustomResourceExt;
 
-use crate::api::{FargateService, FargateTenant, TaskDefinition};
+use crate::api::{FargateService, FargateTask, FargateTenant, TaskDefinition};
 
 /// Errors writing CRD files.
 #[derive(Debug, thiserror::Error)]
@@ -34,11 +34,14 @@ pub fn crds() -> Result<Vec<(&'static str, String)>, CrdgenError> {
         .map_err(|e| CrdgenError::Serialize("TaskDefinition", e))?;
     let fs = serde_norway::to_string(&FargateService::crd())
         .map_err(|e| CrdgenError::Serialize("FargateService", e))?;
+    let ft = serde_norway::to_string(&FargateTask::crd())
+        .map_err(|e| CrdgenError::Serialize("FargateTask", e))?;
     let tenant = serde_norway::to_string(&FargateTenant::crd())
         .map_err(|e| CrdgenError::Serialize("FargateTenant", e))?;
     Ok(vec![
         ("ecs.fargate.dev_taskdefinitions.yaml", td),
         ("ecs.fargate.dev_fargateservices.yaml", fs),
+        ("ecs.fargate.dev_fargatetasks.yaml", ft),
         ("ecs.fargate.dev_fargatetenants.yaml", tenant),
     ])
 }

@@ -1,4 +1,5 @@
-//! Reading TaskDefinition and FargateService YAML from files, for `plan` and `apply`.
+//! Reading TaskDefinition, FargateService and FargateTask YAML from files, for `plan` and
+//! `apply`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -6,7 +7,7 @@ use std::path::{Path, PathBuf};
 use kube::ResourceExt;
 use serde::Deserialize;
 
-use crate::api::{FargateService, FargateTenant, TaskDefinition, GROUP};
+use crate::api::{FargateService, FargateTask, FargateTenant, TaskDefinition, GROUP};
 
 /// Errors reading manifests.
 #[derive(Debug, thiserror::Error)]
@@ -33,8 +34,8 @@ pub enum ManifestError {
         name: String,
         path: String,
     },
-    /// No TaskDefinition or FargateService was found.
-    #[error("no TaskDefinition or FargateService found in {0}")]
+    /// No TaskDefinition, FargateService or FargateTask was found.
+    #[error("no TaskDefinition, FargateService or FargateTask found in {0}")]
     Empty(String),
 }
 
@@ -43,6 +44,7 @@ pub enum ManifestError {
 pub struct Manifests {
     pub task_definitions: Vec<TaskDefinition>,
     pub services: Vec<FargateService>,
+    pub tasks: Vec<FargateTask>,
     /// FargateTenants: which account, defaults and rules each namespace's objects get.
     pub tenants: Vec<FargateTenant>,
     /// The labels of the `v1` Namespaces in the files (tenants may select by label).
@@ -128,6 +130,10 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, ManifestError> {
                     let t = tenant(value, &mut seen, parse, &path)?;
                     out.tenants.push(t);
                 }
+                (true, "FargateTask") => {
+                    let ft = object("FargateTask", value, &mut seen, parse, &path)?;
+                    out.tasks.push(ft);
+                }
                 (true, other) => return Err(parse(format!("unknown kind {other:?} in {GROUP}"))),
                 (false, "Namespace") if api_version == "v1" => {
                     let name = value.pointer("/metadata/name").and_then(|v| v.as_str());
@@ -152,7 +158,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, ManifestError> {
             }
         }
     }
-    if out.task_definitions.is_empty() && out.services.is_empty() {
+    if out.task_definitions.is_empty() && out.services.is_empty() && out.tasks.is_empty() {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(ManifestError::Empty(names.join(", ")));
     }

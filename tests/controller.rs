@@ -2167,3 +2167,93 @@ async fn a_service_connect_port_the_task_definition_does_not_name_is_refused_wit
         before
     );
 }
+
+// ---- FargateTask through the generic reconcile ----
+
+const FT_PATH: &str = "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/fargatetasks/migrate";
+
+fn spawn_ft(
+    ft: &fargate_operator::api::FargateTask,
+    ctx: Arc<Context>,
+) -> tokio::task::JoinHandle<Outcome> {
+    tokio::spawn(
+        fargate_operator::controller::reconcile::reconcile_fargate_task(
+            Arc::new(DeserializeGuard(Ok(ft.clone()))),
+            ctx,
+        ),
+    )
+}
+
+/// examples/migrate.yaml as the API server would hold it (finalizer added), without its
+/// deadline (the stand-in stamps tasks with the real time; `now()` is fixed).
+fn migrate() -> fargate_operator::api::FargateTask {
+    let mut ft = support::examples::load(&["migrate.yaml"]).tasks[0].clone();
+    stored(&mut ft.metadata, "0a6b7e4c-3333-4e8e-9f7a-5d2b3c4d5e6f");
+    ft.spec.active_deadline_seconds = None;
+    ft.spec.ttl_seconds_after_finished = None;
+    ft.spec.backoff_limit = 0;
+    finalized(ft)
+}
+
+/// A FargateTask goes through the shared reconcile: the status (server-side apply), a
+/// Normal Event for RunTask, then, once its container exited 3, a Failed status and Warning
+/// Events naming the exit code; with `ttlSecondsAfterFinished: 0` the finished object
+/// deletes itself (this incarnation only: a UID precondition).
+#[tokio::test]
+async fn a_failed_run_reports_warning_events_with_the_exit_code_and_its_ttl_deletes_it() {
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    h.cache_td(&td);
+    reconcile_fs_once(&h, &finalized(fs)).await; // makes the cluster
+
+    let ft = migrate();
+    let (status, events, outcome) = reconcile_reporting(&h, &ft, FT_PATH, spawn_ft).await;
+    assert_eq!(status["phase"], "Running", "{status}");
+    assert_eq!(condition(&status, ct::PROGRESSING)["status"], "True");
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        (events[0].0.as_str(), events[0].1.as_str()),
+        ("Normal", "Created")
+    );
+    // Running: followed every poll.
+    assert!(matches!(outcome, Ok(a) if a == Action::requeue(Settings::default().poll)));
+    let task = status["attempts"][0]["tasks"][0]["taskArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    h.backend.lock().finish_task(&task, 3);
+    let mut ft = ft;
+    ft.status = Some(serde_json::from_value(status).unwrap());
+    let (status, events, outcome) = reconcile_reporting(&h, &ft, FT_PATH, spawn_ft).await;
+    assert_eq!(status["phase"], "Failed", "{status}");
+    let degraded = condition(&status, ct::DEGRADED);
+    assert_eq!(degraded["status"], "True");
+    assert_eq!(degraded["reason"], reasons::RUN_FAILED);
+    let warnings: Vec<_> = events.iter().filter(|(t, _, _)| t == "Warning").collect();
+    assert_eq!(warnings.len(), 2, "{events:?}");
+    assert_eq!(warnings[0].1, "AttemptFailed");
+    assert!(warnings[0].2.contains("exited with code 3"), "{events:?}");
+    assert_eq!(warnings[1].1, reasons::RUN_FAILED);
+    assert!(warnings[1].2.contains("code 3"), "{events:?}");
+    assert!(outcome.is_ok());
+
+    // Finished, with a TTL of 0: no AWS call, no new status or Event, the object deleted.
+    ft.status = Some(serde_json::from_value(status).unwrap());
+    ft.spec.ttl_seconds_after_finished = Some(0);
+    h.calls.reset();
+    let (client, mut server) = mock_client();
+    let run = spawn_ft(&ft, h.context(client, Leadership::Always));
+    let req = server.expect("DELETE", FT_PATH).await;
+    assert_eq!(
+        req.body["preconditions"]["uid"],
+        "0a6b7e4c-3333-4e8e-9f7a-5d2b3c4d5e6f"
+    );
+    req.reply(&json_of(&ft));
+    assert_eq!(
+        run.await.expect("joins").expect("ok"),
+        Action::await_change()
+    );
+    h.assert_no_aws_call();
+}

@@ -50,7 +50,8 @@ fn updated(m: &Manifests) -> Manifests {
 /// Every object finished: applied and in sync, or (delete) cleaned up.
 fn converged(results: &[ObjectResult]) -> bool {
     results.iter().all(|r| {
-        let cleanup = r.task_definition.is_none() && r.fargate_service.is_none();
+        let cleanup =
+            r.task_definition.is_none() && r.fargate_service.is_none() && r.fargate_task.is_none();
         r.failure.is_none() && (cleanup || r.synced())
     })
 }
@@ -107,6 +108,26 @@ async fn crash_everywhere(
         );
     }
     println!("{name}: {calls} crash points, at most {needed_restarts} restart(s) each");
+}
+
+/// A one-off run (examples/migrate.yaml, with the web-api example it runs and whose service
+/// makes its cluster): wherever the operator crashes — after RunTask included, its answer
+/// lost — the restarted operator finds the attempt's task by `startedBy` and its tags, and
+/// the account holds exactly one task, as after a clean run.
+#[tokio::test]
+async fn a_crash_at_any_call_of_a_one_off_run_starts_exactly_one_task() {
+    let m = support::examples::load(&["web-api.yaml", "migrate.yaml"]);
+    crash_everywhere(
+        "one-off run",
+        async |_| {},
+        async |aws| apply(aws, &m).await,
+    )
+    .await;
+    // The clean run's inventory (compared at every crash point) holds one task.
+    let clean = fresh();
+    assert!(converged(&apply(&clean.aws(), &m).await));
+    assert_eq!(clean.lock().inventory().tasks, 1);
+    assert_eq!(clean.lock().calls.get("RunTask"), Some(&1));
 }
 
 #[tokio::test]

@@ -131,6 +131,7 @@ async fn a_service_owned_by_another_object_is_a_conflict_even_with_adopt() {
         &Manifests {
             task_definitions: m.task_definitions.clone(),
             services: other.services,
+            tasks: vec![],
             skipped: vec![],
             ..Default::default()
         },

@@ -29,6 +29,7 @@ fn objects(n: usize) -> Manifests {
     let mut m = Manifests {
         task_definitions: vec![],
         services: vec![],
+        tasks: vec![],
         skipped: vec![],
         ..Default::default()
     };

@@ -46,6 +46,12 @@ fn examples(tag: &str) -> Manifests {
         fs.spec.network.subnets = info.subnets.clone();
         fs.spec.network.security_groups = vec![info.security_group.clone()];
     }
+    for ft in &mut m.tasks {
+        retag(&mut ft.metadata, tag);
+        ft.spec.cluster.name = format!("{}-{tag}", ft.spec.cluster.name);
+        ft.spec.network.subnets = info.subnets.clone();
+        ft.spec.network.security_groups = vec![info.security_group.clone()];
+    }
     m
 }
 
@@ -829,4 +835,133 @@ async fn the_newer_container_fields_round_trip_through_moto() {
         raw.active_revisions("payments-fields-ledger").await.len(),
         1
     );
+}
+
+/// examples/migrate.yaml (with the web-api example it runs, whose service makes the
+/// cluster) end to end: one RunTask whose task reports its ARN and log stream; applied again,
+/// nothing new runs (the run is found by startedBy and its tags); a new generation runs once;
+/// delete stops what runs and leaves no task of the object running.
+///
+/// moto runs no containers: each DescribeTasks moves a task one step along RUNNING →
+/// DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED, with no exit code (a run that would
+/// fail). `backoffLimit: 0` keeps that from being retried here; exit codes, retries and the
+/// deadline are shown on the stand-in (tests/tasks.rs).
+#[tokio::test]
+async fn a_one_off_run_starts_once_per_generation_and_delete_stops_it() {
+    let (aws, calls) = aws().await;
+    let raw = raw().await;
+    let all = examples("fgt");
+    let mut m = only(&all, "web-api");
+    m.tasks = only(&all, "migrate").tasks;
+    assert_eq!(m.tasks.len(), 1);
+    m.tasks[0].spec.backoff_limit = 0;
+
+    let results = apply(&aws, &m).await;
+    assert_converged(&results);
+    let r = result(&results, "FargateTask", "migrate");
+    let s = r.fargate_task.as_ref().expect("status");
+    assert_eq!(s.attempts.len(), 1);
+    let task = &s.attempts[0].tasks[0];
+    let id = task.task_arn.rsplit('/').next().unwrap();
+    let api = task
+        .containers
+        .iter()
+        .find(|c| c.name == "api")
+        .expect("api");
+    assert_eq!(api.log_group.as_deref(), Some("/ecs/shop-fgt-web-api"));
+    assert_eq!(api.log_stream, Some(format!("api/api/{id}")));
+    assert_eq!(calls.writes().get("ecs:run_task"), Some(&1));
+
+    // What ECS holds, read directly: one task, tagged with its owner and attempt.
+    let started_by = raw_task(&raw, &m, &task.task_arn).await;
+    let listed = raw
+        .ecs
+        .list_tasks()
+        .cluster("shop-fgt")
+        .started_by(&started_by)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.task_arns(), std::slice::from_ref(&task.task_arn));
+
+    calls.reset();
+    assert_converged(&apply(&aws, &m).await);
+    assert_eq!(
+        calls.writes(),
+        BTreeMap::new(),
+        "applied again: nothing runs"
+    );
+
+    let mut next = m.clone();
+    next.tasks[0].metadata.generation = Some(2);
+    calls.reset();
+    let results = apply(&aws, &next).await;
+    assert_converged(&results);
+    // One RunTask (and a StopTask of the older generation's task if moto had not moved it
+    // to STOPPED yet).
+    assert_eq!(calls.writes().get("ecs:run_task"), Some(&1));
+    assert!(calls.writes().get("ecs:stop_task").is_none_or(|n| *n <= 1));
+    let s = result(&results, "FargateTask", "migrate")
+        .fargate_task
+        .clone()
+        .unwrap();
+    assert_eq!(s.run_generation, Some(2));
+    assert_eq!(s.attempts.len(), 1);
+    calls.reset();
+    assert_converged(&apply(&aws, &next).await);
+    assert_eq!(calls.writes(), BTreeMap::new());
+
+    let results = run::delete(&aws, &next, 5).await;
+    assert_no_failure(&results);
+    // Every task of the object is stopped or told to stop.
+    let listed = raw
+        .ecs
+        .list_tasks()
+        .cluster("shop-fgt")
+        .started_by(&started_by)
+        .send()
+        .await
+        .unwrap();
+    let described = raw
+        .ecs
+        .describe_tasks()
+        .cluster("shop-fgt")
+        .set_tasks(Some(listed.task_arns().to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.tasks().len(), 2, "one task per generation");
+    for t in described.tasks() {
+        let stopped = t.last_status() == Some("STOPPED") || t.desired_status() == Some("STOPPED");
+        assert!(stopped, "delete left {:?} running", t.task_arn());
+    }
+    let results = run::delete(&aws, &only(&all, "web-api"), 5).await;
+    assert_no_failure(&results);
+}
+
+/// The task's startedBy, after checking its ownership and attempt tags (read directly).
+async fn raw_task(raw: &Raw, m: &Manifests, arn: &str) -> String {
+    let described = raw
+        .ecs
+        .describe_tasks()
+        .cluster("shop-fgt")
+        .tasks(arn)
+        .include(aws_sdk_ecs::types::TaskField::Tags)
+        .send()
+        .await
+        .unwrap();
+    let t = &described.tasks()[0];
+    let tags: BTreeMap<&str, &str> = t
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
+        .collect();
+    let owner = format!(
+        "{}/migrate",
+        m.tasks[0].metadata.namespace.as_deref().unwrap()
+    );
+    assert_eq!(tags.get("ecs.fargate.dev/owner"), Some(&owner.as_str()));
+    assert_eq!(tags.get("ecs.fargate.dev/attempt"), Some(&"1"));
+    assert_eq!(tags.get("ecs.fargate.dev/generation"), Some(&"1"));
+    t.started_by().expect("startedBy").to_owned()
 }

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use fargate_operator::api::{FargateService, TaskDefinition};
+use fargate_operator::api::{FargateService, FargateTask, TaskDefinition};
 use fargate_operator::plan::tenant::{
     adoption_forbidden_by, check_fargate_service, fargate_service_with_defaults, permits, Floor,
-    Tenant, FARGATE_SERVICE_REFERENCES, NOT_REFERENCES, TASK_DEFINITION_REFERENCES,
+    Tenant, FARGATE_SERVICE_REFERENCES, FARGATE_TASK_REFERENCES, NOT_REFERENCES,
+    TASK_DEFINITION_REFERENCES,
 };
 use kube::CustomResourceExt;
 use serde_json::{json, Value};
@@ -80,6 +81,11 @@ fn every_reference_field_of_both_crds_is_decided_and_no_row_is_stale() {
             "FargateService",
             spec_schema(FargateService::crd()),
             FARGATE_SERVICE_REFERENCES,
+        ),
+        (
+            "FargateTask",
+            spec_schema(FargateTask::crd()),
+            FARGATE_TASK_REFERENCES,
         ),
     ] {
         let mut all = vec![];

@@ -7,11 +7,13 @@ use std::path::PathBuf;
 
 use fargate_operator::api::names::validate_names;
 use fargate_operator::api::validation::{
-    validate_fargate_service, validate_fargate_service_update, validate_task_definition,
-    validate_task_definition_update,
+    validate_fargate_service, validate_fargate_service_update, validate_fargate_task,
+    validate_task_definition, validate_task_definition_update,
 };
-use fargate_operator::api::{FargateService, TaskDefinition};
-use fargate_operator::plan::tenant::{check_fargate_service, check_task_definition, Floor, Tenant};
+use fargate_operator::api::{FargateService, FargateTask, TaskDefinition};
+use fargate_operator::plan::tenant::{
+    check_fargate_service, check_fargate_task, check_task_definition, Floor, Tenant,
+};
 use kube::core::cel::Validator;
 use kube::CustomResourceExt;
 use serde_json::{json, Value};
@@ -20,6 +22,7 @@ fn schema_of(kind: &str) -> Value {
     let crd = match kind {
         "TaskDefinition" => TaskDefinition::crd(),
         "FargateService" => FargateService::crd(),
+        "FargateTask" => FargateTask::crd(),
         other => panic!("unknown kind {other}"),
     };
     let schema = crd.spec.versions[0]
@@ -142,6 +145,14 @@ fn rust_errors(kind: &str, obj: &Value) -> Vec<(String, String)> {
             }
             errors
         }),
+        "FargateTask" => de::<FargateTask>(obj).map(|ft| {
+            let mut errors = validate_fargate_task(&ft.spec).err().map(|e| e.0);
+            // A task's ECS names are derived (startedBy, tags): only the owner tag's bound.
+            if let Err(e) = validate_names(namespace, name, Some("explicit"), "") {
+                errors.get_or_insert_with(Vec::new).extend(e.0);
+            }
+            errors
+        }),
         _ => de::<FargateService>(obj).map(|fs| {
             let mut errors = validate_fargate_service(&fs.spec).err().map(|e| e.0);
             let service = fs.spec.service_name.as_deref();
@@ -184,7 +195,7 @@ fn corpus_has_enough_cases() {
 #[test]
 fn bases_are_valid_on_both_sides() {
     let (bases, _) = corpus();
-    for kind in ["TaskDefinition", "FargateService"] {
+    for kind in ["TaskDefinition", "FargateService", "FargateTask"] {
         assert_eq!(schema_errors(kind, &bases[kind], None), vec![], "{kind}");
         assert_eq!(rust_errors(kind, &bases[kind]), vec![], "{kind}");
     }
@@ -280,6 +291,10 @@ fn a_tenant_refuses_every_tenant_case_naming_the_field_and_itself() {
                 let td: TaskDefinition = serde_json::from_value(obj.clone()).expect("td");
                 check_task_definition(&td.spec, Some(&tenant), &floor, "ns")
             }
+            "FargateTask" => {
+                let ft: FargateTask = serde_json::from_value(obj.clone()).expect("ft");
+                check_fargate_task(&ft.spec, Some(&tenant), &floor, "ns")
+            }
             _ => {
                 let fs: FargateService = serde_json::from_value(obj.clone()).expect("fs");
                 check_fargate_service(&fs.spec, Some(&tenant), &floor, "ns")
@@ -290,7 +305,7 @@ fn a_tenant_refuses_every_tenant_case_naming_the_field_and_itself() {
             .map(|e| e.0.into_iter().map(|f| (f.field, f.message)).collect())
             .unwrap_or_default()
     };
-    for kind in ["TaskDefinition", "FargateService"] {
+    for kind in ["TaskDefinition", "FargateService", "FargateTask"] {
         assert_eq!(refused(kind, &bases[kind]), vec![], "{kind} base");
     }
     let cases = doc["tenant_cases"].as_array().expect("tenant_cases");

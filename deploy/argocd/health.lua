@@ -1,4 +1,6 @@
--- Argo CD health check for ecs.fargate.dev TaskDefinition and FargateService.
+-- Argo CD health check for ecs.fargate.dev TaskDefinition, FargateService and
+-- FargateTask (a FargateTask is Healthy once its run succeeded: Ready=True; so it
+-- works as a PreSync hook).
 --
 -- fargate-operator writes status.observedGeneration and status.conditions
 -- (types Ready, Progressing, Degraded, Synced). Precedence: no status yet,

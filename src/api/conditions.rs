@@ -3,7 +3,7 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
 
-/// Condition types written on both kinds.
+/// Condition types written on every kind.
 pub mod condition_types {
     /// The ECS deployment for this generation completed with running == desired
     /// (FargateService), or the revision for this generation is registered (TaskDefinition).
@@ -69,6 +69,16 @@ pub mod reasons {
     pub const MUTABLE_IMAGE_TAG: &str = "MutableImageTag";
     /// No problem to report.
     pub const AS_EXPECTED: &str = "AsExpected";
+    /// A FargateTask's tasks are being started or provisioned.
+    pub const TASK_STARTING: &str = "TaskStarting";
+    /// A FargateTask's tasks run.
+    pub const TASK_RUNNING: &str = "TaskRunning";
+    /// A FargateTask's run succeeded: every essential container exited 0.
+    pub const RUN_SUCCEEDED: &str = "RunSucceeded";
+    /// A FargateTask's run failed on its last allowed attempt.
+    pub const RUN_FAILED: &str = "RunFailed";
+    /// A FargateTask's run passed `activeDeadlineSeconds`; its tasks were stopped.
+    pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
 }
 
 /// Sets `new` into `conditions`, keeping `lastTransitionTime` when the status did not flip.
@@ -205,4 +215,8 @@ macro_rules! object_status {
         }
     )*};
 }
-object_status!(super::TaskDefinitionStatus, super::FargateServiceStatus);
+object_status!(
+    super::TaskDefinitionStatus,
+    super::FargateServiceStatus,
+    super::FargateTaskStatus
+);

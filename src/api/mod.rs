@@ -4,6 +4,7 @@ pub mod conditions;
 pub mod containers;
 pub mod ebs;
 pub mod fargateservice;
+pub mod fargatetask;
 pub mod images;
 pub mod names;
 pub mod patterns;
@@ -15,15 +16,16 @@ pub mod validation;
 
 pub use conditions::{condition_types, reasons};
 pub use fargateservice::{FargateService, FargateServiceSpec, FargateServiceStatus};
+pub use fargatetask::{FargateTask, FargateTaskSpec, FargateTaskStatus};
 // The ARN parser the AWS adapters and the in-memory stand-in share (`crate::api::revision_of_arn`).
 pub use names::revision_of_arn;
 pub use taskdefinition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
 pub use tenant::{FargateTenant, FargateTenantSpec, FargateTenantStatus};
 pub use validation::{FieldError, ValidationErrors};
 
-/// API group of both kinds.
+/// API group of every kind.
 pub const GROUP: &str = "ecs.fargate.dev";
-/// API version of both kinds.
+/// API version of every kind.
 pub const VERSION: &str = "v1alpha1";
 
 /// Tag naming the owning object (`namespace/name`) on every AWS resource the operator creates.
@@ -41,6 +43,9 @@ pub const GENERATION_TAG: &str = "ecs.fargate.dev/generation";
 pub const MANAGED_BY_TAG: &str = "ecs.fargate.dev/managed-by";
 /// Tag prefix reserved for the operator; users may not set tags under it.
 pub const RESERVED_TAG_PREFIX: &str = "ecs.fargate.dev/";
+
+/// Tag on an ECS task naming the attempt of its run it was started for (`1` first).
+pub const ATTEMPT_TAG: &str = "ecs.fargate.dev/attempt";
 
 /// Annotation: `"true"` lets an object adopt an existing ECS service it does not own.
 pub const ADOPT_ANNOTATION: &str = "ecs.fargate.dev/adopt";

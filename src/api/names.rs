@@ -367,3 +367,102 @@ mod tests {
         assert_eq!(o.ownership(&BTreeMap::new()), Ownership::Unmanaged);
     }
 }
+
+// ---- FargateTask runs ----
+
+/// ECS's `startedBy` of a FargateTask's tasks: `<name>-<hash>`, at most 36 characters (the
+/// limit the ECS API reference gave `startedBy` before it documented 128; the shorter one
+/// holds for both), of the letters, digits, `-`, `_` and `/` it allows. The hash is of the
+/// namespace, name and UID, so a re-created object (or one of another namespace) never
+/// finds another's tasks; the ownership tags prove it anyway.
+pub fn started_by(owner: &Owner) -> String {
+    const MAX: usize = 36;
+    let hash = &hash_json(&(&owner.namespace, &owner.name, &owner.uid))[..8];
+    let name: String = owner
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(MAX - hash.len() - 1)
+        .collect();
+    format!("{name}-{hash}")
+}
+
+/// RunTask's idempotency token for one attempt of one generation: up to 64 ASCII
+/// characters 33-126, honoured per cluster for 24 hours (ECS API reference, "Ensuring
+/// idempotency"). Hex of a hash of the UID, generation and attempt: 32 characters.
+pub fn run_client_token(owner: &Owner, attempt: i32) -> String {
+    hash_json(&("run", &owner.uid, owner.generation, attempt))[..32].to_owned()
+}
+
+/// The tags on a task of one attempt: the ownership tags, the generation and the attempt
+/// (what a lookup after a crash matches exactly).
+pub fn run_tags(owner: &Owner, attempt: i32) -> BTreeMap<String, String> {
+    let mut tags = owner.tags();
+    tags.insert(
+        super::GENERATION_TAG.to_owned(),
+        owner.generation.to_string(),
+    );
+    tags.insert(super::ATTEMPT_TAG.to_owned(), attempt.to_string());
+    tags
+}
+
+/// The CloudWatch Logs stream of a container of an awslogs task:
+/// `<prefix>/<container>/<task-id>`, where the task ID is the last part of its ARN. None
+/// without a prefix (ECS then names the stream itself, with an ID only it knows).
+pub fn log_stream_name(prefix: Option<&str>, container: &str, task_arn: &str) -> Option<String> {
+    let task_id = task_arn.rsplit('/').next().unwrap_or(task_arn);
+    prefix.map(|p| format!("{p}/{container}/{task_id}"))
+}
+
+#[cfg(test)]
+mod run_name_tests {
+    use super::*;
+
+    fn owner(name: &str) -> Owner {
+        Owner {
+            namespace: "ns".into(),
+            name: name.into(),
+            uid: "u-1".into(),
+            generation: 3,
+            adopt: false,
+            adopt_forbidden: None,
+        }
+    }
+
+    #[test]
+    fn started_by_fits_ecs_and_differs_per_object() {
+        let long = owner(&"a.b".repeat(80));
+        let s = started_by(&long);
+        assert!(s.len() <= 36, "{s}");
+        assert!(s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '/'));
+        assert_ne!(started_by(&owner("a")), started_by(&owner("b")));
+        assert!(started_by(&owner("migrate")).starts_with("migrate-"));
+    }
+
+    #[test]
+    fn client_tokens_differ_per_attempt_and_generation_and_fit() {
+        let o = owner("m");
+        let t1 = run_client_token(&o, 1);
+        assert_eq!(t1.len(), 32);
+        assert_ne!(t1, run_client_token(&o, 2));
+        let next = Owner {
+            generation: 4,
+            ..o.clone()
+        };
+        assert_ne!(t1, run_client_token(&next, 1));
+        assert_eq!(t1, run_client_token(&o, 1));
+        assert!(t1.bytes().all(|b| (33..=126).contains(&b)));
+    }
+
+    #[test]
+    fn log_streams_are_prefix_container_task_id() {
+        let arn = "arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef";
+        assert_eq!(
+            log_stream_name(Some("app"), "web", arn).as_deref(),
+            Some("app/web/0123456789abcdef")
+        );
+        assert_eq!(log_stream_name(None, "web", arn), None);
+    }
+}

@@ -80,6 +80,8 @@ static TASK_DEFINITION_SPEC: LazyLock<Value> =
     LazyLock::new(|| spec_schema(super::TaskDefinition::crd()));
 static FARGATE_SERVICE_SPEC: LazyLock<Value> =
     LazyLock::new(|| spec_schema(super::FargateService::crd()));
+static FARGATE_TASK_SPEC: LazyLock<Value> =
+    LazyLock::new(|| spec_schema(super::FargateTask::crd()));
 
 /// Schema of a free-form JSON object (an IAM policy document).
 pub fn free_form_object(_: &mut SchemaGenerator) -> Schema {
@@ -734,26 +736,21 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
             "1-255 letters, digits, - or _",
         );
     }
-    match (&spec.task_definition_ref, &spec.task_definition_arn) {
-        (Some(r), None) => {
-            if r.name.is_empty() {
-                c.fail("spec.taskDefinitionRef.name", "must name a TaskDefinition in this namespace");
-            }
-            c.opt_range("spec.taskDefinitionRef.revision", r.revision, 1, 999_999_999);
-        }
-        (None, Some(arn)) => c.pattern(
-            "spec.taskDefinitionArn",
-            arn,
-            patterns::TASK_DEFINITION_ARN,
-            "a task-definition revision ARN like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
-        ),
-        _ => c.fail(
-            "spec",
-            "set exactly one of spec.taskDefinitionRef (a TaskDefinition in this namespace) or spec.taskDefinitionArn (an existing revision)",
-        ),
+    task_definition_source(
+        &mut c,
+        spec.task_definition_ref.as_ref().map(|r| r.name.as_str()),
+        spec.task_definition_arn.as_deref(),
+    );
+    if let Some(r) = &spec.task_definition_ref {
+        c.opt_range(
+            "spec.taskDefinitionRef.revision",
+            r.revision,
+            1,
+            999_999_999,
+        );
     }
     c.range("spec.desiredCount", spec.desired_count, 0, 5000);
-    network(&mut c, spec);
+    network(&mut c, &spec.network);
     load_balancers(&mut c, spec);
     deployment(&mut c, spec);
     progressive_delivery(&mut c, spec);
@@ -766,9 +763,33 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
     c.done()
 }
 
+/// Exactly one of `taskDefinitionRef` (`name`: its name) or `taskDefinitionArn` (`arn`),
+/// each well-formed (a FargateService's or a FargateTask's).
+fn task_definition_source(c: &mut Check, name: Option<&str>, arn: Option<&str>) {
+    match (name, arn) {
+        (Some(name), None) => {
+            if name.is_empty() {
+                c.fail(
+                    "spec.taskDefinitionRef.name",
+                    "must name a TaskDefinition in this namespace",
+                );
+            }
+        }
+        (None, Some(arn)) => c.pattern(
+            "spec.taskDefinitionArn",
+            arn,
+            patterns::TASK_DEFINITION_ARN,
+            "a task-definition revision ARN like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+        ),
+        _ => c.fail(
+            "spec",
+            "set exactly one of spec.taskDefinitionRef (a TaskDefinition in this namespace) or spec.taskDefinitionArn (an existing revision)",
+        ),
+    }
+}
+
 /// Subnets and security groups.
-fn network(c: &mut Check, spec: &FargateServiceSpec) {
-    let n = &spec.network;
+fn network(c: &mut Check, n: &super::fargateservice::NetworkSpec) {
     if n.subnets.is_empty() {
         c.fail(
             "spec.network.subnets",
@@ -1086,7 +1107,32 @@ fn blue_green_load_balancers(
 
 /// The FARGATE / FARGATE_SPOT strategy, the platform version and the service registries.
 fn capacity_and_placement(c: &mut Check, spec: &FargateServiceSpec) {
-    let cps = &spec.capacity_provider_strategy;
+    capacity(
+        c,
+        &spec.capacity_provider_strategy,
+        spec.platform_version.as_deref(),
+    );
+    vpc_lattice(c, spec);
+    if let Some(sc) = &spec.service_connect {
+        super::service_connect::validate(c, sc);
+    }
+    super::service_connect::validate_cluster(c, &spec.cluster);
+    for (i, r) in spec.service_registries.iter().enumerate() {
+        c.pattern(
+            format!("spec.serviceRegistries[{i}].registryArn"),
+            &r.registry_arn,
+            patterns::SERVICE_REGISTRY_ARN,
+            "a Cloud Map service ARN like arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc123",
+        );
+    }
+}
+
+/// The capacity-provider strategy and platform version (a service's or a task's).
+fn capacity(
+    c: &mut Check,
+    cps: &[super::fargateservice::CapacityProviderStrategyItem],
+    platform_version: Option<&str>,
+) {
     let mut providers = BTreeSet::new();
     for (i, item) in cps.iter().enumerate() {
         if !providers.insert(item.capacity_provider) {
@@ -1125,25 +1171,12 @@ fn capacity_and_placement(c: &mut Check, spec: &FargateServiceSpec) {
             1000,
         );
     }
-    if let Some(p) = &spec.platform_version {
+    if let Some(p) = platform_version {
         c.pattern(
             "spec.platformVersion",
             p,
             patterns::PLATFORM_VERSION,
             "LATEST or a version like 1.4.0",
-        );
-    }
-    vpc_lattice(c, spec);
-    if let Some(sc) = &spec.service_connect {
-        super::service_connect::validate(c, sc);
-    }
-    super::service_connect::validate_cluster(c, &spec.cluster);
-    for (i, r) in spec.service_registries.iter().enumerate() {
-        c.pattern(
-            format!("spec.serviceRegistries[{i}].registryArn"),
-            &r.registry_arn,
-            patterns::SERVICE_REGISTRY_ARN,
-            "a Cloud Map service ARN like arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc123",
         );
     }
 }
@@ -1306,6 +1339,105 @@ pub fn validate_fargate_service_update(
         );
     }
     c.done()
+}
+
+// ---- FargateTask ----
+
+/// ECS's limit on a RunTask's `overrides`: 8192 characters of JSON in all (API reference,
+/// `RunTask.overrides`). The schema cannot express it; this is checked before RunTask.
+pub const OVERRIDES_MAX_CHARS: usize = 8192;
+
+/// Validates a FargateTask spec (schema + CEL rules, in Rust, and the overrides' size).
+pub fn validate_fargate_task(
+    spec: &super::fargatetask::FargateTaskSpec,
+) -> Result<(), ValidationErrors> {
+    let mut c = Check::default();
+    c.spec_bounds(&FARGATE_TASK_SPEC, spec);
+    if spec.cluster.container_insights.is_some() || spec.cluster.service_connect_defaults.is_some()
+    {
+        c.fail(
+            "spec.cluster",
+            "a FargateTask runs in an existing cluster and never changes it: containerInsights \
+             and serviceConnectDefaults belong on a FargateService",
+        );
+    }
+    c.pattern(
+        "spec.cluster.name",
+        &spec.cluster.name,
+        patterns::ECS_NAME,
+        "1-255 letters, digits, - or _",
+    );
+    task_definition_source(
+        &mut c,
+        spec.task_definition_ref.as_ref().map(|r| r.name.as_str()),
+        spec.task_definition_arn.as_deref(),
+    );
+    c.range("spec.count", spec.count, 1, super::fargatetask::MAX_COUNT);
+    c.range("spec.backoffLimit", spec.backoff_limit, 0, 100);
+    if let Some(d) = spec.active_deadline_seconds {
+        if !(1..=604_800).contains(&d) {
+            c.fail(
+                "spec.activeDeadlineSeconds",
+                format!("{d} is out of range: use 1 to 604800"),
+            );
+        }
+    }
+    if let Some(t) = spec.ttl_seconds_after_finished {
+        if !(0..=2_592_000).contains(&t) {
+            c.fail(
+                "spec.ttlSecondsAfterFinished",
+                format!("{t} is out of range: use 0 to 2592000"),
+            );
+        }
+    }
+    network(&mut c, &spec.network);
+    capacity(
+        &mut c,
+        &spec.capacity_provider_strategy,
+        spec.platform_version.as_deref(),
+    );
+    c.reserved_tags(spec.tags.keys());
+    if let Some(o) = &spec.overrides {
+        task_overrides(&mut c, o);
+    }
+    c.done()
+}
+
+/// The overrides: a task size given whole and valid, each container once, ECS's size limit.
+fn task_overrides(c: &mut Check, o: &super::fargatetask::TaskOverrides) {
+    match (o.cpu, o.memory) {
+        (Some(cpu), Some(memory)) if !fargate_size_valid(cpu, memory) => c.fail(
+            "spec.overrides.memory",
+            format!("cpu {cpu} with memory {memory} MiB is not a valid Fargate size"),
+        ),
+        (Some(_), None) | (None, Some(_)) => c.fail(
+            "spec.overrides.memory",
+            "overrides: set cpu and memory together (a valid Fargate size), or neither",
+        ),
+        _ => {}
+    }
+    let mut names = BTreeSet::new();
+    for (i, k) in o.containers.iter().enumerate() {
+        let at = format!("spec.overrides.containers[{i}]");
+        c.pattern(
+            format!("{at}.name"),
+            &k.name,
+            patterns::ECS_NAME,
+            "a container name",
+        );
+        if !names.insert(&k.name) {
+            c.fail(format!("{at}.name"), format!("{:?} appears twice", k.name));
+        }
+        c.opt_range(format!("{at}.cpu"), k.cpu, 0, 16384);
+        c.opt_range(format!("{at}.memory"), k.memory, 6, 122_880);
+    }
+    let size = serde_json::to_string(o).map_or(0, |j| j.chars().count());
+    if size > OVERRIDES_MAX_CHARS {
+        c.fail(
+            "spec.overrides",
+            format!("is {size} characters of JSON; ECS takes at most {OVERRIDES_MAX_CHARS} for a run's overrides"),
+        );
+    }
 }
 
 #[cfg(test)]

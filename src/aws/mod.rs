@@ -23,6 +23,7 @@ use crate::plan::model::{
     ObservedService, ObservedServiceDeployment, ObservedStoppedTask, ScheduledActionDef,
     ServiceBody, Tags, TargetTrackingDef, TaskDefBody,
 };
+use crate::plan::task::{DesiredStatus, ObservedTask, RunTaskBody, TaskFilter};
 use crate::plan::ServiceUpdate;
 
 instrument::aws_trait! {
@@ -107,13 +108,28 @@ instrument::aws_trait! {
             cluster: &str,
             next_token: Option<&str>
         ) -> NamePage;
-        /// The most recently stopped tasks of a service (at most `limit`), newest first.
-        ListTasks => fn stopped_tasks(
+        /// One page (at most 100) of the ARNs of a cluster's tasks that `filter` selects
+        /// with desired status `desired`; none when the cluster does not exist.
+        ListTasks => fn list_task_arns(
             &self,
             cluster: &str,
-            service: &str,
-            limit: usize
-        ) -> Vec<ObservedStoppedTask>;
+            filter: &TaskFilter,
+            desired: DesiredStatus,
+            next_token: Option<&str>
+        ) -> NamePage;
+        /// Up to 100 tasks of a cluster, with their containers and tags; ARNs ECS does not
+        /// know (any more) are left out.
+        DescribeTasks => fn describe_tasks(
+            &self,
+            cluster: &str,
+            arns: &[String]
+        ) -> Vec<ObservedTask>;
+        /// Starts one attempt's tasks (with the body's client token); returns their ARNs.
+        /// Tasks ECS could not place are an error naming why (those it did start carry the
+        /// attempt's tags, so a later observation finds them).
+        RunTask => fn run_task(&self, body: &RunTaskBody) -> Vec<String>;
+        /// Stops a task; `reason` is what ECS shows as its stoppedReason.
+        StopTask => fn stop_task(&self, cluster: &str, task_arn: &str, reason: &str) -> ();
         /// The newest service deployment of a service (ListServiceDeployments, then
         /// DescribeServiceDeployments of it), if ECS has one.
         ListServiceDeployments => fn latest_service_deployment(
@@ -133,6 +149,50 @@ instrument::aws_trait! {
                 }
             }
             Ok(out)
+        }
+        /// The most recently stopped tasks of a service (at most `limit`), newest first: one
+        /// page of [`Ecs::list_task_arns`], then [`Ecs::describe_tasks`] when it found any.
+        async fn stopped_tasks(
+            &self,
+            cluster: &str,
+            service: &str,
+            limit: usize
+        ) -> Result<Vec<ObservedStoppedTask>, AwsError> {
+            let filter = TaskFilter::Service(service.to_owned());
+            let page = self
+                .list_task_arns(cluster, &filter, DesiredStatus::Stopped, None)
+                .await?;
+            if page.names.is_empty() {
+                return Ok(vec![]);
+            }
+            let mut tasks = self.describe_tasks(cluster, &page.names).await?;
+            // RFC 3339 times of one format sort as text.
+            tasks.sort_by(|a, b| b.stopped_at.cmp(&a.stopped_at));
+            Ok(tasks
+                .into_iter()
+                .take(limit)
+                .map(|t| ObservedStoppedTask {
+                    task_arn: t.task_arn,
+                    stopped_reason: t.stopped_reason,
+                    stop_code: t.stop_code,
+                    stopped_at: t.stopped_at,
+                })
+                .collect())
+        }
+        /// Every ARN of a cluster's tasks `filter` selects with desired status `desired`.
+        async fn all_task_arns(
+            &self,
+            cluster: &str,
+            filter: &TaskFilter,
+            desired: DesiredStatus
+        ) -> Result<Vec<String>, AwsError> {
+            every_page(|token| async move {
+                let page = self
+                    .list_task_arns(cluster, filter, desired, token.as_deref())
+                    .await?;
+                Ok((page.names, page.next_token))
+            })
+            .await
         }
         /// The ARNs of a family's ACTIVE revisions, oldest first (every page).
         async fn family_revision_arns(&self, family: &str) -> Result<Vec<String>, AwsError> {
@@ -157,7 +217,7 @@ pub struct RevisionPage {
     pub next_token: Option<String>,
 }
 
-/// A page of [`Ecs::list_clusters`] or [`Ecs::list_services`].
+/// A page of [`Ecs::list_clusters`], [`Ecs::list_services`] or [`Ecs::list_task_arns`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NamePage {
     pub names: Vec<String>,

@@ -1,11 +1,12 @@
-//! The controller (`fargate-operator run`): kube-rs `Controller`s for TaskDefinition and
-//! FargateService sharing one [`Context`]. The kube wiring is kept thin; what a reconcile
+//! The controller (`fargate-operator run`): kube-rs `Controller`s for TaskDefinition,
+//! FargateService and FargateTask sharing one [`Context`]. The kube wiring is kept thin; what a reconcile
 //! does is the engine's observe → plan → act → report.
 //!
 //! - One reflector per kind (and per watched namespace) feeds both controllers: the
 //!   TaskDefinition store answers "which revision may a service run", the FargateService
 //!   store answers "which revisions are in use" and "which services reference this
-//!   TaskDefinition" (so a new revision rolls the services out at once).
+//!   TaskDefinition" (so a new revision rolls the services out at once); the FargateTask
+//!   store answers "which runs wait for this TaskDefinition".
 //! - Objects are read through `DeserializeGuard`, so one malformed object cannot stop a watch.
 //! - A controller is woken only by changes that matter to it (see [`trigger_key`]), never by
 //!   the status it wrote itself; deploying services are re-read every `poll`, settled ones
@@ -16,6 +17,7 @@ pub mod http;
 pub mod observations;
 pub mod reconcile;
 pub mod run;
+pub mod task;
 pub mod tenancy;
 pub mod tenants;
 
@@ -32,7 +34,8 @@ use kube::{Client, Resource, ResourceExt};
 use crate::api::conditions::{condition_types as ct, is_true};
 use crate::api::names::service_location;
 use crate::api::{
-    FargateService, TaskDefinition, ADOPT_ANNOTATION, FINALIZER, RESTARTED_AT_ANNOTATION,
+    FargateService, FargateTask, TaskDefinition, ADOPT_ANNOTATION, FINALIZER,
+    RESTARTED_AT_ANNOTATION,
 };
 use crate::aws::Aws;
 use crate::metrics::Metrics;
@@ -45,6 +48,8 @@ use backoff::{BackoffSettings, Backoffs};
 pub type GuardedTaskDefinition = DeserializeGuard<TaskDefinition>;
 /// A FargateService as read from the API server (or why it could not be read).
 pub type GuardedFargateService = DeserializeGuard<FargateService>;
+/// A FargateTask as read from the API server (or why it could not be read).
+pub type GuardedFargateTask = DeserializeGuard<FargateTask>;
 
 /// How the controller behaves (from flags and environment).
 #[derive(Clone, Debug)]
@@ -237,22 +242,67 @@ pub fn services_referencing(
     td: &GuardedTaskDefinition,
     services: &Store<GuardedFargateService>,
 ) -> Vec<ObjectRef<GuardedFargateService>> {
+    referencing(td, services, |fs: &FargateService| {
+        fs.spec
+            .task_definition_ref
+            .as_ref()
+            .map(|r| r.name.as_str())
+    })
+}
+
+/// The FargateTasks (of the same namespace) that reference `td` by name: the ones to
+/// reconcile when it changes (a run waiting for its revision starts at once).
+pub fn tasks_referencing(
+    td: &GuardedTaskDefinition,
+    tasks: &Store<GuardedFargateTask>,
+) -> Vec<ObjectRef<GuardedFargateTask>> {
+    referencing(td, tasks, |ft: &FargateTask| {
+        ft.spec
+            .task_definition_ref
+            .as_ref()
+            .map(|r| r.name.as_str())
+    })
+}
+
+/// The objects of `store` in `td`'s namespace whose `name_of` is `td`'s name.
+fn referencing<K>(
+    td: &GuardedTaskDefinition,
+    store: &Store<DeserializeGuard<K>>,
+    name_of: fn(&K) -> Option<&str>,
+) -> Vec<ObjectRef<DeserializeGuard<K>>>
+where
+    K: Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
     let namespace = td.namespace();
     let name = td.name_any();
-    services
+    store
         .state()
         .iter()
-        .filter(|fs| fs.namespace() == namespace)
-        .filter(|fs| {
-            fs.0.as_ref().ok().is_some_and(|fs| {
-                fs.spec
-                    .task_definition_ref
-                    .as_ref()
-                    .is_some_and(|r| r.name == name)
-            })
+        .filter(|o| o.namespace() == namespace)
+        .filter(|o| {
+            o.0.as_ref()
+                .ok()
+                .is_some_and(|o| name_of(o) == Some(name.as_str()))
         })
-        .map(|fs| ObjectRef::from_obj(&**fs))
+        .map(|o| ObjectRef::from_obj(&**o))
         .collect()
+}
+
+/// The revision a FargateTask runs: its `taskDefinitionArn`, or its TaskDefinition's
+/// registered revision for that object's current generation (None until there is one).
+pub fn revision_for_task(
+    ft: &FargateTask,
+    task_definitions: &Store<GuardedTaskDefinition>,
+) -> Option<String> {
+    if let Some(arn) = &ft.spec.task_definition_arn {
+        return Some(arn.clone());
+    }
+    let r = ft.spec.task_definition_ref.as_ref()?;
+    let key = ObjectRef::new(&r.name).within(&ft.namespace().unwrap_or_default());
+    task_definitions
+        .get(&key)
+        .and_then(|g| g.0.as_ref().ok().cloned())
+        .and_then(|td| current_revision(&td))
 }
 
 /// The revision a FargateService may run, from its TaskDefinition's status: only once that

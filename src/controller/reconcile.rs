@@ -31,7 +31,7 @@ use crate::api::conditions::{
     condition_types as ct, is_true, reasons, truncate_message, ObjectStatus,
 };
 use crate::api::names::{owner_of, service_location, task_definition_lookups};
-use crate::api::{FargateService, TaskDefinition, FIELD_MANAGER, FINALIZER};
+use crate::api::{FargateService, FargateTask, TaskDefinition, FIELD_MANAGER, FINALIZER};
 use crate::engine::report::{unobserved_conditions, ReportInputs};
 use crate::engine::{self, Applied, Sync};
 use crate::plan::tenant::governed_fargate_service;
@@ -39,6 +39,7 @@ use crate::plan::{ChangeKind, PlanError};
 
 pub const TASK_DEFINITION: &str = "TaskDefinition";
 pub const FARGATE_SERVICE: &str = "FargateService";
+pub const FARGATE_TASK: &str = crate::engine::task::KIND;
 
 /// Event reasons besides the condition reasons.
 pub mod event_reasons {
@@ -137,12 +138,12 @@ pub fn error_policy<K: Resource<DynamicType = ()>>(
     Action::requeue(delay)
 }
 
-/// The kind as a `'static` label (only the two kinds are reconciled).
+/// The kind as a `'static` label (only the three kinds are reconciled).
 fn static_kind<K: Resource<DynamicType = ()>>() -> &'static str {
-    if K::kind(&()) == FARGATE_SERVICE {
-        FARGATE_SERVICE
-    } else {
-        TASK_DEFINITION
+    match K::kind(&()).as_ref() {
+        FARGATE_SERVICE => FARGATE_SERVICE,
+        FARGATE_TASK => FARGATE_TASK,
+        _ => TASK_DEFINITION,
     }
 }
 
@@ -165,6 +166,19 @@ pub fn reconcile_fargate_service(
     reconcile(obj, ctx, |event, ctx| match event {
         Finalize::Apply(o) => async move { apply_fargate_service(&o, ctx).await }.boxed(),
         Finalize::Cleanup(o) => async move { cleanup_fargate_service(&o, ctx).await }.boxed(),
+    })
+}
+
+/// Reconciles a FargateTask.
+pub fn reconcile_fargate_task(
+    obj: Arc<DeserializeGuard<FargateTask>>,
+    ctx: Arc<Context>,
+) -> BoxFuture<'static, Result<Action, Error>> {
+    reconcile(obj, ctx, |event, ctx| match event {
+        Finalize::Apply(o) => async move { super::task::apply_fargate_task(&o, ctx).await }.boxed(),
+        Finalize::Cleanup(o) => {
+            async move { super::task::cleanup_fargate_task(&o, ctx).await }.boxed()
+        }
     })
 }
 
@@ -249,7 +263,7 @@ where
 
 /// An object refused before AWS is asked anything (its tenant cannot be decided or used):
 /// its conditions and a Warning Event say why.
-async fn refuse<K>(
+pub(super) async fn refuse<K>(
     ctx: &Context,
     kind: &'static str,
     obj: &K,
@@ -437,7 +451,7 @@ async fn cleanup_fargate_service(fs: &FargateService, ctx: &Context) -> Result<A
 /// What a cleanup runs with, or the unfinished cleanup that says why it cannot run: the
 /// namespace's tenant cannot be used, or the resources the status names (`arn`) live in
 /// another account or region than the tenant now points to.
-async fn governed_for_cleanup<K: Resource>(
+pub(super) async fn governed_for_cleanup<K: Resource>(
     ctx: &Context,
     obj: &K,
     arn: Option<&str>,
@@ -483,7 +497,7 @@ fn cleanup_conditions<K: Resource>(
 
 /// After a reconcile: the status written (when it changed), its conditions in the metrics,
 /// an Event per AWS change and one for a failure.
-async fn reported<K>(
+pub(super) async fn reported<K>(
     ctx: &Context,
     kind: &'static str,
     obj: &K,
@@ -507,7 +521,7 @@ where
 
 /// After a cleanup: its Events, and on an object whose cleanup is not finished, conditions
 /// that say why. `Ok` lets the finalizer go; anything else keeps it and retries.
-async fn cleaned_up<K>(
+pub(super) async fn cleaned_up<K>(
     ctx: &Context,
     kind: &'static str,
     obj: &K,
@@ -561,7 +575,7 @@ where
 }
 
 /// What to do after an apply that ended with `sync`.
-fn next_action(ctx: &Context, sync: &Sync, deploying: bool) -> Result<Action, Error> {
+pub(super) fn next_action(ctx: &Context, sync: &Sync, deploying: bool) -> Result<Action, Error> {
     match sync {
         Sync::InSync if deploying => Ok(Action::requeue(ctx.settings.poll)),
         Sync::InSync => Ok(Action::requeue(jittered(ctx.settings.resync))),
@@ -676,7 +690,7 @@ fn short(s: &str, max: usize) -> String {
 
 /// Publishes an Event. `action` is what was done (an AWS action's name, or `Reconcile`):
 /// the recorder folds repeats of the same (type, reason, action) into one Event series.
-async fn emit<K: Resource<DynamicType = ()>>(
+pub(super) async fn emit<K: Resource<DynamicType = ()>>(
     ctx: &Context,
     obj: &K,
     type_: EventType,

@@ -1,4 +1,4 @@
-//! `fargate-operator run`: connect, wait for the CRDs, start the reflectors, the two
+//! `fargate-operator run`: connect, wait for the CRDs, start the reflectors, the three
 //! controllers (per watched namespace), leader election and the HTTP endpoints; stop
 //! gracefully when `shutdown` completes.
 
@@ -15,12 +15,15 @@ use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Api, Client, Resource};
 
 use super::http::{self, Health};
-use super::reconcile::{error_policy, reconcile_fargate_service, reconcile_task_definition};
+use super::reconcile::{
+    error_policy, reconcile_fargate_service, reconcile_fargate_task, reconcile_task_definition,
+};
 use super::tenancy::{GuardedTenant, NamespaceMeta, TenancyStores};
 use super::tenants::{reconcile_tenant, tenant_error_policy, TenantContext};
 use super::{
-    services_referencing, task_definition_trigger_key, trigger_key, Changes, Context,
-    GuardedFargateService, GuardedTaskDefinition, Leadership, Settings, Stores,
+    services_referencing, task_definition_trigger_key, tasks_referencing, trigger_key, Changes,
+    Context, GuardedFargateService, GuardedFargateTask, GuardedTaskDefinition, Leadership,
+    Settings, Stores,
 };
 use crate::aws::accounts::Accounts;
 use crate::aws::sdk::AwsSettings;
@@ -116,6 +119,7 @@ pub async fn run_with(
         "taskdefinitions.ecs.fargate.dev",
         "fargateservices.ecs.fargate.dev",
         "fargatetenants.ecs.fargate.dev",
+        "fargatetasks.ecs.fargate.dev",
     ] {
         tokio::select! {
             () = wait_for_crd(&client, name) => {}
@@ -369,15 +373,18 @@ fn scope_controllers(
 ) -> (BoxFuture<'static, ()>, BoxFuture<'static, ()>, Stores) {
     let (td_store, td_writer) = reflector::store_shared::<GuardedTaskDefinition>(SUBSCRIBER_BUFFER);
     let (fs_store, fs_writer) = reflector::store_shared::<GuardedFargateService>(SUBSCRIBER_BUFFER);
+    let (ft_store, ft_writer) = reflector::store_shared::<GuardedFargateTask>(SUBSCRIBER_BUFFER);
     // Subscriptions exist before the reflectors run, so nothing is missed.
-    let (Some(td_for_td), Some(td_for_fs), Some(fs_for_fs)) = (
+    let (Some(td_for_td), Some(td_for_fs), Some(fs_for_fs), Some(td_for_ft), Some(ft_for_ft)) = (
         td_writer.subscribe(),
         td_writer.subscribe(),
         fs_writer.subscribe(),
+        td_writer.subscribe(),
+        ft_writer.subscribe(),
     ) else {
         unreachable!("store_shared writers always allow subscriptions")
     };
-    let reflectors = reflectors(client, namespace, config, td_writer, fs_writer);
+    let reflectors = reflectors(client, namespace, config, td_writer, fs_writer, ft_writer);
 
     let mut ctx = Context::new(
         client.clone(),
@@ -422,16 +429,24 @@ fn scope_controllers(
     )
     .with_config(controller_config)
     .reconcile_on(woken)
-    .reconcile_all_on(became_leader(shared.leadership))
+    .reconcile_all_on(became_leader(shared.leadership.clone()))
     .reconcile_all_on(tenancy.changes())
     .graceful_shutdown_on(shared.shutdown.clone())
-    .run(reconcile_fargate_service, error_policy, ctx)
+    .run(reconcile_fargate_service, error_policy, ctx.clone())
     .for_each(log_result);
 
-    let ready = wait_ready(td_store, fs_store).boxed();
+    let ft_controller = task_controller(
+        (ft_for_ft, td_for_ft),
+        ft_store.clone(),
+        ctx,
+        config,
+        &shared,
+    );
+
+    let ready = wait_ready(td_store, fs_store, ft_store).boxed();
     let shutdown = shared.shutdown;
     let all = async move {
-        let controllers = futures::future::join(td_controller, fs_controller);
+        let controllers = futures::future::join3(td_controller, fs_controller, ft_controller);
         // The reflectors run until the controllers have drained after shutdown.
         tokio::select! {
             _ = controllers => {}
@@ -476,19 +491,50 @@ fn tenant_controller(
     .boxed()
 }
 
-/// Both kinds' watches of one scope, feeding their shared stores (objects trimmed first).
+/// The FargateTask controller of one scope: woken by its own kind's changes and by a
+/// TaskDefinition's a run waits for.
+fn task_controller(
+    (tasks, task_definitions): (
+        impl Stream<Item = Arc<GuardedFargateTask>> + Send + 'static,
+        impl Stream<Item = Arc<GuardedTaskDefinition>> + Send + 'static,
+    ),
+    store: Store<GuardedFargateTask>,
+    ctx: Arc<Context>,
+    config: &RunConfig,
+    shared: &ScopeShared,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let mut ft_changes = Changes::new(trigger_key::<GuardedFargateTask>);
+    let mut td_changes = Changes::new(task_definition_trigger_key);
+    let referencing = store.clone();
+    Controller::for_shared_stream(
+        tasks.filter(move |o| std::future::ready(ft_changes.changed(o))),
+        store,
+    )
+    .watches_shared_stream(
+        task_definitions.filter(move |o| std::future::ready(td_changes.changed(o))),
+        move |td| tasks_referencing(&td, &referencing),
+    )
+    .with_config(controller::Config::default().concurrency(config.concurrency))
+    .reconcile_all_on(became_leader(shared.leadership.clone()))
+    .graceful_shutdown_on(shared.shutdown.clone())
+    .run(reconcile_fargate_task, error_policy, ctx)
+    .for_each(log_result)
+}
+
+/// Every kind's watches of one scope, feeding their shared stores (objects trimmed first).
 fn reflectors(
     client: &Client,
     namespace: Option<&str>,
     config: &RunConfig,
     td_writer: reflector::store::Writer<GuardedTaskDefinition>,
     fs_writer: reflector::store::Writer<GuardedFargateService>,
-) -> impl std::future::Future<Output = ((), ())> + Send + 'static {
+    ft_writer: reflector::store::Writer<GuardedFargateTask>,
+) -> impl std::future::Future<Output = ((), (), ())> + Send + 'static {
     let mut wc = watcher::Config::default().any_semantic();
     if let Some(selector) = &config.label_selector {
         wc = wc.labels(selector);
     }
-    futures::future::join(
+    futures::future::join3(
         drain(
             "TaskDefinition",
             watcher(
@@ -501,10 +547,20 @@ fn reflectors(
         ),
         drain(
             "FargateService",
-            watcher(api_for::<GuardedFargateService>(client, namespace), wc)
+            watcher(
+                api_for::<GuardedFargateService>(client, namespace),
+                wc.clone(),
+            )
+            .default_backoff()
+            .modify(trim_for_cache)
+            .reflect_shared(fs_writer),
+        ),
+        drain(
+            "FargateTask",
+            watcher(api_for::<GuardedFargateTask>(client, namespace), wc)
                 .default_backoff()
                 .modify(trim_for_cache)
-                .reflect_shared(fs_writer),
+                .reflect_shared(ft_writer),
         ),
     )
 }
@@ -609,8 +665,17 @@ fn trim_for_cache<K: Resource>(obj: &mut K) {
     }
 }
 
-async fn wait_ready(td: Store<GuardedTaskDefinition>, fs: Store<GuardedFargateService>) {
-    let _ = futures::future::join(td.wait_until_ready(), fs.wait_until_ready()).await;
+async fn wait_ready(
+    td: Store<GuardedTaskDefinition>,
+    fs: Store<GuardedFargateService>,
+    ft: Store<GuardedFargateTask>,
+) {
+    let _ = futures::future::join3(
+        td.wait_until_ready(),
+        fs.wait_until_ready(),
+        ft.wait_until_ready(),
+    )
+    .await;
 }
 
 /// Runs a reflector stream, logging watch errors (the watcher retries with backoff).

@@ -309,6 +309,12 @@ impl<'a> Executor<'a> {
             DeleteScheduledAction { resource_id, name } => {
                 aws.scaling.delete_scheduled_action(resource_id, name).await
             }
+            RunTask { body, .. } => aws.ecs.run_task(body).await.map(drop),
+            StopTask {
+                cluster,
+                task_arn,
+                reason,
+            } => aws.ecs.stop_task(cluster, task_arn, reason).await,
         }
     }
 

@@ -609,3 +609,82 @@ fn deployment_readiness(
         )
     }
 }
+
+/// A FargateTask's status: the run's phase and attempts, and the conditions every kind
+/// has: Ready = the run succeeded; Progressing while it is being started or runs; Degraded
+/// once it failed (the last allowed attempt, or the deadline).
+pub fn fargate_task_status(
+    inputs: &ReportInputs<'_>,
+    run: &crate::plan::task::RunState,
+    task_definition_arn: Option<&str>,
+    previous: Option<&crate::api::FargateTaskStatus>,
+) -> crate::api::FargateTaskStatus {
+    use crate::api::fargatetask::TaskPhase;
+    let g = Some(inputs.owner.generation);
+    let same_run = previous.filter(|p| p.run_generation == g);
+    let finished_at = run.phase.finished().then(|| {
+        same_run
+            .and_then(|p| p.finished_at.clone())
+            .unwrap_or_else(|| inputs.now.to_string())
+    });
+    let mut status = crate::api::FargateTaskStatus {
+        observed_generation: g,
+        conditions: previous.map(|p| p.conditions.clone()).unwrap_or_default(),
+        phase: Some(run.phase),
+        run_generation: g,
+        task_definition_arn: task_definition_arn.map(str::to_owned),
+        attempt_count: Some(run.attempts.len() as i32),
+        started_at: run.started_at.clone(),
+        finished_at,
+        failure: run.failure.as_ref().map(|(_, m)| m.clone()),
+        attempts: run.attempts.clone(),
+    };
+    sync_conditions(&mut status.conditions, inputs);
+    let now = inputs.now;
+    let cond =
+        |t: &str, s: bool, reason: &str, message: &str| condition(t, s, reason, message, g, now);
+    let attempt = run.attempts.len();
+    let readiness = not_synced(inputs).unwrap_or_else(|| match (run.phase, &run.failure) {
+        (TaskPhase::Succeeded, _) => {
+            let m = format!("the run succeeded (attempt {attempt})");
+            (
+                cond(ct::READY, true, reasons::RUN_SUCCEEDED, &m),
+                cond(ct::PROGRESSING, false, reasons::RUN_SUCCEEDED, &m),
+                degraded_ok(inputs),
+            )
+        }
+        (TaskPhase::Failed, failure) => {
+            let (reason, m) = failure
+                .clone()
+                .unwrap_or((reasons::RUN_FAILED, "the run failed".into()));
+            (
+                cond(ct::READY, false, reason, &m),
+                cond(ct::PROGRESSING, false, reason, &m),
+                cond(ct::DEGRADED, true, reason, &m),
+            )
+        }
+        (TaskPhase::Running, _) => {
+            let m = format!("attempt {attempt} runs");
+            (
+                cond(ct::READY, false, reasons::TASK_RUNNING, &m),
+                cond(ct::PROGRESSING, true, reasons::TASK_RUNNING, &m),
+                degraded_ok(inputs),
+            )
+        }
+        (TaskPhase::Pending, _) if matches!(inputs.sync, Sync::Applying { .. }) => applying(
+            inputs,
+            "the run's tasks are being started",
+            "the run's tasks are being started",
+        ),
+        (TaskPhase::Pending, _) => {
+            let m = format!("attempt {} is being started or provisioned", attempt.max(1));
+            (
+                cond(ct::READY, false, reasons::TASK_STARTING, &m),
+                cond(ct::PROGRESSING, true, reasons::TASK_STARTING, &m),
+                degraded_ok(inputs),
+            )
+        }
+    });
+    set_readiness(&mut status.conditions, readiness);
+    status
+}

@@ -1,8 +1,13 @@
 //! `apply`, `delete` and `plan --observe` over a set of manifests, without a cluster.
 //!
-//! TaskDefinitions go first (a FargateService needs its revision), FargateServices after,
-//! observed in batches per cluster. Delete goes the other way: services first, then the
-//! TaskDefinitions whose revisions they ran.
+//! TaskDefinitions go first (a FargateService or FargateTask needs its revision),
+//! FargateServices after, observed in batches per cluster, then FargateTasks. Delete goes
+//! the other way: tasks stopped and services first, then the TaskDefinitions whose
+//! revisions they ran.
+//!
+//! Without a cluster a FargateTask has no status to remember its run by: `apply` finds an
+//! earlier run of the same manifest by what ECS lists for its `startedBy` (tagged with its
+//! generation and attempt), which ECS keeps for about an hour after the tasks stopped.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -11,15 +16,17 @@ use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
 use super::observe::{observe_services, observe_task_definition, revisions_in_use};
+use super::task::{cleanup_fargate_task, observe_run, reconcile_fargate_task};
 use super::{
     cleanup_fargate_service, cleanup_task_definition, reconcile_fargate_service,
     reconcile_task_definition, Sync,
 };
 use crate::api::conditions::{condition_types as ct, is_true};
+use crate::api::fargatetask::{FargateTask, FargateTaskStatus, KIND};
 use crate::api::names::{owner_of, service_location, task_definition_lookups};
 use crate::api::{FargateServiceStatus, TaskDefinitionStatus};
 use crate::aws::{Aws, AwsError};
-use crate::batch::{plan_all, ObjectPlan};
+use crate::batch::{plan_all_observing, ObjectPlan};
 use crate::manifests::Manifests;
 use crate::plan::model::{ObservedFargateService, ObservedTaskDefinition};
 use crate::plan::service::referenced_task_definition;
@@ -29,7 +36,7 @@ use crate::plan::{PlanConfig, TaskDefinitionInfo};
 #[derive(Clone, Debug)]
 pub struct ApplyOptions {
     pub max_passes: usize,
-    /// Wait until every FargateService is Ready.
+    /// Wait until every FargateService is Ready and every FargateTask's run finished.
     pub wait: bool,
     /// Give up waiting after this long.
     pub timeout: Duration,
@@ -63,6 +70,8 @@ pub struct ObjectResult {
     pub task_definition: Option<TaskDefinitionStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fargate_service: Option<FargateServiceStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fargate_task: Option<FargateTaskStatus>,
     /// Set when the object did not converge: `(reason, message)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<(String, String)>,
@@ -80,6 +89,7 @@ impl ObjectResult {
             applied: vec![],
             task_definition: None,
             fargate_service: None,
+            fargate_task: None,
             failure: None,
             notes: vec![],
         }
@@ -102,10 +112,25 @@ impl ObjectResult {
         )
     }
 
+    fn for_task(ft: &FargateTask) -> Self {
+        let owner = owner_of(ft, KIND);
+        Self::new(
+            KIND,
+            owner.namespace,
+            owner.name,
+            ft.spec.cluster.name.clone(),
+        )
+    }
+
     fn conditions(&self) -> &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition] {
-        match (&self.task_definition, &self.fargate_service) {
-            (Some(s), _) => &s.conditions,
-            (_, Some(s)) => &s.conditions,
+        match (
+            &self.task_definition,
+            &self.fargate_service,
+            &self.fargate_task,
+        ) {
+            (Some(s), _, _) => &s.conditions,
+            (_, Some(s), _) => &s.conditions,
+            (_, _, Some(s)) => &s.conditions,
             _ => &[],
         }
     }
@@ -153,6 +178,7 @@ pub fn refused(m: &Manifests, reason: &str, message: &str) -> Vec<ObjectResult> 
                 .iter()
                 .map(|fs| failed(ObjectResult::for_service(fs))),
         )
+        .chain(m.tasks.iter().map(|ft| failed(ObjectResult::for_task(ft))))
         .collect()
 }
 
@@ -242,10 +268,43 @@ pub async fn apply(
         out.fargate_service = Some(r.status);
         results.push(out);
     }
+    for ft in &manifests.tasks {
+        let r = apply_task(aws, config, ft, &infos, options.max_passes).await;
+        results.push(r);
+    }
     if options.wait {
         wait_ready(aws, config, manifests, &infos, options, &mut results).await;
     }
     results
+}
+
+/// One FargateTask: the run of its TaskDefinition's revision (registered above) or ARN.
+async fn apply_task(
+    aws: &Aws,
+    config: &PlanConfig,
+    ft: &FargateTask,
+    infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
+    max_passes: usize,
+) -> ObjectResult {
+    let owner = owner_of(ft, KIND);
+    let arn = ft.spec.task_definition_arn.clone().or_else(|| {
+        let r = ft.spec.task_definition_ref.as_ref()?;
+        infos.get(&td_key(&owner.namespace, &r.name))?.arn.clone()
+    });
+    let now = Timestamp::now();
+    let r = reconcile_fargate_task(aws, config, ft, arn.as_deref(), max_passes, now).await;
+    let mut out = ObjectResult::for_task(ft);
+    // A run that failed is the object's failure (exit code 1), like a sync that failed.
+    let failed = (r.status.phase == Some(crate::api::fargatetask::TaskPhase::Failed)).then(|| {
+        (
+            crate::api::reasons::RUN_FAILED.to_owned(),
+            r.status.failure.clone().unwrap_or_default(),
+        )
+    });
+    out.failure = failure(&r.sync).or(failed);
+    out.applied = descriptions(&r.applied);
+    out.fargate_task = Some(r.status);
+    out
 }
 
 /// Polls the services' status until all are Ready or the timeout passes.
@@ -262,7 +321,7 @@ async fn wait_ready(
         let pending: Vec<usize> = results
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.kind == "FargateService" && r.failure.is_none() && !r.ready())
+            .filter(|(_, r)| r.kind != "TaskDefinition" && r.failure.is_none() && !r.ready())
             .map(|(i, _)| i)
             .collect();
         if pending.is_empty() || Instant::now() >= deadline {
@@ -307,19 +366,46 @@ async fn wait_ready(
             result.applied.extend(descriptions(&r.applied));
             result.fargate_service = Some(r.status);
         }
+        let tasks = results
+            .iter_mut()
+            .filter(|r| r.kind == KIND)
+            .zip(&manifests.tasks);
+        for (result, ft) in tasks {
+            if result.failure.is_none() && !result.ready() {
+                follow_task(aws, config, ft, infos, options.max_passes, result).await;
+            }
+        }
     }
 }
 
-/// Deletes what the manifests' objects own: services first, then task definitions.
+/// One more reconcile of a FargateTask `apply --wait` follows, from its last status.
+async fn follow_task(
+    aws: &Aws,
+    config: &PlanConfig,
+    ft: &FargateTask,
+    infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
+    max_passes: usize,
+    result: &mut ObjectResult,
+) {
+    let mut ft = ft.clone();
+    ft.status = result.fargate_task.clone();
+    let r = apply_task(aws, config, &ft, infos, max_passes).await;
+    result.applied.extend(r.applied);
+    result.failure = r.failure;
+    result.fargate_task = r.fargate_task;
+}
+
+/// Deletes what the manifests' objects own: tasks stopped and services first, then task
+/// definitions.
 pub async fn delete(aws: &Aws, manifests: &Manifests, max_passes: usize) -> Vec<ObjectResult> {
     let mut results = vec![];
+    for ft in &manifests.tasks {
+        let c = cleanup_fargate_task(aws, ft, max_passes).await;
+        results.push(cleaned(ObjectResult::for_task(ft), c));
+    }
     for fs in &manifests.services {
         let c = cleanup_fargate_service(aws, fs, max_passes).await;
-        let mut out = ObjectResult::for_service(fs);
-        out.failure = failure(&c.sync);
-        out.applied = descriptions(&c.applied);
-        out.notes = c.notes;
-        results.push(out);
+        results.push(cleaned(ObjectResult::for_service(fs), c));
     }
     // Revisions still run by services (of these manifests) that were kept.
     let in_use = observe_all_services(aws, manifests)
@@ -346,6 +432,14 @@ pub async fn delete(aws: &Aws, manifests: &Manifests, max_passes: usize) -> Vec<
     results
 }
 
+/// `out` with what a cleanup did and why it did not finish.
+fn cleaned(mut out: ObjectResult, c: super::Cleanup) -> ObjectResult {
+    out.failure = failure(&c.sync);
+    out.applied = descriptions(&c.applied);
+    out.notes = c.notes;
+    out
+}
+
 /// `plan --observe`: plans every object against the live account.
 pub async fn plan_observed(
     aws: &Aws,
@@ -368,7 +462,15 @@ pub async fn plan_observed(
         let o = observe_task_definition(aws, &lookups, in_use.clone()).await?;
         tds.insert(lookups.family.clone(), o);
     }
-    Ok(plan_all(
+    let mut runs = BTreeMap::new();
+    for ft in &manifests.tasks {
+        let owner = owner_of(ft, KIND);
+        let by = crate::api::names::started_by(&owner);
+        let known = BTreeSet::new();
+        let o = observe_run(aws, &ft.spec.cluster.name, &by, &known, None).await?;
+        runs.insert(td_key(&owner.namespace, &owner.name), o);
+    }
+    Ok(plan_all_observing(
         manifests,
         config,
         |l| tds.get(&l.family).cloned().unwrap_or_default(),
@@ -376,6 +478,11 @@ pub async fn plan_observed(
             services
                 .get(&(c.to_owned(), n.to_owned()))
                 .cloned()
+                .unwrap_or_default()
+        },
+        |ft| {
+            let owner = owner_of(ft, KIND);
+            runs.remove(&td_key(&owner.namespace, &owner.name))
                 .unwrap_or_default()
         },
     ))
@@ -404,6 +511,16 @@ pub fn render_cleanup(results: &[ObjectResult]) -> String {
     out
 }
 
+/// A FargateTask's REVISION and RUNNING columns: the revision run, and its phase.
+fn task_columns(s: Option<&FargateTaskStatus>) -> (Option<String>, Option<String>) {
+    let revision = s
+        .and_then(|s| s.task_definition_arn.as_deref())
+        .and_then(|a| a.rsplit_once('/'))
+        .map(|(_, r)| r.to_owned());
+    let phase = s.and_then(|s| s.phase).map(|p| format!("{p:?}"));
+    (revision, phase)
+}
+
 /// The status table `apply` prints.
 pub fn render_table(results: &[ObjectResult]) -> String {
     let mut rows = vec![[
@@ -424,6 +541,7 @@ pub fn render_table(results: &[ObjectResult]) -> String {
             .cloned();
         let (revision, running) = match (&r.task_definition, &r.fargate_service) {
             (Some(s), _) => (s.revision.map(|r| r.to_string()), None),
+            (_, None) if r.fargate_task.is_some() => task_columns(r.fargate_task.as_ref()),
             (_, Some(s)) => (
                 s.task_definition_revision.clone(),
                 s.desired_count

@@ -14,7 +14,8 @@ use crate::aws::{Aws, AwsError};
 use crate::batch::{ObjectPlan, Outcome};
 use crate::manifests::Manifests;
 use crate::plan::tenant::{
-    governed_fargate_service, governed_task_definition, tenant_for, TenancyError,
+    governed_fargate_service, governed_fargate_task, governed_task_definition, tenant_for,
+    TenancyError,
 };
 use crate::plan::PlanConfig;
 
@@ -31,6 +32,7 @@ fn namespaces(m: &Manifests) -> BTreeSet<String> {
         .iter()
         .filter_map(|o| o.namespace())
         .chain(m.services.iter().filter_map(|o| o.namespace()))
+        .chain(m.tasks.iter().filter_map(|o| o.namespace()))
         .collect()
 }
 
@@ -49,6 +51,12 @@ fn of_namespace(m: &Manifests, namespace: &str, config: &PlanConfig) -> Manifest
             .iter()
             .filter(|o| here(o.namespace()))
             .map(|o| governed_fargate_service(o, config).into_owned())
+            .collect(),
+        tasks: m
+            .tasks
+            .iter()
+            .filter(|o| here(o.namespace()))
+            .map(|o| governed_fargate_task(o, config).into_owned())
             .collect(),
         skipped: vec![],
         ..Manifests::default()

@@ -9,6 +9,7 @@ use super::model::{
     TargetTrackingDef, TaskDefBody, TaskDefinitionRef,
 };
 use super::op::AwsOp;
+use super::task::RunTaskBody;
 use super::ServiceUpdate;
 
 /// One AWS change, in the order the plan lists them.
@@ -171,6 +172,17 @@ pub enum Action {
     DeleteLogGroup {
         name: String,
     },
+    /// Starts the tasks of one attempt of a FargateTask's run.
+    RunTask {
+        body: Box<RunTaskBody>,
+        attempt: i32,
+    },
+    /// Stops a FargateTask's task (deadline, a newer generation, deletion).
+    StopTask {
+        cluster: String,
+        task_arn: String,
+        reason: String,
+    },
 }
 
 /// Whether an action creates, changes or removes something (for the plan summary).
@@ -226,6 +238,8 @@ impl Action {
             DeleteService,
             DeleteRole,
             DeleteLogGroup,
+            RunTask,
+            StopTask,
         )
     }
 
@@ -237,7 +251,8 @@ impl Action {
             | CreateRole { .. }
             | RegisterTaskDefinition { .. }
             | CreateCluster { .. }
-            | CreateService { .. } => ChangeKind::Create,
+            | CreateService { .. }
+            | RunTask { .. } => ChangeKind::Create,
             DeleteRetentionPolicy { .. }
             | DeleteRolePermissionsBoundary { .. }
             | DetachRolePolicy { .. }
@@ -248,7 +263,8 @@ impl Action {
             | DeleteScheduledAction { .. }
             | DeleteService { .. }
             | DeleteRole { .. }
-            | DeleteLogGroup { .. } => ChangeKind::Delete,
+            | DeleteLogGroup { .. }
+            | StopTask { .. } => ChangeKind::Delete,
             _ => ChangeKind::Update,
         }
     }
@@ -295,6 +311,8 @@ impl Action {
             DeleteService { .. } => AwsOp::DeleteService,
             DeleteRole { .. } => AwsOp::DeleteRole,
             DeleteLogGroup { .. } => AwsOp::DeleteLogGroup,
+            RunTask { .. } => AwsOp::RunTask,
+            StopTask { .. } => AwsOp::StopTask,
         }
     }
 
@@ -446,6 +464,19 @@ impl Action {
             }
             DeleteRole { name } => format!("delete role {name}"),
             DeleteLogGroup { name } => format!("delete log group {name}"),
+            RunTask { body, attempt } => format!(
+                "run {} × {} in cluster {} (attempt {attempt}, startedBy {})",
+                body.count,
+                revision_of_arn(&body.task_definition_arn),
+                body.cluster,
+                body.started_by
+            ),
+            StopTask {
+                cluster, task_arn, ..
+            } => format!(
+                "stop task {} in cluster {cluster}",
+                task_arn.rsplit('/').next().unwrap_or(task_arn)
+            ),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod op;
 pub mod rollback;
 pub mod service;
 pub mod service_connect;
+pub mod task;
 pub mod taskdef;
 pub mod tenant;
 

@@ -35,8 +35,8 @@ pub enum Category {
     /// DescribeTasks, ListTasks, ListClusters, ListServices, ListServiceDeployments,
     /// DescribeServiceDeployments (published: burst 100, 20/s for most).
     EcsRead,
-    /// Other ECS writes: CreateCluster, UpdateClusterSettings, DeregisterTaskDefinition,
-    /// TagResource, UntagResource.
+    /// Other ECS writes: CreateCluster, UpdateClusterSettings, UpdateCluster,
+    /// DeregisterTaskDefinition, TagResource, UntagResource, RunTask, StopTask.
     EcsWrite,
     /// IAM (global, no published per-API rate).
     Iam,
@@ -190,7 +190,10 @@ aws_ops! {
         DeleteService = "ecs" Write EcsServiceWrite "delete_service";
         ListClusters = "ecs" Read EcsRead "list_clusters";
         ListServices = "ecs" Read EcsRead "list_services";
-        ListTasks = "ecs" Read EcsRead "stopped_tasks";
+        ListTasks = "ecs" Read EcsRead "list_task_arns";
+        DescribeTasks = "ecs" Read EcsRead "describe_tasks";
+        RunTask = "ecs" Write EcsWrite "run_task";
+        StopTask = "ecs" Write EcsWrite "stop_task";
         ListServiceDeployments = "ecs" Read EcsRead "latest_service_deployment";
         // AWS IAM
         GetRole = "iam" Read Iam "get_role";
@@ -222,8 +225,6 @@ aws_ops! {
         DescribeTargetGroups = "elasticloadbalancing" Read Elb "resource_label";
     }
     follow_ups {
-        // stopped_tasks: the listed tasks described, when there are any.
-        DescribeTasks = "ecs" Read EcsRead after ListTasks Once;
         // latest_service_deployment: the newest listed service deployment described.
         DescribeServiceDeployments = "ecs" Read EcsRead after ListServiceDeployments Once;
         // get_role: an existing role's attached and inline policies.

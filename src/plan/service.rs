@@ -248,16 +248,11 @@ fn restart_needed(value: Option<&str>, recorded: Option<&str>) -> bool {
     value.is_some_and(|v| recorded != Some(restart_tag(v).as_str()) && recorded != Some(v))
 }
 
-/// The desired body of the service (`owner`: whose managed infrastructure role a managed
-/// EBS volume without `roleArn` names).
-pub fn desired_body(
-    owner: &Owner,
-    spec: &FargateServiceSpec,
-    task_definition: &TaskDefinitionRef,
-    desired_count: i32,
-) -> ServiceBody {
-    let strategy: Vec<StrategyItem> = spec
-        .capacity_provider_strategy
+/// A capacity-provider strategy as ECS takes it: ECS's defaults (base 0, weight 1) filled in.
+pub fn strategy_items(
+    items: &[crate::api::fargateservice::CapacityProviderStrategyItem],
+) -> Vec<StrategyItem> {
+    items
         .iter()
         .map(|i| {
             StrategyItem::new(
@@ -266,7 +261,18 @@ pub fn desired_body(
                 i.weight.unwrap_or(1),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The desired body of the service (`owner`: whose managed infrastructure role a managed
+/// EBS volume without `roleArn` names).
+pub fn desired_body(
+    owner: &Owner,
+    spec: &FargateServiceSpec,
+    task_definition: &TaskDefinitionRef,
+    desired_count: i32,
+) -> ServiceBody {
+    let strategy = strategy_items(&spec.capacity_provider_strategy);
     let deployment = spec.deployment.clone().unwrap_or_default();
     ServiceBody {
         task_definition: task_definition.clone(),

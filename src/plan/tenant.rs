@@ -178,6 +178,19 @@ pub const FARGATE_SERVICE_REFERENCES: &[(&str, Category)] = &[
     ),
 ];
 
+/// Every FargateTask spec field that references an AWS resource another team could own
+/// (see [`TASK_DEFINITION_REFERENCES`]).
+pub const FARGATE_TASK_REFERENCES: &[(&str, Category)] = &[
+    ("cluster.name", Category::Cluster),
+    (
+        "cluster.serviceConnectDefaults.namespace",
+        Category::ServiceConnectNamespace,
+    ),
+    ("taskDefinitionArn", Category::TaskDefinition),
+    ("network.subnets[]", Category::Subnet),
+    ("network.securityGroups[]", Category::SecurityGroup),
+];
+
 /// Spec fields that look like references (an ARN, an ID, a name of something in AWS) but
 /// are not something another team owns, with why.
 pub const NOT_REFERENCES: &[(&str, &str)] = &[
@@ -351,6 +364,16 @@ pub fn check_fargate_service(
     check(spec, FARGATE_SERVICE_REFERENCES, tenant, floor, namespace)
 }
 
+/// Refuses what a FargateTask of `namespace` may not reference.
+pub fn check_fargate_task(
+    spec: &crate::api::fargatetask::FargateTaskSpec,
+    tenant: Option<&Tenant>,
+    floor: &Floor,
+    namespace: &str,
+) -> Result<(), ValidationErrors> {
+    check(spec, FARGATE_TASK_REFERENCES, tenant, floor, namespace)
+}
+
 /// Who forbids adopting, if anyone: the operator (no `--allow-adoption`) or the tenant (no
 /// `allowed.adoption`).
 pub fn adoption_forbidden_by(tenant: Option<&Tenant>, floor: &Floor) -> Option<String> {
@@ -387,39 +410,80 @@ pub fn task_definition_with_defaults(
     out
 }
 
-/// The FargateService spec with the tenant's defaults filled in: the cluster when the spec
-/// names the built-in `default`, subnets (and with them `assignPublicIp`) and security groups
-/// when it lists none, the capacity-provider mix when it sets none, and tags (the spec's
-/// win). `current_cluster`: the cluster the service already runs in (its status), which a
-/// changed default never moves it out of.
+/// Where a service or task runs, as a tenant's defaults fill it in: the cluster when the
+/// spec names the built-in `default` (`current`: the cluster it already runs in, which a
+/// changed default never moves it out of), subnets (and with them `assignPublicIp`) and
+/// security groups when it lists none, the capacity-provider mix when it sets none, and tags
+/// (the spec's win).
+struct Placement<'a> {
+    cluster: &'a mut crate::api::fargateservice::ClusterSpec,
+    network: &'a mut crate::api::fargateservice::NetworkSpec,
+    capacity: &'a mut Vec<crate::api::fargateservice::CapacityProviderStrategyItem>,
+    tags: &'a mut std::collections::BTreeMap<String, String>,
+}
+
+impl Placement<'_> {
+    fn fill(self, tenant: &FargateTenantSpec, current: Option<&str>) {
+        let d = &tenant.defaults;
+        if self.cluster.name == crate::api::fargateservice::DEFAULT_CLUSTER {
+            if let Some(c) = current.or(d.cluster.as_deref()) {
+                self.cluster.name = c.to_owned();
+            }
+        }
+        if self.network.subnets.is_empty() && !d.subnets.is_empty() {
+            self.network.subnets = d.subnets.clone();
+            if let Some(public) = d.assign_public_ip {
+                self.network.assign_public_ip = public;
+            }
+        }
+        if self.network.security_groups.is_empty() {
+            self.network.security_groups = d.security_groups.clone();
+        }
+        if self.capacity.is_empty() {
+            *self.capacity = d.capacity_provider_strategy.clone();
+        }
+        for (k, v) in &d.tags {
+            self.tags.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+}
+
+/// The FargateService spec with the tenant's defaults filled in (see [`Placement`]).
 pub fn fargate_service_with_defaults(
     spec: &FargateServiceSpec,
     tenant: &FargateTenantSpec,
     current_cluster: Option<&str>,
 ) -> FargateServiceSpec {
-    let d = &tenant.defaults;
     let mut out = spec.clone();
-    if out.cluster.name == crate::api::fargateservice::DEFAULT_CLUSTER {
-        if let Some(c) = current_cluster.or(d.cluster.as_deref()) {
-            out.cluster.name = c.to_owned();
-        }
+    Placement {
+        cluster: &mut out.cluster,
+        network: &mut out.network,
+        capacity: &mut out.capacity_provider_strategy,
+        tags: &mut out.tags,
     }
-    if out.network.subnets.is_empty() && !d.subnets.is_empty() {
-        out.network.subnets = d.subnets.clone();
-        if let Some(public) = d.assign_public_ip {
-            out.network.assign_public_ip = public;
-        }
-    }
-    if out.network.security_groups.is_empty() {
-        out.network.security_groups = d.security_groups.clone();
-    }
-    if out.capacity_provider_strategy.is_empty() {
-        out.capacity_provider_strategy = d.capacity_provider_strategy.clone();
-    }
-    for (k, v) in &d.tags {
-        out.tags.entry(k.clone()).or_insert_with(|| v.clone());
-    }
+    .fill(tenant, current_cluster);
     out
+}
+
+/// The FargateTask as its tenant makes it (`config.tenant`'s defaults filled in, see
+/// [`Placement`]).
+pub fn governed_fargate_task<'a>(
+    ft: &'a crate::api::FargateTask,
+    config: &super::PlanConfig,
+) -> std::borrow::Cow<'a, crate::api::FargateTask> {
+    let Some(t) = &config.tenant else {
+        return std::borrow::Cow::Borrowed(ft);
+    };
+    let mut out = ft.clone();
+    let spec = &mut out.spec;
+    Placement {
+        cluster: &mut spec.cluster,
+        network: &mut spec.network,
+        capacity: &mut spec.capacity_provider_strategy,
+        tags: &mut spec.tags,
+    }
+    .fill(&t.spec, None);
+    std::borrow::Cow::Owned(out)
 }
 
 /// The TaskDefinition as its tenant makes it (`config.tenant`'s defaults filled in).

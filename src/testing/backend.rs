@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use super::sim::{SimAws, SimError};
 use crate::aws::{self as aws, Aws, AwsError, AwsOp, ErrorKind, NewRole};
 use crate::plan::model::*;
+use crate::plan::task::{DesiredStatus, ObservedTask, RunTaskBody, TaskFilter};
 use crate::plan::{Action, ServiceUpdate};
 
 /// A shared in-memory AWS account implementing every trait.
@@ -258,15 +259,51 @@ impl aws::Ecs for SimBackend {
         name_page(AwsOp::ListServices, names, next_token)
     }
 
-    async fn stopped_tasks(
+    async fn list_task_arns(
         &self,
-        _cluster: &str,
-        _service: &str,
-        _limit: usize,
-    ) -> Result<Vec<ObservedStoppedTask>, AwsError> {
-        // The stand-in runs no tasks: ListTasks finds none to describe.
-        self.lock().requests_of(AwsOp::ListTasks, None);
-        Ok(vec![])
+        cluster: &str,
+        filter: &TaskFilter,
+        desired: DesiredStatus,
+        next_token: Option<&str>,
+    ) -> Result<aws::NamePage, AwsError> {
+        let mut sim = self.lock();
+        sim.requests_of(AwsOp::ListTasks, None);
+        let arns = sim.listed_tasks(cluster, filter, desired == DesiredStatus::Stopped);
+        name_page(AwsOp::ListTasks, arns.into_iter(), next_token)
+    }
+
+    async fn describe_tasks(
+        &self,
+        cluster: &str,
+        arns: &[String],
+    ) -> Result<Vec<ObservedTask>, AwsError> {
+        let mut sim = self.lock();
+        sim.requests_of(AwsOp::DescribeTasks, None);
+        let in_cluster = format!(":task/{cluster}/");
+        Ok(arns
+            .iter()
+            .take(100)
+            .filter_map(|a| sim.tasks.get(a))
+            .filter(|t| t.task_arn.contains(&in_cluster))
+            .cloned()
+            .collect())
+    }
+
+    async fn run_task(&self, body: &RunTaskBody) -> Result<Vec<String>, AwsError> {
+        self.apply(Action::RunTask {
+            body: Box::new(body.clone()),
+            attempt: 0,
+        })?;
+        let key = (body.cluster.clone(), body.client_token.clone());
+        Ok(self.lock().started_by_token(&key))
+    }
+
+    async fn stop_task(&self, cluster: &str, task_arn: &str, reason: &str) -> Result<(), AwsError> {
+        self.apply(Action::StopTask {
+            cluster: cluster.into(),
+            task_arn: task_arn.into(),
+            reason: reason.into(),
+        })
     }
 
     async fn latest_service_deployment(

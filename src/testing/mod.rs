@@ -4,6 +4,7 @@
 //!
 //! - [`sim`]: the in-memory AWS account model ([`SimAws`]) the planner is tested against;
 //! - [`backend`]: the AWS traits on that model ([`SimBackend`]), a stand-in for the SDK;
+//! - [`sim_tasks`]: the model's ECS tasks (RunTask, StopTask, and a test finishing them);
 //! - [`faults`]: fault injection ([`Faults`]), a call hook that makes AWS misbehave.
 //!
 //! They sit above every layer (they use the planner's model and the AWS traits), so no
@@ -12,6 +13,7 @@
 pub mod backend;
 pub mod faults;
 pub mod sim;
+pub mod sim_tasks;
 
 pub use backend::SimBackend;
 pub use faults::{FaultRates, Faults, Injected};

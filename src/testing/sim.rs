@@ -31,6 +31,8 @@ pub struct Inventory {
     pub scalable_targets: usize,
     /// Each active service's task definition (it runs the newest revision).
     pub service_revisions: Vec<String>,
+    /// ECS tasks RunTask started (running or stopped).
+    pub tasks: usize,
 }
 
 /// The model account.
@@ -59,6 +61,13 @@ pub struct SimAws {
     /// (cluster, service) → its newest service deployment, as a test sets it: the stand-in
     /// runs no deployments of its own (nor does moto: it has no service deployments).
     pub service_deployments: BTreeMap<(String, String), ObservedServiceDeployment>,
+    /// Task ARN → the task (RunTask's; see `sim_tasks`).
+    pub tasks: BTreeMap<String, crate::plan::task::ObservedTask>,
+    /// (cluster, RunTask client token) → the ARNs it started.
+    pub(super) run_tokens: BTreeMap<(String, String), Vec<String>>,
+    /// The time stamped on tasks (created, started, stopped); None: the real time when it
+    /// is stamped (a test that counts deadlines sets it).
+    pub clock: Option<k8s_openapi::jiff::Timestamp>,
 }
 
 impl SimAws {
@@ -118,7 +127,13 @@ impl SimAws {
             service_revisions: active()
                 .map(|s| s.body.task_definition.to_string())
                 .collect(),
+            tasks: self.tasks.len(),
         }
+    }
+
+    /// Whether `arn` is an ACTIVE revision (what RunTask may run).
+    pub(super) fn runs(&self, arn: &str) -> bool {
+        self.is_active_revision(arn)
     }
 
     /// Total actions applied.
@@ -135,6 +150,7 @@ impl SimAws {
             | Action::CreateCluster { tags, .. }
             | Action::RegisterTaskDefinition { tags, .. }
             | Action::TagTaskDefinition { tags, .. } => check_ecs_tags(tags)?,
+            Action::RunTask { body, .. } => check_ecs_tags(&body.tags)?,
             _ => {}
         }
         match action {
@@ -547,6 +563,14 @@ impl SimAws {
                 }
                 self.roles.remove(name);
             }
+            Action::RunTask { body, .. } => {
+                self.run_task(body)?;
+            }
+            Action::StopTask {
+                cluster,
+                task_arn,
+                reason,
+            } => self.stop_task(cluster, task_arn, reason)?,
             Action::DeleteLogGroup { name } => {
                 self.log_groups
                     .remove(name)

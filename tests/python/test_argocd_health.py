@@ -27,6 +27,7 @@ APPLICATION = os.path.join(ARGOCD_DIR, "application.yaml")
 HEALTH_KEYS = (
     "resource.customizations.health.ecs.fargate.dev_TaskDefinition",
     "resource.customizations.health.ecs.fargate.dev_FargateService",
+    "resource.customizations.health.ecs.fargate.dev_FargateTask",
 )
 ALLOWED_STATUSES = {"Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown"}
 WAITING = "Waiting for fargate-operator to report status"
@@ -321,6 +322,45 @@ class HealthLuaCases:
             self.run_health(invalid),
             ("Degraded", "InvalidSpec: spec.memory 100 is not valid for cpu 512"),
         )
+
+    def test_fargate_task_phases(self):
+        """A FargateTask (as the operator reports it): Healthy once its run succeeded (so it
+        can be a PreSync hook), Progressing while it is started or runs, Degraded when it
+        failed."""
+        def task(phase, *conditions):
+            obj = with_conditions(*conditions)
+            obj["kind"] = "FargateTask"
+            obj["status"]["phase"] = phase
+            return obj
+
+        synced = condition("Synced", "True", "InSync", "AWS matches the spec")
+        ok = condition("Degraded", "False", "AsExpected")
+        cases = [
+            (task("Pending",
+                  condition("Ready", "False", "TaskStarting", "attempt 1 is being started or provisioned"),
+                  condition("Progressing", "True", "TaskStarting", "attempt 1 is being started or provisioned"),
+                  ok, synced),
+             ("Progressing", "TaskStarting: attempt 1 is being started or provisioned")),
+            (task("Running",
+                  condition("Ready", "False", "TaskRunning", "attempt 2 runs"),
+                  condition("Progressing", "True", "TaskRunning", "attempt 2 runs"),
+                  ok, synced),
+             ("Progressing", "TaskRunning: attempt 2 runs")),
+            (task("Succeeded",
+                  condition("Ready", "True", "RunSucceeded", "the run succeeded (attempt 1)"),
+                  condition("Progressing", "False", "RunSucceeded", "the run succeeded (attempt 1)"),
+                  ok, synced),
+             ("Healthy", "the run succeeded (attempt 1)")),
+            (task("Failed",
+                  condition("Ready", "False", "RunFailed", "attempt 1 of 1 failed: exited with code 3"),
+                  condition("Progressing", "False", "RunFailed", "attempt 1 of 1 failed: exited with code 3"),
+                  condition("Degraded", "True", "RunFailed", "attempt 1 of 1 failed: exited with code 3"),
+                  synced),
+             ("Degraded", "RunFailed: attempt 1 of 1 failed: exited with code 3")),
+        ]
+        for obj, want in cases:
+            with self.subTest(phase=obj["status"]["phase"]):
+                self.assertEqual(self.run_health(obj), want)
 
     def test_missing_reason_or_message(self):
         cases = [

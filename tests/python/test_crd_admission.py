@@ -508,7 +508,7 @@ class EstimatorTest(unittest.TestCase):
 class CrdAdmissionTest(unittest.TestCase):
     def test_crds_are_present(self):
         kinds = sorted(kind for kind, _ in schemas())
-        self.assertEqual(kinds, ["FargateService", "FargateTenant", "TaskDefinition"])
+        self.assertEqual(kinds, ["FargateService", "FargateTask", "FargateTenant", "TaskDefinition"])
 
     def test_every_pattern_compiles_as_re2(self):
         seen = 0

@@ -231,7 +231,7 @@ class KustomizeBaseTest(unittest.TestCase):
         self.assertEqual(
             kinds,
             sorted(["Namespace", "CustomResourceDefinition", "CustomResourceDefinition",
-                    "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+                    "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
                     "Deployment", "Service"]),
         )
         for d in self.docs:

@@ -122,9 +122,12 @@ class ChartTest(unittest.TestCase):
         self.assertEqual([d for d in docs if d["kind"] in ("Role", "RoleBinding")], [])
         rules = rules_by_group(only(docs, "ClusterRole")["rules"])
         self.assertEqual(
-            rules[(("ecs.fargate.dev",), ("taskdefinitions/status", "fargateservices/status"))],
+            rules[(("ecs.fargate.dev",),
+                   ("taskdefinitions/status", "fargateservices/status", "fargatetasks/status"))],
             ["patch"],
         )
+        # A FargateTask deletes itself after ttlSecondsAfterFinished; no other kind is deleted.
+        self.assertEqual(rules[(("ecs.fargate.dev",), ("fargatetasks",))], ["delete"])
         service = only(docs, "Service")
         self.assertEqual(service["spec"]["ports"][0]["targetPort"], "http-metrics")
 
@@ -162,7 +165,7 @@ class ChartTest(unittest.TestCase):
         })
         self.assertEqual(cluster_rules[0]["resourceNames"],
                          ["taskdefinitions.ecs.fargate.dev", "fargateservices.ecs.fargate.dev",
-                          "fargatetenants.ecs.fargate.dev"])
+                          "fargatetasks.ecs.fargate.dev", "fargatetenants.ecs.fargate.dev"])
         self.assertEqual(env_of(docs)["FARGATE_OPERATOR_NAMESPACES"], "shop,payments")
 
     def test_more_than_one_replica_elects_a_leader(self):

@@ -228,6 +228,9 @@ SAMPLE_RESOURCE_BY_ACTION = {
     "ecs:DeregisterTaskDefinition": ECS_TASK_DEFINITION,
     "ecs:ListTasks": f"arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/shop/*",
     "ecs:DescribeTasks": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/shop/8f0c6e0b6a8f4a4c9d3e2b1a0f9e8d7c",
+    # RunTask is authorised on the task definition it runs, StopTask on the task.
+    "ecs:RunTask": ECS_TASK_DEFINITION,
+    "ecs:StopTask": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/shop/8f0c6e0b6a8f4a4c9d3e2b1a0f9e8d7c",
     "logs:DescribeLogGroups": "*",
     "iam:CreateServiceLinkedRole": SCALING_SLR,
 }
@@ -276,6 +279,8 @@ CONTEXT_BY_ACTION = {
 IMPLIED = {
     # Tags on create need the tagging action as well.
     "ecs:CreateService": ["ecs:TagResource"],
+    # Tags on create; the task definition's roles are passed to ECS tasks.
+    "ecs:RunTask": ["ecs:TagResource", "iam:PassRole"],
     "ecs:CreateCluster": ["ecs:TagResource", "iam:CreateServiceLinkedRole"],
     # Tags on create, and the execution/task roles are passed to ECS.
     "ecs:RegisterTaskDefinition": ["ecs:TagResource", "iam:PassRole"],
@@ -623,6 +628,18 @@ class ControllerPolicyTest(unittest.TestCase):
         # Adoption: tag it first (allowed on an untagged service), then update.
         self.assertEqual(self.check("ecs:TagResource", ECS_SERVICE, untagged), ALLOW)
         self.assertEqual(self.check("ecs:UpdateService", ECS_SERVICE), ALLOW)
+
+    def test_run_task_needs_the_ownership_tag_and_stop_task_an_owned_task(self):
+        task = sample_resource("ecs:StopTask")
+        untagged_request = self.without("aws:RequestTag/ecs.fargate.dev/uid")
+        self.assertEqual(self.check("ecs:RunTask", ECS_TASK_DEFINITION), ALLOW)
+        self.assertEqual(self.check("ecs:RunTask", ECS_TASK_DEFINITION, untagged_request), IMPLICIT_DENY)
+        # RunTask is granted on task definitions only.
+        self.assertEqual(self.check("ecs:RunTask", ECS_SERVICE), IMPLICIT_DENY)
+        untagged_task = self.without("aws:ResourceTag/ecs.fargate.dev/uid", "aws:ResourceTag/ecs.fargate.dev/owner")
+        self.assertEqual(self.check("ecs:StopTask", task), ALLOW)
+        self.assertEqual(self.check("ecs:StopTask", task, untagged_task), IMPLICIT_DENY)
+        self.assertEqual(self.check("ecs:StopTask", ECS_SERVICE), IMPLICIT_DENY)
 
     def test_service_linked_roles_only_for_ecs_and_ecs_scaling(self):
         self.assertEqual(self.check("iam:CreateServiceLinkedRole", ECS_SLR, **{"iam:AWSServiceName": "ecs.amazonaws.com"}),

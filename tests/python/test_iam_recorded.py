@@ -73,6 +73,8 @@ MUST_BE_RECORDED = {
     "iam:CreateRole",
     "logs:CreateLogGroup",
     "application-autoscaling:RegisterScalableTarget",
+    "ecs:RunTask",
+    "ecs:StopTask",
 }
 
 JSON_TARGET_PREFIX = {
@@ -210,6 +212,8 @@ class Authorizer:
 
     def __init__(self):
         self.ecs_tags = {}       # ECS ARN -> tags it was created/tagged with
+        self.task_tags = {}      # cluster -> the tags of the last RunTask in it
+        self.task_definition_roles = {}  # task definition ARN -> the roles it passes
         self.revisions = {}      # task definition family -> last revision registered
         self.log_group_tags = {}  # log group ARN -> tags
         self.roles = {}          # role name -> {"path", "boundary", "tags"}
@@ -327,10 +331,11 @@ class Authorizer:
         if tags:
             add("ecs:TagResource", arn, {**request_tags(tags), "ecs:CreateAction": "RegisterTaskDefinition"},
                 implied=True)
-        for key in ("executionRoleArn", "taskRoleArn"):
-            if p.get(key):
-                add("iam:PassRole", p[key], {"iam:PassedToService": "ecs-tasks.amazonaws.com"}, implied=True)
+        roles = [p[key] for key in ("executionRoleArn", "taskRoleArn") if p.get(key)]
+        for role in roles:
+            add("iam:PassRole", role, {"iam:PassedToService": "ecs-tasks.amazonaws.com"}, implied=True)
         self.ecs_tags[arn] = tags
+        self.task_definition_roles[arn] = roles
 
     def _ecs_DescribeTaskDefinition(self, p, add):
         arn = self.task_definition_arn(p["taskDefinition"])
@@ -346,6 +351,27 @@ class Authorizer:
     def _ecs_DescribeTasks(self, p, add):
         for t in p.get("tasks", []):
             add("ecs:DescribeTasks", ecs_arn("task", f"{self.cluster_of(p)}/{last_segment(t)}"), {})
+
+    def _ecs_RunTask(self, p, add):
+        # Authorised on the task definition; the tags on create as tagging of the task.
+        tags = ecs_tag_map(p.get("tags"))
+        cluster = self.cluster_of(p)
+        arn = self.task_definition_arn(p["taskDefinition"])
+        add("ecs:RunTask", arn, request_tags(tags))
+        # The task definition's roles are passed to the tasks.
+        for role in self.task_definition_roles.get(arn, []):
+            add("iam:PassRole", role, {"iam:PassedToService": "ecs-tasks.amazonaws.com"}, implied=True)
+        if tags:
+            add("ecs:TagResource", ecs_arn("task", f"{cluster}/*"),
+                {**request_tags(tags), "ecs:CreateAction": "RunTask"}, implied=True)
+        # The recording has no answers, so a later StopTask's task is known by its cluster
+        # only: the examples run one FargateTask per cluster.
+        self.task_tags[cluster] = tags
+
+    def _ecs_StopTask(self, p, add):
+        cluster = self.cluster_of(p)
+        add("ecs:StopTask", ecs_arn("task", f"{cluster}/{last_segment(p['task'])}"),
+            resource_tags(self.task_tags.get(cluster, {})))
 
     def _ecs_ListServiceDeployments(self, p, add):
         # The service authorization reference: resource type service.

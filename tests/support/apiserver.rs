@@ -206,9 +206,9 @@ pub fn established(
 }
 
 /// The cluster-scoped side of a scripted API server: the CRDs of all kinds, established (a
-/// lookup by name is answered; an unknown name fails the test), and no FargateTenants and
-/// no namespaces (their lists are answered empty); every watch of these is left unanswered
-/// (held).
+/// lookup by name is answered; an unknown name fails the test), no FargateTenants and no
+/// namespaces, and the FargateTasks of scripts that have none (their lists are answered
+/// empty); every watch of these is left unanswered (held).
 pub struct ClusterSide {
     crds: Vec<Value>,
     /// Watches after start-up: never answered.
@@ -220,23 +220,38 @@ impl ClusterSide {
     const TENANTS: &'static str = "/apis/ecs.fargate.dev/v1alpha1/fargatetenants";
     const NAMESPACES: &'static str = "/api/v1/namespaces";
 
-    /// Every kind's CRD; no tenants, no namespaces.
+    /// Every kind's CRD; no tenants, no namespaces, no tasks.
     pub fn all() -> Self {
-        use fargate_operator::api::{FargateService, FargateTenant, TaskDefinition};
+        use fargate_operator::api::{FargateService, FargateTask, FargateTenant, TaskDefinition};
         use kube::CustomResourceExt;
         Self {
             crds: vec![
                 established(TaskDefinition::crd()),
                 established(FargateService::crd()),
+                established(FargateTask::crd()),
                 established(FargateTenant::crd()),
             ],
             parked: vec![],
         }
     }
 
-    /// Answers `req` if it is about CRDs, tenants or namespaces; else hands it back.
+    /// Answers `req` if it is about CRDs, tenants, namespaces or FargateTasks; else hands it
+    /// back.
     pub fn answer(&mut self, req: Req) -> Option<Req> {
         let path = req.path.as_str();
+        let tasks =
+            path.starts_with("/apis/ecs.fargate.dev/v1alpha1/") && path.ends_with("/fargatetasks");
+        if req.method == "GET" && tasks {
+            if req.is_watch() {
+                self.parked.push(req);
+            } else {
+                req.reply(&serde_json::json!({
+                    "apiVersion": "ecs.fargate.dev/v1alpha1", "kind": "FargateTaskList",
+                    "metadata": {"resourceVersion": "1"}, "items": [],
+                }));
+            }
+            return None;
+        }
         if req.method != "GET" || ![Self::CRDS, Self::TENANTS, Self::NAMESPACES].contains(&path) {
             return Some(req);
         }

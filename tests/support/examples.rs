@@ -55,7 +55,7 @@ pub fn copy(
     (td, fs)
 }
 
-/// `m` with only the objects named `name` (of either kind).
+/// `m` with only the objects named `name` (of any kind).
 pub fn only(m: &Manifests, name: &str) -> Manifests {
     Manifests {
         task_definitions: m
@@ -68,6 +68,12 @@ pub fn only(m: &Manifests, name: &str) -> Manifests {
             .services
             .iter()
             .filter(|s| s.metadata.name.as_deref() == Some(name))
+            .cloned()
+            .collect(),
+        tasks: m
+            .tasks
+            .iter()
+            .filter(|t| t.metadata.name.as_deref() == Some(name))
             .cloned()
             .collect(),
         skipped: vec![],

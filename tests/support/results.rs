@@ -13,9 +13,10 @@ pub fn result<'a>(results: &'a [ObjectResult], kind: &str, name: &str) -> &'a Ob
 
 /// Condition `type_` on a result's status (which it must have).
 pub fn condition<'a>(r: &'a ObjectResult, type_: &str) -> &'a Condition {
-    let conditions = match (&r.task_definition, &r.fargate_service) {
-        (Some(s), _) => &s.conditions,
-        (_, Some(s)) => &s.conditions,
+    let conditions = match (&r.task_definition, &r.fargate_service, &r.fargate_task) {
+        (Some(s), _, _) => &s.conditions,
+        (_, Some(s), _) => &s.conditions,
+        (_, _, Some(s)) => &s.conditions,
         _ => panic!("{} {} has no status", r.kind, r.name),
     };
     conditions

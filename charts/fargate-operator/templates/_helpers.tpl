@@ -32,15 +32,19 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if or .Values.leaderElection.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
 {{- end -}}
 
-{{/* The rules on the two kinds (cluster-wide or per watched namespace). */}}
+{{/* The rules on the three kinds (cluster-wide or per watched namespace). */}}
 {{- define "fargate-operator.objectRules" -}}
-# Watch both kinds; add/remove the ecs.fargate.dev/cleanup finalizer (JSON patch).
+# Watch the three kinds; add/remove the ecs.fargate.dev/cleanup finalizer (JSON patch).
 - apiGroups: [ecs.fargate.dev]
-  resources: [taskdefinitions, fargateservices]
+  resources: [taskdefinitions, fargateservices, fargatetasks]
   verbs: [get, list, watch, patch]
+# A FargateTask deletes itself ttlSecondsAfterFinished after its run finished.
+- apiGroups: [ecs.fargate.dev]
+  resources: [fargatetasks]
+  verbs: [delete]
 # Write status (server-side apply on the status subresource).
 - apiGroups: [ecs.fargate.dev]
-  resources: [taskdefinitions/status, fargateservices/status]
+  resources: [taskdefinitions/status, fargateservices/status, fargatetasks/status]
   verbs: [patch]
 # Events: created, and patched when one repeats.
 - apiGroups: [events.k8s.io]

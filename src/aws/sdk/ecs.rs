@@ -8,6 +8,7 @@ use super::{found, invalid, send};
 use crate::aws::limits::RateLimits;
 use crate::aws::{self as aws, AwsError, AwsOp, NamePage, RevisionPage};
 use crate::plan::model::*;
+use crate::plan::task::{DesiredStatus, ObservedTask, RunTaskBody, TaskFilter};
 use crate::plan::ServiceUpdate;
 use std::sync::Arc;
 
@@ -371,12 +372,21 @@ impl aws::Ecs for SdkEcs {
         })
     }
 
-    async fn stopped_tasks(
+    async fn list_task_arns(
         &self,
         cluster: &str,
-        service: &str,
-        limit: usize,
-    ) -> Result<Vec<ObservedStoppedTask>, AwsError> {
+        filter: &TaskFilter,
+        desired: DesiredStatus,
+        next_token: Option<&str>,
+    ) -> Result<NamePage, AwsError> {
+        let (service, started_by) = match filter {
+            TaskFilter::Service(s) => (Some(s.clone()), None),
+            TaskFilter::StartedBy(s) => (None, Some(s.clone())),
+        };
+        let desired = match desired {
+            DesiredStatus::Running => ecs::types::DesiredStatus::Running,
+            DesiredStatus::Stopped => ecs::types::DesiredStatus::Stopped,
+        };
         let listed = found(
             send(
                 &self.1,
@@ -384,47 +394,65 @@ impl aws::Ecs for SdkEcs {
                 self.0
                     .list_tasks()
                     .cluster(cluster)
-                    .service_name(service)
-                    .desired_status(ecs::types::DesiredStatus::Stopped)
+                    .set_service_name(service)
+                    .set_started_by(started_by)
+                    .desired_status(desired)
                     .max_results(100)
+                    .set_next_token(next_token.map(str::to_owned))
                     .send(),
             )
             .await,
         )?;
-        let arns: Vec<String> = listed
-            .iter()
-            .flat_map(|l| l.task_arns().iter().cloned())
-            .collect();
-        if arns.is_empty() {
-            return Ok(vec![]);
-        }
+        Ok(listed.map_or_else(NamePage::default, |l| NamePage {
+            names: l.task_arns().to_vec(),
+            next_token: l.next_token().filter(|t| !t.is_empty()).map(str::to_owned),
+        }))
+    }
+
+    async fn describe_tasks(
+        &self,
+        cluster: &str,
+        arns: &[String],
+    ) -> Result<Vec<ObservedTask>, AwsError> {
         let described = send(
             &self.1,
             AwsOp::DescribeTasks,
             self.0
                 .describe_tasks()
                 .cluster(cluster)
-                .set_tasks(Some(arns.into_iter().take(100).collect()))
+                .set_tasks(Some(arns.iter().take(100).cloned().collect()))
+                .include(ecs::types::TaskField::Tags)
                 .send(),
         )
         .await?;
-        let mut tasks: Vec<(Option<ecs::primitives::DateTime>, ObservedStoppedTask)> = described
+        // Only the tasks asked for (a backend's answer is re-checked, like every filter).
+        Ok(described
             .tasks()
             .iter()
-            .map(|t| {
-                (
-                    t.stopped_at().copied(),
-                    ObservedStoppedTask {
-                        task_arn: t.task_arn().unwrap_or_default().to_owned(),
-                        stopped_reason: t.stopped_reason().map(str::to_owned),
-                        stop_code: t.stop_code().map(|c| c.as_str().to_owned()),
-                        stopped_at: rfc3339(t.stopped_at()),
-                    },
-                )
-            })
-            .collect();
-        tasks.sort_by_key(|t| std::cmp::Reverse(t.0));
-        Ok(tasks.into_iter().take(limit).map(|(_, t)| t).collect())
+            .map(super::ecs_tasks::task_from_sdk)
+            .filter(|t| arns.contains(&t.task_arn))
+            .collect())
+    }
+
+    async fn run_task(&self, body: &RunTaskBody) -> Result<Vec<String>, AwsError> {
+        let request = super::ecs_tasks::run_task_request(&self.0, body)?;
+        let out = send(&self.1, AwsOp::RunTask, request.send()).await?;
+        super::ecs_tasks::run_task_result(&out)
+    }
+
+    async fn stop_task(&self, cluster: &str, task_arn: &str, reason: &str) -> Result<(), AwsError> {
+        send(
+            &self.1,
+            AwsOp::StopTask,
+            self.0
+                .stop_task()
+                .cluster(cluster)
+                .task(task_arn)
+                .reason(reason)
+                .send(),
+        )
+        .await
+        .map(drop)
     }
 
     async fn latest_service_deployment(

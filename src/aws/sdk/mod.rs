@@ -6,6 +6,7 @@
 
 mod ecs;
 mod ecs_convert;
+mod ecs_tasks;
 mod elbv2;
 mod iam;
 mod logs;

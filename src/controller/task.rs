@@ -1,0 +1,161 @@
+//! The FargateTask steps of the generic reconcile ([`super::reconcile`]): the engine's run,
+//! the status and Events through the shared paths, a Warning Event per failed attempt (with
+//! its exit code) and for a failed run, and `ttlSecondsAfterFinished`: the object deletes
+//! itself through the API once its run finished that long ago.
+
+use std::time::Duration;
+
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{DeleteParams, Preconditions};
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+use kube::{Api, ResourceExt};
+
+use super::reconcile::{
+    cleaned_up, emit, governed_for_cleanup, next_action, refuse, reported, Error, FARGATE_TASK,
+};
+use super::{object_key, revision_for_task, Context};
+use crate::api::conditions::{condition_types as ct, is_true, reasons};
+use crate::api::fargatetask::{FargateTask, FargateTaskStatus, TaskPhase};
+use crate::engine;
+
+/// Event reason of an attempt that failed (another may follow).
+pub const ATTEMPT_FAILED: &str = "AttemptFailed";
+
+pub(super) async fn apply_fargate_task(ft: &FargateTask, ctx: &Context) -> Result<Action, Error> {
+    let governed = match super::tenancy::govern(ctx, &ft.namespace().unwrap_or_default()).await {
+        Ok(g) => g,
+        Err(e) => return refuse(ctx, FARGATE_TASK, ft, e).await,
+    };
+    let arn = revision_for_task(ft, &ctx.stores.task_definitions);
+    let now = (ctx.now)();
+    let r = engine::task::reconcile_fargate_task(
+        &governed.aws,
+        &governed.config,
+        ft,
+        arn.as_deref(),
+        ctx.settings.max_passes,
+        now,
+    )
+    .await;
+    reported(ctx, FARGATE_TASK, ft, &r).await?;
+    run_events(ctx, ft, &r.status).await;
+    if let Some(left) = ttl_left(ft, &r.status, now) {
+        if left.is_zero() {
+            delete_finished(ctx, ft).await?;
+            return Ok(Action::await_change());
+        }
+        return Ok(Action::requeue(left));
+    }
+    // A run in progress is followed every `poll`; a finished one is not read again.
+    let running = is_true(&r.status.conditions, ct::PROGRESSING);
+    next_action(ctx, &r.sync, running)
+}
+
+pub(super) async fn cleanup_fargate_task(ft: &FargateTask, ctx: &Context) -> Result<Action, Error> {
+    // Where its tasks run: the ARN of any task of its runs.
+    let arn = ft
+        .status
+        .as_ref()
+        .and_then(|s| s.attempts.iter().flat_map(|a| &a.tasks).next())
+        .map(|t| t.task_arn.as_str());
+    let governed = match governed_for_cleanup(ctx, ft, arn).await {
+        Ok(g) => g,
+        Err(c) => return cleaned_up(ctx, FARGATE_TASK, ft, c).await,
+    };
+    let c = engine::task::cleanup_fargate_task(&governed.aws, ft, ctx.settings.max_passes).await;
+    cleaned_up(ctx, FARGATE_TASK, ft, c).await
+}
+
+/// How long until a finished run's object is deleted (zero: now); None when it is not
+/// finished or has no `ttlSecondsAfterFinished`.
+pub fn ttl_left(ft: &FargateTask, status: &FargateTaskStatus, now: Timestamp) -> Option<Duration> {
+    let ttl = ft.spec.ttl_seconds_after_finished?;
+    if !status.phase.is_some_and(TaskPhase::finished) {
+        return None;
+    }
+    let finished: Timestamp = status.finished_at.as_deref()?.parse().ok()?;
+    let left = finished.as_second() + ttl - now.as_second();
+    Some(Duration::from_secs(left.max(0).unsigned_abs()))
+}
+
+/// Deletes the object (only this incarnation: a UID precondition) once its TTL passed; the
+/// finalizer's cleanup then runs as for any deletion.
+async fn delete_finished(ctx: &Context, ft: &FargateTask) -> Result<(), Error> {
+    let api: Api<FargateTask> = Api::namespaced(
+        ctx.client.clone(),
+        ft.namespace().as_deref().unwrap_or("default"),
+    );
+    let params = DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: ft.uid(),
+            resource_version: None,
+        }),
+        ..DeleteParams::default()
+    };
+    tracing::info!(object = %object_key(FARGATE_TASK, ft), "ttlSecondsAfterFinished passed; deleting");
+    match api.delete(&ft.name_any(), &params).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 404 || e.code == 409 => Ok(()),
+        Err(e) => Err(Error::Kube(e)),
+    }
+}
+
+/// A Warning Event for each attempt that failed since the last status (its reason names
+/// the exit code), one for a run that failed, and a Normal one for a run that succeeded.
+async fn run_events(ctx: &Context, ft: &FargateTask, status: &FargateTaskStatus) {
+    let previous = ft
+        .status
+        .as_ref()
+        .filter(|p| p.run_generation == status.run_generation);
+    let was_failed = |n: i32| {
+        previous.is_some_and(|p| {
+            p.attempts
+                .iter()
+                .any(|a| a.attempt == n && a.outcome == TaskPhase::Failed)
+        })
+    };
+    for a in status
+        .attempts
+        .iter()
+        .filter(|a| a.outcome == TaskPhase::Failed)
+    {
+        if !was_failed(a.attempt) {
+            let why = a.reason.clone().unwrap_or_default();
+            let note = format!("attempt {} failed: {why}", a.attempt);
+            let action = format!("Attempt {}", a.attempt);
+            emit(ctx, ft, EventType::Warning, ATTEMPT_FAILED, &action, note).await;
+        }
+    }
+    let before = previous.and_then(|p| p.phase);
+    match (status.phase, before) {
+        (Some(TaskPhase::Failed), b) if b != Some(TaskPhase::Failed) => {
+            let note = status.failure.clone().unwrap_or_default();
+            emit(
+                ctx,
+                ft,
+                EventType::Warning,
+                reasons::RUN_FAILED,
+                "Run",
+                note,
+            )
+            .await;
+        }
+        (Some(TaskPhase::Succeeded), b) if b != Some(TaskPhase::Succeeded) => {
+            let note = format!(
+                "the run succeeded after {} attempt(s)",
+                status.attempts.len()
+            );
+            emit(
+                ctx,
+                ft,
+                EventType::Normal,
+                reasons::RUN_SUCCEEDED,
+                "Run",
+                note,
+            )
+            .await;
+        }
+        _ => {}
+    }
+}

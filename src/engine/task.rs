@@ -1,0 +1,197 @@
+//! A FargateTask's reconcile and cleanup: observe its tasks (by `startedBy` and by the ARNs
+//! its status names), plan ([`crate::plan::task`]), act, report.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::jiff::Timestamp;
+
+use super::report::{self, ReportInputs};
+use super::{converge, refused, retained, Cleanup, Reconciled, Sync};
+use crate::api::conditions::{condition_types as ct, is_true};
+use crate::api::fargatetask::{FargateTask, FargateTaskStatus};
+use crate::api::names::{owner_of, started_by};
+use crate::aws::{Aws, AwsError};
+use crate::plan::task::{
+    plan_fargate_task, plan_fargate_task_delete, run_state, DesiredStatus, ObservedRun, TaskFilter,
+    TaskInputs, STOPPED,
+};
+use crate::plan::{PlanConfig, PlanError};
+
+/// DescribeTasks takes at most 100 tasks per request.
+const DESCRIBE_BATCH: usize = 100;
+
+pub use crate::api::fargatetask::KIND;
+
+/// Reads what a FargateTask's run consists of: every task ECS lists for its `startedBy`
+/// (running and stopped), plus `known` (ARNs the status names that have not stopped), each
+/// described with its tags; the ones ECS no longer knows are `missing`. `revision`: the
+/// task definition run, described for its containers' log settings.
+pub async fn observe_run(
+    aws: &Aws,
+    cluster: &str,
+    started_by: &str,
+    known: &BTreeSet<String>,
+    revision: Option<&str>,
+) -> Result<ObservedRun, AwsError> {
+    let filter = TaskFilter::StartedBy(started_by.to_owned());
+    let mut arns = known.clone();
+    for desired in [DesiredStatus::Running, DesiredStatus::Stopped] {
+        arns.extend(aws.ecs.all_task_arns(cluster, &filter, desired).await?);
+    }
+    let arns: Vec<String> = arns.into_iter().collect();
+    let mut tasks = vec![];
+    for batch in arns.chunks(DESCRIBE_BATCH) {
+        tasks.extend(aws.ecs.describe_tasks(cluster, batch).await?);
+    }
+    let seen: BTreeSet<&str> = tasks.iter().map(|t| t.task_arn.as_str()).collect();
+    let missing = known
+        .iter()
+        .filter(|a| !seen.contains(a.as_str()))
+        .cloned()
+        .collect();
+    let revision = match revision {
+        Some(arn) => aws.ecs.describe_revision(arn).await?,
+        None => None,
+    };
+    let cluster_missing = tasks.is_empty()
+        && aws
+            .ecs
+            .describe_cluster(cluster)
+            .await?
+            .is_none_or(|c| c.status == "INACTIVE");
+    Ok(ObservedRun {
+        tasks,
+        missing,
+        revision,
+        cluster_missing,
+    })
+}
+
+/// The ARNs of this generation's tasks the status names that had not stopped.
+fn known_arns(status: Option<&FargateTaskStatus>, generation: i64) -> BTreeSet<String> {
+    status
+        .filter(|s| s.run_generation == Some(generation))
+        .into_iter()
+        .flat_map(|s| &s.attempts)
+        .flat_map(|a| &a.tasks)
+        .filter(|t| t.last_status != STOPPED)
+        .map(|t| t.task_arn.clone())
+        .collect()
+}
+
+/// The run of this generation finished and its status says so in sync: nothing in AWS
+/// can change it any more, so it is not read again.
+pub fn finished(ft: &FargateTask) -> bool {
+    ft.status.as_ref().is_some_and(|s| {
+        s.observed_generation == ft.metadata.generation
+            && s.run_generation == ft.metadata.generation
+            && s.phase.is_some_and(|p| p.finished())
+            && is_true(&s.conditions, ct::SYNCED)
+    })
+}
+
+/// Reconciles one FargateTask. `task_definition_arn`: the revision to run (its
+/// TaskDefinition's current one, or the spec's ARN; None: not registered yet).
+pub async fn reconcile_fargate_task(
+    aws: &Aws,
+    config: &PlanConfig,
+    ft: &FargateTask,
+    task_definition_arn: Option<&str>,
+    max_passes: usize,
+    now: Timestamp,
+) -> Reconciled<FargateTaskStatus> {
+    let ft = &*crate::plan::tenant::governed_fargate_task(ft, config);
+    let owner = owner_of(ft, KIND);
+    let valid = crate::api::validation::validate_fargate_task(&ft.spec)
+        .map_err(PlanError::Invalid)
+        .and_then(|()| {
+            let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
+            crate::plan::tenant::check_fargate_task(&ft.spec, tenant, floor, &owner.namespace)
+                .map_err(PlanError::NotAllowed)
+        });
+    if let Err(e) = valid {
+        return refused(&owner, ft.status.as_ref(), e, now);
+    }
+    let previous = ft.status.as_ref();
+    if finished(ft) {
+        return Reconciled {
+            sync: Sync::InSync,
+            applied: vec![],
+            status: previous.cloned().unwrap_or_default(),
+        };
+    }
+    // A run already started keeps the revision it started with.
+    let task_definition_arn = previous
+        .filter(|s| s.run_generation == owner.generation.into() && !s.attempts.is_empty())
+        .and_then(|s| s.task_definition_arn.as_deref())
+        .or(task_definition_arn);
+    let inputs = TaskInputs {
+        owner: &owner,
+        spec: &ft.spec,
+        task_definition_arn,
+        previous,
+        now,
+    };
+    let cluster = ft.spec.cluster.name.as_str();
+    let by = started_by(&owner);
+    let known = known_arns(previous, owner.generation);
+    let (sync, applied, observed, plan) = converge(
+        aws,
+        max_passes,
+        false,
+        None,
+        || observe_run(aws, cluster, &by, &known, task_definition_arn),
+        |o: &ObservedRun| plan_fargate_task(inputs, o).map(|p| p.plan),
+        |_, _| {},
+    )
+    .await;
+    let run = run_state(inputs, &observed);
+    let notes = plan.map(|p| p.notes).unwrap_or_default();
+    let status = report::fargate_task_status(
+        &ReportInputs {
+            owner: &owner,
+            sync: &sync,
+            notes: &notes,
+            now,
+        },
+        &run,
+        task_definition_arn,
+        previous,
+    );
+    Reconciled {
+        sync,
+        applied,
+        status,
+    }
+}
+
+/// Stops every task of a FargateTask still running (any generation; never validating the
+/// spec), unless `deletionPolicy: Retain`.
+pub async fn cleanup_fargate_task(aws: &Aws, ft: &FargateTask, max_passes: usize) -> Cleanup {
+    if ft.spec.deletion_policy == crate::api::fargateservice::DeletionPolicy::Retain {
+        return retained("running tasks");
+    }
+    let owner = owner_of(ft, KIND);
+    let cluster = ft.spec.cluster.name.as_str();
+    let by = started_by(&owner);
+    let known = ft
+        .status
+        .as_ref()
+        .map(|s| known_arns(Some(s), s.run_generation.unwrap_or_default()))
+        .unwrap_or_default();
+    let (sync, applied, _, _) = converge(
+        aws,
+        max_passes,
+        true,
+        None,
+        || observe_run(aws, cluster, &by, &known, None),
+        |o| Ok(plan_fargate_task_delete(&owner, cluster, o)),
+        |_, _| {},
+    )
+    .await;
+    Cleanup {
+        sync,
+        applied,
+        notes: vec![],
+    }
+}
