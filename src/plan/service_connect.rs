@@ -372,3 +372,118 @@ pub fn tag(want: Option<&ServiceConnectDef>) -> BTreeMap<String, String> {
         .map(|v| BTreeMap::from([(SERVICE_CONNECT_TAG.to_owned(), v)]))
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> ServiceConnectDef {
+        ServiceConnectDef {
+            enabled: true,
+            namespace: Some("internal".into()),
+            services: vec![ScServiceDef {
+                port_name: "http".into(),
+                discovery_name: None,
+                client_aliases: vec![ClientAliasDef {
+                    port: 80,
+                    dns_name: Some("api".into()),
+                    test_header: None,
+                }],
+                ingress_port_override: None,
+                idle_timeout_seconds: None,
+                per_request_timeout_seconds: None,
+                tls: None,
+            }],
+            log_configuration: None,
+            access_logs: None,
+            proxy_log_level: None,
+        }
+    }
+
+    #[test]
+    fn a_configuration_without_the_newer_settings_hashes_as_before_they_existed() {
+        // The form the tag hashed before accessLogs, proxy, tls and testTrafficHeader: a
+        // service tagged then is not updated by an operator upgrade.
+        let json = serde_json::to_value(ServiceConnectDef::canonical(Some(&config()))).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "enabled": true,
+                "namespace": "internal",
+                "services": [{
+                    "portName": "http",
+                    "discoveryName": null,
+                    "clientAliases": [[80, "api"]],
+                    "ingressPortOverride": null,
+                    "idleTimeoutSeconds": null,
+                    "perRequestTimeoutSeconds": null,
+                }],
+                "logConfiguration": null,
+            })
+        );
+    }
+
+    #[test]
+    fn ecs_defaults_of_the_newer_settings_are_not_drift_and_the_settings_are() {
+        let tags = Tags::new();
+        let mut want = config();
+        want.access_logs = Some(AccessLogsDef {
+            format: "TEXT".into(),
+            include_query_parameters: None,
+        });
+        let mut got = want.clone();
+        got.access_logs.as_mut().unwrap().include_query_parameters = Some("DISABLED".into());
+        got.proxy_log_level = Some("info".into());
+        assert!(!ServiceConnectDef::needs_update(
+            Some(&want),
+            Some(&got),
+            &tags
+        ));
+        for change in [
+            |c: &mut ServiceConnectDef| c.proxy_log_level = Some("debug".into()),
+            |c: &mut ServiceConnectDef| c.access_logs = None,
+            |c: &mut ServiceConnectDef| {
+                c.services[0].client_aliases[0].test_header = Some(("x-canary".into(), "1".into()))
+            },
+            |c: &mut ServiceConnectDef| {
+                c.services[0].tls = Some(ScTlsDef {
+                    certificate_authority_arn: "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/01234567-89ab-cdef-0123-456789abcdef".into(),
+                    kms_key: None,
+                    role_arn: None,
+                })
+            },
+        ] {
+            let mut changed = want.clone();
+            change(&mut changed);
+            assert!(ServiceConnectDef::needs_update(
+                Some(&changed),
+                Some(&got),
+                &tags
+            ));
+            assert_ne!(
+                ServiceConnectDef::tag_value(Some(&changed)),
+                ServiceConnectDef::tag_value(Some(&want))
+            );
+        }
+    }
+
+    #[test]
+    fn the_plan_line_shows_tls_test_traffic_access_logs_and_the_log_level() {
+        let mut c = config();
+        c.services[0].client_aliases[0].test_header = Some(("x-canary".into(), "1".into()));
+        c.services[0].tls = Some(ScTlsDef {
+            certificate_authority_arn: "arn:ca".into(),
+            kms_key: None,
+            role_arn: None,
+        });
+        c.access_logs = Some(AccessLogsDef {
+            format: "JSON".into(),
+            include_query_parameters: None,
+        });
+        c.proxy_log_level = Some("debug".into());
+        assert_eq!(
+            c.to_string(),
+            "namespace internal: http as api:80 (TLS) [test traffic: x-canary: 1]; access logs JSON; proxy log level debug"
+        );
+    }
+}
