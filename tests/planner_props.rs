@@ -547,8 +547,12 @@ fn service_connect(
             format: AccessLogFormat::Json,
             include_query_parameters: discovery.then_some(Toggle::Disabled),
         }),
-        proxy: rich.then(|| ServiceConnectProxy {
-            log_level: Some(if alias { ProxyLogLevel::Info } else { ProxyLogLevel::Debug }),
+        proxy: rich.then_some(ServiceConnectProxy {
+            log_level: Some(if alias {
+                ProxyLogLevel::Info
+            } else {
+                ProxyLogLevel::Debug
+            }),
         }),
     }
 }
