@@ -584,6 +584,7 @@ fn a_vpc_lattice_port_must_be_a_named_port_of_the_task_definition() {
         target_group_arn:
             "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0".into(),
         port_name: port.into(),
+        advanced: None,
     };
     let set_lattice = |m: &mut Manifests, port: &str| {
         m.services
@@ -1645,11 +1646,15 @@ fn service_connect(port: &str) -> fargate_operator::api::service_connect::Servic
             client_aliases: vec![ClientAlias {
                 port: 80,
                 dns_name: Some("web-api".into()),
+                test_traffic_header: None,
             }],
             ingress_port_override: None,
             timeout: None,
+            tls: None,
         }],
         logging: None,
+        access_logs: None,
+        proxy: None,
     }
 }
 

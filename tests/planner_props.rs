@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use fargate_operator::api::fargateservice::*;
 use fargate_operator::api::names::{role_name, service_name, task_definition_lookups, RoleKind};
 use fargate_operator::api::service_connect::{
-    ClientAlias, ServiceConnect, ServiceConnectService, ServiceConnectTimeout,
+    AccessLogFormat, ClientAlias, ProxyLogLevel, ServiceConnect, ServiceConnectAccessLogs,
+    ServiceConnectLogging, ServiceConnectProxy, ServiceConnectService, ServiceConnectTimeout,
+    ServiceConnectTls, TestTrafficHeader, VpcLatticeAdvanced,
 };
 use fargate_operator::api::taskdefinition::*;
 use fargate_operator::plan::model::{
@@ -466,6 +468,10 @@ struct ServiceExtras {
     /// Service Connect through container 0's named port: `(discovery name given, client
     /// alias given, idle timeout)`.
     service_connect: Option<(bool, bool, Option<i32>)>,
+    /// The newer Service Connect and Lattice settings: access logs, the proxy's log level,
+    /// TLS, and (with a progressive strategy) a test traffic header and Lattice's blue/green
+    /// resources.
+    rich: bool,
 }
 
 fn service_extras() -> impl Strategy<Value = ServiceExtras> {
@@ -481,21 +487,29 @@ fn service_extras() -> impl Strategy<Value = ServiceExtras> {
             any::<bool>(),
             proptest::option::of(0i32..7200),
         )),
+        any::<bool>(),
     )
         .prop_map(
-            |(az, reset, threshold, early_success, lattice, ebs, service_connect)| ServiceExtras {
-                az,
-                reset,
-                threshold,
-                early_success,
-                lattice,
-                ebs,
-                service_connect,
+            |(az, reset, threshold, early_success, lattice, ebs, service_connect, rich)| {
+                ServiceExtras {
+                    az,
+                    reset,
+                    threshold,
+                    early_success,
+                    lattice,
+                    ebs,
+                    service_connect,
+                    rich,
+                }
             },
         )
 }
 
-fn service_connect((discovery, alias, idle): (bool, bool, Option<i32>)) -> ServiceConnect {
+fn service_connect(
+    (discovery, alias, idle): (bool, bool, Option<i32>),
+    rich: bool,
+    progressive: bool,
+) -> ServiceConnect {
     ServiceConnect {
         enabled: true,
         namespace: Some("internal".into()),
@@ -506,6 +520,10 @@ fn service_connect((discovery, alias, idle): (bool, bool, Option<i32>)) -> Servi
                 vec![ClientAlias {
                     port: 80,
                     dns_name: Some("api".into()),
+                    test_traffic_header: (rich && progressive).then(|| TestTrafficHeader {
+                        name: "x-canary".into(),
+                        value: "1".into(),
+                    }),
                 }]
             } else {
                 vec![]
@@ -515,8 +533,27 @@ fn service_connect((discovery, alias, idle): (bool, bool, Option<i32>)) -> Servi
                 idle_timeout_seconds: Some(s),
                 per_request_timeout_seconds: None,
             }),
+            tls: rich.then(|| ServiceConnectTls {
+                certificate_authority_arn: "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/01234567-89ab-cdef-0123-456789abcdef".into(),
+                kms_key: idle.map(|_| "alias/sc-tls".into()),
+                role_arn: Some("arn:aws:iam::123456789012:role/ecsInfrastructureRole".into()),
+            }),
         }],
-        logging: None,
+        logging: rich.then(|| ServiceConnectLogging {
+            driver: LogDriver::Awslogs,
+            options: BTreeMap::from([("awslogs-group".into(), "/ecs/td".into())]),
+        }),
+        access_logs: rich.then(|| ServiceConnectAccessLogs {
+            format: AccessLogFormat::Json,
+            include_query_parameters: discovery.then_some(Toggle::Disabled),
+        }),
+        proxy: rich.then_some(ServiceConnectProxy {
+            log_level: Some(if alias {
+                ProxyLogLevel::Info
+            } else {
+                ProxyLogLevel::Debug
+            }),
+        }),
     }
 }
 
@@ -554,6 +591,10 @@ fn service(arm: bool, ebs: bool) -> impl Strategy<Value = FargateServiceSpec> {
     )
         .prop_map(
             move |(count, subnets, sgs, scaling, spot, deployment, exec, extras)| {
+                // Test traffic headers and Lattice blue/green resources need one.
+                let progressive = deployment.as_ref().is_some_and(|(_, _, r)| {
+                    r.strategy.is_some_and(|s| s != DeploymentStrategy::Rolling)
+                });
                 FargateServiceSpec {
                     cluster: ClusterSpec::default(),
                     service_name: None,
@@ -633,13 +674,23 @@ fn service(arm: bool, ebs: bool) -> impl Strategy<Value = FargateServiceSpec> {
                                 "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-{i:017}"
                             ),
                             port_name: "p0".into(),
+                            advanced: (progressive && extras.rich).then(|| VpcLatticeAdvanced {
+                                alternate_target_group_arn: format!(
+                                    "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-{:017}",
+                                    i + 10
+                                ),
+                                production_listener_rule: "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0123456789abcdef0/listener/listener-0123456789abcdef0/rule/rule-0123456789abcdef0".into(),
+                                test_listener_rule: (i == 0).then(|| "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0123456789abcdef0/listener/listener-0123456789abcdef1".into()),
+                            }),
                         })
                         .collect(),
                     volume_configurations: ebs
                         .then(|| volume_configuration(extras.ebs.0, extras.ebs.1))
                         .into_iter()
                         .collect(),
-                    service_connect: extras.service_connect.map(service_connect),
+                    service_connect: extras
+                        .service_connect
+                        .map(|sc| service_connect(sc, extras.rich, progressive)),
                     availability_zone_rebalancing: extras.az.map(|on| {
                         if on {
                             Toggle::Enabled
@@ -957,6 +1008,11 @@ proptest! {
                 for s in &mut sc.services {
                     if bit() { s.discovery_name.get_or_insert_with(|| s.port_name.clone()); }
                 }
+                // ECS's defaults of the newer settings, spelled out or not.
+                if let Some(a) = &mut sc.access_logs {
+                    if bit() { a.include_query_parameters.get_or_insert_with(|| "DISABLED".into()); }
+                }
+                if bit() { sc.proxy_log_level.get_or_insert_with(|| "info".into()); }
             }
             if bit() { b.service_connect = None; }
             // ECS's defaults of the newer circuit-breaker settings, spelled out or not.

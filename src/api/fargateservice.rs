@@ -67,6 +67,12 @@ use super::patterns;
     validation = Rule::new("!has(self.loadBalancers) || !self.loadBalancers.exists(lb, has(lb.advanced)) || (has(self.deployment) && has(self.deployment.strategy) && self.deployment.strategy != 'Rolling')")
         .message("spec.loadBalancers: advanced applies to the BlueGreen, Canary and Linear strategies only: set spec.deployment.strategy, or remove advanced")
         .field_path(".loadBalancers"),
+    validation = Rule::new("!has(self.vpcLattice) || !self.vpcLattice.exists(l, has(l.advanced)) || (has(self.deployment) && has(self.deployment.strategy) && self.deployment.strategy != 'Rolling')")
+        .message("spec.vpcLattice: advanced applies to the BlueGreen, Canary and Linear strategies only: set spec.deployment.strategy, or remove advanced")
+        .field_path(".vpcLattice"),
+    validation = Rule::new("!has(self.serviceConnect) || !has(self.serviceConnect.services) || !self.serviceConnect.services.exists(s, has(s.clientAliases) && s.clientAliases.exists(a, has(a.testTrafficHeader))) || (has(self.deployment) && has(self.deployment.strategy) && self.deployment.strategy != 'Rolling')")
+        .message("spec.serviceConnect: clientAliases[].testTrafficHeader applies to the BlueGreen, Canary and Linear strategies only: set spec.deployment.strategy, or remove testTrafficHeader")
+        .field_path(".serviceConnect"),
     validation = Rule::new("!has(self.deployment) || !has(self.deployment.strategy) || (self.deployment.strategy != 'Canary' && self.deployment.strategy != 'Linear') || (has(self.loadBalancers) && size(self.loadBalancers) > 0)")
         .message("spec.loadBalancers: Canary and Linear deployments shift production traffic through a load balancer: add one (with advanced), or use BlueGreen or Rolling")
         .field_path(".loadBalancers"),
@@ -185,8 +191,13 @@ pub struct FargateServiceSpec {
 
 /// A VPC Lattice target group the tasks are registered with. (ECS publishes no limit on
 /// how many; 5 is its limit of load-balancer target groups per service.)
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(
+    validation = Rule::new("!has(self.advanced) || self.advanced.alternateTargetGroupArn != self.targetGroupArn")
+        .message("vpcLattice[].advanced.alternateTargetGroupArn must differ from targetGroupArn: the new revision registers with the alternate target group while traffic shifts")
+        .field_path(".advanced.alternateTargetGroupArn"),
+)]
 pub struct VpcLattice {
     /// The ECS infrastructure role ECS uses to manage the Lattice registration, e.g.
     /// `arn:aws:iam::123456789012:role/ecsInfrastructureRole` (trusted by
@@ -202,6 +213,10 @@ pub struct VpcLattice {
     /// The `name` of a port mapping of the task definition.
     #[schemars(regex(pattern = patterns::PORT_NAME), length(max = 64))]
     pub port_name: String,
+    /// What ECS needs to shift traffic through VPC Lattice in BlueGreen, Canary and Linear
+    /// deployments (refused with Rolling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced: Option<super::service_connect::VpcLatticeAdvanced>,
 }
 
 fn default_desired_count() -> i32 {

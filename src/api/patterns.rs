@@ -27,6 +27,20 @@ pub const TASK_DEFINITION_ARN: &str =
 /// An Amazon VPC Lattice target group ARN (target group IDs are `tg-` and 17 characters).
 pub const LATTICE_TARGET_GROUP_ARN: &str =
     "^arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:[0-9]{12}:targetgroup/tg-[0-9a-z]{17}$";
+/// A VPC Lattice listener or listener rule ARN (service, listener and rule IDs are `svc-`,
+/// `listener-` and `rule-` and 17 characters): where ECS shifts a blue/green deployment's
+/// production or test traffic.
+pub const LATTICE_LISTENER_RULE_ARN: &str = "^arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:[0-9]{12}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}(/rule/rule-[0-9a-z]{17})?$";
+/// An AWS Private CA certificate authority ARN (its ID is a UUID), the issuer of Service
+/// Connect TLS certificates.
+pub const PCA_ARN: &str =
+    "^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-f-]{36}$";
+/// An HTTP header name (an RFC 9110 token). The ECS API reference publishes no length
+/// limit for Service Connect test traffic headers; 128 keeps the CEL cost small.
+pub const HTTP_HEADER_NAME: &str = "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$";
+/// An HTTP header value to match exactly: visible ASCII and inner spaces (a value cannot
+/// begin or end with whitespace, which HTTP strips). No published limit either; 256.
+pub const HTTP_HEADER_VALUE: &str = "^[!-~]([ -~]{0,254}[!-~])?$";
 /// A Cloud Map service ARN (service registries).
 pub const SERVICE_REGISTRY_ARN: &str =
     "^arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:[0-9]{12}:service/srv-[A-Za-z0-9]{1,64}$";
@@ -116,6 +130,10 @@ pub const ALL: &[&str] = &[
     TASK_DEFINITION_ARN,
     SERVICE_REGISTRY_ARN,
     LATTICE_TARGET_GROUP_ARN,
+    LATTICE_LISTENER_RULE_ARN,
+    PCA_ARN,
+    HTTP_HEADER_NAME,
+    HTTP_HEADER_VALUE,
     SUBNET_ID,
     SECURITY_GROUP_ID,
     EFS_ID,

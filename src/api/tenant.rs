@@ -180,7 +180,8 @@ pub struct TenantAllowed {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
     pub target_group_arns: Vec<String>,
-    /// Listener rule ARNs blue/green, canary and linear deployments shift traffic on.
+    /// Listener rule (or listener) ARNs, of Elastic Load Balancing or VPC Lattice, that
+    /// blue/green, canary and linear deployments shift traffic on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
     pub listener_rule_arns: Vec<String>,
@@ -216,7 +217,13 @@ pub struct TenantAllowed {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
     pub managed_policy_arns: Vec<String>,
-    /// KMS keys (IDs, ARNs or aliases) managed EBS volumes may be encrypted with.
+    /// AWS Private CA ARNs Service Connect TLS may issue certificates from (a CA is another
+    /// team's root of trust).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
+    pub certificate_authority_arns: Vec<String>,
+    /// KMS keys (IDs, ARNs or aliases) managed EBS volumes and Service Connect TLS may
+    /// encrypt with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
     pub kms_keys: Vec<String>,

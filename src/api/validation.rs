@@ -959,6 +959,9 @@ fn progressive_delivery(c: &mut Check, spec: &FargateServiceSpec) {
     }
     lifecycle_hooks(c, &d.lifecycle_hooks);
     blue_green_load_balancers(c, spec, strategy);
+    let rolling = strategy == S::Rolling;
+    super::service_connect::validate_strategy(c, spec.service_connect.as_ref(), rolling);
+    super::service_connect::validate_lattice_strategy(c, &spec.vpc_lattice, rolling);
 }
 
 /// A canary or linear step (`spec.deployment.<block>`): only under its own strategy, its
@@ -1209,6 +1212,9 @@ fn vpc_lattice(c: &mut Check, spec: &FargateServiceSpec) {
                 format!("{at}.targetGroupArn"),
                 "names a target group twice: each target group may appear once",
             );
+        }
+        if let Some(a) = &l.advanced {
+            super::service_connect::validate_lattice_advanced(c, &at, l, a);
         }
     }
 }

@@ -835,6 +835,18 @@ pub struct VpcLatticeDef {
     pub target_group_arn: String,
     pub port_name: String,
     pub role_arn: String,
+    /// Blue/green resources (ECS `VpcLatticeAdvancedConfiguration`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advanced: Option<LatticeAdvancedDef>,
+}
+
+/// A VPC Lattice registration's blue/green resources. Ordered by its fields.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LatticeAdvancedDef {
+    pub alternate_target_group_arn: String,
+    pub production_listener_rule: String,
+    pub test_listener_rule: Option<String>,
 }
 
 /// The task definition a service runs: a registered revision, or the revision of `family`

@@ -322,6 +322,11 @@ pub fn desired_body(
                 target_group_arn: l.target_group_arn.clone(),
                 port_name: l.port_name.clone(),
                 role_arn: l.role_arn.clone(),
+                advanced: l.advanced.as_ref().map(|a| LatticeAdvancedDef {
+                    alternate_target_group_arn: a.alternate_target_group_arn.clone(),
+                    production_listener_rule: a.production_listener_rule.clone(),
+                    test_listener_rule: a.test_listener_rule.clone(),
+                }),
             })
             .collect(),
         volume_configurations: ebs_volume_defs(owner, spec),

@@ -36,6 +36,53 @@ pub struct ServiceConnectDef {
     pub services: Vec<ScServiceDef>,
     /// The proxy's logs.
     pub log_configuration: Option<LogConfigDef>,
+    /// The proxy's access logs. Skipped when absent (as the other new fields), so the
+    /// [`SERVICE_CONNECT_TAG`] of a configuration without them is what it was before they
+    /// existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_logs: Option<AccessLogsDef>,
+    /// The proxy container's log level (`debug`, `info`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_log_level: Option<String>,
+}
+
+/// The proxy's access logs (ECS `ServiceConnectAccessLogConfiguration`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessLogsDef {
+    /// `TEXT` or `JSON`.
+    pub format: String,
+    /// `ENABLED` or `DISABLED`; None: ECS's default (`DISABLED`).
+    pub include_query_parameters: Option<String>,
+}
+
+/// A client alias (ECS `ServiceConnectClientAlias`). Serialised as `[port, dnsName]`, with
+/// `[headerName, value]` appended when it has a test traffic header, so the tag of an
+/// alias without one is what it was before the header existed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClientAliasDef {
+    pub port: i32,
+    pub dns_name: Option<String>,
+    /// The test traffic header's name and exact value.
+    pub test_header: Option<(String, String)>,
+}
+
+impl Serialize for ClientAliasDef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.test_header {
+            None => (self.port, &self.dns_name).serialize(s),
+            Some(h) => (self.port, &self.dns_name, h).serialize(s),
+        }
+    }
+}
+
+/// TLS between the proxies (ECS `ServiceConnectTlsConfiguration`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScTlsDef {
+    pub certificate_authority_arn: String,
+    pub kms_key: Option<String>,
+    pub role_arn: Option<String>,
 }
 
 /// An endpoint the service publishes (ECS `ServiceConnectService`). Ordered by its fields.
@@ -45,11 +92,13 @@ pub struct ScServiceDef {
     pub port_name: String,
     /// None: the port name.
     pub discovery_name: Option<String>,
-    /// `(port, dnsName)`; at most one.
-    pub client_aliases: Vec<(i32, Option<String>)>,
+    /// At most one.
+    pub client_aliases: Vec<ClientAliasDef>,
     pub ingress_port_override: Option<i32>,
     pub idle_timeout_seconds: Option<i32>,
     pub per_request_timeout_seconds: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ScTlsDef>,
 }
 
 impl ServiceConnectDef {
@@ -60,6 +109,8 @@ impl ServiceConnectDef {
             namespace: None,
             services: vec![],
             log_configuration: None,
+            access_logs: None,
+            proxy_log_level: None,
         }
     }
 
@@ -77,7 +128,14 @@ impl ServiceConnectDef {
                     client_aliases: s
                         .client_aliases
                         .iter()
-                        .map(|a| (a.port, a.dns_name.clone()))
+                        .map(|a| ClientAliasDef {
+                            port: a.port,
+                            dns_name: a.dns_name.clone(),
+                            test_header: a
+                                .test_traffic_header
+                                .as_ref()
+                                .map(|h| (h.name.clone(), h.value.clone())),
+                        })
                         .collect(),
                     ingress_port_override: s.ingress_port_override,
                     idle_timeout_seconds: s.timeout.as_ref().and_then(|t| t.idle_timeout_seconds),
@@ -85,6 +143,11 @@ impl ServiceConnectDef {
                         .timeout
                         .as_ref()
                         .and_then(|t| t.per_request_timeout_seconds),
+                    tls: s.tls.as_ref().map(|t| ScTlsDef {
+                        certificate_authority_arn: t.certificate_authority_arn.clone(),
+                        kms_key: t.kms_key.clone(),
+                        role_arn: t.role_arn.clone(),
+                    }),
                 })
                 .collect(),
             log_configuration: sc.logging.as_ref().map(|l| LogConfigDef {
@@ -92,11 +155,21 @@ impl ServiceConnectDef {
                 options: l.options.clone(),
                 secret_options: vec![],
             }),
+            access_logs: sc.access_logs.as_ref().map(|a| AccessLogsDef {
+                format: a.format.as_str().to_owned(),
+                include_query_parameters: a.include_query_parameters.map(|t| t.as_str().to_owned()),
+            }),
+            proxy_log_level: sc
+                .proxy
+                .as_ref()
+                .and_then(|p| p.log_level)
+                .map(|l| l.as_str().to_owned()),
         }
     }
 
     /// The canonical form: None when off (absent and disabled are the same to ECS); a
-    /// discovery name equal to the port name (ECS's default) as absent; services sorted.
+    /// discovery name equal to the port name (ECS's default) as absent; services sorted;
+    /// ECS's defaults (query parameters `DISABLED`, proxy log level `info`) as absent.
     pub fn canonical(sc: Option<&Self>) -> Option<Self> {
         let sc = sc.filter(|s| s.enabled)?;
         let mut services = sc.services.clone();
@@ -104,8 +177,14 @@ impl ServiceConnectDef {
             s.discovery_name = s.discovery_name.take().filter(|d| *d != s.port_name);
         }
         services.sort();
+        let access_logs = sc.access_logs.clone().map(|a| AccessLogsDef {
+            include_query_parameters: a.include_query_parameters.filter(|q| q != "DISABLED"),
+            ..a
+        });
         Some(Self {
             services,
+            access_logs,
+            proxy_log_level: sc.proxy_log_level.clone().filter(|l| l != "info"),
             ..sc.clone()
         })
     }
@@ -148,17 +227,38 @@ impl std::fmt::Display for ServiceConnectDef {
             .iter()
             .map(|s| {
                 let name = s.discovery_name.as_deref().unwrap_or(&s.port_name);
-                match s.client_aliases.first() {
-                    Some((port, Some(dns))) => format!("{name} as {dns}:{port}"),
-                    Some((port, None)) => format!("{name} on port {port}"),
+                let tls = if s.tls.is_some() { " (TLS)" } else { "" };
+                let alias = match s.client_aliases.first() {
+                    Some(ClientAliasDef {
+                        port,
+                        dns_name: Some(dns),
+                        ..
+                    }) => format!("{name} as {dns}:{port}"),
+                    Some(a) => format!("{name} on port {}", a.port),
                     None => name.to_owned(),
-                }
+                };
+                let test = match s
+                    .client_aliases
+                    .first()
+                    .and_then(|a| a.test_header.as_ref())
+                {
+                    Some((h, v)) => format!(" [test traffic: {h}: {v}]"),
+                    None => String::new(),
+                };
+                format!("{alias}{tls}{test}")
             })
             .collect();
         if endpoints.is_empty() {
-            f.write_str(" (client only)")
+            f.write_str(" (client only)")?;
         } else {
-            write!(f, ": {}", endpoints.join(", "))
+            write!(f, ": {}", endpoints.join(", "))?;
+        }
+        if let Some(a) = &self.access_logs {
+            write!(f, "; access logs {}", a.format)?;
+        }
+        match &self.proxy_log_level {
+            Some(l) => write!(f, "; proxy log level {l}"),
+            None => Ok(()),
         }
     }
 }
@@ -271,4 +371,119 @@ pub fn tag(want: Option<&ServiceConnectDef>) -> BTreeMap<String, String> {
     ServiceConnectDef::tag_value(want)
         .map(|v| BTreeMap::from([(SERVICE_CONNECT_TAG.to_owned(), v)]))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> ServiceConnectDef {
+        ServiceConnectDef {
+            enabled: true,
+            namespace: Some("internal".into()),
+            services: vec![ScServiceDef {
+                port_name: "http".into(),
+                discovery_name: None,
+                client_aliases: vec![ClientAliasDef {
+                    port: 80,
+                    dns_name: Some("api".into()),
+                    test_header: None,
+                }],
+                ingress_port_override: None,
+                idle_timeout_seconds: None,
+                per_request_timeout_seconds: None,
+                tls: None,
+            }],
+            log_configuration: None,
+            access_logs: None,
+            proxy_log_level: None,
+        }
+    }
+
+    #[test]
+    fn a_configuration_without_the_newer_settings_hashes_as_before_they_existed() {
+        // The form the tag hashed before accessLogs, proxy, tls and testTrafficHeader: a
+        // service tagged then is not updated by an operator upgrade.
+        let json = serde_json::to_value(ServiceConnectDef::canonical(Some(&config()))).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "enabled": true,
+                "namespace": "internal",
+                "services": [{
+                    "portName": "http",
+                    "discoveryName": null,
+                    "clientAliases": [[80, "api"]],
+                    "ingressPortOverride": null,
+                    "idleTimeoutSeconds": null,
+                    "perRequestTimeoutSeconds": null,
+                }],
+                "logConfiguration": null,
+            })
+        );
+    }
+
+    #[test]
+    fn ecs_defaults_of_the_newer_settings_are_not_drift_and_the_settings_are() {
+        let tags = Tags::new();
+        let mut want = config();
+        want.access_logs = Some(AccessLogsDef {
+            format: "TEXT".into(),
+            include_query_parameters: None,
+        });
+        let mut got = want.clone();
+        got.access_logs.as_mut().unwrap().include_query_parameters = Some("DISABLED".into());
+        got.proxy_log_level = Some("info".into());
+        assert!(!ServiceConnectDef::needs_update(
+            Some(&want),
+            Some(&got),
+            &tags
+        ));
+        for change in [
+            |c: &mut ServiceConnectDef| c.proxy_log_level = Some("debug".into()),
+            |c: &mut ServiceConnectDef| c.access_logs = None,
+            |c: &mut ServiceConnectDef| {
+                c.services[0].client_aliases[0].test_header = Some(("x-canary".into(), "1".into()))
+            },
+            |c: &mut ServiceConnectDef| {
+                c.services[0].tls = Some(ScTlsDef {
+                    certificate_authority_arn: "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/01234567-89ab-cdef-0123-456789abcdef".into(),
+                    kms_key: None,
+                    role_arn: None,
+                })
+            },
+        ] {
+            let mut changed = want.clone();
+            change(&mut changed);
+            assert!(ServiceConnectDef::needs_update(
+                Some(&changed),
+                Some(&got),
+                &tags
+            ));
+            assert_ne!(
+                ServiceConnectDef::tag_value(Some(&changed)),
+                ServiceConnectDef::tag_value(Some(&want))
+            );
+        }
+    }
+
+    #[test]
+    fn the_plan_line_shows_tls_test_traffic_access_logs_and_the_log_level() {
+        let mut c = config();
+        c.services[0].client_aliases[0].test_header = Some(("x-canary".into(), "1".into()));
+        c.services[0].tls = Some(ScTlsDef {
+            certificate_authority_arn: "arn:ca".into(),
+            kms_key: None,
+            role_arn: None,
+        });
+        c.access_logs = Some(AccessLogsDef {
+            format: "JSON".into(),
+            include_query_parameters: None,
+        });
+        c.proxy_log_level = Some("debug".into());
+        assert_eq!(
+            c.to_string(),
+            "namespace internal: http as api:80 (TLS) [test traffic: x-canary: 1]; access logs JSON; proxy log level debug"
+        );
+    }
 }

@@ -50,6 +50,7 @@ pub enum Category {
     KmsKey,
     EbsSnapshot,
     ServiceConnectNamespace,
+    CertificateAuthority,
 }
 
 impl Category {
@@ -75,6 +76,10 @@ impl Category {
             Self::ServiceConnectNamespace => (
                 &a.service_connect_namespaces,
                 "allowed.serviceConnectNamespaces",
+            ),
+            Self::CertificateAuthority => (
+                &a.certificate_authority_arns,
+                "allowed.certificateAuthorityArns",
             ),
         }
     }
@@ -175,6 +180,24 @@ pub const FARGATE_SERVICE_REFERENCES: &[(&str, Category)] = &[
     (
         "volumeConfigurations[].managedEBSVolume.snapshotId",
         Category::EbsSnapshot,
+    ),
+    (
+        "serviceConnect.services[].tls.certificateAuthorityArn",
+        Category::CertificateAuthority,
+    ),
+    ("serviceConnect.services[].tls.kmsKey", Category::KmsKey),
+    ("serviceConnect.services[].tls.roleArn", Category::Role),
+    (
+        "vpcLattice[].advanced.alternateTargetGroupArn",
+        Category::TargetGroup,
+    ),
+    (
+        "vpcLattice[].advanced.productionListenerRule",
+        Category::ListenerRule,
+    ),
+    (
+        "vpcLattice[].advanced.testListenerRule",
+        Category::ListenerRule,
     ),
 ];
 

@@ -11,7 +11,9 @@ use ecs::operation::update_service::builders::UpdateServiceFluentBuilder;
 use super::invalid;
 use crate::aws::{AwsError, AwsOp};
 use crate::plan::model::*;
-use crate::plan::service_connect::{ScServiceDef, ServiceConnectDef};
+use crate::plan::service_connect::{
+    AccessLogsDef, ClientAliasDef, ScServiceDef, ScTlsDef, ServiceConnectDef,
+};
 use crate::plan::ServiceUpdate;
 
 pub(super) fn rfc3339(t: Option<&ecs::primitives::DateTime>) -> Option<String> {
@@ -515,6 +517,9 @@ fn vpc_lattice_from_sdk(s: &ecs::types::Service) -> Vec<VpcLatticeDef> {
                     target_group_arn: l.target_group_arn().to_owned(),
                     port_name: l.port_name().to_owned(),
                     role_arn: l.role_arn().to_owned(),
+                    advanced: l
+                        .advanced_configuration()
+                        .and_then(lattice_advanced_from_sdk),
                 })
                 .collect()
         })
@@ -610,14 +615,76 @@ fn vpc_lattice_to_sdk(
 ) -> Result<Vec<ecs::types::VpcLatticeConfiguration>, AwsError> {
     ls.iter()
         .map(|l| {
+            let advanced = l.advanced.as_ref().map(|a| {
+                ecs::types::VpcLatticeAdvancedConfiguration::builder()
+                    .alternate_target_group_arn(&a.alternate_target_group_arn)
+                    .production_listener_rule(&a.production_listener_rule)
+                    .set_test_listener_rule(a.test_listener_rule.clone())
+                    .build()
+            });
             ecs::types::VpcLatticeConfiguration::builder()
                 .role_arn(&l.role_arn)
                 .target_group_arn(&l.target_group_arn)
                 .port_name(&l.port_name)
+                .set_advanced_configuration(advanced)
                 .build()
                 .map_err(|e| invalid(op, e))
         })
         .collect()
+}
+
+/// A reported Lattice advanced configuration; None without the two ARNs ECS requires.
+fn lattice_advanced_from_sdk(
+    a: &ecs::types::VpcLatticeAdvancedConfiguration,
+) -> Option<LatticeAdvancedDef> {
+    Some(LatticeAdvancedDef {
+        alternate_target_group_arn: a.alternate_target_group_arn()?.to_owned(),
+        production_listener_rule: a.production_listener_rule()?.to_owned(),
+        test_listener_rule: a.test_listener_rule().map(str::to_owned),
+    })
+}
+
+/// A reported Service Connect endpoint.
+fn sc_service_from_sdk(s: &ecs::types::ServiceConnectService) -> ScServiceDef {
+    ScServiceDef {
+        port_name: s.port_name().to_owned(),
+        discovery_name: s.discovery_name().map(str::to_owned),
+        client_aliases: s
+            .client_aliases()
+            .iter()
+            .map(|a| ClientAliasDef {
+                port: a.port(),
+                dns_name: a.dns_name().map(str::to_owned),
+                test_header: a
+                    .test_traffic_rules()
+                    .and_then(|r| r.header())
+                    .and_then(|h| Some((h.name().to_owned(), h.value()?.exact().to_owned()))),
+            })
+            .collect(),
+        ingress_port_override: s.ingress_port_override(),
+        idle_timeout_seconds: s.timeout().and_then(|t| t.idle_timeout_seconds()),
+        per_request_timeout_seconds: s.timeout().and_then(|t| t.per_request_timeout_seconds()),
+        tls: s.tls().and_then(|t| {
+            Some(ScTlsDef {
+                certificate_authority_arn: t
+                    .issuer_certificate_authority()?
+                    .aws_pca_authority_arn()?
+                    .to_owned(),
+                kms_key: t.kms_key().map(str::to_owned),
+                role_arn: t.role_arn().map(str::to_owned),
+            })
+        }),
+    }
+}
+
+/// The proxy log level among a reported configuration's container settings.
+fn proxy_log_level_from_sdk(c: &ecs::types::ServiceConnectConfiguration) -> Option<String> {
+    c.container_configurations().iter().find_map(|s| match s {
+        ecs::types::ServiceConnectContainerConfiguration::LogLevel(l) => {
+            Some(l.as_str().to_owned())
+        }
+        _ => None,
+    })
 }
 
 /// The Service Connect configuration of a described service: ECS reports it on its
@@ -631,25 +698,13 @@ fn service_connect_from_sdk(s: &ecs::types::Service) -> Option<ServiceConnectDef
     Some(ServiceConnectDef {
         enabled: c.enabled(),
         namespace: c.namespace().map(str::to_owned),
-        services: c
-            .services()
-            .iter()
-            .map(|s| ScServiceDef {
-                port_name: s.port_name().to_owned(),
-                discovery_name: s.discovery_name().map(str::to_owned),
-                client_aliases: s
-                    .client_aliases()
-                    .iter()
-                    .map(|a| (a.port(), a.dns_name().map(str::to_owned)))
-                    .collect(),
-                ingress_port_override: s.ingress_port_override(),
-                idle_timeout_seconds: s.timeout().and_then(|t| t.idle_timeout_seconds()),
-                per_request_timeout_seconds: s
-                    .timeout()
-                    .and_then(|t| t.per_request_timeout_seconds()),
-            })
-            .collect(),
+        services: c.services().iter().map(sc_service_from_sdk).collect(),
         log_configuration: c.log_configuration().map(log_configuration_from_sdk),
+        access_logs: c.access_log_configuration().map(|a| AccessLogsDef {
+            format: a.format().as_str().to_owned(),
+            include_query_parameters: a.include_query_parameters().map(|q| q.as_str().to_owned()),
+        }),
+        proxy_log_level: proxy_log_level_from_sdk(c),
     })
 }
 
@@ -666,13 +721,19 @@ fn service_connect_to_sdk(
             let aliases = s
                 .client_aliases
                 .iter()
-                .map(|(port, dns)| {
-                    t::ServiceConnectClientAlias::builder()
-                        .port(*port)
-                        .set_dns_name(dns.clone())
-                        .build()
-                })
+                .map(client_alias_to_sdk)
                 .collect::<Result<Vec<_>, _>>()?;
+            let tls = s.tls.as_ref().map(|t| {
+                t::ServiceConnectTlsConfiguration::builder()
+                    .issuer_certificate_authority(
+                        t::ServiceConnectTlsCertificateAuthority::builder()
+                            .aws_pca_authority_arn(&t.certificate_authority_arn)
+                            .build(),
+                    )
+                    .set_kms_key(t.kms_key.clone())
+                    .set_role_arn(t.role_arn.clone())
+                    .build()
+            });
             let timeout = (s.idle_timeout_seconds.is_some()
                 || s.per_request_timeout_seconds.is_some())
             .then(|| {
@@ -687,10 +748,35 @@ fn service_connect_to_sdk(
                 .set_client_aliases(listed(aliases))
                 .set_ingress_port_override(s.ingress_port_override)
                 .set_timeout(timeout)
+                .set_tls(tls)
                 .build()
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| invalid(op, e))?;
+    let access_logs = c
+        .access_logs
+        .as_ref()
+        .map(|a| {
+            t::ServiceConnectAccessLogConfiguration::builder()
+                .format(t::ServiceConnectAccessLoggingFormat::from(
+                    a.format.as_str(),
+                ))
+                .set_include_query_parameters(
+                    a.include_query_parameters
+                        .as_deref()
+                        .map(t::ServiceConnectIncludeQueryParameters::from),
+                )
+                .build()
+        })
+        .transpose()
+        .map_err(|e| invalid(op, e))?;
+    // Every proxy setting the spec gives (ECS: each at most once); none returns them all to
+    // ECS's defaults.
+    let container = c.proxy_log_level.as_deref().map(|l| {
+        vec![t::ServiceConnectContainerConfiguration::LogLevel(
+            t::ServiceConnectContainerLogLevel::from(l),
+        )]
+    });
     let logs = c
         .log_configuration
         .as_ref()
@@ -702,7 +788,40 @@ fn service_connect_to_sdk(
         .set_namespace(c.namespace.clone())
         .set_services(listed(services))
         .set_log_configuration(logs)
+        .set_access_log_configuration(access_logs)
+        .set_container_configurations(container)
         .build())
+}
+
+/// A client alias as ECS takes it, with its test traffic header rule.
+fn client_alias_to_sdk(
+    a: &ClientAliasDef,
+) -> Result<ecs::types::ServiceConnectClientAlias, ecs::error::BuildError> {
+    use ecs::types as t;
+    let rules = a
+        .test_header
+        .as_ref()
+        .map(|(name, value)| {
+            let header = t::ServiceConnectTestTrafficHeaderRules::builder()
+                .name(name)
+                .value(
+                    t::ServiceConnectTestTrafficHeaderMatchRules::builder()
+                        .exact(value)
+                        .build()?,
+                )
+                .build()?;
+            Ok::<_, ecs::error::BuildError>(
+                t::ServiceConnectTestTrafficRules::builder()
+                    .header(header)
+                    .build(),
+            )
+        })
+        .transpose()?;
+    t::ServiceConnectClientAlias::builder()
+        .port(a.port)
+        .set_dns_name(a.dns_name.clone())
+        .set_test_traffic_rules(rules)
+        .build()
 }
 
 /// A cluster's default Service Connect namespace as CreateCluster and UpdateCluster take it.
@@ -1763,6 +1882,13 @@ mod tests {
                         .into(),
                 port_name: "http".into(),
                 role_arn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
+                advanced: strategy.then(|| LatticeAdvancedDef {
+                    alternate_target_group_arn:
+                        "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef1"
+                            .into(),
+                    production_listener_rule: "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0123456789abcdef0/listener/listener-0123456789abcdef0/rule/rule-0123456789abcdef0".into(),
+                    test_listener_rule: Some("arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0123456789abcdef0/listener/listener-0123456789abcdef1".into()),
+                }),
             }],
             volume_configurations: vec![full_ebs_volume(strategy)],
             rollout: if strategy { canary_rollout() } else { RolloutDef { strategy: Some("ROLLING".into()), ..RolloutDef::default() } },
@@ -1786,11 +1912,25 @@ mod tests {
             services: vec![ScServiceDef {
                 port_name: "http".into(),
                 discovery_name: Some("web".into()),
-                client_aliases: vec![(80, Some("web.internal".into()))],
+                client_aliases: vec![ClientAliasDef {
+                    port: 80,
+                    dns_name: Some("web.internal".into()),
+                    test_header: Some(("x-canary".into(), "1".into())),
+                }],
                 ingress_port_override: Some(15000),
                 idle_timeout_seconds: Some(600),
                 per_request_timeout_seconds: Some(0),
+                tls: Some(ScTlsDef {
+                    certificate_authority_arn: "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/01234567-89ab-cdef-0123-456789abcdef".into(),
+                    kms_key: Some("alias/sc-tls".into()),
+                    role_arn: Some("arn:aws:iam::123456789012:role/ecsInfrastructureRole".into()),
+                }),
             }],
+            access_logs: Some(AccessLogsDef {
+                format: "JSON".into(),
+                include_query_parameters: Some("ENABLED".into()),
+            }),
+            proxy_log_level: Some("debug".into()),
             log_configuration: Some(LogConfigDef {
                 log_driver: "awslogs".into(),
                 options: [
