@@ -460,6 +460,8 @@ struct ServiceExtras {
     lattice: usize,
     /// The managed EBS volume's kind and whether it has tags (see `volume_configuration`).
     ebs: (u8, bool),
+    /// The metric resolutions (see `monitoring`).
+    monitoring: Option<u8>,
 }
 
 fn service_extras() -> impl Strategy<Value = ServiceExtras> {
@@ -470,17 +472,38 @@ fn service_extras() -> impl Strategy<Value = ServiceExtras> {
         proptest::option::of((0i32..=100, any::<bool>())),
         0usize..3,
         (0u8..3, any::<bool>()),
+        proptest::option::of(0u8..4),
     )
         .prop_map(
-            |(az, reset, threshold, early_success, lattice, ebs)| ServiceExtras {
+            |(az, reset, threshold, early_success, lattice, ebs, monitoring)| ServiceExtras {
                 az,
                 reset,
                 threshold,
                 early_success,
                 lattice,
                 ebs,
+                monitoring,
             },
         )
+}
+
+/// Metric resolutions: CPU at 20 s; both at 20 s; CPU at 20 s and memory at 60 s (two
+/// configurations); both at ECS's default of 60 s, written out.
+fn monitoring(kind: u8) -> Monitoring {
+    let config = |names: &[MetricName], resolution_seconds| MetricConfiguration {
+        metric_names: names.to_vec(),
+        resolution_seconds,
+    };
+    use MetricName::{CpuUtilization as Cpu, MemoryUtilization as Memory};
+    let metric_configurations = match kind {
+        0 => vec![config(&[Cpu], 20)],
+        1 => vec![config(&[Cpu, Memory], 20)],
+        2 => vec![config(&[Cpu], 20), config(&[Memory], 60)],
+        _ => vec![config(&[Memory, Cpu], 60)],
+    };
+    Monitoring {
+        metric_configurations,
+    }
 }
 
 fn threshold((kind, value): (u8, i32)) -> BreakerThreshold {
@@ -602,6 +625,7 @@ fn service(arm: bool, ebs: bool) -> impl Strategy<Value = FargateServiceSpec> {
                         .then(|| volume_configuration(extras.ebs.0, extras.ebs.1))
                         .into_iter()
                         .collect(),
+                    monitoring: extras.monitoring.map(monitoring),
                     availability_zone_rebalancing: extras.az.map(|on| {
                         if on {
                             Toggle::Enabled

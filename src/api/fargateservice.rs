@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use super::ebs::{EbsFilesystemType, EbsVolumeType, ManagedEbsVolume, VolumeConfiguration};
+pub use super::monitoring::{MetricConfiguration, MetricName, Monitoring};
 use super::patterns;
 
 /// A long-running ECS service on Fargate: which TaskDefinition to run, how many copies, where,
@@ -172,6 +173,13 @@ pub struct FargateServiceSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 1))]
     pub volume_configurations: Vec<VolumeConfiguration>,
+
+    /// The resolution of the service's `CPUUtilization` and `MemoryUtilization` CloudWatch
+    /// metrics (ECS's default: 60 seconds). A change starts a deployment. DescribeServices
+    /// does not report it: the operator reads the service revision it runs
+    /// (DescribeServiceRevisions), only while the service has or had one set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
 }
 
 /// A VPC Lattice target group the tasks are registered with. (ECS publishes no limit on

@@ -760,6 +760,7 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
     capacity_and_placement(&mut c, spec);
     c.reserved_tags(spec.tags.keys());
     super::ebs::validate_volume_configurations(&mut c, spec);
+    super::monitoring::validate_monitoring(&mut c, spec.monitoring.as_ref());
     if let Some(s) = &spec.scaling {
         scaling(&mut c, spec, s);
     }

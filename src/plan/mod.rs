@@ -133,6 +133,9 @@ pub struct ServiceUpdate {
     /// An empty list removes the managed EBS volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume_configurations: Option<Vec<model::EbsVolumeDef>>,
+    /// Every metric's resolution, ECS's defaults written out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<model::MonitoringDef>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub force_new_deployment: bool,
 }
@@ -172,6 +175,7 @@ impl ServiceUpdate {
         );
         push(self.vpc_lattice.is_some(), "vpcLatticeConfigurations");
         push(self.volume_configurations.is_some(), "volumeConfigurations");
+        push(self.monitoring.is_some(), "monitoring");
         push(self.force_new_deployment, "forceNewDeployment");
         out
     }

@@ -896,6 +896,32 @@ pub struct ServiceBody {
     /// Managed EBS volumes; reported on the primary deployment, not the service.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub volume_configurations: Vec<EbsVolumeDef>,
+    /// Metric resolutions. Reported on the service revision only (see
+    /// [`ObservedService::revision_arns`]); None: not configured, or not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<MonitoringDef>,
+}
+
+/// A service's metric resolutions (`MonitoringConfiguration`): seconds by metric name.
+pub type MonitoringDef = BTreeMap<String, i32>;
+
+/// `m` with ECS's default resolution filled in for every metric it does not name, so an
+/// unset configuration, an empty one and one naming the defaults compare equal.
+pub fn canonical_monitoring(m: Option<&MonitoringDef>) -> MonitoringDef {
+    use crate::api::monitoring::{MetricName, DEFAULT_RESOLUTION_SECONDS};
+    let mut out = m.cloned().unwrap_or_default();
+    for name in MetricName::ALL {
+        out.entry(name.as_str().to_owned())
+            .or_insert(DEFAULT_RESOLUTION_SECONDS);
+    }
+    out
+}
+
+/// What the service revision a service runs says that DescribeServices does not.
+#[derive(Clone, Debug, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedRevisionSettings {
+    pub monitoring: Option<MonitoringDef>,
 }
 
 /// A managed EBS volume ECS creates for each task (`ServiceVolumeConfiguration` and its
@@ -951,6 +977,8 @@ pub struct CanonicalService {
     pub propagate_tags: String,
     pub vpc_lattice: Vec<VpcLatticeDef>,
     pub volume_configurations: Vec<EbsVolumeDef>,
+    /// [`canonical_monitoring`].
+    pub monitoring: MonitoringDef,
 }
 
 impl ServiceBody {
@@ -1033,6 +1061,7 @@ impl ServiceBody {
             propagate_tags: self.propagate_tags.clone().unwrap_or_else(|| "NONE".into()),
             vpc_lattice,
             volume_configurations,
+            monitoring: canonical_monitoring(self.monitoring.as_ref()),
         }
     }
 }
@@ -1137,6 +1166,10 @@ pub struct ObservedService {
     pub deployments: Vec<ObservedDeployment>,
     /// Newest first.
     pub events: Vec<ObservedEvent>,
+    /// The service's current service revisions (`currentServiceRevisions`): during a
+    /// rollout the old and the new one, else one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revision_arns: Vec<String>,
 }
 
 /// An ECS cluster as AWS reports it.

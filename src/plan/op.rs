@@ -191,6 +191,7 @@ aws_ops! {
         ListServices = "ecs" Read EcsRead "list_services";
         ListTasks = "ecs" Read EcsRead "stopped_tasks";
         ListServiceDeployments = "ecs" Read EcsRead "latest_service_deployment";
+        DescribeServiceRevisions = "ecs" Read EcsRead "service_revision_settings";
         // AWS IAM
         GetRole = "iam" Read Iam "get_role";
         CreateRole = "iam" Write Iam "create_role";

@@ -17,7 +17,10 @@ use crate::api::names::{
 };
 use crate::api::restart::validate_restarted_at;
 use crate::api::validation::{validate_fargate_service, FieldError, ValidationErrors};
-use crate::api::{reasons, FargateService, TaskDefinition, MANAGED_BY_TAG, RESTARTED_AT_TAG};
+use crate::api::{
+    reasons, FargateService, TaskDefinition, MANAGED_BY_TAG, RESTARTED_AT_TAG,
+    REVISION_SETTINGS_TAG,
+};
 use crate::plan::cost::overlap_cost;
 
 /// How a [`TaskDefinitionRef::Pending`] is serialised and shown: `pending:<family>`.
@@ -315,6 +318,7 @@ pub fn desired_body(
             })
             .collect(),
         volume_configurations: ebs_volume_defs(owner, spec),
+        monitoring: spec.monitoring.as_ref().map(monitoring_def),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
@@ -328,6 +332,29 @@ pub fn desired_body(
             .collect(),
         propagate_tags: spec.propagate_tags.map(|p| p.as_str().to_owned()),
     }
+}
+
+/// The metric resolutions of `spec.monitoring`, by metric name.
+fn monitoring_def(m: &crate::api::monitoring::Monitoring) -> super::model::MonitoringDef {
+    m.metric_configurations
+        .iter()
+        .flat_map(|c| {
+            c.metric_names
+                .iter()
+                .map(|n| (n.as_str().to_owned(), c.resolution_seconds))
+        })
+        .collect()
+}
+
+/// Whether the service should carry [`REVISION_SETTINGS_TAG`] (so its service revision is
+/// read): the spec sets `monitoring`, or the live service's revision still has a
+/// resolution other than ECS's default (the tag then stays until a reset is seen applied).
+fn wants_revision_settings(spec: &FargateServiceSpec, live: Option<&ObservedService>) -> bool {
+    spec.monitoring.is_some()
+        || live.is_some_and(|s| {
+            s.body.monitoring.is_some()
+                && canonical_monitoring(s.body.monitoring.as_ref()) != canonical_monitoring(None)
+        })
 }
 
 /// The managed EBS volumes as CreateService and UpdateService send them.
@@ -691,6 +718,9 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
     if w.vpc_lattice != g.vpc_lattice {
         u.vpc_lattice = Some(w.vpc_lattice.clone());
     }
+    if w.monitoring != g.monitoring {
+        u.monitoring = Some(w.monitoring.clone());
+    }
     if w.volume_configurations != g.volume_configurations {
         // As the spec gives it (ECS's defaults left to ECS); an empty list removes it.
         u.volume_configurations = Some(want.volume_configurations.clone());
@@ -789,7 +819,7 @@ pub fn plan_fargate_service(
     // 2. Service.
     let initial_count = initial_desired_count(spec);
     let want = desired_body(owner, spec, &task_definition_ref(td), initial_count);
-    let target = ServiceTarget {
+    let mut target = ServiceTarget {
         owner,
         spec,
         restarted_at,
@@ -799,6 +829,11 @@ pub fn plan_fargate_service(
         tags: service_tags(owner, spec, restarted_at),
     };
     let live = observed.service.as_ref().filter(|s| s.status != "INACTIVE");
+    if wants_revision_settings(spec, live) {
+        target
+            .tags
+            .insert(REVISION_SETTINGS_TAG.to_owned(), "monitoring".to_owned());
+    }
     let running_count = match live {
         None => {
             actions.push(create_service(&target));

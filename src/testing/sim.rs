@@ -357,6 +357,7 @@ impl SimAws {
                         pending_count: 0,
                         deployments: vec![],
                         events: vec![],
+                        revision_arns: vec![],
                     },
                 );
             }
@@ -441,6 +442,9 @@ impl SimAws {
                 }
                 if let Some(v) = volumes {
                     b.volume_configurations = v;
+                }
+                if let Some(v) = &changes.monitoring {
+                    b.monitoring = Some(v.clone());
                 }
                 if changes.force_new_deployment {
                     self.forced_deployments += 1;
@@ -609,10 +613,18 @@ impl SimAws {
     pub fn observe_service(&self, cluster: &str, service: &str) -> ObservedFargateService {
         ObservedFargateService {
             cluster: self.clusters.get(cluster).cloned(),
+            // As the engine observes it: `monitoring` read from the service revision only
+            // for a service tagged for it.
             service: self
                 .services
                 .get(&(cluster.to_owned(), service.to_owned()))
-                .cloned(),
+                .cloned()
+                .map(|mut s| {
+                    if !s.tags.contains_key(crate::api::REVISION_SETTINGS_TAG) {
+                        s.body.monitoring = None;
+                    }
+                    s
+                }),
             scaling: Some(
                 self.scaling
                     .get(&crate::plan::service::resource_id(cluster, service))

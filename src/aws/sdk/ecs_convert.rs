@@ -634,7 +634,61 @@ pub(super) fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
                 message: e.message().unwrap_or_default().to_owned(),
             })
             .collect(),
+        revision_arns: s
+            .current_service_revisions()
+            .iter()
+            .filter_map(|r| r.arn())
+            .map(str::to_owned)
+            .collect(),
     }
+}
+
+/// The settings of a described service revision that DescribeServices does not report.
+pub(super) fn revision_settings_from_sdk(
+    r: &ecs::types::ServiceRevision,
+) -> ObservedRevisionSettings {
+    ObservedRevisionSettings {
+        monitoring: r.monitoring().map(monitoring_from_sdk),
+    }
+}
+
+/// Resolutions by metric name, as a monitoring configuration says them.
+pub(super) fn monitoring_from_sdk(m: &ecs::types::MonitoringConfiguration) -> MonitoringDef {
+    m.metric_configurations()
+        .iter()
+        .flat_map(|c| {
+            c.metric_names()
+                .iter()
+                .map(|n| (n.clone(), c.resolution_seconds()))
+        })
+        .collect()
+}
+
+/// A monitoring configuration: one metric configuration per resolution, its metrics sorted.
+pub(super) fn monitoring_to_sdk(
+    op: AwsOp,
+    m: &MonitoringDef,
+) -> Result<ecs::types::MonitoringConfiguration, AwsError> {
+    let mut by_resolution: std::collections::BTreeMap<i32, Vec<String>> = Default::default();
+    for (name, seconds) in m {
+        by_resolution
+            .entry(*seconds)
+            .or_default()
+            .push(name.clone());
+    }
+    let configurations = by_resolution
+        .into_iter()
+        .map(|(seconds, names)| {
+            ecs::types::MetricConfiguration::builder()
+                .set_metric_names(Some(names))
+                .resolution_seconds(seconds)
+                .build()
+                .map_err(|e| invalid(op, e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ecs::types::MonitoringConfiguration::builder()
+        .set_metric_configurations(Some(configurations))
+        .build())
 }
 
 fn deployment_from_sdk(d: &ecs::types::Deployment) -> ObservedDeployment {
@@ -750,6 +804,8 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
             .map(|a| a.as_str().to_owned()),
         vpc_lattice: vpc_lattice_from_sdk(s),
         volume_configurations: volume_configurations_from_sdk(s),
+        // Only the service revision reports it: the observer reads it from there.
+        monitoring: None,
         early_success: dc
             .and_then(|d| d.early_success_criteria())
             .filter(|e| e.enable())
@@ -1193,6 +1249,12 @@ pub(super) fn create_service_request(
             OP,
             &body.volume_configurations,
         )?))
+        .set_monitoring(
+            body.monitoring
+                .as_ref()
+                .map(|m| monitoring_to_sdk(OP, m))
+                .transpose()?,
+        )
         .enable_ecs_managed_tags(true)
         .set_tags(Some(ecs_tags(tags))))
 }
@@ -1235,6 +1297,9 @@ pub(super) fn update_service_request(
     }
     if let Some(d) = &u.deployment {
         req = req.deployment_configuration(deployment_to_sdk(OP, d)?);
+    }
+    if let Some(m) = &u.monitoring {
+        req = req.monitoring(monitoring_to_sdk(OP, m)?);
     }
     if let Some(r) = &u.service_registries {
         req = req.set_service_registries(Some(registries_to_sdk(r)));
@@ -1613,6 +1678,12 @@ mod tests {
                 container_port: Some(8080),
             }],
             propagate_tags: Some("SERVICE".into()),
+            // One metric configuration, or one per resolution.
+            monitoring: Some(if strategy {
+                MonitoringDef::from([("CPUUtilization".into(), 20), ("MemoryUtilization".into(), 60)])
+            } else {
+                MonitoringDef::from([("CPUUtilization".into(), 20)])
+            }),
         }
     }
 
@@ -1843,6 +1914,11 @@ mod tests {
             .set_propagate_tags(input.get_propagate_tags().clone())
             .set_availability_zone_rebalancing(input.get_availability_zone_rebalancing().clone())
             .set_tags(input.get_tags().clone())
+            .current_service_revisions(
+                ecs::types::ServiceCurrentRevisionSummary::builder()
+                    .arn(REVISION_ARN)
+                    .build(),
+            )
             // ECS reports the Lattice registrations on the deployment it starts.
             .deployments(
                 ecs::types::Deployment::builder()
@@ -1856,6 +1932,40 @@ mod tests {
             .build()
     }
 
+    const REVISION_ARN: &str =
+        "arn:aws:ecs:us-east-1:123456789012:service-revision/shop/shop_web/4980306466373577095";
+
+    /// The body the operator observes for a created service: DescribeServices, then
+    /// DescribeServiceRevisions of its revision (which reports the monitoring sent).
+    fn described(request: &CreateServiceFluentBuilder) -> ServiceBody {
+        let observed = service_from_sdk(&created(request));
+        assert_eq!(observed.revision_arns, strings(&[REVISION_ARN]));
+        assert_eq!(observed.body.monitoring, None);
+        let revision = ecs::types::ServiceRevision::builder()
+            .service_revision_arn(REVISION_ARN)
+            .set_monitoring(request.as_input().get_monitoring().clone())
+            .build();
+        ServiceBody {
+            monitoring: revision_settings_from_sdk(&revision).monitoring,
+            ..observed.body
+        }
+    }
+
+    #[test]
+    fn monitoring_is_sent_as_one_metric_configuration_per_resolution() {
+        let m = MonitoringDef::from([
+            ("CPUUtilization".into(), 20),
+            ("MemoryUtilization".into(), 20),
+        ]);
+        let sdk = monitoring_to_sdk(AwsOp::UpdateService, &m).unwrap();
+        assert_eq!(sdk.metric_configurations().len(), 1);
+        assert_eq!(
+            sdk.metric_configurations()[0].metric_names(),
+            strings(&["CPUUtilization", "MemoryUtilization"])
+        );
+        assert_eq!(monitoring_from_sdk(&sdk), m);
+    }
+
     #[test]
     fn a_service_round_trips_through_create_and_describe() {
         for strategy in [false, true] {
@@ -1864,8 +1974,8 @@ mod tests {
             let input = request.as_input();
             assert_eq!(input.get_cluster().as_deref(), Some("shop"));
             assert_eq!(input.get_enable_ecs_managed_tags(), &Some(true));
+            assert_eq!(described(&request), body, "strategy: {strategy}");
             let observed = service_from_sdk(&created(&request));
-            assert_eq!(observed.body, body, "strategy: {strategy}");
             assert_eq!(observed.tags, tags());
             assert_eq!(observed.status, "ACTIVE");
         }
@@ -1884,6 +1994,7 @@ mod tests {
             availability_zone_rebalancing: None,
             vpc_lattice: vec![],
             volume_configurations: vec![],
+            monitoring: None,
             load_balancers: vec![],
             service_registries: vec![],
             health_check_grace_period_seconds: None,
@@ -1906,7 +2017,7 @@ mod tests {
             },
             ..body.clone()
         };
-        assert_eq!(service_from_sdk(&created(&request)).body, want);
+        assert_eq!(described(&request), want);
     }
 
     #[test]
@@ -1938,6 +2049,7 @@ mod tests {
             availability_zone_rebalancing: after.availability_zone_rebalancing.clone(),
             vpc_lattice: Some(after.vpc_lattice.clone()),
             volume_configurations: Some(after.volume_configurations.clone()),
+            monitoring: after.monitoring.clone(),
             force_new_deployment: true,
         };
         let request =
@@ -1984,7 +2096,8 @@ mod tests {
             c.get_vpc_lattice_configurations()
         );
         assert_eq!(u.get_volume_configurations(), c.get_volume_configurations());
-        assert_eq!(service_from_sdk(&created(&create)).body, after);
+        assert_eq!(u.get_monitoring(), c.get_monitoring());
+        assert_eq!(described(&create), after);
     }
 
     #[test]
@@ -2007,6 +2120,7 @@ mod tests {
         assert_eq!(u.get_availability_zone_rebalancing(), &None);
         assert_eq!(u.get_vpc_lattice_configurations(), &None);
         assert_eq!(u.get_volume_configurations(), &None);
+        assert_eq!(u.get_monitoring(), &None);
         assert_eq!(u.get_force_new_deployment(), &Some(false));
     }
 }
