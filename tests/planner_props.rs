@@ -9,8 +9,8 @@ use fargate_operator::api::fargateservice::*;
 use fargate_operator::api::names::{role_name, service_name, task_definition_lookups, RoleKind};
 use fargate_operator::api::taskdefinition::*;
 use fargate_operator::plan::model::{
-    ObservedFargateService, ObservedTaskDefinition, RestartPolicyDef, StrategyItem, ThresholdDef,
-    CANARY_DEFAULTS, LINEAR_DEFAULTS,
+    canonical_monitoring, ObservedFargateService, ObservedTaskDefinition, RestartPolicyDef,
+    StrategyItem, ThresholdDef, CANARY_DEFAULTS, LINEAR_DEFAULTS,
 };
 use fargate_operator::plan::service::task_definition_info;
 use fargate_operator::plan::{
@@ -462,6 +462,8 @@ struct ServiceExtras {
     ebs: (u8, bool),
     /// The metric resolutions (see `monitoring`).
     monitoring: Option<u8>,
+    /// The gateway connector (see `gateway_connector`).
+    gateway: Option<u8>,
 }
 
 fn service_extras() -> impl Strategy<Value = ServiceExtras> {
@@ -473,18 +475,55 @@ fn service_extras() -> impl Strategy<Value = ServiceExtras> {
         0usize..3,
         (0u8..3, any::<bool>()),
         proptest::option::of(0u8..4),
+        proptest::option::of(0u8..3),
     )
         .prop_map(
-            |(az, reset, threshold, early_success, lattice, ebs, monitoring)| ServiceExtras {
-                az,
-                reset,
-                threshold,
-                early_success,
-                lattice,
-                ebs,
-                monitoring,
+            |(az, reset, threshold, early_success, lattice, ebs, monitoring, gateway)| {
+                ServiceExtras {
+                    az,
+                    reset,
+                    threshold,
+                    early_success,
+                    lattice,
+                    ebs,
+                    monitoring,
+                    gateway,
+                }
             },
         )
+}
+
+/// A gateway connector on container 0's named port: the port alone; with some health-check
+/// settings; with every health-check setting and both access types.
+fn gateway_connector(kind: u8) -> GatewayConnector {
+    let some = GatewayHealthCheck {
+        health_check_protocol: Some(GatewayHealthCheckProtocol::Https),
+        health_check_path: Some("/healthz".into()),
+        health_check_interval_seconds: Some(15),
+        ..GatewayHealthCheck::default()
+    };
+    let every = GatewayHealthCheck {
+        health_check_port: Some(8443),
+        health_check_timeout_seconds: Some(5),
+        healthy_threshold_count: Some(3),
+        unhealthy_threshold_count: Some(2),
+        matcher: Some(GatewayHealthCheckMatcher {
+            http_code: Some("200-299".into()),
+            grpc_code: None,
+        }),
+        ..some.clone()
+    };
+    GatewayConnector {
+        port_name: "p0".into(),
+        health_check: match kind {
+            0 => None,
+            1 => Some(some),
+            _ => Some(every),
+        },
+        filters: (kind >= 2).then(|| GatewayFilters {
+            access_types: vec![GatewayAccessType::Public, GatewayAccessType::Private],
+        }),
+    }
 }
 
 /// Metric resolutions: CPU at 20 s; both at 20 s; CPU at 20 s and memory at 60 s (two
@@ -626,6 +665,7 @@ fn service(arm: bool, ebs: bool) -> impl Strategy<Value = FargateServiceSpec> {
                         .into_iter()
                         .collect(),
                     monitoring: extras.monitoring.map(monitoring),
+                    gateway_connectors: extras.gateway.map(gateway_connector).into_iter().collect(),
                     availability_zone_rebalancing: extras.az.map(|on| {
                         if on {
                             Toggle::Enabled
@@ -921,6 +961,17 @@ proptest! {
             if bit() { b.propagate_tags = Some("NONE".into()); }
             if bit() { b.capacity_provider_strategy.reverse(); }
             if bit() { b.vpc_lattice.reverse(); }
+            // Metric resolutions at ECS's default, spelled out or not.
+            if bit() && b.monitoring.is_some() {
+                b.monitoring = Some(canonical_monitoring(b.monitoring.as_ref()));
+            }
+            // A gateway connector's health-check settings the spec leaves to ECS: whatever
+            // ECS reports for them is not drift.
+            for g in &mut b.gateway_connectors {
+                if bit() { g.protocol.get_or_insert_with(|| "HTTP".into()); }
+                if bit() { g.interval_seconds.get_or_insert(30); }
+                if bit() { g.http_code.get_or_insert_with(|| "200".into()); }
+            }
             // The managed EBS volume's documented defaults, spelled out or not.
             for v in &mut b.volume_configurations {
                 if bit() { v.filesystem_type.get_or_insert_with(|| "xfs".into()); }

@@ -77,6 +77,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
                 vpc_lattice: vec![],
                 volume_configurations: vec![],
                 monitoring: None,
+                gateway_connectors: vec![],
             },
             revision_arns: vec![],
             tags: owner().tags(),

@@ -10,6 +10,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use super::ebs::{EbsFilesystemType, EbsVolumeType, ManagedEbsVolume, VolumeConfiguration};
+pub use super::gateway::{
+    GatewayAccessType, GatewayConnector, GatewayFilters, GatewayHealthCheck,
+    GatewayHealthCheckMatcher, GatewayHealthCheckProtocol,
+};
 pub use super::monitoring::{MetricConfiguration, MetricName, Monitoring};
 use super::patterns;
 
@@ -180,6 +184,14 @@ pub struct FargateServiceSpec {
     /// (DescribeServiceRevisions), only while the service has or had one set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<Monitoring>,
+
+    /// Attach the service to the ingress paths of its cluster's ECS gateways through a named
+    /// port of the task definition (at most one connector; the cluster needs an ACTIVE
+    /// gateway association, or ECS refuses). Removing it detaches the service. Read from the
+    /// service revision, as `monitoring`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 1))]
+    pub gateway_connectors: Vec<GatewayConnector>,
 }
 
 /// A VPC Lattice target group the tasks are registered with. (ECS publishes no limit on

@@ -4,6 +4,7 @@ pub mod conditions;
 pub mod containers;
 pub mod ebs;
 pub mod fargateservice;
+pub mod gateway;
 pub mod images;
 pub mod monitoring;
 pub mod names;

@@ -78,12 +78,24 @@ impl MetricName {
 /// metric in one configuration only.
 pub(super) fn validate_monitoring(c: &mut Check, monitoring: Option<&Monitoring>) {
     let Some(m) = monitoring else { return };
+    if m.metric_configurations.is_empty() {
+        c.fail(
+            "spec.monitoring.metricConfigurations",
+            "name at least one metric, or leave monitoring out",
+        );
+    }
     let mut seen = vec![];
     for (i, mc) in m.metric_configurations.iter().enumerate() {
         if !RESOLUTIONS_SECONDS.contains(&mc.resolution_seconds) {
             c.fail(
                 format!("spec.monitoring.metricConfigurations[{i}].resolutionSeconds"),
                 "must be 20 or 60",
+            );
+        }
+        if mc.metric_names.is_empty() {
+            c.fail(
+                format!("spec.monitoring.metricConfigurations[{i}].metricNames"),
+                "name CPUUtilization, MemoryUtilization or both",
             );
         }
         for n in &mc.metric_names {

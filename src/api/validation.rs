@@ -761,6 +761,7 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
     c.reserved_tags(spec.tags.keys());
     super::ebs::validate_volume_configurations(&mut c, spec);
     super::monitoring::validate_monitoring(&mut c, spec.monitoring.as_ref());
+    super::gateway::validate_gateway_connectors(&mut c, &spec.gateway_connectors);
     if let Some(s) = &spec.scaling {
         scaling(&mut c, spec, s);
     }

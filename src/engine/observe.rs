@@ -93,7 +93,7 @@ pub async fn read_service_deployment(
     }
 }
 
-/// Fills in what only the service revision reports (`monitoring`), from the newest of the
+/// Fills in what only the service revision reports (`monitoring`, `gatewayConnectors`), from the newest of the
 /// service's current revisions, when the service carries [`REVISION_SETTINGS_TAG`]: the
 /// operator tags a service whose spec sets such a setting, or whose revision still has one,
 /// so a service that uses none costs no extra read (see the steady-state request counts in
@@ -109,6 +109,7 @@ async fn read_revision_settings(aws: &Aws, s: &mut ObservedService) -> Result<()
     let arns = &s.revision_arns[..s.revision_arns.len().min(20)];
     if let Some(r) = aws.ecs.service_revision_settings(arns).await? {
         s.body.monitoring = r.monitoring;
+        s.body.gateway_connectors = r.gateway_connectors;
     }
     Ok(())
 }

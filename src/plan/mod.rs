@@ -136,6 +136,9 @@ pub struct ServiceUpdate {
     /// Every metric's resolution, ECS's defaults written out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<model::MonitoringDef>,
+    /// An empty list detaches the service from its gateways.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_connectors: Option<Vec<model::GatewayConnectorDef>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub force_new_deployment: bool,
 }
@@ -176,6 +179,7 @@ impl ServiceUpdate {
         push(self.vpc_lattice.is_some(), "vpcLatticeConfigurations");
         push(self.volume_configurations.is_some(), "volumeConfigurations");
         push(self.monitoring.is_some(), "monitoring");
+        push(self.gateway_connectors.is_some(), "gatewayConnectors");
         push(self.force_new_deployment, "forceNewDeployment");
         out
     }

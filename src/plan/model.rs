@@ -900,6 +900,59 @@ pub struct ServiceBody {
     /// [`ObservedService::revision_arns`]); None: not configured, or not read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<MonitoringDef>,
+    /// At most one. Reported on the service revision only, as `monitoring`; empty: none, or
+    /// not read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gateway_connectors: Vec<GatewayConnectorDef>,
+}
+
+/// A gateway connector (`GatewayConnector`): every field but the port name optional, None
+/// meaning ECS's choice.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayConnectorDef {
+    pub port_name: String,
+    pub protocol: Option<String>,
+    pub port: Option<i32>,
+    pub path: Option<String>,
+    pub timeout_seconds: Option<i32>,
+    pub interval_seconds: Option<i32>,
+    pub healthy_threshold_count: Option<i32>,
+    pub unhealthy_threshold_count: Option<i32>,
+    pub http_code: Option<String>,
+    pub grpc_code: Option<String>,
+    /// Sorted; None: no filters.
+    pub access_types: Option<Vec<String>>,
+}
+
+impl GatewayConnectorDef {
+    /// Whether `got` (as ECS reports it) has everything this connector sets: the fields it
+    /// leaves unset are ECS's choice, whatever ECS reports for them.
+    pub fn is_met_by(&self, got: &Self) -> bool {
+        fn met<T: PartialEq>(want: &Option<T>, got: &Option<T>) -> bool {
+            want.is_none() || want == got
+        }
+        self.port_name == got.port_name
+            && met(&self.protocol, &got.protocol)
+            && met(&self.port, &got.port)
+            && met(&self.path, &got.path)
+            && met(&self.timeout_seconds, &got.timeout_seconds)
+            && met(&self.interval_seconds, &got.interval_seconds)
+            && met(&self.healthy_threshold_count, &got.healthy_threshold_count)
+            && met(
+                &self.unhealthy_threshold_count,
+                &got.unhealthy_threshold_count,
+            )
+            && met(&self.http_code, &got.http_code)
+            && met(&self.grpc_code, &got.grpc_code)
+            && met(&self.access_types, &got.access_types)
+    }
+}
+
+/// Whether the connectors ECS reports have everything the wanted ones set (the same count,
+/// each met in order; a service has at most one).
+pub fn gateway_connectors_met(want: &[GatewayConnectorDef], got: &[GatewayConnectorDef]) -> bool {
+    want.len() == got.len() && want.iter().zip(got).all(|(w, g)| w.is_met_by(g))
 }
 
 /// A service's metric resolutions (`MonitoringConfiguration`): seconds by metric name.
@@ -922,6 +975,7 @@ pub fn canonical_monitoring(m: Option<&MonitoringDef>) -> MonitoringDef {
 #[serde(rename_all = "camelCase")]
 pub struct ObservedRevisionSettings {
     pub monitoring: Option<MonitoringDef>,
+    pub gateway_connectors: Vec<GatewayConnectorDef>,
 }
 
 /// A managed EBS volume ECS creates for each task (`ServiceVolumeConfiguration` and its

@@ -319,6 +319,11 @@ pub fn desired_body(
             .collect(),
         volume_configurations: ebs_volume_defs(owner, spec),
         monitoring: spec.monitoring.as_ref().map(monitoring_def),
+        gateway_connectors: spec
+            .gateway_connectors
+            .iter()
+            .map(gateway_connector_def)
+            .collect(),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
@@ -346,14 +351,45 @@ fn monitoring_def(m: &crate::api::monitoring::Monitoring) -> super::model::Monit
         .collect()
 }
 
+/// A gateway connector as CreateService and UpdateService send it.
+fn gateway_connector_def(g: &crate::api::gateway::GatewayConnector) -> GatewayConnectorDef {
+    let h = g.health_check.clone().unwrap_or_default();
+    let matcher = h.matcher.as_ref();
+    GatewayConnectorDef {
+        port_name: g.port_name.clone(),
+        protocol: h.health_check_protocol.map(|p| p.as_str().to_owned()),
+        port: h.health_check_port,
+        path: h.health_check_path.clone(),
+        timeout_seconds: h.health_check_timeout_seconds,
+        interval_seconds: h.health_check_interval_seconds,
+        healthy_threshold_count: h.healthy_threshold_count,
+        unhealthy_threshold_count: h.unhealthy_threshold_count,
+        http_code: matcher.and_then(|m| m.http_code.clone()),
+        grpc_code: matcher.and_then(|m| m.grpc_code.clone()),
+        access_types: g.filters.as_ref().map(|f| {
+            let mut t: Vec<String> = f
+                .access_types
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect();
+            t.sort();
+            t
+        }),
+    }
+}
+
 /// Whether the service should carry [`REVISION_SETTINGS_TAG`] (so its service revision is
-/// read): the spec sets `monitoring`, or the live service's revision still has a
-/// resolution other than ECS's default (the tag then stays until a reset is seen applied).
+/// read): the spec sets `monitoring` or a gateway connector, or the live service's revision
+/// still has a resolution other than ECS's default or a connector (the tag then stays until
+/// the reset or the detachment is seen applied).
 fn wants_revision_settings(spec: &FargateServiceSpec, live: Option<&ObservedService>) -> bool {
     spec.monitoring.is_some()
+        || !spec.gateway_connectors.is_empty()
         || live.is_some_and(|s| {
-            s.body.monitoring.is_some()
-                && canonical_monitoring(s.body.monitoring.as_ref()) != canonical_monitoring(None)
+            !s.body.gateway_connectors.is_empty()
+                || (s.body.monitoring.is_some()
+                    && canonical_monitoring(s.body.monitoring.as_ref())
+                        != canonical_monitoring(None))
         })
 }
 
@@ -721,6 +757,9 @@ fn diff_service(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec
     if w.monitoring != g.monitoring {
         u.monitoring = Some(w.monitoring.clone());
     }
+    if !gateway_connectors_met(&want.gateway_connectors, &got.gateway_connectors) {
+        u.gateway_connectors = Some(want.gateway_connectors.clone());
+    }
     if w.volume_configurations != g.volume_configurations {
         // As the spec gives it (ECS's defaults left to ECS); an empty list removes it.
         u.volume_configurations = Some(want.volume_configurations.clone());
@@ -832,7 +871,7 @@ pub fn plan_fargate_service(
     if wants_revision_settings(spec, live) {
         target
             .tags
-            .insert(REVISION_SETTINGS_TAG.to_owned(), "monitoring".to_owned());
+            .insert(REVISION_SETTINGS_TAG.to_owned(), "true".to_owned());
     }
     let running_count = match live {
         None => {
@@ -1006,21 +1045,32 @@ fn launch_volume_errors(
     }
 }
 
-/// VPC Lattice registrations naming a port the task definition does not name.
+/// VPC Lattice registrations and gateway connectors naming a port the task definition does
+/// not name.
 fn lattice_port_errors(
     spec: &FargateServiceSpec,
     td: &TaskDefinitionInfo,
     names: &std::collections::BTreeSet<String>,
 ) -> Vec<FieldError> {
-    spec.vpc_lattice
+    let lattice = spec
+        .vpc_lattice
         .iter()
         .enumerate()
-        .filter(|(_, l)| !names.contains(&l.port_name))
-        .map(|(i, l)| FieldError {
-            field: format!("spec.vpcLattice[{i}].portName"),
+        .map(|(i, l)| (format!("spec.vpcLattice[{i}].portName"), &l.port_name));
+    let gateway = spec.gateway_connectors.iter().enumerate().map(|(i, g)| {
+        (
+            format!("spec.gatewayConnectors[{i}].portName"),
+            &g.port_name,
+        )
+    });
+    lattice
+        .chain(gateway)
+        .filter(|(_, name)| !names.contains(*name))
+        .map(|(field, name)| FieldError {
+            field,
             message: format!(
-                "{:?} is not the name of a port mapping of task definition {} (names: {names:?}): name the port in the TaskDefinition's portMappings[].name",
-                l.port_name, td.family
+                "{name:?} is not the name of a port mapping of task definition {} (names: {names:?}): name the port in the TaskDefinition's portMappings[].name",
+                td.family
             ),
         })
         .collect()

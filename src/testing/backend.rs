@@ -282,6 +282,7 @@ impl aws::Ecs for SimBackend {
             .find(|s| arns.contains(&revision_arn(&s.arn)))
             .map(|s| ObservedRevisionSettings {
                 monitoring: s.body.monitoring.clone(),
+                gateway_connectors: s.body.gateway_connectors.clone(),
             }))
     }
 }
@@ -300,6 +301,7 @@ fn revision_arn(service_arn: &str) -> String {
 fn described_service(s: &ObservedService) -> ObservedService {
     let mut out = s.clone();
     out.body.monitoring = None;
+    out.body.gateway_connectors = vec![];
     out.revision_arns = vec![revision_arn(&s.arn)];
     out
 }

@@ -446,6 +446,9 @@ impl SimAws {
                 if let Some(v) = &changes.monitoring {
                     b.monitoring = Some(v.clone());
                 }
+                if let Some(v) = &changes.gateway_connectors {
+                    b.gateway_connectors = v.clone();
+                }
                 if changes.force_new_deployment {
                     self.forced_deployments += 1;
                 }
@@ -613,7 +616,8 @@ impl SimAws {
     pub fn observe_service(&self, cluster: &str, service: &str) -> ObservedFargateService {
         ObservedFargateService {
             cluster: self.clusters.get(cluster).cloned(),
-            // As the engine observes it: `monitoring` read from the service revision only
+            // As the engine observes it: `monitoring` and `gatewayConnectors` read from the
+            // service revision only
             // for a service tagged for it.
             service: self
                 .services
@@ -622,6 +626,7 @@ impl SimAws {
                 .map(|mut s| {
                     if !s.tags.contains_key(crate::api::REVISION_SETTINGS_TAG) {
                         s.body.monitoring = None;
+                        s.body.gateway_connectors = vec![];
                     }
                     s
                 }),

@@ -649,7 +649,92 @@ pub(super) fn revision_settings_from_sdk(
 ) -> ObservedRevisionSettings {
     ObservedRevisionSettings {
         monitoring: r.monitoring().map(monitoring_from_sdk),
+        gateway_connectors: r
+            .gateway_connectors()
+            .iter()
+            .map(gateway_connector_from_sdk)
+            .collect(),
     }
+}
+
+/// A gateway connector as a service revision reports it.
+pub(super) fn gateway_connector_from_sdk(g: &ecs::types::GatewayConnector) -> GatewayConnectorDef {
+    let h = g.health_check();
+    let matcher = h.and_then(|h| h.matcher());
+    GatewayConnectorDef {
+        port_name: g.port_name().to_owned(),
+        protocol: h
+            .and_then(|h| h.health_check_protocol())
+            .map(|p| p.as_str().to_owned()),
+        port: h.and_then(|h| h.health_check_port()),
+        path: h.and_then(|h| h.health_check_path()).map(str::to_owned),
+        timeout_seconds: h.and_then(|h| h.health_check_timeout_seconds()),
+        interval_seconds: h.and_then(|h| h.health_check_interval_seconds()),
+        healthy_threshold_count: h.and_then(|h| h.healthy_threshold_count()),
+        unhealthy_threshold_count: h.and_then(|h| h.unhealthy_threshold_count()),
+        http_code: matcher.and_then(|m| m.http_code()).map(str::to_owned),
+        grpc_code: matcher.and_then(|m| m.grpc_code()).map(str::to_owned),
+        access_types: g.filters().map(|f| {
+            let mut t: Vec<String> = f
+                .access_types()
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect();
+            t.sort();
+            t
+        }),
+    }
+}
+
+/// Gateway connectors as CreateService and UpdateService send them (a health check and a
+/// matcher only when one of their fields is set).
+pub(super) fn gateway_connectors_to_sdk(
+    op: AwsOp,
+    connectors: &[GatewayConnectorDef],
+) -> Result<Vec<ecs::types::GatewayConnector>, AwsError> {
+    connectors
+        .iter()
+        .map(|g| {
+            let matcher = (g.http_code.is_some() || g.grpc_code.is_some()).then(|| {
+                ecs::types::GatewayConnectorHealthCheckMatcher::builder()
+                    .set_http_code(g.http_code.clone())
+                    .set_grpc_code(g.grpc_code.clone())
+                    .build()
+            });
+            let health_check = ecs::types::GatewayConnectorHealthCheck::builder()
+                .set_health_check_protocol(
+                    g.protocol
+                        .as_deref()
+                        .map(ecs::types::GatewayConnectorHealthCheckProtocol::from),
+                )
+                .set_health_check_port(g.port)
+                .set_health_check_path(g.path.clone())
+                .set_health_check_timeout_seconds(g.timeout_seconds)
+                .set_health_check_interval_seconds(g.interval_seconds)
+                .set_healthy_threshold_count(g.healthy_threshold_count)
+                .set_unhealthy_threshold_count(g.unhealthy_threshold_count)
+                .set_matcher(matcher)
+                .build();
+            let filters = g.access_types.as_ref().map(|t| {
+                ecs::types::GatewayConnectorFilters::builder()
+                    .set_access_types(Some(
+                        t.iter()
+                            .map(|a| ecs::types::AccessType::from(a.as_str()))
+                            .collect(),
+                    ))
+                    .build()
+            });
+            ecs::types::GatewayConnector::builder()
+                .port_name(&g.port_name)
+                .set_health_check(
+                    (health_check != ecs::types::GatewayConnectorHealthCheck::builder().build())
+                        .then_some(health_check),
+                )
+                .set_filters(filters)
+                .build()
+                .map_err(|e| invalid(op, e))
+        })
+        .collect()
 }
 
 /// Resolutions by metric name, as a monitoring configuration says them.
@@ -804,8 +889,9 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
             .map(|a| a.as_str().to_owned()),
         vpc_lattice: vpc_lattice_from_sdk(s),
         volume_configurations: volume_configurations_from_sdk(s),
-        // Only the service revision reports it: the observer reads it from there.
+        // Only the service revision reports these: the observer reads them from there.
         monitoring: None,
+        gateway_connectors: vec![],
         early_success: dc
             .and_then(|d| d.early_success_criteria())
             .filter(|e| e.enable())
@@ -1255,6 +1341,10 @@ pub(super) fn create_service_request(
                 .map(|m| monitoring_to_sdk(OP, m))
                 .transpose()?,
         )
+        .set_gateway_connectors(listed(gateway_connectors_to_sdk(
+            OP,
+            &body.gateway_connectors,
+        )?))
         .enable_ecs_managed_tags(true)
         .set_tags(Some(ecs_tags(tags))))
 }
@@ -1300,6 +1390,10 @@ pub(super) fn update_service_request(
     }
     if let Some(m) = &u.monitoring {
         req = req.monitoring(monitoring_to_sdk(OP, m)?);
+    }
+    if let Some(g) = &u.gateway_connectors {
+        // An empty list detaches the service.
+        req = req.set_gateway_connectors(Some(gateway_connectors_to_sdk(OP, g)?));
     }
     if let Some(r) = &u.service_registries {
         req = req.set_service_registries(Some(registries_to_sdk(r)));
@@ -1684,6 +1778,27 @@ mod tests {
             } else {
                 MonitoringDef::from([("CPUUtilization".into(), 20)])
             }),
+            // Every field, or the port alone (no health check, no filters sent).
+            gateway_connectors: vec![if strategy {
+                GatewayConnectorDef {
+                    port_name: "http".into(),
+                    protocol: Some("HTTPS".into()),
+                    port: Some(8443),
+                    path: Some("/healthz".into()),
+                    timeout_seconds: Some(5),
+                    interval_seconds: Some(15),
+                    healthy_threshold_count: Some(3),
+                    unhealthy_threshold_count: Some(2),
+                    http_code: Some("200-299".into()),
+                    grpc_code: Some("0".into()),
+                    access_types: Some(strings(&["PRIVATE", "PUBLIC"])),
+                }
+            } else {
+                GatewayConnectorDef {
+                    port_name: "http".into(),
+                    ..GatewayConnectorDef::default()
+                }
+            }],
         }
     }
 
@@ -1941,14 +2056,37 @@ mod tests {
         let observed = service_from_sdk(&created(request));
         assert_eq!(observed.revision_arns, strings(&[REVISION_ARN]));
         assert_eq!(observed.body.monitoring, None);
+        assert_eq!(observed.body.gateway_connectors, vec![]);
         let revision = ecs::types::ServiceRevision::builder()
             .service_revision_arn(REVISION_ARN)
             .set_monitoring(request.as_input().get_monitoring().clone())
+            .set_gateway_connectors(request.as_input().get_gateway_connectors().clone())
             .build();
+        let settings = revision_settings_from_sdk(&revision);
         ServiceBody {
-            monitoring: revision_settings_from_sdk(&revision).monitoring,
+            monitoring: settings.monitoring,
+            gateway_connectors: settings.gateway_connectors,
             ..observed.body
         }
+    }
+
+    #[test]
+    fn a_gateway_connector_without_settings_is_sent_as_its_port_alone_and_an_empty_list_detaches() {
+        let port_only = GatewayConnectorDef {
+            port_name: "http".into(),
+            ..GatewayConnectorDef::default()
+        };
+        let sent = gateway_connectors_to_sdk(AwsOp::CreateService, &[port_only]).unwrap();
+        assert_eq!(sent[0].port_name(), "http");
+        assert_eq!(sent[0].health_check(), None);
+        assert_eq!(sent[0].filters(), None);
+        let update = ServiceUpdate {
+            gateway_connectors: Some(vec![]),
+            ..ServiceUpdate::default()
+        };
+        let request =
+            update_service_request(client().update_service(), "shop", "shop_web", &update).unwrap();
+        assert_eq!(request.as_input().get_gateway_connectors(), &Some(vec![]));
     }
 
     #[test]
@@ -1995,6 +2133,7 @@ mod tests {
             vpc_lattice: vec![],
             volume_configurations: vec![],
             monitoring: None,
+            gateway_connectors: vec![],
             load_balancers: vec![],
             service_registries: vec![],
             health_check_grace_period_seconds: None,
@@ -2050,6 +2189,7 @@ mod tests {
             vpc_lattice: Some(after.vpc_lattice.clone()),
             volume_configurations: Some(after.volume_configurations.clone()),
             monitoring: after.monitoring.clone(),
+            gateway_connectors: Some(after.gateway_connectors.clone()),
             force_new_deployment: true,
         };
         let request =
@@ -2097,6 +2237,7 @@ mod tests {
         );
         assert_eq!(u.get_volume_configurations(), c.get_volume_configurations());
         assert_eq!(u.get_monitoring(), c.get_monitoring());
+        assert_eq!(u.get_gateway_connectors(), c.get_gateway_connectors());
         assert_eq!(described(&create), after);
     }
 
@@ -2121,6 +2262,7 @@ mod tests {
         assert_eq!(u.get_vpc_lattice_configurations(), &None);
         assert_eq!(u.get_volume_configurations(), &None);
         assert_eq!(u.get_monitoring(), &None);
+        assert_eq!(u.get_gateway_connectors(), &None);
         assert_eq!(u.get_force_new_deployment(), &Some(false));
     }
 }
