@@ -286,6 +286,8 @@ struct TaskExtras {
     efs: Option<Option<i32>>,
     /// A managed EBS volume configured at launch (the service then configures it).
     ebs: bool,
+    /// An S3 Files volume (see `s3files_volume`), with a task role only.
+    s3files: Option<u8>,
 }
 
 fn task_extras() -> impl Strategy<Value = TaskExtras> {
@@ -294,13 +296,35 @@ fn task_extras() -> impl Strategy<Value = TaskExtras> {
         proptest::option::of(any::<bool>()),
         proptest::option::of(proptest::option::of(1i32..65536)),
         any::<bool>(),
+        proptest::option::of(0u8..3),
     )
-        .prop_map(|(pid_task, fault_injection, efs, ebs)| TaskExtras {
-            pid_task,
-            fault_injection,
-            efs,
-            ebs,
-        })
+        .prop_map(
+            |(pid_task, fault_injection, efs, ebs, s3files)| TaskExtras {
+                pid_task,
+                fault_injection,
+                efs,
+                ebs,
+                s3files,
+            },
+        )
+}
+
+/// An S3 Files volume: the file system alone; through an access point with a
+/// transit-encryption port; with the root directory `/` (ECS's default) spelled out.
+fn s3files_volume(kind: u8) -> Volume {
+    let fs = "arn:aws:s3files:us-east-1:123456789012:file-system/fs-0123456789abcdef0";
+    Volume {
+        name: "files".into(),
+        efs: None,
+        configured_at_launch: None,
+        s3files: Some(S3FilesVolume {
+            file_system_arn: fs.into(),
+            root_directory: (kind == 2).then(|| "/".into()),
+            transit_encryption_port: (kind == 1).then_some(20050),
+            access_point_arn: (kind == 1)
+                .then(|| format!("{fs}/access-point/fsap-0123456789abcdef0")),
+        }),
+    }
 }
 
 /// The task definition's volume configured at launch.
@@ -308,6 +332,7 @@ fn launch_volume() -> Volume {
     Volume {
         name: "ebs".into(),
         efs: None,
+        s3files: None,
         configured_at_launch: Some(true),
     }
 }
@@ -365,6 +390,7 @@ fn efs_volume(port: Option<i32>) -> Volume {
     Volume {
         name: "shared".into(),
         configured_at_launch: None,
+        s3files: None,
         efs: Some(EfsVolume {
             file_system_id: "fs-0123456789abcdef0".into(),
             root_directory: None,
@@ -416,6 +442,7 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
                         .map(efs_volume)
                         .into_iter()
                         .chain(extras.ebs.then(launch_volume))
+                        .chain(extras.s3files.filter(|_| task_role).map(s3files_volume))
                         .collect(),
                     pid_mode: extras.pid_task.then_some(PidMode::Task),
                     enable_fault_injection: extras.fault_injection,

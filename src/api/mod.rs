@@ -10,6 +10,7 @@ pub mod monitoring;
 pub mod names;
 pub mod patterns;
 pub mod restart;
+pub mod s3files;
 pub mod taskdefinition;
 pub mod validation;
 

@@ -390,6 +390,21 @@ fn volumes(c: &mut Check, spec: &TaskDefinitionSpec) {
         if let Some(efs) = &v.efs {
             efs_volume(c, &at, efs);
         }
+        if let Some(s3) = &v.s3files {
+            super::s3files::validate_s3files_volume(c, &at, s3);
+            if v.efs.is_some() || v.configured_at_launch == Some(true) {
+                c.fail(
+                    format!("{at}.s3files"),
+                    "an s3files volume is one kind of volume: not with efs or configuredAtLaunch: true",
+                );
+            }
+            if spec.task_role.is_none() {
+                c.fail(
+                    "spec.taskRole",
+                    "is required with an s3files volume: ECS mounts S3 Files with the task role",
+                );
+            }
+        }
     }
 }
 

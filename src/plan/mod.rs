@@ -8,6 +8,7 @@ pub mod cost;
 pub mod delete;
 pub mod model;
 pub mod op;
+pub mod s3files;
 pub mod service;
 pub mod taskdef;
 

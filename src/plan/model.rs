@@ -230,9 +230,24 @@ pub struct MountPointDef {
 pub struct VolumeDef {
     pub name: String,
     pub efs: Option<EfsDef>,
+    /// An Amazon S3 Files file system.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3files: Option<S3FilesDef>,
     /// A managed EBS volume the service configures; None (ECS reports `false`) otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub configured_at_launch: Option<bool>,
+}
+
+/// An Amazon S3 Files volume configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct S3FilesDef {
+    pub file_system_arn: String,
+    pub root_directory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transit_encryption_port: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_point_arn: Option<String>,
 }
 
 /// An EFS volume configuration.
@@ -310,6 +325,10 @@ impl TaskDefBody {
                 efs.transit_encryption
                     .get_or_insert_with(|| "DISABLED".into());
                 efs.iam.get_or_insert_with(|| "DISABLED".into());
+            }
+            // ECS: `/` is the same as no root directory.
+            if let Some(s3) = &mut v.s3files {
+                s3.root_directory.get_or_insert_with(|| "/".into());
             }
         }
         b.volumes.sort_by(|x, y| x.name.cmp(&y.name));

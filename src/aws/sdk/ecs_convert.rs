@@ -489,6 +489,12 @@ pub(super) fn task_definition_from_sdk(td: &ecs::types::TaskDefinition) -> TaskD
                         .map(|i| i.as_str().to_owned()),
                     transit_encryption_port: e.transit_encryption_port(),
                 }),
+                s3files: v.s3files_volume_configuration().map(|s| S3FilesDef {
+                    file_system_arn: s.file_system_arn().to_owned(),
+                    root_directory: s.root_directory().map(str::to_owned),
+                    transit_encryption_port: s.transit_encryption_port(),
+                    access_point_arn: s.access_point_arn().map(str::to_owned),
+                }),
                 configured_at_launch: v.configured_at_launch(),
             })
             .collect(),
@@ -1243,9 +1249,23 @@ pub(super) fn volume_to_sdk(op: AwsOp, v: &VolumeDef) -> Result<ecs::types::Volu
                 .map_err(|err| invalid(op, err))
         })
         .transpose()?;
+    let s3files = v
+        .s3files
+        .as_ref()
+        .map(|s| {
+            t::S3FilesVolumeConfiguration::builder()
+                .file_system_arn(&s.file_system_arn)
+                .set_root_directory(s.root_directory.clone())
+                .set_transit_encryption_port(s.transit_encryption_port)
+                .set_access_point_arn(s.access_point_arn.clone())
+                .build()
+                .map_err(|err| invalid(op, err))
+        })
+        .transpose()?;
     Ok(t::Volume::builder()
         .name(&v.name)
         .set_efs_volume_configuration(efs)
+        .set_s3files_volume_configuration(s3files)
         .set_configured_at_launch(v.configured_at_launch)
         .build())
 }
@@ -1587,6 +1607,7 @@ mod tests {
                         iam: Some("ENABLED".into()),
                         transit_encryption_port: Some(20049),
                     }),
+                    s3files: None,
                     configured_at_launch: None,
                 },
                 VolumeDef {
@@ -1599,17 +1620,44 @@ mod tests {
                         iam: None,
                         transit_encryption_port: None,
                     }),
+                    s3files: None,
                     configured_at_launch: None,
                 },
                 VolumeDef {
                     name: "scratch".into(),
                     efs: None,
+                    s3files: None,
                     configured_at_launch: None,
                 },
                 VolumeDef {
                     name: "ebs".into(),
                     efs: None,
+                    s3files: None,
                     configured_at_launch: Some(true),
+                },
+                VolumeDef {
+                    name: "s3-ap".into(),
+                    efs: None,
+                    s3files: Some(S3FilesDef {
+                        file_system_arn: S3FILES_FS.into(),
+                        root_directory: None,
+                        transit_encryption_port: Some(20050),
+                        access_point_arn: Some(format!(
+                            "{S3FILES_FS}/access-point/fsap-0123456789abcdef0"
+                        )),
+                    }),
+                    configured_at_launch: None,
+                },
+                VolumeDef {
+                    name: "s3-root".into(),
+                    efs: None,
+                    s3files: Some(S3FilesDef {
+                        file_system_arn: S3FILES_FS.into(),
+                        root_directory: Some("/shared".into()),
+                        transit_encryption_port: None,
+                        access_point_arn: None,
+                    }),
+                    configured_at_launch: None,
                 },
             ],
             pid_mode: Some("task".into()),
@@ -1703,6 +1751,9 @@ mod tests {
         assert_eq!(e.op, AwsOp::RegisterTaskDefinition);
         assert!(e.message.contains("fgo-shop-web-task"), "{e}");
     }
+
+    const S3FILES_FS: &str =
+        "arn:aws:s3files:us-east-1:123456789012:file-system/fs-0123456789abcdef0";
 
     fn full_service(strategy: bool) -> ServiceBody {
         ServiceBody {
