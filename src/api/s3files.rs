@@ -32,7 +32,7 @@ use super::validation::Check;
     validation = Rule::new("!has(self.accessPointArn) || !has(self.rootDirectory) || self.rootDirectory == '/'")
         .message("s3files.rootDirectory must be omitted (or /) with an accessPointArn: the access point sets the root")
         .field_path(".rootDirectory"),
-    validation = Rule::new("!has(self.accessPointArn) || self.accessPointArn.startsWith(self.fileSystemArn + '/access-point/')")
+    validation = Rule::new("!has(self.accessPointArn) || self.accessPointArn.split('/access-point/')[0] == self.fileSystemArn")
         .message("s3files.accessPointArn must be an access point of s3files.fileSystemArn")
         .field_path(".accessPointArn"),
 )]
@@ -90,7 +90,7 @@ pub(super) fn validate_s3files_volume(c: &mut Check, at: &str, v: &S3FilesVolume
         patterns::S3FILES_ACCESS_POINT_ARN,
         "an S3 Files access point ARN: the file system's ARN, then /access-point/fsap-...",
     );
-    if !ap.starts_with(&format!("{}/access-point/", v.file_system_arn)) {
+    if ap.split("/access-point/").next() != Some(v.file_system_arn.as_str()) {
         c.fail(
             format!("{at}.accessPointArn"),
             "must be an access point of s3files.fileSystemArn",
