@@ -14,8 +14,8 @@ use fargate_operator::api::service_connect::{
 };
 use fargate_operator::api::taskdefinition::*;
 use fargate_operator::plan::model::{
-    ObservedFargateService, ObservedTaskDefinition, RestartPolicyDef, StrategyItem, ThresholdDef,
-    CANARY_DEFAULTS, LINEAR_DEFAULTS,
+    canonical_monitoring, ObservedFargateService, ObservedTaskDefinition, RestartPolicyDef,
+    StrategyItem, ThresholdDef, CANARY_DEFAULTS, LINEAR_DEFAULTS,
 };
 use fargate_operator::plan::service::task_definition_info;
 use fargate_operator::plan::{
@@ -291,6 +291,8 @@ struct TaskExtras {
     efs: Option<Option<i32>>,
     /// A managed EBS volume configured at launch (the service then configures it).
     ebs: bool,
+    /// An S3 Files volume (see `s3files_volume`), with a task role only.
+    s3files: Option<u8>,
 }
 
 fn task_extras() -> impl Strategy<Value = TaskExtras> {
@@ -299,13 +301,35 @@ fn task_extras() -> impl Strategy<Value = TaskExtras> {
         proptest::option::of(any::<bool>()),
         proptest::option::of(proptest::option::of(1i32..65536)),
         any::<bool>(),
+        proptest::option::of(0u8..3),
     )
-        .prop_map(|(pid_task, fault_injection, efs, ebs)| TaskExtras {
-            pid_task,
-            fault_injection,
-            efs,
-            ebs,
-        })
+        .prop_map(
+            |(pid_task, fault_injection, efs, ebs, s3files)| TaskExtras {
+                pid_task,
+                fault_injection,
+                efs,
+                ebs,
+                s3files,
+            },
+        )
+}
+
+/// An S3 Files volume: the file system alone; through an access point with a
+/// transit-encryption port; with the root directory `/` (ECS's default) spelled out.
+fn s3files_volume(kind: u8) -> Volume {
+    let fs = "arn:aws:s3files:us-east-1:123456789012:file-system/fs-0123456789abcdef0";
+    Volume {
+        name: "files".into(),
+        efs: None,
+        configured_at_launch: None,
+        s3files: Some(S3FilesVolume {
+            file_system_arn: fs.into(),
+            root_directory: (kind == 2).then(|| "/".into()),
+            transit_encryption_port: (kind == 1).then_some(20050),
+            access_point_arn: (kind == 1)
+                .then(|| format!("{fs}/access-point/fsap-0123456789abcdef0")),
+        }),
+    }
 }
 
 /// The task definition's volume configured at launch.
@@ -313,6 +337,7 @@ fn launch_volume() -> Volume {
     Volume {
         name: "ebs".into(),
         efs: None,
+        s3files: None,
         configured_at_launch: Some(true),
     }
 }
@@ -370,6 +395,7 @@ fn efs_volume(port: Option<i32>) -> Volume {
     Volume {
         name: "shared".into(),
         configured_at_launch: None,
+        s3files: None,
         efs: Some(EfsVolume {
             file_system_id: "fs-0123456789abcdef0".into(),
             root_directory: None,
@@ -421,6 +447,7 @@ fn task_definition() -> impl Strategy<Value = TaskDefinitionSpec> {
                         .map(efs_volume)
                         .into_iter()
                         .chain(extras.ebs.then(launch_volume))
+                        .chain(extras.s3files.filter(|_| task_role).map(s3files_volume))
                         .collect(),
                     pid_mode: extras.pid_task.then_some(PidMode::Task),
                     enable_fault_injection: extras.fault_injection,
@@ -472,6 +499,10 @@ struct ServiceExtras {
     /// TLS, and (with a progressive strategy) a test traffic header and Lattice's blue/green
     /// resources.
     rich: bool,
+    /// The metric resolutions (see `monitoring`).
+    monitoring: Option<u8>,
+    /// The gateway connector (see `gateway_connector`).
+    gateway: Option<u8>,
 }
 
 fn service_extras() -> impl Strategy<Value = ServiceExtras> {
@@ -488,9 +519,22 @@ fn service_extras() -> impl Strategy<Value = ServiceExtras> {
             proptest::option::of(0i32..7200),
         )),
         any::<bool>(),
+        proptest::option::of(0u8..4),
+        proptest::option::of(0u8..3),
     )
         .prop_map(
-            |(az, reset, threshold, early_success, lattice, ebs, service_connect, rich)| {
+            |(
+                az,
+                reset,
+                threshold,
+                early_success,
+                lattice,
+                ebs,
+                service_connect,
+                rich,
+                monitoring,
+                gateway,
+            )| {
                 ServiceExtras {
                     az,
                     reset,
@@ -500,6 +544,8 @@ fn service_extras() -> impl Strategy<Value = ServiceExtras> {
                     ebs,
                     service_connect,
                     rich,
+                    monitoring,
+                    gateway,
                 }
             },
         )
@@ -554,6 +600,58 @@ fn service_connect(
                 ProxyLogLevel::Debug
             }),
         }),
+    }
+}
+
+/// A gateway connector on container 0's named port: the port alone; with some health-check
+/// settings; with every health-check setting and both access types.
+fn gateway_connector(kind: u8) -> GatewayConnector {
+    let some = GatewayHealthCheck {
+        health_check_protocol: Some(GatewayHealthCheckProtocol::Https),
+        health_check_path: Some("/healthz".into()),
+        health_check_interval_seconds: Some(15),
+        ..GatewayHealthCheck::default()
+    };
+    let every = GatewayHealthCheck {
+        health_check_port: Some(8443),
+        health_check_timeout_seconds: Some(5),
+        healthy_threshold_count: Some(3),
+        unhealthy_threshold_count: Some(2),
+        matcher: Some(GatewayHealthCheckMatcher {
+            http_code: Some("200-299".into()),
+            grpc_code: None,
+        }),
+        ..some.clone()
+    };
+    GatewayConnector {
+        port_name: "p0".into(),
+        health_check: match kind {
+            0 => None,
+            1 => Some(some),
+            _ => Some(every),
+        },
+        filters: (kind >= 2).then(|| GatewayFilters {
+            access_types: vec![GatewayAccessType::Public, GatewayAccessType::Private],
+        }),
+    }
+}
+
+/// Metric resolutions: CPU at 20 s; both at 20 s; CPU at 20 s and memory at 60 s (two
+/// configurations); both at ECS's default of 60 s, written out.
+fn monitoring(kind: u8) -> Monitoring {
+    let config = |names: &[MetricName], resolution_seconds| MetricConfiguration {
+        metric_names: names.to_vec(),
+        resolution_seconds,
+    };
+    use MetricName::{CpuUtilization as Cpu, MemoryUtilization as Memory};
+    let metric_configurations = match kind {
+        0 => vec![config(&[Cpu], 20)],
+        1 => vec![config(&[Cpu, Memory], 20)],
+        2 => vec![config(&[Cpu], 20), config(&[Memory], 60)],
+        _ => vec![config(&[Memory, Cpu], 60)],
+    };
+    Monitoring {
+        metric_configurations,
     }
 }
 
@@ -691,6 +789,8 @@ fn service(arm: bool, ebs: bool) -> impl Strategy<Value = FargateServiceSpec> {
                     service_connect: extras
                         .service_connect
                         .map(|sc| service_connect(sc, extras.rich, progressive)),
+                    monitoring: extras.monitoring.map(monitoring),
+                    gateway_connectors: extras.gateway.map(gateway_connector).into_iter().collect(),
                     availability_zone_rebalancing: extras.az.map(|on| {
                         if on {
                             Toggle::Enabled
@@ -992,6 +1092,17 @@ proptest! {
             if bit() { b.propagate_tags = Some("NONE".into()); }
             if bit() { b.capacity_provider_strategy.reverse(); }
             if bit() { b.vpc_lattice.reverse(); }
+            // Metric resolutions at ECS's default, spelled out or not.
+            if bit() && b.monitoring.is_some() {
+                b.monitoring = Some(canonical_monitoring(b.monitoring.as_ref()));
+            }
+            // A gateway connector's health-check settings the spec leaves to ECS: whatever
+            // ECS reports for them is not drift.
+            for g in &mut b.gateway_connectors {
+                if bit() { g.protocol.get_or_insert_with(|| "HTTP".into()); }
+                if bit() { g.interval_seconds.get_or_insert(30); }
+                if bit() { g.http_code.get_or_insert_with(|| "200".into()); }
+            }
             // The managed EBS volume's documented defaults, spelled out or not.
             for v in &mut b.volume_configurations {
                 if bit() { v.filesystem_type.get_or_insert_with(|| "xfs".into()); }

@@ -10,6 +10,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use super::ebs::{EbsFilesystemType, EbsVolumeType, ManagedEbsVolume, VolumeConfiguration};
+pub use super::gateway::{
+    GatewayAccessType, GatewayConnector, GatewayFilters, GatewayHealthCheck,
+    GatewayHealthCheckMatcher, GatewayHealthCheckProtocol,
+};
+pub use super::monitoring::{MetricConfiguration, MetricName, Monitoring};
 use super::patterns;
 
 /// A long-running ECS service on Fargate: which TaskDefinition to run, how many copies, where,
@@ -187,6 +192,21 @@ pub struct FargateServiceSpec {
     /// publish there (named port mappings of the task definition), and the proxy's logs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_connect: Option<super::service_connect::ServiceConnect>,
+
+    /// The resolution of the service's `CPUUtilization` and `MemoryUtilization` CloudWatch
+    /// metrics (ECS's default: 60 seconds). A change starts a deployment. DescribeServices
+    /// does not report it: the operator reads the service revision it runs
+    /// (DescribeServiceRevisions), only while the service has or had one set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
+
+    /// Attach the service to the ingress paths of its cluster's ECS gateways through a named
+    /// port of the task definition (at most one connector; the cluster needs an ACTIVE
+    /// gateway association, or ECS refuses). Removing it detaches the service. Read from the
+    /// service revision, as `monitoring`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 1))]
+    pub gateway_connectors: Vec<GatewayConnector>,
 }
 
 /// A VPC Lattice target group the tasks are registered with. (ECS publishes no limit on

@@ -5,10 +5,13 @@ pub mod containers;
 pub mod ebs;
 pub mod fargateservice;
 pub mod fargatetask;
+pub mod gateway;
 pub mod images;
+pub mod monitoring;
 pub mod names;
 pub mod patterns;
 pub mod restart;
+pub mod s3files;
 pub mod service_connect;
 pub mod taskdefinition;
 pub mod tenant;
@@ -41,6 +44,10 @@ pub const RESTARTED_AT_TAG: &str = "ecs.fargate.dev/restarted-at";
 pub const GENERATION_TAG: &str = "ecs.fargate.dev/generation";
 /// Tag on clusters the operator created (clusters are shared, so they name no owner).
 pub const MANAGED_BY_TAG: &str = "ecs.fargate.dev/managed-by";
+/// Tag on an ECS service whose service revision the operator reads (DescribeServiceRevisions)
+/// because the spec sets, or the revision still has, settings only a revision reports
+/// (`monitoring`): services without it cost no extra read.
+pub const REVISION_SETTINGS_TAG: &str = "ecs.fargate.dev/revision-settings";
 /// Tag prefix reserved for the operator; users may not set tags under it.
 pub const RESERVED_TAG_PREFIX: &str = "ecs.fargate.dev/";
 

@@ -52,6 +52,12 @@ pub const SECURITY_GROUP_ID: &str = "^sg-[0-9a-f]{8,17}$";
 pub const EFS_ID: &str = "^fs-[0-9a-f]{8,40}$";
 /// An EFS access point ID.
 pub const EFS_ACCESS_POINT_ID: &str = "^fsap-[0-9a-f]{8,40}$";
+/// An Amazon S3 Files file system ARN (the pattern of the S3 Files API reference,
+/// `ListFileSystemsDescription.fileSystemArn`, with the account required).
+pub const S3FILES_FILE_SYSTEM_ARN: &str =
+    "^arn:aws[-a-z]*:s3files:[a-z0-9-]+:[0-9]{12}:file-system/fs-[0-9a-f]{17,40}$";
+/// An Amazon S3 Files access point ARN: its file system's ARN, `/access-point/fsap-...`.
+pub const S3FILES_ACCESS_POINT_ARN: &str = "^arn:aws[-a-z]*:s3files:[a-z0-9-]+:[0-9]{12}:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$";
 /// A container port range `first-last`, each 1-65535 (`containerPortRange`).
 pub const PORT_RANGE: &str = "^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])-([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
 /// An EBS snapshot ID (`snap-` and 8 or 17 hex digits).
@@ -138,6 +144,8 @@ pub const ALL: &[&str] = &[
     SECURITY_GROUP_ID,
     EFS_ID,
     EFS_ACCESS_POINT_ID,
+    S3FILES_FILE_SYSTEM_ARN,
+    S3FILES_ACCESS_POINT_ARN,
     SNAPSHOT_ID,
     PORT_RANGE,
     LOG_GROUP,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::containers::*;
 use super::patterns;
+pub use super::s3files::S3FilesVolume;
 
 /// A container blueprint for Amazon ECS on Fargate. Every change to the spec registers a new
 /// revision of the ECS task-definition family; older revisions beyond `revisionHistoryLimit`
@@ -70,6 +71,9 @@ use super::patterns;
     validation = Rule::new("!has(self.tags) || self.tags.all(k, k.size() >= 1 && k.size() <= 128)")
         .message("spec.tags: a tag key is 1 to 128 characters (AWS's limit)")
         .field_path(".tags"),
+    validation = Rule::new("has(self.taskRole) || !has(self.volumes) || !self.volumes.exists(v, has(v.s3files))")
+        .message("spec.taskRole is required with an s3files volume: ECS mounts S3 Files with the task role")
+        .field_path(".taskRole"),
     validation = Rule::new("!has(self.volumes) || self.volumes.filter(v, has(v.configuredAtLaunch) && v.configuredAtLaunch).size() <= 1")
         .message("spec.volumes: at most one volume may have configuredAtLaunch: true (ECS attaches one EBS volume per task)")
         .field_path(".volumes"),
@@ -688,13 +692,18 @@ pub struct MountPoint {
     pub read_only: Option<bool>,
 }
 
-/// A task volume: on task storage (bind) when `efs` and `configuredAtLaunch` are unset, else
-/// an EFS file system or a managed EBS volume.
+/// A task volume: on task storage (bind) when `efs`, `s3files` and `configuredAtLaunch` are
+/// unset, else an EFS file system, an S3 Files file system or a managed EBS volume.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("!has(self.efs) || !has(self.configuredAtLaunch) || !self.configuredAtLaunch")
-    .message("a volume configured at launch is a managed EBS volume: it cannot have efs too")
-    .field_path(".configuredAtLaunch"))]
+#[x_kube(
+    validation = Rule::new("!has(self.efs) || !has(self.configuredAtLaunch) || !self.configuredAtLaunch")
+        .message("a volume configured at launch is a managed EBS volume: it cannot have efs too")
+        .field_path(".configuredAtLaunch"),
+    validation = Rule::new("!has(self.s3files) || (!has(self.efs) && (!has(self.configuredAtLaunch) || !self.configuredAtLaunch))")
+        .message("an s3files volume is one kind of volume: not with efs or configuredAtLaunch: true")
+        .field_path(".s3files"),
+)]
 pub struct Volume {
     /// Volume name, referenced by `mountPoints[].sourceVolume`: 1-64 letters, digits, `-` and
     /// `_`. (ECS allows 255; 64 keeps the admission rule that checks the references within the
@@ -704,6 +713,10 @@ pub struct Volume {
     /// EFS file system to mount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efs: Option<EfsVolume>,
+    /// Amazon S3 Files file system to mount (needs `spec.taskRole`; a managed task role gets
+    /// the grant to mount it, and to write when a container mounts it writable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3files: Option<super::s3files::S3FilesVolume>,
     /// `true`: a managed Amazon EBS volume, configured at launch by the FargateService
     /// running this task definition (its `volumeConfigurations`, under this volume's name).
     /// At most one volume per task definition; not with `efs`.

@@ -194,6 +194,10 @@ pub struct TenantAllowed {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
     pub service_connect_namespaces: Vec<String>,
+    /// Amazon S3 Files file system ARNs (their access points are governed with them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]
+    pub s3_files_file_systems: Vec<String>,
     /// EFS file system IDs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100), inner(regex(pattern = patterns::ALLOWED_ENTRY), length(max = 2048)))]

@@ -392,6 +392,21 @@ fn volumes(c: &mut Check, spec: &TaskDefinitionSpec) {
         if let Some(efs) = &v.efs {
             efs_volume(c, &at, efs);
         }
+        if let Some(s3) = &v.s3files {
+            super::s3files::validate_s3files_volume(c, &at, s3);
+            if v.efs.is_some() || v.configured_at_launch == Some(true) {
+                c.fail(
+                    format!("{at}.s3files"),
+                    "an s3files volume is one kind of volume: not with efs or configuredAtLaunch: true",
+                );
+            }
+            if spec.task_role.is_none() {
+                c.fail(
+                    "spec.taskRole",
+                    "is required with an s3files volume: ECS mounts S3 Files with the task role",
+                );
+            }
+        }
     }
 }
 
@@ -757,6 +772,8 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
     capacity_and_placement(&mut c, spec);
     c.reserved_tags(spec.tags.keys());
     super::ebs::validate_volume_configurations(&mut c, spec);
+    super::monitoring::validate_monitoring(&mut c, spec.monitoring.as_ref());
+    super::gateway::validate_gateway_connectors(&mut c, &spec.gateway_connectors);
     if let Some(s) = &spec.scaling {
         scaling(&mut c, spec, s);
     }

@@ -19,9 +19,9 @@ pub use crate::plan::op::{AwsOp, CallKind};
 pub use error::{AwsError, ErrorKind};
 
 use crate::plan::model::{
-    ObservedCluster, ObservedLogGroup, ObservedRevision, ObservedRole, ObservedScaling,
-    ObservedService, ObservedServiceDeployment, ObservedStoppedTask, ScheduledActionDef,
-    ServiceBody, Tags, TargetTrackingDef, TaskDefBody,
+    ObservedCluster, ObservedLogGroup, ObservedRevision, ObservedRevisionSettings, ObservedRole,
+    ObservedScaling, ObservedService, ObservedServiceDeployment, ObservedStoppedTask,
+    ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody,
 };
 use crate::plan::task::{DesiredStatus, ObservedTask, RunTaskBody, TaskFilter};
 use crate::plan::ServiceUpdate;
@@ -137,6 +137,12 @@ instrument::aws_trait! {
             cluster: &str,
             service: &str
         ) -> Option<ObservedServiceDeployment>;
+        /// What the newest (by creation time) of the service revisions `arns` (at most 20,
+        /// ECS's limit) says that DescribeServices does not; None if ECS knows none of them.
+        DescribeServiceRevisions => fn service_revision_settings(
+            &self,
+            arns: &[String]
+        ) -> Option<ObservedRevisionSettings>;
     }
     provided {
         /// The ACTIVE revisions of a family with their tags, oldest first: every page of

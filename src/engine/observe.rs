@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::api::names::{resource_id, TaskDefinitionLookups};
+use crate::api::REVISION_SETTINGS_TAG;
 use crate::aws::{every_page, Aws, AwsError};
 use crate::plan::model::{
     ObservedCluster, ObservedFargateService, ObservedRole, ObservedService, ObservedTaskDefinition,
@@ -91,6 +92,27 @@ pub async fn read_service_deployment(
     }
 }
 
+/// Fills in what only the service revision reports (`monitoring`, `gatewayConnectors`), from the newest of the
+/// service's current revisions, when the service carries [`REVISION_SETTINGS_TAG`]: the
+/// operator tags a service whose spec sets such a setting, or whose revision still has one,
+/// so a service that uses none costs no extra read (see the steady-state request counts in
+/// BENCHMARKS.md and tests/controller.rs).
+async fn read_revision_settings(aws: &Aws, s: &mut ObservedService) -> Result<(), AwsError> {
+    if s.status != "ACTIVE"
+        || s.revision_arns.is_empty()
+        || !s.tags.contains_key(REVISION_SETTINGS_TAG)
+    {
+        return Ok(());
+    }
+    // ECS describes at most 20 revisions per call; a service has one or, mid-rollout, two.
+    let arns = &s.revision_arns[..s.revision_arns.len().min(20)];
+    if let Some(r) = aws.ecs.service_revision_settings(arns).await? {
+        s.body.monitoring = r.monitoring;
+        s.body.gateway_connectors = r.gateway_connectors;
+    }
+    Ok(())
+}
+
 /// Services of one cluster by name, with the cluster, autoscaling and (when tasks are
 /// missing or failing) recently stopped tasks. DescribeServices is batched by
 /// [`DESCRIBE_SERVICES_BATCH`]; names ECS does not know come back with `service: None`.
@@ -123,7 +145,10 @@ pub async fn observe_services_in(
     }
     let mut out = BTreeMap::new();
     for name in names {
-        let service = services.remove(name);
+        let mut service = services.remove(name);
+        if let Some(s) = &mut service {
+            read_revision_settings(aws, s).await?;
+        }
         let live = service.as_ref().is_some_and(|s| s.status != "INACTIVE");
         let scaling = if !live {
             Some(Default::default())

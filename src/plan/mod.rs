@@ -9,6 +9,7 @@ pub mod delete;
 pub mod model;
 pub mod op;
 pub mod rollback;
+pub mod s3files;
 pub mod service;
 pub mod service_connect;
 pub mod task;
@@ -146,6 +147,12 @@ pub struct ServiceUpdate {
     /// The whole configuration (`enabled: false` to turn it off).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_connect: Option<service_connect::ServiceConnectDef>,
+    /// Every metric's resolution, ECS's defaults written out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<model::MonitoringDef>,
+    /// An empty list detaches the service from its gateways.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_connectors: Option<Vec<model::GatewayConnectorDef>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub force_new_deployment: bool,
 }
@@ -189,6 +196,8 @@ impl ServiceUpdate {
             self.service_connect.is_some(),
             "serviceConnectConfiguration",
         );
+        push(self.monitoring.is_some(), "monitoring");
+        push(self.gateway_connectors.is_some(), "gatewayConnectors");
         push(self.force_new_deployment, "forceNewDeployment");
         out
     }

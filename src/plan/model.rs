@@ -230,9 +230,24 @@ pub struct MountPointDef {
 pub struct VolumeDef {
     pub name: String,
     pub efs: Option<EfsDef>,
+    /// An Amazon S3 Files file system.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3files: Option<S3FilesDef>,
     /// A managed EBS volume the service configures; None (ECS reports `false`) otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub configured_at_launch: Option<bool>,
+}
+
+/// An Amazon S3 Files volume configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct S3FilesDef {
+    pub file_system_arn: String,
+    pub root_directory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transit_encryption_port: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_point_arn: Option<String>,
 }
 
 /// An EFS volume configuration.
@@ -310,6 +325,10 @@ impl TaskDefBody {
                 efs.transit_encryption
                     .get_or_insert_with(|| "DISABLED".into());
                 efs.iam.get_or_insert_with(|| "DISABLED".into());
+            }
+            // ECS: `/` is the same as no root directory.
+            if let Some(s3) = &mut v.s3files {
+                s3.root_directory.get_or_insert_with(|| "/".into());
             }
         }
         b.volumes.sort_by(|x, y| x.name.cmp(&y.name));
@@ -955,6 +974,86 @@ pub struct ServiceBody {
     /// configured (the same as off, [`super::service_connect::ServiceConnectDef::canonical`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_connect: Option<super::service_connect::ServiceConnectDef>,
+    /// Metric resolutions. Reported on the service revision only (see
+    /// [`ObservedService::revision_arns`]); None: not configured, or not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<MonitoringDef>,
+    /// At most one. Reported on the service revision only, as `monitoring`; empty: none, or
+    /// not read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gateway_connectors: Vec<GatewayConnectorDef>,
+}
+
+/// A gateway connector (`GatewayConnector`): every field but the port name optional, None
+/// meaning ECS's choice.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayConnectorDef {
+    pub port_name: String,
+    pub protocol: Option<String>,
+    pub port: Option<i32>,
+    pub path: Option<String>,
+    pub timeout_seconds: Option<i32>,
+    pub interval_seconds: Option<i32>,
+    pub healthy_threshold_count: Option<i32>,
+    pub unhealthy_threshold_count: Option<i32>,
+    pub http_code: Option<String>,
+    pub grpc_code: Option<String>,
+    /// Sorted; None: no filters.
+    pub access_types: Option<Vec<String>>,
+}
+
+impl GatewayConnectorDef {
+    /// Whether `got` (as ECS reports it) has everything this connector sets: the fields it
+    /// leaves unset are ECS's choice, whatever ECS reports for them.
+    pub fn is_met_by(&self, got: &Self) -> bool {
+        fn met<T: PartialEq>(want: &Option<T>, got: &Option<T>) -> bool {
+            want.is_none() || want == got
+        }
+        self.port_name == got.port_name
+            && met(&self.protocol, &got.protocol)
+            && met(&self.port, &got.port)
+            && met(&self.path, &got.path)
+            && met(&self.timeout_seconds, &got.timeout_seconds)
+            && met(&self.interval_seconds, &got.interval_seconds)
+            && met(&self.healthy_threshold_count, &got.healthy_threshold_count)
+            && met(
+                &self.unhealthy_threshold_count,
+                &got.unhealthy_threshold_count,
+            )
+            && met(&self.http_code, &got.http_code)
+            && met(&self.grpc_code, &got.grpc_code)
+            && met(&self.access_types, &got.access_types)
+    }
+}
+
+/// Whether the connectors ECS reports have everything the wanted ones set (the same count,
+/// each met in order; a service has at most one).
+pub fn gateway_connectors_met(want: &[GatewayConnectorDef], got: &[GatewayConnectorDef]) -> bool {
+    want.len() == got.len() && want.iter().zip(got).all(|(w, g)| w.is_met_by(g))
+}
+
+/// A service's metric resolutions (`MonitoringConfiguration`): seconds by metric name.
+pub type MonitoringDef = BTreeMap<String, i32>;
+
+/// `m` with ECS's default resolution filled in for every metric it does not name, so an
+/// unset configuration, an empty one and one naming the defaults compare equal.
+pub fn canonical_monitoring(m: Option<&MonitoringDef>) -> MonitoringDef {
+    use crate::api::monitoring::{MetricName, DEFAULT_RESOLUTION_SECONDS};
+    let mut out = m.cloned().unwrap_or_default();
+    for name in MetricName::ALL {
+        out.entry(name.as_str().to_owned())
+            .or_insert(DEFAULT_RESOLUTION_SECONDS);
+    }
+    out
+}
+
+/// What the service revision a service runs says that DescribeServices does not.
+#[derive(Clone, Debug, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedRevisionSettings {
+    pub monitoring: Option<MonitoringDef>,
+    pub gateway_connectors: Vec<GatewayConnectorDef>,
 }
 
 /// A managed EBS volume ECS creates for each task (`ServiceVolumeConfiguration` and its
@@ -1010,6 +1109,8 @@ pub struct CanonicalService {
     pub propagate_tags: String,
     pub vpc_lattice: Vec<VpcLatticeDef>,
     pub volume_configurations: Vec<EbsVolumeDef>,
+    /// [`canonical_monitoring`].
+    pub monitoring: MonitoringDef,
 }
 
 impl ServiceBody {
@@ -1092,6 +1193,7 @@ impl ServiceBody {
             propagate_tags: self.propagate_tags.clone().unwrap_or_else(|| "NONE".into()),
             vpc_lattice,
             volume_configurations,
+            monitoring: canonical_monitoring(self.monitoring.as_ref()),
         }
     }
 }
@@ -1196,6 +1298,10 @@ pub struct ObservedService {
     pub deployments: Vec<ObservedDeployment>,
     /// Newest first.
     pub events: Vec<ObservedEvent>,
+    /// The service's current service revisions (`currentServiceRevisions`): during a
+    /// rollout the old and the new one, else one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revision_arns: Vec<String>,
 }
 
 /// An ECS cluster as AWS reports it.

@@ -195,6 +195,7 @@ aws_ops! {
         RunTask = "ecs" Write EcsWrite "run_task";
         StopTask = "ecs" Write EcsWrite "stop_task";
         ListServiceDeployments = "ecs" Read EcsRead "latest_service_deployment";
+        DescribeServiceRevisions = "ecs" Read EcsRead "service_revision_settings";
         // AWS IAM
         GetRole = "iam" Read Iam "get_role";
         CreateRole = "iam" Write Iam "create_role";

@@ -17,7 +17,10 @@ use crate::api::names::{
 };
 use crate::api::restart::validate_restarted_at;
 use crate::api::validation::{validate_fargate_service, FieldError, ValidationErrors};
-use crate::api::{reasons, FargateService, TaskDefinition, MANAGED_BY_TAG, RESTARTED_AT_TAG};
+use crate::api::{
+    reasons, FargateService, TaskDefinition, MANAGED_BY_TAG, RESTARTED_AT_TAG,
+    REVISION_SETTINGS_TAG,
+};
 use crate::plan::cost::overlap_cost;
 use crate::plan::service_connect::{self as sc, ServiceConnectDef};
 
@@ -334,6 +337,12 @@ pub fn desired_body(
             .service_connect
             .as_ref()
             .map(ServiceConnectDef::from_spec),
+        monitoring: spec.monitoring.as_ref().map(monitoring_def),
+        gateway_connectors: spec
+            .gateway_connectors
+            .iter()
+            .map(gateway_connector_def)
+            .collect(),
         enable_execute_command: spec.enable_execute_command,
         service_registries: spec
             .service_registries
@@ -347,6 +356,60 @@ pub fn desired_body(
             .collect(),
         propagate_tags: spec.propagate_tags.map(|p| p.as_str().to_owned()),
     }
+}
+
+/// The metric resolutions of `spec.monitoring`, by metric name.
+fn monitoring_def(m: &crate::api::monitoring::Monitoring) -> super::model::MonitoringDef {
+    m.metric_configurations
+        .iter()
+        .flat_map(|c| {
+            c.metric_names
+                .iter()
+                .map(|n| (n.as_str().to_owned(), c.resolution_seconds))
+        })
+        .collect()
+}
+
+/// A gateway connector as CreateService and UpdateService send it.
+fn gateway_connector_def(g: &crate::api::gateway::GatewayConnector) -> GatewayConnectorDef {
+    let h = g.health_check.clone().unwrap_or_default();
+    let matcher = h.matcher.as_ref();
+    GatewayConnectorDef {
+        port_name: g.port_name.clone(),
+        protocol: h.health_check_protocol.map(|p| p.as_str().to_owned()),
+        port: h.health_check_port,
+        path: h.health_check_path.clone(),
+        timeout_seconds: h.health_check_timeout_seconds,
+        interval_seconds: h.health_check_interval_seconds,
+        healthy_threshold_count: h.healthy_threshold_count,
+        unhealthy_threshold_count: h.unhealthy_threshold_count,
+        http_code: matcher.and_then(|m| m.http_code.clone()),
+        grpc_code: matcher.and_then(|m| m.grpc_code.clone()),
+        access_types: g.filters.as_ref().map(|f| {
+            let mut t: Vec<String> = f
+                .access_types
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect();
+            t.sort();
+            t
+        }),
+    }
+}
+
+/// Whether the service should carry [`REVISION_SETTINGS_TAG`] (so its service revision is
+/// read): the spec sets `monitoring` or a gateway connector, or the live service's revision
+/// still has a resolution other than ECS's default or a connector (the tag then stays until
+/// the reset or the detachment is seen applied).
+fn wants_revision_settings(spec: &FargateServiceSpec, live: Option<&ObservedService>) -> bool {
+    spec.monitoring.is_some()
+        || !spec.gateway_connectors.is_empty()
+        || live.is_some_and(|s| {
+            !s.body.gateway_connectors.is_empty()
+                || (s.body.monitoring.is_some()
+                    && canonical_monitoring(s.body.monitoring.as_ref())
+                        != canonical_monitoring(None))
+        })
 }
 
 /// The managed EBS volumes as CreateService and UpdateService send them.
@@ -734,6 +797,12 @@ fn diff_body(want: &ServiceBody, got: &ServiceBody, spec: &FargateServiceSpec) -
     if w.vpc_lattice != g.vpc_lattice {
         u.vpc_lattice = Some(w.vpc_lattice.clone());
     }
+    if w.monitoring != g.monitoring {
+        u.monitoring = Some(w.monitoring.clone());
+    }
+    if !gateway_connectors_met(&want.gateway_connectors, &got.gateway_connectors) {
+        u.gateway_connectors = Some(want.gateway_connectors.clone());
+    }
     if w.volume_configurations != g.volume_configurations {
         // As the spec gives it (ECS's defaults left to ECS); an empty list removes it.
         u.volume_configurations = Some(want.volume_configurations.clone());
@@ -851,7 +920,7 @@ pub fn plan_fargate_service(
         owner.generation,
         &mut notes,
     );
-    let target = ServiceTarget {
+    let mut target = ServiceTarget {
         owner,
         spec,
         restarted_at,
@@ -860,6 +929,11 @@ pub fn plan_fargate_service(
         want: &want,
         tags: service_tags(owner, spec, restarted_at),
     };
+    if wants_revision_settings(spec, live) {
+        target
+            .tags
+            .insert(REVISION_SETTINGS_TAG.to_owned(), "true".to_owned());
+    }
     let running_count = match live {
         None => {
             actions.push(create_service(&target));
@@ -1037,24 +1111,28 @@ fn launch_volume_errors(
     }
 }
 
-/// VPC Lattice registrations naming a port the task definition does not name.
+/// VPC Lattice registrations and gateway connectors naming a port the task definition does
+/// not name.
 fn lattice_port_errors(
     spec: &FargateServiceSpec,
     td: &TaskDefinitionInfo,
     names: &std::collections::BTreeSet<String>,
 ) -> Vec<FieldError> {
-    spec.vpc_lattice
+    let lattice = spec
+        .vpc_lattice
         .iter()
         .enumerate()
-        .filter(|(_, l)| !names.contains(&l.port_name))
-        .map(|(i, l)| {
-            unknown_port_name(
-                format!("spec.vpcLattice[{i}].portName"),
-                &l.port_name,
-                &td.family,
-                names,
-            )
-        })
+        .map(|(i, l)| (format!("spec.vpcLattice[{i}].portName"), &l.port_name));
+    let gateway = spec.gateway_connectors.iter().enumerate().map(|(i, g)| {
+        (
+            format!("spec.gatewayConnectors[{i}].portName"),
+            &g.port_name,
+        )
+    });
+    lattice
+        .chain(gateway)
+        .filter(|(_, name)| !names.contains(*name))
+        .map(|(field, name)| unknown_port_name(field, name, &td.family, names))
         .collect()
 }
 

@@ -497,6 +497,12 @@ fn volume_def(v: &crate::api::taskdefinition::Volume) -> VolumeDef {
                 transit_encryption_port: e.transit_encryption_port,
             }
         }),
+        s3files: v.s3files.as_ref().map(|s| S3FilesDef {
+            file_system_arn: s.file_system_arn.clone(),
+            root_directory: s.root_directory.clone(),
+            transit_encryption_port: s.transit_encryption_port,
+            access_point_arn: s.access_point_arn.clone(),
+        }),
         configured_at_launch: v.configured_at_launch,
     }
 }
@@ -546,6 +552,12 @@ fn desired_role(
         let groups: BTreeSet<String> = log_groups.keys().cloned().collect();
         if let Some(p) = execution_policy(body, &groups, &config.region) {
             inline.insert(EXECUTION_INLINE_POLICY.to_owned(), p);
+        }
+    }
+    if kind == RoleKind::Task {
+        // Operator-written and least privilege, as the execution role's.
+        if let Some(p) = super::s3files::task_policy(body) {
+            inline.insert(super::s3files::S3FILES_INLINE_POLICY.to_owned(), p);
         }
     }
     if let Some(doc) = &managed.policy {

@@ -51,6 +51,7 @@ pub enum Category {
     EbsSnapshot,
     ServiceConnectNamespace,
     CertificateAuthority,
+    S3FilesFileSystem,
 }
 
 impl Category {
@@ -73,6 +74,7 @@ impl Category {
             Self::LogGroup => (&a.log_groups, "allowed.logGroups"),
             Self::KmsKey => (&a.kms_keys, "allowed.kmsKeys"),
             Self::EbsSnapshot => (&a.ebs_snapshots, "allowed.ebsSnapshots"),
+            Self::S3FilesFileSystem => (&a.s3_files_file_systems, "allowed.s3FilesFileSystems"),
             Self::ServiceConnectNamespace => (
                 &a.service_connect_namespaces,
                 "allowed.serviceConnectNamespaces",
@@ -119,6 +121,10 @@ pub const TASK_DEFINITION_REFERENCES: &[(&str, Category)] = &[
     ),
     ("containers[].credentialSpecs[]", Category::CredentialSpec),
     ("volumes[].efs.fileSystemId", Category::EfsFileSystem),
+    (
+        "volumes[].s3files.fileSystemArn",
+        Category::S3FilesFileSystem,
+    ),
     ("executionRole.arn", Category::Role),
     ("taskRole.arn", Category::Role),
     (
@@ -220,6 +226,10 @@ pub const NOT_REFERENCES: &[(&str, &str)] = &[
     (
         "volumes[].efs.accessPointId",
         "belongs to the file system, which allowed.efsFileSystems governs",
+    ),
+    (
+        "volumes[].s3files.accessPointArn",
+        "must belong to the file system (validate() checks), which allowed.s3FilesFileSystems governs",
     ),
     (
         "deployment.alarms.names[]",

@@ -184,7 +184,7 @@ impl aws::Ecs for SimBackend {
             .filter_map(|n| {
                 sim.services
                     .get(&(cluster.to_owned(), n.clone()))
-                    .map(|s| (n.clone(), s.clone()))
+                    .map(|s| (n.clone(), described_service(s)))
             })
             .collect())
     }
@@ -319,6 +319,41 @@ impl aws::Ecs for SimBackend {
         sim.requests_of(AwsOp::ListServiceDeployments, found.as_ref().map(|_| 1));
         Ok(found)
     }
+
+    async fn service_revision_settings(
+        &self,
+        arns: &[String],
+    ) -> Result<Option<ObservedRevisionSettings>, AwsError> {
+        let mut sim = self.lock();
+        sim.requests_of(AwsOp::DescribeServiceRevisions, None);
+        Ok(sim
+            .services
+            .values()
+            .find(|s| arns.contains(&revision_arn(&s.arn)))
+            .map(|s| ObservedRevisionSettings {
+                monitoring: s.body.monitoring.clone(),
+                gateway_connectors: s.body.gateway_connectors.clone(),
+            }))
+    }
+}
+
+/// The stand-in's one service revision of a service: ECS's ARN form
+/// (`service-revision/<cluster>/<service>/<id>`).
+fn revision_arn(service_arn: &str) -> String {
+    format!(
+        "{}/1",
+        service_arn.replacen(":service/", ":service-revision/", 1)
+    )
+}
+
+/// A stored service as DescribeServices reports it: its current revision named, the
+/// settings only a revision reports left out.
+fn described_service(s: &ObservedService) -> ObservedService {
+    let mut out = s.clone();
+    out.body.monitoring = None;
+    out.body.gateway_connectors = vec![];
+    out.revision_arns = vec![revision_arn(&s.arn)];
+    out
 }
 
 /// One page (at most 100) of `names`, from the offset `next_token` holds.

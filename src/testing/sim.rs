@@ -390,6 +390,7 @@ impl SimAws {
                         pending_count: 0,
                         deployments: vec![],
                         events: vec![],
+                        revision_arns: vec![],
                     },
                 );
             }
@@ -477,6 +478,12 @@ impl SimAws {
                 }
                 if let Some(v) = &changes.service_connect {
                     b.service_connect = Some(v.clone());
+                }
+                if let Some(v) = &changes.monitoring {
+                    b.monitoring = Some(v.clone());
+                }
+                if let Some(v) = &changes.gateway_connectors {
+                    b.gateway_connectors = v.clone();
                 }
                 if changes.force_new_deployment {
                     self.forced_deployments += 1;
@@ -660,10 +667,20 @@ impl SimAws {
     pub fn observe_service(&self, cluster: &str, service: &str) -> ObservedFargateService {
         ObservedFargateService {
             cluster: self.clusters.get(cluster).cloned(),
+            // As the engine observes it: `monitoring` and `gatewayConnectors` read from the
+            // service revision only
+            // for a service tagged for it.
             service: self
                 .services
                 .get(&(cluster.to_owned(), service.to_owned()))
-                .cloned(),
+                .cloned()
+                .map(|mut s| {
+                    if !s.tags.contains_key(crate::api::REVISION_SETTINGS_TAG) {
+                        s.body.monitoring = None;
+                        s.body.gateway_connectors = vec![];
+                    }
+                    s
+                }),
             scaling: Some(
                 self.scaling
                     .get(&crate::plan::service::resource_id(cluster, service))

@@ -716,6 +716,19 @@ class BoundaryPolicyTest(unittest.TestCase):
             with self.subTest(action=action, resource=resource):
                 self.assertEqual(evaluate(self.policy, action, resource, {}), IMPLICIT_DENY)
 
+    def test_allows_exactly_the_s3_files_client_actions_on_file_systems(self):
+        # A TaskDefinition's s3files volume: the managed task role gets ClientMount (and
+        # ClientWrite) on the file system; ClientRootAccess is the user's to add.
+        fs = "arn:aws:s3files:us-east-1:123456789012:file-system/fs-0123456789abcdef0"
+        for action in ("s3files:ClientMount", "s3files:ClientWrite", "s3files:ClientRootAccess"):
+            with self.subTest(action=action):
+                self.assertEqual(evaluate(self.policy, action, fs, {}), ALLOW)
+        for action, resource in [("s3files:DeleteFileSystem", fs), ("s3files:CreateAccessPoint", fs),
+                                 ("s3files:PutFileSystemPolicy", fs),
+                                 ("s3files:ClientMount", "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123")]:
+            with self.subTest(action=action, resource=resource):
+                self.assertEqual(evaluate(self.policy, action, resource, {}), IMPLICIT_DENY)
+
     def test_is_bounded(self):
         for action in ("ecs:CreateService", "ec2:RunInstances", "s3:PutObject", "s3:DeleteBucket", "sts:AssumeRole"):
             with self.subTest(action=action):

@@ -383,6 +383,11 @@ class Authorizer:
         for arn in p.get("serviceDeploymentArns", []):
             add("ecs:DescribeServiceDeployments", arn, {})
 
+    def _ecs_DescribeServiceRevisions(self, p, add):
+        # Resource type service-revision: the ARNs the request names.
+        for arn in p.get("serviceRevisionArns", []):
+            add("ecs:DescribeServiceRevisions", arn, {})
+
     def _ecs_TagResource(self, p, add):
         arn = p["resourceArn"]
         tags = ecs_tag_map(p.get("tags"))

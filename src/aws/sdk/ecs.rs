@@ -498,6 +498,26 @@ impl aws::Ecs for SdkEcs {
             .first()
             .map(service_deployment_from_sdk))
     }
+
+    async fn service_revision_settings(
+        &self,
+        arns: &[String],
+    ) -> Result<Option<ObservedRevisionSettings>, AwsError> {
+        let out = send(
+            &self.1,
+            AwsOp::DescribeServiceRevisions,
+            self.0
+                .describe_service_revisions()
+                .set_service_revision_arns(Some(arns.to_vec()))
+                .send(),
+        )
+        .await?;
+        Ok(out
+            .service_revisions()
+            .iter()
+            .max_by_key(|r| r.created_at().copied())
+            .map(revision_settings_from_sdk))
+    }
 }
 
 #[cfg(test)]

@@ -496,6 +496,12 @@ pub(super) fn task_definition_from_sdk(td: &ecs::types::TaskDefinition) -> TaskD
                         .map(|i| i.as_str().to_owned()),
                     transit_encryption_port: e.transit_encryption_port(),
                 }),
+                s3files: v.s3files_volume_configuration().map(|s| S3FilesDef {
+                    file_system_arn: s.file_system_arn().to_owned(),
+                    root_directory: s.root_directory().map(str::to_owned),
+                    transit_encryption_port: s.transit_encryption_port(),
+                    access_point_arn: s.access_point_arn().map(str::to_owned),
+                }),
                 configured_at_launch: v.configured_at_launch(),
             })
             .collect(),
@@ -854,7 +860,146 @@ pub(super) fn service_from_sdk(s: &ecs::types::Service) -> ObservedService {
                 message: e.message().unwrap_or_default().to_owned(),
             })
             .collect(),
+        revision_arns: s
+            .current_service_revisions()
+            .iter()
+            .filter_map(|r| r.arn())
+            .map(str::to_owned)
+            .collect(),
     }
+}
+
+/// The settings of a described service revision that DescribeServices does not report.
+pub(super) fn revision_settings_from_sdk(
+    r: &ecs::types::ServiceRevision,
+) -> ObservedRevisionSettings {
+    ObservedRevisionSettings {
+        monitoring: r.monitoring().map(monitoring_from_sdk),
+        gateway_connectors: r
+            .gateway_connectors()
+            .iter()
+            .map(gateway_connector_from_sdk)
+            .collect(),
+    }
+}
+
+/// A gateway connector as a service revision reports it.
+pub(super) fn gateway_connector_from_sdk(g: &ecs::types::GatewayConnector) -> GatewayConnectorDef {
+    let h = g.health_check();
+    let matcher = h.and_then(|h| h.matcher());
+    GatewayConnectorDef {
+        port_name: g.port_name().to_owned(),
+        protocol: h
+            .and_then(|h| h.health_check_protocol())
+            .map(|p| p.as_str().to_owned()),
+        port: h.and_then(|h| h.health_check_port()),
+        path: h.and_then(|h| h.health_check_path()).map(str::to_owned),
+        timeout_seconds: h.and_then(|h| h.health_check_timeout_seconds()),
+        interval_seconds: h.and_then(|h| h.health_check_interval_seconds()),
+        healthy_threshold_count: h.and_then(|h| h.healthy_threshold_count()),
+        unhealthy_threshold_count: h.and_then(|h| h.unhealthy_threshold_count()),
+        http_code: matcher.and_then(|m| m.http_code()).map(str::to_owned),
+        grpc_code: matcher.and_then(|m| m.grpc_code()).map(str::to_owned),
+        access_types: g.filters().map(|f| {
+            let mut t: Vec<String> = f
+                .access_types()
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect();
+            t.sort();
+            t
+        }),
+    }
+}
+
+/// Gateway connectors as CreateService and UpdateService send them (a health check and a
+/// matcher only when one of their fields is set).
+pub(super) fn gateway_connectors_to_sdk(
+    op: AwsOp,
+    connectors: &[GatewayConnectorDef],
+) -> Result<Vec<ecs::types::GatewayConnector>, AwsError> {
+    connectors
+        .iter()
+        .map(|g| {
+            let matcher = (g.http_code.is_some() || g.grpc_code.is_some()).then(|| {
+                ecs::types::GatewayConnectorHealthCheckMatcher::builder()
+                    .set_http_code(g.http_code.clone())
+                    .set_grpc_code(g.grpc_code.clone())
+                    .build()
+            });
+            let health_check = ecs::types::GatewayConnectorHealthCheck::builder()
+                .set_health_check_protocol(
+                    g.protocol
+                        .as_deref()
+                        .map(ecs::types::GatewayConnectorHealthCheckProtocol::from),
+                )
+                .set_health_check_port(g.port)
+                .set_health_check_path(g.path.clone())
+                .set_health_check_timeout_seconds(g.timeout_seconds)
+                .set_health_check_interval_seconds(g.interval_seconds)
+                .set_healthy_threshold_count(g.healthy_threshold_count)
+                .set_unhealthy_threshold_count(g.unhealthy_threshold_count)
+                .set_matcher(matcher)
+                .build();
+            let filters = g.access_types.as_ref().map(|t| {
+                ecs::types::GatewayConnectorFilters::builder()
+                    .set_access_types(Some(
+                        t.iter()
+                            .map(|a| ecs::types::AccessType::from(a.as_str()))
+                            .collect(),
+                    ))
+                    .build()
+            });
+            ecs::types::GatewayConnector::builder()
+                .port_name(&g.port_name)
+                .set_health_check(
+                    (health_check != ecs::types::GatewayConnectorHealthCheck::builder().build())
+                        .then_some(health_check),
+                )
+                .set_filters(filters)
+                .build()
+                .map_err(|e| invalid(op, e))
+        })
+        .collect()
+}
+
+/// Resolutions by metric name, as a monitoring configuration says them.
+pub(super) fn monitoring_from_sdk(m: &ecs::types::MonitoringConfiguration) -> MonitoringDef {
+    m.metric_configurations()
+        .iter()
+        .flat_map(|c| {
+            c.metric_names()
+                .iter()
+                .map(|n| (n.clone(), c.resolution_seconds()))
+        })
+        .collect()
+}
+
+/// A monitoring configuration: one metric configuration per resolution, its metrics sorted.
+pub(super) fn monitoring_to_sdk(
+    op: AwsOp,
+    m: &MonitoringDef,
+) -> Result<ecs::types::MonitoringConfiguration, AwsError> {
+    let mut by_resolution: std::collections::BTreeMap<i32, Vec<String>> = Default::default();
+    for (name, seconds) in m {
+        by_resolution
+            .entry(*seconds)
+            .or_default()
+            .push(name.clone());
+    }
+    let configurations = by_resolution
+        .into_iter()
+        .map(|(seconds, names)| {
+            ecs::types::MetricConfiguration::builder()
+                .set_metric_names(Some(names))
+                .resolution_seconds(seconds)
+                .build()
+                .map_err(|e| invalid(op, e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ecs::types::MonitoringConfiguration::builder()
+        .set_metric_configurations(Some(configurations))
+        .build())
 }
 
 fn deployment_from_sdk(d: &ecs::types::Deployment) -> ObservedDeployment {
@@ -971,6 +1116,9 @@ fn service_body_from_sdk(s: &ecs::types::Service) -> ServiceBody {
         vpc_lattice: vpc_lattice_from_sdk(s),
         volume_configurations: volume_configurations_from_sdk(s),
         service_connect: service_connect_from_sdk(s),
+        // Only the service revision reports these: the observer reads them from there.
+        monitoring: None,
+        gateway_connectors: vec![],
         early_success: dc
             .and_then(|d| d.early_success_criteria())
             .filter(|e| e.enable())
@@ -1372,9 +1520,23 @@ pub(super) fn volume_to_sdk(op: AwsOp, v: &VolumeDef) -> Result<ecs::types::Volu
                 .map_err(|err| invalid(op, err))
         })
         .transpose()?;
+    let s3files = v
+        .s3files
+        .as_ref()
+        .map(|s| {
+            t::S3FilesVolumeConfiguration::builder()
+                .file_system_arn(&s.file_system_arn)
+                .set_root_directory(s.root_directory.clone())
+                .set_transit_encryption_port(s.transit_encryption_port)
+                .set_access_point_arn(s.access_point_arn.clone())
+                .build()
+                .map_err(|err| invalid(op, err))
+        })
+        .transpose()?;
     Ok(t::Volume::builder()
         .name(&v.name)
         .set_efs_volume_configuration(efs)
+        .set_s3files_volume_configuration(s3files)
         .set_configured_at_launch(v.configured_at_launch)
         .build())
 }
@@ -1470,6 +1632,16 @@ pub(super) fn create_service_request(
                 .map(|c| service_connect_to_sdk(OP, c))
                 .transpose()?,
         )
+        .set_monitoring(
+            body.monitoring
+                .as_ref()
+                .map(|m| monitoring_to_sdk(OP, m))
+                .transpose()?,
+        )
+        .set_gateway_connectors(listed(gateway_connectors_to_sdk(
+            OP,
+            &body.gateway_connectors,
+        )?))
         .enable_ecs_managed_tags(true)
         .set_tags(Some(ecs_tags(tags))))
 }
@@ -1512,6 +1684,13 @@ pub(super) fn update_service_request(
     }
     if let Some(d) = &u.deployment {
         req = req.deployment_configuration(deployment_to_sdk(OP, d)?);
+    }
+    if let Some(m) = &u.monitoring {
+        req = req.monitoring(monitoring_to_sdk(OP, m)?);
+    }
+    if let Some(g) = &u.gateway_connectors {
+        // An empty list detaches the service.
+        req = req.set_gateway_connectors(Some(gateway_connectors_to_sdk(OP, g)?));
     }
     if let Some(r) = &u.service_registries {
         req = req.set_service_registries(Some(registries_to_sdk(r)));
@@ -1708,6 +1887,7 @@ mod tests {
                         iam: Some("ENABLED".into()),
                         transit_encryption_port: Some(20049),
                     }),
+                    s3files: None,
                     configured_at_launch: None,
                 },
                 VolumeDef {
@@ -1720,17 +1900,44 @@ mod tests {
                         iam: None,
                         transit_encryption_port: None,
                     }),
+                    s3files: None,
                     configured_at_launch: None,
                 },
                 VolumeDef {
                     name: "scratch".into(),
                     efs: None,
+                    s3files: None,
                     configured_at_launch: None,
                 },
                 VolumeDef {
                     name: "ebs".into(),
                     efs: None,
+                    s3files: None,
                     configured_at_launch: Some(true),
+                },
+                VolumeDef {
+                    name: "s3-ap".into(),
+                    efs: None,
+                    s3files: Some(S3FilesDef {
+                        file_system_arn: S3FILES_FS.into(),
+                        root_directory: None,
+                        transit_encryption_port: Some(20050),
+                        access_point_arn: Some(format!(
+                            "{S3FILES_FS}/access-point/fsap-0123456789abcdef0"
+                        )),
+                    }),
+                    configured_at_launch: None,
+                },
+                VolumeDef {
+                    name: "s3-root".into(),
+                    efs: None,
+                    s3files: Some(S3FilesDef {
+                        file_system_arn: S3FILES_FS.into(),
+                        root_directory: Some("/shared".into()),
+                        transit_encryption_port: None,
+                        access_point_arn: None,
+                    }),
+                    configured_at_launch: None,
                 },
             ],
             pid_mode: Some("task".into()),
@@ -1825,6 +2032,9 @@ mod tests {
         assert!(e.message.contains("fgo-shop-web-task"), "{e}");
     }
 
+    const S3FILES_FS: &str =
+        "arn:aws:s3files:us-east-1:123456789012:file-system/fs-0123456789abcdef0";
+
     fn full_service(strategy: bool) -> ServiceBody {
         ServiceBody {
             task_definition: TaskDefinitionRef::Arn(
@@ -1900,6 +2110,33 @@ mod tests {
                 container_port: Some(8080),
             }],
             propagate_tags: Some("SERVICE".into()),
+            // One metric configuration, or one per resolution.
+            monitoring: Some(if strategy {
+                MonitoringDef::from([("CPUUtilization".into(), 20), ("MemoryUtilization".into(), 60)])
+            } else {
+                MonitoringDef::from([("CPUUtilization".into(), 20)])
+            }),
+            // Every field, or the port alone (no health check, no filters sent).
+            gateway_connectors: vec![if strategy {
+                GatewayConnectorDef {
+                    port_name: "http".into(),
+                    protocol: Some("HTTPS".into()),
+                    port: Some(8443),
+                    path: Some("/healthz".into()),
+                    timeout_seconds: Some(5),
+                    interval_seconds: Some(15),
+                    healthy_threshold_count: Some(3),
+                    unhealthy_threshold_count: Some(2),
+                    http_code: Some("200-299".into()),
+                    grpc_code: Some("0".into()),
+                    access_types: Some(strings(&["PRIVATE", "PUBLIC"])),
+                }
+            } else {
+                GatewayConnectorDef {
+                    port_name: "http".into(),
+                    ..GatewayConnectorDef::default()
+                }
+            }],
             service_connect: Some(full_service_connect()),
         }
     }
@@ -2198,6 +2435,11 @@ mod tests {
             .set_propagate_tags(input.get_propagate_tags().clone())
             .set_availability_zone_rebalancing(input.get_availability_zone_rebalancing().clone())
             .set_tags(input.get_tags().clone())
+            .current_service_revisions(
+                ecs::types::ServiceCurrentRevisionSummary::builder()
+                    .arn(REVISION_ARN)
+                    .build(),
+            )
             // ECS reports the Lattice registrations on the deployment it starts.
             .deployments(
                 ecs::types::Deployment::builder()
@@ -2214,6 +2456,63 @@ mod tests {
             .build()
     }
 
+    const REVISION_ARN: &str =
+        "arn:aws:ecs:us-east-1:123456789012:service-revision/shop/shop_web/4980306466373577095";
+
+    /// The body the operator observes for a created service: DescribeServices, then
+    /// DescribeServiceRevisions of its revision (which reports the monitoring sent).
+    fn described(request: &CreateServiceFluentBuilder) -> ServiceBody {
+        let observed = service_from_sdk(&created(request));
+        assert_eq!(observed.revision_arns, strings(&[REVISION_ARN]));
+        assert_eq!(observed.body.monitoring, None);
+        assert_eq!(observed.body.gateway_connectors, vec![]);
+        let revision = ecs::types::ServiceRevision::builder()
+            .service_revision_arn(REVISION_ARN)
+            .set_monitoring(request.as_input().get_monitoring().clone())
+            .set_gateway_connectors(request.as_input().get_gateway_connectors().clone())
+            .build();
+        let settings = revision_settings_from_sdk(&revision);
+        ServiceBody {
+            monitoring: settings.monitoring,
+            gateway_connectors: settings.gateway_connectors,
+            ..observed.body
+        }
+    }
+
+    #[test]
+    fn a_gateway_connector_without_settings_is_sent_as_its_port_alone_and_an_empty_list_detaches() {
+        let port_only = GatewayConnectorDef {
+            port_name: "http".into(),
+            ..GatewayConnectorDef::default()
+        };
+        let sent = gateway_connectors_to_sdk(AwsOp::CreateService, &[port_only]).unwrap();
+        assert_eq!(sent[0].port_name(), "http");
+        assert_eq!(sent[0].health_check(), None);
+        assert_eq!(sent[0].filters(), None);
+        let update = ServiceUpdate {
+            gateway_connectors: Some(vec![]),
+            ..ServiceUpdate::default()
+        };
+        let request =
+            update_service_request(client().update_service(), "shop", "shop_web", &update).unwrap();
+        assert_eq!(request.as_input().get_gateway_connectors(), &Some(vec![]));
+    }
+
+    #[test]
+    fn monitoring_is_sent_as_one_metric_configuration_per_resolution() {
+        let m = MonitoringDef::from([
+            ("CPUUtilization".into(), 20),
+            ("MemoryUtilization".into(), 20),
+        ]);
+        let sdk = monitoring_to_sdk(AwsOp::UpdateService, &m).unwrap();
+        assert_eq!(sdk.metric_configurations().len(), 1);
+        assert_eq!(
+            sdk.metric_configurations()[0].metric_names(),
+            strings(&["CPUUtilization", "MemoryUtilization"])
+        );
+        assert_eq!(monitoring_from_sdk(&sdk), m);
+    }
+
     #[test]
     fn a_service_round_trips_through_create_and_describe() {
         for strategy in [false, true] {
@@ -2222,8 +2521,8 @@ mod tests {
             let input = request.as_input();
             assert_eq!(input.get_cluster().as_deref(), Some("shop"));
             assert_eq!(input.get_enable_ecs_managed_tags(), &Some(true));
+            assert_eq!(described(&request), body, "strategy: {strategy}");
             let observed = service_from_sdk(&created(&request));
-            assert_eq!(observed.body, body, "strategy: {strategy}");
             assert_eq!(observed.tags, tags());
             assert_eq!(observed.status, "ACTIVE");
         }
@@ -2243,6 +2542,8 @@ mod tests {
             vpc_lattice: vec![],
             volume_configurations: vec![],
             service_connect: None,
+            monitoring: None,
+            gateway_connectors: vec![],
             load_balancers: vec![],
             service_registries: vec![],
             health_check_grace_period_seconds: None,
@@ -2265,7 +2566,7 @@ mod tests {
             },
             ..body.clone()
         };
-        assert_eq!(service_from_sdk(&created(&request)).body, want);
+        assert_eq!(described(&request), want);
     }
 
     #[test]
@@ -2298,6 +2599,8 @@ mod tests {
             vpc_lattice: Some(after.vpc_lattice.clone()),
             volume_configurations: Some(after.volume_configurations.clone()),
             service_connect: after.service_connect.clone(),
+            monitoring: after.monitoring.clone(),
+            gateway_connectors: Some(after.gateway_connectors.clone()),
             force_new_deployment: true,
         };
         let request =
@@ -2348,7 +2651,9 @@ mod tests {
             u.get_service_connect_configuration(),
             c.get_service_connect_configuration()
         );
-        assert_eq!(service_from_sdk(&created(&create)).body, after);
+        assert_eq!(u.get_monitoring(), c.get_monitoring());
+        assert_eq!(u.get_gateway_connectors(), c.get_gateway_connectors());
+        assert_eq!(described(&create), after);
     }
 
     #[test]
@@ -2394,6 +2699,8 @@ mod tests {
         assert_eq!(u.get_vpc_lattice_configurations(), &None);
         assert_eq!(u.get_volume_configurations(), &None);
         assert_eq!(u.get_service_connect_configuration(), &None);
+        assert_eq!(u.get_monitoring(), &None);
+        assert_eq!(u.get_gateway_connectors(), &None);
         assert_eq!(u.get_force_new_deployment(), &Some(false));
     }
 }
