@@ -1,6 +1,6 @@
--- Argo CD health check for ecs.fargate.dev TaskDefinition, FargateService and
+-- Argo CD health check for ecs.fargate.dev TaskDefinition, FargateService,
 -- FargateTask (a FargateTask is Healthy once its run succeeded: Ready=True; so it
--- works as a PreSync hook).
+-- works as a PreSync hook) and FargateTenant (Healthy while it is in force).
 --
 -- fargate-operator writes status.observedGeneration and status.conditions
 -- (types Ready, Progressing, Degraded, Synced). Precedence: no status yet,

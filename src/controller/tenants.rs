@@ -125,7 +125,23 @@ pub fn tenant_status(
         .unwrap_or_default();
     set_condition(
         &mut conditions,
-        condition(ct::READY, ready, reason, message, generation, now),
+        condition(ct::READY, ready, reason, message.clone(), generation, now),
+    );
+    // Degraded mirrors a tenant not in force (kstatus; Argo CD's health reads it).
+    let (degraded, degraded_reason, degraded_message) = match ready {
+        true => (false, crate::api::reasons::AS_EXPECTED, String::new()),
+        false => (true, reason, message),
+    };
+    set_condition(
+        &mut conditions,
+        condition(
+            ct::DEGRADED,
+            degraded,
+            degraded_reason,
+            degraded_message,
+            generation,
+            now,
+        ),
     );
     let count: usize = namespaces.iter().filter_map(|n| objects.get(n)).sum();
     FargateTenantStatus {
@@ -268,6 +284,15 @@ mod tests {
         );
         let (status, reason, message) = ready(&s);
         assert_eq!((status, reason), ("False", tenant_reasons::OVERLAP));
+        let degraded = s
+            .conditions
+            .iter()
+            .find(|c| c.type_ == ct::DEGRADED)
+            .unwrap();
+        assert_eq!(
+            (degraded.status.as_str(), degraded.reason.as_str()),
+            ("True", tenant_reasons::OVERLAP)
+        );
         assert!(
             message.contains("b (also FargateTenant team-b)"),
             "{message}"

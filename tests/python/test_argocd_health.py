@@ -28,6 +28,7 @@ HEALTH_KEYS = (
     "resource.customizations.health.ecs.fargate.dev_TaskDefinition",
     "resource.customizations.health.ecs.fargate.dev_FargateService",
     "resource.customizations.health.ecs.fargate.dev_FargateTask",
+    "resource.customizations.health.ecs.fargate.dev_FargateTenant",
 )
 ALLOWED_STATUSES = {"Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown"}
 WAITING = "Waiting for fargate-operator to report status"
@@ -322,6 +323,25 @@ class HealthLuaCases:
             self.run_health(invalid),
             ("Degraded", "InvalidSpec: spec.memory 100 is not valid for cpu 512"),
         )
+
+    def test_fargate_tenant(self):
+        """A FargateTenant: Healthy while in force, Degraded (with why) when not."""
+        def tenant(*conditions):
+            obj = with_conditions(*conditions)
+            obj["kind"] = "FargateTenant"
+            return obj
+
+        in_force = tenant(
+            condition("Ready", "True", "InForce", "governs 2 namespace(s)"),
+            condition("Degraded", "False", "AsExpected"),
+        )
+        self.assertEqual(self.run_health(in_force), ("Healthy", "governs 2 namespace(s)"))
+        overlap = "namespaces claimed by another tenant too: shop (also FargateTenant b)"
+        broken = tenant(
+            condition("Ready", "False", "Overlap", overlap),
+            condition("Degraded", "True", "Overlap", overlap),
+        )
+        self.assertEqual(self.run_health(broken), ("Degraded", f"Overlap: {overlap}"))
 
     def test_fargate_task_phases(self):
         """A FargateTask (as the operator reports it): Healthy once its run succeeded (so it
