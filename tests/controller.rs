@@ -287,11 +287,11 @@ async fn the_first_reconcile_writes_status_and_an_event_per_aws_change() {
     assert!(rest.is_none());
     // One Event per AWS change, none folded into another.
     for change in [
-        "create log group /ecs/shop-web-api",
-        "create IAM role /fargate-operator/fgo-shop-web-api-exec",
-        "create IAM role /fargate-operator/fgo-shop-web-api-task",
+        "create log group /ecs/shop_web-api",
+        "create IAM role /fargate-operator/fgo_shop_web-api_exec",
+        "create IAM role /fargate-operator/fgo_shop_web-api_task",
         "attach arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-        "register task definition shop-web-api",
+        "register task definition shop_web-api",
     ] {
         assert_eq!(
             events
@@ -331,10 +331,10 @@ async fn the_first_reconcile_writes_status_and_an_event_per_aws_change() {
     assert!(rest.is_none());
     for (reason, change) in [
         (event_reasons::CREATED, "create ECS cluster shop"),
-        (event_reasons::CREATED, "create ECS service shop-web-api"),
+        (event_reasons::CREATED, "create ECS service shop_web-api"),
         (
             event_reasons::UPDATED,
-            "register scalable target service/shop/shop-web-api",
+            "register scalable target service/shop/shop_web-api",
         ),
     ] {
         assert!(
@@ -489,8 +489,8 @@ async fn a_revision_a_service_still_runs_keeps_the_finalizer_and_says_why() {
 fn has_roles_and_log_group(h: &Harness) -> (bool, bool) {
     let sim = h.backend.lock();
     (
-        sim.roles.keys().any(|r| r.starts_with("fgo-shop-web-api")),
-        sim.log_groups.contains_key("/ecs/shop-web-api"),
+        sim.roles.keys().any(|r| r.starts_with("fgo_shop_web-api")),
+        sim.log_groups.contains_key("/ecs/shop_web-api"),
     )
 }
 
@@ -543,7 +543,7 @@ async fn a_retained_service_keeps_the_revision_roles_and_log_group_it_runs_until
     h.fs_writer
         .apply_watcher_event(&watcher::Event::Delete(DeserializeGuard(Ok(fs.clone()))));
     assert!(h.stores.services.state().is_empty());
-    let ecs_service = ("shop".to_owned(), "shop-web-api".to_owned());
+    let ecs_service = ("shop".to_owned(), "shop_web-api".to_owned());
     assert_eq!(h.backend.lock().services[&ecs_service].status, "ACTIVE");
     assert_eq!(
         h.backend.lock().services[&ecs_service].body.task_definition,
@@ -577,7 +577,7 @@ async fn a_retained_service_keeps_the_revision_roles_and_log_group_it_runs_until
     let message = ready["message"].as_str().unwrap();
     assert!(message.contains(&rev1), "{message}");
     assert!(
-        message.contains("ECS service shop/shop-web-api"),
+        message.contains("ECS service shop/shop_web-api"),
         "{message}"
     );
     let err = run.await.unwrap().expect_err("cleanup waits");
@@ -650,16 +650,16 @@ async fn a_bogus_revision_arn_in_another_namespace_does_not_hold_a_deletion() {
     {
         let mut sim = h.backend.lock();
         let mut revision = sim.revision(&rev1).unwrap().clone();
-        let lookalike = rev1.replace("shop-web-api:", "shop-web-api-v2:");
+        let lookalike = rev1.replace("shop_web-api:", "shop_web-api-v2:");
         revision.arn = lookalike.clone();
-        revision.body.family = "shop-web-api-v2".into();
+        revision.body.family = "shop_web-api-v2".into();
         sim.revisions
-            .insert("shop-web-api-v2".into(), vec![(revision, true)]);
+            .insert("shop_web-api-v2".into(), vec![(revision, true)]);
         let mut service = sim
             .services
-            .remove(&("shop".to_owned(), "shop-web-api".to_owned()))
+            .remove(&("shop".to_owned(), "shop_web-api".to_owned()))
             .unwrap();
-        service.arn = service.arn.replace("shop-web-api", "lookalike");
+        service.arn = service.arn.replace("shop_web-api", "lookalike");
         service.body.task_definition = lookalike.into();
         sim.services
             .insert(("shop".into(), "lookalike".into()), service);
@@ -1009,7 +1009,7 @@ async fn full_reconcile_of_both_kinds_against_moto() {
     assert!(
         events
             .iter()
-            .any(|(_, _, n)| n.starts_with("register task definition shop-ctl-web-api")),
+            .any(|(_, _, n)| n.starts_with("register task definition shop-ctl_web-api")),
         "{events:?}"
     );
     let mut td = td;
@@ -1029,7 +1029,7 @@ async fn full_reconcile_of_both_kinds_against_moto() {
     assert!(
         events
             .iter()
-            .any(|(_, _, n)| n.starts_with("create ECS service shop-ctl-web-api")),
+            .any(|(_, _, n)| n.starts_with("create ECS service shop-ctl_web-api")),
         "{events:?}"
     );
     let mut fs = fs;
@@ -1059,13 +1059,13 @@ async fn full_reconcile_of_both_kinds_against_moto() {
             .map(|(_, v)| v.clone())
             .unwrap()
     };
-    assert_eq!(col(&td_row, "FAMILY"), "shop-ctl-web-api");
+    assert_eq!(col(&td_row, "FAMILY"), "shop-ctl_web-api");
     assert_eq!(col(&td_row, "REVISION"), "1");
     assert_eq!(col(&td_row, "READY"), "True");
     assert_eq!(col(&fs_row, "READY"), "False", "moto never runs tasks");
     assert_eq!(col(&fs_row, "DESIRED"), "2");
     assert_eq!(col(&fs_row, "RUNNING"), "0");
-    assert_eq!(col(&fs_row, "REVISION"), "shop-ctl-web-api:1");
+    assert_eq!(col(&fs_row, "REVISION"), "shop-ctl_web-api:1");
     let progressing =
         condition(&serde_json::to_value(&fs.status).unwrap(), ct::PROGRESSING).clone();
     assert_eq!(progressing["reason"], reasons::DEPLOYING);
@@ -1075,7 +1075,7 @@ async fn full_reconcile_of_both_kinds_against_moto() {
     let described = ecs
         .describe_services()
         .cluster("shop-ctl")
-        .services("shop-ctl-web-api")
+        .services("shop-ctl_web-api")
         .send()
         .await
         .unwrap();
@@ -1125,7 +1125,7 @@ async fn full_reconcile_of_both_kinds_against_moto() {
     let described = ecs
         .describe_services()
         .cluster("shop-ctl")
-        .services("shop-ctl-web-api")
+        .services("shop-ctl_web-api")
         .send()
         .await
         .unwrap();
@@ -1147,7 +1147,7 @@ async fn full_reconcile_of_both_kinds_against_moto() {
         roles
             .roles()
             .iter()
-            .all(|r| !r.role_name().starts_with("fgo-shop-ctl-web-api")),
+            .all(|r| !r.role_name().starts_with("fgo_shop-ctl_web-api")),
         "{:?}",
         roles
             .roles()

@@ -262,7 +262,7 @@ async fn a_tenants_objects_are_made_in_its_account_with_its_clients() {
     assert!(events.iter().all(|(t, _, _)| t == "Normal"), "{events:?}");
     let arn = status["arn"].as_str().expect("registered");
     assert!(
-        arn.starts_with("arn:aws:ecs:eu-west-1:111111111111:task-definition/shop-web-api:"),
+        arn.starts_with("arn:aws:ecs:eu-west-1:111111111111:task-definition/shop_web-api:"),
         "{arn}"
     );
     let asked = h.other.asked.lock().unwrap().clone();
@@ -278,7 +278,7 @@ async fn a_tenants_objects_are_made_in_its_account_with_its_clients() {
         .other
         .backend
         .lock()
-        .latest_revision("shop-web-api")
+        .latest_revision("shop_web-api")
         .is_some());
     assert_eq!(
         h.calls.snapshot(),
@@ -290,7 +290,7 @@ async fn a_tenants_objects_are_made_in_its_account_with_its_clients() {
         .other
         .backend
         .lock()
-        .latest_revision("shop-web-api")
+        .latest_revision("shop_web-api")
         .expect("revision");
     let body = serde_json::to_string(&registered).expect("serialises");
     assert!(body.contains("eu-west-1"), "{body}");
@@ -306,7 +306,7 @@ async fn a_cleanup_does_not_run_where_the_objects_resources_are_not() {
     // Made while a tenant pointed the namespace at eu-west-1; the tenant is gone now.
     fs.status = Some(
         serde_json::from_value(json!({
-            "serviceArn": "arn:aws:ecs:eu-west-1:111111111111:service/shop/shop-web-api",
+            "serviceArn": "arn:aws:ecs:eu-west-1:111111111111:service/shop/shop_web-api",
             "clusterArn": "arn:aws:ecs:eu-west-1:111111111111:cluster/shop",
         }))
         .expect("status"),

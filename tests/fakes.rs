@@ -117,7 +117,7 @@ async fn a_service_owned_by_another_object_is_a_conflict_even_with_adopt() {
     // Another object claims the same ECS service (serviceName collision).
     let mut other = m.clone();
     other.services[0].metadata.name = Some("web-api-copy".into());
-    other.services[0].spec.service_name = Some("shop-web-api".into());
+    other.services[0].spec.service_name = Some("shop_web-api".into());
     other.services[0]
         .metadata
         .annotations
@@ -190,7 +190,7 @@ async fn a_managed_ebs_volume_gets_its_infrastructure_role_and_delete_removes_it
     let backend = fresh();
     let aws = backend.aws();
     let m = support::examples::load(&["ebs-volume.yaml"]);
-    let role = "fgo-search-indexer-infra";
+    let role = "fgo_search_indexer_infra";
 
     let first = apply(&aws, &m).await;
     assert!(first.iter().all(|r| r.failure.is_none()), "{first:?}");
@@ -242,9 +242,9 @@ async fn a_conflict_status_carries_no_field_of_the_other_service() {
     let mut other = m.services[0].clone();
     other.metadata.name = Some("web-api-copy".into());
     other.metadata.uid = Some("0a6b7e4c-3333-4e8e-9f7a-5d2b3c4d5e6f".into());
-    other.spec.service_name = Some("shop-web-api".into());
+    other.spec.service_name = Some("shop_web-api".into());
     let td = &m.task_definitions[0];
-    let arn = backend.lock().latest_revision("shop-web-api").clone();
+    let arn = backend.lock().latest_revision("shop_web-api").clone();
     let info = task_definition_info(td, arn);
     let r = reconcile_fargate_service(
         &aws,

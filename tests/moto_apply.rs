@@ -171,7 +171,7 @@ async fn examples_create_every_resource_and_a_second_apply_writes_nothing() {
     let td = raw
         .ecs
         .describe_task_definition()
-        .task_definition("shop-create-web-api")
+        .task_definition("shop-create_web-api")
         .include(TaskDefinitionField::Tags)
         .send()
         .await
@@ -190,7 +190,7 @@ async fn examples_create_every_resource_and_a_second_apply_writes_nothing() {
     );
     let exec_arn = def.execution_role_arn().expect("execution role");
     assert!(
-        exec_arn.ends_with(":role/fargate-operator/fgo-shop-create-web-api-exec"),
+        exec_arn.ends_with(":role/fargate-operator/fgo_shop-create_web-api_exec"),
         "{exec_arn}"
     );
     let td_tags = tags(td.tags());
@@ -202,7 +202,7 @@ async fn examples_create_every_resource_and_a_second_apply_writes_nothing() {
     let role = raw
         .iam
         .get_role()
-        .role_name("fgo-shop-create-web-api-exec")
+        .role_name("fgo_shop-create_web-api_exec")
         .send()
         .await
         .expect("execution role exists");
@@ -215,7 +215,7 @@ async fn examples_create_every_resource_and_a_second_apply_writes_nothing() {
     let attached = raw
         .iam
         .list_attached_role_policies()
-        .role_name("fgo-shop-create-web-api-exec")
+        .role_name("fgo_shop-create_web-api_exec")
         .send()
         .await
         .expect("attached policies");
@@ -231,7 +231,7 @@ async fn examples_create_every_resource_and_a_second_apply_writes_nothing() {
     let inline = raw
         .iam
         .get_role_policy()
-        .role_name("fgo-shop-create-web-api-exec")
+        .role_name("fgo_shop-create_web-api_exec")
         .policy_name("fargate-operator-execution")
         .send()
         .await
@@ -240,13 +240,13 @@ async fn examples_create_every_resource_and_a_second_apply_writes_nothing() {
         .expect("decodable")
         .into_owned();
     assert!(doc.contains("secret:shop/database-url-AbCdEf"), "{doc}");
-    assert!(doc.contains("log-group:/ecs/shop-create-web-api"), "{doc}");
+    assert!(doc.contains("log-group:/ecs/shop-create_web-api"), "{doc}");
 
     // The log group with its retention.
     let groups = raw
         .logs
         .describe_log_groups()
-        .log_group_name_prefix("/ecs/shop-create-web-api")
+        .log_group_name_prefix("/ecs/shop-create_web-api")
         .send()
         .await
         .expect("log groups");
@@ -254,7 +254,7 @@ async fn examples_create_every_resource_and_a_second_apply_writes_nothing() {
 
     // The service.
     let svc = raw
-        .service("shop-create", "shop-create-web-api")
+        .service("shop-create", "shop-create_web-api")
         .await
         .expect("service exists");
     assert_eq!(svc.status(), Some("ACTIVE"));
@@ -277,7 +277,7 @@ async fn examples_create_every_resource_and_a_second_apply_writes_nothing() {
     assert_eq!(tags(svc.tags())["team"], "shop");
 
     // Autoscaling: target, CPU policy, two schedules.
-    let rid = "service/shop-create/shop-create-web-api";
+    let rid = "service/shop-create/shop-create_web-api";
     let targets = raw
         .scaling
         .describe_scalable_targets()
@@ -348,7 +348,7 @@ async fn examples_create_every_resource_and_a_second_apply_writes_nothing() {
         calls.total(CallKind::Read) > 0,
         "the second apply observed nothing"
     );
-    assert_eq!(raw.active_revisions("shop-create-web-api").await.len(), 1);
+    assert_eq!(raw.active_revisions("shop-create_web-api").await.len(), 1);
     for r in &again {
         assert!(
             r.applied.is_empty(),
@@ -375,17 +375,17 @@ async fn an_image_change_registers_one_revision_and_rolls_the_service() {
     assert_eq!(calls.count("update_service"), 1);
     assert_eq!(calls.count("create_service"), 0);
     let svc = raw
-        .service("shop-image", "shop-image-web-api")
+        .service("shop-image", "shop-image_web-api")
         .await
         .expect("service");
     assert!(
         svc.task_definition()
-            .is_some_and(|t| t.ends_with("shop-image-web-api:2")),
+            .is_some_and(|t| t.ends_with("shop-image_web-api:2")),
         "{:?}",
         svc.task_definition()
     );
     // The old revision is kept for rollback (history limit 10).
-    assert_eq!(raw.active_revisions("shop-image-web-api").await.len(), 2);
+    assert_eq!(raw.active_revisions("shop-image_web-api").await.len(), 2);
 
     // desiredCount belongs to the autoscaler once scaling is set.
     fs_mut(&mut m, "web-api").spec.desired_count = 7;
@@ -393,7 +393,7 @@ async fn an_image_change_registers_one_revision_and_rolls_the_service() {
     assert_converged(&apply(&aws, &m).await);
     assert_eq!(calls.total(CallKind::Write), 0, "{:?}", calls.writes());
     let svc = raw
-        .service("shop-image", "shop-image-web-api")
+        .service("shop-image", "shop-image_web-api")
         .await
         .expect("service");
     assert_eq!(svc.desired_count(), 2);
@@ -437,7 +437,7 @@ async fn a_service_made_outside_the_operator_is_a_conflict_until_adopted() {
     raw.ecs
         .create_service()
         .cluster("shop-adopt")
-        .service_name("shop-adopt-worker")
+        .service_name("shop-adopt_worker")
         .task_definition(&theirs)
         .desired_count(1)
         .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
@@ -465,7 +465,7 @@ async fn a_service_made_outside_the_operator_is_a_conflict_until_adopted() {
     assert_eq!(calls.count("update_service"), 0);
     assert_eq!(calls.count("tag_resource"), 0);
     let svc = raw
-        .service("shop-adopt", "shop-adopt-worker")
+        .service("shop-adopt", "shop-adopt_worker")
         .await
         .expect("service");
     assert_eq!(svc.task_definition(), Some(theirs.as_str()));
@@ -492,14 +492,14 @@ async fn a_service_made_outside_the_operator_is_a_conflict_until_adopted() {
     let results = support::sim::apply_adopting(&aws, &m).await;
     assert_converged(&results);
     let svc = raw
-        .service("shop-adopt", "shop-adopt-worker")
+        .service("shop-adopt", "shop-adopt_worker")
         .await
         .expect("service");
     let t = tags(svc.tags());
     assert_eq!(t["ecs.fargate.dev/owner"], "shop-adopt/worker");
     assert!(svc
         .task_definition()
-        .is_some_and(|t| t.contains("shop-adopt-worker:")));
+        .is_some_and(|t| t.contains("shop-adopt_worker:")));
     assert_eq!(svc.desired_count(), 4);
 }
 
@@ -512,7 +512,7 @@ async fn delete_removes_what_the_operator_made_and_nothing_else_and_retain_keeps
     // Things the operator did not make, with names close to its own.
     raw.logs
         .create_log_group()
-        .log_group_name("/ecs/shop-delete-web-api-other")
+        .log_group_name("/ecs/shop-delete_web-api-other")
         .send()
         .await
         .expect("other log group");
@@ -529,8 +529,8 @@ async fn delete_removes_what_the_operator_made_and_nothing_else_and_retain_keeps
     assert_no_failure(&results);
     // web-api and worker: everything gone.
     for (cluster, name, family) in [
-        ("shop-delete", "shop-delete-web-api", "shop-delete-web-api"),
-        ("shop-delete", "shop-delete-worker", "shop-delete-worker"),
+        ("shop-delete", "shop-delete_web-api", "shop-delete_web-api"),
+        ("shop-delete", "shop-delete_worker", "shop-delete_worker"),
     ] {
         let svc = raw.service(cluster, name).await;
         assert!(
@@ -543,24 +543,24 @@ async fn delete_removes_what_the_operator_made_and_nothing_else_and_retain_keeps
             0
         );
         assert!(raw.active_revisions(family).await.is_empty(), "{family}");
-        assert!(!raw.role_exists(&format!("fgo-{family}-exec")).await);
+        assert!(!raw.role_exists(&format!("fgo_{family}_exec")).await);
         assert!(!raw.log_group_exists(&format!("/ecs/{family}")).await);
     }
-    assert!(!raw.role_exists("fgo-shop-delete-web-api-task").await);
+    assert!(!raw.role_exists("fgo_shop-delete_web-api_task").await);
     // Not ours: untouched.
-    assert!(raw.log_group_exists("/ecs/shop-delete-web-api-other").await);
+    assert!(raw.log_group_exists("/ecs/shop-delete_web-api-other").await);
     assert!(raw.role_exists("fgo-shop-delete-web-api-other").await);
     // reports has deletionPolicy: Retain: its service and what it runs stay.
     let reports = raw
-        .service("analytics-delete", "analytics-delete-reports")
+        .service("analytics-delete", "analytics-delete_reports")
         .await
         .expect("retained service");
     assert_eq!(reports.status(), Some("ACTIVE"));
     assert_eq!(
-        raw.active_revisions("analytics-delete-reports").await.len(),
+        raw.active_revisions("analytics-delete_reports").await.len(),
         1
     );
-    assert!(raw.role_exists("fgo-analytics-delete-reports-exec").await);
+    assert!(raw.role_exists("fgo_analytics-delete_reports_exec").await);
 
     // Deleting again is a no-op.
     let again = run::delete(&aws, &m, 5).await;
@@ -582,8 +582,8 @@ async fn a_cleanup_asking_ecs_keeps_what_a_retained_service_runs_until_it_is_del
     let m = only(&examples("asking"), "reports");
     assert_converged(&apply(&aws, &m).await);
     let td = &m.task_definitions[0];
-    let (cluster, service) = ("analytics-asking", "analytics-asking-reports");
-    let family = "analytics-asking-reports";
+    let (cluster, service) = ("analytics-asking", "analytics-asking_reports");
+    let family = "analytics-asking_reports";
     let revisions = raw.active_revisions(family).await;
     assert_eq!(revisions.len(), 1, "{revisions:?}");
 
@@ -607,7 +607,7 @@ async fn a_cleanup_asking_ecs_keeps_what_a_retained_service_runs_until_it_is_del
     );
     assert!(calls.count("list_clusters") > 0 && calls.count("list_services") > 0);
     assert_eq!(raw.active_revisions(family).await, revisions);
-    assert!(raw.role_exists(&format!("fgo-{family}-exec")).await);
+    assert!(raw.role_exists(&format!("fgo_{family}_exec")).await);
     assert!(raw.log_group_exists(&format!("/ecs/{family}")).await);
 
     // The service is deleted in AWS: the next attempt cleans up.
@@ -623,7 +623,7 @@ async fn a_cleanup_asking_ecs_keeps_what_a_retained_service_runs_until_it_is_del
     assert_eq!(c.sync, Sync::InSync, "{c:?}");
     assert!(running.is_empty());
     assert!(raw.active_revisions(family).await.is_empty());
-    assert!(!raw.role_exists(&format!("fgo-{family}-exec")).await);
+    assert!(!raw.role_exists(&format!("fgo_{family}_exec")).await);
     assert!(!raw.log_group_exists(&format!("/ecs/{family}")).await);
 }
 
@@ -659,7 +659,7 @@ async fn a_task_role_asking_for_a_policy_outside_the_allowlist_is_refused_withou
         .map(|(_, n)| n)
         .sum();
     assert_eq!(iam_writes, 0);
-    assert!(!raw.role_exists("fgo-shop-deny-web-api-task").await);
+    assert!(!raw.role_exists("fgo_shop-deny_web-api_task").await);
     // The service waits for its task definition instead of failing.
     let svc = result(&results, "FargateService", "web-api");
     assert_eq!(
@@ -782,7 +782,7 @@ async fn the_newer_container_fields_round_trip_through_moto() {
     let td = raw
         .ecs
         .describe_task_definition()
-        .task_definition("payments-fields-ledger")
+        .task_definition("payments-fields_ledger")
         .send()
         .await
         .expect("ledger registered");
@@ -832,7 +832,7 @@ async fn the_newer_container_fields_round_trip_through_moto() {
     assert_converged(&apply(&aws, &m).await);
     assert_eq!(calls.total(CallKind::Write), 0, "{:?}", calls.writes());
     assert_eq!(
-        raw.active_revisions("payments-fields-ledger").await.len(),
+        raw.active_revisions("payments-fields_ledger").await.len(),
         1
     );
 }
@@ -868,7 +868,7 @@ async fn a_one_off_run_starts_once_per_generation_and_delete_stops_it() {
         .iter()
         .find(|c| c.name == "api")
         .expect("api");
-    assert_eq!(api.log_group.as_deref(), Some("/ecs/shop-fgt-web-api"));
+    assert_eq!(api.log_group.as_deref(), Some("/ecs/shop-fgt_web-api"));
     assert_eq!(api.log_stream, Some(format!("api/api/{id}")));
     assert_eq!(calls.writes().get("ecs:run_task"), Some(&1));
 

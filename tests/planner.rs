@@ -126,13 +126,13 @@ fn image_change_registers_one_revision_and_updates_only_the_task_definition() {
         Action::RegisterTaskDefinition { .. }
     ));
     converge(&mut aws, &m, &config);
-    assert_eq!(aws.revisions["shop-web-api"].len(), 2);
-    let svc = &aws.services[&("shop".to_owned(), "shop-web-api".to_owned())];
+    assert_eq!(aws.revisions["shop_web-api"].len(), 2);
+    let svc = &aws.services[&("shop".to_owned(), "shop_web-api".to_owned())];
     assert!(
         svc.body
             .task_definition
             .to_string()
-            .ends_with("shop-web-api:2"),
+            .ends_with("shop_web-api:2"),
         "{}",
         svc.body.task_definition
     );
@@ -146,7 +146,7 @@ fn desired_count_belongs_to_the_autoscaler() {
     converge(&mut aws, &m, &config);
     // the autoscaler moved it, and the user edits desiredCount: neither is acted on
     aws.services
-        .get_mut(&("shop".to_owned(), "shop-web-api".to_owned()))
+        .get_mut(&("shop".to_owned(), "shop_web-api".to_owned()))
         .unwrap()
         .body
         .desired_count = 7;
@@ -180,7 +180,7 @@ fn a_service_not_owned_is_a_conflict_unless_adopted() {
     let config = PlanConfig::default();
     converge(&mut aws, &m, &config);
     // someone else's service of the same name
-    let key = ("shop".to_owned(), "shop-worker".to_owned());
+    let key = ("shop".to_owned(), "shop_worker".to_owned());
     aws.services.get_mut(&key).unwrap().tags.clear();
     let before = aws.services[&key].clone();
     let (reason, message) = error_of(&plan(&aws, &m, &config), "worker", "FargateService");
@@ -252,7 +252,7 @@ fn annotate(m: &mut Manifests, name: &str, key: &str, value: &str) {
         .insert(key.into(), value.into());
 }
 
-const WORKER: (&str, &str) = ("shop", "shop-worker");
+const WORKER: (&str, &str) = ("shop", "shop_worker");
 
 fn restart_tag_of(aws: &SimAws) -> Option<String> {
     let key = (WORKER.0.to_owned(), WORKER.1.to_owned());
@@ -499,7 +499,7 @@ fn old_revisions_beyond_the_limit_are_deregistered_unless_in_use() {
             format!("public.ecr.aws/docker/library/python:3.12.{v}-slim");
         converge(&mut aws, &m, &config);
     }
-    let active: Vec<i32> = aws.revisions["shop-worker"]
+    let active: Vec<i32> = aws.revisions["shop_worker"]
         .iter()
         .filter(|(_, a)| *a)
         .map(|(r, _)| r.revision)
@@ -720,7 +720,7 @@ fn a_managed_ebs_volume_without_a_role_gets_the_services_own_infrastructure_role
         ),
         ..PlanConfig::default()
     };
-    let role = "fgo-search-indexer-infra";
+    let role = "fgo_search_indexer_infra";
     let plans = plan(&aws, &m, &config);
     let actions = actions_of(&plans, "indexer", "FargateService");
     let names: Vec<&str> = actions.iter().map(Action::name).collect();
@@ -781,8 +781,8 @@ fn a_managed_ebs_volume_without_a_role_gets_the_services_own_infrastructure_role
     assert_eq!(name, role);
     let mut rounds = vec![];
     for _ in 0..3 {
-        let o = aws.observe_service_and_role("search", "search-indexer", Some(role));
-        let p = plan_fargate_service_delete(&owner, "search", "search-indexer", &o).unwrap();
+        let o = aws.observe_service_and_role("search", "search_indexer", Some(role));
+        let p = plan_fargate_service_delete(&owner, "search", "search_indexer", &o).unwrap();
         rounds.push(p.actions.iter().map(Action::name).collect::<Vec<_>>());
         for a in &p.actions {
             aws.apply(a).unwrap();
@@ -799,15 +799,15 @@ fn a_managed_ebs_volume_without_a_role_gets_the_services_own_infrastructure_role
     assert!(!aws.roles.contains_key(role));
 
     // While ECS drains the service, the role stays: the cleanup waits.
-    let mut draining = aws.observe_service_and_role("search", "search-indexer", None);
+    let mut draining = aws.observe_service_and_role("search", "search_indexer", None);
     draining.service.as_mut().unwrap().status = "DRAINING".into();
     let mut other_roles = SimAws::new("123456789012", "us-east-1");
     converge(&mut other_roles, &m, &config);
     draining.roles = other_roles
-        .observe_service_and_role("search", "search-indexer", Some(role))
+        .observe_service_and_role("search", "search_indexer", Some(role))
         .roles;
     assert!(matches!(
-        plan_fargate_service_delete(&owner, "search", "search-indexer", &draining),
+        plan_fargate_service_delete(&owner, "search", "search_indexer", &draining),
         Err(fargate_operator::plan::PlanError::Waiting { .. })
     ));
 }
@@ -1098,10 +1098,10 @@ fn the_execution_role_reads_exactly_what_the_new_container_fields_name() {
     let lookups = task_definition_lookups(&m.task_definitions[0]);
     assert_eq!(
         lookups.log_groups.iter().collect::<Vec<_>>(),
-        ["/ecs/payments-ledger"],
+        ["/ecs/payments_ledger"],
         "only the router logs with awslogs"
     );
-    let role = &aws.roles["fgo-payments-ledger-exec"];
+    let role = &aws.roles["fgo_payments_ledger_exec"];
     let policy = &role.inline_policies["fargate-operator-execution"];
     let grants: BTreeMap<&str, (&serde_json::Value, &serde_json::Value)> = policy["Statement"]
         .as_array()
@@ -1143,7 +1143,7 @@ fn the_execution_role_reads_exactly_what_the_new_container_fields_name() {
     );
     assert_eq!(
         *grants["WriteLogs"].1,
-        serde_json::json!(["arn:aws:logs:us-east-1:*:log-group:/ecs/payments-ledger:*"])
+        serde_json::json!(["arn:aws:logs:us-east-1:*:log-group:/ecs/payments_ledger:*"])
     );
     // What ECS is asked to register: FireLens for the API, awslogs non-blocking for the router.
     let revision = aws.revisions.values().flatten().next().expect("registered");
@@ -1208,7 +1208,7 @@ spec:
     };
     let mut aws = SimAws::new("123456789012", "us-east-1");
     converge(&mut aws, &m, &PlanConfig::default());
-    let policy = &aws.roles["fgo-corp-ad-exec"].inline_policies["fargate-operator-execution"];
+    let policy = &aws.roles["fgo_corp_ad_exec"].inline_policies["fargate-operator-execution"];
     let resources = |sid: &str| {
         policy["Statement"]
             .as_array()
@@ -1237,14 +1237,14 @@ spec:
     assert_eq!(
         resources("WriteLogs"),
         Some(serde_json::json!([
-            "arn:aws:logs:us-east-1:*:log-group:/ecs/corp-ad:*"
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/corp_ad:*"
         ]))
     );
 }
 
 // --- Progressive delivery and rollback -------------------------------------------------
 
-const WEB: (&str, &str) = ("shop", "shop-web-api");
+const WEB: (&str, &str) = ("shop", "shop_web-api");
 
 fn web_service(m: &mut Manifests) -> &mut fargate_operator::api::FargateService {
     m.services
@@ -1449,7 +1449,7 @@ fn web_revision(aws: &SimAws) -> String {
 fn the_rollback_annotation_pins_a_kept_revision_without_registering_one() {
     let mut aws = SimAws::new("123456789012", "us-east-1");
     let mut m = three_revisions(&mut aws);
-    assert!(web_revision(&aws).ends_with("shop-web-api:3"));
+    assert!(web_revision(&aws).ends_with("shop_web-api:3"));
     let registered = aws.calls.get("RegisterTaskDefinition").copied();
     annotate(&mut m, "web-api", ROLLBACK_TO_ANNOTATION, "2");
     let config = PlanConfig::default();
@@ -1463,12 +1463,12 @@ fn the_rollback_annotation_pins_a_kept_revision_without_registering_one() {
                 .as_ref()
                 .unwrap()
                 .to_string()
-                .ends_with("shop-web-api:2"));
+                .ends_with("shop_web-api:2"));
         }
         other => panic!("{other:?}"),
     }
     converge(&mut aws, &m, &config);
-    assert!(web_revision(&aws).ends_with("shop-web-api:2"));
+    assert!(web_revision(&aws).ends_with("shop_web-api:2"));
     assert_eq!(aws.calls.get("RegisterTaskDefinition").copied(), registered);
     // The same through the spec field, and back to following the TaskDefinition.
     web_service(&mut m).metadata.annotations = None;
@@ -1479,7 +1479,7 @@ fn the_rollback_annotation_pins_a_kept_revision_without_registering_one() {
         .unwrap()
         .revision = Some(1);
     converge(&mut aws, &m, &config);
-    assert!(web_revision(&aws).ends_with("shop-web-api:1"));
+    assert!(web_revision(&aws).ends_with("shop_web-api:1"));
     web_service(&mut m)
         .spec
         .task_definition_ref
@@ -1487,7 +1487,7 @@ fn the_rollback_annotation_pins_a_kept_revision_without_registering_one() {
         .unwrap()
         .revision = None;
     converge(&mut aws, &m, &config);
-    assert!(web_revision(&aws).ends_with("shop-web-api:3"));
+    assert!(web_revision(&aws).ends_with("shop_web-api:3"));
 }
 
 #[test]
@@ -1499,7 +1499,7 @@ fn pinning_a_revision_that_is_not_kept_is_refused_naming_it() {
         (
             "9",
             reasons::REVISION_NOT_KEPT,
-            "revision 9 of family shop-web-api is not kept",
+            "revision 9 of family shop_web-api is not kept",
         ),
         (
             "two",
@@ -1526,7 +1526,7 @@ fn reverting_a_task_definition_spec_reuses_its_kept_revision() {
     let mut aws = SimAws::new("123456789012", "us-east-1");
     let mut m = three_revisions(&mut aws);
     let config = PlanConfig::default();
-    let revisions = aws.revisions["shop-web-api"].len();
+    let revisions = aws.revisions["shop_web-api"].len();
     // A GitOps revert: the spec of revision 2 again.
     set_web_image(&mut m, "1.27.2");
     let plans = plan(&aws, &m, &config);
@@ -1538,11 +1538,11 @@ fn reverting_a_task_definition_spec_reuses_its_kept_revision() {
     );
     converge(&mut aws, &m, &config);
     assert_eq!(
-        aws.revisions["shop-web-api"].len(),
+        aws.revisions["shop_web-api"].len(),
         revisions,
         "zero new revisions"
     );
-    assert!(web_revision(&aws).ends_with("shop-web-api:2"));
+    assert!(web_revision(&aws).ends_with("shop_web-api:2"));
     assert!(actions_of(&plan(&aws, &m, &config), "web-api", "FargateService").is_empty());
 }
 

@@ -893,6 +893,7 @@ fn owner(name: &str) -> Owner {
         generation: 1,
         adopt: false,
         adopt_forbidden: None,
+        legacy_names: false,
     }
 }
 

@@ -20,6 +20,7 @@ fn owner() -> Owner {
         generation: 3,
         adopt: false,
         adopt_forbidden: None,
+        legacy_names: false,
     }
 }
 

@@ -54,13 +54,13 @@ fn managed() -> RoleSpec {
     }
 }
 
-/// The S3 Files policy of the managed task role (`fgo-<ns>-<name>-task`).
+/// The S3 Files policy of the managed task role (`fgo_<ns>_<name>_task`).
 fn task_role_policy(backend: &SimBackend) -> Option<serde_json::Value> {
     let sim = backend.lock();
     let (_, role) = sim
         .roles
         .iter()
-        .find(|(name, _)| name.ends_with("-task"))
+        .find(|(name, _)| name.ends_with("_task"))
         .expect("the managed task role");
     role.inline_policies.get(S3FILES_INLINE_POLICY).cloned()
 }

@@ -88,7 +88,7 @@ async fn a_run_starts_once_reports_its_task_and_logs_and_succeeds_on_exit_0() {
     let id = task.task_arn.rsplit('/').next().unwrap();
     let api = &task.containers[0];
     assert_eq!(api.name, "api");
-    assert_eq!(api.log_group.as_deref(), Some("/ecs/shop-web-api"));
+    assert_eq!(api.log_group.as_deref(), Some("/ecs/shop_web-api"));
     assert_eq!(api.log_stream, Some(format!("api/api/{id}")));
     assert!(is_true(&s.conditions, ct::PROGRESSING));
     assert!(!is_true(&s.conditions, ct::READY));
@@ -377,7 +377,7 @@ fn plan_shows_the_run_it_would_start() {
     assert_eq!(actions[0].kind(), ChangeKind::Create);
     let text = render_text(&plans);
     assert!(
-        text.contains("+ run 1 × shop-web-api:<new revision> in cluster shop (attempt 1"),
+        text.contains("+ run 1 × shop_web-api:<new revision> in cluster shop (attempt 1"),
         "{text}"
     );
 }

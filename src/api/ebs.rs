@@ -84,7 +84,7 @@ pub struct ManagedEbsVolume {
     /// `ecs.amazonaws.com`, with AWS's managed policy
     /// `AmazonECSInfrastructureRolePolicyForVolumes`. The operator passes it to ECS: its
     /// policy must allow `iam:PassRole` on it (iam/README.md). Unset: a role the operator
-    /// creates for this service (`/fargate-operator/fgo-<namespace>-<name>-infra`, trusted
+    /// creates for this service (`/fargate-operator/fgo_<namespace>_<name>_infra`, trusted
     /// only by `ecs.amazonaws.com`, with that policy alone and the operator's permissions
     /// boundary), and deletes once the service is gone.
     #[serde(default, skip_serializing_if = "Option::is_none")]

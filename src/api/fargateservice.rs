@@ -87,7 +87,8 @@ pub struct FargateServiceSpec {
     #[serde(default)]
     pub cluster: ClusterSpec,
 
-    /// ECS service name. Defaults to `<namespace>-<name>`. Immutable.
+    /// ECS service name. Defaults to `<namespace>_<name>` (objects made by earlier versions keep
+    /// `<namespace>-<name>`, which their status records). Immutable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = patterns::ECS_NAME), length(max = 255))]
     pub service_name: Option<String>,

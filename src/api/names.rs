@@ -4,8 +4,10 @@
 //! the managed roles, the log groups), with the check that those names fit AWS's limits
 //! ([`validate_names`]). No I/O.
 //!
-//! Names cannot collide (DESIGN.md rule 9): a derived name joins namespace and name, and one
-//! longer than AWS allows keeps a prefix and a hash of the whole ([`bounded_name`]).
+//! Names cannot collide (DESIGN.md rule 9): a derived name joins namespace and name with `_`,
+//! which Kubernetes names cannot contain, and one longer than AWS allows keeps a prefix and a
+//! hash of the whole ([`bounded_name`]). Objects whose status records the names earlier
+//! versions derived (`<namespace>-<name>`) keep them ([`Owner::legacy_names`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,11 +32,14 @@ pub struct Owner {
     /// Who forbids the adoption the annotation asks for (the operator's flags or the
     /// tenant), if anyone: adopting is then refused as `NotAllowed`, naming them.
     pub adopt_forbidden: Option<String>,
+    /// Its AWS resources were named `<namespace>-<name>` by an earlier version (its status
+    /// says so): they keep those names ([`Owner::aws_name`]).
+    pub legacy_names: bool,
 }
 
 /// The identity of an object as the planner sees it. Objects read from files have no UID;
 /// they get a stable one derived from kind, namespace and name, so repeated runs agree.
-pub fn owner_of<K: kube::Resource>(obj: &K, kind: &str) -> Owner {
+pub fn owner_of<K: kube::Resource + 'static>(obj: &K, kind: &str) -> Owner {
     let namespace = obj.namespace().unwrap_or_else(|| "default".into());
     let name = obj.name_any();
     let uid = obj.meta().uid.clone().unwrap_or_else(|| {
@@ -49,8 +54,6 @@ pub fn owner_of<K: kube::Resource>(obj: &K, kind: &str) -> Owner {
         )
     });
     Owner {
-        namespace,
-        name,
         uid,
         generation: obj.meta().generation.unwrap_or(1),
         adopt: obj
@@ -58,7 +61,27 @@ pub fn owner_of<K: kube::Resource>(obj: &K, kind: &str) -> Owner {
             .get(ADOPT_ANNOTATION)
             .is_some_and(|v| v == "true"),
         adopt_forbidden: None,
+        legacy_names: named_legacy(obj, &namespace, &name),
+        namespace,
+        name,
     }
+}
+
+/// Whether `obj`'s status shows AWS resources under the names versions before the `_`
+/// separator derived (`<namespace>-<name>`): a TaskDefinition's family, a FargateService's
+/// service. Such an object keeps them; every other object gets `<namespace>_<name>`.
+fn named_legacy(obj: &dyn std::any::Any, namespace: &str, name: &str) -> bool {
+    let legacy = format!("{namespace}-{name}");
+    if let Some(td) = obj.downcast_ref::<TaskDefinition>() {
+        let family = td.status.as_ref().and_then(|s| s.family.as_deref());
+        return td.spec.family.is_none() && family == Some(legacy.as_str());
+    }
+    if let Some(fs) = obj.downcast_ref::<FargateService>() {
+        let arn = fs.status.as_ref().and_then(|s| s.service_arn.as_deref());
+        return fs.spec.service_name.is_none()
+            && arn.is_some_and(|a| a.rsplit('/').next() == Some(legacy.as_str()));
+    }
+    false
 }
 
 impl Owner {
@@ -121,23 +144,35 @@ pub fn owner_key(namespace: &str, name: &str) -> String {
     format!("{namespace}/{name}")
 }
 
-/// The default ECS family / service name for an object: `<namespace>-<name>`.
+/// The default ECS family / service name for an object: `<namespace>_<name>`. Kubernetes
+/// names cannot contain `_`, so two objects never share it (`a-b`/`c` and `a`/`b-c` gave
+/// the same `<namespace>-<name>` before).
 pub fn default_aws_name(namespace: &str, name: &str) -> String {
-    format!("{namespace}-{name}")
+    format!("{namespace}_{name}")
+}
+
+impl Owner {
+    /// The ECS family / service name derived for this object: [`default_aws_name`], or
+    /// `<namespace>-<name>` for an object whose resources already have that name.
+    pub fn aws_name(&self) -> String {
+        if self.legacy_names {
+            format!("{}-{}", self.namespace, self.name)
+        } else {
+            default_aws_name(&self.namespace, &self.name)
+        }
+    }
 }
 
 /// The ECS family of a TaskDefinition.
 pub fn family(owner: &Owner, spec: &TaskDefinitionSpec) -> String {
-    spec.family
-        .clone()
-        .unwrap_or_else(|| default_aws_name(&owner.namespace, &owner.name))
+    spec.family.clone().unwrap_or_else(|| owner.aws_name())
 }
 
 /// The ECS service name of a FargateService.
 pub fn service_name(owner: &Owner, spec: &FargateServiceSpec) -> String {
     spec.service_name
         .clone()
-        .unwrap_or_else(|| default_aws_name(&owner.namespace, &owner.name))
+        .unwrap_or_else(|| owner.aws_name())
 }
 
 /// Where a FargateService lives in ECS: `(cluster, service)`.
@@ -200,10 +235,12 @@ pub fn role_name(owner: &Owner, kind: RoleKind) -> String {
         RoleKind::Task => "task",
         RoleKind::Infrastructure => "infra",
     };
-    bounded_name(
-        &format!("fgo-{}-{}-{suffix}", owner.namespace, owner.name),
-        64,
-    )
+    let base = if owner.legacy_names {
+        format!("fgo-{}-{}-{suffix}", owner.namespace, owner.name)
+    } else {
+        format!("fgo_{}_{}_{suffix}", owner.namespace, owner.name)
+    };
+    bounded_name(&base, 64)
 }
 
 /// The log group of a container of `family`: its `logging.group`, else `/ecs/<family>`; None
@@ -291,7 +328,7 @@ pub(crate) fn bounded_name(base: &str, max: usize) -> String {
 /// Checks what the operator derives from an object's namespace and name against AWS's
 /// limits, before any AWS call: the owner tag `namespace/name` (a tag value: at most 256
 /// characters) and, when the spec names no ECS name itself (`explicit` is `None`; `field`
-/// says where it would), the default ECS family or service name `<namespace>-<name>` (at most
+/// says where it would), the default ECS family or service name `<namespace>_<name>` (at most
 /// 255 letters, digits, `-` and `_`: Kubernetes names may contain `.`, ECS names may not).
 /// The API server cannot check these (a CEL rule does not see the namespace), except the `.`,
 /// which a root rule of each CRD refuses too.
@@ -339,6 +376,84 @@ pub fn validate_names(
 mod tests {
     use super::*;
 
+    fn object<K: serde::de::DeserializeOwned>(
+        kind: &str,
+        ns: &str,
+        name: &str,
+        status: serde_json::Value,
+    ) -> K {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "ecs.fargate.dev/v1alpha1", "kind": kind,
+            "metadata": {"name": name, "namespace": ns, "uid": "u-1"},
+            "spec": match kind {
+                "TaskDefinition" => serde_json::json!({"cpu": 256, "memory": 512, "containers": [{"name": "a", "image": "a:1"}]}),
+                _ => serde_json::json!({"taskDefinitionRef": {"name": "t"}}),
+            },
+            "status": status,
+        }))
+        .expect("object")
+    }
+
+    #[test]
+    fn names_of_objects_whose_namespace_and_name_join_alike_do_not_collide() {
+        let a: TaskDefinition = object("TaskDefinition", "a-b", "c", serde_json::json!({}));
+        let b: TaskDefinition = object("TaskDefinition", "a", "b-c", serde_json::json!({}));
+        let (a, b) = (
+            owner_of(&a, "TaskDefinition"),
+            owner_of(&b, "TaskDefinition"),
+        );
+        assert_eq!(a.aws_name(), "a-b_c");
+        assert_eq!(b.aws_name(), "a_b-c");
+        for kind in [
+            RoleKind::Execution,
+            RoleKind::Task,
+            RoleKind::Infrastructure,
+        ] {
+            assert_ne!(role_name(&a, kind), role_name(&b, kind));
+        }
+    }
+
+    #[test]
+    fn an_object_whose_status_records_the_earlier_names_keeps_them() {
+        let td: TaskDefinition = object(
+            "TaskDefinition",
+            "shop",
+            "web-api",
+            serde_json::json!({"family": "shop-web-api"}),
+        );
+        let owner = owner_of(&td, "TaskDefinition");
+        assert!(owner.legacy_names);
+        assert_eq!(family(&owner, &td.spec), "shop-web-api");
+        assert_eq!(
+            role_name(&owner, RoleKind::Execution),
+            "fgo-shop-web-api-exec"
+        );
+        let fresh: TaskDefinition = object(
+            "TaskDefinition",
+            "shop",
+            "web-api",
+            serde_json::json!({"family": "shop_web-api"}),
+        );
+        let owner = owner_of(&fresh, "TaskDefinition");
+        assert!(!owner.legacy_names);
+        assert_eq!(
+            role_name(&owner, RoleKind::Execution),
+            "fgo_shop_web-api_exec"
+        );
+        let fs: FargateService = object(
+            "FargateService",
+            "shop",
+            "web-api",
+            serde_json::json!({"serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/shop/shop-web-api"}),
+        );
+        let owner = owner_of(&fs, "FargateService");
+        assert_eq!(service_name(&owner, &fs.spec), "shop-web-api");
+        assert_eq!(
+            service_location(&fs),
+            ("default".into(), "shop-web-api".into())
+        );
+    }
+
     #[test]
     fn bounded_names_stay_distinct_and_short() {
         let a = bounded_name(&format!("fgo-{}-a-exec", "x".repeat(80)), 64);
@@ -357,6 +472,7 @@ mod tests {
             generation: 1,
             adopt: false,
             adopt_forbidden: None,
+            legacy_names: false,
         };
         assert_eq!(o.ownership(&o.tags()), Ownership::Owned);
         let mut t = o.tags();
@@ -426,6 +542,7 @@ mod run_name_tests {
             generation: 3,
             adopt: false,
             adopt_forbidden: None,
+            legacy_names: false,
         }
     }
 

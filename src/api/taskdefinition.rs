@@ -79,7 +79,8 @@ pub use super::s3files::S3FilesVolume;
         .field_path(".volumes"),
 )]
 pub struct TaskDefinitionSpec {
-    /// ECS task-definition family. Defaults to `<namespace>-<name>`. Immutable.
+    /// ECS task-definition family. Defaults to `<namespace>_<name>` (objects made by
+    /// earlier versions keep `<namespace>-<name>`, which their status records). Immutable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = patterns::ECS_NAME), length(max = 255))]
     pub family: Option<String>,

@@ -274,7 +274,8 @@ where
         + HasStatus
         + Clone
         + DeserializeOwned
-        + Debug,
+        + Debug
+        + 'static,
     K::Status: ObjectStatus,
 {
     let r = engine::refusal(obj, kind, e, (ctx.now)());
@@ -470,7 +471,7 @@ pub(super) async fn governed_for_cleanup<K: Resource>(
     }
 }
 
-fn cleanup_conditions<K: Resource>(
+fn cleanup_conditions<K: Resource + 'static>(
     ctx: &Context,
     obj: &K,
     sync: &Sync,
@@ -532,7 +533,8 @@ where
         + HasStatus
         + Clone
         + DeserializeOwned
-        + Debug,
+        + Debug
+        + 'static,
     K::Status: ObjectStatus,
 {
     publish(ctx, obj, &c.applied, &c.sync).await;

@@ -380,7 +380,7 @@ async fn last_service_deployment(
 /// tenant cannot be decided): conditions say so; the rest of its status stays.
 pub fn refusal<K>(obj: &K, kind: &str, error: PlanError, now: Timestamp) -> Reconciled<K::Status>
 where
-    K: kube::Resource + kube::core::object::HasStatus,
+    K: kube::Resource + kube::core::object::HasStatus + 'static,
     K::Status: ObjectStatus,
 {
     refused(&owner_of(obj, kind), obj.status(), error, now)
