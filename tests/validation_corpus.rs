@@ -139,8 +139,7 @@ fn rust_errors(kind: &str, obj: &Value) -> Vec<(String, String)> {
     let result = match kind {
         "TaskDefinition" => de::<TaskDefinition>(obj).map(|td| {
             let mut errors = validate_task_definition(&td.spec).err().map(|e| e.0);
-            let family = td.spec.family.as_deref();
-            if let Err(e) = validate_names(namespace, name, family, "spec.family") {
+            if let Err(e) = validate_names(namespace, name) {
                 errors.get_or_insert_with(Vec::new).extend(e.0);
             }
             errors
@@ -148,15 +147,14 @@ fn rust_errors(kind: &str, obj: &Value) -> Vec<(String, String)> {
         "FargateTask" => de::<FargateTask>(obj).map(|ft| {
             let mut errors = validate_fargate_task(&ft.spec).err().map(|e| e.0);
             // A task's ECS names are derived (startedBy, tags): only the owner tag's bound.
-            if let Err(e) = validate_names(namespace, name, Some("explicit"), "") {
+            if let Err(e) = validate_names(namespace, name) {
                 errors.get_or_insert_with(Vec::new).extend(e.0);
             }
             errors
         }),
         _ => de::<FargateService>(obj).map(|fs| {
             let mut errors = validate_fargate_service(&fs.spec).err().map(|e| e.0);
-            let service = fs.spec.service_name.as_deref();
-            if let Err(e) = validate_names(namespace, name, service, "spec.serviceName") {
+            if let Err(e) = validate_names(namespace, name) {
                 errors.get_or_insert_with(Vec::new).extend(e.0);
             }
             errors
@@ -539,32 +537,16 @@ fn immutable_fields_are_rejected_on_update_by_cel_and_rust() {
     }
 }
 
-/// What the operator derives from the object's name: a `.` (ECS names cannot have one) is
-/// refused at admission by a root rule and by Rust, unless the spec names the ECS name itself;
-/// names too long for the owner tag or the derived ECS name are refused by Rust, since a CEL
-/// rule does not see the namespace.
+/// What the operator derives from the object's name always fits ECS (a `.` becomes `__`, a
+/// long name keeps a prefix and a hash), so both sides admit a dotted or long name; only the
+/// owner tag `namespace/name` (256 characters) can be too long, which Rust refuses, since a
+/// CEL rule does not see the namespace.
 #[test]
 fn names_derived_from_the_object_are_checked() {
     let (bases, _) = corpus();
-    let mut failures = vec![];
-    for (kind, explicit) in [
-        ("TaskDefinition", json!({"spec": {"family": "web-api"}})),
-        (
-            "FargateService",
-            json!({"spec": {"serviceName": "web-api"}}),
-        ),
-    ] {
-        let dotted = json!({"metadata": {"name": "web.api"}});
-        failures.extend(check_case(
-            &bases,
-            &format!("{kind} name with a dot"),
-            kind,
-            "metadata.name",
-            &dotted,
-        ));
+    for kind in ["TaskDefinition", "FargateService"] {
         let mut obj = bases[kind].clone();
-        merge_patch(&mut obj, &dotted);
-        merge_patch(&mut obj, &explicit);
+        merge_patch(&mut obj, &json!({"metadata": {"name": "web.api"}}));
         assert_eq!(schema_errors(kind, &obj, None), vec![], "{kind}");
         assert_eq!(rust_errors(kind, &obj), vec![], "{kind}");
 
@@ -577,20 +559,18 @@ fn names_derived_from_the_object_are_checked() {
             "{kind}: the API server cannot see the namespace; if it now can, refuse this at admission"
         );
         let rust = rust_errors(kind, &obj);
-        for limit in ["256", "255"] {
-            assert!(
-                rust.iter()
-                    .any(|(f, m)| f == "metadata.name" && m.contains(limit)),
-                "{kind}: {limit}: {rust:?}"
-            );
-        }
-        // With the ECS name given, only the owner tag is too long.
-        merge_patch(&mut obj, &explicit);
-        let rust = rust_errors(kind, &obj);
         assert_eq!(rust.len(), 1, "{kind}: {rust:?}");
+        assert_eq!(rust[0].0, "metadata.name");
         assert!(rust[0].1.contains("256"), "{rust:?}");
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let derived = fargate_operator::api::names::default_aws_name("shop", "web.api");
+    assert_eq!(derived, "shop_web__api");
+    let long = fargate_operator::api::names::default_aws_name("n", &"a".repeat(300));
+    assert_eq!(long.len(), 255, "{long}");
+    assert_ne!(
+        long,
+        fargate_operator::api::names::default_aws_name("n", &format!("{}b", "a".repeat(299)))
+    );
 }
 
 /// A hook's `details` the API server keeps as given (nested values): only the Rust side can

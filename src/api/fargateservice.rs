@@ -35,9 +35,7 @@ use super::patterns;
     printcolumn = r#"{"name":"Running","type":"integer","jsonPath":".status.runningCount"}"#,
     printcolumn = r#"{"name":"Revision","type":"string","jsonPath":".status.taskDefinitionRevision"}"#,
     printcolumn = r#"{"name":"Rollout","type":"string","jsonPath":".status.rolloutState"}"#,
-    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#,
-    validation = Rule::new("has(self.spec.serviceName) || !self.metadata.name.contains('.')")
-        .message("metadata.name contains '.', which ECS service names cannot: set spec.serviceName to a name of letters, digits, - and _, or rename the object")
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
 #[x_kube(

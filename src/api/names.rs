@@ -105,24 +105,17 @@ impl Owner {
     }
 
     /// The names [`validate_names`] checks for a TaskDefinition: its owner tag and family.
-    pub fn validate_family(&self, spec: &TaskDefinitionSpec) -> Result<(), ValidationErrors> {
-        validate_names(
-            &self.namespace,
-            &self.name,
-            spec.family.as_deref(),
-            "spec.family",
-        )
+    pub fn validate_family(&self, _spec: &TaskDefinitionSpec) -> Result<(), ValidationErrors> {
+        validate_names(&self.namespace, &self.name)
     }
 
     /// The names [`validate_names`] checks for a FargateService: its owner tag and ECS
     /// service name.
-    pub fn validate_service_name(&self, spec: &FargateServiceSpec) -> Result<(), ValidationErrors> {
-        validate_names(
-            &self.namespace,
-            &self.name,
-            spec.service_name.as_deref(),
-            "spec.serviceName",
-        )
+    pub fn validate_service_name(
+        &self,
+        _spec: &FargateServiceSpec,
+    ) -> Result<(), ValidationErrors> {
+        validate_names(&self.namespace, &self.name)
     }
 }
 
@@ -147,8 +140,12 @@ pub fn owner_key(namespace: &str, name: &str) -> String {
 /// The default ECS family / service name for an object: `<namespace>_<name>`. Kubernetes
 /// names cannot contain `_`, so two objects never share it (`a-b`/`c` and `a`/`b-c` gave
 /// the same `<namespace>-<name>` before).
+///
+/// A `.` (Kubernetes names may have one, ECS names may not) becomes `__`, which no
+/// Kubernetes name has either; a name longer than ECS's 255 characters keeps a prefix and a
+/// hash of the whole ([`bounded_name`]).
 pub fn default_aws_name(namespace: &str, name: &str) -> String {
-    format!("{namespace}_{name}")
+    bounded_name(&format!("{namespace}_{}", name.replace('.', "__")), 255)
 }
 
 impl Owner {
@@ -327,17 +324,9 @@ pub(crate) fn bounded_name(base: &str, max: usize) -> String {
 
 /// Checks what the operator derives from an object's namespace and name against AWS's
 /// limits, before any AWS call: the owner tag `namespace/name` (a tag value: at most 256
-/// characters) and, when the spec names no ECS name itself (`explicit` is `None`; `field`
-/// says where it would), the default ECS family or service name `<namespace>_<name>` (at most
-/// 255 letters, digits, `-` and `_`: Kubernetes names may contain `.`, ECS names may not).
-/// The API server cannot check these (a CEL rule does not see the namespace), except the `.`,
-/// which a root rule of each CRD refuses too.
-pub fn validate_names(
-    namespace: &str,
-    name: &str,
-    explicit: Option<&str>,
-    field: &str,
-) -> Result<(), ValidationErrors> {
+/// characters). The API server cannot check it (a CEL rule does not see the namespace). The
+/// derived ECS names always fit ([`default_aws_name`] maps `.` and bounds the length).
+pub fn validate_names(namespace: &str, name: &str) -> Result<(), ValidationErrors> {
     let mut errors = vec![];
     let mut fail = |message: String| {
         errors.push(FieldError {
@@ -351,19 +340,6 @@ pub fn validate_names(
         fail(format!(
             "{owner:?} is {n} characters: the operator tags what it creates with {OWNER_TAG}={owner}, and AWS tag values are at most {TAG_VALUE_MAX}: use a shorter name",
         ));
-    }
-    if explicit.is_none() {
-        let derived = default_aws_name(namespace, name);
-        let n = derived.chars().count();
-        if name.contains('.') {
-            fail(format!(
-                "{name:?} contains '.', which ECS names cannot: set {field} to a name of letters, digits, - and _, or rename the object"
-            ));
-        } else if n > 255 {
-            fail(format!(
-                "the ECS name derived from it, {derived:?}, is {n} characters; ECS allows 255: set {field}, or use a shorter name"
-            ));
-        }
     }
     if errors.is_empty() {
         Ok(())

@@ -30,9 +30,7 @@ pub use super::s3files::S3FilesVolume;
     printcolumn = r#"{"name":"Family","type":"string","jsonPath":".status.family"}"#,
     printcolumn = r#"{"name":"Revision","type":"integer","jsonPath":".status.revision"}"#,
     printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
-    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#,
-    validation = Rule::new("has(self.spec.family) || !self.metadata.name.contains('.')")
-        .message("metadata.name contains '.', which ECS family names cannot: set spec.family to a name of letters, digits, - and _, or rename the object")
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
 #[x_kube(
