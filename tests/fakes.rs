@@ -406,3 +406,40 @@ async fn a_rolled_back_revision_is_held_until_the_spec_changes() {
     assert_eq!(retried.status.rolled_back, None);
     assert_eq!(degraded(&retried.status).0, "False");
 }
+
+/// `a-b/c` and `a/b-c` joined their namespace and name to the same `a-b-c` before; with the
+/// `_` separator they converge side by side, each with its own family, service, roles and
+/// log group, and neither is a Conflict.
+#[tokio::test]
+async fn objects_whose_namespace_and_name_join_alike_converge_side_by_side() {
+    let backend = fresh();
+    let aws = backend.aws();
+    let example = support::examples::web_api_pair();
+    let (td1, fs1) = support::examples::copy(&example, "c", Some("a-b"), "shop".into());
+    let (td2, fs2) = support::examples::copy(&example, "b-c", Some("a"), "shop".into());
+    let mut m = web_api();
+    m.task_definitions = vec![td1, td2];
+    m.services = vec![fs1, fs2];
+    for fs in &mut m.services {
+        // Service Connect needs the cluster's namespace; these two do without it.
+        fs.spec.service_connect = None;
+    }
+    let results = apply(&aws, &m).await;
+    for r in &results {
+        assert_eq!(r.failure, None, "{} {}/{}", r.kind, r.namespace, r.name);
+    }
+    let sim = backend.lock();
+    for name in ["a-b_c", "a_b-c"] {
+        assert!(sim.latest_revision(name).is_some(), "family {name}");
+        assert!(
+            sim.services
+                .contains_key(&("shop".to_owned(), name.to_owned())),
+            "service {name}"
+        );
+        assert!(
+            sim.log_groups.contains_key(&format!("/ecs/{name}")),
+            "{name}"
+        );
+    }
+    assert!(sim.roles.contains_key("fgo_a-b_c_exec") && sim.roles.contains_key("fgo_a_b-c_exec"));
+}

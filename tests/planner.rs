@@ -1063,20 +1063,28 @@ fn sizes_aws_refuses_are_refused_by_the_planner() {
     actions_of(&plans, &name, "TaskDefinition");
 }
 
-/// Names ECS or IAM would refuse are refused before any AWS call: an object name with a `.`
-/// (unless the spec names the ECS name), and the 256-character limit of the owner tag.
+/// Names ECS or IAM would refuse never reach AWS: an object name with a `.` is mapped to
+/// `__` in the ECS name it derives, and one over the 256 characters of the owner tag is
+/// refused before any AWS call.
 #[test]
-fn names_aws_refuses_are_refused_by_the_planner() {
+fn names_aws_would_refuse_are_mapped_or_refused_by_the_planner() {
     let aws = SimAws::new("123456789012", "us-east-1");
     let config = PlanConfig::default();
     let mut m = examples();
+    // A `.` (ECS names cannot have one) is mapped: the derived service name has `__`.
     m.services[0].metadata.name = Some("web.api".into());
-    let (reason, message) = error_of(&plan(&aws, &m, &config), "web.api", "FargateService");
-    assert_eq!(reason, reasons::INVALID_SPEC);
-    assert!(message.contains("metadata.name"), "{message}");
-    assert!(message.contains("spec.serviceName"), "{message}");
-    m.services[0].spec.service_name = Some("web-api".into());
-    actions_of(&plan(&aws, &m, &config), "web.api", "FargateService");
+    let plans = plan(&aws, &m, &config);
+    let created = actions_of(&plans, "web.api", "FargateService")
+        .iter()
+        .find_map(|a| match a {
+            Action::CreateService { name, .. } => Some(name.clone()),
+            _ => None,
+        });
+    let want = format!(
+        "{}_web__api",
+        m.services[0].metadata.namespace.as_deref().unwrap()
+    );
+    assert_eq!(created, Some(want));
 
     let mut m = examples();
     let long = "a".repeat(250);
