@@ -56,8 +56,9 @@ PLACEHOLDER_SUBNETS = ("subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829")
 PLACEHOLDER_SECURITY_GROUP = "sg-0123456789abcdef0"
 RUN_TIMEOUT_SECONDS = 600
 
-# The path of every role the operator creates (fgo-<namespace>-<name>-exec|task).
-MANAGED_ROLE_PREFIX = "fgo-"
+# The name prefixes of every role the operator creates: fgo_<namespace>_<name>_<kind>, and
+# fgo-<namespace>-<name>-<kind> for objects an earlier version named so.
+MANAGED_ROLE_PREFIX = ("fgo_", "fgo-")
 MANAGED_ROLE_PATH = "/fargate-operator/"
 
 ECS_SLR = static.ECS_SLR
