@@ -79,6 +79,10 @@ pub mod reasons {
     pub const RUN_FAILED: &str = "RunFailed";
     /// A FargateTask's run passed `activeDeadlineSeconds`; its tasks were stopped.
     pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
+    /// A scheduled FargateTask's schedule is in place and enabled.
+    pub const SCHEDULED: &str = "Scheduled";
+    /// A scheduled FargateTask's schedule is in place and disabled (`spec.suspend`).
+    pub const SUSPENDED: &str = "Suspended";
 }
 
 /// Sets `new` into `conditions`, keeping `lastTransitionTime` when the status did not flip.

@@ -59,6 +59,26 @@ pub const MAX_COUNT: i32 = 10;
     validation = Rule::new("!has(self.capacityProviderStrategy) || self.capacityProviderStrategy.exists(c, !has(c.weight) || c.weight > 0)")
         .message("spec.capacityProviderStrategy: at least one capacity provider needs a weight above 0")
         .field_path(".capacityProviderStrategy"),
+    // Scheduled runs (super::schedule): the one-off settings do not apply to them, and the
+    // schedule settings need a schedule.
+    validation = Rule::new("!has(self.schedule) || !has(self.backoffLimit) || self.backoffLimit == 0")
+        .message("spec.backoffLimit: a scheduled FargateTask does not retry a failed run (each run is one RunTask by EventBridge Scheduler; the next run comes at the next scheduled time): leave backoffLimit unset")
+        .field_path(".backoffLimit"),
+    validation = Rule::new("!has(self.schedule) || !has(self.activeDeadlineSeconds)")
+        .message("spec.activeDeadlineSeconds applies to a one-off run only, not to a scheduled FargateTask")
+        .field_path(".activeDeadlineSeconds"),
+    validation = Rule::new("!has(self.schedule) || !has(self.ttlSecondsAfterFinished)")
+        .message("spec.ttlSecondsAfterFinished applies to a one-off run only: a scheduled FargateTask never finishes")
+        .field_path(".ttlSecondsAfterFinished"),
+    validation = Rule::new("has(self.schedule) || !has(self.timezone)")
+        .message("spec.timezone needs spec.schedule")
+        .field_path(".timezone"),
+    validation = Rule::new("has(self.schedule) || !has(self.suspend) || !self.suspend")
+        .message("spec.suspend needs spec.schedule (it disables the schedule)")
+        .field_path(".suspend"),
+    validation = Rule::new("has(self.schedule) || !has(self.retryPolicy)")
+        .message("spec.retryPolicy needs spec.schedule")
+        .field_path(".retryPolicy"),
 )]
 pub struct FargateTaskSpec {
     /// The ECS cluster. Defaults to `{name: default, create: true}`; a task never creates a
@@ -126,10 +146,37 @@ pub struct FargateTaskSpec {
     #[schemars(schema_with = "crate::api::validation::tags_schema")]
     pub tags: BTreeMap<String, String>,
 
-    /// `Delete` (default) stops the tasks still running when this object is deleted;
-    /// `Retain` leaves them running.
+    /// `Delete` (default) stops the tasks still running when this object is deleted (and
+    /// deletes a schedule and its managed scheduler role); `Retain` leaves them.
     #[serde(default)]
     pub deletion_policy: DeletionPolicy,
+
+    /// Run on a schedule instead of once: an EventBridge Scheduler expression,
+    /// `cron(minutes hours day-of-month month day-of-week year)` (e.g. `cron(0 5 ? * * *)`),
+    /// `rate(<n> minute(s)|hour(s)|day(s))` or `at(yyyy-mm-ddThh:mm:ss)` (once). At most 256
+    /// characters (the Scheduler API's limit). Each run starts `count` tasks of the
+    /// TaskDefinition's current revision; a failed run is not retried (`backoffLimit`,
+    /// `activeDeadlineSeconds` and `ttlSecondsAfterFinished` apply to one-off runs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::SCHEDULER_EXPRESSION), length(max = 256))]
+    pub schedule: Option<String>,
+
+    /// The time zone `schedule` is evaluated in (an IANA name such as `Europe/Berlin`;
+    /// default `UTC`; at most 50 characters, the Scheduler API's limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::SCHEDULER_TIMEZONE), length(max = 50))]
+    pub timezone: Option<String>,
+
+    /// `true` disables the schedule (no new runs; runs in progress go on); `false` (default)
+    /// enables it. Needs `schedule`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suspend: bool,
+
+    /// How hard EventBridge Scheduler tries to start a run it could not start (ECS
+    /// throttling, capacity): unset uses Scheduler's defaults (185 attempts within 24
+    /// hours), which can start a nightly job the next afternoon. Needs `schedule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_policy: Option<super::schedule::ScheduleRetryPolicy>,
 }
 
 fn default_count() -> i32 {
@@ -259,6 +306,9 @@ pub struct FargateTaskStatus {
     /// Every attempt of `runGeneration`, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<TaskAttempt>,
+    /// A scheduled FargateTask's schedule and its recent runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<super::schedule::ScheduleStatus>,
 }
 
 /// One attempt: the tasks RunTask started for it.

@@ -12,6 +12,7 @@ pub mod names;
 pub mod patterns;
 pub mod restart;
 pub mod s3files;
+pub mod schedule;
 pub mod service_connect;
 pub mod taskdefinition;
 pub mod tenant;
@@ -53,6 +54,9 @@ pub const RESERVED_TAG_PREFIX: &str = "ecs.fargate.dev/";
 
 /// Tag on an ECS task naming the attempt of its run it was started for (`1` first).
 pub const ATTEMPT_TAG: &str = "ecs.fargate.dev/attempt";
+/// Tag on the tasks a scheduled FargateTask's schedule starts: the schedule's name (what
+/// tells them from the object's one-off runs).
+pub const SCHEDULE_TAG: &str = "ecs.fargate.dev/schedule";
 
 /// Annotation: `"true"` lets an object adopt an existing ECS service it does not own.
 pub const ADOPT_ANNOTATION: &str = "ecs.fargate.dev/adopt";

@@ -214,6 +214,18 @@ pub fn client_token(owner: &Owner) -> String {
 
 /// IAM path of every role the operator manages.
 pub const ROLE_PATH: &str = "/fargate-operator/";
+/// IAM path of the managed scheduler roles (under [`ROLE_PATH`]): what the permissions
+/// boundary (`iam/permissions-boundary.json`) tells them from task roles by, so only they
+/// may run tasks and pass roles to them.
+pub const SCHEDULER_ROLE_PATH: &str = "/fargate-operator/scheduler/";
+
+/// The IAM path of a managed role of `kind`.
+pub fn role_path(kind: RoleKind) -> &'static str {
+    match kind {
+        RoleKind::Scheduler => SCHEDULER_ROLE_PATH,
+        RoleKind::Execution | RoleKind::Task | RoleKind::Infrastructure => ROLE_PATH,
+    }
+}
 
 /// Which managed role: a task's two, or a FargateService's ECS infrastructure role (its
 /// managed EBS volumes).
@@ -222,15 +234,19 @@ pub enum RoleKind {
     Execution,
     Task,
     Infrastructure,
+    /// The role EventBridge Scheduler starts a scheduled FargateTask's runs with.
+    Scheduler,
 }
 
 /// Name of the managed role of `kind` of `owner` (a TaskDefinition's execution or task role,
-/// a FargateService's infrastructure role; IAM role names are at most 64 characters).
+/// a FargateService's infrastructure role, a scheduled FargateTask's scheduler role; IAM
+/// role names are at most 64 characters).
 pub fn role_name(owner: &Owner, kind: RoleKind) -> String {
     let suffix = match kind {
         RoleKind::Execution => "exec",
         RoleKind::Task => "task",
         RoleKind::Infrastructure => "infra",
+        RoleKind::Scheduler => "sched",
     };
     let base = if owner.legacy_names {
         format!("fgo-{}-{}-{suffix}", owner.namespace, owner.name)

@@ -76,6 +76,13 @@ pub const ULIMIT_NAME: &str = "^(core|cpu|data|fsize|locks|memlock|msgqueue|nice
 pub const ABSOLUTE_PATH: &str = "^/.*$";
 /// A Fargate platform version.
 pub const PLATFORM_VERSION: &str = "^(LATEST|[0-9]+\\.[0-9]+\\.[0-9]+)$";
+/// An EventBridge Scheduler expression (a scheduled FargateTask): `cron(` six fields `)`,
+/// `rate(<n> <unit>)` or `at(<local date-time>)` (Scheduler API reference,
+/// `ScheduleExpression`). The CRD bounds its length (256), so the repeats stay bounded.
+pub const SCHEDULER_EXPRESSION: &str = "^(cron\\([^()\\s]+( [^()\\s]+){5}\\)|rate\\([1-9][0-9]{0,8} (minute|minutes|hour|hours|day|days)\\)|at\\([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\))$";
+/// An IANA time-zone name for `ScheduleExpressionTimezone` (1-50 characters: `UTC`,
+/// `Europe/Berlin`, `America/Argentina/Buenos_Aires`, `Etc/GMT+5`).
+pub const SCHEDULER_TIMEZONE: &str = "^[A-Za-z][A-Za-z0-9_+/-]{0,49}$";
 /// A scheduled-action name.
 pub const SCHEDULE_NAME: &str = "^[A-Za-z0-9_-]{1,200}$";
 /// A Lambda function ARN (optionally with a version or alias): a deployment lifecycle hook.
@@ -156,6 +163,8 @@ pub const ALL: &[&str] = &[
     ABSOLUTE_PATH,
     PLATFORM_VERSION,
     SCHEDULE_NAME,
+    SCHEDULER_EXPRESSION,
+    SCHEDULER_TIMEZONE,
     SECRETSMANAGER_ARN,
     ENV_FILE_ARN,
     CREDENTIAL_SPEC,

@@ -1423,6 +1423,7 @@ pub fn validate_fargate_task(
     if let Some(o) = &spec.overrides {
         task_overrides(&mut c, o);
     }
+    super::schedule::validate(&mut c, spec);
     c.done()
 }
 

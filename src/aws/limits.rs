@@ -41,6 +41,10 @@ pub fn published(category: Category) -> Bucket {
         Category::AutoScaling => (20, 10.0),
         Category::Logs => (10, 5.0),
         Category::Elb => (20, 10.0),
+        // EventBridge Scheduler's quotas are per account and region and adjustable (tens
+        // of requests per second); a schedule is written once per spec change, so the
+        // conservative IAM-like bucket costs nothing.
+        Category::Scheduler => (20, 10.0),
     };
     Bucket { burst, per_second }
 }

@@ -23,6 +23,7 @@ use crate::plan::model::{
     ObservedScaling, ObservedService, ObservedServiceDeployment, ObservedStoppedTask,
     ScheduledActionDef, ServiceBody, Tags, TargetTrackingDef, TaskDefBody,
 };
+use crate::plan::schedule::{ObservedSchedule, ScheduleBody};
 use crate::plan::task::{DesiredStatus, ObservedTask, RunTaskBody, TaskFilter};
 use crate::plan::ServiceUpdate;
 
@@ -356,6 +357,20 @@ instrument::aws_trait! {
     }
 }
 
+instrument::aws_trait! {
+    /// Amazon EventBridge Scheduler: scheduled FargateTasks' schedules.
+    pub trait Scheduler {
+        /// The schedule `name` of `group`, if it exists (the answer's group and name are
+        /// re-checked exactly).
+        GetSchedule => fn get_schedule(&self, group: &str, name: &str) -> Option<ObservedSchedule>;
+        /// Creates a schedule (its role given by ARN); returns its ARN.
+        CreateSchedule => fn create_schedule(&self, body: &ScheduleBody) -> String;
+        /// Replaces a schedule's settings with `body`'s (its role given by ARN).
+        UpdateSchedule => fn update_schedule(&self, body: &ScheduleBody) -> ();
+        DeleteSchedule => fn delete_schedule(&self, group: &str, name: &str) -> ();
+    }
+}
+
 /// The AWS clients the operator uses, shared by every reconcile.
 #[derive(Clone)]
 pub struct Aws {
@@ -364,6 +379,7 @@ pub struct Aws {
     pub logs: Arc<dyn Logs>,
     pub scaling: Arc<dyn Scaling>,
     pub elb: Arc<dyn LoadBalancing>,
+    pub scheduler: Arc<dyn Scheduler>,
 }
 
 impl Aws {
@@ -375,7 +391,8 @@ impl Aws {
             iam: Arc::new(Instrumented::new(self.iam, hook.clone())),
             logs: Arc::new(Instrumented::new(self.logs, hook.clone())),
             scaling: Arc::new(Instrumented::new(self.scaling, hook.clone())),
-            elb: Arc::new(Instrumented::new(self.elb, hook)),
+            elb: Arc::new(Instrumented::new(self.elb, hook.clone())),
+            scheduler: Arc::new(Instrumented::new(self.scheduler, hook)),
         }
     }
 
@@ -389,6 +406,7 @@ impl Aws {
             logs: Arc::new(Retried::new(self.logs, policy)),
             scaling: Arc::new(Retried::new(self.scaling, policy)),
             elb: Arc::new(Retried::new(self.elb, policy)),
+            scheduler: Arc::new(Retried::new(self.scheduler, policy)),
         }
     }
 }

@@ -315,7 +315,28 @@ impl<'a> Executor<'a> {
                 task_arn,
                 reason,
             } => aws.ecs.stop_task(cluster, task_arn, reason).await,
+            CreateSchedule { body } => {
+                let body = self.schedule_with_role_arn(body).await?;
+                aws.scheduler.create_schedule(&body).await.map(drop)
+            }
+            UpdateSchedule { body } => {
+                let body = self.schedule_with_role_arn(body).await?;
+                aws.scheduler.update_schedule(&body).await
+            }
+            DeleteSchedule { name, group } => aws.scheduler.delete_schedule(group, name).await,
         }
+    }
+
+    /// A schedule body with its managed role by ARN (Scheduler takes nothing else).
+    async fn schedule_with_role_arn(
+        &mut self,
+        body: &crate::plan::schedule::ScheduleBody,
+    ) -> Result<crate::plan::schedule::ScheduleBody, AwsError> {
+        let mut body = body.clone();
+        if let Some(arn) = self.role_arn(&Some(body.target.role.clone())).await? {
+            body.target.role = arn;
+        }
+        Ok(body)
     }
 
     /// CreateLogGroup, then its retention if the spec sets one.

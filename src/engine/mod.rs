@@ -5,6 +5,7 @@ pub mod act;
 pub mod observe;
 pub mod report;
 pub mod run;
+pub mod schedule;
 pub mod task;
 pub mod tenancy;
 

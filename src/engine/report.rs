@@ -638,6 +638,7 @@ pub fn fargate_task_status(
         finished_at,
         failure: run.failure.as_ref().map(|(_, m)| m.clone()),
         attempts: run.attempts.clone(),
+        schedule: None,
     };
     sync_conditions(&mut status.conditions, inputs);
     let now = inputs.now;
@@ -684,6 +685,67 @@ pub fn fargate_task_status(
                 degraded_ok(inputs),
             )
         }
+    });
+    set_readiness(&mut status.conditions, readiness);
+    status
+}
+
+/// A scheduled FargateTask's status: its schedule (name, ARN, state, the revision it runs,
+/// its role) and recent runs, and the conditions: Ready once the schedule is in place and
+/// matches the spec (suspended or not); Progressing while it is being created or changed;
+/// Degraded while the newest finished run failed (naming its exit code). A scheduled
+/// FargateTask has no phase: its runs have outcomes.
+pub fn scheduled_task_status(
+    inputs: &ReportInputs<'_>,
+    schedule: crate::api::schedule::ScheduleStatus,
+    previous: Option<&crate::api::FargateTaskStatus>,
+) -> crate::api::FargateTaskStatus {
+    let g = Some(inputs.owner.generation);
+    let failed = crate::plan::schedule::latest_failure(&schedule.recent_runs).map(|r| {
+        let id = r
+            .task
+            .task_arn
+            .rsplit('/')
+            .next()
+            .unwrap_or(&r.task.task_arn);
+        let why = r.reason.clone().unwrap_or_else(|| "failed".into());
+        format!("the latest run (task {id}) failed: {why}")
+    });
+    let suspended = schedule.state.as_deref() == Some("DISABLED");
+    let mut status = crate::api::FargateTaskStatus {
+        observed_generation: g,
+        conditions: previous.map(|p| p.conditions.clone()).unwrap_or_default(),
+        task_definition_arn: schedule.task_definition_arn.clone(),
+        failure: failed.clone(),
+        schedule: Some(schedule),
+        ..Default::default()
+    };
+    sync_conditions(&mut status.conditions, inputs);
+    let now = inputs.now;
+    let cond =
+        |t: &str, s: bool, reason: &str, message: &str| condition(t, s, reason, message, g, now);
+    let readiness = not_synced(inputs).unwrap_or_else(|| {
+        if matches!(inputs.sync, Sync::Applying { .. }) {
+            return applying(
+                inputs,
+                "the schedule is being created or changed",
+                "the schedule is being created or changed",
+            );
+        }
+        let (reason, m) = if suspended {
+            (reasons::SUSPENDED, "the schedule is in place and suspended")
+        } else {
+            (reasons::SCHEDULED, "the schedule is in place")
+        };
+        let degraded = match &failed {
+            Some(why) => cond(ct::DEGRADED, true, reasons::RUN_FAILED, why),
+            None => degraded_ok(inputs),
+        };
+        (
+            cond(ct::READY, true, reason, m),
+            cond(ct::PROGRESSING, false, reason, m),
+            degraded,
+        )
     });
     set_readiness(&mut status.conditions, readiness);
     status

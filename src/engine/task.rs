@@ -113,6 +113,43 @@ pub async fn reconcile_fargate_task(
         return refused(&owner, ft.status.as_ref(), e, now);
     }
     let previous = ft.status.as_ref();
+    if ft.spec.schedule.is_some() {
+        // A scheduled FargateTask follows its TaskDefinition's current revision. Tasks a
+        // one-off run of an earlier generation started are left to finish.
+        return super::schedule::reconcile_scheduled(
+            aws,
+            config,
+            ft,
+            &owner,
+            task_definition_arn,
+            max_passes,
+            now,
+        )
+        .await;
+    }
+    // The spec no longer has a schedule (an edit of an object that had one): its schedule
+    // and role go first; runs the schedule started are left to finish.
+    let edited = previous.is_some_and(|p| p.observed_generation != Some(owner.generation));
+    if edited || previous.is_some_and(|p| p.schedule.is_some()) {
+        let (sync, applied) = super::schedule::teardown_schedule(aws, &owner, max_passes).await;
+        if sync != Sync::InSync {
+            let mut status = previous.cloned().unwrap_or_default();
+            status.conditions = report::unobserved_conditions(
+                &ReportInputs {
+                    owner: &owner,
+                    sync: &sync,
+                    notes: &[],
+                    now,
+                },
+                &status.conditions,
+            );
+            return Reconciled {
+                sync,
+                applied,
+                status,
+            };
+        }
+    }
     if finished(ft) {
         return Reconciled {
             sync: Sync::InSync,
@@ -165,13 +202,31 @@ pub async fn reconcile_fargate_task(
     }
 }
 
-/// Stops every task of a FargateTask still running (any generation; never validating the
-/// spec), unless `deletionPolicy: Retain`.
+/// Stops every task of a FargateTask still running (any generation, one-off or scheduled;
+/// never validating the spec) after deleting its schedule and scheduler role, unless
+/// `deletionPolicy: Retain`.
 pub async fn cleanup_fargate_task(aws: &Aws, ft: &FargateTask, max_passes: usize) -> Cleanup {
     if ft.spec.deletion_policy == crate::api::fargateservice::DeletionPolicy::Retain {
-        return retained("running tasks");
+        return retained("running tasks, schedule and scheduler role");
     }
     let owner = owner_of(ft, KIND);
+    let (sync, mut applied) = super::schedule::teardown_schedule(aws, &owner, max_passes).await;
+    if sync != Sync::InSync {
+        return Cleanup {
+            sync,
+            applied,
+            notes: vec![],
+        };
+    }
+    let (sync, stopped) = super::schedule::stop_scheduled_runs(aws, ft, &owner, max_passes).await;
+    applied.extend(stopped);
+    if sync != Sync::InSync {
+        return Cleanup {
+            sync,
+            applied,
+            notes: vec![],
+        };
+    }
     let cluster = ft.spec.cluster.name.as_str();
     let by = started_by(&owner);
     let known = ft
@@ -179,7 +234,7 @@ pub async fn cleanup_fargate_task(aws: &Aws, ft: &FargateTask, max_passes: usize
         .as_ref()
         .map(|s| known_arns(Some(s), s.run_generation.unwrap_or_default()))
         .unwrap_or_default();
-    let (sync, applied, _, _) = converge(
+    let (sync, stopped, _, _) = converge(
         aws,
         max_passes,
         true,
@@ -189,6 +244,7 @@ pub async fn cleanup_fargate_task(aws: &Aws, ft: &FargateTask, max_passes: usize
         |_, _| {},
     )
     .await;
+    applied.extend(stopped);
     Cleanup {
         sync,
         applied,

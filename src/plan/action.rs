@@ -183,6 +183,19 @@ pub enum Action {
         task_arn: String,
         reason: String,
     },
+    /// Creates a scheduled FargateTask's EventBridge Scheduler schedule.
+    CreateSchedule {
+        body: Box<crate::plan::schedule::ScheduleBody>,
+    },
+    /// Rewrites a scheduled FargateTask's schedule (UpdateSchedule replaces all of it).
+    UpdateSchedule {
+        body: Box<crate::plan::schedule::ScheduleBody>,
+    },
+    /// Deletes a scheduled FargateTask's schedule (its spec lost `schedule`, or deletion).
+    DeleteSchedule {
+        name: String,
+        group: String,
+    },
 }
 
 /// Whether an action creates, changes or removes something (for the plan summary).
@@ -240,6 +253,9 @@ impl Action {
             DeleteLogGroup,
             RunTask,
             StopTask,
+            CreateSchedule,
+            UpdateSchedule,
+            DeleteSchedule,
         )
     }
 
@@ -252,7 +268,8 @@ impl Action {
             | RegisterTaskDefinition { .. }
             | CreateCluster { .. }
             | CreateService { .. }
-            | RunTask { .. } => ChangeKind::Create,
+            | RunTask { .. }
+            | CreateSchedule { .. } => ChangeKind::Create,
             DeleteRetentionPolicy { .. }
             | DeleteRolePermissionsBoundary { .. }
             | DetachRolePolicy { .. }
@@ -264,7 +281,8 @@ impl Action {
             | DeleteService { .. }
             | DeleteRole { .. }
             | DeleteLogGroup { .. }
-            | StopTask { .. } => ChangeKind::Delete,
+            | StopTask { .. }
+            | DeleteSchedule { .. } => ChangeKind::Delete,
             _ => ChangeKind::Update,
         }
     }
@@ -313,6 +331,9 @@ impl Action {
             DeleteLogGroup { .. } => AwsOp::DeleteLogGroup,
             RunTask { .. } => AwsOp::RunTask,
             StopTask { .. } => AwsOp::StopTask,
+            CreateSchedule { .. } => AwsOp::CreateSchedule,
+            UpdateSchedule { .. } => AwsOp::UpdateSchedule,
+            DeleteSchedule { .. } => AwsOp::DeleteSchedule,
         }
     }
 
@@ -477,8 +498,26 @@ impl Action {
                 "stop task {} in cluster {cluster}",
                 task_arn.rsplit('/').next().unwrap_or(task_arn)
             ),
+            CreateSchedule { body } => format!("create schedule {}", describe_scheduled(body)),
+            UpdateSchedule { body } => format!("update schedule {}", describe_scheduled(body)),
+            DeleteSchedule { name, group } => format!("delete schedule {name} (group {group})"),
         }
     }
+}
+
+/// `<name>: <expression> [<timezone>] runs <n> × <family:revision> in <cluster>`.
+fn describe_scheduled(b: &crate::plan::schedule::ScheduleBody) -> String {
+    let state = if b.enabled { "" } else { ", suspended" };
+    format!(
+        "{}: {} ({}{state}) runs {} × {} in cluster {}",
+        b.name,
+        b.expression,
+        b.timezone,
+        b.target.task_count,
+        revision_of_arn(&b.target.task_definition_arn),
+        crate::api::names::cluster_name_of_arn(&b.target.cluster_arn)
+            .unwrap_or(&b.target.cluster_arn)
+    )
 }
 
 /// The service principal a trust policy lets assume the role (`ecs-tasks.amazonaws.com`).

@@ -89,7 +89,7 @@ pub fn plan_fargate_service_delete(
 }
 
 /// A managed role's policies detached and deleted, then the role.
-fn delete_role(name: &str, role: &ObservedRole, actions: &mut Vec<Action>) {
+pub(crate) fn delete_role(name: &str, role: &ObservedRole, actions: &mut Vec<Action>) {
     for policy_arn in &role.attached_policies {
         actions.push(Action::DetachRolePolicy {
             role: name.to_owned(),

@@ -10,6 +10,7 @@ pub mod model;
 pub mod op;
 pub mod rollback;
 pub mod s3files;
+pub mod schedule;
 pub mod service;
 pub mod service_connect;
 pub mod task;

@@ -44,7 +44,9 @@ impl RoleRef {
     pub fn is_arn_of(&self, arn: &str) -> bool {
         match self {
             Self::Arn(a) => a == arn,
-            Self::Managed(name) => arn.ends_with(&format!(":role{ROLE_PATH}{name}")),
+            Self::Managed(name) => [ROLE_PATH, crate::api::names::SCHEDULER_ROLE_PATH]
+                .iter()
+                .any(|path| arn.ends_with(&format!(":role{path}{name}"))),
         }
     }
 }

@@ -46,10 +46,12 @@ pub enum Category {
     Logs,
     /// Elastic Load Balancing reads.
     Elb,
+    /// EventBridge Scheduler (a scheduled FargateTask's schedule).
+    Scheduler,
 }
 
 impl Category {
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 10] = [
         Category::EcsServiceWrite,
         Category::EcsRegisterTaskDefinition,
         Category::EcsDescribeServices,
@@ -59,6 +61,7 @@ impl Category {
         Category::AutoScaling,
         Category::Logs,
         Category::Elb,
+        Category::Scheduler,
     ];
 
     /// The flag/config name, e.g. `ecs-service-write`.
@@ -73,6 +76,7 @@ impl Category {
             Self::AutoScaling => "autoscaling",
             Self::Logs => "logs",
             Self::Elb => "elb",
+            Self::Scheduler => "scheduler",
         }
     }
 }
@@ -224,6 +228,11 @@ aws_ops! {
         DeleteScheduledAction = "application-autoscaling" Write AutoScaling "delete_scheduled_action";
         // Elastic Load Balancing v2
         DescribeTargetGroups = "elasticloadbalancing" Read Elb "resource_label";
+        // Amazon EventBridge Scheduler (a scheduled FargateTask)
+        GetSchedule = "scheduler" Read Scheduler "get_schedule";
+        CreateSchedule = "scheduler" Write Scheduler "create_schedule";
+        UpdateSchedule = "scheduler" Write Scheduler "update_schedule";
+        DeleteSchedule = "scheduler" Write Scheduler "delete_schedule";
     }
     follow_ups {
         // latest_service_deployment: the newest listed service deployment described.

@@ -58,11 +58,13 @@ pub enum DesiredStatus {
     Stopped,
 }
 
-/// What ListTasks filters on: a service's tasks, or the tasks one `startedBy` started.
+/// What ListTasks filters on: a service's tasks, the tasks one `startedBy` started, or the
+/// tasks of a task-definition family (a schedule's runs).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum TaskFilter {
     Service(String),
     StartedBy(String),
+    Family(String),
 }
 
 /// A task as DescribeTasks reports it (with its tags).
@@ -416,7 +418,7 @@ fn containers_of(observed: &ObservedRun) -> Option<&[ContainerDef]> {
 }
 
 /// The status's record of an observed task, with its containers' log group and stream.
-fn task_run(t: &ObservedTask, revision: Option<&[ContainerDef]>) -> TaskRun {
+pub(crate) fn task_run(t: &ObservedTask, revision: Option<&[ContainerDef]>) -> TaskRun {
     TaskRun {
         task_arn: t.task_arn.clone(),
         last_status: t.last_status.clone(),
@@ -467,7 +469,10 @@ fn essential(revision: Option<&[ContainerDef]>, container: &str) -> bool {
 /// How an attempt ended: Running while a task has not stopped; Succeeded when every task
 /// stopped with each essential container exiting 0; otherwise Failed, with the first
 /// failure (a non-zero exit code, or why the task stopped).
-fn outcome(tasks: &[TaskRun], revision: Option<&[ContainerDef]>) -> (TaskPhase, Option<String>) {
+pub(crate) fn outcome(
+    tasks: &[TaskRun],
+    revision: Option<&[ContainerDef]>,
+) -> (TaskPhase, Option<String>) {
     if tasks.is_empty() || tasks.iter().any(|t| t.last_status != STOPPED) {
         return (TaskPhase::Running, None);
     }

@@ -367,7 +367,7 @@ fn role_ref(
             RoleRef::Managed(role_name(owner, kind)),
             Some(Default::default()),
         )),
-        (RoleKind::Task | RoleKind::Infrastructure, _) => None,
+        (RoleKind::Task | RoleKind::Infrastructure | RoleKind::Scheduler, _) => None,
     }
 }
 
@@ -613,7 +613,7 @@ fn check_sizes(body: &TaskDefBody, roles: &[DesiredRole]) -> Result<(), PlanErro
                 "spec.executionRole",
                 "the managed execution role may read exactly the ARNs in spec.containers[].secrets (and write the log groups): use fewer secrets (one JSON secret with several keys, or an SSM path), or give a role of your own in spec.executionRole.arn",
             ),
-            RoleKind::Task | RoleKind::Infrastructure => (
+            RoleKind::Task | RoleKind::Infrastructure | RoleKind::Scheduler => (
                 "spec.taskRole",
                 "shorten spec.taskRole.managed.policy, attach managed policies instead (managed.policyArns), or give a role of your own in spec.taskRole.arn",
             ),
@@ -682,7 +682,7 @@ pub(crate) fn plan_role(
 fn create_role(role: &DesiredRole, owner: &Owner, actions: &mut Vec<Action>) {
     actions.push(Action::CreateRole {
         name: role.name.clone(),
-        path: ROLE_PATH.to_owned(),
+        path: crate::api::names::role_path(role.kind).to_owned(),
         trust_policy: role.trust_policy.clone(),
         permissions_boundary: role.permissions_boundary.clone(),
         description: format!(

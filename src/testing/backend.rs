@@ -30,7 +30,8 @@ impl SimBackend {
             iam: me.clone(),
             logs: me.clone(),
             scaling: me.clone(),
-            elb: me,
+            elb: me.clone(),
+            scheduler: me,
         }
     }
 
@@ -602,5 +603,51 @@ impl aws::LoadBalancing for SimBackend {
             .rsplit_once(':')
             .map_or(target_group_arn, |(_, t)| t);
         Ok(format!("app/sim/0000000000000000/{tg}"))
+    }
+}
+
+#[async_trait]
+impl aws::Scheduler for SimBackend {
+    async fn get_schedule(
+        &self,
+        group: &str,
+        name: &str,
+    ) -> Result<Option<crate::plan::schedule::ObservedSchedule>, AwsError> {
+        let mut sim = self.lock();
+        sim.requests_of(AwsOp::GetSchedule, None);
+        Ok(sim
+            .schedules
+            .get(&(group.to_owned(), name.to_owned()))
+            .cloned())
+    }
+
+    async fn create_schedule(
+        &self,
+        body: &crate::plan::schedule::ScheduleBody,
+    ) -> Result<String, AwsError> {
+        self.apply(Action::CreateSchedule {
+            body: Box::new(body.clone()),
+        })?;
+        self.lock()
+            .schedules
+            .get(&(body.group.clone(), body.name.clone()))
+            .map(|s| s.arn.clone())
+            .ok_or_else(|| AwsError::new(ErrorKind::Transient, AwsOp::CreateSchedule, "lost"))
+    }
+
+    async fn update_schedule(
+        &self,
+        body: &crate::plan::schedule::ScheduleBody,
+    ) -> Result<(), AwsError> {
+        self.apply(Action::UpdateSchedule {
+            body: Box::new(body.clone()),
+        })
+    }
+
+    async fn delete_schedule(&self, group: &str, name: &str) -> Result<(), AwsError> {
+        self.apply(Action::DeleteSchedule {
+            name: name.to_owned(),
+            group: group.to_owned(),
+        })
     }
 }

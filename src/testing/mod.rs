@@ -5,6 +5,7 @@
 //! - [`sim`]: the in-memory AWS account model ([`SimAws`]) the planner is tested against;
 //! - [`backend`]: the AWS traits on that model ([`SimBackend`]), a stand-in for the SDK;
 //! - [`sim_tasks`]: the model's ECS tasks (RunTask, StopTask, and a test finishing them);
+//! - [`sim_schedules`]: the model's EventBridge Scheduler schedules (and a test firing one);
 //! - [`faults`]: fault injection ([`Faults`]), a call hook that makes AWS misbehave.
 //!
 //! They sit above every layer (they use the planner's model and the AWS traits), so no
@@ -13,6 +14,7 @@
 pub mod backend;
 pub mod faults;
 pub mod sim;
+pub mod sim_schedules;
 pub mod sim_tasks;
 
 pub use backend::SimBackend;

@@ -33,6 +33,8 @@ pub struct Inventory {
     pub service_revisions: Vec<String>,
     /// ECS tasks RunTask started (running or stopped).
     pub tasks: usize,
+    /// EventBridge Scheduler schedules.
+    pub schedules: usize,
 }
 
 /// The model account.
@@ -68,6 +70,8 @@ pub struct SimAws {
     /// The time stamped on tasks (created, started, stopped); None: the real time when it
     /// is stamped (a test that counts deadlines sets it).
     pub clock: Option<k8s_openapi::jiff::Timestamp>,
+    /// (group, name) → an EventBridge Scheduler schedule (see `sim_schedules`).
+    pub schedules: BTreeMap<(String, String), crate::plan::schedule::ObservedSchedule>,
 }
 
 impl SimAws {
@@ -128,6 +132,7 @@ impl SimAws {
                 .map(|s| s.body.task_definition.to_string())
                 .collect(),
             tasks: self.tasks.len(),
+            schedules: self.schedules.len(),
         }
     }
 
@@ -151,6 +156,9 @@ impl SimAws {
             | Action::RegisterTaskDefinition { tags, .. }
             | Action::TagTaskDefinition { tags, .. } => check_ecs_tags(tags)?,
             Action::RunTask { body, .. } => check_ecs_tags(&body.tags)?,
+            Action::CreateSchedule { body } | Action::UpdateSchedule { body } => {
+                check_ecs_tags(&body.target.tags)?
+            }
             _ => {}
         }
         match action {
@@ -187,7 +195,7 @@ impl SimAws {
                 if self.roles.contains_key(name) {
                     return Err(SimError::Conflict(name.clone()));
                 }
-                let arn = self.role_arn(name);
+                let arn = format!("arn:aws:iam::{}:role{path}{name}", self.account);
                 self.roles.insert(
                     name.clone(),
                     ObservedRole {
@@ -578,6 +586,9 @@ impl SimAws {
                 task_arn,
                 reason,
             } => self.stop_task(cluster, task_arn, reason)?,
+            Action::CreateSchedule { body } => self.create_schedule(body)?,
+            Action::UpdateSchedule { body } => self.update_schedule(body)?,
+            Action::DeleteSchedule { name, group } => self.delete_schedule(group, name)?,
             Action::DeleteLogGroup { name } => {
                 self.log_groups
                     .remove(name)

@@ -127,6 +127,8 @@ impl SimAws {
             .filter(|t| (t.desired_status == STOPPED) == stopped)
             .filter(|t| match filter {
                 TaskFilter::StartedBy(s) => t.started_by.as_deref() == Some(s.as_str()),
+                TaskFilter::Family(f) => crate::api::revision_of_arn(&t.task_definition_arn)
+                    .is_some_and(|(got, _)| got == f),
                 TaskFilter::Service(_) => false,
             })
             .map(|t| t.task_arn.clone())

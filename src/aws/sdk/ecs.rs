@@ -379,10 +379,12 @@ impl aws::Ecs for SdkEcs {
         desired: DesiredStatus,
         next_token: Option<&str>,
     ) -> Result<NamePage, AwsError> {
-        let (service, started_by) = match filter {
-            TaskFilter::Service(s) => (Some(s.clone()), None),
-            TaskFilter::StartedBy(s) => (None, Some(s.clone())),
-        };
+        let (mut service, mut started_by, mut family) = (None, None, None);
+        match filter {
+            TaskFilter::Service(s) => service = Some(s.clone()),
+            TaskFilter::StartedBy(s) => started_by = Some(s.clone()),
+            TaskFilter::Family(f) => family = Some(f.clone()),
+        }
         let desired = match desired {
             DesiredStatus::Running => ecs::types::DesiredStatus::Running,
             DesiredStatus::Stopped => ecs::types::DesiredStatus::Stopped,
@@ -396,6 +398,7 @@ impl aws::Ecs for SdkEcs {
                     .cluster(cluster)
                     .set_service_name(service)
                     .set_started_by(started_by)
+                    .set_family(family)
                     .desired_status(desired)
                     .max_results(100)
                     .set_next_token(next_token.map(str::to_owned))

@@ -1,5 +1,5 @@
 //! The AWS traits on the AWS SDK for Rust, one file per service (`ecs.rs`, `iam.rs`,
-//! `logs.rs`, `scaling.rs`, `elbv2.rs`), with the ECS conversions between the planner's
+//! `logs.rs`, `scaling.rs`, `elbv2.rs`, `scheduler.rs`), with the ECS conversions between the planner's
 //! types and the SDK's in `ecs_convert.rs`. Every request goes through `send`: one
 //! rate-limit token, one tracing span and one classified [`AwsError`], all named by its
 //! [`AwsOp`].
@@ -11,6 +11,7 @@ mod elbv2;
 mod iam;
 mod logs;
 mod scaling;
+mod scheduler;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use aws_sdk_cloudwatchlogs as cwl;
 use aws_sdk_ecs as ecs_sdk;
 use aws_sdk_elasticloadbalancingv2 as elbv2_sdk;
 use aws_sdk_iam as iam_sdk;
+use aws_sdk_scheduler as scheduler_sdk;
 use tracing::Instrument;
 
 use super::error::from_sdk;
@@ -31,6 +33,7 @@ pub use elbv2::{resource_label, SdkElb};
 pub use iam::SdkIam;
 pub use logs::SdkLogs;
 pub use scaling::SdkScaling;
+pub use scheduler::SdkScheduler;
 
 /// Where and how to reach AWS.
 #[derive(Clone, Debug, Default)]
@@ -163,7 +166,8 @@ pub fn from_config_limited(conf: &aws_config::SdkConfig, limits: Arc<RateLimits>
         iam: Arc::new(SdkIam(iam_sdk::Client::new(conf), limits.clone())),
         logs: Arc::new(SdkLogs(cwl::Client::new(conf), limits.clone())),
         scaling: Arc::new(SdkScaling(aas::Client::new(conf), limits.clone())),
-        elb: Arc::new(SdkElb(elbv2_sdk::Client::new(conf), limits)),
+        elb: Arc::new(SdkElb(elbv2_sdk::Client::new(conf), limits.clone())),
+        scheduler: Arc::new(SdkScheduler(scheduler_sdk::Client::new(conf), limits)),
     }
 }
 

@@ -1,0 +1,504 @@
+//! The planner of a scheduled FargateTask (`spec.schedule`): an EventBridge Scheduler
+//! schedule whose templated ECS RunTask target starts the TaskDefinition's current revision,
+//! and the managed role Scheduler starts it with; its recent runs from the tasks ECS reports.
+//! Pure.
+//!
+//! Ownership: schedules cannot be tagged, so a schedule is this object's when its target
+//! puts exactly this object's ownership tags on the tasks it starts (GetSchedule returns
+//! them); a schedule of the same name that does not is never changed or deleted.
+//!
+//! Order: the role (created, or brought in line) before the schedule that names it; on
+//! teardown the schedule before its role.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::model::{
+    NetworkDef, ObservedCluster, ObservedRevision, ObservedRole, RoleRef, StrategyItem, Tags,
+};
+use super::task::{outcome, task_run, ObservedTask};
+use super::taskdef::{plan_role, DesiredRole};
+use super::{Action, Owner, Ownership, Plan, PlanConfig, PlanError};
+use crate::api::fargatetask::{FargateTaskSpec, TaskOverrides, TaskPhase};
+use crate::api::names::{role_name, RoleKind};
+use crate::api::schedule::{
+    schedule_name, ScheduleRetryPolicy, ScheduleStatus, ScheduledRun, RECENT_RUNS, SCHEDULE_GROUP,
+};
+use crate::api::{reasons, SCHEDULE_TAG};
+
+/// The inline policy of a managed scheduler role.
+pub const SCHEDULER_INLINE_POLICY: &str = "fargate-operator-scheduler";
+/// The service that assumes a scheduler role.
+pub const SCHEDULER_PRINCIPAL: &str = "scheduler.amazonaws.com";
+
+/// A schedule as the operator writes it (CreateSchedule / UpdateSchedule take all of it).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleBody {
+    pub name: String,
+    pub group: String,
+    pub expression: String,
+    /// Always sent (`UTC` unless the spec says otherwise), so what GetSchedule returns
+    /// compares with it.
+    pub timezone: String,
+    /// `State`: ENABLED, or DISABLED while suspended.
+    pub enabled: bool,
+    pub description: String,
+    pub target: ScheduleTarget,
+}
+
+/// The templated ECS RunTask target of a schedule. The flexible time window is always
+/// `OFF` (a job runs at its time) and not part of the body.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleTarget {
+    /// `Target.Arn`: the cluster's ARN.
+    pub cluster_arn: String,
+    /// The role Scheduler assumes: the managed role by name until it is resolved to its
+    /// ARN (as GetSchedule reports it).
+    pub role: RoleRef,
+    pub task_definition_arn: String,
+    pub task_count: i32,
+    /// `Some("FARGATE")` when no capacity provider strategy is used.
+    pub launch_type: Option<String>,
+    pub capacity_provider_strategy: Vec<StrategyItem>,
+    pub platform_version: Option<String>,
+    pub network: NetworkDef,
+    /// The tasks' tags: the ownership tags, the schedule's name, the spec's.
+    pub tags: Tags,
+    /// `Target.Input`: RunTask's `overrides` as JSON (how a templated ECS target takes
+    /// container overrides), when the spec has any.
+    pub input: Option<String>,
+    pub maximum_retry_attempts: i32,
+    pub maximum_event_age_seconds: i32,
+}
+
+/// A schedule as GetSchedule reports it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedSchedule {
+    pub arn: String,
+    pub body: ScheduleBody,
+}
+
+/// What a scheduled FargateTask's reconcile reads.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ObservedScheduled {
+    /// The schedule of this object's name, if one exists (anyone's).
+    pub schedule: Option<ObservedSchedule>,
+    /// The managed scheduler role, if it exists.
+    pub role: Option<ObservedRole>,
+    /// The cluster (any status), if it exists.
+    pub cluster: Option<ObservedCluster>,
+    /// The revision the schedule should run, as ECS describes it.
+    pub revision: Option<ObservedRevision>,
+    /// Tasks of the revision's family in the cluster (anyone's: filtered by tags here).
+    pub tasks: Vec<ObservedTask>,
+    /// Every task of the family was listed (running and stopped): a run of the previous
+    /// status not among `tasks` is one ECS forgot.
+    pub listed: bool,
+}
+
+/// What the schedule planner takes besides the observation.
+#[derive(Clone, Copy, Debug)]
+pub struct ScheduleInputs<'a> {
+    pub owner: &'a Owner,
+    pub spec: &'a FargateTaskSpec,
+    /// The revision to run (None: the referenced TaskDefinition has none yet).
+    pub task_definition_arn: Option<&'a str>,
+    pub config: &'a PlanConfig,
+}
+
+/// `(partition, region, account)` of an ARN.
+fn arn_parts(arn: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let _arn = parts.next()?;
+    let partition = parts.next()?;
+    let _service = parts.next()?;
+    let region = parts.next()?;
+    let account = parts.next()?;
+    Some((partition, region, account))
+}
+
+/// The tags a schedule puts on the tasks it starts (what proves the schedule is ours).
+pub fn schedule_task_tags(owner: &Owner, spec: &FargateTaskSpec) -> Tags {
+    let mut tags = spec.tags.clone();
+    tags.extend(owner.tags());
+    tags.insert(SCHEDULE_TAG.to_owned(), schedule_name(owner));
+    tags
+}
+
+/// RunTask's `overrides` as the ECS API's JSON (`containerOverrides`, task `cpu`/`memory` as
+/// strings), for a templated target's `Input`; None without overrides.
+pub fn overrides_input(o: Option<&TaskOverrides>) -> Option<String> {
+    let o = o?;
+    let containers: Vec<serde_json::Value> = o
+        .containers
+        .iter()
+        .map(|c| {
+            let mut v = json!({ "name": c.name });
+            if !c.command.is_empty() {
+                v["command"] = json!(c.command);
+            }
+            if !c.environment.is_empty() {
+                let env: Vec<_> = c
+                    .environment
+                    .iter()
+                    .map(|e| json!({"name": e.name, "value": e.value}))
+                    .collect();
+                v["environment"] = json!(env);
+            }
+            if let Some(cpu) = c.cpu {
+                v["cpu"] = json!(cpu);
+            }
+            if let Some(m) = c.memory {
+                v["memory"] = json!(m);
+            }
+            v
+        })
+        .collect();
+    let mut v = json!({});
+    if !containers.is_empty() {
+        v["containerOverrides"] = json!(containers);
+    }
+    if let Some(cpu) = o.cpu {
+        v["cpu"] = json!(cpu.to_string());
+    }
+    if let Some(m) = o.memory {
+        v["memory"] = json!(m.to_string());
+    }
+    (v != json!({})).then(|| v.to_string())
+}
+
+/// The schedule as it should be, running `revision` in `cluster_arn`.
+pub fn desired_schedule(
+    inputs: ScheduleInputs<'_>,
+    cluster_arn: &str,
+    revision: &str,
+) -> ScheduleBody {
+    let (owner, spec) = (inputs.owner, inputs.spec);
+    let strategy = super::service::strategy_items(&spec.capacity_provider_strategy);
+    let (attempts, age) = ScheduleRetryPolicy::effective(spec.retry_policy.as_ref());
+    ScheduleBody {
+        name: schedule_name(owner),
+        group: SCHEDULE_GROUP.to_owned(),
+        expression: spec.schedule.clone().unwrap_or_default(),
+        timezone: spec.timezone.clone().unwrap_or_else(|| "UTC".to_owned()),
+        enabled: !spec.suspend,
+        description: format!(
+            "FargateTask {}/{} (uid {}), managed by fargate-operator",
+            owner.namespace, owner.name, owner.uid
+        ),
+        target: ScheduleTarget {
+            cluster_arn: cluster_arn.to_owned(),
+            role: RoleRef::Managed(role_name(owner, RoleKind::Scheduler)),
+            task_definition_arn: revision.to_owned(),
+            task_count: spec.count,
+            launch_type: strategy.is_empty().then(|| "FARGATE".to_owned()),
+            capacity_provider_strategy: strategy,
+            platform_version: spec.platform_version.clone(),
+            network: NetworkDef {
+                subnets: spec.network.subnets.clone(),
+                security_groups: spec.network.security_groups.clone(),
+                assign_public_ip: spec.network.assign_public_ip,
+            },
+            tags: schedule_task_tags(owner, spec),
+            input: overrides_input(spec.overrides.as_ref()),
+            maximum_retry_attempts: attempts,
+            maximum_event_age_seconds: age,
+        },
+    }
+}
+
+/// The managed scheduler role: trusted by EventBridge Scheduler for schedules of this
+/// account only (`aws:SourceAccount`); allowed RunTask on this family's revisions in this
+/// cluster only, PassRole of exactly the revision's execution and task roles to ECS tasks,
+/// and TagResource only while RunTask creates the task (the ownership tags).
+pub fn desired_scheduler_role(
+    owner: &Owner,
+    config: &PlanConfig,
+    cluster_arn: &str,
+    revision: &ObservedRevision,
+) -> DesiredRole {
+    let (part, region, account) = arn_parts(&revision.arn).unwrap_or(("aws", "", ""));
+    let family = &revision.body.family;
+    let cluster = crate::api::names::cluster_name_of_arn(cluster_arn).unwrap_or_default();
+    let pass: Vec<String> = [&revision.body.execution_role, &revision.body.task_role]
+        .into_iter()
+        .filter_map(|r| match r {
+            Some(RoleRef::Arn(arn)) => Some(arn.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut statements = vec![
+        json!({
+            "Sid": "RunThisFamily",
+            "Effect": "Allow",
+            "Action": "ecs:RunTask",
+            "Resource": format!("arn:{part}:ecs:{region}:{account}:task-definition/{family}:*"),
+            "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}}
+        }),
+        json!({
+            "Sid": "TagItsTasks",
+            "Effect": "Allow",
+            "Action": "ecs:TagResource",
+            "Resource": format!("arn:{part}:ecs:{region}:{account}:task/{cluster}/*"),
+            "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+        }),
+    ];
+    if !pass.is_empty() {
+        statements.push(json!({
+            "Sid": "PassItsRoles",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": pass,
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+        }));
+    }
+    DesiredRole {
+        name: role_name(owner, RoleKind::Scheduler),
+        kind: RoleKind::Scheduler,
+        trust_policy: json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": SCHEDULER_PRINCIPAL},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}}
+            }]
+        }),
+        permissions_boundary: config.permissions_boundary.clone(),
+        attached_policies: Default::default(),
+        inline_policies: [(
+            SCHEDULER_INLINE_POLICY.to_owned(),
+            json!({"Version": "2012-10-17", "Statement": statements}),
+        )]
+        .into(),
+    }
+}
+
+/// Whether a schedule is this object's, by the ownership tags its target puts on tasks.
+pub fn schedule_ownership(owner: &Owner, s: &ObservedSchedule) -> Ownership {
+    owner.ownership(&s.body.target.tags)
+}
+
+/// What GetSchedule reports, made comparable with the desired body: the role by the
+/// managed name it is the ARN of, the input as parsed JSON.
+fn same_schedule(want: &ScheduleBody, got: &ScheduleBody) -> bool {
+    let json = |s: &Option<String>| {
+        s.as_deref()
+            .map(|s| serde_json::from_str::<serde_json::Value>(s).unwrap_or(json!(s)))
+    };
+    let role_same = match (&want.target.role, &got.target.role) {
+        (w, RoleRef::Arn(arn)) => w.is_arn_of(arn),
+        (w, g) => w == g,
+    };
+    let mut g = got.clone();
+    g.target.role = want.target.role.clone();
+    g.target.input = want.target.input.clone();
+    role_same && json(&want.target.input) == json(&got.target.input) && g == *want
+}
+
+/// Plans a scheduled FargateTask: its role, then its schedule.
+pub fn plan_scheduled(
+    inputs: ScheduleInputs<'_>,
+    observed: &ObservedScheduled,
+) -> Result<Plan, PlanError> {
+    let owner = inputs.owner;
+    if inputs.task_definition_arn.is_none() {
+        return Err(PlanError::Waiting {
+            reason: reasons::WAITING_FOR_TASK_DEFINITION,
+            message: "the referenced TaskDefinition has no registered revision for its current generation yet".into(),
+        });
+    }
+    let Some(cluster) = observed.cluster.as_ref().filter(|c| c.status != "INACTIVE") else {
+        return Err(PlanError::Waiting {
+            reason: reasons::CLUSTER_NOT_FOUND,
+            message: format!(
+                "ECS cluster {} does not exist; a FargateTask never creates one (a FargateService can)",
+                inputs.spec.cluster.name
+            ),
+        });
+    };
+    let Some(revision) = observed.revision.as_ref() else {
+        return Err(PlanError::Waiting {
+            reason: reasons::WAITING_FOR_TASK_DEFINITION,
+            message: format!(
+                "ECS does not know task definition {} (yet)",
+                inputs.task_definition_arn.unwrap_or_default()
+            ),
+        });
+    };
+    let mut plan = Plan::default();
+    let role = desired_scheduler_role(owner, inputs.config, &cluster.arn, revision);
+    plan_role(
+        &role,
+        observed.role.as_ref(),
+        owner,
+        "delete or rename that role",
+        &mut plan.actions,
+    )?;
+    let body = desired_schedule(inputs, &cluster.arn, &revision.arn);
+    match &observed.schedule {
+        None => plan.actions.push(Action::CreateSchedule {
+            body: Box::new(body),
+        }),
+        Some(s) => {
+            check_schedule_owned(owner, s)?;
+            if !same_schedule(&body, &s.body) {
+                plan.actions.push(Action::UpdateSchedule {
+                    body: Box::new(body),
+                });
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// Refuses a schedule of this object's name that is not this object's (adopting one left
+/// by an earlier object of this name when the annotation asks and it is allowed).
+fn check_schedule_owned(owner: &Owner, s: &ObservedSchedule) -> Result<(), PlanError> {
+    let ownership = schedule_ownership(owner, s);
+    let resource = format!("EventBridge Scheduler schedule {}", s.body.name);
+    match ownership {
+        Ownership::Owned => Ok(()),
+        // UpdateSchedule writes this object's tags into the target: the adoption.
+        Ownership::PreviousIncarnation | Ownership::Unmanaged if owner.adopt => Ok(()),
+        Ownership::PreviousIncarnation | Ownership::Unmanaged
+            if owner.adopt_forbidden.is_some() =>
+        {
+            Err(super::adoption_not_allowed(resource, owner))
+        }
+        _ => Err(super::conflict(
+            resource,
+            &ownership,
+            "delete or rename that schedule, or (when it is an earlier object's of this name) annotate ecs.fargate.dev/adopt: \"true\"",
+        )),
+    }
+}
+
+/// The teardown of a schedule and its role (the object was deleted, or its spec no longer
+/// has a schedule): the schedule, then the role, each only when it is this object's.
+pub fn plan_schedule_delete(owner: &Owner, observed: &ObservedScheduled) -> Plan {
+    let mut plan = Plan::default();
+    if let Some(s) = &observed.schedule {
+        if schedule_ownership(owner, s) == Ownership::Owned {
+            plan.actions.push(Action::DeleteSchedule {
+                name: s.body.name.clone(),
+                group: s.body.group.clone(),
+            });
+        }
+    }
+    if let Some(r) = &observed.role {
+        if owner.ownership(&r.tags) == Ownership::Owned {
+            super::delete::delete_role(
+                &role_name(owner, RoleKind::Scheduler),
+                r,
+                &mut plan.actions,
+            );
+        }
+    }
+    plan
+}
+
+/// The status's view of the schedule: name, ARN and state as observed, the revision it
+/// runs and its role, and the recent runs merged with the previous status's.
+pub fn schedule_status(
+    owner: &Owner,
+    observed: &ObservedScheduled,
+    previous: Option<&ScheduleStatus>,
+) -> ScheduleStatus {
+    let s = observed
+        .schedule
+        .as_ref()
+        .filter(|s| schedule_ownership(owner, s) == Ownership::Owned);
+    ScheduleStatus {
+        name: schedule_name(owner),
+        arn: s.map(|s| s.arn.clone()),
+        state: s.map(|s| {
+            if s.body.enabled {
+                "ENABLED"
+            } else {
+                "DISABLED"
+            }
+            .to_owned()
+        }),
+        task_definition_arn: s.map(|s| s.body.target.task_definition_arn.clone()),
+        role_arn: s.and_then(|s| match &s.body.target.role {
+            RoleRef::Arn(a) => Some(a.clone()),
+            RoleRef::Managed(_) => None,
+        }),
+        recent_runs: recent_runs(owner, observed, previous.map(|p| p.recent_runs.as_slice())),
+    }
+}
+
+/// This object's scheduled runs: the tasks ECS reports with its ownership tags exactly and
+/// its schedule's tag, merged with the previous status's runs (ECS forgets stopped tasks
+/// after about an hour), newest first, at most [`RECENT_RUNS`].
+pub fn recent_runs(
+    owner: &Owner,
+    observed: &ObservedScheduled,
+    previous: Option<&[ScheduledRun]>,
+) -> Vec<ScheduledRun> {
+    let name = schedule_name(owner);
+    let containers = observed
+        .revision
+        .as_ref()
+        .map(|r| r.body.containers.as_slice());
+    let mut runs: BTreeMap<String, ScheduledRun> = previous
+        .unwrap_or_default()
+        .iter()
+        .map(|r| (r.task.task_arn.clone(), r.clone()))
+        .collect();
+    for t in observed.tasks.iter().filter(|t| {
+        owner.ownership(&t.tags) == Ownership::Owned && t.tags.get(SCHEDULE_TAG) == Some(&name)
+    }) {
+        let run = task_run(t, containers);
+        let (outcome, reason) = outcome(std::slice::from_ref(&run), containers);
+        runs.insert(
+            t.task_arn.clone(),
+            ScheduledRun {
+                outcome,
+                reason,
+                created_at: t.created_at.clone(),
+                task: run,
+            },
+        );
+    }
+    let mut runs: Vec<ScheduledRun> = runs.into_values().collect();
+    if observed.listed {
+        let seen: std::collections::BTreeSet<&str> =
+            observed.tasks.iter().map(|t| t.task_arn.as_str()).collect();
+        for r in runs
+            .iter_mut()
+            .filter(|r| r.outcome == TaskPhase::Running && !seen.contains(r.task.task_arn.as_str()))
+        {
+            forgotten(r, containers);
+        }
+    }
+    // RFC 3339 times of one format sort as text; the ARN breaks ties.
+    runs.sort_by(|a, b| (&b.created_at, &b.task.task_arn).cmp(&(&a.created_at, &a.task.task_arn)));
+    runs.truncate(RECENT_RUNS);
+    runs
+}
+
+/// A run ECS no longer reports that had not stopped when last seen: it stopped long ago,
+/// how is unknown (no exit code: Failed, saying so).
+fn forgotten(r: &mut ScheduledRun, containers: Option<&[super::model::ContainerDef]>) {
+    r.task.last_status = super::task::STOPPED.to_owned();
+    r.task
+        .stopped_reason
+        .get_or_insert_with(|| "ECS no longer knows this task".to_owned());
+    let (outcome, reason) = outcome(std::slice::from_ref(&r.task), containers);
+    r.outcome = outcome;
+    r.reason = reason;
+}
+
+/// The newest run that finished, if it failed: `(task id, why)`.
+pub fn latest_failure(runs: &[ScheduledRun]) -> Option<&ScheduledRun> {
+    runs.iter()
+        .find(|r| r.outcome != TaskPhase::Running)
+        .filter(|r| r.outcome == TaskPhase::Failed)
+}
