@@ -51,7 +51,7 @@ ALLOW = "Allow"
 EXPLICIT_DENY = "ExplicitDeny"
 IMPLICIT_DENY = "ImplicitDeny"
 
-SUPPORTED_OPERATORS = ("StringEquals", "StringLike", "Null")
+SUPPORTED_OPERATORS = ("StringEquals", "StringLike", "ArnLike", "ArnNotLike", "Null")
 SUPPORTED_STATEMENT_KEYS = {"Sid", "Effect", "Action", "Resource", "Condition"}
 
 
@@ -106,6 +106,11 @@ def condition_holds(condition, context):
                 if present == (expected[0] == "true"):
                     return False
                 continue
+            if operator == "ArnNotLike":
+                # A negated operator holds when the key is absent (as in AWS).
+                if present and any(glob_match(p, ctx[key.lower()], ignore_case=False) for p in expected):
+                    return False
+                continue
             if not present:
                 return False
             actual = ctx[key.lower()]
@@ -113,7 +118,7 @@ def condition_holds(condition, context):
                 raise UnsupportedPolicy(f"context key {key!r} is multi-valued; needs ForAnyValue/ForAllValues")
             if operator == "StringEquals":
                 ok = actual in expected
-            else:  # StringLike
+            else:  # StringLike, ArnLike (a glob over the whole ARN)
                 ok = any(glob_match(p, actual, ignore_case=False) for p in expected)
             if not ok:
                 return False
@@ -213,7 +218,10 @@ SAMPLE_RESOURCE_BY_SERVICE = {
         "TargetTracking-service/shop/web-api-AlarmHigh-0b7e2f1c-2d3e-4f50-8a9b-0c1d2e3f4a5b"
     ),
     "elasticloadbalancing": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web-api/6d0ecf831eec9f09",
+    # A scheduled FargateTask's schedule: fgo_<namespace>_<name> in the default group.
+    "scheduler": f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/fgo_shop_nightly",
 }
+SCHEDULER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/fargate-operator/scheduler/fgo_shop_nightly_sched"
 # Where one service's actions address different resource types.
 SAMPLE_RESOURCE_BY_ACTION = {
     "ecs:CreateCluster": ECS_CLUSTER,
@@ -291,6 +299,9 @@ IMPLIED = {
     "application-autoscaling:DeleteScalingPolicy": ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
     # First registration creates AWSServiceRoleForApplicationAutoScaling_ECSService;
     # the ECS docs also list ecs:DescribeServices/UpdateService for service auto scaling.
+    # A schedule names the managed scheduler role EventBridge Scheduler assumes.
+    "scheduler:CreateSchedule": ["iam:PassRole"],
+    "scheduler:UpdateSchedule": ["iam:PassRole"],
     "application-autoscaling:RegisterScalableTarget": [
         "iam:CreateServiceLinkedRole",
         "ecs:DescribeServices",
@@ -300,11 +311,15 @@ IMPLIED = {
 # Context differences for particular (called action, implied action) pairs.
 IMPLIED_CONTEXT = {
     ("ecs:CreateCluster", "iam:CreateServiceLinkedRole"): {"iam:AWSServiceName": "ecs.amazonaws.com"},
+    ("scheduler:CreateSchedule", "iam:PassRole"): {"iam:PassedToService": "scheduler.amazonaws.com"},
+    ("scheduler:UpdateSchedule", "iam:PassRole"): {"iam:PassedToService": "scheduler.amazonaws.com"},
 }
 IMPLIED_RESOURCE = {
     ("ecs:CreateCluster", "iam:CreateServiceLinkedRole"): ECS_SLR,
     ("ecs:CreateCluster", "ecs:TagResource"): ECS_CLUSTER,
     ("ecs:RegisterTaskDefinition", "ecs:TagResource"): ECS_TASK_DEFINITION,
+    ("scheduler:CreateSchedule", "iam:PassRole"): SCHEDULER_ROLE,
+    ("scheduler:UpdateSchedule", "iam:PassRole"): SCHEDULER_ROLE,
 }
 
 # Called by the code but deliberately not allowed, with the reason.
@@ -529,7 +544,10 @@ class ControllerPolicyTest(unittest.TestCase):
                 if actions == ["iam:CreateServiceLinkedRole"]:
                     self.assertIn("iam:AWSServiceName", stmt["Condition"]["StringEquals"])
                 else:
-                    self.assertEqual(_as_list(stmt["Resource"]), ["arn:aws:iam::*:role/fargate-operator/*"])
+                    # The operator's path, or a narrower one under it (the scheduler roles').
+                    for resource in _as_list(stmt["Resource"]):
+                        self.assertIn(resource, ["arn:aws:iam::*:role/fargate-operator/*",
+                                                 "arn:aws:iam::*:role/fargate-operator/scheduler/*"])
 
     # -- negative cases
 
@@ -578,6 +596,29 @@ class ControllerPolicyTest(unittest.TestCase):
         self.assertEqual(self.check("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/ecsInfrastructureRole", **ecs),
                          IMPLICIT_DENY)
         self.assertEqual(self.check("iam:PassRole", MANAGED_ROLE, **{"iam:PassedToService": "ec2.amazonaws.com"}),
+                         IMPLICIT_DENY)
+
+    def test_schedules_only_of_the_operators_names(self):
+        # EventBridge Scheduler schedules cannot be tagged: the grant is by name prefix in
+        # the default group (the operator names every schedule fgo_<namespace>_<name>).
+        mine = SAMPLE_RESOURCE_BY_SERVICE["scheduler"]
+        for action in ("scheduler:GetSchedule", "scheduler:CreateSchedule", "scheduler:UpdateSchedule",
+                       "scheduler:DeleteSchedule"):
+            with self.subTest(action=action):
+                self.assertEqual(self.check(action, mine), ALLOW)
+                for other in (f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/nightly-backup",
+                              f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/team-a/fgo_shop_nightly"):
+                    self.assertEqual(self.check(action, other), IMPLICIT_DENY)
+        for action in ("scheduler:ListSchedules", "scheduler:DeleteScheduleGroup", "scheduler:TagResource"):
+            with self.subTest(action=action):
+                self.assertEqual(self.check(action, mine), IMPLICIT_DENY)
+
+    def test_pass_managed_scheduler_roles_to_scheduler_only(self):
+        to_scheduler = {"iam:PassedToService": "scheduler.amazonaws.com"}
+        self.assertEqual(self.check("iam:PassRole", SCHEDULER_ROLE, **to_scheduler), ALLOW)
+        # A task's managed role (not under /fargate-operator/scheduler/) never goes to Scheduler.
+        self.assertEqual(self.check("iam:PassRole", MANAGED_ROLE, **to_scheduler), IMPLICIT_DENY)
+        self.assertEqual(self.check("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/admin", **to_scheduler),
                          IMPLICIT_DENY)
 
     def test_create_service_needs_the_ownership_tag(self):
@@ -728,6 +769,23 @@ class BoundaryPolicyTest(unittest.TestCase):
                                  ("s3files:ClientMount", "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123")]:
             with self.subTest(action=action, resource=resource):
                 self.assertEqual(evaluate(self.policy, action, resource, {}), IMPLICIT_DENY)
+
+    def test_only_scheduler_roles_may_run_tasks_and_pass_roles(self):
+        # A scheduled FargateTask's managed scheduler role (path /fargate-operator/scheduler/)
+        # runs the task and passes its roles; a task or execution role may do neither, so a
+        # user's managed.policy cannot grant itself RunTask with another object's roles.
+        scheduler = {"aws:PrincipalArn": SCHEDULER_ROLE}
+        task_role = {"aws:PrincipalArn": MANAGED_ROLE}
+        task = "arn:aws:ecs:us-east-1:123456789012:task/shop/0123"
+        for action, resource in [("ecs:RunTask", ECS_TASK_DEFINITION), ("ecs:TagResource", task),
+                                 ("iam:PassRole", MANAGED_ROLE)]:
+            with self.subTest(action=action):
+                self.assertEqual(evaluate(self.policy, action, resource, scheduler), ALLOW)
+                self.assertNotEqual(evaluate(self.policy, action, resource, task_role), ALLOW)
+        # Every other IAM action stays out of a scheduler role's reach.
+        for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"):
+            with self.subTest(action=action):
+                self.assertNotEqual(evaluate(self.policy, action, MANAGED_ROLE, scheduler), ALLOW)
 
     def test_is_bounded(self):
         for action in ("ecs:CreateService", "ec2:RunInstances", "s3:PutObject", "s3:DeleteBucket", "sts:AssumeRole"):
