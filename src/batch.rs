@@ -121,7 +121,7 @@ pub fn plan_all_observing(
             outcome: outcome(result),
         });
     }
-    out.extend(plan_tasks(manifests, &infos, observe_task));
+    out.extend(plan_tasks(manifests, config, &infos, observe_task));
     for fs in &manifests.services {
         let fs = &*governed_fargate_service(fs, config);
         let owner = owner_of(fs, "FargateService");
@@ -174,6 +174,7 @@ pub fn infrastructure_role(fs: &crate::api::FargateService) -> Option<String> {
 /// status: what ECS lists for the object's `startedBy` is all a plan knows of earlier runs.
 fn plan_tasks(
     manifests: &Manifests,
+    config: &PlanConfig,
     infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
     mut observe_task: impl FnMut(&FargateTask) -> ObservedRun,
 ) -> Vec<ObjectPlan> {
@@ -193,6 +194,16 @@ fn plan_tasks(
         let result = crate::api::validation::validate_fargate_task(&ft.spec)
             .map_err(PlanError::Invalid)
             .and_then(|()| {
+                if ft.spec.schedule.is_some() {
+                    let inputs = crate::plan::schedule::ScheduleInputs {
+                        owner: &owner,
+                        spec: &ft.spec,
+                        task_definition_arn: arn.as_deref(),
+                        config,
+                    };
+                    let observed = observed.schedule.clone().unwrap_or_default();
+                    return crate::plan::schedule::plan_scheduled_preview(inputs, &observed);
+                }
                 let inputs = TaskInputs {
                     owner: &owner,
                     spec: &ft.spec,

@@ -436,6 +436,20 @@ fn schema_and_rust_refuse_what_exceeds_a_bound() {
             "spec.scaling.schedules[0].schedule",
             json!({"spec": {"scaling": {"minCapacity": 1, "maxCapacity": 2, "schedules": [{"name": "n", "schedule": format!("cron({})", long(1600))}]}}}),
         ),
+        (
+            // EventBridge Scheduler's ScheduleExpression is at most 256 characters.
+            "task-schedule-over-256",
+            "FargateTask",
+            "spec.schedule",
+            json!({"spec": {"schedule": format!("cron({} 5 ? * * *)", long(250))}}),
+        ),
+        (
+            // ScheduleExpressionTimezone is at most 50.
+            "task-timezone-over-50",
+            "FargateTask",
+            "spec.timezone",
+            json!({"spec": {"schedule": "rate(1 hour)", "timezone": format!("Europe/{}", long(45))}}),
+        ),
     ];
     let mut failures = vec![];
     for (name, kind, field, patch) in &cases {

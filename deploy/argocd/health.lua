@@ -1,6 +1,8 @@
 -- Argo CD health check for ecs.fargate.dev TaskDefinition, FargateService,
 -- FargateTask (a FargateTask is Healthy once its run succeeded: Ready=True; so it
--- works as a PreSync hook) and FargateTenant (Healthy while it is in force).
+-- works as a PreSync hook; a scheduled one once its schedule is in place, and
+-- Suspended while spec.suspend disables it) and FargateTenant (Healthy while it
+-- is in force).
 --
 -- fargate-operator writes status.observedGeneration and status.conditions
 -- (types Ready, Progressing, Degraded, Synced). Precedence: no status yet,
@@ -84,6 +86,10 @@ if isTrue("Degraded") then
 elseif isTrue("Ready") then
   hs.status = "Healthy"
   hs.message = str(get(byType["Ready"], "message"))
+  -- A scheduled FargateTask whose schedule is disabled (spec.suspend).
+  if get(get(status, "schedule"), "state") == "DISABLED" then
+    hs.status = "Suspended"
+  end
 elseif isTrue("Progressing") then
   hs.message = describe(byType["Progressing"])
 elseif byType["Ready"] ~= nil then

@@ -40,6 +40,7 @@ pub(super) async fn apply_fargate_task(ft: &FargateTask, ctx: &Context) -> Resul
     .await;
     reported(ctx, FARGATE_TASK, ft, &r).await?;
     run_events(ctx, ft, &r.status).await;
+    scheduled_run_events(ctx, ft, &r.status).await;
     if let Some(left) = ttl_left(ft, &r.status, now) {
         if left.is_zero() {
             delete_finished(ctx, ft).await?;
@@ -47,8 +48,10 @@ pub(super) async fn apply_fargate_task(ft: &FargateTask, ctx: &Context) -> Resul
         }
         return Ok(Action::requeue(left));
     }
-    // A run in progress is followed every `poll`; a finished one is not read again.
-    let running = is_true(&r.status.conditions, ct::PROGRESSING);
+    // A run in progress (one-off, or the newest a schedule started) is followed every
+    // `poll`; a finished one-off run is not read again, a schedule every `resync`.
+    let running =
+        is_true(&r.status.conditions, ct::PROGRESSING) || scheduled_run_running(&r.status);
     next_action(ctx, &r.sync, running)
 }
 
@@ -157,5 +160,55 @@ async fn run_events(ctx: &Context, ft: &FargateTask, status: &FargateTaskStatus)
             .await;
         }
         _ => {}
+    }
+}
+
+/// Whether a run a schedule started has not finished.
+fn scheduled_run_running(status: &FargateTaskStatus) -> bool {
+    status.schedule.as_ref().is_some_and(|s| {
+        s.recent_runs
+            .iter()
+            .any(|r| r.outcome == TaskPhase::Running)
+    })
+}
+
+/// A Warning Event for each run of a schedule that failed since the last status (naming
+/// the exit code, or why the task stopped).
+async fn scheduled_run_events(ctx: &Context, ft: &FargateTask, status: &FargateTaskStatus) {
+    let Some(schedule) = &status.schedule else {
+        return;
+    };
+    let known_failed = |arn: &str| {
+        ft.status
+            .as_ref()
+            .and_then(|p| p.schedule.as_ref())
+            .is_some_and(|p| {
+                p.recent_runs
+                    .iter()
+                    .any(|r| r.task.task_arn == arn && r.outcome == TaskPhase::Failed)
+            })
+    };
+    for run in schedule
+        .recent_runs
+        .iter()
+        .filter(|r| r.outcome == TaskPhase::Failed && !known_failed(&r.task.task_arn))
+    {
+        let id = run
+            .task
+            .task_arn
+            .rsplit('/')
+            .next()
+            .unwrap_or(&run.task.task_arn);
+        let why = run.reason.clone().unwrap_or_default();
+        let note = format!("scheduled run (task {id}) failed: {why}");
+        emit(
+            ctx,
+            ft,
+            EventType::Warning,
+            reasons::RUN_FAILED,
+            "ScheduledRun",
+            note,
+        )
+        .await;
     }
 }

@@ -467,7 +467,13 @@ pub async fn plan_observed(
         let owner = owner_of(ft, KIND);
         let by = crate::api::names::started_by(&owner);
         let known = BTreeSet::new();
-        let o = observe_run(aws, &ft.spec.cluster.name, &by, &known, None).await?;
+        let mut o = observe_run(aws, &ft.spec.cluster.name, &by, &known, None).await?;
+        if ft.spec.schedule.is_some() {
+            o.schedule = Some(
+                super::schedule::observe_scheduled(aws, &owner, &ft.spec.cluster.name, None)
+                    .await?,
+            );
+        }
         runs.insert(td_key(&owner.namespace, &owner.name), o);
     }
     Ok(plan_all_observing(
@@ -517,7 +523,20 @@ fn task_columns(s: Option<&FargateTaskStatus>) -> (Option<String>, Option<String
         .and_then(|s| s.task_definition_arn.as_deref())
         .and_then(|a| a.rsplit_once('/'))
         .map(|(_, r)| r.to_owned());
-    let phase = s.and_then(|s| s.phase).map(|p| format!("{p:?}"));
+    // A scheduled FargateTask has no phase: its schedule's state instead.
+    let phase = s.and_then(|s| {
+        s.phase.map(|p| format!("{p:?}")).or_else(|| {
+            let state = s.schedule.as_ref()?.state.as_deref()?;
+            Some(
+                if state == "DISABLED" {
+                    "Suspended"
+                } else {
+                    "Scheduled"
+                }
+                .to_owned(),
+            )
+        })
+    });
     (revision, phase)
 }
 

@@ -59,7 +59,7 @@ pub async fn family_tasks(
 
 /// What a scheduled FargateTask's plan needs: the schedule and role, the cluster, the
 /// revision to run and (when both exist) its family's tasks.
-async fn observe_scheduled(
+pub async fn observe_scheduled(
     aws: &Aws,
     owner: &Owner,
     cluster: &str,

@@ -64,6 +64,7 @@ pub async fn observe_run(
         missing,
         revision,
         cluster_missing,
+        schedule: None,
     })
 }
 

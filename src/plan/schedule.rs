@@ -222,9 +222,6 @@ pub fn desired_scheduler_role(
     cluster_arn: &str,
     revision: &ObservedRevision,
 ) -> DesiredRole {
-    let (part, region, account) = arn_parts(&revision.arn).unwrap_or(("aws", "", ""));
-    let family = &revision.body.family;
-    let cluster = crate::api::names::cluster_name_of_arn(cluster_arn).unwrap_or_default();
     let pass: Vec<String> = [&revision.body.execution_role, &revision.body.task_role]
         .into_iter()
         .filter_map(|r| match r {
@@ -232,6 +229,22 @@ pub fn desired_scheduler_role(
             _ => None,
         })
         .collect();
+    scheduler_role(owner, config, cluster_arn, &revision.arn, pass)
+}
+
+/// [`desired_scheduler_role`] from the revision's ARN and the roles it passes.
+fn scheduler_role(
+    owner: &Owner,
+    config: &PlanConfig,
+    cluster_arn: &str,
+    revision_arn: &str,
+    pass: Vec<String>,
+) -> DesiredRole {
+    let (part, region, account) = arn_parts(revision_arn).unwrap_or(("aws", "", ""));
+    // `<arn>/<family>:<revision>`, or `<family>:<new revision>` in a plan.
+    let tail = revision_arn.rsplit('/').next().unwrap_or(revision_arn);
+    let family = tail.rsplit_once(':').map_or(tail, |(f, _)| f);
+    let cluster = crate::api::names::cluster_name_of_arn(cluster_arn).unwrap_or_default();
     let mut statements = vec![
         json!({
             "Sid": "RunThisFamily",
@@ -341,12 +354,60 @@ pub fn plan_scheduled(
         &mut plan.actions,
     )?;
     let body = desired_schedule(inputs, &cluster.arn, &revision.arn);
+    plan_schedule_body(inputs, observed, body, &mut plan)?;
+    Ok(plan)
+}
+
+/// What `plan` (without applying) shows for a scheduled FargateTask: the full plan when
+/// AWS's view of the cluster and revision was read (`plan --observe`); else what the first
+/// apply would do, with the cluster's ARN from the region (account unknown) and the role
+/// only when it is missing (its grants name the revision's roles, which only ECS reports).
+pub fn plan_scheduled_preview(
+    inputs: ScheduleInputs<'_>,
+    observed: &ObservedScheduled,
+) -> Result<Plan, PlanError> {
+    if observed.cluster.is_some() && observed.revision.is_some() {
+        return plan_scheduled(inputs, observed);
+    }
+    let Some(revision) = inputs.task_definition_arn else {
+        return plan_scheduled(inputs, observed);
+    };
+    let cluster_arn = observed.cluster.as_ref().map_or_else(
+        || {
+            format!(
+                "arn:aws:ecs:{}:<account>:cluster/{}",
+                inputs.config.region, inputs.spec.cluster.name
+            )
+        },
+        |c| c.arn.clone(),
+    );
+    let mut plan = Plan::default();
+    if observed.role.is_none() {
+        let role = scheduler_role(inputs.owner, inputs.config, &cluster_arn, revision, vec![]);
+        plan_role(&role, None, inputs.owner, "", &mut plan.actions)?;
+    }
+    plan_schedule_body(
+        inputs,
+        observed,
+        desired_schedule(inputs, &cluster_arn, revision),
+        &mut plan,
+    )?;
+    Ok(plan)
+}
+
+/// CreateSchedule, or UpdateSchedule of this object's schedule when it differs from `body`.
+fn plan_schedule_body(
+    inputs: ScheduleInputs<'_>,
+    observed: &ObservedScheduled,
+    body: ScheduleBody,
+    plan: &mut Plan,
+) -> Result<(), PlanError> {
     match &observed.schedule {
         None => plan.actions.push(Action::CreateSchedule {
             body: Box::new(body),
         }),
         Some(s) => {
-            check_schedule_owned(owner, s)?;
+            check_schedule_owned(inputs.owner, s)?;
             if !same_schedule(&body, &s.body) {
                 plan.actions.push(Action::UpdateSchedule {
                     body: Box::new(body),
@@ -354,7 +415,7 @@ pub fn plan_scheduled(
             }
         }
     }
-    Ok(plan)
+    Ok(())
 }
 
 /// Refuses a schedule of this object's name that is not this object's (adopting one left

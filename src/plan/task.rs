@@ -107,6 +107,9 @@ pub struct ObservedRun {
     pub revision: Option<ObservedRevision>,
     /// The cluster does not exist (read only when no task of the object was found).
     pub cluster_missing: bool,
+    /// A scheduled FargateTask's schedule, role and cluster (`plan --observe`; None: not
+    /// read).
+    pub schedule: Option<super::schedule::ObservedScheduled>,
 }
 
 /// What the FargateTask planner takes besides the observation.

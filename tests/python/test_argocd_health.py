@@ -382,6 +382,44 @@ class HealthLuaCases:
             with self.subTest(phase=obj["status"]["phase"]):
                 self.assertEqual(self.run_health(obj), want)
 
+    def test_scheduled_fargate_task(self):
+        """A scheduled FargateTask: Healthy once its schedule is in place, Suspended while
+        spec.suspend disables it, Degraded when its latest run failed (whatever the state),
+        Progressing while the schedule is being created or changed."""
+        def scheduled(state, *conditions):
+            obj = with_conditions(*conditions)
+            obj["kind"] = "FargateTask"
+            obj["status"]["schedule"] = {"name": "fgo_shop_nightly", "state": state}
+            return obj
+
+        synced = condition("Synced", "True", "InSync", "AWS matches the spec")
+        ok = condition("Degraded", "False", "AsExpected")
+        failed = "the latest run (task 0123) failed: task 0123: container api exited with code 3"
+        cases = [
+            (scheduled("ENABLED",
+                       condition("Ready", "True", "Scheduled", "the schedule is in place"),
+                       condition("Progressing", "False", "Scheduled", "the schedule is in place"), ok, synced),
+             ("Healthy", "the schedule is in place")),
+            (scheduled("DISABLED",
+                       condition("Ready", "True", "Suspended", "the schedule is in place and suspended"),
+                       condition("Progressing", "False", "Suspended", "the schedule is in place and suspended"),
+                       ok, synced),
+             ("Suspended", "the schedule is in place and suspended")),
+            (scheduled("ENABLED",
+                       condition("Ready", "True", "Scheduled", "the schedule is in place"),
+                       condition("Progressing", "False", "Scheduled", "the schedule is in place"),
+                       condition("Degraded", "True", "RunFailed", failed), synced),
+             ("Degraded", f"RunFailed: {failed}")),
+            (scheduled(None,
+                       condition("Ready", "False", "Applying", "the schedule is being created or changed"),
+                       condition("Progressing", "True", "Applying", "the schedule is being created or changed"),
+                       ok),
+             ("Progressing", "Applying: the schedule is being created or changed")),
+        ]
+        for obj, want in cases:
+            with self.subTest(state=obj["status"]["schedule"]["state"], want=want[0]):
+                self.assertEqual(self.run_health(obj), want)
+
     def test_missing_reason_or_message(self):
         cases = [
             (condition("Ready", "True", "Registered"), ("Healthy", "")),
