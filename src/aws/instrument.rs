@@ -212,7 +212,7 @@ pub(crate) use aws_trait;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::{Ecs, Iam, LoadBalancing, Logs, Scaling};
+    use crate::aws::{Ecs, Iam, LoadBalancing, Logs, Scaling, Scheduler};
 
     #[test]
     fn every_operator_call_is_one_trait_method() {
@@ -222,6 +222,7 @@ mod tests {
             <dyn Logs as Calls>::OPS,
             <dyn Scaling as Calls>::OPS,
             <dyn LoadBalancing as Calls>::OPS,
+            <dyn Scheduler as Calls>::OPS,
         ]
         .concat();
         listed.sort_unstable();

@@ -128,33 +128,14 @@ pub async fn reconcile_fargate_task(
         )
         .await;
     }
-    // The spec no longer has a schedule (an edit of an object that had one): its schedule
-    // and role go first; runs the schedule started are left to finish.
-    let edited = previous.is_some_and(|p| p.observed_generation != Some(owner.generation));
-    if edited || previous.is_some_and(|p| p.schedule.is_some()) {
-        let (sync, applied) = super::schedule::teardown_schedule(aws, &owner, max_passes).await;
-        if sync != Sync::InSync {
-            let mut status = previous.cloned().unwrap_or_default();
-            status.conditions = report::unobserved_conditions(
-                &ReportInputs {
-                    owner: &owner,
-                    sync: &sync,
-                    notes: &[],
-                    now,
-                },
-                &status.conditions,
-            );
-            return Reconciled {
-                sync,
-                applied,
-                status,
-            };
-        }
-    }
+    let torn_down = match teardown_left_schedule(aws, &owner, previous, max_passes, now).await {
+        Ok(applied) => applied,
+        Err(r) => return r,
+    };
     if finished(ft) {
         return Reconciled {
             sync: Sync::InSync,
-            applied: vec![],
+            applied: torn_down,
             status: previous.cloned().unwrap_or_default(),
         };
     }
@@ -198,9 +179,44 @@ pub async fn reconcile_fargate_task(
     );
     Reconciled {
         sync,
-        applied,
+        applied: [torn_down, applied].concat(),
         status,
     }
+}
+
+/// A one-off FargateTask whose spec no longer has a schedule (an edit of an object that had
+/// one): its schedule and scheduler role go first (runs the schedule started are left to
+/// finish). The changes made, or the reconcile's result when they are not all made yet.
+async fn teardown_left_schedule(
+    aws: &Aws,
+    owner: &crate::api::names::Owner,
+    previous: Option<&FargateTaskStatus>,
+    max_passes: usize,
+    now: Timestamp,
+) -> Result<Vec<crate::engine::act::Applied>, Reconciled<FargateTaskStatus>> {
+    let edited = previous.is_some_and(|p| p.observed_generation != Some(owner.generation));
+    if !edited && previous.is_none_or(|p| p.schedule.is_none()) {
+        return Ok(vec![]);
+    }
+    let (sync, applied) = super::schedule::teardown_schedule(aws, owner, max_passes).await;
+    if sync == Sync::InSync {
+        return Ok(applied);
+    }
+    let mut status = previous.cloned().unwrap_or_default();
+    status.conditions = report::unobserved_conditions(
+        &ReportInputs {
+            owner,
+            sync: &sync,
+            notes: &[],
+            now,
+        },
+        &status.conditions,
+    );
+    Err(Reconciled {
+        sync,
+        applied,
+        status,
+    })
 }
 
 /// Stops every task of a FargateTask still running (any generation, one-off or scheduled;

@@ -83,13 +83,13 @@ impl SimAws {
         let cluster = crate::api::names::cluster_name_of_arn(&t.cluster_arn)
             .unwrap_or_default()
             .to_owned();
-        let n = self.tasks.len();
+        // Each invocation is a new run: a token never used before.
+        let n = self.run_tokens.len();
         let body = RunTaskBody {
             cluster,
             task_definition_arn: t.task_definition_arn.clone(),
             count: t.task_count,
             started_by: format!("chronos-schedule/{name}"),
-            // Each invocation is a new run.
             client_token: format!("{name}-{n}"),
             tags: t.tags.clone(),
             launch_type: t.launch_type.clone(),

@@ -76,6 +76,9 @@ MUST_BE_RECORDED = {
     "application-autoscaling:RegisterScalableTarget",
     "ecs:RunTask",
     "ecs:StopTask",
+    # examples/nightly-report.yaml: a scheduled FargateTask.
+    "scheduler:CreateSchedule",
+    "scheduler:DeleteSchedule",
 }
 
 JSON_TARGET_PREFIX = {
@@ -84,6 +87,10 @@ JSON_TARGET_PREFIX = {
     "application-autoscaling": "AnyScaleFrontendService",
 }
 QUERY_SERVICES = {"iam", "elasticloadbalancing"}
+# REST-JSON services: the operation from the method on the resource path.
+SCHEDULER_OPERATIONS = {"GET": "GetSchedule", "POST": "CreateSchedule", "PUT": "UpdateSchedule",
+                        "DELETE": "DeleteSchedule"}
+SCHEDULE_PATH = re.compile(r"^/schedules/([0-9A-Za-z_.-]+)$")
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
 # One recorded HTTP request, as the operator sent it.
@@ -110,6 +117,8 @@ def parse_entry(index, entry):
         raise NotModelled(f"#{index} {entry.get('method')} {entry.get('url')}: no SigV4 credential scope")
     service = scope.group(2)
     target = headers.get("x-amz-target")
+    if service == "scheduler":
+        return Call(index, f"scheduler:{scheduler_operation(index, entry)}", scheduler_params(entry, body))
     if target:
         prefix, _, operation = target.partition(".")
         if JSON_TARGET_PREFIX.get(service) != prefix:
@@ -127,6 +136,25 @@ def parse_entry(index, entry):
         raise NotModelled(f"#{index} {entry.get('method')} {entry.get('url')}: "
                           f"neither X-Amz-Target nor a query-protocol form (signed for {service!r})")
     return Call(index, f"{service}:{operation}", params)
+
+
+def scheduler_operation(index, entry):
+    """EventBridge Scheduler (REST-JSON): the operation of a request on /schedules/<name>."""
+    path = urllib.parse.urlsplit(entry.get("url", "")).path
+    operation = SCHEDULER_OPERATIONS.get(entry.get("method"))
+    if not SCHEDULE_PATH.match(path) or not operation:
+        raise NotModelled(f"#{index} {entry.get('method')} {entry.get('url')}: not a schedule request")
+    return operation
+
+
+def scheduler_params(entry, body):
+    """The schedule's name (from the path), group (query or body) and the body's fields."""
+    url = urllib.parse.urlsplit(entry.get("url", ""))
+    params = json.loads(body) if body.strip() else {}
+    params["Name"] = SCHEDULE_PATH.match(url.path).group(1)
+    query = urllib.parse.parse_qs(url.query)
+    params.setdefault("GroupName", query.get("groupName", ["default"])[0])
+    return params
 
 
 def parse_recording(text):
@@ -443,6 +471,30 @@ class Authorizer:
         for action in ("cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"):
             add(action, cloudwatch_alarm(p["ResourceId"]), {}, implied=True)
 
+    # EventBridge Scheduler
+
+    @staticmethod
+    def schedule_arn(p):
+        return f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/{p.get('GroupName') or 'default'}/{p['Name']}"
+
+    def _scheduler_GetSchedule(self, p, add):
+        add("scheduler:GetSchedule", self.schedule_arn(p), {})
+
+    def _scheduler_DeleteSchedule(self, p, add):
+        add("scheduler:DeleteSchedule", self.schedule_arn(p), {})
+
+    def _schedule_write(self, action, p, add):
+        add(action, self.schedule_arn(p), {})
+        # The schedule names the role Scheduler assumes: passed to scheduler.amazonaws.com.
+        add("iam:PassRole", p["Target"]["RoleArn"], {"iam:PassedToService": "scheduler.amazonaws.com"},
+            implied=True)
+
+    def _scheduler_CreateSchedule(self, p, add):
+        self._schedule_write("scheduler:CreateSchedule", p, add)
+
+    def _scheduler_UpdateSchedule(self, p, add):
+        self._schedule_write("scheduler:UpdateSchedule", p, add)
+
     # IAM
 
     def _role_request(self, action, p, add, **extra):
@@ -672,6 +724,33 @@ class TranslationTest(unittest.TestCase):
         self.assertEqual([(r.resource, r.context) for r in by[("iam:PassRole", True)]],
                          [("arn:aws:iam::1:role/x", {"iam:PassedToService": "ecs-tasks.amazonaws.com"})])
         self.assertEqual(by[("logs:TagResource", True)][0].context, {"aws:RequestTag/a": "b"})
+
+    def test_scheduler_rest_requests(self):
+        auth = (f"AWS4-HMAC-SHA256 Credential=testing/20250101/{REGION}/scheduler/aws4_request, "
+                "SignedHeaders=host, Signature=0")
+
+        def sched(method, query="", body=None):
+            text = json.dumps(body) if body is not None else ""
+            return json.dumps({"headers": {"Authorization": auth, "Content-Type": "application/json"},
+                               "method": method, "url": f"http://127.0.0.1:1/schedules/fgo_a_b{query}",
+                               "body": base64.b64encode(text.encode()).decode(), "body_encoded": True})
+
+        role = f"arn:aws:iam::{ACCOUNT}:role/fargate-operator/scheduler/fgo_a_b_sched"
+        calls, problems = parse_recording("\n".join([
+            sched("GET", "?groupName=default"),
+            sched("POST", body={"GroupName": "default", "Target": {"RoleArn": role}}),
+            sched("PUT", body={"GroupName": "default", "Target": {"RoleArn": role}}),
+            sched("DELETE", "?groupName=default"),
+        ]))
+        self.assertEqual(problems, [])
+        self.assertEqual([c.action for c in calls], ["scheduler:GetSchedule", "scheduler:CreateSchedule",
+                                                     "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"])
+        requests, problems = authorizations(calls)
+        self.assertEqual(problems, [])
+        schedule = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/fgo_a_b"
+        self.assertEqual({r.resource for r in requests if r.action.startswith("scheduler:")}, {schedule})
+        passed = [(r.resource, r.context) for r in requests if r.action == "iam:PassRole"]
+        self.assertEqual(passed, [(role, {"iam:PassedToService": "scheduler.amazonaws.com"})] * 2)
 
     def test_what_cannot_be_translated_is_reported(self):
         calls, problems = parse_recording("\n".join([
