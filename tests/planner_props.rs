@@ -1161,3 +1161,149 @@ proptest! {
         prop_assert!(plan.is_empty(), "FargateService: {:?}", plan.actions);
     }
 }
+
+// ---- Scheduled FargateTasks (plan::schedule) ----
+
+use fargate_operator::api::fargatetask::FargateTaskSpec;
+use fargate_operator::plan::model::RoleRef;
+use fargate_operator::plan::schedule::{plan_scheduled, ObservedScheduled, ScheduleInputs};
+use fargate_operator::plan::Action;
+
+/// A scheduled FargateTask's spec: each schedule setting left out or set, with the run
+/// settings a schedule's target carries.
+fn scheduled_task() -> impl Strategy<Value = FargateTaskSpec> {
+    (
+        prop::sample::select(vec!["cron(0 5 ? * * *)", "rate(15 minutes)", "at(2030-01-01T05:00:00)"]),
+        prop::option::of(prop::sample::select(vec!["UTC", "Europe/Berlin", "Etc/GMT+5"])),
+        any::<bool>(),
+        prop::option::of((prop::option::of(0i32..=185), prop::option::of(60i32..=86_400))),
+        (1i32..=10, any::<bool>(), any::<bool>()),
+        prop::option::of(prop::sample::select(vec!["LATEST", "1.4.0"])),
+        0u8..4,
+    )
+        .prop_map(|(expr, tz, suspend, retry, (count, spot, public), platform, overrides)| {
+            let mut v = serde_json::json!({
+                "cluster": {"name": "c"},
+                "taskDefinitionRef": {"name": "td"},
+                "network": {"subnets": ["subnet-0123456789abcdef0"], "assignPublicIp": public},
+                "schedule": expr,
+                "count": count,
+                "suspend": suspend,
+                "tags": {"team": "data"},
+            });
+            if let Some(tz) = tz {
+                v["timezone"] = tz.into();
+            }
+            if let Some((attempts, age)) = retry {
+                v["retryPolicy"] = serde_json::json!({"maximumRetryAttempts": attempts, "maximumEventAgeSeconds": age});
+            }
+            if spot {
+                v["capacityProviderStrategy"] = serde_json::json!([
+                    {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                    {"capacityProvider": "FARGATE_SPOT", "weight": 3}
+                ]);
+            }
+            if let Some(p) = platform {
+                v["platformVersion"] = p.into();
+            }
+            v["overrides"] = match overrides {
+                0 => serde_json::Value::Null,
+                1 => serde_json::json!({"containers": [{"name": "app", "command": ["./run", "--all"]}]}),
+                2 => serde_json::json!({"cpu": 512, "memory": 1024,
+                    "containers": [{"name": "app", "environment": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}], "cpu": 256, "memory": 512}]}),
+                _ => serde_json::json!({"containers": [{"name": "app", "command": ["x"], "environment": [{"name": "A", "value": "1"}]}]}),
+            };
+            let spec: FargateTaskSpec = serde_json::from_value(v).expect("a valid spec");
+            fargate_operator::api::validation::validate_fargate_task(&spec).expect("generated specs are valid");
+            spec
+        })
+}
+
+/// An account with the TaskDefinition `td` registered and cluster `c`.
+fn schedule_world() -> (World, String) {
+    let td: TaskDefinitionSpec = serde_json::from_value(serde_json::json!({
+        "cpu": 256, "memory": 512,
+        "containers": [{"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27.3"}],
+        "taskRole": {"managed": {}},
+    }))
+    .expect("a valid TaskDefinition");
+    let fs: FargateServiceSpec = serde_json::from_value(serde_json::json!({
+        "taskDefinitionRef": {"name": "td"},
+        "network": {"subnets": ["subnet-0123456789abcdef0"]},
+    }))
+    .expect("a valid FargateService");
+    let mut w = world(td, fs);
+    for a in &w.plan_td(&w.observe_td()).actions {
+        w.aws.apply(a).expect("sim accepts the planned action");
+    }
+    w.aws.clusters.insert(
+        "c".into(),
+        fargate_operator::plan::model::ObservedCluster {
+            arn: "arn:aws:ecs:us-east-1:123456789012:cluster/c".into(),
+            status: "ACTIVE".into(),
+            ..Default::default()
+        },
+    );
+    let family = task_definition_lookups(&w.td).family;
+    let arn = w.aws.latest_revision(&family).expect("registered");
+    (w, arn)
+}
+
+fn observe_scheduled(aws: &SimAws, o: &Owner, revision: &str) -> ObservedScheduled {
+    let name = fargate_operator::api::schedule::schedule_name(o);
+    ObservedScheduled {
+        schedule: aws.schedules.get(&("default".to_owned(), name)).cloned(),
+        role: aws.roles.get(&role_name(o, RoleKind::Scheduler)).cloned(),
+        cluster: aws.clusters.get("c").cloned(),
+        revision: aws.revision(revision).cloned(),
+        ..Default::default()
+    }
+}
+
+/// Applies a plan as the executor does: a schedule names its role by ARN.
+fn apply_scheduled(aws: &mut SimAws, plan: &Plan) {
+    for a in &plan.actions {
+        let mut a = a.clone();
+        if let Action::CreateSchedule { body } | Action::UpdateSchedule { body } = &mut a {
+            if let RoleRef::Managed(name) = &body.target.role {
+                body.target.role = RoleRef::Arn(aws.roles[name].arn.clone());
+            }
+        }
+        aws.apply(&a).expect("sim accepts the planned action");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn a_scheduled_task_converges_and_what_scheduler_reports_back_is_not_drift(
+        spec in scheduled_task(),
+        pretty in any::<bool>(),
+    ) {
+        let (mut w, revision) = schedule_world();
+        let o = owner("job");
+        let inputs = ScheduleInputs {
+            owner: &o,
+            spec: &spec,
+            task_definition_arn: Some(&revision),
+            config: &w.config,
+        };
+        let plan = plan_scheduled(inputs, &observe_scheduled(&w.aws, &o, &revision)).expect("plans");
+        let creates = plan.actions.iter().any(|a| matches!(a, Action::CreateSchedule { .. }));
+        prop_assert!(creates, "no CreateSchedule: {:?}", plan.actions);
+        apply_scheduled(&mut w.aws, &plan);
+        let mut observed = observe_scheduled(&w.aws, &o, &revision);
+        // Scheduler hands the Input back as it likes to format JSON.
+        if pretty {
+            if let Some(s) = &mut observed.schedule {
+                if let Some(input) = &mut s.body.target.input {
+                    let v: serde_json::Value = serde_json::from_str(input).unwrap();
+                    *input = serde_json::to_string_pretty(&v).unwrap();
+                }
+            }
+        }
+        let again = plan_scheduled(inputs, &observed).expect("plans");
+        prop_assert!(again.is_empty(), "replans: {:?}", again.actions);
+    }
+}

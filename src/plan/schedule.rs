@@ -240,7 +240,12 @@ fn scheduler_role(
     revision_arn: &str,
     pass: Vec<String>,
 ) -> DesiredRole {
-    let (part, region, account) = arn_parts(revision_arn).unwrap_or(("aws", "", ""));
+    // A revision not registered yet (a plan): the region's partition, the account unknown.
+    let (part, region, account) = arn_parts(revision_arn).unwrap_or((
+        super::taskdef::partition(&config.region),
+        config.region.as_str(),
+        "<account>",
+    ));
     // `<arn>/<family>:<revision>`, or `<family>:<new revision>` in a plan.
     let tail = revision_arn.rsplit('/').next().unwrap_or(revision_arn);
     let family = tail.rsplit_once(':').map_or(tail, |(f, _)| f);
@@ -562,4 +567,98 @@ pub fn latest_failure(runs: &[ScheduledRun]) -> Option<&ScheduledRun> {
     runs.iter()
         .find(|r| r.outcome != TaskPhase::Running)
         .filter(|r| r.outcome == TaskPhase::Failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::fargatetask::FargateTask;
+
+    fn spec() -> FargateTaskSpec {
+        serde_json::from_value(json!({
+            "cluster": {"name": "shop"},
+            "taskDefinitionRef": {"name": "web"},
+            "network": {"subnets": ["subnet-0123456789abcdef0"]},
+            "schedule": "rate(1 hour)",
+            "overrides": {"containers": [{"name": "api", "command": ["x"]}]},
+        }))
+        .unwrap()
+    }
+
+    fn owner() -> Owner {
+        let mut ft = FargateTask::new("nightly", spec());
+        ft.metadata.namespace = Some("shop".into());
+        ft.metadata.uid = Some("u-1".into());
+        crate::api::names::owner_of(&ft, "FargateTask")
+    }
+
+    #[test]
+    fn what_get_schedule_reports_of_an_unchanged_schedule_is_the_same() {
+        let (o, s, config) = (owner(), spec(), PlanConfig::default());
+        let inputs = ScheduleInputs {
+            owner: &o,
+            spec: &s,
+            task_definition_arn: None,
+            config: &config,
+        };
+        let want = desired_schedule(inputs, "arn:aws:ecs:us-east-1:1:cluster/shop", "arn:td:1");
+        let mut got = want.clone();
+        got.target.role = RoleRef::Arn(format!(
+            "arn:aws:iam::1:role/fargate-operator/scheduler/{}",
+            role_name(&o, RoleKind::Scheduler)
+        ));
+        got.target.input =
+            Some(r#"{ "containerOverrides": [ { "command": ["x"], "name": "api" } ] }"#.into());
+        assert!(same_schedule(&want, &got));
+        // Another role, another input, another revision: a change.
+        let mut other = got.clone();
+        other.target.role = RoleRef::Arn("arn:aws:iam::1:role/other".into());
+        assert!(!same_schedule(&want, &other));
+        let mut other = got.clone();
+        other.target.input = None;
+        assert!(!same_schedule(&want, &other));
+        let mut other = got;
+        other.target.task_definition_arn = "arn:td:2".into();
+        assert!(!same_schedule(&want, &other));
+    }
+
+    #[test]
+    fn overrides_are_runtasks_json_and_absent_without_any() {
+        assert_eq!(overrides_input(None), None);
+        assert_eq!(overrides_input(Some(&TaskOverrides::default())), None);
+        let o: TaskOverrides = serde_json::from_value(json!({
+            "cpu": 512, "memory": 1024,
+            "containers": [{"name": "api", "environment": [{"name": "A", "value": "1"}], "memory": 512}]
+        }))
+        .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&overrides_input(Some(&o)).unwrap()).unwrap();
+        assert_eq!(
+            v,
+            json!({"cpu": "512", "memory": "1024", "containerOverrides": [
+                {"name": "api", "environment": [{"name": "A", "value": "1"}], "memory": 512}
+            ]})
+        );
+    }
+
+    #[test]
+    fn a_plan_without_aws_shows_the_role_and_schedule_the_first_apply_makes() {
+        let (o, s, config) = (owner(), spec(), PlanConfig::default());
+        let inputs = ScheduleInputs {
+            owner: &o,
+            spec: &s,
+            task_definition_arn: Some("shop_web:<new revision>"),
+            config: &config,
+        };
+        let plan = plan_scheduled_preview(inputs, &ObservedScheduled::default()).unwrap();
+        let names: Vec<&str> = plan.actions.iter().map(Action::name).collect();
+        assert_eq!(names, ["CreateRole", "PutRolePolicy", "CreateSchedule"]);
+        let Action::PutRolePolicy { document, .. } = &plan.actions[1] else {
+            panic!("{:?}", plan.actions[1]);
+        };
+        assert_eq!(
+            document["Statement"][0]["Resource"],
+            "arn:aws:ecs:us-east-1:<account>:task-definition/shop_web:*"
+        );
+    }
 }

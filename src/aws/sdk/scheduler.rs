@@ -312,6 +312,72 @@ fn foreign(
 mod tests {
     use super::*;
 
+    fn body() -> ScheduleBody {
+        ScheduleBody {
+            name: "fgo_shop_nightly".into(),
+            group: "default".into(),
+            expression: "cron(0 5 ? * * *)".into(),
+            timezone: "Europe/Berlin".into(),
+            enabled: false,
+            description: "FargateTask shop/nightly".into(),
+            target: ScheduleTarget {
+                cluster_arn: "arn:aws:ecs:us-east-1:123456789012:cluster/shop".into(),
+                role: RoleRef::Arn(
+                    "arn:aws:iam::123456789012:role/fargate-operator/scheduler/fgo_shop_nightly_sched"
+                        .into(),
+                ),
+                task_definition_arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/shop_web:3"
+                    .into(),
+                task_count: 2,
+                launch_type: None,
+                capacity_provider_strategy: vec![StrategyItem {
+                    capacity_provider: "FARGATE_SPOT".into(),
+                    base: 0,
+                    weight: 1,
+                }],
+                platform_version: Some("1.4.0".into()),
+                network: NetworkDef {
+                    subnets: vec!["subnet-0123456789abcdef0".into()],
+                    security_groups: vec!["sg-0123456789abcdef0".into()],
+                    assign_public_ip: true,
+                },
+                tags: [("ecs.fargate.dev/uid".to_owned(), "u".to_owned())].into(),
+                input: Some(r#"{"containerOverrides":[{"name":"api","command":["x"]}]}"#.into()),
+                maximum_retry_attempts: 0,
+                maximum_event_age_seconds: 3600,
+            },
+        }
+    }
+
+    #[test]
+    fn the_target_request_round_trips_through_what_get_schedule_reads() {
+        let b = body();
+        let sent = target_to_sdk(AwsOp::CreateSchedule, &b).unwrap();
+        let ecs = sent.ecs_parameters().unwrap();
+        assert_eq!(ecs.enable_ecs_managed_tags(), Some(true));
+        assert_eq!(
+            ecs.launch_type(),
+            None,
+            "a capacity provider strategy, no launch type"
+        );
+        assert_eq!(target_from_sdk(&sent), Some(b.target.clone()));
+        // A managed role not resolved to its ARN is refused before sending.
+        let mut unresolved = b;
+        unresolved.target.role = RoleRef::Managed("fgo_shop_nightly_sched".into());
+        assert!(target_to_sdk(AwsOp::CreateSchedule, &unresolved).is_err());
+    }
+
+    #[test]
+    fn a_target_without_retry_policy_reads_as_schedulers_defaults() {
+        let mut sent = target_to_sdk(AwsOp::CreateSchedule, &body()).unwrap();
+        sent.retry_policy = None;
+        let got = target_from_sdk(&sent).unwrap();
+        assert_eq!(
+            (got.maximum_retry_attempts, got.maximum_event_age_seconds),
+            (185, 86_400)
+        );
+    }
+
     #[test]
     fn task_tags_round_trip_as_key_value_maps() {
         let tags: Tags = [
