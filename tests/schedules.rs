@@ -19,7 +19,8 @@ use fargate_operator::plan::PlanConfig;
 use fargate_operator::testing::{SimAws, SimBackend};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::json;
-use support::sim::{apply, fresh};
+use support::results::assert_condition;
+use support::sim::fresh;
 
 const CREATED: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const NAME: &str = "fgo_shop_nightly-report";
@@ -33,11 +34,7 @@ fn at(offset: i64) -> Timestamp {
 /// and the nightly-report example's FargateTask as the API server would hold it.
 async fn setup_in(backend: SimBackend) -> (SimBackend, FargateTask, String) {
     backend.lock().clock = Some(at(0));
-    let results = apply(&backend.aws(), &support::examples::web_api()).await;
-    let arn = results
-        .iter()
-        .find_map(|r| r.task_definition.as_ref()?.arn.clone())
-        .expect("web-api registered");
+    let arn = support::sim::web_api_registered(&backend).await;
     let mut ft = support::examples::load(&["nightly-report.yaml"]).tasks[0].clone();
     ft.metadata.uid = Some("5c4d3e2f-0000-4000-8000-000000000018".into());
     ft.metadata.generation = Some(1);
@@ -225,19 +222,13 @@ async fn expression_suspension_and_a_new_revision_update_the_schedule_in_place()
         st.schedule.as_ref().unwrap().state.as_deref(),
         Some("DISABLED")
     );
-    let ready = st.conditions.iter().find(|c| c.type_ == ct::READY).unwrap();
-    assert_eq!(
-        (ready.status.as_str(), ready.reason.as_str()),
-        ("True", reasons::SUSPENDED)
-    );
+    assert_condition(&st.conditions, ct::READY, "True", reasons::SUSPENDED);
 
     // The TaskDefinition registers a new revision: the schedule follows it; the role's
     // grants (the family, the same roles) stay.
     let next = {
-        let mut sim = backend.lock();
-        let mut td = sim.revision(&arn).unwrap().body.clone();
+        let mut td = backend.lock().revision(&arn).unwrap().body.clone();
         td.containers[0].image = "public.ecr.aws/nginx/nginx:1.28".into();
-        drop(sim);
         let aws = backend.aws();
         aws.ecs
             .register_task_definition(&td, &Default::default())
@@ -309,15 +300,7 @@ async fn runs_appear_newest_first_bounded_kept_after_ecs_forgets_them_and_a_fail
     };
     step(&backend, &mut ft, &arn).await;
     let st = status(&ft);
-    let degraded = st
-        .conditions
-        .iter()
-        .find(|c| c.type_ == ct::DEGRADED)
-        .unwrap();
-    assert_eq!(
-        (degraded.status.as_str(), degraded.reason.as_str()),
-        ("True", reasons::RUN_FAILED)
-    );
+    let degraded = assert_condition(&st.conditions, ct::DEGRADED, "True", reasons::RUN_FAILED);
     assert!(
         degraded.message.contains("exited with code 3"),
         "{}",
@@ -473,11 +456,12 @@ async fn deletion_removes_the_schedule_and_role_and_stops_running_runs_unless_re
             "StopTask"
         ]
     );
-    let sim = backend.lock();
-    assert_eq!(sim.inventory().schedules, 0);
-    assert!(!sim.roles.contains_key(ROLE));
-    assert_eq!(sim.tasks[&running].desired_status, "STOPPED");
-    drop(sim);
+    {
+        let sim = backend.lock();
+        assert_eq!(sim.inventory().schedules, 0);
+        assert!(!sim.roles.contains_key(ROLE));
+        assert_eq!(sim.tasks[&running].desired_status, "STOPPED");
+    }
     // Again: nothing left to do.
     assert!(cleanup_fargate_task(&backend.aws(), &ft, 5)
         .await

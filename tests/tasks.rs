@@ -15,7 +15,7 @@ use fargate_operator::engine::{Reconciled, Sync};
 use fargate_operator::plan::PlanConfig;
 use fargate_operator::testing::SimBackend;
 use k8s_openapi::jiff::Timestamp;
-use support::sim::{apply, fresh};
+use support::sim::fresh;
 
 /// When the stand-in's tasks were created.
 const CREATED: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -29,11 +29,7 @@ fn at(offset: i64) -> Timestamp {
 async fn setup() -> (SimBackend, FargateTask, String) {
     let backend = fresh();
     backend.lock().clock = Some(at(0));
-    let results = apply(&backend.aws(), &support::examples::web_api()).await;
-    let arn = results
-        .iter()
-        .find_map(|r| r.task_definition.as_ref()?.arn.clone())
-        .expect("web-api registered");
+    let arn = support::sim::web_api_registered(&backend).await;
     let mut ft = support::examples::load(&["migrate.yaml"]).tasks[0].clone();
     ft.metadata.uid = Some("0f8e2a4c-0000-4000-8000-000000000001".into());
     ft.metadata.generation = Some(1);
@@ -169,14 +165,11 @@ async fn a_non_zero_exit_fails_the_run_naming_the_exit_code() {
         failure.contains("container api exited with code 3"),
         "{failure}"
     );
-    let degraded = s
-        .conditions
-        .iter()
-        .find(|c| c.type_ == ct::DEGRADED)
-        .unwrap();
-    assert_eq!(
-        (degraded.status.as_str(), degraded.reason.as_str()),
-        ("True", reasons::RUN_FAILED)
+    let degraded = support::results::assert_condition(
+        &s.conditions,
+        ct::DEGRADED,
+        "True",
+        reasons::RUN_FAILED,
     );
     assert!(degraded.message.contains("code 3"));
     assert!(!is_true(&s.conditions, ct::READY));

@@ -51,3 +51,22 @@ pub fn assert_converged(results: &[ObjectResult]) {
         );
     }
 }
+
+/// The condition `type_` of `conditions`, after checking its status and reason.
+pub fn assert_condition<'a>(
+    conditions: &'a [Condition],
+    type_: &str,
+    status: &str,
+    reason: &str,
+) -> &'a Condition {
+    let c = conditions
+        .iter()
+        .find(|c| c.type_ == type_)
+        .unwrap_or_else(|| panic!("no {type_} condition in {conditions:?}"));
+    assert_eq!(
+        (c.status.as_str(), c.reason.as_str()),
+        (status, reason),
+        "{type_}: {c:?}"
+    );
+    c
+}

@@ -35,3 +35,13 @@ pub fn adopting() -> PlanConfig {
 pub fn requests(backend: &SimBackend) -> BTreeMap<&'static str, u64> {
     backend.lock().requests.clone()
 }
+
+/// `backend` with the web-api example applied (its revision registered, its cluster made):
+/// the revision's ARN, what a FargateTask of the examples runs.
+pub async fn web_api_registered(backend: &SimBackend) -> String {
+    let results = apply(&backend.aws(), &crate::support::examples::web_api()).await;
+    results
+        .iter()
+        .find_map(|r| r.task_definition.as_ref()?.arn.clone())
+        .expect("web-api registered")
+}

@@ -171,6 +171,22 @@ fn target_from_sdk(t: &sch::types::Target) -> Option<ScheduleTarget> {
     })
 }
 
+/// CreateSchedule and UpdateSchedule take the same fields (all of the schedule): `body`'s,
+/// the flexible window off, on the fluent `builder` of either.
+macro_rules! with_body {
+    ($builder:expr, $op:expr, $body:expr) => {
+        $builder
+            .name(&$body.name)
+            .group_name(&$body.group)
+            .schedule_expression(&$body.expression)
+            .schedule_expression_timezone(&$body.timezone)
+            .state(state($body))
+            .description(&$body.description)
+            .flexible_time_window(window_off($op)?)
+            .target(target_to_sdk($op, $body)?)
+    };
+}
+
 #[async_trait]
 impl aws::Scheduler for SdkScheduler {
     async fn get_schedule(
@@ -197,63 +213,20 @@ impl aws::Scheduler for SdkScheduler {
             // so the planner refuses it as a schedule of someone else.
             return Ok(Some(foreign(&out, group, name)));
         };
-        Ok(Some(ObservedSchedule {
-            arn: out.arn().unwrap_or_default().to_owned(),
-            body: ScheduleBody {
-                name: name.to_owned(),
-                group: group.to_owned(),
-                expression: out.schedule_expression().unwrap_or_default().to_owned(),
-                timezone: out
-                    .schedule_expression_timezone()
-                    .unwrap_or("UTC")
-                    .to_owned(),
-                enabled: out.state() != Some(&sch::types::ScheduleState::Disabled),
-                description: out.description().unwrap_or_default().to_owned(),
-                target,
-            },
-        }))
+        Ok(Some(observed(&out, group, name, target)))
     }
 
     async fn create_schedule(&self, body: &ScheduleBody) -> Result<String, AwsError> {
         let op = AwsOp::CreateSchedule;
-        let out = send(
-            &self.1,
-            op,
-            self.0
-                .create_schedule()
-                .name(&body.name)
-                .group_name(&body.group)
-                .schedule_expression(&body.expression)
-                .schedule_expression_timezone(&body.timezone)
-                .state(state(body))
-                .description(&body.description)
-                .flexible_time_window(window_off(op)?)
-                .target(target_to_sdk(op, body)?)
-                .send(),
-        )
-        .await?;
+        let request = with_body!(self.0.create_schedule(), op, body);
+        let out = send(&self.1, op, request.send()).await?;
         Ok(out.schedule_arn().to_owned())
     }
 
     async fn update_schedule(&self, body: &ScheduleBody) -> Result<(), AwsError> {
         let op = AwsOp::UpdateSchedule;
-        send(
-            &self.1,
-            op,
-            self.0
-                .update_schedule()
-                .name(&body.name)
-                .group_name(&body.group)
-                .schedule_expression(&body.expression)
-                .schedule_expression_timezone(&body.timezone)
-                .state(state(body))
-                .description(&body.description)
-                .flexible_time_window(window_off(op)?)
-                .target(target_to_sdk(op, body)?)
-                .send(),
-        )
-        .await
-        .map(drop)
+        let request = with_body!(self.0.update_schedule(), op, body);
+        send(&self.1, op, request.send()).await.map(drop)
     }
 
     async fn delete_schedule(&self, group: &str, name: &str) -> Result<(), AwsError> {
@@ -267,12 +240,12 @@ impl aws::Scheduler for SdkScheduler {
     }
 }
 
-/// A schedule that is not an ECS RunTask schedule, in the planner's terms: no task tags, so
-/// it is nobody's the operator knows.
-fn foreign(
+/// A schedule as GetSchedule reports it, with its target in the planner's terms.
+fn observed(
     out: &sch::operation::get_schedule::GetScheduleOutput,
     group: &str,
     name: &str,
+    target: ScheduleTarget,
 ) -> ObservedSchedule {
     ObservedSchedule {
         arn: out.arn().unwrap_or_default().to_owned(),
@@ -286,26 +259,37 @@ fn foreign(
                 .to_owned(),
             enabled: out.state() != Some(&sch::types::ScheduleState::Disabled),
             description: out.description().unwrap_or_default().to_owned(),
-            target: ScheduleTarget {
-                cluster_arn: out.target().map(|t| t.arn().to_owned()).unwrap_or_default(),
-                role: RoleRef::Arn(String::new()),
-                task_definition_arn: String::new(),
-                task_count: 0,
-                launch_type: None,
-                capacity_provider_strategy: vec![],
-                platform_version: None,
-                network: NetworkDef {
-                    subnets: vec![],
-                    security_groups: vec![],
-                    assign_public_ip: false,
-                },
-                tags: Tags::new(),
-                input: None,
-                maximum_retry_attempts: 0,
-                maximum_event_age_seconds: 0,
-            },
+            target,
         },
     }
+}
+
+/// A schedule that is not an ECS RunTask schedule, in the planner's terms: no task tags, so
+/// it is nobody's the operator knows.
+fn foreign(
+    out: &sch::operation::get_schedule::GetScheduleOutput,
+    group: &str,
+    name: &str,
+) -> ObservedSchedule {
+    let target = ScheduleTarget {
+        cluster_arn: out.target().map(|t| t.arn().to_owned()).unwrap_or_default(),
+        role: RoleRef::Arn(String::new()),
+        task_definition_arn: String::new(),
+        task_count: 0,
+        launch_type: None,
+        capacity_provider_strategy: vec![],
+        platform_version: None,
+        network: NetworkDef {
+            subnets: vec![],
+            security_groups: vec![],
+            assign_public_ip: false,
+        },
+        tags: Tags::new(),
+        input: None,
+        maximum_retry_attempts: 0,
+        maximum_event_age_seconds: 0,
+    };
+    observed(out, group, name, target)
 }
 
 #[cfg(test)]
