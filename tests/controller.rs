@@ -2257,3 +2257,61 @@ async fn a_failed_run_reports_warning_events_with_the_exit_code_and_its_ttl_dele
     );
     h.assert_no_aws_call();
 }
+
+const NIGHTLY_PATH: &str =
+    "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/fargatetasks/nightly-report";
+
+/// A scheduled FargateTask goes through the same reconcile: the schedule and its role made
+/// (a Normal Event each), Ready once in place, re-read every resync; a run the schedule
+/// started is followed every poll, and when it fails a Warning Event names the exit code
+/// and Degraded says so, while the schedule stays Ready.
+#[tokio::test]
+async fn a_scheduled_task_reports_its_schedule_and_a_failed_run_with_a_warning() {
+    let mut h = Harness::new();
+    let (td, fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    h.cache_td(&td);
+    reconcile_fs_once(&h, &finalized(fs)).await; // makes the cluster
+
+    let mut ft = support::examples::load(&["nightly-report.yaml"]).tasks[0].clone();
+    stored(&mut ft.metadata, "0a6b7e4c-4444-4e8e-9f7a-5d2b3c4d5e6f");
+    let ft = finalized(ft);
+    let (status, events, outcome) = reconcile_reporting(&h, &ft, NIGHTLY_PATH, spawn_ft).await;
+    assert_eq!(condition(&status, ct::READY)["reason"], reasons::SCHEDULED, "{status}");
+    assert_eq!(status["schedule"]["state"], "ENABLED");
+    let created: Vec<_> = events.iter().map(|(t, r, _)| (t.as_str(), r.as_str())).collect();
+    assert!(created.iter().all(|e| *e == ("Normal", "Created") || *e == ("Normal", "Updated")), "{events:?}");
+    assert!(events.iter().any(|(_, _, m)| m.contains("create schedule fgo_shop_nightly-report")), "{events:?}");
+    // Nothing runs: re-read every resync.
+    assert!(matches!(&outcome, Ok(a) if *a != Action::requeue(Settings::default().poll)), "{outcome:?}");
+
+    let task = h
+        .backend
+        .lock()
+        .fire_schedule("default", "fgo_shop_nightly-report")
+        .unwrap()[0]
+        .clone();
+    let mut ft = ft;
+    ft.status = Some(serde_json::from_value(status).unwrap());
+    let (status, events, outcome) = reconcile_reporting(&h, &ft, NIGHTLY_PATH, spawn_ft).await;
+    assert_eq!(status["schedule"]["recentRuns"][0]["outcome"], "Running", "{status}");
+    assert!(events.is_empty(), "{events:?}");
+    assert!(matches!(outcome, Ok(a) if a == Action::requeue(Settings::default().poll)));
+
+    h.backend.lock().finish_task(&task, 3);
+    ft.status = Some(serde_json::from_value(status).unwrap());
+    let (status, events, _) = reconcile_reporting(&h, &ft, NIGHTLY_PATH, spawn_ft).await;
+    assert_eq!(condition(&status, ct::DEGRADED)["reason"], reasons::RUN_FAILED, "{status}");
+    assert_eq!(condition(&status, ct::READY)["status"], "True");
+    let warnings: Vec<_> = events.iter().filter(|(t, _, _)| t == "Warning").collect();
+    assert_eq!(warnings.len(), 1, "{events:?}");
+    assert_eq!(warnings[0].1, reasons::RUN_FAILED);
+    assert!(warnings[0].2.contains("exited with code 3"), "{events:?}");
+
+    // Reported once: the next reconcile repeats no Warning.
+    ft.status = Some(serde_json::from_value(status).unwrap());
+    let (client, mut server) = mock_client();
+    let run = spawn_ft(&ft, h.context(client, Leadership::Always));
+    assert!(run.await.expect("joins").is_ok());
+    server.done().await;
+}
