@@ -2277,13 +2277,33 @@ async fn a_scheduled_task_reports_its_schedule_and_a_failed_run_with_a_warning()
     stored(&mut ft.metadata, "0a6b7e4c-4444-4e8e-9f7a-5d2b3c4d5e6f");
     let ft = finalized(ft);
     let (status, events, outcome) = reconcile_reporting(&h, &ft, NIGHTLY_PATH, spawn_ft).await;
-    assert_eq!(condition(&status, ct::READY)["reason"], reasons::SCHEDULED, "{status}");
+    assert_eq!(
+        condition(&status, ct::READY)["reason"],
+        reasons::SCHEDULED,
+        "{status}"
+    );
     assert_eq!(status["schedule"]["state"], "ENABLED");
-    let created: Vec<_> = events.iter().map(|(t, r, _)| (t.as_str(), r.as_str())).collect();
-    assert!(created.iter().all(|e| *e == ("Normal", "Created") || *e == ("Normal", "Updated")), "{events:?}");
-    assert!(events.iter().any(|(_, _, m)| m.contains("create schedule fgo_shop_nightly-report")), "{events:?}");
+    let created: Vec<_> = events
+        .iter()
+        .map(|(t, r, _)| (t.as_str(), r.as_str()))
+        .collect();
+    assert!(
+        created
+            .iter()
+            .all(|e| *e == ("Normal", "Created") || *e == ("Normal", "Updated")),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|(_, _, m)| m.contains("create schedule fgo_shop_nightly-report")),
+        "{events:?}"
+    );
     // Nothing runs: re-read every resync.
-    assert!(matches!(&outcome, Ok(a) if *a != Action::requeue(Settings::default().poll)), "{outcome:?}");
+    assert!(
+        matches!(&outcome, Ok(a) if *a != Action::requeue(Settings::default().poll)),
+        "{outcome:?}"
+    );
 
     let task = h
         .backend
@@ -2294,14 +2314,21 @@ async fn a_scheduled_task_reports_its_schedule_and_a_failed_run_with_a_warning()
     let mut ft = ft;
     ft.status = Some(serde_json::from_value(status).unwrap());
     let (status, events, outcome) = reconcile_reporting(&h, &ft, NIGHTLY_PATH, spawn_ft).await;
-    assert_eq!(status["schedule"]["recentRuns"][0]["outcome"], "Running", "{status}");
+    assert_eq!(
+        status["schedule"]["recentRuns"][0]["outcome"], "Running",
+        "{status}"
+    );
     assert!(events.is_empty(), "{events:?}");
     assert!(matches!(outcome, Ok(a) if a == Action::requeue(Settings::default().poll)));
 
     h.backend.lock().finish_task(&task, 3);
     ft.status = Some(serde_json::from_value(status).unwrap());
     let (status, events, _) = reconcile_reporting(&h, &ft, NIGHTLY_PATH, spawn_ft).await;
-    assert_eq!(condition(&status, ct::DEGRADED)["reason"], reasons::RUN_FAILED, "{status}");
+    assert_eq!(
+        condition(&status, ct::DEGRADED)["reason"],
+        reasons::RUN_FAILED,
+        "{status}"
+    );
     assert_eq!(condition(&status, ct::READY)["status"], "True");
     let warnings: Vec<_> = events.iter().filter(|(t, _, _)| t == "Warning").collect();
     assert_eq!(warnings.len(), 1, "{events:?}");

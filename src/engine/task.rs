@@ -91,6 +91,14 @@ pub fn finished(ft: &FargateTask) -> bool {
     })
 }
 
+/// The spec's own rules, then what its tenant (or the operator's floor) allows.
+fn validated(ft: &FargateTask, config: &PlanConfig, namespace: &str) -> Result<(), PlanError> {
+    crate::api::validation::validate_fargate_task(&ft.spec).map_err(PlanError::Invalid)?;
+    let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
+    crate::plan::tenant::check_fargate_task(&ft.spec, tenant, floor, namespace)
+        .map_err(PlanError::NotAllowed)
+}
+
 /// Reconciles one FargateTask. `task_definition_arn`: the revision to run (its
 /// TaskDefinition's current one, or the spec's ARN; None: not registered yet).
 pub async fn reconcile_fargate_task(
@@ -103,14 +111,7 @@ pub async fn reconcile_fargate_task(
 ) -> Reconciled<FargateTaskStatus> {
     let ft = &*crate::plan::tenant::governed_fargate_task(ft, config);
     let owner = owner_of(ft, KIND);
-    let valid = crate::api::validation::validate_fargate_task(&ft.spec)
-        .map_err(PlanError::Invalid)
-        .and_then(|()| {
-            let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
-            crate::plan::tenant::check_fargate_task(&ft.spec, tenant, floor, &owner.namespace)
-                .map_err(PlanError::NotAllowed)
-        });
-    if let Err(e) = valid {
+    if let Err(e) = validated(ft, config, &owner.namespace) {
         return refused(&owner, ft.status.as_ref(), e, now);
     }
     let previous = ft.status.as_ref();
