@@ -57,8 +57,8 @@ pub async fn family_tasks(
     Ok(tasks)
 }
 
-/// What a scheduled FargateTask's plan needs: the schedule and role, the cluster, the
-/// revision to run and (when both exist) its family's tasks.
+/// What a scheduled FargateTask's plan needs: the schedule and role, the cluster and the
+/// revision to run. (Its runs do not change the plan: [`with_runs`] reads them once.)
 pub async fn observe_scheduled(
     aws: &Aws,
     owner: &Owner,
@@ -71,11 +71,28 @@ pub async fn observe_scheduled(
         Some(arn) => aws.ecs.describe_revision(arn).await?,
         None => None,
     };
-    if let (Some(_), Some(r)) = (&o.cluster, &o.revision) {
-        o.tasks = family_tasks(aws, cluster, &r.body.family).await?;
-        o.listed = true;
-    }
     Ok(o)
+}
+
+/// `o` with the tasks of its revision's family in `cluster`, when both exist; a failed read
+/// leaves them unlisted (the status keeps the runs it had).
+async fn with_runs(aws: &Aws, cluster: &str, mut o: ObservedScheduled) -> ObservedScheduled {
+    let Some(family) = o
+        .revision
+        .as_ref()
+        .filter(|_| o.cluster.is_some())
+        .map(|r| r.body.family.clone())
+    else {
+        return o;
+    };
+    match family_tasks(aws, cluster, &family).await {
+        Ok(tasks) => {
+            o.tasks = tasks;
+            o.listed = true;
+        }
+        Err(e) => tracing::warn!(error = %e, "listing a schedule's runs failed"),
+    }
+    o
 }
 
 /// Reconciles a FargateTask with a `schedule`: its scheduler role and schedule, then its
@@ -110,8 +127,7 @@ pub async fn reconcile_scheduled(
         },
     )
     .await;
-    // After the last pass the schedule may have changed: read it again for the status
-    // (the runs were just listed).
+    // After the last pass the schedule may have changed: read it again for the status.
     let observed = match &sync {
         Sync::InSync => observed,
         _ => match observe_schedule_and_role(aws, owner).await {
@@ -122,6 +138,7 @@ pub async fn reconcile_scheduled(
             Err(_) => observed,
         },
     };
+    let observed = with_runs(aws, cluster, observed).await;
     let previous = ft.status.as_ref();
     let notes = plan.map(|p| p.notes).unwrap_or_default();
     let status = report::scheduled_task_status(
