@@ -2337,7 +2337,7 @@ async fn a_scheduled_task_reports_its_schedule_and_a_failed_run_with_a_warning()
 
     // Reported once: the next reconcile repeats no Warning.
     ft.status = Some(serde_json::from_value(status).unwrap());
-    let (client, mut server) = mock_client();
+    let (client, server) = mock_client();
     let run = spawn_ft(&ft, h.context(client, Leadership::Always));
     assert!(run.await.expect("joins").is_ok());
     server.done().await;
