@@ -1965,6 +1965,7 @@ fn a_revision_ecs_rolled_back_is_held_unless_pinned_on_purpose() {
                 restarted_at: None,
                 task_definition: Some(info),
                 rolled_back: Some(&held),
+                pre_deploy: Default::default(),
             },
             &observed,
             &config,

@@ -950,6 +950,7 @@ impl World {
                 restarted_at: None,
                 task_definition: Some(&info),
                 rolled_back: None,
+                pre_deploy: Default::default(),
             },
             observed,
             &self.config,

@@ -79,6 +79,13 @@ pub mod reasons {
     pub const RUN_FAILED: &str = "RunFailed";
     /// A FargateTask's run passed `activeDeadlineSeconds`; its tasks were stopped.
     pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
+    /// A FargateService's preDeploy task runs (or is being started): its new revision waits.
+    pub const PRE_DEPLOY_RUNNING: &str = "PreDeployRunning";
+    /// A FargateService's preDeploy task failed (its last allowed attempt, or the deadline):
+    /// the service keeps its running revision.
+    pub const PRE_DEPLOY_FAILED: &str = "PreDeployFailed";
+    /// A FargateService's preDeploy task succeeded for the revision it now deploys.
+    pub const PRE_DEPLOY_SUCCEEDED: &str = "PreDeploySucceeded";
 }
 
 /// Sets `new` into `conditions`, keeping `lastTransitionTime` when the status did not flip.

@@ -10,6 +10,7 @@ pub mod images;
 pub mod monitoring;
 pub mod names;
 pub mod patterns;
+pub mod predeploy;
 pub mod restart;
 pub mod s3files;
 pub mod service_connect;
@@ -53,6 +54,9 @@ pub const RESERVED_TAG_PREFIX: &str = "ecs.fargate.dev/";
 
 /// Tag on an ECS task naming the attempt of its run it was started for (`1` first).
 pub const ATTEMPT_TAG: &str = "ecs.fargate.dev/attempt";
+/// Tag on a FargateService's preDeploy task naming the revision whose rollout it gates
+/// (`family:revision`).
+pub const PRE_DEPLOY_TAG: &str = "ecs.fargate.dev/pre-deploy-for";
 
 /// Annotation: `"true"` lets an object adopt an existing ECS service it does not own.
 pub const ADOPT_ANNOTATION: &str = "ecs.fargate.dev/adopt";
