@@ -80,8 +80,7 @@ pub struct PreDeployStatus {
     /// The revision the preDeploy task runs (the target unless the spec names another).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_definition_arn: Option<String>,
-    /// The service generation the attempts below started at: after a failure, a newer
-    /// generation (any spec change) runs it again.
+    /// The service generation the attempts below started at (their tasks carry it).
     pub generation: i64,
     /// Pending, Running, Succeeded (the rollout goes ahead) or Failed (it is held).
     pub phase: TaskPhase,
@@ -94,6 +93,10 @@ pub struct PreDeployStatus {
     /// When the run finished (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
+    /// The service generation at which the failure was first seen: a newer one runs the
+    /// preDeploy again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_generation: Option<i64>,
     /// Why it failed: the container, its exit code and the task's stoppedReason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,

@@ -101,11 +101,7 @@ pub fn gate(g: GateInputs<'_>, observed: Option<&ObservedRun>) -> Gate {
     };
     let previous = g.inputs.previous;
     if g.running == Some(g.target) {
-        return Gate {
-            actions: stop_others(g, observed, None, "the service runs another revision"),
-            status: previous.cloned(),
-            ..Gate::default()
-        };
+        return on_target(g, pd, observed);
     }
     let TaskDefinitionRef::Arn(target) = g.target else {
         return held(
@@ -159,6 +155,38 @@ pub fn gate(g: GateInputs<'_>, observed: Option<&ObservedRun>) -> Gate {
     run_gate(g, pd, Run { target, run_arn }, observed)
 }
 
+/// The service runs the revision the planner deploys: nothing is held. The run recorded for
+/// that revision is brought up to date (it just succeeded, and the revision moved in this
+/// same reconcile) and left alone; other runs still going are stopped.
+fn on_target(g: GateInputs<'_>, pd: &PreDeploySpec, observed: Option<&ObservedRun>) -> Gate {
+    let previous = g.inputs.previous;
+    let recorded = previous.filter(|p| *g.target == p.target_task_definition_arn);
+    let scope = recorded.map(|p| scope(g, pd, &p.target_task_definition_arn, p.generation));
+    let status = match (recorded, observed, &scope) {
+        (Some(p), Some(o), Some(s)) if !p.phase.finished() => {
+            let r = Run {
+                target: &p.target_task_definition_arn,
+                run_arn: p
+                    .task_definition_arn
+                    .as_deref()
+                    .unwrap_or(&p.target_task_definition_arn),
+            };
+            Some(status_of(g, r, p.generation, &scoped_run_state(s, o)))
+        }
+        _ => previous.cloned(),
+    };
+    Gate {
+        actions: stop_others(
+            g,
+            observed,
+            scope.as_ref(),
+            "the service runs another revision",
+        ),
+        status,
+        ..Gate::default()
+    }
+}
+
 /// The revision gated and the revision the task runs.
 #[derive(Clone, Copy)]
 struct Run<'a> {
@@ -171,7 +199,7 @@ struct Run<'a> {
 fn run_gate(g: GateInputs<'_>, pd: &PreDeploySpec, r: Run<'_>, observed: &ObservedRun) -> Gate {
     let mut epoch = epoch_of(g, r.target, observed);
     let mut run = scoped_run_state(&scope(g, pd, r.target, epoch), observed);
-    if run.phase == TaskPhase::Failed && g.owner.generation > epoch {
+    if run.phase == TaskPhase::Failed && g.owner.generation > failed_generation(g, r, epoch) {
         // A new generation of the service retries a failed preDeploy.
         epoch = g.owner.generation;
         run = scoped_run_state(&scope(g, pd, r.target, epoch), observed);
@@ -376,6 +404,16 @@ fn body(
     }
 }
 
+/// The service generation at which the run of `r.target` at `epoch` was first seen failed:
+/// the status's, or this one.
+fn failed_generation(g: GateInputs<'_>, r: Run<'_>, epoch: i64) -> i64 {
+    g.inputs
+        .previous
+        .filter(|p| p.target_task_definition_arn == r.target && p.generation == epoch)
+        .and_then(|p| p.failed_generation)
+        .unwrap_or(g.owner.generation)
+}
+
 /// `status.preDeploy` for the run of `r.target` at `epoch`.
 fn status_of(g: GateInputs<'_>, r: Run<'_>, epoch: i64, run: &RunState) -> PreDeployStatus {
     let same = g
@@ -393,6 +431,7 @@ fn status_of(g: GateInputs<'_>, r: Run<'_>, epoch: i64, run: &RunState) -> PreDe
             same.and_then(|p| p.finished_at.clone())
                 .unwrap_or_else(|| g.inputs.now.to_string())
         }),
+        failed_generation: (run.phase == TaskPhase::Failed).then(|| failed_generation(g, r, epoch)),
         failure: run.failure.as_ref().map(|(_, m)| m.clone()),
         attempts: run.attempts.clone(),
     }
