@@ -435,7 +435,12 @@ fn plan_shows_the_pre_deploy_it_waits_for() {
     use fargate_operator::batch::{plan_all, render_text};
     let m = support::examples::load(&["migrate-before-rollout.yaml"]);
     let config = PlanConfig::default();
-    let plans = plan_all(&m, &config, |_| Default::default(), |_, _, _| Default::default());
+    let plans = plan_all(
+        &m,
+        &config,
+        |_| Default::default(),
+        |_, _, _| Default::default(),
+    );
     let text = render_text(&plans);
     assert!(
         text.contains("! PreDeployRunning: the preDeploy task (python -m orders.manage migrate --no-input) runs before the service moves to the revision this plan registers"),
@@ -445,19 +450,34 @@ fn plan_shows_the_pre_deploy_it_waits_for() {
 
     // With the revision registered (its TaskDefinition's plan applied).
     let mut aws = fargate_operator::testing::SimAws::new("123456789012", "us-east-1");
-    let observe_td = |aws: &fargate_operator::testing::SimAws, l: &fargate_operator::api::names::TaskDefinitionLookups| {
-        aws.observe_task_definition(&l.family, &l.log_groups, &l.roles)
-    };
-    for p in plan_all(&m, &config, |l| observe_td(&aws, l), |c, s, r| aws.observe_service_and_role(c, s, r)) {
+    let observe_td =
+        |aws: &fargate_operator::testing::SimAws,
+         l: &fargate_operator::api::names::TaskDefinitionLookups| {
+            aws.observe_task_definition(&l.family, &l.log_groups, &l.roles)
+        };
+    for p in plan_all(
+        &m,
+        &config,
+        |l| observe_td(&aws, l),
+        |c, s, r| aws.observe_service_and_role(c, s, r),
+    ) {
         if p.kind == "TaskDefinition" {
             for a in &p.plan().unwrap().actions {
                 aws.apply(a).unwrap();
             }
         }
     }
-    let plans = plan_all(&m, &config, |l| observe_td(&aws, l), |c, s, r| aws.observe_service_and_role(c, s, r));
+    let plans = plan_all(
+        &m,
+        &config,
+        |l| observe_td(&aws, l),
+        |c, s, r| aws.observe_service_and_role(c, s, r),
+    );
     let text = render_text(&plans);
-    assert!(text.contains("+ run 1 × shop_orders:1 in cluster shop (attempt 1, startedBy orders-"), "{text}");
+    assert!(
+        text.contains("+ run 1 × shop_orders:1 in cluster shop (attempt 1, startedBy orders-"),
+        "{text}"
+    );
     assert!(text.contains("! PreDeployRunning"), "{text}");
     assert!(!text.contains("create ECS service"), "{text}");
 }
