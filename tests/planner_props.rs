@@ -1209,6 +1209,16 @@ fn pre_deploy() -> impl Strategy<Value = fargate_operator::api::predeploy::PreDe
         })
 }
 
+/// A task definition and a service running it.
+fn task_definition_and_service() -> impl Strategy<Value = (TaskDefinitionSpec, FargateServiceSpec)>
+{
+    task_definition().prop_flat_map(|td| {
+        let arm = td.runtime_platform.is_some();
+        let ebs = has_launch_volume(&td);
+        (Just(td), service(arm, ebs))
+    })
+}
+
 impl World {
     fn with_pre_deploy(
         &self,
@@ -1229,11 +1239,7 @@ proptest! {
     /// preDeploy (nothing): adding one costs no AWS change.
     #[test]
     fn a_pre_deploy_plans_nothing_for_the_revision_running(
-        (td, fs) in task_definition().prop_flat_map(|td| {
-            let arm = td.runtime_platform.is_some();
-            let ebs = has_launch_volume(&td);
-            (Just(td), service(arm, ebs))
-        }),
+        (td, fs) in task_definition_and_service(),
         pd in pre_deploy(),
     ) {
         let mut w = world(td, fs);
@@ -1253,11 +1259,7 @@ proptest! {
     /// the plan changes.
     #[test]
     fn a_pre_deploy_holds_only_the_revision(
-        (td, fs) in task_definition().prop_flat_map(|td| {
-            let arm = td.runtime_platform.is_some();
-            let ebs = has_launch_volume(&td);
-            (Just(td), service(arm, ebs))
-        }),
+        (td, fs) in task_definition_and_service(),
         pd in pre_deploy(),
         grace in proptest::option::of(1i32..300),
     ) {

@@ -428,7 +428,7 @@ pub fn pre_deploy_status(
     plan: Option<&crate::plan::Plan>,
     previous: Option<&crate::api::predeploy::PreDeployStatus>,
 ) -> Option<crate::api::predeploy::PreDeployStatus> {
-    let planned = plan.and_then(|p| p.pre_deploy.clone());
+    let planned = plan.and_then(|p| p.pre_deploy.as_deref().cloned());
     match sync {
         Sync::InSync => planned,
         _ => planned.or_else(|| previous.cloned()),

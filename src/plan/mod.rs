@@ -239,7 +239,7 @@ pub struct Plan {
     /// The `spec.deployment.preDeploy` run this plan was made with (FargateService plans
     /// with a preDeploy): what `status.preDeploy` reports.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pre_deploy: Option<crate::api::predeploy::PreDeployStatus>,
+    pub pre_deploy: Option<Box<crate::api::predeploy::PreDeployStatus>>,
 }
 
 /// The extra tasks a progressive deployment runs while both revisions bake.

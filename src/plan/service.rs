@@ -898,7 +898,7 @@ pub fn plan_fargate_service(
         restarted_at,
         task_definition,
         rolled_back,
-        pre_deploy,
+        pre_deploy: _,
     } = inputs;
     check_spec(owner, spec, restarted_at)?;
     let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
@@ -938,30 +938,9 @@ pub fn plan_fargate_service(
         &mut notes,
     );
     // The preDeploy gate: only the revision change waits for it.
-    let gate = super::predeploy::gate(
-        super::predeploy::GateInputs {
-            owner,
-            spec,
-            running: live.map(|s| &s.body.task_definition),
-            target: &want.task_definition,
-            inputs: super::predeploy::PreDeployInputs {
-                task_definition_arn: pre_deploy
-                    .task_definition_arn
-                    .or(td.pre_deploy_arn.as_deref()),
-                ..pre_deploy
-            },
-        },
-        observed.pre_deploy.as_ref(),
-    );
+    let (want, gate) = gate_revision(owner, &inputs, td, live, want, observed);
     actions.extend(gate.actions);
     notes.extend(gate.notes);
-    let want = match live {
-        Some(s) if gate.hold => ServiceBody {
-            task_definition: s.body.task_definition.clone(),
-            ..want
-        },
-        _ => want,
-    };
     let mut target = ServiceTarget {
         owner,
         spec,
@@ -1020,8 +999,45 @@ pub fn plan_fargate_service(
         spec_hash: None,
         estimated_monthly_cost_usd,
         deployment_overlap,
-        pre_deploy: gate.status,
+        pre_deploy: gate.status.map(Box::new),
     })
+}
+
+/// Step 2's preDeploy gate ([`super::predeploy`]): `want` with the running revision kept
+/// while the gate holds the new one, and the gate (its RunTask or StopTask, its notes, the
+/// run to report).
+fn gate_revision(
+    owner: &Owner,
+    inputs: &ServiceInputs<'_>,
+    td: &TaskDefinitionInfo,
+    live: Option<&ObservedService>,
+    want: ServiceBody,
+    observed: &ObservedFargateService,
+) -> (ServiceBody, super::predeploy::Gate) {
+    let pre_deploy = inputs.pre_deploy;
+    let gate = super::predeploy::gate(
+        super::predeploy::GateInputs {
+            owner,
+            spec: inputs.spec,
+            running: live.map(|s| &s.body.task_definition),
+            target: &want.task_definition,
+            inputs: super::predeploy::PreDeployInputs {
+                task_definition_arn: pre_deploy
+                    .task_definition_arn
+                    .or(td.pre_deploy_arn.as_deref()),
+                ..pre_deploy
+            },
+        },
+        observed.pre_deploy.as_ref(),
+    );
+    let want = match live {
+        Some(s) if gate.hold => ServiceBody {
+            task_definition: s.body.task_definition.clone(),
+            ..want
+        },
+        _ => want,
+    };
+    (want, gate)
 }
 
 /// The spec, the names derived from the object and the `restartedAt` annotation, checked
