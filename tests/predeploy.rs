@@ -481,3 +481,50 @@ fn plan_shows_the_pre_deploy_it_waits_for() {
     assert!(text.contains("! PreDeployRunning"), "{text}");
     assert!(!text.contains("create ECS service"), "{text}");
 }
+
+/// A revision whose preDeploy succeeded and that ECS then rolled back (the circuit breaker
+/// failed its deployment) is held by the rollback rule: the service stays on the running
+/// revision and no preDeploy runs for it, or for the running one, however often it is
+/// reconciled.
+#[tokio::test]
+async fn a_revision_ecs_rolled_back_starts_no_pre_deploy_loop() {
+    let (mut w, rev1, rev2) = running_then_new_revision(migrate(0, None)).await;
+    w.step(at(10)).await;
+    w.finish(1, 0);
+    w.step(at(20)).await;
+    assert_eq!(w.running().as_deref(), Some(rev2.as_str()));
+    {
+        // ECS rolls back: the service runs revision 1 again; revision 2's deployment FAILED.
+        let mut sim = w.backend.lock();
+        let s = sim.services.values_mut().next().unwrap();
+        s.body.task_definition = rev1.as_str().into();
+        s.deployments = vec![
+            fargate_operator::plan::model::ObservedDeployment {
+                id: "ecs-svc/2".into(),
+                status: "ACTIVE".into(),
+                task_definition: rev2.clone(),
+                rollout_state: Some("FAILED".into()),
+                rollout_state_reason: Some("circuit breaker".into()),
+                ..Default::default()
+            },
+            fargate_operator::plan::model::ObservedDeployment {
+                id: "ecs-svc/1".into(),
+                status: "PRIMARY".into(),
+                task_definition: rev1.clone(),
+                rollout_state: Some("COMPLETED".into()),
+                ..Default::default()
+            },
+        ];
+    }
+    for t in [30, 40, 50] {
+        let r = w.step(at(t)).await;
+        assert!(r.applied.is_empty(), "{:?}", r.applied);
+    }
+    assert_eq!(w.running().as_deref(), Some(rev1.as_str()));
+    assert_eq!(w.run_tasks(), 1);
+    assert_eq!(w.reason(ct::DEGRADED), reasons::ROLLED_BACK);
+    assert_eq!(
+        w.status().rolled_back.as_ref().unwrap().task_definition_arn,
+        rev2
+    );
+}

@@ -415,6 +415,7 @@ async fn pre_deploy_events(
         failed: crate::api::reasons::PRE_DEPLOY_FAILED,
         succeeded: crate::api::reasons::PRE_DEPLOY_SUCCEEDED,
         what: "the preDeploy task",
+        attempt: "preDeploy attempt",
     };
     run_events(ctx, fs, before.map(record), record(now), labels).await;
 }

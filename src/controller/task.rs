@@ -114,7 +114,10 @@ pub(super) struct RunRecord<'a> {
 pub(super) struct RunReasons {
     pub failed: &'static str,
     pub succeeded: &'static str,
+    /// `the run`: how the success Event names it.
     pub what: &'static str,
+    /// `attempt`: how a failed attempt's Event names it.
+    pub attempt: &'static str,
 }
 
 /// A FargateTask's run.
@@ -122,6 +125,7 @@ const TASK_RUN: RunReasons = RunReasons {
     failed: reasons::RUN_FAILED,
     succeeded: reasons::RUN_SUCCEEDED,
     what: "the run",
+    attempt: "attempt",
 };
 
 async fn task_run_events(ctx: &Context, ft: &FargateTask, status: &FargateTaskStatus) {
@@ -163,7 +167,7 @@ pub(super) async fn run_events<K: kube::Resource<DynamicType = ()>>(
     {
         if !was_failed(a.attempt) {
             let why = a.reason.clone().unwrap_or_default();
-            let note = format!("{}: attempt {} failed: {why}", labels.what, a.attempt);
+            let note = format!("{} {} failed: {why}", labels.attempt, a.attempt);
             let action = format!("Attempt {}", a.attempt);
             emit(ctx, obj, EventType::Warning, ATTEMPT_FAILED, &action, note).await;
         }
