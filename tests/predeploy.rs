@@ -528,3 +528,30 @@ async fn a_revision_ecs_rolled_back_starts_no_pre_deploy_loop() {
         rev2
     );
 }
+
+/// `preDeploy.taskDefinitionRef`: the task runs that TaskDefinition's registered revision
+/// (here the service's own, named explicitly); one that has none yet holds the revision
+/// (Progressing, WaitingForTaskDefinition) and starts nothing.
+#[tokio::test]
+async fn a_pre_deploy_by_reference_runs_its_revision_or_waits_for_it() {
+    use fargate_operator::api::fargatetask::TaskDefinitionName;
+    let named = |name: &str| PreDeploySpec {
+        task_definition_ref: Some(TaskDefinitionName { name: name.into() }),
+        ..migrate(0, None)
+    };
+    let (mut w, rev1, _) = running_then_new_revision(named("migrator")).await;
+    let r = w.step(at(10)).await;
+    assert!(r.applied.is_empty(), "{:?}", r.applied);
+    assert_eq!(
+        w.reason(ct::PROGRESSING),
+        reasons::WAITING_FOR_TASK_DEFINITION
+    );
+    assert!(w.message(ct::PROGRESSING).contains("migrator"));
+    assert_eq!(w.running().as_deref(), Some(rev1.as_str()));
+
+    w.edit(|fs| fs.spec.deployment.as_mut().unwrap().pre_deploy = Some(named("web-api")));
+    let r = w.step(at(20)).await;
+    assert_eq!(applied(&r), vec!["RunTask"], "{:?}", r.applied);
+    let pd = w.status().pre_deploy.clone().unwrap();
+    assert_eq!(pd.task_definition_arn, w.info.as_ref().unwrap().arn);
+}

@@ -456,12 +456,18 @@ async fn with_pre_deploy(
     if !reads_runs(&fs.spec, previous, live, desired, pinned) {
         return Ok(o);
     }
+    // The revision the task runs: the one the status records for a run under way (a pin
+    // or a rollback may make it another than the TaskDefinition's current one), else what
+    // the spec names.
     let pd = pre_deploy_of(&fs.spec);
-    let revision = match pd {
+    let recorded = previous
+        .filter(|p| !p.phase.finished())
+        .and_then(|p| p.task_definition_arn.clone());
+    let revision = recorded.or_else(|| match pd {
         Some(p) if p.task_definition_arn.is_some() => p.task_definition_arn.clone(),
         Some(p) if p.task_definition_ref.is_some() => td.and_then(|t| t.pre_deploy_arn.clone()),
         _ => desired.map(str::to_owned),
-    };
+    });
     let known = previous
         .into_iter()
         .flat_map(|p| &p.attempts)
