@@ -786,6 +786,7 @@ fn planner_throughput(
                 restarted_at: None,
                 task_definition: Some(&info),
                 rolled_back: None,
+                pre_deploy: Default::default(),
             },
             &observed_fs,
             config,

@@ -128,7 +128,9 @@ pub fn plan_all_observing(
         let (cluster, service) = service_location(fs);
         let td = referenced_task_definition(fs, &infos);
         let role = infrastructure_role(fs);
-        let observed = observe_service(&cluster, &service, role.as_deref());
+        let mut observed = observe_service(&cluster, &service, role.as_deref());
+        // Without an account no preDeploy task has run (`plan --observe` reads them).
+        observed.pre_deploy.get_or_insert_with(ObservedRun::default);
         let result = plan_fargate_service(
             ServiceInputs {
                 owner: &owner,
@@ -144,6 +146,11 @@ pub fn plan_all_observing(
                     owner.generation,
                 )
                 .as_ref(),
+                pre_deploy: crate::plan::predeploy::PreDeployInputs {
+                    previous: fs.status.as_ref().and_then(|s| s.pre_deploy.as_ref()),
+                    task_definition_arn: None,
+                    now: k8s_openapi::jiff::Timestamp::now(),
+                },
             },
             &observed,
             config,

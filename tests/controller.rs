@@ -2258,6 +2258,50 @@ async fn a_failed_run_reports_warning_events_with_the_exit_code_and_its_ttl_dele
     h.assert_no_aws_call();
 }
 
+/// A FargateService with a preDeploy, through the shared reconcile: the first create runs
+/// the task before the service (Progressing, followed every poll); once its container
+/// exited 3, Warning Events name the exit code, Degraded says PreDeployFailed, and the
+/// service is still not created.
+#[tokio::test]
+async fn a_failed_pre_deploy_reports_warning_events_with_the_exit_code() {
+    let mut h = Harness::new();
+    let (td, mut fs) = web_api();
+    let td = reconcile_td_once(&h, &finalized(td)).await;
+    h.cache_td(&td);
+    fs.spec
+        .deployment
+        .get_or_insert_with(Default::default)
+        .pre_deploy = Some(fargate_operator::api::predeploy::PreDeploySpec::default());
+    let mut fs = finalized(fs);
+    let (status, _, outcome) = reconcile_reporting(&h, &fs, FS_PATH, spawn_fs).await;
+    assert_eq!(status["preDeploy"]["phase"], "Running", "{status}");
+    assert_eq!(
+        condition(&status, ct::PROGRESSING)["reason"],
+        reasons::PRE_DEPLOY_RUNNING
+    );
+    assert!(matches!(outcome, Ok(a) if a == Action::requeue(Settings::default().poll)));
+    assert_eq!(h.calls.count("create_service"), 0);
+    let task = status["preDeploy"]["attempts"][0]["tasks"][0]["taskArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    h.backend.lock().finish_task(&task, 3);
+    fs.status = Some(serde_json::from_value(status).unwrap());
+    let (status, events, _) = reconcile_reporting(&h, &fs, FS_PATH, spawn_fs).await;
+    assert_eq!(status["preDeploy"]["phase"], "Failed", "{status}");
+    let degraded = condition(&status, ct::DEGRADED);
+    assert_eq!(degraded["status"], "True");
+    assert_eq!(degraded["reason"], reasons::PRE_DEPLOY_FAILED);
+    let warnings: Vec<_> = events.iter().filter(|(t, _, _)| t == "Warning").collect();
+    assert_eq!(warnings.len(), 2, "{events:?}");
+    assert_eq!(warnings[0].1, "AttemptFailed");
+    assert!(warnings[0].2.contains("exited with code 3"), "{events:?}");
+    assert_eq!(warnings[1].1, reasons::PRE_DEPLOY_FAILED);
+    assert!(warnings[1].2.contains("code 3"), "{events:?}");
+    assert_eq!(h.calls.count("create_service"), 0);
+}
+
 const NIGHTLY_PATH: &str =
     "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/fargatetasks/nightly-report";
 

@@ -130,6 +130,52 @@ async fn a_crash_at_any_call_of_a_one_off_run_starts_exactly_one_task() {
     assert_eq!(clean.lock().calls.get("RunTask"), Some(&1));
 }
 
+/// A FargateService's preDeploy (examples/migrate-before-rollout.yaml): on the first create
+/// (the task runs before the service exists) and on a new revision (the service keeps its
+/// running one), wherever the operator crashes — after RunTask included — the restarted
+/// operator, which has no status (`apply`), finds the task by `startedBy` and its tags:
+/// exactly one preDeploy task per revision, as after a clean run.
+#[tokio::test]
+async fn a_crash_at_any_call_of_a_pre_deploy_starts_exactly_one_task() {
+    let m = support::examples::load(&["migrate-before-rollout.yaml"]);
+    crash_everywhere(
+        "preDeploy on create",
+        async |_| {},
+        async |aws| apply(aws, &m).await,
+    )
+    .await;
+    let clean = fresh();
+    assert!(converged(&apply(&clean.aws(), &m).await));
+    assert_eq!(clean.lock().inventory().tasks, 1);
+    assert_eq!(
+        clean.lock().inventory().active_services,
+        0,
+        "held until it succeeds"
+    );
+
+    // The migration succeeded and the service runs; a new image runs it once more.
+    let m2 = updated(&m);
+    let finished = async |b: &SimBackend| {
+        assert!(converged(&apply(&b.aws(), &m).await));
+        let running = b.lock().running_tasks();
+        for t in running {
+            b.lock().finish_task(&t, 0);
+        }
+        assert!(converged(&apply(&b.aws(), &m).await));
+        assert_eq!(b.lock().inventory().active_services, 1);
+    };
+    crash_everywhere("preDeploy on update", finished, async |aws| {
+        apply(aws, &m2).await
+    })
+    .await;
+    let clean = fresh();
+    finished(&clean).await;
+    assert!(converged(&apply(&clean.aws(), &m2).await));
+    assert_eq!(clean.lock().inventory().tasks, 2);
+    assert_eq!(clean.lock().running_tasks().len(), 1);
+    assert_eq!(clean.lock().calls.get("RunTask"), Some(&2));
+}
+
 #[tokio::test]
 async fn a_crash_at_any_call_of_a_create_leaves_no_duplicate() {
     let m = examples();

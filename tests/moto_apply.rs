@@ -31,6 +31,15 @@ fn examples(tag: &str) -> Manifests {
     // never converge here. Its request shape is tested in src/aws/sdk/ecs_convert.rs.
     m.services
         .retain(|s| s.spec.volume_configurations.is_empty());
+    // moto runs no containers: a preDeploy task never exits there, so the example with one
+    // would wait for ever (tests/moto_predeploy.rs checks its RunTask and the held
+    // revision on moto; tests/predeploy.rs runs it on the stand-in).
+    m.services.retain(|s| {
+        s.spec
+            .deployment
+            .as_ref()
+            .is_none_or(|d| d.pre_deploy.is_none())
+    });
     m.task_definitions.retain(|t| {
         t.spec
             .volumes

@@ -950,6 +950,7 @@ impl World {
                 restarted_at: None,
                 task_definition: Some(&info),
                 rolled_back: None,
+                pre_deploy: Default::default(),
             },
             observed,
             &self.config,
@@ -1162,12 +1163,147 @@ proptest! {
     }
 }
 
+use fargate_operator::plan::Action;
+
+/// A `spec.deployment.preDeploy`: backoff, deadline, a command override, its own network
+/// or the service's, its own strategy or the service's.
+fn pre_deploy() -> impl Strategy<Value = fargate_operator::api::predeploy::PreDeploySpec> {
+    (
+        0i32..4,
+        proptest::option::of(1i64..7200),
+        proptest::option::of(proptest::collection::vec("[a-z]{1,8}", 1..4)),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(backoff_limit, deadline, command, own_network, spot)| {
+            use fargate_operator::api::fargatetask::{ContainerOverride, TaskOverrides};
+            fargate_operator::api::predeploy::PreDeploySpec {
+                overrides: command.map(|command| TaskOverrides {
+                    containers: vec![ContainerOverride {
+                        name: "c0".into(),
+                        command,
+                        environment: vec![],
+                        cpu: None,
+                        memory: None,
+                    }],
+                    ..Default::default()
+                }),
+                network: own_network.then(|| NetworkSpec {
+                    subnets: vec!["subnet-0123456789abcdef0".into()],
+                    security_groups: vec![],
+                    assign_public_ip: false,
+                }),
+                capacity_provider_strategy: if spot {
+                    vec![CapacityProviderStrategyItem {
+                        capacity_provider: CapacityProvider::FargateSpot,
+                        base: None,
+                        weight: Some(1),
+                    }]
+                } else {
+                    vec![]
+                },
+                backoff_limit,
+                active_deadline_seconds: deadline,
+                ..Default::default()
+            }
+        })
+}
+
+/// A task definition and a service running it.
+fn task_definition_and_service() -> impl Strategy<Value = (TaskDefinitionSpec, FargateServiceSpec)>
+{
+    task_definition().prop_flat_map(|td| {
+        let arm = td.runtime_platform.is_some();
+        let ebs = has_launch_volume(&td);
+        (Just(td), service(arm, ebs))
+    })
+}
+
+impl World {
+    fn with_pre_deploy(
+        &self,
+        pd: Option<fargate_operator::api::predeploy::PreDeploySpec>,
+    ) -> FargateServiceSpec {
+        let mut fs = self.fs.clone();
+        fs.deployment
+            .get_or_insert_with(Default::default)
+            .pre_deploy = pd;
+        fs
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A service running the revision it deploys plans exactly what it planned without a
+    /// preDeploy (nothing): adding one costs no AWS change.
+    #[test]
+    fn a_pre_deploy_plans_nothing_for_the_revision_running(
+        (td, fs) in task_definition_and_service(),
+        pd in pre_deploy(),
+    ) {
+        let mut w = world(td, fs);
+        w.converge();
+        let mut observed = w.observe_fs();
+        observed.pre_deploy = Some(Default::default());
+        let without = w.plan_fs(&observed);
+        w.fs = w.with_pre_deploy(Some(pd));
+        let with = w.plan_fs(&observed);
+        prop_assert_eq!(&with.actions, &without.actions);
+        prop_assert!(with.is_empty(), "{:?}", with.actions);
+        prop_assert!(with.notes.iter().all(|n| !n.reason.starts_with("PreDeploy")));
+    }
+
+    /// With a new revision registered and other changes to the service, a preDeploy adds
+    /// its RunTask first and takes the revision out of the UpdateService; nothing else of
+    /// the plan changes.
+    #[test]
+    fn a_pre_deploy_holds_only_the_revision(
+        (td, fs) in task_definition_and_service(),
+        pd in pre_deploy(),
+        grace in proptest::option::of(1i32..300),
+    ) {
+        let mut w = world(td, fs);
+        w.converge();
+        // A new revision (another image), and maybe a grace-period change.
+        w.td.spec.containers[0].image = "public.ecr.aws/nginx/nginx:9.9.9".into();
+        for a in &w.plan_td(&w.observe_td()).actions {
+            w.aws.apply(a).expect("sim accepts the planned action");
+        }
+        w.fs.health_check_grace_period_seconds = grace;
+        let mut observed = w.observe_fs();
+        observed.pre_deploy = Some(Default::default());
+        let without = w.plan_fs(&observed);
+        w.fs = w.with_pre_deploy(Some(pd));
+        let with = w.plan_fs(&observed);
+        prop_assert!(matches!(with.actions.first(), Some(Action::RunTask { attempt: 1, .. })), "{:?}", with.actions);
+        let held: Vec<Action> = without
+            .actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::UpdateService { cluster, name, changes } => {
+                    let mut changes = changes.clone();
+                    changes.task_definition = None;
+                    changes.force_new_deployment &= changes.capacity_provider_strategy.is_some();
+                    (!changes.is_empty()).then(|| Action::UpdateService {
+                        cluster: cluster.clone(),
+                        name: name.clone(),
+                        changes,
+                    })
+                }
+                other => Some(other.clone()),
+            })
+            .collect();
+        prop_assert_eq!(&with.actions[1..], held.as_slice());
+        prop_assert!(with.notes.iter().any(|n| n.reason == "PreDeployRunning"));
+    }
+}
+
 // ---- Scheduled FargateTasks (plan::schedule) ----
 
 use fargate_operator::api::fargatetask::FargateTaskSpec;
 use fargate_operator::plan::model::RoleRef;
 use fargate_operator::plan::schedule::{plan_scheduled, ObservedScheduled, ScheduleInputs};
-use fargate_operator::plan::Action;
 
 /// A scheduled FargateTask's spec: each schedule setting left out or set, with the run
 /// settings a schedule's target carries.

@@ -99,6 +99,7 @@ fn observed(running: i32, deployments: Vec<ObservedDeployment>) -> ObservedFarga
         stopped_tasks: vec![],
         service_deployment: None,
         roles: Default::default(),
+        pre_deploy: None,
     }
 }
 
@@ -499,6 +500,7 @@ fn a_rollback_ecs_ran_between_two_reconciles_is_recorded_with_the_revision_it_un
     // the revision the service ran then.
     let ended = FargateServiceStatus {
         rolled_back: None,
+        pre_deploy: None,
         rollout: Some(RolloutStatus {
             strategy: "CANARY".into(),
             status: Some("ROLLBACK_SUCCESSFUL".into()),

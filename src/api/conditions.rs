@@ -83,6 +83,13 @@ pub mod reasons {
     pub const SCHEDULED: &str = "Scheduled";
     /// A scheduled FargateTask's schedule is in place and disabled (`spec.suspend`).
     pub const SUSPENDED: &str = "Suspended";
+    /// A FargateService's preDeploy task runs (or is being started): its new revision waits.
+    pub const PRE_DEPLOY_RUNNING: &str = "PreDeployRunning";
+    /// A FargateService's preDeploy task failed (its last allowed attempt, or the deadline):
+    /// the service keeps its running revision.
+    pub const PRE_DEPLOY_FAILED: &str = "PreDeployFailed";
+    /// A FargateService's preDeploy task succeeded for the revision it now deploys.
+    pub const PRE_DEPLOY_SUCCEEDED: &str = "PreDeploySucceeded";
 }
 
 /// Sets `new` into `conditions`, keeping `lastTransitionTime` when the status did not flip.

@@ -471,6 +471,11 @@ pub struct DeploymentSpec {
     /// Rolling strategy only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub early_success: Option<EarlySuccess>,
+    /// A task (a migration) that must succeed before the service moves to a new revision,
+    /// the first one included: until it does, the service keeps its running revision (a new
+    /// service is not created) while its other changes still go through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_deploy: Option<super::predeploy::PreDeploySpec>,
 }
 
 /// Early success of a rolling deployment.
@@ -985,6 +990,10 @@ pub struct FargateServiceStatus {
     /// generation names it: the operator does not deploy it again until the spec changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rolled_back: Option<RolledBackRevision>,
+    /// The `spec.deployment.preDeploy` run of the revision the service moves (or last
+    /// moved) to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_deploy: Option<super::predeploy::PreDeployStatus>,
 }
 
 /// A task-definition revision ECS rolled back.

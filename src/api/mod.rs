@@ -10,6 +10,7 @@ pub mod images;
 pub mod monitoring;
 pub mod names;
 pub mod patterns;
+pub mod predeploy;
 pub mod restart;
 pub mod s3files;
 pub mod schedule;
@@ -57,6 +58,9 @@ pub const ATTEMPT_TAG: &str = "ecs.fargate.dev/attempt";
 /// Tag on the tasks a scheduled FargateTask's schedule starts: the schedule's name (what
 /// tells them from the object's one-off runs).
 pub const SCHEDULE_TAG: &str = "ecs.fargate.dev/schedule";
+/// Tag on a FargateService's preDeploy task naming the revision whose rollout it gates
+/// (`family:revision`).
+pub const PRE_DEPLOY_TAG: &str = "ecs.fargate.dev/pre-deploy-for";
 
 /// Annotation: `"true"` lets an object adopt an existing ECS service it does not own.
 pub const ADOPT_ANNOTATION: &str = "ecs.fargate.dev/adopt";

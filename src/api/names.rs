@@ -514,6 +514,44 @@ pub fn run_tags(owner: &Owner, attempt: i32) -> BTreeMap<String, String> {
     tags
 }
 
+/// The [`super::PRE_DEPLOY_TAG`] value of a preDeploy run gating `target` (a revision ARN):
+/// `family:revision`, or a hash of the ARN when that would pass a tag value's 256
+/// characters (AWS's limit).
+pub fn pre_deploy_label(target: &str) -> String {
+    const MAX: usize = 256;
+    let label = target.rsplit('/').next().unwrap_or(target);
+    if label.len() <= MAX {
+        label.to_owned()
+    } else {
+        hash_json(&target)[..32].to_owned()
+    }
+}
+
+/// The tags on the task of one attempt of a FargateService's preDeploy run for `target`
+/// that started at service generation `epoch`: the run tags (ownership, `epoch` as the
+/// generation, the attempt) and the revision gated.
+pub fn pre_deploy_tags(
+    owner: &Owner,
+    target: &str,
+    epoch: i64,
+    attempt: i32,
+) -> BTreeMap<String, String> {
+    let at_epoch = Owner {
+        generation: epoch,
+        ..owner.clone()
+    };
+    let mut tags = run_tags(&at_epoch, attempt);
+    tags.insert(super::PRE_DEPLOY_TAG.to_owned(), pre_deploy_label(target));
+    tags
+}
+
+/// RunTask's idempotency token for one attempt of a preDeploy run (see
+/// [`run_client_token`]): a hash of the UID, the revision gated, the generation the run
+/// started at and the attempt.
+pub fn pre_deploy_client_token(owner: &Owner, target: &str, epoch: i64, attempt: i32) -> String {
+    hash_json(&("pre-deploy", &owner.uid, target, epoch, attempt))[..32].to_owned()
+}
+
 /// The CloudWatch Logs stream of a container of an awslogs task:
 /// `<prefix>/<container>/<task-id>`, where the task ID is the last part of its ARN. None
 /// without a prefix (ECS then names the stream itself, with an ID only it knows).
@@ -563,6 +601,31 @@ mod run_name_tests {
         assert_ne!(t1, run_client_token(&next, 1));
         assert_eq!(t1, run_client_token(&o, 1));
         assert!(t1.bytes().all(|b| (33..=126).contains(&b)));
+    }
+
+    #[test]
+    fn pre_deploy_tokens_and_tags_differ_per_revision_epoch_and_attempt_and_fit() {
+        let o = owner("web");
+        let a = "arn:aws:ecs:us-east-1:1:task-definition/ns_web:7";
+        let b = "arn:aws:ecs:us-east-1:1:task-definition/ns_web:8";
+        let t = pre_deploy_client_token(&o, a, 3, 1);
+        assert_eq!(t.len(), 32);
+        for other in [
+            pre_deploy_client_token(&o, b, 3, 1),
+            pre_deploy_client_token(&o, a, 4, 1),
+            pre_deploy_client_token(&o, a, 3, 2),
+            run_client_token(&o, 1),
+        ] {
+            assert_ne!(t, other);
+        }
+        let tags = pre_deploy_tags(&o, a, 2, 1);
+        assert_eq!(tags[super::super::PRE_DEPLOY_TAG], "ns_web:7");
+        assert_eq!(tags[super::super::GENERATION_TAG], "2");
+        let long = format!(
+            "arn:aws:ecs:us-east-1:1:task-definition/{}:1",
+            "f".repeat(255)
+        );
+        assert!(pre_deploy_label(&long).len() <= 256);
     }
 
     #[test]

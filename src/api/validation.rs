@@ -765,9 +765,12 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
         );
     }
     c.range("spec.desiredCount", spec.desired_count, 0, 5000);
-    network(&mut c, &spec.network);
+    network(&mut c, "spec.network", &spec.network);
     load_balancers(&mut c, spec);
     deployment(&mut c, spec);
+    if let Some(pd) = spec.deployment.as_ref().and_then(|d| d.pre_deploy.as_ref()) {
+        pre_deploy(&mut c, pd);
+    }
     progressive_delivery(&mut c, spec);
     capacity_and_placement(&mut c, spec);
     c.reserved_tags(spec.tags.keys());
@@ -778,6 +781,56 @@ pub fn validate_fargate_service(spec: &FargateServiceSpec) -> Result<(), Validat
         scaling(&mut c, spec, s);
     }
     c.done()
+}
+
+/// `spec.deployment.preDeploy`: at most one task-definition source, its network, strategy
+/// and overrides as a FargateTask's.
+fn pre_deploy(c: &mut Check, pd: &super::predeploy::PreDeploySpec) {
+    const AT: &str = "spec.deployment.preDeploy";
+    if pd.task_definition_ref.is_some() && pd.task_definition_arn.is_some() {
+        c.fail(
+            format!("{AT}.taskDefinitionArn"),
+            "set at most one of taskDefinitionRef or taskDefinitionArn (neither: the revision the service is about to deploy)",
+        );
+    }
+    if let Some(r) = &pd.task_definition_ref {
+        if r.name.is_empty() {
+            c.fail(
+                format!("{AT}.taskDefinitionRef.name"),
+                "must name a TaskDefinition in this namespace",
+            );
+        }
+    }
+    if let Some(arn) = &pd.task_definition_arn {
+        c.pattern(
+            format!("{AT}.taskDefinitionArn"),
+            arn,
+            patterns::TASK_DEFINITION_ARN,
+            "a task-definition revision ARN like arn:aws:ecs:us-east-1:123456789012:task-definition/migrate:3",
+        );
+    }
+    if let Some(n) = &pd.network {
+        network(c, &format!("{AT}.network"), n);
+    }
+    capacity(
+        c,
+        &format!("{AT}.capacityProviderStrategy"),
+        &pd.capacity_provider_strategy,
+        None,
+    );
+    c.range(format!("{AT}.backoffLimit"), pd.backoff_limit, 0, 100);
+    if let Some(d) = pd
+        .active_deadline_seconds
+        .filter(|d| !(1..=604_800).contains(d))
+    {
+        c.fail(
+            format!("{AT}.activeDeadlineSeconds"),
+            format!("{d} is out of range: use 1 to 604800"),
+        );
+    }
+    if let Some(o) = &pd.overrides {
+        task_overrides(c, &format!("{AT}.overrides"), o);
+    }
 }
 
 /// Exactly one of `taskDefinitionRef` (`name`: its name) or `taskDefinitionArn` (`arn`),
@@ -806,17 +859,17 @@ fn task_definition_source(c: &mut Check, name: Option<&str>, arn: Option<&str>) 
 }
 
 /// Subnets and security groups.
-fn network(c: &mut Check, n: &super::fargateservice::NetworkSpec) {
+fn network(c: &mut Check, at: &str, n: &super::fargateservice::NetworkSpec) {
     if n.subnets.is_empty() {
         c.fail(
-            "spec.network.subnets",
+            format!("{at}.subnets"),
             "at least one subnet ID is required, e.g. subnet-0123456789abcdef0 (or a \
              FargateTenant with defaults.subnets for this namespace)",
         );
     }
     for (i, s) in n.subnets.iter().enumerate() {
         c.pattern(
-            format!("spec.network.subnets[{i}]"),
+            format!("{at}.subnets[{i}]"),
             s,
             patterns::SUBNET_ID,
             "a subnet ID like subnet-0123456789abcdef0",
@@ -824,7 +877,7 @@ fn network(c: &mut Check, n: &super::fargateservice::NetworkSpec) {
     }
     for (i, s) in n.security_groups.iter().enumerate() {
         c.pattern(
-            format!("spec.network.securityGroups[{i}]"),
+            format!("{at}.securityGroups[{i}]"),
             s,
             patterns::SECURITY_GROUP_ID,
             "a security group ID like sg-0123456789abcdef0",
@@ -1129,6 +1182,7 @@ fn blue_green_load_balancers(
 fn capacity_and_placement(c: &mut Check, spec: &FargateServiceSpec) {
     capacity(
         c,
+        "spec.capacityProviderStrategy",
         &spec.capacity_provider_strategy,
         spec.platform_version.as_deref(),
     );
@@ -1150,6 +1204,7 @@ fn capacity_and_placement(c: &mut Check, spec: &FargateServiceSpec) {
 /// The capacity-provider strategy and platform version (a service's or a task's).
 fn capacity(
     c: &mut Check,
+    at: &str,
     cps: &[super::fargateservice::CapacityProviderStrategyItem],
     platform_version: Option<&str>,
 ) {
@@ -1157,7 +1212,7 @@ fn capacity(
     for (i, item) in cps.iter().enumerate() {
         if !providers.insert(item.capacity_provider) {
             c.fail(
-                format!("spec.capacityProviderStrategy[{i}].capacityProvider"),
+                format!("{at}[{i}].capacityProvider"),
                 format!(
                     "{} appears twice: each capacity provider may appear once",
                     item.capacity_provider.as_str()
@@ -1166,30 +1221,14 @@ fn capacity(
         }
     }
     if cps.iter().filter(|i| i.base.unwrap_or(0) > 0).count() > 1 {
-        c.fail(
-            "spec.capacityProviderStrategy",
-            "only one capacity provider may have a base",
-        );
+        c.fail(at, "only one capacity provider may have a base");
     }
     if !cps.is_empty() && !cps.iter().any(|i| i.weight.unwrap_or(1) > 0) {
-        c.fail(
-            "spec.capacityProviderStrategy",
-            "at least one capacity provider needs a weight above 0",
-        );
+        c.fail(at, "at least one capacity provider needs a weight above 0");
     }
     for (i, item) in cps.iter().enumerate() {
-        c.opt_range(
-            format!("spec.capacityProviderStrategy[{i}].base"),
-            item.base,
-            0,
-            100000,
-        );
-        c.opt_range(
-            format!("spec.capacityProviderStrategy[{i}].weight"),
-            item.weight,
-            0,
-            1000,
-        );
+        c.opt_range(format!("{at}[{i}].base"), item.base, 0, 100000);
+        c.opt_range(format!("{at}[{i}].weight"), item.weight, 0, 1000);
     }
     if let Some(p) = platform_version {
         c.pattern(
@@ -1413,36 +1452,37 @@ pub fn validate_fargate_task(
             );
         }
     }
-    network(&mut c, &spec.network);
+    network(&mut c, "spec.network", &spec.network);
     capacity(
         &mut c,
+        "spec.capacityProviderStrategy",
         &spec.capacity_provider_strategy,
         spec.platform_version.as_deref(),
     );
     c.reserved_tags(spec.tags.keys());
     if let Some(o) = &spec.overrides {
-        task_overrides(&mut c, o);
+        task_overrides(&mut c, "spec.overrides", o);
     }
     super::schedule::validate(&mut c, spec);
     c.done()
 }
 
 /// The overrides: a task size given whole and valid, each container once, ECS's size limit.
-fn task_overrides(c: &mut Check, o: &super::fargatetask::TaskOverrides) {
+fn task_overrides(c: &mut Check, at: &str, o: &super::fargatetask::TaskOverrides) {
     match (o.cpu, o.memory) {
         (Some(cpu), Some(memory)) if !fargate_size_valid(cpu, memory) => c.fail(
-            "spec.overrides.memory",
+            format!("{at}.memory"),
             format!("cpu {cpu} with memory {memory} MiB is not a valid Fargate size"),
         ),
         (Some(_), None) | (None, Some(_)) => c.fail(
-            "spec.overrides.memory",
+            format!("{at}.memory"),
             "overrides: set cpu and memory together (a valid Fargate size), or neither",
         ),
         _ => {}
     }
     let mut names = BTreeSet::new();
     for (i, k) in o.containers.iter().enumerate() {
-        let at = format!("spec.overrides.containers[{i}]");
+        let at = format!("{at}.containers[{i}]");
         c.pattern(
             format!("{at}.name"),
             &k.name,
@@ -1458,7 +1498,7 @@ fn task_overrides(c: &mut Check, o: &super::fargatetask::TaskOverrides) {
     let size = serde_json::to_string(o).map_or(0, |j| j.chars().count());
     if size > OVERRIDES_MAX_CHARS {
         c.fail(
-            "spec.overrides",
+            at,
             format!("is {size} characters of JSON; ECS takes at most {OVERRIDES_MAX_CHARS} for a run's overrides"),
         );
     }

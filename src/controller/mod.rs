@@ -242,12 +242,22 @@ pub fn services_referencing(
     td: &GuardedTaskDefinition,
     services: &Store<GuardedFargateService>,
 ) -> Vec<ObjectRef<GuardedFargateService>> {
-    referencing(td, services, |fs: &FargateService| {
+    let mut out = referencing(td, services, |fs: &FargateService| {
         fs.spec
             .task_definition_ref
             .as_ref()
             .map(|r| r.name.as_str())
-    })
+    });
+    // A preDeploy naming the TaskDefinition waits for its revision too.
+    for o in referencing(td, services, |fs: &FargateService| {
+        let r = crate::plan::predeploy::pre_deploy_of(&fs.spec)?;
+        r.task_definition_ref.as_ref().map(|r| r.name.as_str())
+    }) {
+        if !out.contains(&o) {
+            out.push(o);
+        }
+    }
+    out
 }
 
 /// The FargateTasks (of the same namespace) that reference `td` by name: the ones to
@@ -314,14 +324,22 @@ pub fn task_definition_for(
 ) -> Option<TaskDefinitionInfo> {
     let namespace = fs.namespace().unwrap_or_default();
     let mut infos = std::collections::BTreeMap::new();
-    if let Some(r) = &fs.spec.task_definition_ref {
-        let key = ObjectRef::new(&r.name).within(&namespace);
+    let pre_deploy = crate::plan::predeploy::pre_deploy_of(&fs.spec)
+        .and_then(|p| p.task_definition_ref.as_ref());
+    for r in fs
+        .spec
+        .task_definition_ref
+        .iter()
+        .map(|r| &r.name)
+        .chain(pre_deploy.map(|r| &r.name))
+    {
+        let key = ObjectRef::new(r).within(&namespace);
         let current = task_definitions
             .get(&key)
             .and_then(|g| g.0.as_ref().ok().cloned())
             .and_then(|td| current_revision(&td).map(|arn| task_definition_info(&td, Some(arn))));
         if let Some(info) = current {
-            infos.insert((namespace, r.name.clone()), info);
+            infos.insert((namespace.clone(), r.clone()), info);
         }
     }
     crate::plan::service::referenced_task_definition(fs, &infos)

@@ -381,9 +381,43 @@ async fn apply_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Act
         ctx.observations.forget_cluster(&cluster);
     }
     reported(ctx, FARGATE_SERVICE, fs, &r).await?;
+    pre_deploy_events(ctx, fs, r.status.pre_deploy.as_ref()).await;
     // A deployment in progress is followed closely; a settled service is resynced.
     let deploying = is_true(&r.status.conditions, ct::PROGRESSING);
     next_action(ctx, &r.sync, deploying)
+}
+
+/// The Events of a FargateService's preDeploy run: a Warning per failed attempt and for the
+/// failed run (PreDeployFailed, naming the exit code), a Normal one when it succeeded.
+async fn pre_deploy_events(
+    ctx: &Context,
+    fs: &FargateService,
+    now: Option<&crate::api::predeploy::PreDeployStatus>,
+) {
+    use super::task::{run_events, RunReasons};
+    let Some(now) = now else { return };
+    fn record(p: &crate::api::predeploy::PreDeployStatus) -> super::task::RunRecord<'_> {
+        super::task::RunRecord {
+            attempts: &p.attempts,
+            phase: Some(p.phase),
+            failure: p.failure.as_deref(),
+        }
+    }
+    let before = fs
+        .status
+        .as_ref()
+        .and_then(|s| s.pre_deploy.as_ref())
+        .filter(|p| {
+            p.target_task_definition_arn == now.target_task_definition_arn
+                && p.generation == now.generation
+        });
+    let labels = RunReasons {
+        failed: crate::api::reasons::PRE_DEPLOY_FAILED,
+        succeeded: crate::api::reasons::PRE_DEPLOY_SUCCEEDED,
+        what: "the preDeploy task",
+        attempt: "preDeploy attempt",
+    };
+    run_events(ctx, fs, before.map(record), record(now), labels).await;
 }
 
 async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<Action, Error> {

@@ -16,7 +16,7 @@ use super::reconcile::{
 };
 use super::{object_key, revision_for_task, Context};
 use crate::api::conditions::{condition_types as ct, is_true, reasons};
-use crate::api::fargatetask::{FargateTask, FargateTaskStatus, TaskPhase};
+use crate::api::fargatetask::{FargateTask, FargateTaskStatus, TaskAttempt, TaskPhase};
 use crate::engine;
 
 /// Event reason of an attempt that failed (another may follow).
@@ -39,7 +39,7 @@ pub(super) async fn apply_fargate_task(ft: &FargateTask, ctx: &Context) -> Resul
     )
     .await;
     reported(ctx, FARGATE_TASK, ft, &r).await?;
-    run_events(ctx, ft, &r.status).await;
+    task_run_events(ctx, ft, &r.status).await;
     scheduled_run_events(ctx, ft, &r.status).await;
     if let Some(left) = ttl_left(ft, &r.status, now) {
         if left.is_zero() {
@@ -104,60 +104,90 @@ async fn delete_finished(ctx: &Context, ft: &FargateTask) -> Result<(), Error> {
     }
 }
 
-/// A Warning Event for each attempt that failed since the last status (its reason names
-/// the exit code), one for a run that failed, and a Normal one for a run that succeeded.
-async fn run_events(ctx: &Context, ft: &FargateTask, status: &FargateTaskStatus) {
+/// A run as a status records it: its attempts, phase and failure.
+#[derive(Clone, Copy)]
+pub(super) struct RunRecord<'a> {
+    pub attempts: &'a [TaskAttempt],
+    pub phase: Option<TaskPhase>,
+    pub failure: Option<&'a str>,
+}
+
+/// The Event reasons of a run that failed and one that succeeded, and what it is called.
+#[derive(Clone, Copy)]
+pub(super) struct RunReasons {
+    pub failed: &'static str,
+    pub succeeded: &'static str,
+    /// `the run`: how the success Event names it.
+    pub what: &'static str,
+    /// `attempt`: how a failed attempt's Event names it.
+    pub attempt: &'static str,
+}
+
+/// A FargateTask's run.
+const TASK_RUN: RunReasons = RunReasons {
+    failed: reasons::RUN_FAILED,
+    succeeded: reasons::RUN_SUCCEEDED,
+    what: "the run",
+    attempt: "attempt",
+};
+
+async fn task_run_events(ctx: &Context, ft: &FargateTask, status: &FargateTaskStatus) {
+    fn record(s: &FargateTaskStatus) -> RunRecord<'_> {
+        RunRecord {
+            attempts: &s.attempts,
+            phase: s.phase,
+            failure: s.failure.as_deref(),
+        }
+    }
     let previous = ft
         .status
         .as_ref()
         .filter(|p| p.run_generation == status.run_generation);
+    run_events(ctx, ft, previous.map(record), record(status), TASK_RUN).await;
+}
+
+/// A Warning Event for each attempt that failed since the last status (`before`: the same
+/// run as it recorded it; its reason names the exit code), one for a run that failed, and
+/// a Normal one for a run that succeeded.
+pub(super) async fn run_events<K: kube::Resource<DynamicType = ()>>(
+    ctx: &Context,
+    obj: &K,
+    before: Option<RunRecord<'_>>,
+    now: RunRecord<'_>,
+    labels: RunReasons,
+) {
     let was_failed = |n: i32| {
-        previous.is_some_and(|p| {
+        before.is_some_and(|p| {
             p.attempts
                 .iter()
                 .any(|a| a.attempt == n && a.outcome == TaskPhase::Failed)
         })
     };
-    for a in status
+    for a in now
         .attempts
         .iter()
         .filter(|a| a.outcome == TaskPhase::Failed)
     {
         if !was_failed(a.attempt) {
             let why = a.reason.clone().unwrap_or_default();
-            let note = format!("attempt {} failed: {why}", a.attempt);
+            let note = format!("{} {} failed: {why}", labels.attempt, a.attempt);
             let action = format!("Attempt {}", a.attempt);
-            emit(ctx, ft, EventType::Warning, ATTEMPT_FAILED, &action, note).await;
+            emit(ctx, obj, EventType::Warning, ATTEMPT_FAILED, &action, note).await;
         }
     }
-    let before = previous.and_then(|p| p.phase);
-    match (status.phase, before) {
+    let phase_before = before.and_then(|p| p.phase);
+    match (now.phase, phase_before) {
         (Some(TaskPhase::Failed), b) if b != Some(TaskPhase::Failed) => {
-            let note = status.failure.clone().unwrap_or_default();
-            emit(
-                ctx,
-                ft,
-                EventType::Warning,
-                reasons::RUN_FAILED,
-                "Run",
-                note,
-            )
-            .await;
+            let note = now.failure.unwrap_or_default().to_owned();
+            emit(ctx, obj, EventType::Warning, labels.failed, "Run", note).await;
         }
         (Some(TaskPhase::Succeeded), b) if b != Some(TaskPhase::Succeeded) => {
             let note = format!(
-                "the run succeeded after {} attempt(s)",
-                status.attempts.len()
+                "{} succeeded after {} attempt(s)",
+                labels.what,
+                now.attempts.len()
             );
-            emit(
-                ctx,
-                ft,
-                EventType::Normal,
-                reasons::RUN_SUCCEEDED,
-                "Run",
-                note,
-            )
-            .await;
+            emit(ctx, obj, EventType::Normal, labels.succeeded, "Run", note).await;
         }
         _ => {}
     }

@@ -282,12 +282,21 @@ pub async fn reconcile_fargate_service(
     let role = crate::api::ebs::wants_managed_role(&fs.spec)
         .then(|| role_name(&owner, RoleKind::Infrastructure));
     let first = with_role(aws, first, role.as_deref()).await;
+    let first = match first {
+        Some(o) => with_pre_deploy(aws, fs, &owner, task_definition, o)
+            .await
+            .ok(),
+        None => None,
+    };
     let (sync, applied, observed, plan) = converge(
         aws,
         max_passes,
         false,
         first,
-        || observe_one(aws, &cluster, &name, role.as_deref()),
+        || async {
+            let o = observe_one(aws, &cluster, &name, role.as_deref()).await?;
+            with_pre_deploy(aws, fs, &owner, task_definition, o).await
+        },
         |o: &ObservedFargateService| {
             let rolled_back = crate::plan::rollback::rolled_back_revision(
                 o,
@@ -301,6 +310,11 @@ pub async fn reconcile_fargate_service(
                     restarted_at,
                     task_definition,
                     rolled_back: rolled_back.as_ref(),
+                    pre_deploy: crate::plan::predeploy::PreDeployInputs {
+                        previous: fs.status.as_ref().and_then(|s| s.pre_deploy.as_ref()),
+                        task_definition_arn: None,
+                        now,
+                    },
                 },
                 o,
                 config,
@@ -320,7 +334,7 @@ pub async fn reconcile_fargate_service(
         last_service_deployment(aws, &cluster, &name, fs, observed).await
     };
     let notes: Vec<Note> = plan.as_ref().map(|p| p.notes.clone()).unwrap_or_default();
-    let status = report::fargate_service_status(
+    let mut status = report::fargate_service_status(
         &ReportInputs {
             owner: &owner,
             sync: &sync,
@@ -330,6 +344,11 @@ pub async fn reconcile_fargate_service(
         &observed,
         plan.as_ref().and_then(|p| p.estimated_monthly_cost_usd),
         fs.status.as_ref(),
+    );
+    status.pre_deploy = report::pre_deploy_status(
+        &sync,
+        plan.as_ref(),
+        fs.status.as_ref().and_then(|s| s.pre_deploy.as_ref()),
     );
     Reconciled {
         sync,
@@ -415,6 +434,54 @@ fn refused<S: ObjectStatus>(
     }
 }
 
+/// `o` with the service's preDeploy tasks read, when the gate needs them
+/// ([`crate::plan::predeploy::reads_runs`]): every task ECS lists for its `startedBy`, the
+/// ones its status names, and the revision the task runs (for its containers' essential
+/// flags and log settings).
+async fn with_pre_deploy(
+    aws: &Aws,
+    fs: &FargateService,
+    owner: &Owner,
+    td: Option<&TaskDefinitionInfo>,
+    mut o: ObservedFargateService,
+) -> Result<ObservedFargateService, AwsError> {
+    use crate::plan::predeploy::{pre_deploy_of, reads_runs};
+    let previous = fs.status.as_ref().and_then(|s| s.pre_deploy.as_ref());
+    let live = o
+        .service
+        .as_ref()
+        .filter(|s| s.status != "INACTIVE")
+        .map(|s| &s.body.task_definition);
+    let desired = td.and_then(|t| t.arn.as_deref());
+    let pinned = td.is_some_and(|t| t.pin.is_some());
+    if !reads_runs(&fs.spec, previous, live, desired, pinned) {
+        return Ok(o);
+    }
+    // The revision the task runs: the one the status records for a run under way (a pin
+    // or a rollback may make it another than the TaskDefinition's current one), else what
+    // the spec names.
+    let pd = pre_deploy_of(&fs.spec);
+    let recorded = previous
+        .filter(|p| !p.phase.finished())
+        .and_then(|p| p.task_definition_arn.clone());
+    let revision = recorded.or_else(|| match pd {
+        Some(p) if p.task_definition_arn.is_some() => p.task_definition_arn.clone(),
+        Some(p) if p.task_definition_ref.is_some() => td.and_then(|t| t.pre_deploy_arn.clone()),
+        _ => desired.map(str::to_owned),
+    });
+    let known = previous
+        .into_iter()
+        .flat_map(|p| &p.attempts)
+        .flat_map(|a| &a.tasks)
+        .filter(|t| t.last_status != crate::plan::task::STOPPED)
+        .map(|t| t.task_arn.clone())
+        .collect();
+    let (cluster, _) = service_location(fs);
+    let by = crate::api::names::started_by(owner);
+    o.pre_deploy = Some(task::observe_run(aws, &cluster, &by, &known, revision.as_deref()).await?);
+    Ok(o)
+}
+
 /// One service, with its managed infrastructure `role` when given.
 async fn observe_one(
     aws: &Aws,
@@ -467,12 +534,19 @@ pub async fn cleanup_fargate_service(aws: &Aws, fs: &FargateService, max_passes:
     // The infrastructure role is looked for whatever the spec says now: an earlier spec may
     // have asked for it.
     let role = role_name(&owner, RoleKind::Infrastructure);
+    let by = crate::api::names::started_by(&owner);
     let (sync, applied, _, plan) = converge(
         aws,
         max_passes,
         true,
         None,
-        || observe_one(aws, &cluster, &name, Some(&role)),
+        || async {
+            let mut o = observe_one(aws, &cluster, &name, Some(&role)).await?;
+            // Its preDeploy tasks, which stop with it.
+            let none = BTreeSet::new();
+            o.pre_deploy = Some(task::observe_run(aws, &cluster, &by, &none, None).await?);
+            Ok(o)
+        },
         |o| plan_fargate_service_delete(&owner, &cluster, &name, o),
         |_, _| {},
     )

@@ -180,6 +180,7 @@ pub async fn observe_services_in(
                 stopped_tasks,
                 service_deployment,
                 roles: BTreeMap::new(),
+                pre_deploy: None,
             },
         );
     }

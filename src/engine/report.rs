@@ -240,18 +240,31 @@ fn degraded_ok(inputs: &ReportInputs<'_>) -> Condition {
 /// kinds): waiting is progress, failing is degradation. None when it did neither.
 /// Readiness while the planner holds back a revision ECS rolled back (its RolledBack note):
 /// Degraded, neither Ready nor Progressing, until the spec changes.
+///
+/// Likewise while `spec.deployment.preDeploy` holds the new revision: Degraded once it
+/// failed (PreDeployFailed), Progressing while it runs or waits for its TaskDefinition.
 fn held_back(inputs: &ReportInputs<'_>) -> Option<Readiness> {
-    let note = inputs
-        .notes
-        .iter()
-        .find(|n| n.reason == reasons::ROLLED_BACK)?;
+    let held = |n: &&Note| {
+        [
+            reasons::ROLLED_BACK,
+            reasons::PRE_DEPLOY_FAILED,
+            reasons::PRE_DEPLOY_RUNNING,
+            reasons::WAITING_FOR_TASK_DEFINITION,
+        ]
+        .contains(&n.reason)
+    };
+    let note = inputs.notes.iter().find(held)?;
+    let failed = [reasons::ROLLED_BACK, reasons::PRE_DEPLOY_FAILED].contains(&note.reason);
     let g = Some(inputs.owner.generation);
-    let cond =
-        |t: &str, s: bool| condition(t, s, reasons::ROLLED_BACK, &note.message, g, inputs.now);
+    let cond = |t: &str, s: bool| condition(t, s, note.reason, &note.message, g, inputs.now);
     Some((
         cond(ct::READY, false),
-        cond(ct::PROGRESSING, false),
-        cond(ct::DEGRADED, true),
+        cond(ct::PROGRESSING, !failed),
+        if failed {
+            cond(ct::DEGRADED, true)
+        } else {
+            degraded_ok(inputs)
+        },
     ))
 }
 
@@ -403,6 +416,22 @@ fn observed_service_status(
             .collect(),
         estimated_monthly_cost_usd: None,
         rolled_back: None,
+        pre_deploy: None,
+    }
+}
+
+/// `status.preDeploy`: the run the last plan was made with; the previous status's while a
+/// reconcile did not get to plan, or did not finish (what it would stop or start is still
+/// due), so a run in flight is never forgotten.
+pub fn pre_deploy_status(
+    sync: &Sync,
+    plan: Option<&crate::plan::Plan>,
+    previous: Option<&crate::api::predeploy::PreDeployStatus>,
+) -> Option<crate::api::predeploy::PreDeployStatus> {
+    let planned = plan.and_then(|p| p.pre_deploy.as_deref().cloned());
+    match sync {
+        Sync::InSync => planned,
+        _ => planned.or_else(|| previous.cloned()),
     }
 }
 

@@ -455,6 +455,14 @@ pub async fn plan_observed(
                 o.roles = roles;
             }
         }
+        // The preDeploy tasks ECS lists for the service: a run under way is not planned
+        // again.
+        if crate::plan::predeploy::pre_deploy_of(&fs.spec).is_some() {
+            let (cluster, _) = service_location(fs);
+            let by = crate::api::names::started_by(&owner_of(fs, "FargateService"));
+            let run = observe_run(aws, &cluster, &by, &BTreeSet::new(), None).await?;
+            services.entry(service_location(fs)).or_default().pre_deploy = Some(run);
+        }
     }
     let mut tds: BTreeMap<String, ObservedTaskDefinition> = BTreeMap::new();
     for td in &manifests.task_definitions {

@@ -21,6 +21,15 @@ pub fn plan_fargate_service_delete(
     observed: &ObservedFargateService,
 ) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
+    // A preDeploy task still running stops first (whatever became of the service).
+    if let Some(runs) = &observed.pre_deploy {
+        plan.actions.extend(
+            super::task::owned(owner, runs)
+                .filter(|t| t.tags.contains_key(crate::api::PRE_DEPLOY_TAG))
+                .filter(|t| super::task::still_running(t))
+                .map(|t| super::task::stop(cluster, t, "its FargateService was deleted")),
+        );
+    }
     let owned_roles: Vec<(&String, &ObservedRole)> = observed
         .roles
         .iter()

@@ -8,6 +8,7 @@ pub mod cost;
 pub mod delete;
 pub mod model;
 pub mod op;
+pub mod predeploy;
 pub mod rollback;
 pub mod s3files;
 pub mod schedule;
@@ -236,6 +237,10 @@ pub struct Plan {
     /// for the bake times (FargateService plans with such a strategy).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment_overlap: Option<DeploymentOverlap>,
+    /// The `spec.deployment.preDeploy` run this plan was made with (FargateService plans
+    /// with a preDeploy): what `status.preDeploy` reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_deploy: Option<Box<crate::api::predeploy::PreDeployStatus>>,
 }
 
 /// The extra tasks a progressive deployment runs while both revisions bake.

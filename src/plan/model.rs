@@ -1415,6 +1415,11 @@ pub struct ObservedFargateService {
     /// spec asks for one, and on cleanup) and exists.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub roles: BTreeMap<String, ObservedRole>,
+    /// The service's `spec.deployment.preDeploy` tasks (by its `startedBy`), when they were
+    /// read ([`super::predeploy::reads_runs`]); None: not read, and nothing of a preDeploy
+    /// is started on this observation.
+    #[serde(skip)]
+    pub pre_deploy: Option<super::task::ObservedRun>,
 }
 
 /// The default is an observation of nothing, autoscaling included (read, and empty).
@@ -1427,6 +1432,7 @@ impl Default for ObservedFargateService {
             stopped_tasks: vec![],
             service_deployment: None,
             roles: BTreeMap::new(),
+            pre_deploy: None,
         }
     }
 }

@@ -47,6 +47,9 @@ pub struct TaskDefinitionInfo {
     pub kept: BTreeMap<i32, String>,
     /// The revision the FargateService pins instead of the current one, if it does.
     pub pin: Option<Pin>,
+    /// The registered revision of the TaskDefinition `spec.deployment.preDeploy` names, if
+    /// it names one and it has one.
+    pub pre_deploy_arn: Option<String>,
 }
 
 /// A revision a FargateService pins: where it is asked (the annotation or
@@ -143,6 +146,7 @@ pub fn task_definition_info(td: &TaskDefinition, arn: Option<String>) -> TaskDef
         ),
         kept: kept_revisions(td.status.as_ref()),
         pin: None,
+        pre_deploy_arn: None,
     }
 }
 
@@ -153,16 +157,25 @@ pub fn referenced_task_definition(
     fs: &FargateService,
     infos: &BTreeMap<(String, String), TaskDefinitionInfo>,
 ) -> Option<TaskDefinitionInfo> {
-    let namespace = owner_of(fs, "FargateService").namespace;
+    let namespace = namespace_of(fs);
     let info = match (&fs.spec.task_definition_ref, &fs.spec.task_definition_arn) {
         (Some(r), _) => infos.get(&(namespace, r.name.clone())).cloned(),
         (None, Some(arn)) => Some(external_task_definition(arn)),
         (None, None) => None,
     };
+    let pre_deploy_arn = super::predeploy::pre_deploy_of(&fs.spec)
+        .and_then(|p| p.task_definition_ref.as_ref())
+        .and_then(|r| infos.get(&(namespace_of(fs), r.name.clone())))
+        .and_then(|i| i.arn.clone());
     info.map(|i| TaskDefinitionInfo {
         pin: pin_of(fs),
+        pre_deploy_arn,
         ..i
     })
+}
+
+fn namespace_of(fs: &FargateService) -> String {
+    owner_of(fs, "FargateService").namespace
 }
 
 /// What the service planner knows of a task definition given by ARN (not managed here).
@@ -176,6 +189,7 @@ fn external_task_definition(arn: &str) -> TaskDefinitionInfo {
         launch_volume: None,
         kept: BTreeMap::new(),
         pin: None,
+        pre_deploy_arn: None,
     }
 }
 
@@ -224,6 +238,8 @@ pub struct ServiceInputs<'a> {
     /// The revision ECS rolled back, not to be deployed again for this generation
     /// ([`super::rollback::rolled_back_revision`]).
     pub rolled_back: Option<&'a crate::api::fargateservice::RolledBackRevision>,
+    /// What `spec.deployment.preDeploy`'s gate reads besides the observation.
+    pub pre_deploy: super::predeploy::PreDeployInputs<'a>,
 }
 
 /// The [`RESTARTED_AT_TAG`] value once the restart asked for by the annotation `value` is
@@ -882,6 +898,7 @@ pub fn plan_fargate_service(
         restarted_at,
         task_definition,
         rolled_back,
+        pre_deploy: _,
     } = inputs;
     check_spec(owner, spec, restarted_at)?;
     let (tenant, floor) = (config.tenant.as_ref(), &config.floor);
@@ -920,6 +937,10 @@ pub fn plan_fargate_service(
         owner.generation,
         &mut notes,
     );
+    // The preDeploy gate: only the revision change waits for it.
+    let (want, gate) = gate_revision(owner, &inputs, td, live, want, observed);
+    actions.extend(gate.actions);
+    notes.extend(gate.notes);
     let mut target = ServiceTarget {
         owner,
         spec,
@@ -935,6 +956,8 @@ pub fn plan_fargate_service(
             .insert(REVISION_SETTINGS_TAG.to_owned(), "true".to_owned());
     }
     let running_count = match live {
+        // A new service waits for its first preDeploy (a pre-install migration).
+        None if gate.hold => initial_count,
         None => {
             actions.push(create_service(&target));
             initial_count
@@ -942,8 +965,13 @@ pub fn plan_fargate_service(
         Some(s) => plan_live_service(&target, s, &mut actions)?,
     };
 
-    // 3. Autoscaling (unless it was not read: in sync at its last reading).
-    if let Some(scaling) = &observed.scaling {
+    // 3. Autoscaling (unless it was not read: in sync at its last reading), once the
+    // service exists or is created.
+    if let Some(scaling) = observed
+        .scaling
+        .as_ref()
+        .filter(|_| live.is_some() || !gate.hold)
+    {
         plan_scaling(spec, &cluster, &name, scaling, &mut actions);
     }
 
@@ -971,7 +999,45 @@ pub fn plan_fargate_service(
         spec_hash: None,
         estimated_monthly_cost_usd,
         deployment_overlap,
+        pre_deploy: gate.status.map(Box::new),
     })
+}
+
+/// Step 2's preDeploy gate ([`super::predeploy`]): `want` with the running revision kept
+/// while the gate holds the new one, and the gate (its RunTask or StopTask, its notes, the
+/// run to report).
+fn gate_revision(
+    owner: &Owner,
+    inputs: &ServiceInputs<'_>,
+    td: &TaskDefinitionInfo,
+    live: Option<&ObservedService>,
+    want: ServiceBody,
+    observed: &ObservedFargateService,
+) -> (ServiceBody, super::predeploy::Gate) {
+    let pre_deploy = inputs.pre_deploy;
+    let gate = super::predeploy::gate(
+        super::predeploy::GateInputs {
+            owner,
+            spec: inputs.spec,
+            running: live.map(|s| &s.body.task_definition),
+            target: &want.task_definition,
+            inputs: super::predeploy::PreDeployInputs {
+                task_definition_arn: pre_deploy
+                    .task_definition_arn
+                    .or(td.pre_deploy_arn.as_deref()),
+                ..pre_deploy
+            },
+        },
+        observed.pre_deploy.as_ref(),
+    );
+    let want = match live {
+        Some(s) if gate.hold => ServiceBody {
+            task_definition: s.body.task_definition.clone(),
+            ..want
+        },
+        _ => want,
+    };
+    (want, gate)
 }
 
 /// The spec, the names derived from the object and the `restartedAt` annotation, checked

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use super::model::{ContainerDef, NetworkDef, ObservedRevision, StrategyItem, Tags};
 use super::{Action, Note, Owner, Ownership, Plan, PlanError};
+use crate::api::fargateservice::{CapacityProviderStrategyItem, NetworkSpec};
 use crate::api::fargatetask::{
     ContainerRun, FargateTaskSpec, FargateTaskStatus, TaskAttempt, TaskOverrides, TaskPhase,
     TaskRun,
@@ -123,6 +124,51 @@ pub struct TaskInputs<'a> {
     pub now: Timestamp,
 }
 
+/// Which tasks make up one run and the limits it runs under: a FargateTask's generation
+/// ([`task_scope`]), or a FargateService's preDeploy run of one revision
+/// ([`super::predeploy`]). Pure: the clock is an input.
+#[derive(Clone, Debug)]
+pub struct RunScope<'a> {
+    pub owner: &'a Owner,
+    /// Tags every task of this run carries besides the ownership tags, matched exactly.
+    pub key: Tags,
+    pub backoff_limit: i32,
+    pub active_deadline_seconds: Option<i64>,
+    /// The attempts the status recorded for this run.
+    pub previous_attempts: &'a [TaskAttempt],
+    /// When the status recorded the run started.
+    pub previous_started_at: Option<&'a str>,
+    pub now: Timestamp,
+}
+
+impl RunScope<'_> {
+    /// Whether `t` is a task of this run: the owner's, carrying every key tag.
+    pub fn contains(&self, t: &ObservedTask) -> bool {
+        self.owner.ownership(&t.tags) == Ownership::Owned
+            && self
+                .key
+                .iter()
+                .all(|(k, v)| t.tags.get(k).is_some_and(|got| got == v))
+    }
+}
+
+/// The run of a FargateTask's current generation.
+pub fn task_scope<'a>(inputs: TaskInputs<'a>) -> RunScope<'a> {
+    let owner = inputs.owner;
+    let previous = inputs
+        .previous
+        .filter(|p| p.run_generation == Some(owner.generation));
+    RunScope {
+        owner,
+        key: [(GENERATION_TAG.to_owned(), owner.generation.to_string())].into(),
+        backoff_limit: inputs.spec.backoff_limit,
+        active_deadline_seconds: inputs.spec.active_deadline_seconds,
+        previous_attempts: previous.map_or(&[], |p| p.attempts.as_slice()),
+        previous_started_at: previous.and_then(|p| p.started_at.as_deref()),
+        now: inputs.now,
+    }
+}
+
 /// Where the run of this generation is.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct RunState {
@@ -153,8 +199,9 @@ pub fn plan_fargate_task(
         .extend(stop_older_generations(inputs, observed));
     match (run.phase, run.failure.as_ref()) {
         (TaskPhase::Failed, Some((reason, _))) if *reason == reasons::DEADLINE_EXCEEDED => {
-            plan.actions.extend(stop_running(
-                inputs,
+            plan.actions.extend(stop_in_scope(
+                &task_scope(inputs),
+                &inputs.spec.cluster.name,
                 observed,
                 "activeDeadlineSeconds exceeded",
             ));
@@ -197,7 +244,7 @@ pub fn plan_fargate_task(
 }
 
 /// The attempt to start now, if one is due: the first, or the next after a failed one.
-fn next_attempt(run: &RunState) -> Option<i32> {
+pub(crate) fn next_attempt(run: &RunState) -> Option<i32> {
     match run.attempts.last() {
         None => Some(1),
         Some(a) if a.outcome == TaskPhase::Failed => Some(a.attempt + 1),
@@ -208,7 +255,6 @@ fn next_attempt(run: &RunState) -> Option<i32> {
 /// RunTask for attempt `attempt` of this generation.
 pub fn run_task_body(inputs: TaskInputs<'_>, arn: &str, attempt: i32) -> RunTaskBody {
     let spec = inputs.spec;
-    let strategy = super::service::strategy_items(&spec.capacity_provider_strategy);
     let mut tags = spec.tags.clone();
     tags.extend(run_tags(inputs.owner, attempt));
     RunTaskBody {
@@ -218,20 +264,39 @@ pub fn run_task_body(inputs: TaskInputs<'_>, arn: &str, attempt: i32) -> RunTask
         started_by: started_by(inputs.owner),
         client_token: run_client_token(inputs.owner, attempt),
         tags,
+        platform_version: spec.platform_version.clone(),
+        overrides: spec.overrides.clone(),
+        ..placed(&spec.capacity_provider_strategy, &spec.network)
+    }
+}
+
+/// A RunTask body placed by `strategy` (FARGATE when empty) in `network`; the rest empty.
+pub(crate) fn placed(
+    strategy: &[CapacityProviderStrategyItem],
+    network: &NetworkSpec,
+) -> RunTaskBody {
+    let strategy = super::service::strategy_items(strategy);
+    RunTaskBody {
+        cluster: String::new(),
+        task_definition_arn: String::new(),
+        count: 1,
+        started_by: String::new(),
+        client_token: String::new(),
+        tags: Tags::new(),
         launch_type: strategy.is_empty().then(|| "FARGATE".to_owned()),
         capacity_provider_strategy: strategy,
-        platform_version: spec.platform_version.clone(),
+        platform_version: None,
         network: NetworkDef {
-            subnets: spec.network.subnets.clone(),
-            security_groups: spec.network.security_groups.clone(),
-            assign_public_ip: spec.network.assign_public_ip,
+            subnets: network.subnets.clone(),
+            security_groups: network.security_groups.clone(),
+            assign_public_ip: network.assign_public_ip,
         },
-        overrides: spec.overrides.clone(),
+        overrides: None,
     }
 }
 
 /// Whether ECS still runs (or is about to stop) `t`: not stopped, and not told to stop.
-fn still_running(t: &ObservedTask) -> bool {
+pub(crate) fn still_running(t: &ObservedTask) -> bool {
     t.last_status != STOPPED && t.desired_status != STOPPED
 }
 
@@ -239,7 +304,7 @@ fn generation_of(t: &ObservedTask) -> Option<i64> {
     t.tags.get(GENERATION_TAG).and_then(|g| g.parse().ok())
 }
 
-fn owned<'a>(
+pub(crate) fn owned<'a>(
     owner: &'a Owner,
     observed: &'a ObservedRun,
 ) -> impl Iterator<Item = &'a ObservedTask> {
@@ -249,11 +314,18 @@ fn owned<'a>(
         .filter(move |t| owner.ownership(&t.tags) == Ownership::Owned)
 }
 
-/// StopTask for this object's tasks of this generation that still run.
-fn stop_running(inputs: TaskInputs<'_>, observed: &ObservedRun, why: &str) -> Vec<Action> {
-    owned(inputs.owner, observed)
-        .filter(|t| generation_of(t) == Some(inputs.owner.generation) && still_running(t))
-        .map(|t| stop(&inputs.spec.cluster.name, t, why))
+/// StopTask for the tasks of the run `scope` that still run.
+pub(crate) fn stop_in_scope(
+    scope: &RunScope<'_>,
+    cluster: &str,
+    observed: &ObservedRun,
+    why: &str,
+) -> Vec<Action> {
+    observed
+        .tasks
+        .iter()
+        .filter(|t| scope.contains(t) && still_running(t))
+        .map(|t| stop(cluster, t, why))
         .collect()
 }
 
@@ -273,7 +345,7 @@ fn stop_older_generations(inputs: TaskInputs<'_>, observed: &ObservedRun) -> Vec
         .collect()
 }
 
-fn stop(cluster: &str, t: &ObservedTask, why: &str) -> Action {
+pub(crate) fn stop(cluster: &str, t: &ObservedTask, why: &str) -> Action {
     let mut reason = format!("fargate-operator: {why}");
     reason.truncate(STOP_REASON_MAX);
     Action::StopTask {
@@ -298,14 +370,19 @@ pub fn plan_fargate_task_delete(owner: &Owner, cluster: &str, observed: &Observe
 /// The attempts of this generation (the status's, updated from what ECS reports), the
 /// phase they add up to, and why the run failed.
 pub fn run_state(inputs: TaskInputs<'_>, observed: &ObservedRun) -> RunState {
-    let owner = inputs.owner;
-    let previous = inputs
-        .previous
-        .filter(|p| p.run_generation == Some(owner.generation));
-    let mut attempts: BTreeMap<i32, TaskAttempt> = previous
-        .map(|p| p.attempts.iter().map(|a| (a.attempt, a.clone())).collect())
-        .unwrap_or_default();
-    for t in owned(owner, observed).filter(|t| generation_of(t) == Some(owner.generation)) {
+    scoped_run_state(&task_scope(inputs), observed)
+}
+
+/// The attempts of the run `scope` (the status's, updated from what ECS reports), the
+/// phase they add up to, and why the run failed.
+pub fn scoped_run_state(scope: &RunScope<'_>, observed: &ObservedRun) -> RunState {
+    let mut attempts: BTreeMap<i32, TaskAttempt> = scope
+        .previous_attempts
+        .iter()
+        .map(|a| (a.attempt, a.clone()))
+        .collect();
+    let tasks = || observed.tasks.iter().filter(|t| scope.contains(t));
+    for t in tasks() {
         let Some(n) = t.tags.get(ATTEMPT_TAG).and_then(|a| a.parse::<i32>().ok()) else {
             continue;
         };
@@ -327,16 +404,13 @@ pub fn run_state(inputs: TaskInputs<'_>, observed: &ObservedRun) -> RunState {
         a.outcome = outcome;
         a.reason = reason;
     }
-    let started_at = previous
-        .and_then(|p| p.started_at.clone())
+    let started_at = scope
+        .previous_started_at
+        .map(str::to_owned)
         .into_iter()
-        .chain(
-            owned(owner, observed)
-                .filter(|t| generation_of(t) == Some(owner.generation))
-                .filter_map(|t| t.created_at.clone()),
-        )
+        .chain(tasks().filter_map(|t| t.created_at.clone()))
         .min();
-    let (phase, failure) = phase(inputs, &attempts, started_at.as_deref());
+    let (phase, failure) = phase(scope, &attempts, started_at.as_deref());
     RunState {
         phase,
         attempts,
@@ -359,23 +433,22 @@ fn forget_missing(a: &mut TaskAttempt, missing: &BTreeSet<String>) {
 
 /// The phase of the run and why it failed.
 fn phase(
-    inputs: TaskInputs<'_>,
+    scope: &RunScope<'_>,
     attempts: &[TaskAttempt],
     started_at: Option<&str>,
 ) -> (TaskPhase, Option<(&'static str, String)>) {
-    let spec = inputs.spec;
     let Some(last) = attempts.last() else {
         return (TaskPhase::Pending, None);
     };
     if last.outcome == TaskPhase::Succeeded {
         return (TaskPhase::Succeeded, None);
     }
-    let deadline = spec
+    let deadline = scope
         .active_deadline_seconds
         .zip(started_at)
         .and_then(|(d, s)| {
             let start: Timestamp = s.parse().ok()?;
-            let elapsed = inputs.now.as_second() - start.as_second();
+            let elapsed = scope.now.as_second() - start.as_second();
             (elapsed > d).then_some((d, elapsed))
         });
     if let Some((d, elapsed)) = deadline {
@@ -388,12 +461,12 @@ fn phase(
         );
     }
     match last.outcome {
-        TaskPhase::Failed if last.attempt > spec.backoff_limit => {
+        TaskPhase::Failed if last.attempt > scope.backoff_limit => {
             let why = last.reason.clone().unwrap_or_else(|| "failed".into());
             let message = format!(
                 "attempt {} of {} failed: {why}",
                 last.attempt,
-                spec.backoff_limit + 1
+                scope.backoff_limit + 1
             );
             (TaskPhase::Failed, Some((reasons::RUN_FAILED, message)))
         }

@@ -205,6 +205,16 @@ pub const FARGATE_SERVICE_REFERENCES: &[(&str, Category)] = &[
         "vpcLattice[].advanced.testListenerRule",
         Category::ListenerRule,
     ),
+    // spec.deployment.preDeploy (its task's revision and network).
+    (
+        "deployment.preDeploy.taskDefinitionArn",
+        Category::TaskDefinition,
+    ),
+    ("deployment.preDeploy.network.subnets[]", Category::Subnet),
+    (
+        "deployment.preDeploy.network.securityGroups[]",
+        Category::SecurityGroup,
+    ),
 ];
 
 /// Every FargateTask spec field that references an AWS resource another team could own

@@ -701,6 +701,7 @@ impl SimAws {
             stopped_tasks: vec![],
             service_deployment: None,
             roles: BTreeMap::new(),
+            pre_deploy: None,
         }
     }
 

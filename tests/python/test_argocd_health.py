@@ -280,6 +280,36 @@ class HealthLuaCases:
         )
         self.assertEqual(self.run_health(obj), ("Degraded", "RolledBack: " + rolled_back))
 
+    def test_a_service_held_by_its_pre_deploy(self):
+        # The conditions the operator writes while spec.deployment.preDeploy holds a new
+        # revision (engine::report::held_back; tests/predeploy.rs): waiting for the task
+        # is Progressing, a failed task Degraded (the running revision keeps serving).
+        running = ("the preDeploy task (./manage migrate) runs before the service moves to "
+                   "revision shop_web-api:2: attempt 1 of at most 1 runs")
+        obj = with_conditions(
+            condition("Ready", "False", "PreDeployRunning", running),
+            condition("Progressing", "True", "PreDeployRunning", running),
+            condition("Degraded", "False", "AsExpected"),
+            condition("Synced", "True", "InSync", "AWS matches the spec"),
+        )
+        obj["status"]["preDeploy"] = {"targetTaskDefinitionArn": TD_ARN, "generation": 2,
+                                      "phase": "Running", "attemptCount": 1}
+        self.assertEqual(self.run_health(obj), ("Progressing", "PreDeployRunning: " + running))
+        failed = ("the preDeploy task of revision shop_web-api:2 failed: attempt 1 of 1 failed: "
+                  "task 0a1b: container api exited with code 3 (task stopped: Essential "
+                  "container in task exited); the service keeps shop_web-api:1. A new "
+                  "generation of this FargateService (any spec change) or a new revision runs "
+                  "it again")
+        obj = with_conditions(
+            condition("Ready", "False", "PreDeployFailed", failed),
+            condition("Progressing", "False", "PreDeployFailed", failed),
+            condition("Degraded", "True", "PreDeployFailed", failed),
+            condition("Synced", "True", "InSync", "AWS matches the spec"),
+        )
+        obj["status"]["preDeploy"] = {"targetTaskDefinitionArn": TD_ARN, "generation": 2,
+                                      "phase": "Failed", "attemptCount": 1}
+        self.assertEqual(self.run_health(obj), ("Degraded", "PreDeployFailed: " + failed))
+
     def test_ready_false_alone_is_progressing(self):
         obj = with_conditions(
             condition("Ready", "False", "TasksNotRunning", "2 of 3 tasks running"),

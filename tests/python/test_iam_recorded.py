@@ -394,7 +394,8 @@ class Authorizer:
             add("ecs:TagResource", ecs_arn("task", f"{cluster}/*"),
                 {**request_tags(tags), "ecs:CreateAction": "RunTask"}, implied=True)
         # The recording has no answers, so a later StopTask's task is known by its cluster
-        # only: the examples run one FargateTask per cluster.
+        # only: the tags of its last RunTask. The examples' runs in one cluster (a
+        # FargateTask's, a FargateService's preDeploy) all carry the ownership tags.
         self.task_tags[cluster] = tags
 
     def _ecs_StopTask(self, p, add):
