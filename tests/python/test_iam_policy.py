@@ -777,11 +777,26 @@ class BoundaryPolicyTest(unittest.TestCase):
         scheduler = {"aws:PrincipalArn": SCHEDULER_ROLE}
         task_role = {"aws:PrincipalArn": MANAGED_ROLE}
         task = "arn:aws:ecs:us-east-1:123456789012:task/shop/0123"
-        for action, resource in [("ecs:RunTask", ECS_TASK_DEFINITION), ("ecs:TagResource", task),
-                                 ("iam:PassRole", MANAGED_ROLE)]:
+        for action, resource, ctx in [("ecs:RunTask", ECS_TASK_DEFINITION, {}),
+                                      ("ecs:TagResource", task, {"ecs:CreateAction": "RunTask"}),
+                                      ("iam:PassRole", MANAGED_ROLE,
+                                       {"iam:PassedToService": "ecs-tasks.amazonaws.com"})]:
             with self.subTest(action=action):
-                self.assertEqual(evaluate(self.policy, action, resource, scheduler), ALLOW)
-                self.assertNotEqual(evaluate(self.policy, action, resource, task_role), ALLOW)
+                self.assertEqual(evaluate(self.policy, action, resource, {**scheduler, **ctx}), ALLOW)
+                self.assertNotEqual(evaluate(self.policy, action, resource, {**task_role, **ctx}), ALLOW)
+        # The ceiling itself carries the conditions the operator's inline policy sets, so a
+        # scheduler role's policy cannot be widened past them: roles outside
+        # /fargate-operator/ or passed to another service, tags outside RunTask.
+        user_role = f"arn:aws:iam::{ACCOUNT}:role/admin"
+        for action, resource, ctx in [
+                ("iam:PassRole", MANAGED_ROLE, {"iam:PassedToService": "lambda.amazonaws.com"}),
+                ("iam:PassRole", MANAGED_ROLE, {}),
+                ("iam:PassRole", user_role, {"iam:PassedToService": "ecs-tasks.amazonaws.com"}),
+                ("ecs:TagResource", task, {}),
+                ("ecs:TagResource", task, {"ecs:CreateAction": "CreateService"}),
+                ("ecs:RunTask", "arn:aws:ecs:us-east-1:123456789012:service/shop/web", {})]:
+            with self.subTest(action=action, resource=resource, ctx=ctx):
+                self.assertNotEqual(evaluate(self.policy, action, resource, {**scheduler, **ctx}), ALLOW)
         # Every other IAM action stays out of a scheduler role's reach.
         for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"):
             with self.subTest(action=action):
