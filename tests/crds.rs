@@ -87,7 +87,9 @@ fn crds_are_structural_with_status_columns_and_list_map_conditions() {
         let want: &[&str] = match kind.as_str() {
             "FargateService" => &["Ready", "Desired", "Running", "Revision", "Rollout", "Age"],
             "FargateTenant" => &["Ready", "Region", "Objects", "Age"],
-            "FargateTask" => &["Phase", "Ready", "Attempts", "Age"],
+            "FargateTask" => &[
+                "Phase", "Ready", "Attempts", "Schedule", "Suspend", "Last Run", "Age",
+            ],
             _ => &["Family", "Revision", "Ready", "Age"],
         };
         assert_eq!(columns, want, "{kind}");
