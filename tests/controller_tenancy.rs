@@ -9,12 +9,14 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use fargate_operator::api::conditions::{condition_types as ct, reasons};
-use fargate_operator::api::{FargateService, FargateTenant, TaskDefinition, FINALIZER};
+use fargate_operator::api::{
+    FargateService, FargateTask, FargateTenant, TaskDefinition, FINALIZER,
+};
 use fargate_operator::aws::accounts::{Accounts, Connect, Scope};
 use fargate_operator::aws::instrument::CallCounter;
 use fargate_operator::aws::Aws;
 use fargate_operator::controller::reconcile::{
-    reconcile_fargate_service, reconcile_task_definition,
+    reconcile_fargate_service, reconcile_fargate_task, reconcile_task_definition,
 };
 use fargate_operator::controller::tenancy::TenancyStores;
 use fargate_operator::controller::{Context, Leadership, Settings, Stores};
@@ -325,6 +327,55 @@ async fn a_cleanup_does_not_run_where_the_objects_resources_are_not() {
     );
     let status = req.body["status"].clone();
     let mut answer = serde_json::to_value(&fs).expect("serialises");
+    answer["status"] = status.clone();
+    req.reply(&answer);
+    let text = status.to_string();
+    assert!(
+        text.contains("account 111111111111, region eu-west-1"),
+        "{text}"
+    );
+    assert!(events.iter().any(|(t, _, _)| t == "Warning"), "{events:?}");
+    assert!(run.await.unwrap().is_err(), "the finalizer stays; retried");
+    server.done().await;
+    assert_eq!(h.calls.snapshot(), Default::default(), "AWS was called");
+}
+
+/// A scheduled FargateTask has no task of its own to say where it lives: its schedule's
+/// ARN does. Made in the tenant's account and region, with the tenant gone, its cleanup
+/// must not run with the operator's own clients (which would find no schedule there and
+/// drop the finalizer, leaking the schedule and its role).
+#[tokio::test]
+async fn a_scheduled_tasks_cleanup_does_not_run_where_its_schedule_is_not() {
+    let h = Harness::new();
+    let mut ft: FargateTask = finalized(
+        support::examples::load(&["nightly-report.yaml"]).tasks[0].clone(),
+        "0a6b7e4c-4444-4e8e-9f7a-5d2b3c4d5e6f",
+    );
+    ft.metadata.deletion_timestamp =
+        Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now()));
+    ft.status = Some(
+        serde_json::from_value(json!({"schedule": {
+            "name": "fgo_shop_nightly-report",
+            "arn": "arn:aws:scheduler:eu-west-1:111111111111:schedule/default/fgo_shop_nightly-report",
+        }}))
+        .expect("status"),
+    );
+    let (client, mut server) = mock_client();
+    let run = tokio::spawn(reconcile_fargate_task(
+        Arc::new(DeserializeGuard(Ok(ft.clone()))),
+        h.context(client, &[]),
+    ));
+    let (events, next) = server.events_then().await;
+    let req = next.expect("the status patch");
+    assert_eq!(
+        (req.method.as_str(), req.path.as_str()),
+        (
+            "PATCH",
+            "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/fargatetasks/nightly-report/status"
+        )
+    );
+    let status = req.body["status"].clone();
+    let mut answer = serde_json::to_value(&ft).expect("serialises");
     answer["status"] = status.clone();
     req.reply(&answer);
     let text = status.to_string();

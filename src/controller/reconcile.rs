@@ -430,25 +430,16 @@ async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<A
         .get(&key)
         .cloned()
         .unwrap_or_default();
-    let governed = match governed_for_cleanup(
-        ctx,
-        td,
-        td.status.as_ref().and_then(|s| s.arn.as_deref()),
-    )
-    .await
-    {
-        Ok(g) => g,
-        Err(c) => return cleaned_up(ctx, TASK_DEFINITION, td, c).await,
-    };
-    let (c, running) = engine::cleanup_task_definition_asking_ecs(
-        &governed.aws,
-        td,
-        &known,
-        &recheck,
-        ctx.settings.max_passes,
-    )
-    .await;
-    {
+    let arn = td.status.as_ref().and_then(|s| s.arn.as_deref());
+    clean_up_governed(ctx, TASK_DEFINITION, td, arn, async |governed| {
+        let (c, running) = engine::cleanup_task_definition_asking_ecs(
+            &governed.aws,
+            td,
+            &known,
+            &recheck,
+            ctx.settings.max_passes,
+        )
+        .await;
         let mut waits = lock(&ctx.cleanup_waits);
         match &c.sync {
             // A failed attempt may not have read ECS: keep what the last one found.
@@ -460,33 +451,53 @@ async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<A
                 waits.insert(key, running);
             }
         }
-    }
-    cleaned_up(ctx, TASK_DEFINITION, td, c).await
+        c
+    })
+    .await
 }
 
 async fn cleanup_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Action, Error> {
-    let governed = match governed_for_cleanup(
-        ctx,
-        fs,
-        fs.status.as_ref().and_then(|s| s.service_arn.as_deref()),
-    )
+    let arn = fs.status.as_ref().and_then(|s| s.service_arn.as_deref());
+    clean_up_governed(ctx, FARGATE_SERVICE, fs, arn, async |governed| {
+        let fs = &*governed_fargate_service(fs, &governed.config);
+        let (cluster, name) = service_location(fs);
+        ctx.observations.forget(&cluster, &name);
+        ctx.deep_checks.reset(&object_key(FARGATE_SERVICE, fs));
+        engine::cleanup_fargate_service(&governed.aws, fs, ctx.settings.max_passes).await
+    })
     .await
-    {
-        Ok(g) => g,
-        Err(c) => return cleaned_up(ctx, FARGATE_SERVICE, fs, c).await,
+}
+
+/// Cleans `obj` up with `clean`, given what the cleanup runs with (its namespace's tenant:
+/// clients and policy), and reports the outcome; when that cannot be had, reports why
+/// instead (see [`governed_for_cleanup`]) and cleans nothing.
+pub(super) async fn clean_up_governed<K>(
+    ctx: &Context,
+    kind: &'static str,
+    obj: &K,
+    arn: Option<&str>,
+    clean: impl AsyncFnOnce(tenancy::Governed) -> engine::Cleanup,
+) -> Result<Action, Error>
+where
+    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+        + HasStatus
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + 'static,
+    K::Status: ObjectStatus,
+{
+    let c = match governed_for_cleanup(ctx, obj, arn).await {
+        Ok(governed) => clean(governed).await,
+        Err(c) => c,
     };
-    let fs = &*governed_fargate_service(fs, &governed.config);
-    let (cluster, name) = service_location(fs);
-    ctx.observations.forget(&cluster, &name);
-    ctx.deep_checks.reset(&object_key(FARGATE_SERVICE, fs));
-    let c = engine::cleanup_fargate_service(&governed.aws, fs, ctx.settings.max_passes).await;
-    cleaned_up(ctx, FARGATE_SERVICE, fs, c).await
+    cleaned_up(ctx, kind, obj, c).await
 }
 
 /// What a cleanup runs with, or the unfinished cleanup that says why it cannot run: the
 /// namespace's tenant cannot be used, or the resources the status names (`arn`) live in
 /// another account or region than the tenant now points to.
-pub(super) async fn governed_for_cleanup<K: Resource>(
+async fn governed_for_cleanup<K: Resource>(
     ctx: &Context,
     obj: &K,
     arn: Option<&str>,

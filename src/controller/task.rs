@@ -12,7 +12,7 @@ use kube::runtime::events::EventType;
 use kube::{Api, ResourceExt};
 
 use super::reconcile::{
-    cleaned_up, emit, governed_for_cleanup, next_action, refuse, reported, Error, FARGATE_TASK,
+    clean_up_governed, emit, next_action, refuse, reported, Error, FARGATE_TASK,
 };
 use super::{object_key, revision_for_task, Context};
 use crate::api::conditions::{condition_types as ct, is_true, reasons};
@@ -56,18 +56,20 @@ pub(super) async fn apply_fargate_task(ft: &FargateTask, ctx: &Context) -> Resul
 }
 
 pub(super) async fn cleanup_fargate_task(ft: &FargateTask, ctx: &Context) -> Result<Action, Error> {
-    // Where its tasks run: the ARN of any task of its runs.
-    let arn = ft
-        .status
-        .as_ref()
-        .and_then(|s| s.attempts.iter().flat_map(|a| &a.tasks).next())
-        .map(|t| t.task_arn.as_str());
-    let governed = match governed_for_cleanup(ctx, ft, arn).await {
-        Ok(g) => g,
-        Err(c) => return cleaned_up(ctx, FARGATE_TASK, ft, c).await,
-    };
-    let c = engine::task::cleanup_fargate_task(&governed.aws, ft, ctx.settings.max_passes).await;
-    cleaned_up(ctx, FARGATE_TASK, ft, c).await
+    // Where it runs: its schedule's ARN, or the ARN of any task of its runs.
+    let status = ft.status.as_ref();
+    let arn = status
+        .and_then(|s| s.schedule.as_ref())
+        .and_then(|s| s.arn.as_deref())
+        .or_else(|| {
+            status
+                .and_then(|s| s.attempts.iter().flat_map(|a| &a.tasks).next())
+                .map(|t| t.task_arn.as_str())
+        });
+    clean_up_governed(ctx, FARGATE_TASK, ft, arn, async |governed| {
+        engine::task::cleanup_fargate_task(&governed.aws, ft, ctx.settings.max_passes).await
+    })
+    .await
 }
 
 /// How long until a finished run's object is deleted (zero: now); None when it is not
