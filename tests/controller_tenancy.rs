@@ -298,24 +298,30 @@ async fn a_tenants_objects_are_made_in_its_account_with_its_clients() {
     assert!(body.contains("eu-west-1"), "{body}");
 }
 
-#[tokio::test]
-async fn a_cleanup_does_not_run_where_the_objects_resources_are_not() {
+/// Deletes `obj` (its status as the tenant left it) through `reconcile`, with no tenant
+/// now: the cleanup must not run (no AWS call), the status must say where its resources
+/// are (account 111111111111, eu-west-1), a Warning goes out and the finalizer stays.
+async fn assert_cleanup_held<K, F>(
+    obj: K,
+    status: Value,
+    path: &str,
+    reconcile: impl FnOnce(Arc<DeserializeGuard<K>>, Arc<Context>) -> F,
+) where
+    K: kube::Resource + serde::Serialize + serde::de::DeserializeOwned + Clone,
+    F: std::future::Future<Output = Result<Action, fargate_operator::controller::reconcile::Error>>
+        + Send
+        + 'static,
+{
     let h = Harness::new();
-    let (_, fs) = web_api();
-    let mut fs = fs;
-    fs.metadata.deletion_timestamp =
+    let mut obj = obj;
+    obj.meta_mut().deletion_timestamp =
         Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now()));
-    // Made while a tenant pointed the namespace at eu-west-1; the tenant is gone now.
-    fs.status = Some(
-        serde_json::from_value(json!({
-            "serviceArn": "arn:aws:ecs:eu-west-1:111111111111:service/shop/shop_web-api",
-            "clusterArn": "arn:aws:ecs:eu-west-1:111111111111:cluster/shop",
-        }))
-        .expect("status"),
-    );
+    let mut stored = serde_json::to_value(&obj).expect("serialises");
+    stored["status"] = status;
+    let obj: K = serde_json::from_value(stored).expect("object");
     let (client, mut server) = mock_client();
-    let run = tokio::spawn(reconcile_fargate_service(
-        Arc::new(DeserializeGuard(Ok(fs.clone()))),
+    let run = tokio::spawn(reconcile(
+        Arc::new(DeserializeGuard(Ok(obj.clone()))),
         h.context(client, &[]),
     ));
     // A cleanup publishes its Events first, then the status saying why it is not done.
@@ -323,10 +329,10 @@ async fn a_cleanup_does_not_run_where_the_objects_resources_are_not() {
     let req = next.expect("the status patch");
     assert_eq!(
         (req.method.as_str(), req.path.as_str()),
-        ("PATCH", format!("{FS_PATH}/status").as_str())
+        ("PATCH", format!("{path}/status").as_str())
     );
     let status = req.body["status"].clone();
-    let mut answer = serde_json::to_value(&fs).expect("serialises");
+    let mut answer = serde_json::to_value(&obj).expect("serialises");
     answer["status"] = status.clone();
     req.reply(&answer);
     let text = status.to_string();
@@ -340,51 +346,45 @@ async fn a_cleanup_does_not_run_where_the_objects_resources_are_not() {
     assert_eq!(h.calls.snapshot(), Default::default(), "AWS was called");
 }
 
+/// Made while a tenant pointed the namespace at eu-west-1; the tenant is gone now.
+#[tokio::test]
+async fn a_cleanup_does_not_run_where_the_objects_resources_are_not() {
+    let (_, fs) = web_api();
+    let status = json!({
+        "serviceArn": "arn:aws:ecs:eu-west-1:111111111111:service/shop/shop_web-api",
+        "clusterArn": "arn:aws:ecs:eu-west-1:111111111111:cluster/shop",
+    });
+    assert_cleanup_held(fs, status, FS_PATH, reconcile_fargate_service).await;
+}
+
+/// A service whose preDeploy ran before its first create has no service ARN yet: the
+/// revision its preDeploy runs says where it lives.
+#[tokio::test]
+async fn a_pre_deploy_before_the_first_create_holds_the_cleanup_too() {
+    let (_, fs) = web_api();
+    let status = json!({"preDeploy": {
+        "targetTaskDefinitionArn": "arn:aws:ecs:eu-west-1:111111111111:task-definition/shop_web-api:1",
+        "generation": 1,
+        "phase": "Running",
+        "attemptCount": 1,
+    }});
+    assert_cleanup_held(fs, status, FS_PATH, reconcile_fargate_service).await;
+}
+
 /// A scheduled FargateTask has no task of its own to say where it lives: its schedule's
-/// ARN does. Made in the tenant's account and region, with the tenant gone, its cleanup
-/// must not run with the operator's own clients (which would find no schedule there and
-/// drop the finalizer, leaking the schedule and its role).
+/// ARN does. With the tenant gone, its cleanup must not run with the operator's own
+/// clients (which would find no schedule there and drop the finalizer, leaking the
+/// schedule and its role).
 #[tokio::test]
 async fn a_scheduled_tasks_cleanup_does_not_run_where_its_schedule_is_not() {
-    let h = Harness::new();
-    let mut ft: FargateTask = finalized(
+    let ft: FargateTask = finalized(
         support::examples::load(&["nightly-report.yaml"]).tasks[0].clone(),
         "0a6b7e4c-4444-4e8e-9f7a-5d2b3c4d5e6f",
     );
-    ft.metadata.deletion_timestamp =
-        Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now()));
-    ft.status = Some(
-        serde_json::from_value(json!({"schedule": {
-            "name": "fgo_shop_nightly-report",
-            "arn": "arn:aws:scheduler:eu-west-1:111111111111:schedule/default/fgo_shop_nightly-report",
-        }}))
-        .expect("status"),
-    );
-    let (client, mut server) = mock_client();
-    let run = tokio::spawn(reconcile_fargate_task(
-        Arc::new(DeserializeGuard(Ok(ft.clone()))),
-        h.context(client, &[]),
-    ));
-    let (events, next) = server.events_then().await;
-    let req = next.expect("the status patch");
-    assert_eq!(
-        (req.method.as_str(), req.path.as_str()),
-        (
-            "PATCH",
-            "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/fargatetasks/nightly-report/status"
-        )
-    );
-    let status = req.body["status"].clone();
-    let mut answer = serde_json::to_value(&ft).expect("serialises");
-    answer["status"] = status.clone();
-    req.reply(&answer);
-    let text = status.to_string();
-    assert!(
-        text.contains("account 111111111111, region eu-west-1"),
-        "{text}"
-    );
-    assert!(events.iter().any(|(t, _, _)| t == "Warning"), "{events:?}");
-    assert!(run.await.unwrap().is_err(), "the finalizer stays; retried");
-    server.done().await;
-    assert_eq!(h.calls.snapshot(), Default::default(), "AWS was called");
+    let status = json!({"schedule": {
+        "name": "fgo_shop_nightly-report",
+        "arn": "arn:aws:scheduler:eu-west-1:111111111111:schedule/default/fgo_shop_nightly-report",
+    }});
+    let path = "/apis/ecs.fargate.dev/v1alpha1/namespaces/shop/fargatetasks/nightly-report";
+    assert_cleanup_held(ft, status, path, reconcile_fargate_task).await;
 }

@@ -457,7 +457,16 @@ async fn cleanup_task_definition(td: &TaskDefinition, ctx: &Context) -> Result<A
 }
 
 async fn cleanup_fargate_service(fs: &FargateService, ctx: &Context) -> Result<Action, Error> {
-    let arn = fs.status.as_ref().and_then(|s| s.service_arn.as_deref());
+    // Where it lives: its service, or (a preDeploy before the first create) its cluster or
+    // the revision its preDeploy runs.
+    let arn = fs.status.as_ref().and_then(|s| {
+        let pre_deploy = s.pre_deploy.as_ref();
+        let revision = pre_deploy.map(|p| p.target_task_definition_arn.as_str());
+        s.service_arn
+            .as_deref()
+            .or(s.cluster_arn.as_deref())
+            .or(revision)
+    });
     clean_up_governed(ctx, FARGATE_SERVICE, fs, arn, async |governed| {
         let fs = &*governed_fargate_service(fs, &governed.config);
         let (cluster, name) = service_location(fs);
