@@ -848,6 +848,8 @@ mod tests {
             panic!("{actions:?}");
         };
         assert_eq!((body.start_date, body.end_date), (None, Some(JAN1)));
+        let shown = actions[0].describe();
+        assert!(shown.contains("until 2030-01-01T00:00:00Z"), "{shown}");
         // Both ended: nothing, even when the spec changes otherwise.
         let mut other = ends.clone();
         other.count = 3;
