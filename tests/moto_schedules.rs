@@ -81,6 +81,20 @@ fn dates(
     )
 }
 
+/// Applies `m`: it converges with one write, UpdateSchedule.
+async fn assert_one_update(
+    aws: &fargate_operator::aws::Aws,
+    calls: &fargate_operator::aws::instrument::CallCounter,
+    m: &Manifests,
+) {
+    calls.reset();
+    assert_converged(&apply(aws, m).await);
+    assert_eq!(
+        calls.writes(),
+        BTreeMap::from([("scheduler:update_schedule".to_owned(), 1)])
+    );
+}
+
 #[tokio::test]
 async fn a_schedule_is_created_changed_and_deleted_with_its_role() {
     let (aws, calls) = aws().await;
@@ -198,12 +212,7 @@ async fn a_schedule_is_created_changed_and_deleted_with_its_role() {
     // A new expression, then suspension: UpdateSchedule only.
     m.tasks[0].spec.schedule = Some("rate(6 hours)".into());
     m.tasks[0].metadata.generation = Some(2);
-    calls.reset();
-    assert_converged(&apply(&aws, &m).await);
-    assert_eq!(
-        calls.writes(),
-        BTreeMap::from([("scheduler:update_schedule".to_owned(), 1)])
-    );
+    assert_one_update(&aws, &calls, &m).await;
     assert_eq!(
         schedule(&scheduler).await.unwrap().schedule_expression(),
         Some("rate(6 hours)")
@@ -227,12 +236,7 @@ async fn a_schedule_is_created_changed_and_deleted_with_its_role() {
     // Applied again: no write.
     m.tasks[0].spec.start_date = Some(rfc3339(now - 3_600, "Z"));
     m.tasks[0].metadata.generation = Some(4);
-    calls.reset();
-    assert_converged(&apply(&aws, &m).await);
-    assert_eq!(
-        calls.writes(),
-        BTreeMap::from([("scheduler:update_schedule".to_owned(), 1)])
-    );
+    assert_one_update(&aws, &calls, &m).await;
     assert_eq!(
         dates(&schedule(&scheduler).await.unwrap()),
         (Some(now - 3_600 + 6 * 3_600), Some(end))

@@ -709,32 +709,23 @@ mod tests {
         assert_eq!(rate_seconds("rate(2 hours)"), Some(7_200));
         assert_eq!(rate_seconds("rate(1 day)"), Some(86_400));
         assert_eq!(rate_seconds("cron(0 5 ? * * *)"), None);
-        // To come: sent as is, whatever the expression.
-        assert_eq!(
-            effective_start("cron(0 5 ? * * *)", Some(1_000), 999),
-            Some(1_000)
-        );
-        assert_eq!(
-            effective_start("rate(1 hour)", Some(1_000), 999),
-            Some(1_000)
-        );
-        // Passed (or now): none for cron; the first of start + n periods after now for rate.
-        assert_eq!(
-            effective_start("cron(0 5 ? * * *)", Some(1_000), 1_000),
-            None
-        );
-        assert_eq!(
-            effective_start("rate(1 hour)", Some(1_000), 1_000),
-            Some(4_600)
-        );
-        assert_eq!(
-            effective_start("rate(1 hour)", Some(1_000), 4_599),
-            Some(4_600)
-        );
-        assert_eq!(
-            effective_start("rate(1 hour)", Some(1_000), 4_600),
-            Some(8_200)
-        );
+        // (expression, start, now, what is sent): a start to come as it is, whatever the
+        // expression; one that passed (or is now) none for cron, and for rate the first of
+        // start + n periods after now.
+        for (expr, start, now, sent) in [
+            ("cron(0 5 ? * * *)", 1_000, 999, Some(1_000)),
+            ("rate(1 hour)", 1_000, 999, Some(1_000)),
+            ("cron(0 5 ? * * *)", 1_000, 1_000, None),
+            ("rate(1 hour)", 1_000, 1_000, Some(4_600)),
+            ("rate(1 hour)", 1_000, 4_599, Some(4_600)),
+            ("rate(1 hour)", 1_000, 4_600, Some(8_200)),
+        ] {
+            assert_eq!(
+                effective_start(expr, Some(start), now),
+                sent,
+                "{expr} {start} {now}"
+            );
+        }
         assert_eq!(effective_start("rate(1 hour)", None, 4_600), None);
         assert!(ended(Some(5), 5) && !ended(Some(6), 5) && !ended(None, 5));
     }
