@@ -273,7 +273,8 @@ fn fire(backend: &SimBackend) -> usize {
 }
 
 #[tokio::test]
-async fn start_and_end_dates_are_sent_kept_as_time_passes_never_resent_once_passed_and_end_it() {
+async fn start_and_end_dates_are_sent_and_kept_as_time_passes_and_a_start_that_passed_is_never_resent(
+) {
     let (backend, mut ft, arn) = setup().await;
     // 2026-01-02T00:00:00Z to 2026-01-11T00:00:00Z, written at +01:00 and with a fraction.
     ft.spec.start_date = Some("2026-01-02T01:00:00.250+01:00".into());
@@ -327,7 +328,17 @@ async fn start_and_end_dates_are_sent_kept_as_time_passes_never_resent_once_pass
         .await
         .applied
         .is_empty());
+}
 
+#[tokio::test]
+async fn a_schedule_whose_end_passed_is_ended_and_left_alone_until_the_end_moves() {
+    let (backend, mut ft, arn) = setup().await;
+    ft.spec.schedule = Some("rate(1 day)".into());
+    ft.spec.start_date = Some("2026-01-02T00:00:00Z".into());
+    ft.spec.end_date = Some("2026-01-11T00:00:00Z".into());
+    step(&backend, &mut ft, &arn).await;
+    let next = new_revision(&backend, &arn, "public.ecr.aws/nginx/nginx:1.28").await;
+    step_at(&backend, &mut ft, &next, at(3 * DAY)).await;
     // The end passes: the schedule stays, starts nothing, Ready says Ended; later edits
     // and revisions change nothing of an ended schedule.
     let r = step_at(&backend, &mut ft, &next, at(10 * DAY)).await;
