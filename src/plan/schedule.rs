@@ -154,18 +154,27 @@ pub fn ended(end: Option<i64>, now: i64) -> bool {
     end.is_some_and(|e| e <= now)
 }
 
-/// `(StartDate, EndDate)` of the spec as sent at `now`: an ended schedule gets its end and
-/// no start (nothing will run; a start after the end could be refused).
+/// Whether a schedule starts no run again at `now`: its end has passed, or (a `rate` one
+/// whose start passed) the next of its times is not before its end.
+fn finished(b: &ScheduleBody, now: i64) -> bool {
+    ended(b.end_date, now) || b.start_date.zip(b.end_date).is_some_and(|(s, e)| s >= e)
+}
+
+/// `(StartDate, EndDate)` of the spec as sent at `now`. A schedule that starts no run again
+/// gets no start (a start after the end could be refused) and its end, or `now` when its end
+/// is still to come but its next time is not before it (a `rate` one whose start passed):
+/// without a start it could run before that end.
 fn desired_dates(spec: &FargateTaskSpec, expression: &str, now: i64) -> (Option<i64>, Option<i64>) {
     let date = |d: &Option<String>| d.as_deref().and_then(crate::api::schedule::date_seconds);
     let end = date(&spec.end_date);
     if ended(end, now) {
         return (None, end);
     }
-    (
-        effective_start(expression, date(&spec.start_date), now),
-        end,
-    )
+    let start = effective_start(expression, date(&spec.start_date), now);
+    if start.zip(end).is_some_and(|(s, e)| s >= e) {
+        return (None, Some(now));
+    }
+    (start, end)
 }
 
 /// `(partition, region, account)` of an ARN.
@@ -366,17 +375,18 @@ pub fn schedule_ownership(owner: &Owner, s: &ObservedSchedule) -> Ownership {
 /// What GetSchedule reports, made comparable with the desired body: the role by the
 /// managed name it is the ARN of, the input as parsed JSON, the dates as they act at `now`
 /// (a start that has passed as [`effective_start`] makes it; none wanted and one that has
-/// passed reported: the schedule has started either way). Two schedules that have both
-/// ended are the same whatever else differs: neither starts a run again.
+/// passed reported: the schedule has started either way). Two schedules that both start no
+/// run again ([`finished`]) are the same whatever else differs.
 fn same_schedule(want: &ScheduleBody, got: &ScheduleBody, now: i64) -> bool {
-    if ended(want.end_date, now) && ended(got.end_date, now) {
+    let started = got.start_date.is_some_and(|s| s <= now);
+    let mut got = got.clone();
+    got.start_date = effective_start(&got.expression, got.start_date, now);
+    if finished(want, now) && finished(&got, now) {
         return true;
     }
-    let mut got = got.clone();
-    got.start_date = match got.start_date {
-        Some(s) if s <= now && want.start_date.is_none() => None,
-        s => effective_start(&got.expression, s, now),
-    };
+    if started && want.start_date.is_none() {
+        got.start_date = None;
+    }
     same_body(want, &got)
 }
 
@@ -855,6 +865,31 @@ mod tests {
             plan_at(&ends, &other, (JAN1 - DAY, JAN1 + DAY), "arn:td:1"),
             vec![]
         );
+    }
+
+    #[test]
+    fn a_rate_schedule_whose_next_time_is_past_its_end_is_ended_now_once() {
+        // Daily from Jan 1 00:00 until Jan 10, then (at Jan 5 06:00) until Jan 5 12:00: the
+        // next time (Jan 6) is after the new end, so no run is left. The update ends it now
+        // (no start, which could run before that end) ...
+        let was = dated(
+            "rate(1 day)",
+            Some("2030-01-01T00:00:00Z"),
+            Some("2030-01-10T00:00:00Z"),
+        );
+        let mut s = was.clone();
+        s.end_date = Some("2030-01-05T12:00:00Z".into());
+        let now = JAN1 + 4 * DAY + 6 * 3_600;
+        let actions = plan_at(&was, &s, (JAN1 - DAY, now), "arn:td:1");
+        let [Action::UpdateSchedule { body }] = actions.as_slice() else {
+            panic!("{actions:?}");
+        };
+        assert_eq!((body.start_date, body.end_date), (None, Some(now)));
+        assert!(finished(body, now) && finished(body, now + DAY));
+        // ... and a schedule made with that spec (no run left) is left alone, as it is when
+        // something else changes (another revision).
+        assert_eq!(plan_at(&s, &s, (JAN1 - DAY, now), "arn:td:1"), vec![]);
+        assert_eq!(plan_at(&s, &s, (JAN1 - DAY, now), "arn:td:2"), vec![]);
     }
 
     #[test]
