@@ -207,6 +207,7 @@ fn plan_tasks(
                         spec: &ft.spec,
                         task_definition_arn: arn.as_deref(),
                         config,
+                        now: k8s_openapi::jiff::Timestamp::now(),
                     };
                     let observed = observed.schedule.clone().unwrap_or_default();
                     return crate::plan::schedule::plan_scheduled_preview(inputs, &observed);

@@ -1,11 +1,12 @@
 //! A scheduled FargateTask (examples/nightly-report.yaml, with the web-api example whose
 //! service makes the cluster) against moto's EventBridge Scheduler, IAM and ECS, through the
-//! real SDK clients: the schedule and its role created, applied again with no write, changed
-//! (expression, suspension, a new TaskDefinition revision), and deleted with its role. What
+//! real SDK clients: the schedule and its role created (with a start and an end date), applied
+//! again with no write, changed (expression, suspension, a start date that has passed, a new
+//! TaskDefinition revision), and deleted with its role. What
 //! the operator made is read back with plain SDK clients.
 //!
 //! moto stores a schedule as sent and returns it (the target's ECS parameters, tags, input
-//! and retry policy too) but never runs it: the runs a schedule starts, their status and a
+//! and retry policy too; StartDate and EndDate as the epoch seconds sent) but never runs it: the runs a schedule starts, their status and a
 //! failed run are shown on the stand-in (tests/schedules.rs).
 
 mod support;
@@ -63,6 +64,37 @@ async fn schedule(
         .ok()
 }
 
+/// `seconds` after the epoch as RFC 3339 with the text of `zone` (the caller shifts the
+/// seconds by the zone's offset).
+fn rfc3339(seconds: i64, zone: &str) -> String {
+    let t = k8s_openapi::jiff::Timestamp::from_second(seconds).expect("in range");
+    format!("{}{zone}", t.strftime("%Y-%m-%dT%H:%M:%S"))
+}
+
+/// `(StartDate, EndDate)` of a schedule as GetSchedule reports them, in epoch seconds.
+fn dates(
+    s: &aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput,
+) -> (Option<i64>, Option<i64>) {
+    (
+        s.start_date().map(|d| d.secs()),
+        s.end_date().map(|d| d.secs()),
+    )
+}
+
+/// Applies `m`: it converges with one write, UpdateSchedule.
+async fn assert_one_update(
+    aws: &fargate_operator::aws::Aws,
+    calls: &fargate_operator::aws::instrument::CallCounter,
+    m: &Manifests,
+) {
+    calls.reset();
+    assert_converged(&apply(aws, m).await);
+    assert_eq!(
+        calls.writes(),
+        BTreeMap::from([("scheduler:update_schedule".to_owned(), 1)])
+    );
+}
+
 #[tokio::test]
 async fn a_schedule_is_created_changed_and_deleted_with_its_role() {
     let (aws, calls) = aws().await;
@@ -70,6 +102,11 @@ async fn a_schedule_is_created_changed_and_deleted_with_its_role() {
     let scheduler = aws_sdk_scheduler::Client::new(&conf);
     let iam = aws_sdk_iam::Client::new(&conf);
     let mut m = manifests();
+    // Created with a start a day ahead (written at +02:00) and an end 30 days ahead.
+    let now = k8s_openapi::jiff::Timestamp::now().as_second();
+    let (start, end) = (now + 86_400, now + 30 * 86_400);
+    m.tasks[0].spec.start_date = Some(rfc3339(start + 7_200, "+02:00"));
+    m.tasks[0].spec.end_date = Some(rfc3339(end, "Z"));
 
     let results = apply(&aws, &m).await;
     assert_converged(&results);
@@ -86,6 +123,12 @@ async fn a_schedule_is_created_changed_and_deleted_with_its_role() {
         Some("OFF")
     );
     assert_eq!(status.schedule.as_ref().unwrap().arn.as_deref(), s.arn());
+    // The dates as sent (epoch seconds), read back as sent and shown in the status.
+    assert_eq!(dates(&s), (Some(start), Some(end)));
+    assert_eq!(
+        status.schedule.as_ref().unwrap().end_date,
+        Some(rfc3339(end, "Z"))
+    );
     let target = s.target().expect("target");
     assert!(
         target.arn().ends_with(&format!(":cluster/{NS}")),
@@ -169,12 +212,7 @@ async fn a_schedule_is_created_changed_and_deleted_with_its_role() {
     // A new expression, then suspension: UpdateSchedule only.
     m.tasks[0].spec.schedule = Some("rate(6 hours)".into());
     m.tasks[0].metadata.generation = Some(2);
-    calls.reset();
-    assert_converged(&apply(&aws, &m).await);
-    assert_eq!(
-        calls.writes(),
-        BTreeMap::from([("scheduler:update_schedule".to_owned(), 1)])
-    );
+    assert_one_update(&aws, &calls, &m).await;
     assert_eq!(
         schedule(&scheduler).await.unwrap().schedule_expression(),
         Some("rate(6 hours)")
@@ -189,6 +227,26 @@ async fn a_schedule_is_created_changed_and_deleted_with_its_role() {
             .state()
             .map(|s| s.as_str()),
         Some("DISABLED")
+    );
+
+    // The start moved to an hour ago (moto, like Scheduler, refuses a cron schedule's
+    // StartDate more than 5 minutes old at CreateSchedule): the update never sends it. The
+    // schedule is `rate(6 hours)` now, so its times are that start plus whole periods: the
+    // first still to come is sent (a cron schedule would get none); the end as it was.
+    // Applied again: no write.
+    m.tasks[0].spec.start_date = Some(rfc3339(now - 3_600, "Z"));
+    m.tasks[0].metadata.generation = Some(4);
+    assert_one_update(&aws, &calls, &m).await;
+    assert_eq!(
+        dates(&schedule(&scheduler).await.unwrap()),
+        (Some(now - 3_600 + 6 * 3_600), Some(end))
+    );
+    calls.reset();
+    assert_converged(&apply(&aws, &m).await);
+    assert_eq!(
+        calls.writes(),
+        BTreeMap::new(),
+        "a start that passed: no write"
     );
 
     // A new TaskDefinition revision: the schedule follows it.

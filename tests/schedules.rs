@@ -52,13 +52,24 @@ async fn step(
     ft: &mut FargateTask,
     arn: &str,
 ) -> Reconciled<FargateTaskStatus> {
+    step_at(backend, ft, arn, at(30)).await
+}
+
+/// [`step`] at `now` (the stand-in's clock set to it too).
+async fn step_at(
+    backend: &SimBackend,
+    ft: &mut FargateTask,
+    arn: &str,
+    now: Timestamp,
+) -> Reconciled<FargateTaskStatus> {
+    backend.lock().clock = Some(now);
     let r = reconcile_fargate_task(
         &backend.aws(),
         &PlanConfig::default(),
         ft,
         Some(arn),
         5,
-        at(30),
+        now,
     )
     .await;
     ft.status = Some(r.status.clone());
@@ -226,15 +237,7 @@ async fn expression_suspension_and_a_new_revision_update_the_schedule_in_place()
 
     // The TaskDefinition registers a new revision: the schedule follows it; the role's
     // grants (the family, the same roles) stay.
-    let next = {
-        let mut td = backend.lock().revision(&arn).unwrap().body.clone();
-        td.containers[0].image = "public.ecr.aws/nginx/nginx:1.28".into();
-        let aws = backend.aws();
-        aws.ecs
-            .register_task_definition(&td, &Default::default())
-            .await
-            .unwrap()
-    };
+    let next = new_revision(&backend, &arn, "public.ecr.aws/nginx/nginx:1.28").await;
     let r = step(&backend, &mut ft, &next).await;
     assert_eq!(actions(&r), ["UpdateSchedule"]);
     assert_eq!(
@@ -246,6 +249,151 @@ async fn expression_suspension_and_a_new_revision_update_the_schedule_in_place()
         next
     );
     assert!(step(&backend, &mut ft, &next).await.applied.is_empty());
+}
+
+/// A new revision of the TaskDefinition of `arn`, registered.
+async fn new_revision(backend: &SimBackend, arn: &str, image: &str) -> String {
+    let mut td = backend.lock().revision(arn).unwrap().body.clone();
+    td.containers[0].image = image.into();
+    let aws = backend.aws();
+    aws.ecs
+        .register_task_definition(&td, &Default::default())
+        .await
+        .unwrap()
+}
+
+const DAY: i64 = 86_400;
+
+fn fire(backend: &SimBackend) -> usize {
+    backend
+        .lock()
+        .fire_schedule(SCHEDULE_GROUP, NAME)
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn start_and_end_dates_are_sent_and_kept_as_time_passes_and_a_start_that_passed_is_never_resent(
+) {
+    let (backend, mut ft, arn) = setup().await;
+    // 2026-01-02T00:00:00Z to 2026-01-11T00:00:00Z, written at +01:00 and with a fraction.
+    ft.spec.start_date = Some("2026-01-02T01:00:00.250+01:00".into());
+    ft.spec.end_date = Some("2026-01-11T00:00:00Z".into());
+    let r = step(&backend, &mut ft, &arn).await;
+    assert_eq!(r.sync, Sync::InSync, "{:?}", r.status.conditions);
+    let b = schedule_of(&backend).unwrap().body;
+    assert_eq!(
+        (b.start_date, b.end_date),
+        (Some(CREATED + DAY), Some(CREATED + 10 * DAY))
+    );
+    let st = status(&ft).schedule.clone().unwrap();
+    assert_eq!(
+        (st.start_date.as_deref(), st.end_date.as_deref()),
+        (Some("2026-01-02T00:00:00Z"), Some("2026-01-11T00:00:00Z"))
+    );
+    assert_condition(
+        &status(&ft).conditions,
+        ct::READY,
+        "True",
+        reasons::SCHEDULED,
+    );
+    assert_eq!(fire(&backend), 0, "before its start date no run");
+
+    // The start passes: nothing to write (the stand-in would refuse the old start).
+    let r = step_at(&backend, &mut ft, &arn, at(3 * DAY)).await;
+    assert!(r.applied.is_empty(), "{:?}", actions(&r));
+    assert_eq!(fire(&backend), 1);
+
+    // A new revision after the start passed: the update sends no start (a cron schedule
+    // runs at its times either way) and keeps the end.
+    let next = new_revision(&backend, &arn, "public.ecr.aws/nginx/nginx:1.28").await;
+    let r = step_at(&backend, &mut ft, &next, at(3 * DAY)).await;
+    assert_eq!(actions(&r), ["UpdateSchedule"], "{:?}", r.status.conditions);
+    let b = schedule_of(&backend).unwrap().body;
+    assert_eq!((b.start_date, b.end_date), (None, Some(CREATED + 10 * DAY)));
+    assert!(step_at(&backend, &mut ft, &next, at(3 * DAY + 60))
+        .await
+        .applied
+        .is_empty());
+
+    // As a rate schedule its times are the start plus whole days: the next one is sent.
+    edit(&mut ft, |ft| ft.spec.schedule = Some("rate(1 day)".into()));
+    let r = step_at(&backend, &mut ft, &next, at(3 * DAY + 7)).await;
+    assert_eq!(actions(&r), ["UpdateSchedule"]);
+    assert_eq!(
+        schedule_of(&backend).unwrap().body.start_date,
+        Some(CREATED + 4 * DAY)
+    );
+    assert!(step_at(&backend, &mut ft, &next, at(6 * DAY))
+        .await
+        .applied
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_schedule_whose_end_passed_is_ended_and_left_alone_until_the_end_moves() {
+    let (backend, mut ft, arn) = setup().await;
+    ft.spec.schedule = Some("rate(1 day)".into());
+    ft.spec.start_date = Some("2026-01-02T00:00:00Z".into());
+    ft.spec.end_date = Some("2026-01-11T00:00:00Z".into());
+    step(&backend, &mut ft, &arn).await;
+    let next = new_revision(&backend, &arn, "public.ecr.aws/nginx/nginx:1.28").await;
+    step_at(&backend, &mut ft, &next, at(3 * DAY)).await;
+    // The end passes: the schedule stays, starts nothing, Ready says Ended; later edits
+    // and revisions change nothing of an ended schedule.
+    let r = step_at(&backend, &mut ft, &next, at(10 * DAY)).await;
+    assert!(r.applied.is_empty(), "{:?}", actions(&r));
+    assert_condition(&status(&ft).conditions, ct::READY, "True", reasons::ENDED);
+    assert!(!is_true(&status(&ft).conditions, ct::DEGRADED));
+    assert_eq!(fire(&backend), 0);
+    edit(&mut ft, |ft| ft.spec.count = 2);
+    let newer = new_revision(&backend, &arn, "public.ecr.aws/nginx/nginx:1.29").await;
+    assert!(step_at(&backend, &mut ft, &newer, at(11 * DAY))
+        .await
+        .applied
+        .is_empty());
+
+    // An end moved into the future starts it again, with the next of its times.
+    edit(&mut ft, |ft| {
+        ft.spec.end_date = Some("2026-02-01T00:00:00Z".into())
+    });
+    let r = step_at(&backend, &mut ft, &newer, at(11 * DAY + 5)).await;
+    assert_eq!(actions(&r), ["UpdateSchedule"]);
+    let b = schedule_of(&backend).unwrap().body;
+    assert_eq!(
+        (b.start_date, b.end_date),
+        (Some(CREATED + 12 * DAY), Some(CREATED + 31 * DAY))
+    );
+    assert_eq!(
+        (b.target.task_count, b.target.task_definition_arn.as_str()),
+        (2, newer.as_str())
+    );
+    assert_condition(
+        &status(&ft).conditions,
+        ct::READY,
+        "True",
+        reasons::SCHEDULED,
+    );
+}
+
+#[tokio::test]
+async fn an_end_date_set_in_the_past_stops_a_running_schedule_once() {
+    let (backend, mut ft, arn) = setup().await;
+    step(&backend, &mut ft, &arn).await;
+    assert_eq!(fire(&backend), 1);
+    edit(&mut ft, |ft| {
+        ft.spec.end_date = Some("2026-01-01T00:00:00Z".into())
+    });
+    let r = step_at(&backend, &mut ft, &arn, at(DAY)).await;
+    assert_eq!(actions(&r), ["UpdateSchedule"]);
+    let b = schedule_of(&backend).unwrap().body;
+    assert_eq!((b.start_date, b.end_date), (None, Some(CREATED)));
+    assert_condition(&status(&ft).conditions, ct::READY, "True", reasons::ENDED);
+    assert_eq!(fire(&backend), 0);
+    assert!(step_at(&backend, &mut ft, &arn, at(DAY + 60))
+        .await
+        .applied
+        .is_empty());
 }
 
 #[tokio::test]

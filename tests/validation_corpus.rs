@@ -199,6 +199,33 @@ fn bases_are_valid_on_both_sides() {
     }
 }
 
+#[test]
+fn schedule_dates_in_any_offset_and_with_fractions_are_admitted_on_both_sides() {
+    let (bases, _) = corpus();
+    for (start, end) in [
+        ("2030-01-01T00:00:00Z", "2030-12-31T23:59:59Z"),
+        ("2030-01-01T02:00:00.5+02:00", "2030-01-01T00:00:01Z"),
+        (
+            "2020-01-01T00:00:00-05:00",
+            "2020-01-01T00:00:00.000000001-05:00",
+        ),
+    ] {
+        for schedule in ["cron(0 5 ? * * *)", "rate(1 day)"] {
+            let mut obj = bases["FargateTask"].clone();
+            merge_patch(
+                &mut obj,
+                &json!({"spec": {"schedule": schedule, "startDate": start, "endDate": end}}),
+            );
+            assert_eq!(
+                schema_errors("FargateTask", &obj, None),
+                vec![],
+                "{start} {end}"
+            );
+            assert_eq!(rust_errors("FargateTask", &obj), vec![], "{start} {end}");
+        }
+    }
+}
+
 /// Why the schema or the Rust side did not reject `patch` (applied to the kind's base) at
 /// `field`; empty when both did.
 fn check_case(bases: &Value, name: &str, kind: &str, field: &str, patch: &Value) -> Vec<String> {

@@ -83,6 +83,9 @@ pub mod reasons {
     pub const SCHEDULED: &str = "Scheduled";
     /// A scheduled FargateTask's schedule is in place and disabled (`spec.suspend`).
     pub const SUSPENDED: &str = "Suspended";
+    /// A scheduled FargateTask's schedule is in place and its `EndDate` (as GetSchedule
+    /// reports it) has passed: Scheduler starts no more runs.
+    pub const ENDED: &str = "Ended";
     /// A FargateService's preDeploy task runs (or is being started): its new revision waits.
     pub const PRE_DEPLOY_RUNNING: &str = "PreDeployRunning";
     /// A FargateService's preDeploy task failed (its last allowed attempt, or the deadline):

@@ -82,6 +82,16 @@ pub const MAX_COUNT: i32 = 10;
     validation = Rule::new("has(self.schedule) || !has(self.retryPolicy)")
         .message("spec.retryPolicy needs spec.schedule")
         .field_path(".retryPolicy"),
+    // EventBridge Scheduler ignores StartDate and EndDate for one-time at(...) schedules.
+    validation = Rule::new("!has(self.startDate) || (has(self.schedule) && !self.schedule.startsWith('at('))")
+        .message("spec.startDate needs a cron(...) or rate(...) spec.schedule (EventBridge Scheduler ignores it for a one-time at(...) schedule)")
+        .field_path(".startDate"),
+    validation = Rule::new("!has(self.endDate) || (has(self.schedule) && !self.schedule.startsWith('at('))")
+        .message("spec.endDate needs a cron(...) or rate(...) spec.schedule (EventBridge Scheduler ignores it for a one-time at(...) schedule)")
+        .field_path(".endDate"),
+    validation = Rule::new("!has(self.startDate) || !has(self.endDate) || timestamp(self.endDate) > timestamp(self.startDate)")
+        .message("spec.endDate must be after spec.startDate")
+        .field_path(".endDate"),
 )]
 pub struct FargateTaskSpec {
     /// The ECS cluster. Defaults to `{name: default, create: true}`; a task never creates a
@@ -180,6 +190,26 @@ pub struct FargateTaskSpec {
     /// hours), which can start a nightly job the next afternoon. Needs `schedule`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_policy: Option<super::schedule::ScheduleRetryPolicy>,
+
+    /// When the schedule may start its first run: an RFC 3339 date-time with an offset
+    /// (e.g. `2030-01-01T00:00:00Z`; fractions of a second are dropped), EventBridge
+    /// Scheduler's `StartDate`. A `cron` schedule runs at its first time after it; a
+    /// `rate` schedule at it and then every period. Unset: from when the schedule is made.
+    /// A date that has passed is fine (Scheduler refuses a `StartDate` more than 5 minutes
+    /// old, so the operator then sends none for a `cron` schedule, and for a `rate` one the
+    /// first of its times still to come). Needs a `cron(...)` or `rate(...)` `schedule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::DATE_TIME), length(max = 64))]
+    pub start_date: Option<String>,
+
+    /// When the schedule stops starting runs: an RFC 3339 date-time with an offset (e.g.
+    /// `2030-12-31T23:59:59Z`; fractions of a second are dropped), EventBridge Scheduler's
+    /// `EndDate`; after `startDate`. Once it has passed the schedule stays, starts nothing
+    /// more and the object is Ready with reason `Ended`. Needs a `cron(...)` or `rate(...)`
+    /// `schedule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::DATE_TIME), length(max = 64))]
+    pub end_date: Option<String>,
 }
 
 fn default_count() -> i32 {

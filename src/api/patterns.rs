@@ -83,6 +83,9 @@ pub const SCHEDULER_EXPRESSION: &str = "^(cron\\([^()\\s]+( [^()\\s]+){5}\\)|rat
 /// An IANA time-zone name for `ScheduleExpressionTimezone` (1-50 characters: `UTC`,
 /// `Europe/Berlin`, `America/Argentina/Buenos_Aires`, `Etc/GMT+5`).
 pub const SCHEDULER_TIMEZONE: &str = "^[A-Za-z][A-Za-z0-9_+/-]{0,49}$";
+/// An RFC 3339 date-time with seconds and an offset (`2030-01-01T05:00:00Z`,
+/// `2030-01-01T07:00:00.5+02:00`): a schedule's `startDate` / `endDate`.
+pub const DATE_TIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$";
 /// A scheduled-action name.
 pub const SCHEDULE_NAME: &str = "^[A-Za-z0-9_-]{1,200}$";
 /// A Lambda function ARN (optionally with a version or alias): a deployment lifecycle hook.
@@ -165,6 +168,7 @@ pub const ALL: &[&str] = &[
     SCHEDULE_NAME,
     SCHEDULER_EXPRESSION,
     SCHEDULER_TIMEZONE,
+    DATE_TIME,
     SECRETSMANAGER_ARN,
     ENV_FILE_ARN,
     CREDENTIAL_SPEC,

@@ -76,6 +76,15 @@ pub struct ScheduleStatus {
     /// The task-definition revision each run starts (the TaskDefinition's current one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_definition_arn: Option<String>,
+    /// The schedule's `StartDate` as Scheduler reports it (RFC 3339, UTC): `spec.startDate`,
+    /// or for a `rate` schedule whose start had passed when it was last written, the first
+    /// of its times then still to come.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    /// The schedule's `EndDate` as Scheduler reports it (RFC 3339, UTC). Once it has passed
+    /// Scheduler starts no more runs (Ready's reason is `Ended`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
     /// The role EventBridge Scheduler runs the tasks with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
@@ -100,6 +109,59 @@ pub struct ScheduledRun {
     pub created_at: Option<String>,
     /// The task, its containers' exit codes and log streams.
     pub task: TaskRun,
+}
+
+/// A `startDate` / `endDate` as whole seconds since the epoch (UTC; fractions of a second
+/// dropped: Scheduler takes and reports epoch seconds and starts runs with 60-second
+/// precision). None when it is not an RFC 3339 date-time with an offset.
+pub fn date_seconds(s: &str) -> Option<i64> {
+    s.parse::<k8s_openapi::jiff::Timestamp>()
+        .ok()
+        .map(|t| t.as_second())
+}
+
+/// Epoch seconds as the status shows a date: RFC 3339 in UTC.
+pub fn date_text(seconds: i64) -> String {
+    k8s_openapi::jiff::Timestamp::from_second(seconds)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| seconds.to_string())
+}
+
+/// The `validate()` twins of the CRD's `startDate` / `endDate` rules and pattern.
+fn validate_dates(c: &mut Check, spec: &FargateTaskSpec) {
+    use super::patterns::DATE_TIME;
+    let recurring = spec
+        .schedule
+        .as_deref()
+        .is_some_and(|e| !e.starts_with("at("));
+    for (field, value) in [
+        ("spec.startDate", &spec.start_date),
+        ("spec.endDate", &spec.end_date),
+    ] {
+        let Some(v) = value else { continue };
+        c.pattern(
+            field,
+            v,
+            DATE_TIME,
+            "an RFC 3339 date-time such as 2030-01-01T00:00:00Z",
+        );
+        if !recurring {
+            c.fail(
+                field,
+                "needs a cron(...) or rate(...) spec.schedule (EventBridge Scheduler ignores it for a one-time at(...) schedule)",
+            );
+        }
+    }
+    // The CRD compares the full timestamps; a fraction of a second apart counts as after.
+    let parsed = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|s| s.parse::<k8s_openapi::jiff::Timestamp>().ok())
+    };
+    if let (Some(start), Some(end)) = (parsed(&spec.start_date), parsed(&spec.end_date)) {
+        if end <= start {
+            c.fail("spec.endDate", "must be after spec.startDate");
+        }
+    }
 }
 
 /// The schedule of a FargateTask: `fgo_<namespace>_<name>` (Kubernetes names contain no
@@ -152,6 +214,7 @@ pub(super) fn validate(c: &mut Check, spec: &FargateTaskSpec) {
             }
         }
     }
+    validate_dates(c, spec);
     if let Some(tz) = &spec.timezone {
         c.pattern(
             "spec.timezone",

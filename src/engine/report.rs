@@ -721,7 +721,7 @@ pub fn fargate_task_status(
 
 /// A scheduled FargateTask's status: its schedule (name, ARN, state, the revision it runs,
 /// its role) and recent runs, and the conditions: Ready once the schedule is in place and
-/// matches the spec (suspended or not); Progressing while it is being created or changed;
+/// matches the spec (suspended or not; reason `Ended` once its end date has passed); Progressing while it is being created or changed;
 /// Degraded while the newest finished run failed (naming its exit code). A scheduled
 /// FargateTask has no phase: its runs have outcomes.
 pub fn scheduled_task_status(
@@ -741,6 +741,12 @@ pub fn scheduled_task_status(
         format!("the latest run (task {id}) failed: {why}")
     });
     let suspended = schedule.state.as_deref() == Some("DISABLED");
+    // What GetSchedule reported as the EndDate, against the clock.
+    let ended = schedule
+        .end_date
+        .as_deref()
+        .and_then(crate::api::schedule::date_seconds)
+        .is_some_and(|e| e <= inputs.now.as_second());
     let mut status = crate::api::FargateTaskStatus {
         observed_generation: g,
         conditions: previous.map(|p| p.conditions.clone()).unwrap_or_default(),
@@ -761,7 +767,12 @@ pub fn scheduled_task_status(
                 "the schedule is being created or changed",
             );
         }
-        let (reason, m) = if suspended {
+        let (reason, m) = if ended {
+            (
+                reasons::ENDED,
+                "the schedule is in place and its end date has passed: it starts no more runs",
+            )
+        } else if suspended {
             (reasons::SUSPENDED, "the schedule is in place and suspended")
         } else {
             (reasons::SCHEDULED, "the schedule is in place")

@@ -111,6 +111,7 @@ pub async fn reconcile_scheduled(
         spec: &ft.spec,
         task_definition_arn,
         config,
+        now,
     };
     let cluster = ft.spec.cluster.name.as_str();
     let (sync, applied, observed, plan) = converge(

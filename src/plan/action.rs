@@ -508,11 +508,17 @@ impl Action {
 /// `<name>: <expression> [<timezone>] runs <n> × <family:revision> in <cluster>`.
 fn describe_scheduled(b: &crate::plan::schedule::ScheduleBody) -> String {
     let state = if b.enabled { "" } else { ", suspended" };
+    let date = |label: &str, d: Option<i64>| {
+        d.map(|d| format!(", {label} {}", crate::api::schedule::date_text(d)))
+            .unwrap_or_default()
+    };
     format!(
-        "{}: {} ({}{state}) runs {} × {} in cluster {}",
+        "{}: {} ({}{state}{}{}) runs {} × {} in cluster {}",
         b.name,
         b.expression,
         b.timezone,
+        date("from", b.start_date),
+        date("until", b.end_date),
         b.target.task_count,
         revision_of_arn(&b.target.task_definition_arn),
         crate::api::names::cluster_name_of_arn(&b.target.cluster_arn)

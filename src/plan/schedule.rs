@@ -24,7 +24,8 @@ use super::{Action, Owner, Ownership, Plan, PlanConfig, PlanError};
 use crate::api::fargatetask::{FargateTaskSpec, TaskOverrides, TaskPhase};
 use crate::api::names::{role_name, RoleKind};
 use crate::api::schedule::{
-    schedule_name, ScheduleRetryPolicy, ScheduleStatus, ScheduledRun, RECENT_RUNS, SCHEDULE_GROUP,
+    date_text, schedule_name, ScheduleRetryPolicy, ScheduleStatus, ScheduledRun, RECENT_RUNS,
+    SCHEDULE_GROUP,
 };
 use crate::api::{reasons, SCHEDULE_TAG};
 
@@ -45,6 +46,11 @@ pub struct ScheduleBody {
     pub timezone: String,
     /// `State`: ENABLED, or DISABLED while suspended.
     pub enabled: bool,
+    /// `StartDate`, whole seconds since the epoch: never one that has passed (see
+    /// [`effective_start`]).
+    pub start_date: Option<i64>,
+    /// `EndDate`, whole seconds since the epoch.
+    pub end_date: Option<i64>,
     pub description: String,
     pub target: ScheduleTarget,
 }
@@ -109,6 +115,66 @@ pub struct ScheduleInputs<'a> {
     /// The revision to run (None: the referenced TaskDefinition has none yet).
     pub task_definition_arn: Option<&'a str>,
     pub config: &'a PlanConfig,
+    /// The clock: which of the spec's dates have passed.
+    pub now: k8s_openapi::jiff::Timestamp,
+}
+
+/// The period of a `rate(<n> <unit>)` expression in seconds; None for any other.
+fn rate_seconds(expression: &str) -> Option<i64> {
+    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.split_once(' ')?;
+    let n: i64 = n.parse().ok()?;
+    let unit_seconds = match unit.trim_end_matches('s') {
+        "minute" => 60,
+        "hour" => 3_600,
+        "day" => 86_400,
+        _ => return None,
+    };
+    Some(n.checked_mul(unit_seconds)?).filter(|p| *p > 0)
+}
+
+/// The `StartDate` that makes `expression` run as `start` says, given the clock: `start`
+/// itself while it is to come. EventBridge Scheduler refuses a `StartDate` more than 5
+/// minutes old ("The StartDate you specify cannot be earlier than 5 minutes ago", on
+/// CreateSchedule; the API reference sets no rule for UpdateSchedule, which takes the whole
+/// schedule again), so one that has passed is never sent: a `cron` schedule runs at its
+/// times after now either way (none); a `rate` schedule's times are `start` plus whole
+/// periods, so it gets the first of them still to come (the same times).
+pub fn effective_start(expression: &str, start: Option<i64>, now: i64) -> Option<i64> {
+    let start = start?;
+    if start > now {
+        return Some(start);
+    }
+    let period = rate_seconds(expression)?;
+    Some(start + ((now - start) / period + 1) * period)
+}
+
+/// Whether an `EndDate` has passed: Scheduler starts no more runs.
+pub fn ended(end: Option<i64>, now: i64) -> bool {
+    end.is_some_and(|e| e <= now)
+}
+
+/// Whether a schedule starts no run again at `now`: its end has passed, or (a `rate` one
+/// whose start passed) the next of its times is not before its end.
+fn finished(b: &ScheduleBody, now: i64) -> bool {
+    ended(b.end_date, now) || b.start_date.zip(b.end_date).is_some_and(|(s, e)| s >= e)
+}
+
+/// `(StartDate, EndDate)` of the spec as sent at `now`. A schedule that starts no run again
+/// gets no start (a start after the end could be refused) and its end, or `now` when its end
+/// is still to come but its next time is not before it (a `rate` one whose start passed):
+/// without a start it could run before that end.
+fn desired_dates(spec: &FargateTaskSpec, expression: &str, now: i64) -> (Option<i64>, Option<i64>) {
+    let date = |d: &Option<String>| d.as_deref().and_then(crate::api::schedule::date_seconds);
+    let end = date(&spec.end_date);
+    if ended(end, now) {
+        return (None, end);
+    }
+    let start = effective_start(expression, date(&spec.start_date), now);
+    if start.zip(end).is_some_and(|(s, e)| s >= e) {
+        return (None, Some(now));
+    }
+    (start, end)
 }
 
 /// `(partition, region, account)` of an ARN.
@@ -181,12 +247,16 @@ pub fn desired_schedule(
     let (owner, spec) = (inputs.owner, inputs.spec);
     let strategy = super::service::strategy_items(&spec.capacity_provider_strategy);
     let (attempts, age) = ScheduleRetryPolicy::effective(spec.retry_policy.as_ref());
+    let expression = spec.schedule.clone().unwrap_or_default();
+    let (start_date, end_date) = desired_dates(spec, &expression, inputs.now.as_second());
     ScheduleBody {
         name: schedule_name(owner),
         group: SCHEDULE_GROUP.to_owned(),
-        expression: spec.schedule.clone().unwrap_or_default(),
+        expression,
         timezone: spec.timezone.clone().unwrap_or_else(|| "UTC".to_owned()),
         enabled: !spec.suspend,
+        start_date,
+        end_date,
         description: format!(
             "FargateTask {}/{} (uid {}), managed by fargate-operator",
             owner.namespace, owner.name, owner.uid
@@ -303,8 +373,25 @@ pub fn schedule_ownership(owner: &Owner, s: &ObservedSchedule) -> Ownership {
 }
 
 /// What GetSchedule reports, made comparable with the desired body: the role by the
-/// managed name it is the ARN of, the input as parsed JSON.
-fn same_schedule(want: &ScheduleBody, got: &ScheduleBody) -> bool {
+/// managed name it is the ARN of, the input as parsed JSON, the dates as they act at `now`
+/// (a start that has passed as [`effective_start`] makes it; none wanted and one that has
+/// passed reported: the schedule has started either way). Two schedules that both start no
+/// run again ([`finished`]) are the same whatever else differs.
+fn same_schedule(want: &ScheduleBody, got: &ScheduleBody, now: i64) -> bool {
+    let started = got.start_date.is_some_and(|s| s <= now);
+    let mut got = got.clone();
+    got.start_date = effective_start(&got.expression, got.start_date, now);
+    if finished(want, now) && finished(&got, now) {
+        return true;
+    }
+    if started && want.start_date.is_none() {
+        got.start_date = None;
+    }
+    same_body(want, &got)
+}
+
+/// [`same_schedule`] apart from the dates.
+fn same_body(want: &ScheduleBody, got: &ScheduleBody) -> bool {
     let json = |s: &Option<String>| {
         s.as_deref()
             .map(|s| serde_json::from_str::<serde_json::Value>(s).unwrap_or(json!(s)))
@@ -413,7 +500,7 @@ fn plan_schedule_body(
         }),
         Some(s) => {
             check_schedule_owned(inputs.owner, s)?;
-            if !same_schedule(&body, &s.body) {
+            if !same_schedule(&body, &s.body, inputs.now.as_second()) {
                 plan.actions.push(Action::UpdateSchedule {
                     body: Box::new(body),
                 });
@@ -492,6 +579,8 @@ pub fn schedule_status(
             .to_owned()
         }),
         task_definition_arn: s.map(|s| s.body.target.task_definition_arn.clone()),
+        start_date: s.and_then(|s| s.body.start_date).map(date_text),
+        end_date: s.and_then(|s| s.body.end_date).map(date_text),
         role_arn: s.and_then(|s| match &s.body.target.role {
             RoleRef::Arn(a) => Some(a.clone()),
             RoleRef::Managed(_) => None,
@@ -600,6 +689,7 @@ mod tests {
             spec: &s,
             task_definition_arn: None,
             config: &config,
+            now: k8s_openapi::jiff::Timestamp::UNIX_EPOCH,
         };
         let want = desired_schedule(inputs, "arn:aws:ecs:us-east-1:1:cluster/shop", "arn:td:1");
         let mut got = want.clone();
@@ -609,17 +699,197 @@ mod tests {
         ));
         got.target.input =
             Some(r#"{ "containerOverrides": [ { "command": ["x"], "name": "api" } ] }"#.into());
-        assert!(same_schedule(&want, &got));
+        assert!(same_schedule(&want, &got, 0));
         // Another role, another input, another revision: a change.
         let mut other = got.clone();
         other.target.role = RoleRef::Arn("arn:aws:iam::1:role/other".into());
-        assert!(!same_schedule(&want, &other));
+        assert!(!same_schedule(&want, &other, 0));
         let mut other = got.clone();
         other.target.input = None;
-        assert!(!same_schedule(&want, &other));
+        assert!(!same_schedule(&want, &other, 0));
         let mut other = got;
         other.target.task_definition_arn = "arn:td:2".into();
-        assert!(!same_schedule(&want, &other));
+        assert!(!same_schedule(&want, &other, 0));
+    }
+
+    #[test]
+    fn a_start_that_passed_is_dropped_for_cron_and_moved_by_whole_periods_for_rate() {
+        assert_eq!(rate_seconds("rate(1 minute)"), Some(60));
+        assert_eq!(rate_seconds("rate(15 minutes)"), Some(900));
+        assert_eq!(rate_seconds("rate(2 hours)"), Some(7_200));
+        assert_eq!(rate_seconds("rate(1 day)"), Some(86_400));
+        assert_eq!(rate_seconds("cron(0 5 ? * * *)"), None);
+        // (expression, start, now, what is sent): a start to come as it is, whatever the
+        // expression; one that passed (or is now) none for cron, and for rate the first of
+        // start + n periods after now.
+        for (expr, start, now, sent) in [
+            ("cron(0 5 ? * * *)", 1_000, 999, Some(1_000)),
+            ("rate(1 hour)", 1_000, 999, Some(1_000)),
+            ("cron(0 5 ? * * *)", 1_000, 1_000, None),
+            ("rate(1 hour)", 1_000, 1_000, Some(4_600)),
+            ("rate(1 hour)", 1_000, 4_599, Some(4_600)),
+            ("rate(1 hour)", 1_000, 4_600, Some(8_200)),
+        ] {
+            assert_eq!(
+                effective_start(expr, Some(start), now),
+                sent,
+                "{expr} {start} {now}"
+            );
+        }
+        assert_eq!(effective_start("rate(1 hour)", None, 4_600), None);
+        assert!(ended(Some(5), 5) && !ended(Some(6), 5) && !ended(None, 5));
+    }
+
+    fn dated(schedule: &str, start: Option<&str>, end: Option<&str>) -> FargateTaskSpec {
+        let mut s = spec();
+        s.schedule = Some(schedule.into());
+        s.start_date = start.map(str::to_owned);
+        s.end_date = end.map(str::to_owned);
+        s
+    }
+
+    const DAY: i64 = 86_400;
+    /// 2030-01-01T00:00:00Z
+    const JAN1: i64 = 1_893_456_000;
+
+    #[test]
+    fn a_start_date_that_passed_plans_nothing_and_an_update_never_sends_it() {
+        let start = Some("2030-01-01T00:00:00Z");
+        for expr in ["cron(0 5 ? * * *)", "rate(1 day)"] {
+            let s = dated(expr, start, None);
+            // Made before the start, read long after it: nothing to do.
+            assert_eq!(
+                plan_at(&s, &s, (JAN1 - DAY, JAN1 + 40 * DAY + 7), "arn:td:1"),
+                vec![],
+                "{expr}"
+            );
+            // A new revision long after the start: the update sends no date that has passed.
+            let actions = plan_at(&s, &s, (JAN1 - DAY, JAN1 + 40 * DAY + 7), "arn:td:2");
+            let [Action::UpdateSchedule { body }] = actions.as_slice() else {
+                panic!("{actions:?}");
+            };
+            let want = if expr.starts_with("rate") {
+                Some(JAN1 + 41 * DAY)
+            } else {
+                None
+            };
+            assert_eq!(body.start_date, want, "{expr}");
+        }
+        // Made after the start (a rate one then started at its next time): the same.
+        let s = dated("rate(1 day)", start, None);
+        assert_eq!(
+            plan_at(&s, &s, (JAN1 + 3 * DAY + 5, JAN1 + 9 * DAY), "arn:td:1"),
+            vec![]
+        );
+        // A start moved to another time of day is a change for rate (its times move) ...
+        let moved = dated("rate(1 day)", Some("2030-01-01T06:00:00Z"), None);
+        let mut o = s.clone();
+        o.start_date = moved.start_date.clone();
+        let (made, now) = (JAN1 + 3 * DAY + 5, JAN1 + 9 * DAY);
+        assert_ne!(plan_at(&s, &o, (made, now), "arn:td:1"), vec![]);
+        // ... but not for cron once both have passed (it runs at its times either way).
+        let c = dated("cron(0 5 ? * * *)", start, None);
+        let mut c2 = c.clone();
+        c2.start_date = Some("2030-01-02T00:00:00Z".into());
+        assert_eq!(
+            plan_at(&c, &c2, (JAN1 - DAY, JAN1 + 9 * DAY), "arn:td:1"),
+            vec![]
+        );
+        // Removing a start still to come is a change.
+        let mut none = c.clone();
+        none.start_date = None;
+        assert_ne!(
+            plan_at(&c, &none, (JAN1 - 2 * DAY, JAN1 - DAY), "arn:td:1"),
+            vec![]
+        );
+    }
+
+    /// The plan at `now` for `spec` running `revision`, when the schedule was made at `made`
+    /// from `was` (running `arn:td:1`) and Scheduler stored it as sent.
+    fn plan_at(
+        was: &FargateTaskSpec,
+        spec: &FargateTaskSpec,
+        (made, now): (i64, i64),
+        revision: &str,
+    ) -> Vec<Action> {
+        let (o, config) = (owner(), PlanConfig::default());
+        let inputs = |s, t| ScheduleInputs {
+            owner: &o,
+            spec: s,
+            task_definition_arn: Some("arn:td:1"),
+            config: &config,
+            now: k8s_openapi::jiff::Timestamp::from_second(t).unwrap(),
+        };
+        let cluster = "arn:aws:ecs:us-east-1:1:cluster/shop";
+        let mut stored = desired_schedule(inputs(was, made), cluster, "arn:td:1");
+        stored.target.role = RoleRef::Arn(format!(
+            "arn:aws:iam::1:role/fargate-operator/scheduler/{}",
+            role_name(&o, RoleKind::Scheduler)
+        ));
+        let observed = ObservedScheduled {
+            schedule: Some(ObservedSchedule {
+                arn: "arn:s".into(),
+                body: stored,
+            }),
+            ..ObservedScheduled::default()
+        };
+        let mut plan = Plan::default();
+        let want = desired_schedule(inputs(spec, now), cluster, revision);
+        plan_schedule_body(inputs(spec, now), &observed, want, &mut plan).unwrap();
+        plan.actions
+    }
+
+    #[test]
+    fn an_end_date_that_passed_stops_a_schedule_once_and_then_nothing_changes_it() {
+        let running = dated("rate(1 hour)", None, None);
+        let ends = dated("rate(1 hour)", None, Some("2030-01-01T00:00:00Z"));
+        // Ended in the spec, not yet in Scheduler: sent once, with no start.
+        let actions = plan_at(&running, &ends, (JAN1 - DAY, JAN1 + DAY), "arn:td:1");
+        let [Action::UpdateSchedule { body }] = actions.as_slice() else {
+            panic!("{actions:?}");
+        };
+        assert_eq!((body.start_date, body.end_date), (None, Some(JAN1)));
+        let shown = actions[0].describe();
+        assert!(shown.contains("until 2030-01-01T00:00:00Z"), "{shown}");
+        // Both ended: nothing, even when the spec changes otherwise.
+        let mut other = ends.clone();
+        other.count = 3;
+        other.end_date = Some("2030-01-01T12:00:00Z".into());
+        assert_eq!(
+            plan_at(&ends, &other, (JAN1 - DAY, JAN1 + DAY), "arn:td:1"),
+            vec![]
+        );
+        // An end moved back into the future: an update.
+        other.end_date = Some("2030-02-01T00:00:00Z".into());
+        assert_ne!(
+            plan_at(&ends, &other, (JAN1 - DAY, JAN1 + DAY), "arn:td:1"),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn a_rate_schedule_whose_next_time_is_past_its_end_is_ended_now_once() {
+        // Daily from Jan 1 00:00 until Jan 10, then (at Jan 5 06:00) until Jan 5 12:00: the
+        // next time (Jan 6) is after the new end, so no run is left. The update ends it now
+        // (no start, which could run before that end) ...
+        let was = dated(
+            "rate(1 day)",
+            Some("2030-01-01T00:00:00Z"),
+            Some("2030-01-10T00:00:00Z"),
+        );
+        let mut s = was.clone();
+        s.end_date = Some("2030-01-05T12:00:00Z".into());
+        let now = JAN1 + 4 * DAY + 6 * 3_600;
+        let actions = plan_at(&was, &s, (JAN1 - DAY, now), "arn:td:1");
+        let [Action::UpdateSchedule { body }] = actions.as_slice() else {
+            panic!("{actions:?}");
+        };
+        assert_eq!((body.start_date, body.end_date), (None, Some(now)));
+        assert!(finished(body, now) && finished(body, now + DAY));
+        // ... and a schedule made with that spec (no run left) is left alone, as it is when
+        // something else changes (another revision).
+        assert_eq!(plan_at(&s, &s, (JAN1 - DAY, now), "arn:td:1"), vec![]);
+        assert_eq!(plan_at(&s, &s, (JAN1 - DAY, now), "arn:td:2"), vec![]);
     }
 
     #[test]
@@ -649,6 +919,7 @@ mod tests {
             spec: &s,
             task_definition_arn: Some("shop_web:<new revision>"),
             config: &config,
+            now: k8s_openapi::jiff::Timestamp::UNIX_EPOCH,
         };
         let plan = plan_scheduled_preview(inputs, &ObservedScheduled::default()).unwrap();
         let names: Vec<&str> = plan.actions.iter().map(Action::name).collect();

@@ -29,6 +29,27 @@ impl SimAws {
                 body.name
             )));
         }
+        // Scheduler refuses a StartDate more than 5 minutes before its clock ("The
+        // StartDate you specify cannot be earlier than 5 minutes ago"; documented for
+        // CreateSchedule, held here for UpdateSchedule too: the operator sends neither) and,
+        // as AWS's CDK checks, a start not before the end.
+        let now = self.clock.map(|c| c.as_second());
+        if let (Some(start), Some(now)) = (body.start_date, now) {
+            if start < now - 300 {
+                return Err(SimError::Invalid(format!(
+                    "schedule {}: The StartDate you specify cannot be earlier than 5 minutes ago.",
+                    body.name
+                )));
+            }
+        }
+        if let (Some(start), Some(end)) = (body.start_date, body.end_date) {
+            if start >= end {
+                return Err(SimError::Invalid(format!(
+                    "schedule {}: StartDate must come before EndDate",
+                    body.name
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -71,12 +92,19 @@ impl SimAws {
 
     /// Scheduler's invocation of a schedule (a test's stand-in for the clock reaching its
     /// time): RunTask of its target with its tags, started by `chronos-schedule/<name>`.
-    /// Nothing when the schedule is missing or disabled. Returns the started tasks' ARNs.
+    /// Nothing when the schedule is missing or disabled, or (by the clock) before its
+    /// StartDate or after its EndDate. Returns the started tasks' ARNs.
     pub fn fire_schedule(&mut self, group: &str, name: &str) -> Result<Vec<String>, SimError> {
         let Some(s) = self.schedules.get(&Self::key(group, name)).cloned() else {
             return Ok(vec![]);
         };
-        if !s.body.enabled {
+        // Disabled, not started yet or ended (by the clock, when a test sets one): no run.
+        let now = self.clock.map(|c| c.as_second());
+        let outside = now.is_some_and(|now| {
+            s.body.start_date.is_some_and(|st| st > now)
+                || s.body.end_date.is_some_and(|e| e <= now)
+        });
+        if !s.body.enabled || outside {
             return Ok(vec![]);
         }
         let t = &s.body.target;

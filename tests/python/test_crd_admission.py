@@ -337,6 +337,12 @@ class Estimator:
                 # size(x) and the numeric conversions: one step on a scalar result.
                 c, _ = self.cost(args[0])
                 return c + 1, SCALAR
+            if name == "timestamp":
+                # timestamp(string): parses the whole string once (RFC 3339), a scalar result.
+                c, v = self.cost(args[0])
+                if v.length is None:
+                    raise Unbounded(f"timestamp() of an unbounded string {v.where}")
+                return c + v.length, SCALAR
             raise CelSyntax(f"unknown function {name}")
         if kind == "method":
             name, target, args = node[1], node[2], node[3]
@@ -462,6 +468,16 @@ class EstimatorTest(unittest.TestCase):
         self.assertLess(cost, 100)
         with self.assertRaises(Unbounded):
             self.estimate({"type": "object", "properties": {"r": {"type": "string"}}}, "self.r.split('-')[0] == 'a'")
+
+    def test_timestamp_costs_the_string_it_parses(self):
+        schema = {"type": "object", "properties": {"a": {"type": "string", "maxLength": 64},
+                                                   "b": {"type": "string", "maxLength": 64}}}
+        cost = self.estimate(schema, "timestamp(self.b) > timestamp(self.a)")
+        self.assertGreaterEqual(cost, 2 * 64)
+        self.assertLess(cost, 200)
+        with self.assertRaises(Unbounded):
+            self.estimate({"type": "object", "properties": {"a": {"type": "string"}}},
+                          "timestamp(self.a) > timestamp(self.a)")
 
     def test_unbounded_things_are_refused(self):
         for schema, rule in [

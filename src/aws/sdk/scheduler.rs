@@ -181,6 +181,8 @@ macro_rules! with_body {
             .schedule_expression(&$body.expression)
             .schedule_expression_timezone(&$body.timezone)
             .state(state($body))
+            .set_start_date($body.start_date.map(sch::primitives::DateTime::from_secs))
+            .set_end_date($body.end_date.map(sch::primitives::DateTime::from_secs))
             .description(&$body.description)
             .flexible_time_window(window_off($op)?)
             .target(target_to_sdk($op, $body)?)
@@ -258,10 +260,19 @@ fn observed(
                 .unwrap_or("UTC")
                 .to_owned(),
             enabled: out.state() != Some(&sch::types::ScheduleState::Disabled),
+            start_date: out.start_date().map(seconds),
+            end_date: out.end_date().map(seconds),
             description: out.description().unwrap_or_default().to_owned(),
             target,
         },
     }
+}
+
+/// A date GetSchedule reports, as whole seconds since the epoch: Scheduler's wire format is
+/// epoch seconds, and a fraction (none is sent) would not change when it runs (it starts
+/// runs with 60-second precision).
+fn seconds(d: &sch::primitives::DateTime) -> i64 {
+    d.secs()
 }
 
 /// A schedule that is not an ECS RunTask schedule, in the planner's terms: no task tags, so
@@ -303,6 +314,8 @@ mod tests {
             expression: "cron(0 5 ? * * *)".into(),
             timezone: "Europe/Berlin".into(),
             enabled: false,
+            start_date: Some(1_893_456_000),
+            end_date: Some(1_924_991_999),
             description: "FargateTask shop/nightly".into(),
             target: ScheduleTarget {
                 cluster_arn: "arn:aws:ecs:us-east-1:123456789012:cluster/shop".into(),
@@ -349,6 +362,55 @@ mod tests {
         let mut unresolved = b;
         unresolved.target.role = RoleRef::Managed("fgo_shop_nightly_sched".into());
         assert!(target_to_sdk(AwsOp::CreateSchedule, &unresolved).is_err());
+    }
+
+    #[test]
+    fn dates_are_sent_as_epoch_seconds_and_read_back_as_sent() {
+        let b = body();
+        let client = sch::Client::from_conf(
+            sch::Config::builder()
+                .behavior_version(sch::config::BehaviorVersion::latest())
+                .region(sch::config::Region::new("us-east-1"))
+                .build(),
+        );
+        let op = AwsOp::UpdateSchedule;
+        let request =
+            (|| -> Result<_, AwsError> { Ok(with_body!(client.update_schedule(), op, &b)) })()
+                .unwrap();
+        let input = request.as_input();
+        let start = input.get_start_date().unwrap();
+        assert_eq!((start.secs(), start.subsec_nanos()), (1_893_456_000, 0));
+        assert_eq!(input.get_end_date().map(|d| d.secs()), Some(1_924_991_999));
+        // GetSchedule reports them back (a fraction of a second is dropped).
+        let out = sch::operation::get_schedule::GetScheduleOutput::builder()
+            .arn("arn:aws:scheduler:us-east-1:123456789012:schedule/default/fgo_shop_nightly")
+            .name(&b.name)
+            .schedule_expression(&b.expression)
+            .schedule_expression_timezone(&b.timezone)
+            .state(sch::types::ScheduleState::Disabled)
+            .description(&b.description)
+            .start_date(sch::primitives::DateTime::from_fractional_secs(
+                1_893_456_000,
+                0.25,
+            ))
+            .end_date(sch::primitives::DateTime::from_secs(1_924_991_999))
+            .build();
+        let target = target_from_sdk(&target_to_sdk(op, &b).unwrap()).unwrap();
+        assert_eq!(observed(&out, "default", &b.name, target).body, b);
+        // No dates: none sent, none read.
+        let mut none = b;
+        none.start_date = None;
+        none.end_date = None;
+        let request = (|| -> Result<_, AwsError> {
+            Ok(with_body!(
+                client.create_schedule(),
+                AwsOp::CreateSchedule,
+                &none
+            ))
+        })()
+        .unwrap();
+        assert!(request.as_input().get_start_date().is_none());
+        assert!(request.as_input().get_end_date().is_none());
     }
 
     #[test]
