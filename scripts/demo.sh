@@ -17,7 +17,11 @@ cargo build --quiet --locked
 bin="$CARGO_TARGET_DIR/debug/fargate-operator"
 
 work="$(mktemp -d)"
-coproc MOTO { exec "$venv/bin/python" scripts/moto_server.py --network; }
+# moto answers the calls it has not implemented (ListServiceDeployments, ...) with a
+# traceback on its stderr; the operator reports what it could not read itself, so the
+# emulator's own log goes to a file rather than between the operator's lines.
+moto_log="${TMPDIR:-/tmp}/fargate-operator-demo-moto.log"
+coproc MOTO { exec "$venv/bin/python" scripts/moto_server.py --network 2>"$moto_log"; }
 moto_pid=$MOTO_PID
 stop() {
   # Closing its stdin stops the emulator.
@@ -33,6 +37,7 @@ subnet_a="$(field 'd["subnets"][0]')"
 subnet_b="$(field 'd["subnets"][1]')"
 sg="$(field 'd["securityGroup"]')"
 echo "== moto (local AWS) at $endpoint; VPC subnets $subnet_a $subnet_b, security group $sg"
+echo "   (its log: $moto_log)"
 
 # moto keeps no volumeConfigurations (managed EBS volumes), so examples with one would never
 # converge here: they are left out.
