@@ -20,7 +20,7 @@ use fargate_operator::testing::{SimAws, SimBackend};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::json;
 use support::results::assert_condition;
-use support::sim::fresh;
+use support::sim::{fresh, task_setup, task_step};
 
 const CREATED: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const NAME: &str = "fgo_shop_nightly-report";
@@ -33,12 +33,8 @@ fn at(offset: i64) -> Timestamp {
 /// `backend` with the web-api example applied (its revision registered, its cluster made),
 /// and the nightly-report example's FargateTask as the API server would hold it.
 async fn setup_in(backend: SimBackend) -> (SimBackend, FargateTask, String) {
-    backend.lock().clock = Some(at(0));
-    let arn = support::sim::web_api_registered(&backend).await;
-    let mut ft = support::examples::load(&["nightly-report.yaml"]).tasks[0].clone();
-    ft.metadata.uid = Some("5c4d3e2f-0000-4000-8000-000000000018".into());
-    ft.metadata.generation = Some(1);
-    (backend, ft, arn)
+    let uid = "5c4d3e2f-0000-4000-8000-000000000018";
+    task_setup(backend, at(0), "nightly-report.yaml", uid).await
 }
 
 async fn setup() -> (SimBackend, FargateTask, String) {
@@ -63,17 +59,7 @@ async fn step_at(
     now: Timestamp,
 ) -> Reconciled<FargateTaskStatus> {
     backend.lock().clock = Some(now);
-    let r = reconcile_fargate_task(
-        &backend.aws(),
-        &PlanConfig::default(),
-        ft,
-        Some(arn),
-        5,
-        now,
-    )
-    .await;
-    ft.status = Some(r.status.clone());
-    r
+    task_step(backend, ft, arn, now).await
 }
 
 /// A spec edit: the API server bumps the generation.

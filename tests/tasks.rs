@@ -11,11 +11,11 @@ use fargate_operator::api::fargatetask::{FargateTask, TaskPhase};
 use fargate_operator::api::FargateTaskStatus;
 use fargate_operator::api::{ATTEMPT_TAG, UID_TAG};
 use fargate_operator::engine::task::{cleanup_fargate_task, reconcile_fargate_task};
-use fargate_operator::engine::{Reconciled, Sync};
+use fargate_operator::engine::Sync;
 use fargate_operator::plan::PlanConfig;
 use fargate_operator::testing::SimBackend;
 use k8s_openapi::jiff::Timestamp;
-use support::sim::fresh;
+use support::sim::{fresh, task_setup, task_step};
 
 /// When the stand-in's tasks were created.
 const CREATED: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -27,33 +27,13 @@ fn at(offset: i64) -> Timestamp {
 /// An account with the web-api example applied (its revision registered, its cluster
 /// made), and the migrate example's FargateTask as the API server would hold it.
 async fn setup() -> (SimBackend, FargateTask, String) {
-    let backend = fresh();
-    backend.lock().clock = Some(at(0));
-    let arn = support::sim::web_api_registered(&backend).await;
-    let mut ft = support::examples::load(&["migrate.yaml"]).tasks[0].clone();
-    ft.metadata.uid = Some("0f8e2a4c-0000-4000-8000-000000000001".into());
-    ft.metadata.generation = Some(1);
-    (backend, ft, arn)
-}
-
-/// One reconcile at `now`; the status it reports is written back onto `ft`.
-async fn step(
-    backend: &SimBackend,
-    ft: &mut FargateTask,
-    arn: &str,
-    now: Timestamp,
-) -> Reconciled<FargateTaskStatus> {
-    let r = reconcile_fargate_task(
-        &backend.aws(),
-        &PlanConfig::default(),
-        ft,
-        Some(arn),
-        5,
-        now,
+    task_setup(
+        fresh(),
+        at(0),
+        "migrate.yaml",
+        "0f8e2a4c-0000-4000-8000-000000000001",
     )
-    .await;
-    ft.status = Some(r.status.clone());
-    r
+    .await
 }
 
 fn run_tasks(backend: &SimBackend) -> usize {
@@ -72,7 +52,7 @@ fn task_of(ft: &FargateTask, n: usize) -> String {
 #[tokio::test]
 async fn a_run_starts_once_reports_its_task_and_logs_and_succeeds_on_exit_0() {
     let (backend, mut ft, arn) = setup().await;
-    let r = step(&backend, &mut ft, &arn, at(5)).await;
+    let r = task_step(&backend, &mut ft, &arn, at(5)).await;
     assert_eq!(r.sync, Sync::InSync);
     assert_eq!(r.applied.len(), 1, "{:?}", r.applied);
     assert_eq!(r.applied[0].action, "RunTask");
@@ -99,11 +79,11 @@ async fn a_run_starts_once_reports_its_task_and_logs_and_succeeds_on_exit_0() {
     }
 
     // While it runs, reconciles start nothing.
-    step(&backend, &mut ft, &arn, at(60)).await;
+    task_step(&backend, &mut ft, &arn, at(60)).await;
     assert_eq!(run_tasks(&backend), 1);
 
     backend.lock().finish_task(&task.task_arn, 0);
-    let r = step(&backend, &mut ft, &arn, at(120)).await;
+    let r = task_step(&backend, &mut ft, &arn, at(120)).await;
     assert!(r.applied.is_empty());
     let s = status(&ft);
     assert_eq!(s.phase, Some(TaskPhase::Succeeded));
@@ -115,7 +95,7 @@ async fn a_run_starts_once_reports_its_task_and_logs_and_succeeds_on_exit_0() {
 
     // A finished run is not read again: no AWS request at all.
     let before = backend.lock().requests.clone();
-    let r = step(&backend, &mut ft, &arn, at(500)).await;
+    let r = task_step(&backend, &mut ft, &arn, at(500)).await;
     assert_eq!(r.sync, Sync::InSync);
     assert_eq!(backend.lock().requests, before);
     assert_eq!(run_tasks(&backend), 1);
@@ -124,22 +104,22 @@ async fn a_run_starts_once_reports_its_task_and_logs_and_succeeds_on_exit_0() {
 #[tokio::test]
 async fn a_new_generation_runs_once_more_and_a_lost_status_runs_nothing_new() {
     let (backend, mut ft, arn) = setup().await;
-    step(&backend, &mut ft, &arn, at(5)).await;
+    task_step(&backend, &mut ft, &arn, at(5)).await;
     // The status write was lost (a crash after RunTask): the task is found by its startedBy
     // and tags, not started again.
     ft.status = None;
-    step(&backend, &mut ft, &arn, at(10)).await;
+    task_step(&backend, &mut ft, &arn, at(10)).await;
     assert_eq!(run_tasks(&backend), 1);
     assert_eq!(status(&ft).attempts.len(), 1);
     backend.lock().finish_task(&task_of(&ft, 1), 0);
-    step(&backend, &mut ft, &arn, at(20)).await;
+    task_step(&backend, &mut ft, &arn, at(20)).await;
     assert_eq!(status(&ft).phase, Some(TaskPhase::Succeeded));
 
     ft.metadata.generation = Some(2);
     ft.spec.overrides.as_mut().unwrap().containers[0].command =
         vec!["./manage".into(), "check".into()];
-    step(&backend, &mut ft, &arn, at(30)).await;
-    step(&backend, &mut ft, &arn, at(40)).await;
+    task_step(&backend, &mut ft, &arn, at(30)).await;
+    task_step(&backend, &mut ft, &arn, at(40)).await;
     assert_eq!(run_tasks(&backend), 2);
     let s = status(&ft);
     assert_eq!(s.run_generation, Some(2));
@@ -151,9 +131,9 @@ async fn a_new_generation_runs_once_more_and_a_lost_status_runs_nothing_new() {
 async fn a_non_zero_exit_fails_the_run_naming_the_exit_code() {
     let (backend, mut ft, arn) = setup().await;
     ft.spec.backoff_limit = 0;
-    step(&backend, &mut ft, &arn, at(5)).await;
+    task_step(&backend, &mut ft, &arn, at(5)).await;
     backend.lock().finish_task(&task_of(&ft, 1), 3);
-    let r = step(&backend, &mut ft, &arn, at(60)).await;
+    let r = task_step(&backend, &mut ft, &arn, at(60)).await;
     assert_eq!(r.sync, Sync::InSync);
     assert!(r.applied.is_empty(), "no retry: {:?}", r.applied);
     let s = status(&ft);
@@ -181,9 +161,9 @@ async fn a_non_zero_exit_fails_the_run_naming_the_exit_code() {
 async fn backoff_limit_retries_each_failure_with_its_reason_recorded() {
     let (backend, mut ft, arn) = setup().await;
     ft.spec.backoff_limit = 2;
-    step(&backend, &mut ft, &arn, at(5)).await;
+    task_step(&backend, &mut ft, &arn, at(5)).await;
     backend.lock().finish_task(&task_of(&ft, 1), 1);
-    let r = step(&backend, &mut ft, &arn, at(60)).await;
+    let r = task_step(&backend, &mut ft, &arn, at(60)).await;
     assert_eq!(r.applied.len(), 1);
     assert!(
         r.applied[0].description.contains("attempt 2"),
@@ -201,9 +181,9 @@ async fn backoff_limit_retries_each_failure_with_its_reason_recorded() {
         t.stopped_reason = Some("Your Spot Task was interrupted.".into());
         t.stop_code = Some("SpotInterruption".into());
     }
-    step(&backend, &mut ft, &arn, at(120)).await;
+    task_step(&backend, &mut ft, &arn, at(120)).await;
     backend.lock().finish_task(&task_of(&ft, 3), 0);
-    step(&backend, &mut ft, &arn, at(180)).await;
+    task_step(&backend, &mut ft, &arn, at(180)).await;
     let s = status(&ft);
     assert_eq!(run_tasks(&backend), 3);
     assert_eq!(s.phase, Some(TaskPhase::Succeeded));
@@ -235,11 +215,11 @@ async fn backoff_limit_retries_each_failure_with_its_reason_recorded() {
 async fn the_last_allowed_failure_fails_the_run() {
     let (backend, mut ft, arn) = setup().await;
     ft.spec.backoff_limit = 1;
-    step(&backend, &mut ft, &arn, at(5)).await;
+    task_step(&backend, &mut ft, &arn, at(5)).await;
     backend.lock().finish_task(&task_of(&ft, 1), 2);
-    step(&backend, &mut ft, &arn, at(10)).await;
+    task_step(&backend, &mut ft, &arn, at(10)).await;
     backend.lock().finish_task(&task_of(&ft, 2), 2);
-    step(&backend, &mut ft, &arn, at(20)).await;
+    task_step(&backend, &mut ft, &arn, at(20)).await;
     let s = status(&ft);
     assert_eq!(s.phase, Some(TaskPhase::Failed));
     assert_eq!(run_tasks(&backend), 2);
@@ -255,11 +235,11 @@ async fn active_deadline_stops_the_tasks_and_fails_the_run_without_retrying() {
     let (backend, mut ft, arn) = setup().await;
     ft.spec.active_deadline_seconds = Some(1800);
     ft.spec.backoff_limit = 3;
-    step(&backend, &mut ft, &arn, at(5)).await;
+    task_step(&backend, &mut ft, &arn, at(5)).await;
     let task = task_of(&ft, 1);
-    let r = step(&backend, &mut ft, &arn, at(1000)).await;
+    let r = task_step(&backend, &mut ft, &arn, at(1000)).await;
     assert!(r.applied.is_empty());
-    let r = step(&backend, &mut ft, &arn, at(1801)).await;
+    let r = task_step(&backend, &mut ft, &arn, at(1801)).await;
     assert_eq!(r.applied.len(), 1);
     assert_eq!(r.applied[0].action, "StopTask");
     let s = status(&ft);
@@ -280,7 +260,7 @@ async fn active_deadline_stops_the_tasks_and_fails_the_run_without_retrying() {
             .unwrap()
             .contains("activeDeadlineSeconds"));
     }
-    step(&backend, &mut ft, &arn, at(2000)).await;
+    task_step(&backend, &mut ft, &arn, at(2000)).await;
     assert_eq!(run_tasks(&backend), 1, "a deadline is not retried");
     assert_eq!(backend.lock().calls.get("StopTask"), Some(&1));
 }
@@ -288,7 +268,7 @@ async fn active_deadline_stops_the_tasks_and_fails_the_run_without_retrying() {
 #[tokio::test]
 async fn deletion_stops_running_tasks_unless_retained_and_never_anothers() {
     let (backend, mut ft, arn) = setup().await;
-    step(&backend, &mut ft, &arn, at(5)).await;
+    task_step(&backend, &mut ft, &arn, at(5)).await;
     let mine = task_of(&ft, 1);
     // A task with the same startedBy whose tags name another object's incarnation.
     let theirs = {
@@ -300,7 +280,7 @@ async fn deletion_stops_running_tasks_unless_retained_and_never_anothers() {
         t.task_arn
     };
     // Another step neither adopts nor stops it.
-    step(&backend, &mut ft, &arn, at(10)).await;
+    task_step(&backend, &mut ft, &arn, at(10)).await;
     assert_eq!(status(&ft).attempts[0].tasks.len(), 1);
 
     let mut retained = ft.clone();
@@ -323,7 +303,7 @@ async fn a_missing_cluster_or_revision_waits_instead_of_running() {
     let (backend, mut ft, arn) = setup().await;
     let mut elsewhere = ft.clone();
     elsewhere.spec.cluster.name = "nowhere".into();
-    let r = step(&backend, &mut elsewhere, &arn, at(5)).await;
+    let r = task_step(&backend, &mut elsewhere, &arn, at(5)).await;
     assert!(
         matches!(r.sync, Sync::Waiting { reason, .. } if reason == reasons::CLUSTER_NOT_FOUND),
         "{:?}",
@@ -340,7 +320,7 @@ async fn a_missing_cluster_or_revision_waits_instead_of_running() {
     // An invalid spec is refused before any AWS call.
     ft.spec.count = 11;
     let before = backend.lock().requests.clone();
-    let r = step(&backend, &mut ft, &arn, at(5)).await;
+    let r = task_step(&backend, &mut ft, &arn, at(5)).await;
     assert!(matches!(r.sync, Sync::Failed { reason, .. } if reason == reasons::INVALID_SPEC));
     assert_eq!(backend.lock().requests, before);
 }

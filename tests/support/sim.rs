@@ -3,11 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use fargate_operator::api::fargatetask::{FargateTask, FargateTaskStatus};
 use fargate_operator::aws::Aws;
 use fargate_operator::engine::run::{self, ApplyOptions, ObjectResult};
+use fargate_operator::engine::task::reconcile_fargate_task;
+use fargate_operator::engine::Reconciled;
 use fargate_operator::manifests::Manifests;
 use fargate_operator::plan::PlanConfig;
 use fargate_operator::testing::{SimAws, SimBackend};
+use k8s_openapi::jiff::Timestamp;
 
 /// An empty account (123456789012, us-east-1).
 pub fn fresh() -> SimBackend {
@@ -44,4 +48,42 @@ pub async fn web_api_registered(backend: &SimBackend) -> String {
         .iter()
         .find_map(|r| r.task_definition.as_ref()?.arn.clone())
         .expect("web-api registered")
+}
+
+/// `backend` with the web-api example applied (its revision registered, its cluster made;
+/// the revision's ARN returned), the stand-in's clock at `clock`, and `example`'s
+/// FargateTask as the API server would hold it (with `uid`, generation 1).
+pub async fn task_setup(
+    backend: SimBackend,
+    clock: Timestamp,
+    example: &str,
+    uid: &str,
+) -> (SimBackend, FargateTask, String) {
+    backend.lock().clock = Some(clock);
+    let arn = web_api_registered(&backend).await;
+    let mut ft = crate::support::examples::load(&[example]).tasks[0].clone();
+    ft.metadata.uid = Some(uid.into());
+    ft.metadata.generation = Some(1);
+    (backend, ft, arn)
+}
+
+/// One engine reconcile of `ft` at `now` with the TaskDefinition's current revision `arn`;
+/// the status it reports is written back onto `ft`.
+pub async fn task_step(
+    backend: &SimBackend,
+    ft: &mut FargateTask,
+    arn: &str,
+    now: Timestamp,
+) -> Reconciled<FargateTaskStatus> {
+    let r = reconcile_fargate_task(
+        &backend.aws(),
+        &PlanConfig::default(),
+        ft,
+        Some(arn),
+        5,
+        now,
+    )
+    .await;
+    ft.status = Some(r.status.clone());
+    r
 }
