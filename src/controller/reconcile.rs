@@ -261,6 +261,28 @@ where
     result
 }
 
+/// What the generic steps below (refusal, status reports, cleanups) need of a kind: a
+/// namespaced object whose status the operator writes.
+pub(super) trait Reported:
+    Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+    + HasStatus<Status: ObjectStatus>
+    + Clone
+    + DeserializeOwned
+    + Debug
+    + 'static
+{
+}
+
+impl<K> Reported for K where
+    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+        + HasStatus<Status: ObjectStatus>
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + 'static
+{
+}
+
 /// An object refused before AWS is asked anything (its tenant cannot be decided or used):
 /// its conditions and a Warning Event say why.
 pub(super) async fn refuse<K>(
@@ -270,13 +292,7 @@ pub(super) async fn refuse<K>(
     e: PlanError,
 ) -> Result<Action, Error>
 where
-    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
-        + HasStatus
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + 'static,
-    K::Status: ObjectStatus,
+    K: Reported,
 {
     let r = engine::refusal(obj, kind, e, (ctx.now)());
     reported(ctx, kind, obj, &r).await?;
@@ -488,13 +504,7 @@ pub(super) async fn clean_up_governed<K>(
     clean: impl AsyncFnOnce(tenancy::Governed) -> engine::Cleanup,
 ) -> Result<Action, Error>
 where
-    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
-        + HasStatus
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + 'static,
-    K::Status: ObjectStatus,
+    K: Reported,
 {
     let c = match governed_for_cleanup(ctx, obj, arn).await {
         Ok(governed) => clean(governed).await,
@@ -559,12 +569,7 @@ pub(super) async fn reported<K>(
     r: &engine::Reconciled<K::Status>,
 ) -> Result<(), Error>
 where
-    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
-        + HasStatus
-        + Clone
-        + DeserializeOwned
-        + Debug,
-    K::Status: ObjectStatus,
+    K: Reported,
 {
     let api = namespaced::<K>(ctx, obj);
     write_status(ctx, &api, obj, &r.status, obj.status()).await?;
@@ -583,13 +588,7 @@ pub(super) async fn cleaned_up<K>(
     c: engine::Cleanup,
 ) -> Result<Action, Error>
 where
-    K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
-        + HasStatus
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + 'static,
-    K::Status: ObjectStatus,
+    K: Reported,
 {
     publish(ctx, obj, &c.applied, &c.sync).await;
     if c.sync != Sync::InSync {
